@@ -1,0 +1,41 @@
+//===- Library.h - The compiled library's ABI -------------------*- C++ -*-===//
+//
+// Everything of INTERFACE.md §2 that is specific to one model: the
+// descriptor the runtime parses (parameters, entries, dims), the exported
+// wrappers `NAME_create`, ..., `NAME_ENTRY` around the generated kernels,
+// the C header, and the final link into a shared library.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_COMPILER_LIBRARY_H
+#define MODC_COMPILER_LIBRARY_H
+
+#include "dsl/Program.h"
+
+#include "llvm/IR/Module.h"
+
+#include <string>
+
+namespace modc {
+
+/// The runtime's text description of `program` (runtime/Descriptor.cpp).
+std::string buildDescriptor(const sema::Program &program);
+
+/// Adds the exported C functions of INTERFACE.md §2 to `module`, which must
+/// hold one kernel per entry as lowered by mod-lower-entry-abi (the kernel
+/// keeps the entry's name and becomes internal). `abiParams[e]` lists the
+/// flat parameter names the kernel of entry e takes, in order.
+bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
+                         const std::vector<std::vector<std::string>> &abiParams,
+                         std::string &error);
+
+/// The C header of the compiled library.
+std::string buildHeader(const sema::Program &program);
+
+/// Links `objectPath` with the runtime into the shared library `soPath`.
+bool linkSharedLibrary(const std::string &objectPath,
+                       const std::string &soPath, std::string &error);
+
+} // namespace modc
+
+#endif // MODC_COMPILER_LIBRARY_H

@@ -1,0 +1,57 @@
+//===- TensorMath.h - Tensor math as upstream linalg/tensor ops -*- C++ -*-===//
+//
+// The importer expresses plain tensor math of the .mod language (NumPy
+// broadcasting, matmul, elementwise builtins) with upstream dialects only:
+// linalg.generic / linalg.matmul on tensors with destination tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_COMPILER_TENSORMATH_H
+#define MODC_COMPILER_TENSORMATH_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+
+#include <functional>
+
+namespace modc {
+
+enum class BinaryKind { Add, Sub, Mul, Div };
+
+/// Emits broadcasting elementwise and matrix operations at one location.
+class TensorMath {
+public:
+  TensorMath(mlir::OpBuilder &b, mlir::Location loc) : b_(b), loc_(loc) {}
+
+  /// `lhs OP rhs` with NumPy broadcasting to `resultType`. Either side may
+  /// be a scalar (rank-0 tensor or a plain element value).
+  mlir::Value binary(BinaryKind kind, mlir::Value lhs, mlir::Value rhs,
+                     mlir::RankedTensorType resultType);
+  /// Elementwise builtin `name` (relu, gelu, silu, sigmoid, tanh, exp, log,
+  /// sqrt, abs) or `neg`.
+  mlir::Value unary(llvm::StringRef name, mlir::Value x);
+  /// NumPy matmul of `lhs` and `rhs` to `resultType`.
+  mlir::Value matmul(mlir::Value lhs, mlir::Value rhs,
+                     mlir::RankedTensorType resultType);
+  /// A rank-0 tensor or scalar constant of element type `elem`.
+  mlir::Value scalarConstant(mlir::Type elem, double value);
+
+private:
+  /// Runtime sizes of the dynamic dims of `type`, taken from `sources`:
+  /// result dim i comes from dim `srcDim[i]` of `sources[srcOperand[i]]`.
+  mlir::Value emptyLike(mlir::RankedTensorType type,
+                        llvm::ArrayRef<std::pair<mlir::Value, int64_t>> dimSrc);
+  mlir::Value elementwise(
+      llvm::ArrayRef<mlir::Value> inputs, mlir::RankedTensorType resultType,
+      std::function<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                mlir::ValueRange)>
+          body);
+
+  mlir::OpBuilder &b_;
+  mlir::Location loc_;
+};
+
+} // namespace modc
+
+#endif // MODC_COMPILER_TENSORMATH_H

@@ -1,0 +1,32 @@
+//===- mod-opt.cpp - The mod dialect's opt tool ---------------------------===//
+//
+// mlir-opt with the mod dialect, modc's passes and the upstream dialects and
+// passes of the pipeline: what the dialect and pass lit tests run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipeline.h"
+#include "passes/Passes.h"
+
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  modc::registerPipelineDialects(registry);
+  modc::registerModcPasses();
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::PassPipelineRegistration<> toLLVM(
+      "modc-linalg-to-llvm", "modc's lowering of linalg on tensors to LLVM",
+      [](mlir::OpPassManager &pm) {
+        modc::buildLinalgToLLVMPipeline(pm, modc::PipelineOptions());
+      });
+  mlir::PassPipelineRegistration<> toLinalg(
+      "modc-mod-to-linalg", "modc's lowering of the mod dialect to linalg",
+      [](mlir::OpPassManager &pm) {
+        modc::buildModToLinalgPipeline(pm, modc::PipelineOptions());
+      });
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "modc dialect and pass driver\n", registry));
+}

@@ -1,0 +1,89 @@
+//===- modc.cpp - The modc compiler driver --------------------------------===//
+//
+// modc FILE.mod -o libNAME.so, and the --emit= ladder that stops after each
+// stage of the pipeline (INTERFACE.md §1). Exit status: 0 success, 1 the
+// program has errors, 2 bad usage or an unreadable input file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Driver.h"
+
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("modc options");
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mod>"),
+                                      cl::cat(category));
+static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                       cl::value_desc("path"),
+                                       cl::cat(category));
+static cl::opt<std::string>
+    emit("emit",
+         cl::desc("Stop after a stage: ast, mod, opt, linalg, llvm, asm, obj, "
+                  "so, header"),
+         cl::init("so"), cl::cat(category));
+static cl::opt<bool> checkOnly("check", cl::desc("Parse and check only"),
+                               cl::cat(category));
+static cl::opt<bool> printParams("print-params",
+                                 cl::desc("Print the table of parameters"),
+                                 cl::cat(category));
+static cl::opt<unsigned> optLevel("O", cl::desc("Optimisation level 0-3"),
+                                  cl::Prefix, cl::init(2), cl::cat(category));
+static cl::list<std::string> defines("D", cl::desc("Override a dim"),
+                                     cl::value_desc("NAME=VALUE"), cl::Prefix,
+                                     cl::cat(category));
+static cl::opt<std::string> target("target", cl::desc("cpu or cuda"),
+                                   cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU"),
+                                 cl::init("native"), cl::cat(category));
+static cl::opt<std::string> headerFile("header",
+                                       cl::desc("Also write the C header"),
+                                       cl::value_desc("path"),
+                                       cl::cat(category));
+// LLVM owns `-stats`; modc's `--stats` is renamed before parsing.
+static cl::opt<bool> stats("modc-stats",
+                           cl::desc("Print what each pass did (--stats)"),
+                           cl::cat(category));
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerAsmPrinterCLOptions();
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "modc " << MODC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
+       << ")\n";
+  });
+  std::vector<const char *> args(argv, argv + argc);
+  for (const char *&a : args)
+    if (llvm::StringRef(a) == "--stats" || llvm::StringRef(a) == "-stats")
+      a = "--modc-stats";
+  if (!cl::ParseCommandLineOptions(
+          int(args.size()), args.data(),
+          "modc: compiler for modular deep-learning programs (.mod)\n",
+          &llvm::errs()))
+    return 2;
+
+  modc::DriverOptions options;
+  options.inputFile = inputFile;
+  options.outputFile = outputFile;
+  options.emit = emit;
+  options.checkOnly = checkOnly;
+  options.printParams = printParams;
+  options.optLevel = optLevel;
+  options.defines.assign(defines.begin(), defines.end());
+  options.target = target;
+  options.mcpu = mcpu;
+  options.headerFile = headerFile;
+  options.stats = stats;
+  return modc::runDriver(options);
+}

@@ -1,0 +1,28 @@
+//===- ModDialect.h - The mod dialect ----------------------------*- C++ -*-===//
+
+#ifndef MODC_DIALECTS_MOD_MODDIALECT_H
+#define MODC_DIALECTS_MOD_MODDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/CallInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/Mod/ModDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/Mod/ModOps.h.inc"
+
+namespace mlir {
+namespace mod {
+/// Attribute names used on func.func ops by the importer and the passes.
+constexpr llvm::StringLiteral kEntryAttr = "mod.entry";
+constexpr llvm::StringLiteral kModuleAttr = "mod.module";
+constexpr llvm::StringLiteral kParamArgAttr = "mod.param";
+} // namespace mod
+} // namespace mlir
+
+#endif // MODC_DIALECTS_MOD_MODDIALECT_H

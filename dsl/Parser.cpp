@@ -1,0 +1,466 @@
+//===- Parser.cpp - .mod source to AST ------------------------------------===//
+//
+// Runs the ANTLR lexer and parser, turns their errors into located
+// diagnostics and builds the AST with one typed method per grammar rule.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsl/Parser.h"
+
+#include "ModLexer.h"
+#include "ModParser.h"
+#include "antlr4-runtime.h"
+
+#include <exception>
+
+namespace modc {
+namespace {
+
+using P = ModParser;
+
+SourceLoc locOf(antlr4::Token *tok) {
+  if (!tok)
+    return {};
+  return {static_cast<uint32_t>(tok->getLine()),
+          static_cast<uint32_t>(tok->getCharPositionInLine() + 1)};
+}
+SourceLoc locOf(antlr4::tree::TerminalNode *node) {
+  return node ? locOf(node->getSymbol()) : SourceLoc{};
+}
+SourceLoc locOf(antlr4::ParserRuleContext *ctx) {
+  return ctx ? locOf(ctx->getStart()) : SourceLoc{};
+}
+
+/// Makes ANTLR's messages read like the rest of modc's diagnostics.
+std::string describeToken(antlr4::Token *tok) {
+  if (!tok || tok->getType() == antlr4::Token::EOF)
+    return "end of file";
+  return "'" + tok->getText() + "'";
+}
+
+class ErrorListener : public antlr4::BaseErrorListener {
+public:
+  explicit ErrorListener(DiagnosticEngine &diags) : diags_(diags) {}
+
+  void syntaxError(antlr4::Recognizer *, antlr4::Token *offending, size_t line,
+                   size_t col, const std::string &msg,
+                   std::exception_ptr) override {
+    if (diags_.limitReached())
+      return;
+    SourceLoc loc{static_cast<uint32_t>(line), static_cast<uint32_t>(col + 1)};
+    if (offending && offending->getType() == ModLexer::ERROR_CHAR) {
+      diags_.error(loc, "unexpected character " + describeToken(offending));
+      return;
+    }
+    if (offending && offending->getType() == ModLexer::UNTERMINATED_COMMENT) {
+      diags_.error(loc, "unterminated block comment");
+      return;
+    }
+    std::string text = msg;
+    // ANTLR says "extraneous input 'x' expecting ..." and similar; keep its
+    // expectation list but lead with the token we stopped at.
+    if (offending)
+      text = "syntax error at " + describeToken(offending) + ": " + msg;
+    else
+      text = "syntax error: " + msg;
+    diags_.error(loc, text);
+  }
+
+private:
+  DiagnosticEngine &diags_;
+};
+
+/// Rejects inputs nested deeper than the recursive-descent parser can take
+/// without exhausting the stack.
+bool checkNesting(antlr4::CommonTokenStream &tokens, DiagnosticEngine &diags) {
+  constexpr int kMaxDepth = 256;
+  int depth = 0, prefixRun = 0;
+  for (antlr4::Token *tok : tokens.getTokens()) {
+    if (tok->getChannel() != antlr4::Token::DEFAULT_CHANNEL)
+      continue;
+    switch (tok->getType()) {
+    case ModLexer::LPAREN:
+    case ModLexer::LBRACK:
+    case ModLexer::LBRACE:
+      ++depth;
+      ++prefixRun;
+      break;
+    case ModLexer::RPAREN:
+    case ModLexer::RBRACK:
+    case ModLexer::RBRACE:
+      depth = depth > 0 ? depth - 1 : 0;
+      prefixRun = 0;
+      break;
+    case ModLexer::MINUS:
+    case ModLexer::ROUTE:
+    case ModLexer::TO:
+    case ModLexer::BY:
+    case ModLexer::COMBINE:
+    case ModLexer::PIPE:
+      ++prefixRun;
+      break;
+    default:
+      prefixRun = 0;
+      break;
+    }
+    if (depth > kMaxDepth || prefixRun > kMaxDepth) {
+      diags.error(locOf(tok), "expression nested too deeply (limit " +
+                                  std::to_string(kMaxDepth) + ")");
+      return false;
+    }
+  }
+  return true;
+}
+
+class Builder {
+public:
+  std::unique_ptr<ast::File> build(P::FileContext *ctx) {
+    auto file = std::make_unique<ast::File>();
+    for (P::DeclContext *d : ctx->decl())
+      buildDecl(d, *file);
+    return file;
+  }
+
+private:
+  void buildDecl(P::DeclContext *d, ast::File &file) {
+    if (auto *m = dynamic_cast<P::ModelDeclContext *>(d)) {
+      if (!file.hasModel) {
+        file.hasModel = true;
+        file.modelName = m->IDENT()->getText();
+        file.modelLoc = locOf(m->IDENT());
+      } else {
+        file.extraModelLocs.push_back(locOf(m));
+      }
+      if (!firstDeclSeen)
+        file.modelFirst = true;
+      firstDeclSeen = true;
+      return;
+    }
+    firstDeclSeen = true;
+    if (auto *dd = dynamic_cast<P::DimDeclContext *>(d)) {
+      file.dims.push_back(
+          {locOf(dd->IDENT()), dd->IDENT()->getText(), buildExpr(dd->expr())});
+      return;
+    }
+    if (auto *dy = dynamic_cast<P::DynDeclContext *>(d)) {
+      file.dyns.push_back({locOf(dy->IDENT()), dy->IDENT()->getText()});
+      return;
+    }
+    if (auto *md = dynamic_cast<P::ModuleDeclContext *>(d)) {
+      auto fn = std::make_unique<ast::Function>();
+      fn->loc = locOf(md);
+      fn->nameLoc = locOf(md->IDENT());
+      fn->name = md->IDENT()->getText();
+      if (auto *tp = md->templateParams())
+        for (P::TemplateParamContext *p : tp->templateParam())
+          fn->templateParams.push_back(buildTemplateParam(p));
+      buildSignature(md->argList(), md->resultType(), *fn);
+      buildBlock(md->block(), fn->body);
+      file.modules.push_back(std::move(fn));
+      return;
+    }
+    if (auto *ed = dynamic_cast<P::EntryDeclContext *>(d)) {
+      auto fn = std::make_unique<ast::Function>();
+      fn->loc = locOf(ed);
+      fn->nameLoc = locOf(ed->IDENT());
+      fn->name = ed->IDENT()->getText();
+      buildSignature(ed->argList(), ed->resultType(), *fn);
+      buildBlock(ed->block(), fn->body);
+      file.entries.push_back(std::move(fn));
+      return;
+    }
+    if (auto *pd = dynamic_cast<P::ParamDeclContext *>(d)) {
+      file.params.push_back(buildParam(pd->paramDef()));
+      file.params.back()->order = declOrder++;
+      return;
+    }
+    if (auto *id = dynamic_cast<P::InstanceDeclContext *>(d)) {
+      file.instances.push_back(buildInstance(id->instanceDef()));
+      file.instances.back()->order = declOrder++;
+      return;
+    }
+  }
+
+  ast::TemplateParam buildTemplateParam(P::TemplateParamContext *p) {
+    ast::TemplateParam tp;
+    tp.loc = locOf(p->IDENT());
+    tp.name = p->IDENT()->getText();
+    tp.isFloat = p->kind && p->kind->getType() == ModLexer::FLOAT_KW;
+    if (p->expr())
+      tp.defaultValue = buildExpr(p->expr());
+    return tp;
+  }
+
+  void buildSignature(P::ArgListContext *args, P::ResultTypeContext *result,
+                      ast::Function &fn) {
+    if (args)
+      for (P::ArgContext *a : args->arg())
+        fn.args.push_back(
+            {locOf(a->IDENT()), a->IDENT()->getText(), buildType(a->tensorType())});
+    if (auto *single = dynamic_cast<P::SingleResultContext *>(result)) {
+      fn.results.push_back(buildType(single->tensorType()));
+    } else if (auto *tuple = dynamic_cast<P::TupleResultContext *>(result)) {
+      fn.tupleResult = true;
+      for (P::TensorTypeContext *t : tuple->tensorType())
+        fn.results.push_back(buildType(t));
+    }
+  }
+
+  static ast::ElemType elemTypeOf(P::ElemTypeContext *ctx) {
+    switch (ctx->getStart()->getType()) {
+    case ModLexer::F16:
+      return ast::ElemType::F16;
+    case ModLexer::BF16:
+      return ast::ElemType::BF16;
+    case ModLexer::I32:
+      return ast::ElemType::I32;
+    case ModLexer::I64:
+      return ast::ElemType::I64;
+    case ModLexer::BOOL:
+      return ast::ElemType::Bool;
+    default:
+      return ast::ElemType::F32;
+    }
+  }
+
+  ast::TypeExpr buildType(P::TensorTypeContext *ctx) {
+    ast::TypeExpr t;
+    t.loc = locOf(ctx);
+    t.elem = elemTypeOf(ctx->elemType());
+    t.hasDims = ctx->LBRACK() != nullptr;
+    for (P::ExprContext *e : ctx->expr())
+      t.dims.push_back(buildExpr(e));
+    return t;
+  }
+
+  std::unique_ptr<ast::ParamDef> buildParam(P::ParamDefContext *ctx) {
+    auto p = std::make_unique<ast::ParamDef>();
+    p->loc = locOf(ctx->IDENT());
+    p->name = ctx->IDENT()->getText();
+    p->frozen = ctx->FROZEN() != nullptr;
+    p->type = buildType(ctx->tensorType());
+    if (auto *init = ctx->initializer()) {
+      ast::Initializer i;
+      i.loc = locOf(init);
+      i.kind = init->IDENT()->getText();
+      i.hasParens = init->LPAREN() != nullptr;
+      for (P::ExprContext *e : init->expr())
+        i.args.push_back(buildExpr(e));
+      p->init = std::move(i);
+    }
+    return p;
+  }
+
+  std::unique_ptr<ast::InstanceDef> buildInstance(P::InstanceDefContext *ctx) {
+    auto inst = std::make_unique<ast::InstanceDef>();
+    inst->loc = locOf(ctx->IDENT(0));
+    inst->name = ctx->IDENT(0)->getText();
+    inst->frozen = ctx->FROZEN() != nullptr;
+    inst->module = ctx->IDENT(1)->getText();
+    inst->moduleLoc = locOf(ctx->IDENT(1));
+    if (auto *targs = ctx->templateArgs())
+      for (P::ExprContext *e : targs->expr())
+        inst->templateArgs.push_back(buildExpr(e));
+    if (ctx->expr())
+      inst->count = buildExpr(ctx->expr());
+    return inst;
+  }
+
+  void buildBlock(P::BlockContext *ctx, std::vector<ast::StmtPtr> &out) {
+    for (P::StmtContext *s : ctx->stmt())
+      out.push_back(buildStmt(s));
+  }
+
+  ast::StmtPtr buildStmt(P::StmtContext *s) {
+    using ast::StmtKind;
+    if (auto *p = dynamic_cast<P::ParamStmtContext *>(s)) {
+      auto st = std::make_unique<ast::Stmt>(StmtKind::Param, locOf(s));
+      st->param = buildParam(p->paramDef());
+      return st;
+    }
+    if (auto *i = dynamic_cast<P::InstanceStmtContext *>(s)) {
+      auto st = std::make_unique<ast::Stmt>(StmtKind::Instance, locOf(s));
+      st->instance = buildInstance(i->instanceDef());
+      return st;
+    }
+    if (auto *l = dynamic_cast<P::LetStmtContext *>(s)) {
+      auto st = std::make_unique<ast::Stmt>(StmtKind::Let, locOf(l->IDENT()));
+      st->name = l->IDENT()->getText();
+      st->value = buildExpr(l->expr());
+      return st;
+    }
+    if (auto *lt = dynamic_cast<P::LetTupleStmtContext *>(s)) {
+      auto st = std::make_unique<ast::Stmt>(StmtKind::LetTuple, locOf(s));
+      for (auto *id : lt->IDENT()) {
+        st->names.push_back(id->getText());
+        st->nameLocs.push_back(locOf(id));
+      }
+      st->value = buildExpr(lt->expr());
+      return st;
+    }
+    if (auto *a = dynamic_cast<P::AssignStmtContext *>(s)) {
+      auto st = std::make_unique<ast::Stmt>(StmtKind::Assign, locOf(a->IDENT()));
+      st->name = a->IDENT()->getText();
+      st->value = buildExpr(a->expr());
+      return st;
+    }
+    if (auto *f = dynamic_cast<P::ForStmtContext *>(s)) {
+      auto st = std::make_unique<ast::Stmt>(StmtKind::For, locOf(s));
+      st->name = f->IDENT()->getText();
+      st->nameLocs.push_back(locOf(f->IDENT()));
+      st->lo = buildExpr(f->expr(0));
+      st->hi = buildExpr(f->expr(1));
+      buildBlock(f->block(), st->body);
+      return st;
+    }
+    auto *r = static_cast<P::ReturnStmtContext *>(s);
+    auto st = std::make_unique<ast::Stmt>(StmtKind::Return, locOf(s));
+    st->value = buildExpr(r->expr());
+    return st;
+  }
+
+  ast::ExprPtr make(ast::ExprKind kind, SourceLoc loc) {
+    return std::make_unique<ast::Expr>(kind, loc);
+  }
+
+  ast::ExprPtr buildExpr(P::ExprContext *e) {
+    using ast::ExprKind;
+    if (auto *c = dynamic_cast<P::CallExprContext *>(e)) {
+      auto x = make(ExprKind::Call, locOf(c->LPAREN()));
+      x->operands.push_back(buildExpr(c->expr()));
+      if (auto *args = c->callArgs()) {
+        for (P::CallArgContext *a : args->callArg()) {
+          x->operands.push_back(buildExpr(a->expr()));
+          x->argNames.push_back(a->IDENT() ? a->IDENT()->getText() : "");
+          x->argNameLocs.push_back(a->IDENT() ? locOf(a->IDENT()) : locOf(a));
+        }
+      }
+      // A call is located at its callee, where users look for it.
+      x->loc = x->operands[0]->loc;
+      return x;
+    }
+    if (auto *i = dynamic_cast<P::IndexExprContext *>(e)) {
+      auto x = make(ExprKind::Index, locOf(i->LBRACK()));
+      x->operands.push_back(buildExpr(i->expr(0)));
+      x->operands.push_back(buildExpr(i->expr(1)));
+      return x;
+    }
+    if (auto *n = dynamic_cast<P::NegExprContext *>(e)) {
+      auto x = make(ExprKind::Neg, locOf(n));
+      x->operands.push_back(buildExpr(n->expr()));
+      return x;
+    }
+    if (auto *m = dynamic_cast<P::MulExprContext *>(e)) {
+      auto x = make(ExprKind::Binary, locOf(m->op));
+      x->op = m->op->getType() == ModLexer::STAR    ? ast::BinaryOp::Mul
+              : m->op->getType() == ModLexer::SLASH ? ast::BinaryOp::Div
+                                                    : ast::BinaryOp::MatMul;
+      x->operands.push_back(buildExpr(m->expr(0)));
+      x->operands.push_back(buildExpr(m->expr(1)));
+      return x;
+    }
+    if (auto *a = dynamic_cast<P::AddExprContext *>(e)) {
+      auto x = make(ExprKind::Binary, locOf(a->op));
+      x->op = a->op->getType() == ModLexer::PLUS ? ast::BinaryOp::Add
+                                                 : ast::BinaryOp::Sub;
+      x->operands.push_back(buildExpr(a->expr(0)));
+      x->operands.push_back(buildExpr(a->expr(1)));
+      return x;
+    }
+    if (auto *p = dynamic_cast<P::PipeExprContext *>(e)) {
+      auto x = make(ExprKind::Pipe, locOf(p->PIPE()));
+      x->operands.push_back(buildExpr(p->expr(0)));
+      x->operands.push_back(buildExpr(p->expr(1)));
+      return x;
+    }
+    if (auto *r = dynamic_cast<P::RouteExprContext *>(e)) {
+      auto x = make(ExprKind::Route, locOf(r->ROUTE()));
+      for (P::ExprContext *sub : r->expr())
+        x->operands.push_back(buildExpr(sub));
+      return x;
+    }
+    if (auto *p = dynamic_cast<P::ParenExprContext *>(e))
+      return buildExpr(p->expr());
+    if (auto *t = dynamic_cast<P::TupleExprContext *>(e)) {
+      auto x = make(ExprKind::Tuple, locOf(t));
+      for (P::ExprContext *sub : t->expr())
+        x->operands.push_back(buildExpr(sub));
+      return x;
+    }
+    if (auto *l = dynamic_cast<P::ListExprContext *>(e)) {
+      auto x = make(ExprKind::List, locOf(l));
+      for (P::ExprContext *sub : l->expr())
+        x->operands.push_back(buildExpr(sub));
+      return x;
+    }
+    if (auto *i = dynamic_cast<P::IntExprContext *>(e)) {
+      auto x = make(ExprKind::Int, locOf(i));
+      x->text = i->INT()->getText();
+      return x;
+    }
+    if (auto *f = dynamic_cast<P::FloatExprContext *>(e)) {
+      auto x = make(ExprKind::Float, locOf(f));
+      x->text = f->FLOAT()->getText();
+      x->floatValue = std::strtod(x->text.c_str(), nullptr);
+      return x;
+    }
+    if (auto *b = dynamic_cast<P::BoolExprContext *>(e)) {
+      auto x = make(ExprKind::Bool, locOf(b));
+      x->boolValue = b->TRUE() != nullptr;
+      return x;
+    }
+    if (auto *t = dynamic_cast<P::TypeExprContext *>(e)) {
+      auto x = make(ExprKind::TypeName, locOf(t));
+      x->elemType = elemTypeOf(t->elemType());
+      return x;
+    }
+    auto *n = static_cast<P::NameExprContext *>(e);
+    auto x = make(ExprKind::Name, locOf(n));
+    x->name = n->IDENT()->getText();
+    return x;
+  }
+
+  bool firstDeclSeen = false;
+  unsigned declOrder = 0;
+};
+
+} // namespace
+
+std::unique_ptr<ast::File> parseFile(const SourceFile &file,
+                                     DiagnosticEngine &diags) {
+  if (!validateEncoding(file, diags))
+    return nullptr;
+  try {
+    antlr4::ANTLRInputStream input(file.text());
+    ModLexer lexer(&input);
+    ErrorListener listener(diags);
+    lexer.removeErrorListeners();
+    lexer.addErrorListener(&listener);
+    antlr4::CommonTokenStream tokens(&lexer);
+    tokens.fill();
+    for (antlr4::Token *tok : tokens.getTokens()) {
+      if (tok->getType() == ModLexer::UNTERMINATED_COMMENT) {
+        diags.error(locOf(tok), "unterminated block comment");
+        return nullptr;
+      }
+    }
+    if (!checkNesting(tokens, diags))
+      return nullptr;
+    ModParser parser(&tokens);
+    parser.removeErrorListeners();
+    parser.addErrorListener(&listener);
+    P::FileContext *tree = parser.file();
+    if (diags.hasErrors())
+      return nullptr;
+    Builder builder;
+    return builder.build(tree);
+  } catch (const std::exception &ex) {
+    diags.error({}, std::string("internal parser error: ") + ex.what());
+    return nullptr;
+  } catch (...) {
+    diags.error({}, "internal parser error");
+    return nullptr;
+  }
+}
+
+} // namespace modc

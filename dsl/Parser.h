@@ -1,0 +1,25 @@
+//===- Parser.h - .mod source to AST ----------------------------*- C++ -*-===//
+//
+// The only entry point into the ANTLR-generated parser. ANTLR's runtime
+// (exceptions, RTTI, its own types) stays behind this function.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_DSL_PARSER_H
+#define MODC_DSL_PARSER_H
+
+#include "dsl/AST.h"
+#include "dsl/Source.h"
+
+#include <memory>
+
+namespace modc {
+
+/// Parses `file`. Syntax errors go to `diags`; the result is null if any
+/// error was reported.
+std::unique_ptr<ast::File> parseFile(const SourceFile &file,
+                                     DiagnosticEngine &diags);
+
+} // namespace modc
+
+#endif // MODC_DSL_PARSER_H

@@ -1,0 +1,143 @@
+//===- Program.h - The checked, elaborated program ---------------*- C++ -*-===//
+//
+// Semantic analysis turns the AST into a Program: every name resolved, every
+// module template instantiated once per distinct argument list, `for` loops
+// unrolled, compile-time arithmetic folded, and every value given an element
+// type and a symbolic shape. Module and entry bodies are dataflow graphs of
+// Nodes. The MLIR importer (compiler/) reads only this.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_DSL_PROGRAM_H
+#define MODC_DSL_PROGRAM_H
+
+#include "dsl/AST.h"
+#include "dsl/Shape.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace modc {
+namespace sema {
+
+using ast::ElemType;
+
+enum class Op {
+  Arg,    ///< function argument `index`
+  Param,  ///< parameter `index` of the enclosing module (or model)
+  Const,  ///< scalar constant `constant`, of the node's element type
+  Add,
+  Sub,
+  Mul,
+  Div,
+  MatMul,
+  Neg,
+  Unary,  ///< elementwise builtin `name` (relu, gelu, exp, ...)
+  Apply,  ///< apply instance `index` (element `element` of an array)
+};
+
+struct Node {
+  Op op;
+  TensorType type;
+  SourceLoc loc;
+  std::vector<Node *> operands;
+  int64_t index = -1;
+  int64_t element = -1; ///< array element for Apply, -1 for a single instance
+  double constant = 0.0;
+  std::string name;
+};
+
+/// A dataflow graph; `nodes` owns, in an order where operands come first.
+struct Body {
+  std::vector<std::unique_ptr<Node>> nodes;
+  std::vector<Node *> results;
+};
+
+enum class InitKind { Zeros, Ones, Const, Normal, Uniform, Xavier };
+const char *initKindName(InitKind kind);
+
+struct ParamSpec {
+  std::string name;
+  SourceLoc loc;
+  TensorType type; ///< static shape
+  bool frozen = false;
+  InitKind init = InitKind::Zeros;
+  std::vector<double> initArgs;
+};
+
+struct ModuleSpec;
+
+struct InstanceSpec {
+  std::string name;
+  SourceLoc loc;
+  ModuleSpec *module = nullptr;
+  bool isArray = false;
+  int64_t count = 1;
+  bool frozen = false;
+};
+
+/// One instantiation of a module template.
+struct ModuleSpec {
+  std::string mangledName; ///< a valid symbol: `LoRA_1024_1024_16_32.0` style
+  std::string displayName; ///< `LoRA<1024, 1024, 16, 32.0>`
+  SourceLoc loc;
+  std::vector<ParamSpec> params;
+  std::vector<InstanceSpec> instances;
+  /// Declaration order of params (kind 0) and instances (kind 1), the order
+  /// of the PyTorch state_dict.
+  std::vector<std::pair<int, int>> memberOrder;
+  std::vector<std::string> argNames;
+  std::vector<TensorType> argTypes;
+  TensorType resultType;
+  Body body;
+};
+
+struct EntrySpec {
+  std::string name;
+  SourceLoc loc;
+  std::vector<std::string> argNames;
+  std::vector<TensorType> argTypes;
+  std::vector<std::string> resultNames;
+  std::vector<TensorType> resultTypes;
+  /// The `dyn` symbols the signature uses, in declaration order: the
+  /// entry's leading int64_t arguments (INTERFACE.md §2).
+  std::vector<int> dyns;
+  Body body;
+};
+
+/// A parameter of the whole model under its state_dict name.
+struct FlatParam {
+  std::string name;
+  TensorType type;
+  bool trainable = true;
+  InitKind init = InitKind::Zeros;
+  std::vector<double> initArgs;
+};
+
+struct Program {
+  std::string modelName;
+  std::vector<std::pair<std::string, int64_t>> dims;
+  std::vector<std::string> dyns;
+  std::vector<ParamSpec> params; ///< model-level `param`s
+  std::vector<InstanceSpec> instances;
+  std::vector<std::pair<int, int>> memberOrder;
+  std::vector<std::unique_ptr<ModuleSpec>> modules;
+  std::vector<EntrySpec> entries;
+
+  /// Every parameter of the model, in state_dict order.
+  std::vector<FlatParam> flatParams() const;
+  /// Flat parameter names of one model-level instance (element `element`).
+  std::string dimString(const Dim &d) const { return d.str(dyns); }
+  std::string typeString(const TensorType &t) const { return t.str(dyns); }
+};
+
+/// Appends the flat parameters of `module` under `prefix` to `out`.
+void flattenModule(const ModuleSpec &module, const std::string &prefix,
+                   bool frozen, std::vector<FlatParam> &out);
+
+} // namespace sema
+} // namespace modc
+
+#endif // MODC_DSL_PROGRAM_H

@@ -1,0 +1,1432 @@
+//===- Sema.cpp - Semantic analysis of .mod files -------------------------===//
+//
+// Elaboration is an interpreter over compile-time values: dims, template
+// parameters and literals fold to numbers, `for` loops unroll, and tensor
+// expressions become Nodes of a dataflow graph with checked types.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsl/Sema.h"
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <set>
+
+namespace modc {
+namespace {
+
+using namespace sema;
+using ast::ElemType;
+using ast::Expr;
+using ast::ExprKind;
+
+const std::set<std::string> &unaryBuiltins() {
+  static const std::set<std::string> names = {
+      "relu", "gelu", "silu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs"};
+  return names;
+}
+
+/// Builtins, routers and aggregations: names a user callable may not take.
+const std::set<std::string> &reservedCallables() {
+  static const std::set<std::string> names = {
+      "relu",     "gelu",        "silu",      "sigmoid",  "tanh",
+      "exp",      "log",         "sqrt",      "abs",      "softmax",
+      "log_softmax", "layernorm", "rmsnorm",  "sum",      "mean",
+      "max",      "concat",      "reshape",   "transpose", "expand",
+      "embedding", "onehot",     "argmax",    "cast",     "attention",
+      "topk",     "expert_choice", "task",    "hash",     "weights",
+      "fixed",    "all",         "weighted_sum", "merge"};
+  return names;
+}
+
+bool isFloatType(ElemType t) {
+  return t == ElemType::F32 || t == ElemType::F16 || t == ElemType::BF16;
+}
+
+/// A compile-time or run-time value met during elaboration.
+struct Val {
+  enum Kind {
+    None,     ///< an error was already reported
+    Tensor,   ///< `node`
+    Int,      ///< compile-time integer or symbolic dim: `dim`
+    Float,    ///< compile-time float: `f`
+    Instance, ///< instance `index`, element `element` (-1: not an array)
+    Array,    ///< a whole instance array `index`
+    Builtin,  ///< builtin `name`
+    Module,   ///< a module used as a value (an error at use)
+    Entry,
+    TypeName,
+    List,
+    Tuple,
+  } kind = None;
+  Node *node = nullptr;
+  Dim dim;
+  double f = 0.0;
+  int index = -1;
+  int64_t element = -1;
+  std::string name;
+  ElemType elem = ElemType::F32;
+  std::vector<Val> elems;
+
+  static Val none() { return Val(); }
+  static Val tensor(Node *n) {
+    Val v;
+    v.kind = Tensor;
+    v.node = n;
+    return v;
+  }
+  static Val integer(Dim d) {
+    Val v;
+    v.kind = Int;
+    v.dim = std::move(d);
+    return v;
+  }
+  static Val flt(double f) {
+    Val v;
+    v.kind = Float;
+    v.f = f;
+    return v;
+  }
+  bool isStaticInt() const { return kind == Int && dim.isStatic(); }
+};
+
+std::string formatFloat(double f) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.9g", f);
+  std::string s = buf;
+  if (s.find_first_of(".eEn") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
+/// What a body may refer to: a module's own members, or the model's.
+struct Context {
+  ModuleSpec *module = nullptr; ///< null in entries
+  std::vector<ParamSpec> *params = nullptr;
+  std::vector<InstanceSpec> *instances = nullptr;
+  std::map<std::string, Val> templateArgs;
+  std::map<std::string, int> paramIndex;
+  std::map<std::string, int> instanceIndex;
+  Body *body = nullptr;
+  std::vector<std::string> argNames;
+  std::vector<TensorType> argTypes;
+  /// Lexical scopes of lets and loop variables, innermost last.
+  std::vector<std::map<std::string, std::pair<Val, SourceLoc>>> scopes;
+};
+
+class Analyzer {
+public:
+  Analyzer(const ast::File &file, DiagnosticEngine &diags,
+           const SemaOptions &options)
+      : file_(file), diags_(diags), options_(options) {}
+
+  std::unique_ptr<Program> run();
+
+private:
+  // Declarations.
+  void collectGlobals();
+  std::optional<int64_t> evalDim(const std::string &name);
+  ModuleSpec *instantiate(const ast::InstanceDef &def, Context *outer,
+                          bool &ok);
+  bool buildInstance(const ast::InstanceDef &def, Context *ctx,
+                     InstanceSpec &out);
+  bool buildParam(const ast::ParamDef &def, Context &ctx, ParamSpec &out);
+  bool buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
+                 bool allowDyn);
+  void elaborateBody(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
+                     const ast::Function &fn,
+                     const std::vector<TensorType> &resultTypes);
+  void elaborateEntry(const ast::Function &fn);
+
+  // Statements and expressions.
+  bool execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
+                 std::vector<Val> &returned, bool &sawReturn,
+                 SourceLoc &returnLoc);
+  Val eval(const Expr &e, Context &ctx);
+  Val evalName(const Expr &e, Context &ctx);
+  Val evalBinary(const Expr &e, Context &ctx);
+  Val evalCall(const Expr &e, Context &ctx);
+  Val apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
+            Context &ctx);
+  Val binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc, Context &ctx);
+  std::optional<int64_t> constInt(const Expr &e, Context &ctx,
+                                  const char *what);
+  std::optional<double> constNumber(const Expr &e, Context &ctx,
+                                    const char *what);
+
+  Node *addNode(Context &ctx, Op op, TensorType type, SourceLoc loc,
+                std::vector<Node *> operands = {}) {
+    auto n = std::make_unique<Node>();
+    n->op = op;
+    n->type = std::move(type);
+    n->loc = loc;
+    n->operands = std::move(operands);
+    Node *raw = n.get();
+    ctx.body->nodes.push_back(std::move(n));
+    return raw;
+  }
+  Node *constNode(Context &ctx, ElemType elem, double value, SourceLoc loc) {
+    Node *n = addNode(ctx, Op::Const, TensorType{elem, {}}, loc);
+    n->constant = value;
+    return n;
+  }
+  std::string typeStr(const TensorType &t) const {
+    return t.str(program_->dyns);
+  }
+
+  Diagnostic &error(SourceLoc loc, std::string msg) {
+    return diags_.error(loc, std::move(msg));
+  }
+
+  const ast::File &file_;
+  DiagnosticEngine &diags_;
+  const SemaOptions &options_;
+  std::unique_ptr<Program> program_;
+
+  // Global declarations by name.
+  std::map<std::string, const ast::DimDecl *> dimDecls_;
+  std::map<std::string, int64_t> dimValues_;
+  std::set<std::string> dimsInProgress_;
+  std::map<std::string, int> dynIndex_;
+  std::map<std::string, const ast::Function *> moduleDefs_;
+  std::map<std::string, const ast::Function *> entryDefs_;
+  std::map<std::string, ModuleSpec *> instantiated_;
+  std::vector<std::string> instantiating_;
+};
+
+std::optional<int64_t> Analyzer::evalDim(const std::string &name) {
+  auto known = dimValues_.find(name);
+  if (known != dimValues_.end())
+    return known->second;
+  const ast::DimDecl *decl = dimDecls_.at(name);
+  if (dimsInProgress_.count(name)) {
+    error(decl->loc, "dim '" + name + "' is defined through itself");
+    return std::nullopt;
+  }
+  auto over = options_.dimOverrides.find(name);
+  if (over != options_.dimOverrides.end()) {
+    dimValues_[name] = over->second;
+    return over->second;
+  }
+  dimsInProgress_.insert(name);
+  Context ctx;
+  Body scratch;
+  ctx.body = &scratch;
+  auto v = constInt(*decl->value, ctx, "a dim");
+  dimsInProgress_.erase(name);
+  if (!v)
+    return std::nullopt;
+  dimValues_[name] = *v;
+  return v;
+}
+
+void Analyzer::collectGlobals() {
+  std::map<std::string, SourceLoc> values, callables;
+  auto declare = [&](std::map<std::string, SourceLoc> &ns,
+                     const std::string &name, SourceLoc loc,
+                     bool callable) -> bool {
+    if (callable && reservedCallables().count(name)) {
+      error(loc, "'" + name + "' is the name of a builtin and cannot be " +
+                     "redefined");
+      return false;
+    }
+    auto [it, inserted] = ns.emplace(name, loc);
+    if (!inserted) {
+      Diagnostic &d = error(loc, "redefinition of '" + name + "'");
+      DiagnosticEngine::note(d, it->second, "previous definition is here");
+      return false;
+    }
+    return true;
+  };
+  for (const ast::DimDecl &d : file_.dims)
+    if (declare(values, d.name, d.loc, false))
+      dimDecls_[d.name] = &d;
+  for (const ast::DynDecl &d : file_.dyns)
+    if (declare(values, d.name, d.loc, false)) {
+      dynIndex_[d.name] = int(program_->dyns.size());
+      program_->dyns.push_back(d.name);
+    }
+  for (auto &p : file_.params)
+    declare(values, p->name, p->loc, false);
+  for (auto &m : file_.modules)
+    if (declare(callables, m->name, m->nameLoc, true))
+      moduleDefs_[m->name] = m.get();
+  for (auto &i : file_.instances)
+    declare(callables, i->name, i->loc, true);
+  for (auto &e : file_.entries)
+    if (declare(callables, e->name, e->nameLoc, true))
+      entryDefs_[e->name] = e.get();
+  for (auto &[name, value] : options_.dimOverrides)
+    if (!dimDecls_.count(name))
+      error({}, "-D " + name + ": the file declares no dim '" + name + "'");
+}
+
+std::unique_ptr<Program> Analyzer::run() {
+  program_ = std::make_unique<Program>();
+  if (!file_.hasModel) {
+    error({1, 1}, "the file must start with 'model NAME;'");
+  } else {
+    program_->modelName = file_.modelName;
+    if (!file_.modelFirst)
+      error(file_.modelLoc, "'model' must be the first declaration");
+  }
+  for (SourceLoc loc : file_.extraModelLocs)
+    error(loc, "a file declares one model");
+  collectGlobals();
+
+  for (const ast::DimDecl &d : file_.dims) {
+    if (dimDecls_.count(d.name) && dimDecls_[d.name] == &d) {
+      auto v = evalDim(d.name);
+      if (v && (*v < 0 || *v > kMaxDim))
+        error(d.loc, "dim '" + d.name + "' must be between 0 and 2^62, got " +
+                         std::to_string(*v));
+      if (v)
+        program_->dims.push_back({d.name, *v});
+    }
+  }
+
+  // Model-level parameters and instances, in declaration order.
+  Context model;
+  Body scratch;
+  model.body = &scratch;
+  model.params = &program_->params;
+  model.instances = &program_->instances;
+  std::vector<std::pair<unsigned, std::pair<int, int>>> order;
+  for (size_t i = 0; i < file_.params.size(); ++i)
+    order.push_back({file_.params[i]->order, {0, int(i)}});
+  for (size_t i = 0; i < file_.instances.size(); ++i)
+    order.push_back({file_.instances[i]->order, {1, int(i)}});
+  std::sort(order.begin(), order.end());
+  for (auto &[ord, member] : order) {
+    (void)ord;
+    if (member.first == 0) {
+      ParamSpec spec;
+      if (!buildParam(*file_.params[member.second], model, spec))
+        continue;
+      program_->memberOrder.push_back({0, int(program_->params.size())});
+      program_->params.push_back(std::move(spec));
+      continue;
+    }
+    InstanceSpec spec;
+    if (!buildInstance(*file_.instances[member.second], &model, spec))
+      continue;
+    program_->memberOrder.push_back({1, int(program_->instances.size())});
+    program_->instances.push_back(std::move(spec));
+  }
+
+  // Modules nobody instantiates are still checked, with their defaults
+  // where every template parameter has one.
+  for (auto &def : file_.modules) {
+    if (!def->templateParams.empty() || diags_.limitReached())
+      continue;
+    ast::InstanceDef probe;
+    probe.loc = def->nameLoc;
+    probe.module = def->name;
+    probe.moduleLoc = def->nameLoc;
+    bool ok = true;
+    instantiate(probe, nullptr, ok);
+  }
+
+  for (auto &e : file_.entries) {
+    if (diags_.limitReached())
+      break;
+    if (entryDefs_.count(e->name) && entryDefs_[e->name] == e.get())
+      elaborateEntry(*e);
+  }
+  if (diags_.hasErrors())
+    return nullptr;
+  return std::move(program_);
+}
+
+bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx,
+                         TensorType &out, bool allowDyn) {
+  out.elem = t.elem;
+  out.shape.clear();
+  bool ok = true;
+  if (t.elem == ElemType::F16 || t.elem == ElemType::BF16 ||
+      t.elem == ElemType::Bool) {
+    error(t.loc, std::string("element type '") + ast::elemTypeName(t.elem) +
+                     "' is not supported yet (v0.1 supports f32, i32, i64)");
+    ok = false;
+  }
+  for (const ast::ExprPtr &d : t.dims) {
+    Val v = eval(*d, ctx);
+    if (v.kind == Val::None) {
+      ok = false;
+      continue;
+    }
+    if (v.kind != Val::Int) {
+      error(d->loc, "a dimension must be an integer expression");
+      ok = false;
+      continue;
+    }
+    if (!v.dim.isStatic() && !allowDyn) {
+      error(d->loc, "a parameter's shape must be static, but '" +
+                        v.dim.str(program_->dyns) + "' depends on a dyn");
+      ok = false;
+      continue;
+    }
+    if (v.dim.isStatic() && v.dim.constant < 0) {
+      error(d->loc,
+            "dimension must not be negative, got " +
+                std::to_string(v.dim.constant));
+      ok = false;
+      continue;
+    }
+    out.shape.push_back(v.dim);
+  }
+  return ok;
+}
+
+bool Analyzer::buildParam(const ast::ParamDef &def, Context &ctx,
+                          ParamSpec &out) {
+  out.name = def.name;
+  out.loc = def.loc;
+  out.frozen = def.frozen;
+  if (!buildType(def.type, ctx, out.type, /*allowDyn=*/false))
+    return false;
+  if (!def.init) {
+    out.init = InitKind::Zeros;
+    return true;
+  }
+  const ast::Initializer &init = *def.init;
+  static const std::map<std::string, std::pair<InitKind, size_t>> kinds = {
+      {"zeros", {InitKind::Zeros, 0}},   {"ones", {InitKind::Ones, 0}},
+      {"const", {InitKind::Const, 1}},   {"normal", {InitKind::Normal, 2}},
+      {"uniform", {InitKind::Uniform, 2}}, {"xavier", {InitKind::Xavier, 0}}};
+  auto it = kinds.find(init.kind);
+  if (it == kinds.end()) {
+    error(init.loc, "unknown initialiser '" + init.kind +
+                        "' (expected zeros, ones, const, normal, uniform or "
+                        "xavier)");
+    return false;
+  }
+  out.init = it->second.first;
+  if (init.args.size() != it->second.second) {
+    error(init.loc, "initialiser '" + init.kind + "' takes " +
+                        std::to_string(it->second.second) + " argument" +
+                        (it->second.second == 1 ? "" : "s") + ", got " +
+                        std::to_string(init.args.size()));
+    return false;
+  }
+  if (it->second.second == 0 && init.hasParens) {
+    error(init.loc, "initialiser '" + init.kind + "' takes no arguments");
+    return false;
+  }
+  for (const ast::ExprPtr &a : init.args) {
+    auto v = constNumber(*a, ctx, "an initialiser argument");
+    if (!v)
+      return false;
+    out.initArgs.push_back(*v);
+  }
+  if (out.init == InitKind::Normal && out.initArgs[1] < 0) {
+    error(init.args[1]->loc, "normal(): the standard deviation must not be "
+                             "negative");
+    return false;
+  }
+  if (out.init == InitKind::Uniform && out.initArgs[1] < out.initArgs[0]) {
+    error(init.args[1]->loc, "uniform(): the upper bound is below the lower");
+    return false;
+  }
+  return true;
+}
+
+bool Analyzer::buildInstance(const ast::InstanceDef &def, Context *ctx,
+                             InstanceSpec &out) {
+  out.name = def.name;
+  out.loc = def.loc;
+  out.frozen = def.frozen;
+  if (def.count) {
+    out.isArray = true;
+    Context scratchCtx;
+    Body scratch;
+    scratchCtx.body = &scratch;
+    Context &c = ctx ? *ctx : scratchCtx;
+    auto n = constInt(*def.count, c, "an instance array size");
+    if (!n)
+      return false;
+    if (*n < 1 || *n > 1000000) {
+      error(def.count->loc, "an instance array needs between 1 and 1000000 "
+                            "elements, got " +
+                                std::to_string(*n));
+      return false;
+    }
+    out.count = *n;
+  }
+  bool ok = true;
+  out.module = instantiate(def, ctx, ok);
+  return ok && out.module;
+}
+
+ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
+                                  bool &ok) {
+  auto defIt = moduleDefs_.find(def.module);
+  if (defIt == moduleDefs_.end()) {
+    if (entryDefs_.count(def.module))
+      error(def.moduleLoc, "'" + def.module +
+                               "' is an entry, not a module; only modules "
+                               "can be instantiated");
+    else
+      error(def.moduleLoc, "unknown module '" + def.module + "'");
+    ok = false;
+    return nullptr;
+  }
+  const ast::Function &fn = *defIt->second;
+  if (def.templateArgs.size() > fn.templateParams.size()) {
+    Diagnostic &d = error(def.moduleLoc,
+                          "module '" + fn.name + "' takes " +
+                              std::to_string(fn.templateParams.size()) +
+                              " template arguments, got " +
+                              std::to_string(def.templateArgs.size()));
+    DiagnosticEngine::note(d, fn.nameLoc, "'" + fn.name + "' is defined here");
+    ok = false;
+    return nullptr;
+  }
+
+  // Evaluate the arguments in the instantiating scope, defaults in the
+  // module's own (earlier parameters visible).
+  Context tctx;
+  Body scratch;
+  tctx.body = &scratch;
+  Context scratchOuter;
+  Body scratchOuterBody;
+  scratchOuter.body = &scratchOuterBody;
+  Context &argCtx = outer ? *outer : scratchOuter;
+  std::string mangled = fn.name, display = fn.name + "<";
+  for (size_t i = 0; i < fn.templateParams.size(); ++i) {
+    const ast::TemplateParam &tp = fn.templateParams[i];
+    Val v;
+    if (i < def.templateArgs.size()) {
+      v = eval(*def.templateArgs[i], argCtx);
+    } else if (tp.defaultValue) {
+      v = eval(*tp.defaultValue, tctx);
+    } else {
+      Diagnostic &d = error(def.moduleLoc, "missing template argument '" +
+                                               tp.name + "' of module '" +
+                                               fn.name + "'");
+      DiagnosticEngine::note(d, tp.loc, "'" + tp.name + "' is declared here");
+      ok = false;
+      return nullptr;
+    }
+    SourceLoc vloc = i < def.templateArgs.size() ? def.templateArgs[i]->loc
+                                                 : tp.defaultValue->loc;
+    if (v.kind == Val::None) {
+      ok = false;
+      return nullptr;
+    }
+    if (tp.isFloat) {
+      if (v.isStaticInt())
+        v = Val::flt(double(v.dim.constant));
+      if (v.kind != Val::Float) {
+        error(vloc, "template parameter '" + tp.name +
+                        "' needs a compile-time float");
+        ok = false;
+        return nullptr;
+      }
+    } else if (!v.isStaticInt()) {
+      error(vloc, "template parameter '" + tp.name +
+                      "' needs a compile-time integer" +
+                      (v.kind == Val::Float
+                           ? " (declare it 'float' to pass a float)"
+                           : ""));
+      ok = false;
+      return nullptr;
+    }
+    std::string text = v.kind == Val::Float ? formatFloat(v.f)
+                                            : std::to_string(v.dim.constant);
+    display += (i ? ", " : "") + text;
+    std::string sym = text;
+    for (char &c : sym)
+      if (!std::isalnum((unsigned char)c))
+        c = c == '-' ? 'm' : 'p';
+    mangled += "_" + sym;
+    tctx.templateArgs[tp.name] = v;
+  }
+  display += ">";
+  if (fn.templateParams.empty())
+    display = fn.name;
+
+  auto memo = instantiated_.find(mangled);
+  if (memo != instantiated_.end())
+    return memo->second;
+  for (const std::string &active : instantiating_) {
+    if (active == fn.name) {
+      Diagnostic &d =
+          error(def.moduleLoc, "module '" + fn.name + "' instantiates itself");
+      DiagnosticEngine::note(d, fn.nameLoc, "'" + fn.name + "' is defined here");
+      ok = false;
+      return nullptr;
+    }
+  }
+  if (instantiating_.size() > 64) {
+    error(def.moduleLoc, "modules nested more than 64 deep");
+    ok = false;
+    return nullptr;
+  }
+
+  auto spec = std::make_unique<ModuleSpec>();
+  ModuleSpec *m = spec.get();
+  program_->modules.push_back(std::move(spec));
+  instantiated_[mangled] = m;
+  m->mangledName = mangled;
+  m->displayName = display;
+  m->loc = fn.nameLoc;
+  instantiating_.push_back(fn.name);
+
+  tctx.module = m;
+  tctx.params = &m->params;
+  tctx.instances = &m->instances;
+  tctx.body = &m->body;
+  for (const ast::Arg &a : fn.args) {
+    TensorType t;
+    if (!buildType(a.type, tctx, t, /*allowDyn=*/true))
+      ok = false;
+    m->argNames.push_back(a.name);
+    m->argTypes.push_back(t);
+  }
+  std::vector<TensorType> results;
+  for (const ast::TypeExpr &r : fn.results) {
+    TensorType t;
+    if (!buildType(r, tctx, t, /*allowDyn=*/true))
+      ok = false;
+    results.push_back(t);
+  }
+  if (fn.tupleResult) {
+    error(fn.results.front().loc, "a module returns one tensor");
+    ok = false;
+  }
+  if (!results.empty())
+    m->resultType = results.front();
+  tctx.argNames = m->argNames;
+  tctx.argTypes = m->argTypes;
+  if (ok)
+    elaborateBody(fn.body, tctx, fn, results);
+  instantiating_.pop_back();
+  return m;
+}
+
+void Analyzer::elaborateBody(const std::vector<ast::StmtPtr> &stmts,
+                             Context &ctx, const ast::Function &fn,
+                             const std::vector<TensorType> &resultTypes) {
+  for (size_t i = 0; i < ctx.argTypes.size(); ++i) {
+    Node *n = addNode(ctx, Op::Arg, ctx.argTypes[i], fn.args[i].loc);
+    n->index = int64_t(i);
+    n->name = ctx.argNames[i];
+  }
+  ctx.scopes.emplace_back();
+  std::vector<Val> returned;
+  bool sawReturn = false;
+  SourceLoc returnLoc;
+  if (!execStmts(stmts, ctx, returned, sawReturn, returnLoc))
+    return;
+  if (!sawReturn) {
+    error(fn.nameLoc, "'" + fn.name + "' has no return statement");
+    return;
+  }
+  if (returned.size() != resultTypes.size()) {
+    error(returnLoc, "'" + fn.name + "' returns " +
+                         std::to_string(resultTypes.size()) + " value" +
+                         (resultTypes.size() == 1 ? "" : "s") + ", got " +
+                         std::to_string(returned.size()));
+    return;
+  }
+  for (size_t i = 0; i < returned.size(); ++i) {
+    Val v = returned[i];
+    if (v.kind == Val::None)
+      return;
+    if (v.kind != Val::Tensor) {
+      if (v.kind == Val::Int || v.kind == Val::Float) {
+        // A constant result is broadcast to the declared shape.
+        error(returnLoc, "a constant cannot be returned; return a tensor");
+      } else {
+        error(returnLoc, "the returned value is not a tensor");
+      }
+      return;
+    }
+    if (v.node->type != resultTypes[i]) {
+      Diagnostic &d = error(returnLoc, "returned value has type " +
+                                           typeStr(v.node->type) +
+                                           " but the declared result is " +
+                                           typeStr(resultTypes[i]));
+      DiagnosticEngine::note(d, fn.results[i].loc, "result declared here");
+      return;
+    }
+    ctx.body->results.push_back(v.node);
+  }
+}
+
+void Analyzer::elaborateEntry(const ast::Function &fn) {
+  EntrySpec entry;
+  entry.name = fn.name;
+  entry.loc = fn.nameLoc;
+  Context ctx;
+  ctx.params = &program_->params;
+  ctx.instances = &program_->instances;
+  ctx.body = &entry.body;
+  bool ok = true;
+  std::set<int> used;
+  for (const ast::Arg &a : fn.args) {
+    TensorType t;
+    if (!buildType(a.type, ctx, t, /*allowDyn=*/true))
+      ok = false;
+    for (const Dim &d : t.shape) {
+      for (auto [sym, coeff] : d.terms)
+        used.insert(sym);
+    }
+    entry.argNames.push_back(a.name);
+    entry.argTypes.push_back(t);
+  }
+  std::vector<TensorType> results;
+  for (const ast::TypeExpr &r : fn.results) {
+    TensorType t;
+    if (!buildType(r, ctx, t, /*allowDyn=*/true))
+      ok = false;
+    results.push_back(t);
+  }
+  // An output's shape must follow from the inputs' sizes.
+  for (size_t i = 0; ok && i < results.size(); ++i)
+    for (const Dim &d : results[i].shape)
+      for (auto [sym, coeff] : d.terms)
+        if (!used.count(sym)) {
+          error(fn.results[i].loc,
+                "result dimension '" + d.str(program_->dyns) +
+                    "' uses dyn '" + program_->dyns[sym] +
+                    "', which no argument of '" + fn.name + "' determines");
+          ok = false;
+        }
+  {
+    std::set<std::string> seen;
+    for (const ast::Arg &a : fn.args)
+      if (!seen.insert(a.name).second) {
+        error(a.loc, "duplicate argument '" + a.name + "'");
+        ok = false;
+      }
+  }
+  if (!ok)
+    return;
+  entry.dyns.assign(used.begin(), used.end());
+  entry.resultTypes = results;
+  for (size_t i = 0; i < results.size(); ++i)
+    entry.resultNames.push_back(results.size() == 1
+                                    ? std::string("y")
+                                    : "y" + std::to_string(i));
+  ctx.argNames = entry.argNames;
+  ctx.argTypes = entry.argTypes;
+  for (size_t i = 0; i < program_->params.size(); ++i)
+    ctx.paramIndex[program_->params[i].name] = int(i);
+  for (size_t i = 0; i < program_->instances.size(); ++i)
+    ctx.instanceIndex[program_->instances[i].name] = int(i);
+  size_t before = diags_.numErrors();
+  elaborateBody(fn.body, ctx, fn, results);
+  if (diags_.numErrors() == before)
+    program_->entries.push_back(std::move(entry));
+}
+
+bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
+                         std::vector<Val> &returned, bool &sawReturn,
+                         SourceLoc &returnLoc) {
+  bool ok = true;
+  auto lookupLocal = [&](const std::string &name)
+      -> std::pair<Val, SourceLoc> * {
+    for (auto it = ctx.scopes.rbegin(); it != ctx.scopes.rend(); ++it) {
+      auto found = it->find(name);
+      if (found != it->end())
+        return &found->second;
+    }
+    return nullptr;
+  };
+  for (const ast::StmtPtr &sp : stmts) {
+    if (diags_.limitReached())
+      return false;
+    const ast::Stmt &s = *sp;
+    if (sawReturn) {
+      error(s.loc, "statement after 'return'");
+      return false;
+    }
+    switch (s.kind) {
+    case ast::StmtKind::Param: {
+      if (!ctx.module) {
+        error(s.loc, "parameters are declared in modules or at model level");
+        ok = false;
+        break;
+      }
+      if (ctx.paramIndex.count(s.param->name) ||
+          ctx.instanceIndex.count(s.param->name)) {
+        error(s.param->loc, "redefinition of '" + s.param->name + "'");
+        ok = false;
+        break;
+      }
+      ParamSpec spec;
+      if (!buildParam(*s.param, ctx, spec)) {
+        ok = false;
+        break;
+      }
+      ctx.paramIndex[spec.name] = int(ctx.params->size());
+      ctx.module->memberOrder.push_back({0, int(ctx.params->size())});
+      ctx.params->push_back(std::move(spec));
+      break;
+    }
+    case ast::StmtKind::Instance: {
+      if (!ctx.module) {
+        error(s.loc, "instances are declared in modules or at model level");
+        ok = false;
+        break;
+      }
+      if (ctx.paramIndex.count(s.instance->name) ||
+          ctx.instanceIndex.count(s.instance->name)) {
+        error(s.instance->loc, "redefinition of '" + s.instance->name + "'");
+        ok = false;
+        break;
+      }
+      InstanceSpec spec;
+      if (!buildInstance(*s.instance, &ctx, spec)) {
+        ok = false;
+        break;
+      }
+      ctx.instanceIndex[spec.name] = int(ctx.instances->size());
+      ctx.module->memberOrder.push_back({1, int(ctx.instances->size())});
+      ctx.instances->push_back(std::move(spec));
+      break;
+    }
+    case ast::StmtKind::Let: {
+      if (auto *prev = lookupLocal(s.name)) {
+        Diagnostic &d = error(s.loc, "'" + s.name + "' is already defined");
+        DiagnosticEngine::note(d, prev->second, "previous definition is here");
+        ok = false;
+        break;
+      }
+      Val v = eval(*s.value, ctx);
+      if (v.kind == Val::None)
+        ok = false;
+      ctx.scopes.back()[s.name] = {v, s.loc};
+      break;
+    }
+    case ast::StmtKind::LetTuple: {
+      error(s.loc, "tuple 'let' (entries calling entries) is not supported "
+                   "yet");
+      ok = false;
+      break;
+    }
+    case ast::StmtKind::Assign: {
+      auto *prev = lookupLocal(s.name);
+      if (!prev) {
+        error(s.loc, "assignment to '" + s.name +
+                         "', which is not a 'let' in scope");
+        ok = false;
+        break;
+      }
+      Val v = eval(*s.value, ctx);
+      if (v.kind == Val::None || prev->first.kind == Val::None) {
+        ok = false;
+        break;
+      }
+      if (prev->first.kind == Val::Tensor && v.kind == Val::Tensor &&
+          prev->first.node->type != v.node->type) {
+        Diagnostic &d = error(
+            s.loc, "'" + s.name + "' is re-bound to a value of type " +
+                       typeStr(v.node->type) + ", but it has type " +
+                       typeStr(prev->first.node->type));
+        DiagnosticEngine::note(d, prev->second, "'" + s.name +
+                                                    "' is defined here");
+        ok = false;
+        break;
+      }
+      if (prev->first.kind != v.kind) {
+        error(s.loc, "'" + s.name + "' is re-bound to a different kind of "
+                                    "value");
+        ok = false;
+        break;
+      }
+      prev->first = v;
+      break;
+    }
+    case ast::StmtKind::For: {
+      auto lo = constInt(*s.lo, ctx, "a loop bound");
+      auto hi = constInt(*s.hi, ctx, "a loop bound");
+      if (!lo || !hi) {
+        ok = false;
+        break;
+      }
+      if (*hi - *lo > 4096) {
+        error(s.loc, "a 'for' loop is unrolled; more than 4096 iterations "
+                     "is not supported");
+        ok = false;
+        break;
+      }
+      for (int64_t i = *lo; i < *hi && ok; ++i) {
+        ctx.scopes.emplace_back();
+        ctx.scopes.back()[s.name] = {Val::integer(Dim::of(i)),
+                                     s.nameLocs.front()};
+        bool innerReturn = false;
+        std::vector<Val> innerReturned;
+        ok = execStmts(s.body, ctx, innerReturned, innerReturn, returnLoc);
+        ctx.scopes.pop_back();
+        if (innerReturn) {
+          error(returnLoc, "'return' inside a 'for' loop");
+          ok = false;
+        }
+      }
+      break;
+    }
+    case ast::StmtKind::Return: {
+      sawReturn = true;
+      returnLoc = s.value->loc;
+      if (s.value->kind == ExprKind::Tuple) {
+        for (const ast::ExprPtr &e : s.value->operands)
+          returned.push_back(eval(*e, ctx));
+      } else {
+        returned.push_back(eval(*s.value, ctx));
+      }
+      break;
+    }
+    }
+  }
+  return ok;
+}
+
+std::optional<int64_t> Analyzer::constInt(const Expr &e, Context &ctx,
+                                          const char *what) {
+  Val v = eval(e, ctx);
+  if (v.kind == Val::None)
+    return std::nullopt;
+  if (!v.isStaticInt()) {
+    error(e.loc, std::string(what) + " must be a compile-time integer");
+    return std::nullopt;
+  }
+  return v.dim.constant;
+}
+
+std::optional<double> Analyzer::constNumber(const Expr &e, Context &ctx,
+                                            const char *what) {
+  Val v = eval(e, ctx);
+  if (v.kind == Val::None)
+    return std::nullopt;
+  if (v.isStaticInt())
+    return double(v.dim.constant);
+  if (v.kind == Val::Float)
+    return v.f;
+  error(e.loc, std::string(what) + " must be a compile-time number");
+  return std::nullopt;
+}
+
+Val Analyzer::evalName(const Expr &e, Context &ctx) {
+  const std::string &name = e.name;
+  for (auto it = ctx.scopes.rbegin(); it != ctx.scopes.rend(); ++it) {
+    auto found = it->find(name);
+    if (found != it->end())
+      return found->second.first;
+  }
+  for (size_t i = 0; i < ctx.argNames.size(); ++i) {
+    if (ctx.argNames[i] != name)
+      continue;
+    for (auto &n : ctx.body->nodes)
+      if (n->op == Op::Arg && n->index == int64_t(i))
+        return Val::tensor(n.get());
+  }
+  auto targ = ctx.templateArgs.find(name);
+  if (targ != ctx.templateArgs.end())
+    return targ->second;
+  auto pidx = ctx.paramIndex.find(name);
+  if (pidx != ctx.paramIndex.end()) {
+    const ParamSpec &p = (*ctx.params)[pidx->second];
+    // One node per parameter: reuse it if the body already reads it.
+    for (auto &n : ctx.body->nodes)
+      if (n->op == Op::Param && n->index == pidx->second)
+        return Val::tensor(n.get());
+    Node *n = addNode(ctx, Op::Param, p.type, e.loc);
+    n->index = pidx->second;
+    n->name = p.name;
+    return Val::tensor(n);
+  }
+  auto iidx = ctx.instanceIndex.find(name);
+  if (iidx != ctx.instanceIndex.end()) {
+    Val v;
+    const InstanceSpec &inst = (*ctx.instances)[iidx->second];
+    v.kind = inst.isArray ? Val::Array : Val::Instance;
+    v.index = iidx->second;
+    v.name = name;
+    return v;
+  }
+  if (dimDecls_.count(name)) {
+    auto d = evalDim(name);
+    if (!d)
+      return Val::none();
+    return Val::integer(Dim::of(*d));
+  }
+  auto dyn = dynIndex_.find(name);
+  if (dyn != dynIndex_.end())
+    return Val::integer(Dim::symbol(dyn->second));
+  if (unaryBuiltins().count(name) || reservedCallables().count(name)) {
+    Val v;
+    v.kind = Val::Builtin;
+    v.name = name;
+    return v;
+  }
+  if (moduleDefs_.count(name)) {
+    Val v;
+    v.kind = Val::Module;
+    v.name = name;
+    return v;
+  }
+  if (entryDefs_.count(name)) {
+    Val v;
+    v.kind = Val::Entry;
+    v.name = name;
+    return v;
+  }
+  // Names that exist at model level but are out of reach here.
+  bool modelParam = false, modelInstance = false;
+  for (auto &p : file_.params)
+    modelParam |= p->name == name;
+  for (auto &i : file_.instances)
+    modelInstance |= i->name == name;
+  if (ctx.module && (modelParam || modelInstance)) {
+    error(e.loc, "'" + name + "' is a model-level " +
+                     (modelParam ? "parameter" : "instance") +
+                     "; a module may use only its own parameters, instances "
+                     "and arguments");
+    return Val::none();
+  }
+  error(e.loc, "unknown name '" + name + "'");
+  return Val::none();
+}
+
+Val Analyzer::eval(const Expr &e, Context &ctx) {
+  switch (e.kind) {
+  case ExprKind::Int: {
+    // Literals must fit in 2^62 (LANGUAGE.md §1).
+    if (e.text.size() > 19) {
+      error(e.loc, "integer literal " + e.text + " does not fit in 2^62");
+      return Val::none();
+    }
+    unsigned long long v = std::strtoull(e.text.c_str(), nullptr, 10);
+    if (v > (unsigned long long)kMaxDim) {
+      error(e.loc, "integer literal " + e.text + " does not fit in 2^62");
+      return Val::none();
+    }
+    return Val::integer(Dim::of(int64_t(v)));
+  }
+  case ExprKind::Float:
+    if (!std::isfinite(e.floatValue)) {
+      error(e.loc, "float literal " + e.text + " is out of range");
+      return Val::none();
+    }
+    return Val::flt(e.floatValue);
+  case ExprKind::Bool:
+    error(e.loc, "boolean values are not supported yet");
+    return Val::none();
+  case ExprKind::Name:
+    return evalName(e, ctx);
+  case ExprKind::TypeName: {
+    Val v;
+    v.kind = Val::TypeName;
+    v.elem = e.elemType;
+    return v;
+  }
+  case ExprKind::Neg: {
+    Val x = eval(*e.operands[0], ctx);
+    if (x.kind == Val::None)
+      return x;
+    if (x.kind == Val::Int) {
+      auto d = scaleDim(x.dim, -1);
+      return d ? Val::integer(*d) : Val::none();
+    }
+    if (x.kind == Val::Float)
+      return Val::flt(-x.f);
+    if (x.kind == Val::Tensor)
+      return Val::tensor(
+          addNode(ctx, Op::Neg, x.node->type, e.loc, {x.node}));
+    error(e.loc, "unary '-' needs a number or a tensor");
+    return Val::none();
+  }
+  case ExprKind::Binary:
+    return evalBinary(e, ctx);
+  case ExprKind::Pipe: {
+    Val x = eval(*e.operands[0], ctx);
+    Val f = eval(*e.operands[1], ctx);
+    if (x.kind == Val::None || f.kind == Val::None)
+      return Val::none();
+    if (f.kind == Val::Array) {
+      const InstanceSpec &inst = (*ctx.instances)[f.index];
+      for (int64_t i = 0; i < inst.count && x.kind != Val::None; ++i) {
+        Val el = f;
+        el.kind = Val::Instance;
+        el.element = i;
+        x = apply(el, {x}, e.loc, ctx);
+      }
+      return x;
+    }
+    return apply(f, {x}, e.loc, ctx);
+  }
+  case ExprKind::Call:
+    return evalCall(e, ctx);
+  case ExprKind::Index: {
+    Val base = eval(*e.operands[0], ctx);
+    if (base.kind == Val::None)
+      return base;
+    if (base.kind != Val::Array) {
+      error(e.loc, "only instance arrays can be indexed in v0.1");
+      return Val::none();
+    }
+    auto i = constInt(*e.operands[1], ctx, "an instance array index");
+    if (!i)
+      return Val::none();
+    const InstanceSpec &inst = (*ctx.instances)[base.index];
+    if (*i < 0 || *i >= inst.count) {
+      Diagnostic &d = error(e.operands[1]->loc,
+                            "index " + std::to_string(*i) + " is out of "
+                            "bounds for '" + inst.name + "' of " +
+                                std::to_string(inst.count) + " elements");
+      DiagnosticEngine::note(d, inst.loc, "'" + inst.name +
+                                              "' is declared here");
+      return Val::none();
+    }
+    base.kind = Val::Instance;
+    base.element = *i;
+    return base;
+  }
+  case ExprKind::Route:
+    error(e.loc, "'route' is not supported yet by this version of modc");
+    return Val::none();
+  case ExprKind::Tuple:
+    error(e.loc, "a tuple is allowed only in 'return'");
+    return Val::none();
+  case ExprKind::List: {
+    Val v;
+    v.kind = Val::List;
+    for (const ast::ExprPtr &el : e.operands) {
+      v.elems.push_back(eval(*el, ctx));
+      if (v.elems.back().kind == Val::None)
+        return Val::none();
+    }
+    return v;
+  }
+  }
+  return Val::none();
+}
+
+Val Analyzer::evalBinary(const Expr &e, Context &ctx) {
+  Val a = eval(*e.operands[0], ctx);
+  Val b = eval(*e.operands[1], ctx);
+  if (a.kind == Val::None || b.kind == Val::None)
+    return Val::none();
+  return binaryOp(e.op, a, b, e.loc, ctx);
+}
+
+Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
+                       Context &ctx) {
+  using ast::BinaryOp;
+  const char *spelling = ast::binaryOpSpelling(op);
+  auto isNum = [](const Val &v) {
+    return v.kind == Val::Int || v.kind == Val::Float;
+  };
+  // Compile-time arithmetic: integers (possibly symbolic) and floats.
+  if (isNum(a) && isNum(b)) {
+    if (op == BinaryOp::MatMul) {
+      error(loc, "'@' needs tensor operands");
+      return Val::none();
+    }
+    if (a.kind == Val::Int && b.kind == Val::Int) {
+      std::optional<Dim> r;
+      switch (op) {
+      case BinaryOp::Add:
+        r = addDims(a.dim, b.dim);
+        break;
+      case BinaryOp::Sub:
+        r = addDims(a.dim, b.dim, -1);
+        break;
+      case BinaryOp::Mul:
+        if (!a.dim.isStatic() && !b.dim.isStatic()) {
+          error(loc, "dyn dimensions may only appear linearly; '" +
+                         a.dim.str(program_->dyns) + "' * '" +
+                         b.dim.str(program_->dyns) + "' is not linear");
+          return Val::none();
+        }
+        r = a.dim.isStatic() ? scaleDim(b.dim, a.dim.constant)
+                             : scaleDim(a.dim, b.dim.constant);
+        break;
+      case BinaryOp::Div: {
+        if (!b.dim.isStatic()) {
+          error(loc, "cannot divide by the dyn dimension '" +
+                         b.dim.str(program_->dyns) + "'");
+          return Val::none();
+        }
+        int64_t k = b.dim.constant;
+        if (k == 0) {
+          error(loc, "division by zero");
+          return Val::none();
+        }
+        Dim q = Dim::of(0);
+        bool exact = a.dim.constant % k == 0;
+        q.constant = a.dim.constant / k;
+        for (auto [sym, coeff] : a.dim.terms) {
+          exact &= coeff % k == 0;
+          q.terms.push_back({sym, coeff / k});
+        }
+        if (!exact) {
+          error(loc, "'" + a.dim.str(program_->dyns) + " / " +
+                         std::to_string(k) +
+                         "' is not an exact integer division");
+          return Val::none();
+        }
+        r = q;
+        break;
+      }
+      default:
+        break;
+      }
+      if (!r) {
+        error(loc, "integer overflow: the result does not fit in 2^62");
+        return Val::none();
+      }
+      return Val::integer(*r);
+    }
+    if ((a.kind == Val::Int && !a.dim.isStatic()) ||
+        (b.kind == Val::Int && !b.dim.isStatic())) {
+      error(loc, "a dyn dimension cannot be combined with a float");
+      return Val::none();
+    }
+    double x = a.kind == Val::Float ? a.f : double(a.dim.constant);
+    double y = b.kind == Val::Float ? b.f : double(b.dim.constant);
+    double r = op == BinaryOp::Add   ? x + y
+               : op == BinaryOp::Sub ? x - y
+               : op == BinaryOp::Mul ? x * y
+                                     : x / y;
+    if (op == BinaryOp::Div && y == 0.0) {
+      error(loc, "division by zero");
+      return Val::none();
+    }
+    return Val::flt(r);
+  }
+
+  // Tensor arithmetic; a number takes the other operand's element type.
+  if (a.kind != Val::Tensor && !isNum(a)) {
+    error(loc, std::string("left operand of '") + spelling +
+                   "' is not a tensor or a number");
+    return Val::none();
+  }
+  if (b.kind != Val::Tensor && !isNum(b)) {
+    error(loc, std::string("right operand of '") + spelling +
+                   "' is not a tensor or a number");
+    return Val::none();
+  }
+  auto toNode = [&](const Val &v, ElemType elem) -> Node * {
+    if (v.kind == Val::Tensor)
+      return v.node;
+    if (v.kind == Val::Int && !v.dim.isStatic()) {
+      error(loc, "a dyn dimension cannot be used as a tensor value");
+      return nullptr;
+    }
+    double value = v.kind == Val::Float ? v.f : double(v.dim.constant);
+    if (!isFloatType(elem) && v.kind == Val::Float) {
+      error(loc, std::string("float literal used with an integer tensor of "
+                             "type ") +
+                     ast::elemTypeName(elem));
+      return nullptr;
+    }
+    return constNode(ctx, elem, value, loc);
+  };
+  ElemType elem =
+      a.kind == Val::Tensor ? a.node->type.elem : b.node->type.elem;
+  Node *x = toNode(a, elem);
+  Node *y = toNode(b, elem);
+  if (!x || !y)
+    return Val::none();
+  if (x->type.elem != y->type.elem) {
+    error(loc, std::string("element types differ: ") +
+                   ast::elemTypeName(x->type.elem) + " " + spelling + " " +
+                   ast::elemTypeName(y->type.elem) + " (use cast)");
+    return Val::none();
+  }
+  if (op == BinaryOp::MatMul) {
+    if (x->type.rank() == 0 || y->type.rank() == 0) {
+      error(loc, "operands of '@' must have rank 1 or more, got " +
+                     typeStr(x->type) + " and " + typeStr(y->type));
+      return Val::none();
+    }
+    std::string why;
+    auto shape = matmulShape(x->type.shape, y->type.shape, why,
+                             program_->dyns);
+    if (!shape) {
+      error(loc, why + " (" + typeStr(x->type) + " @ " + typeStr(y->type) +
+                     ")");
+      return Val::none();
+    }
+    return Val::tensor(addNode(ctx, Op::MatMul, {elem, *shape}, loc, {x, y}));
+  }
+  auto shape = broadcastShapes(x->type.shape, y->type.shape);
+  if (!shape) {
+    error(loc, std::string("shapes do not broadcast: ") + typeStr(x->type) +
+                   " " + spelling + " " + typeStr(y->type));
+    return Val::none();
+  }
+  Op nodeOp = op == BinaryOp::Add   ? Op::Add
+              : op == BinaryOp::Sub ? Op::Sub
+              : op == BinaryOp::Mul ? Op::Mul
+                                    : Op::Div;
+  return Val::tensor(addNode(ctx, nodeOp, {elem, *shape}, loc, {x, y}));
+}
+
+Val Analyzer::evalCall(const Expr &e, Context &ctx) {
+  Val callee = eval(*e.operands[0], ctx);
+  if (callee.kind == Val::None)
+    return callee;
+  std::vector<Val> args;
+  for (size_t i = 1; i < e.operands.size(); ++i) {
+    if (!e.argNames[i - 1].empty() && callee.kind != Val::Builtin) {
+      error(e.argNameLocs[i - 1], "named arguments are only for builtins");
+      return Val::none();
+    }
+    args.push_back(eval(*e.operands[i], ctx));
+    if (args.back().kind == Val::None)
+      return Val::none();
+  }
+  if (callee.kind == Val::Builtin) {
+    if (!unaryBuiltins().count(callee.name)) {
+      error(e.loc, "builtin '" + callee.name +
+                       "' is not supported yet by this version of modc");
+      return Val::none();
+    }
+    for (const std::string &n : e.argNames)
+      if (!n.empty()) {
+        error(e.loc, "'" + callee.name + "' takes no named arguments");
+        return Val::none();
+      }
+    if (args.size() != 1) {
+      error(e.loc, "'" + callee.name + "' takes 1 argument, got " +
+                       std::to_string(args.size()));
+      return Val::none();
+    }
+    if (args[0].kind != Val::Tensor) {
+      error(e.operands[1]->loc,
+            "'" + callee.name + "' needs a tensor argument");
+      return Val::none();
+    }
+    Node *x = args[0].node;
+    if (!isFloatType(x->type.elem) && callee.name != "relu" &&
+        callee.name != "abs") {
+      error(e.operands[1]->loc, "'" + callee.name +
+                                    "' needs a floating-point tensor, got " +
+                                    typeStr(x->type));
+      return Val::none();
+    }
+    Node *n = addNode(ctx, Op::Unary, x->type, e.loc, {x});
+    n->name = callee.name;
+    return Val::tensor(n);
+  }
+  return apply(callee, std::move(args), e.loc, ctx);
+}
+
+Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
+                    Context &ctx) {
+  if (callee.kind == Val::Builtin) {
+    if (!unaryBuiltins().count(callee.name)) {
+      error(loc, "builtin '" + callee.name + "' cannot be used in a pipe");
+      return Val::none();
+    }
+    if (args.size() != 1 || args[0].kind != Val::Tensor) {
+      error(loc, "'" + callee.name + "' needs one tensor argument");
+      return Val::none();
+    }
+    Node *n = addNode(ctx, Op::Unary, args[0].node->type, loc, {args[0].node});
+    n->name = callee.name;
+    return Val::tensor(n);
+  }
+  if (callee.kind == Val::Array) {
+    error(loc, "'" + callee.name +
+                   "' is an instance array: apply one element ('" +
+                   callee.name + "[i](...)') or pipe into it");
+    return Val::none();
+  }
+  if (callee.kind == Val::Module) {
+    error(loc, "'" + callee.name +
+                   "' is a module: declare an instance of it and apply that");
+    return Val::none();
+  }
+  if (callee.kind == Val::Entry) {
+    error(loc, "entries calling entries is not supported yet");
+    return Val::none();
+  }
+  if (callee.kind != Val::Instance) {
+    error(loc, "this value cannot be called");
+    return Val::none();
+  }
+  const InstanceSpec &inst = (*ctx.instances)[callee.index];
+  const ModuleSpec &m = *inst.module;
+  if (args.size() != m.argTypes.size()) {
+    Diagnostic &d = error(loc, "'" + inst.name + "' (" + m.displayName +
+                                   ") takes " +
+                                   std::to_string(m.argTypes.size()) +
+                                   " argument" +
+                                   (m.argTypes.size() == 1 ? "" : "s") +
+                                   ", got " + std::to_string(args.size()));
+    DiagnosticEngine::note(d, m.loc, "module defined here");
+    return Val::none();
+  }
+  // Bind the module's dyn symbols from the arguments, then check.
+  std::vector<std::optional<Dim>> subst(program_->dyns.size());
+  std::vector<Node *> operands;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].kind != Val::Tensor) {
+      error(loc, "argument " + std::to_string(i + 1) + " of '" + inst.name +
+                     "' must be a tensor");
+      return Val::none();
+    }
+    const TensorType &want = m.argTypes[i];
+    const TensorType &got = args[i].node->type;
+    if (want.rank() == got.rank())
+      for (size_t k = 0; k < want.rank(); ++k) {
+        const Dim &w = want.shape[k];
+        if (w.constant == 0 && w.terms.size() == 1 &&
+            w.terms[0].second == 1 && !subst[w.terms[0].first])
+          subst[w.terms[0].first] = got.shape[k];
+      }
+    operands.push_back(args[i].node);
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const TensorType &want = m.argTypes[i];
+    const TensorType &got = args[i].node->type;
+    bool match = want.elem == got.elem && want.rank() == got.rank();
+    std::vector<Dim> expected;
+    for (size_t k = 0; match && k < want.rank(); ++k) {
+      auto d = substitute(want.shape[k], subst);
+      match = d && *d == got.shape[k];
+      if (d)
+        expected.push_back(*d);
+    }
+    if (!match) {
+      Diagnostic &d = error(loc, "argument " + std::to_string(i + 1) +
+                                     " of '" + inst.name + "' has type " +
+                                     typeStr(got) + ", but " + m.displayName +
+                                     " expects " + typeStr(want));
+      DiagnosticEngine::note(d, m.loc, "module defined here");
+      return Val::none();
+    }
+  }
+  TensorType result = m.resultType;
+  for (Dim &d : result.shape) {
+    auto s = substitute(d, subst);
+    if (!s) {
+      error(loc, "integer overflow in the result shape");
+      return Val::none();
+    }
+    d = *s;
+  }
+  Node *n = addNode(ctx, Op::Apply, result, loc, operands);
+  n->index = callee.index;
+  n->element = callee.element;
+  n->name = inst.name;
+  return Val::tensor(n);
+}
+
+} // namespace
+
+std::unique_ptr<Program> analyze(const ast::File &file,
+                                 DiagnosticEngine &diags,
+                                 const SemaOptions &options) {
+  Analyzer analyzer(file, diags, options);
+  return analyzer.run();
+}
+
+} // namespace modc

@@ -1,0 +1,173 @@
+//===- Shape.cpp - Symbolic shapes and broadcasting -----------------------===//
+
+#include "dsl/Shape.h"
+
+namespace modc {
+namespace sema {
+
+namespace {
+bool checkedAdd(int64_t a, int64_t b, int64_t &out) {
+  if (__builtin_add_overflow(a, b, &out))
+    return false;
+  return out <= kMaxDim && out >= -kMaxDim;
+}
+bool checkedMul(int64_t a, int64_t b, int64_t &out) {
+  if (__builtin_mul_overflow(a, b, &out))
+    return false;
+  return out <= kMaxDim && out >= -kMaxDim;
+}
+} // namespace
+
+std::string Dim::str(const std::vector<std::string> &dynNames) const {
+  std::string out;
+  for (auto [sym, coeff] : terms) {
+    std::string name = sym >= 0 && size_t(sym) < dynNames.size()
+                           ? dynNames[sym]
+                           : "?" + std::to_string(sym);
+    if (!out.empty())
+      out += coeff < 0 ? " - " : " + ";
+    else if (coeff < 0)
+      out += "-";
+    int64_t mag = coeff < 0 ? -coeff : coeff;
+    if (mag != 1)
+      out += std::to_string(mag) + " * ";
+    out += name;
+  }
+  if (out.empty())
+    return std::to_string(constant);
+  if (constant > 0)
+    out += " + " + std::to_string(constant);
+  else if (constant < 0)
+    out += " - " + std::to_string(-constant);
+  return out;
+}
+
+std::optional<Dim> addDims(const Dim &a, const Dim &b, int64_t scaleB) {
+  Dim r;
+  int64_t bc;
+  if (!checkedMul(b.constant, scaleB, bc) ||
+      !checkedAdd(a.constant, bc, r.constant))
+    return std::nullopt;
+  size_t i = 0, j = 0;
+  while (i < a.terms.size() || j < b.terms.size()) {
+    if (j == b.terms.size() ||
+        (i < a.terms.size() && a.terms[i].first < b.terms[j].first)) {
+      r.terms.push_back(a.terms[i++]);
+      continue;
+    }
+    int64_t scaled;
+    if (!checkedMul(b.terms[j].second, scaleB, scaled))
+      return std::nullopt;
+    if (i == a.terms.size() || b.terms[j].first < a.terms[i].first) {
+      if (scaled != 0)
+        r.terms.push_back({b.terms[j].first, scaled});
+      ++j;
+      continue;
+    }
+    int64_t sum;
+    if (!checkedAdd(a.terms[i].second, scaled, sum))
+      return std::nullopt;
+    if (sum != 0)
+      r.terms.push_back({a.terms[i].first, sum});
+    ++i;
+    ++j;
+  }
+  return r;
+}
+
+std::optional<Dim> scaleDim(const Dim &a, int64_t k) {
+  return addDims(Dim::of(0), a, k);
+}
+
+std::optional<Dim> substitute(const Dim &d,
+                              const std::vector<std::optional<Dim>> &subst) {
+  Dim r = Dim::of(d.constant);
+  for (auto [sym, coeff] : d.terms) {
+    Dim term = sym >= 0 && size_t(sym) < subst.size() && subst[sym]
+                   ? *subst[sym]
+                   : Dim::symbol(sym);
+    auto next = addDims(r, term, coeff);
+    if (!next)
+      return std::nullopt;
+    r = *next;
+  }
+  return r;
+}
+
+bool TensorType::isStatic() const {
+  for (const Dim &d : shape)
+    if (!d.isStatic())
+      return false;
+  return true;
+}
+
+std::string TensorType::str(const std::vector<std::string> &dynNames) const {
+  std::string out = ast::elemTypeName(elem);
+  if (shape.empty())
+    return out;
+  out += "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      out += ", ";
+    out += shape[i].str(dynNames);
+  }
+  return out + "]";
+}
+
+std::optional<std::vector<Dim>> broadcastShapes(const std::vector<Dim> &a,
+                                                const std::vector<Dim> &b) {
+  size_t rank = std::max(a.size(), b.size());
+  std::vector<Dim> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    const Dim *da = i < a.size() ? &a[a.size() - 1 - i] : nullptr;
+    const Dim *db = i < b.size() ? &b[b.size() - 1 - i] : nullptr;
+    Dim &o = out[rank - 1 - i];
+    if (!da || (da->isStatic() && da->constant == 1 && db))
+      o = *db;
+    else if (!db || (db->isStatic() && db->constant == 1))
+      o = *da;
+    else if (*da == *db)
+      o = *da;
+    else
+      return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<std::vector<Dim>>
+matmulShape(const std::vector<Dim> &a, const std::vector<Dim> &b,
+            std::string &why, const std::vector<std::string> &dynNames) {
+  if (a.empty() || b.empty()) {
+    why = "operands of '@' must have rank 1 or more";
+    return std::nullopt;
+  }
+  std::vector<Dim> la = a, lb = b;
+  bool vecA = la.size() == 1, vecB = lb.size() == 1;
+  if (vecA)
+    la.insert(la.begin(), Dim::of(1));
+  if (vecB)
+    lb.push_back(Dim::of(1));
+  const Dim &k1 = la[la.size() - 1];
+  const Dim &k2 = lb[lb.size() - 2];
+  if (k1 != k2) {
+    why = "inner dimensions of '@' differ: " + k1.str(dynNames) + " and " +
+          k2.str(dynNames);
+    return std::nullopt;
+  }
+  std::vector<Dim> batchA(la.begin(), la.end() - 2);
+  std::vector<Dim> batchB(lb.begin(), lb.end() - 2);
+  auto batch = broadcastShapes(batchA, batchB);
+  if (!batch) {
+    why = "batch dimensions of '@' do not broadcast";
+    return std::nullopt;
+  }
+  std::vector<Dim> out = *batch;
+  if (!vecA)
+    out.push_back(la[la.size() - 2]);
+  if (!vecB)
+    out.push_back(lb[lb.size() - 1]);
+  return out;
+}
+
+} // namespace sema
+} // namespace modc

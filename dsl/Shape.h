@@ -1,0 +1,75 @@
+//===- Shape.h - Symbolic shapes and broadcasting ---------------*- C++ -*-===//
+//
+// A dimension is a linear expression over the file's `dyn` symbols:
+// constant + sum(coeff * dyn). Shapes are checked symbolically: two dims are
+// equal only if the expressions are.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_DSL_SHAPE_H
+#define MODC_DSL_SHAPE_H
+
+#include "dsl/AST.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace modc {
+namespace sema {
+
+/// Largest magnitude of a dim or an integer literal (LANGUAGE.md §1).
+constexpr int64_t kMaxDim = int64_t(1) << 62;
+
+struct Dim {
+  int64_t constant = 0;
+  /// (dyn symbol, coefficient), sorted by symbol, no zero coefficients.
+  std::vector<std::pair<int, int64_t>> terms;
+
+  static Dim of(int64_t c) { return Dim{c, {}}; }
+  static Dim symbol(int s) { return Dim{0, {{s, 1}}}; }
+  bool isStatic() const { return terms.empty(); }
+  bool operator==(const Dim &o) const {
+    return constant == o.constant && terms == o.terms;
+  }
+  bool operator!=(const Dim &o) const { return !(*this == o); }
+  std::string str(const std::vector<std::string> &dynNames) const;
+};
+
+/// Sum and scaled sum; nullopt on overflow past kMaxDim.
+std::optional<Dim> addDims(const Dim &a, const Dim &b, int64_t scaleB = 1);
+std::optional<Dim> scaleDim(const Dim &a, int64_t k);
+/// Substitutes each symbol s by `subst[s]` (symbols without one stay).
+std::optional<Dim> substitute(const Dim &d,
+                              const std::vector<std::optional<Dim>> &subst);
+
+struct TensorType {
+  ast::ElemType elem = ast::ElemType::F32;
+  std::vector<Dim> shape;
+
+  size_t rank() const { return shape.size(); }
+  bool isStatic() const;
+  bool operator==(const TensorType &o) const {
+    return elem == o.elem && shape == o.shape;
+  }
+  bool operator!=(const TensorType &o) const { return !(*this == o); }
+  /// `f32[N, 1024]`
+  std::string str(const std::vector<std::string> &dynNames) const;
+};
+
+/// NumPy broadcasting of two shapes; nullopt if they are incompatible.
+std::optional<std::vector<Dim>> broadcastShapes(const std::vector<Dim> &a,
+                                                const std::vector<Dim> &b);
+
+/// NumPy matmul shape rule; nullopt with `why` set if incompatible.
+std::optional<std::vector<Dim>> matmulShape(const std::vector<Dim> &a,
+                                            const std::vector<Dim> &b,
+                                            std::string &why,
+                                            const std::vector<std::string> &dynNames);
+
+} // namespace sema
+} // namespace modc
+
+#endif // MODC_DSL_SHAPE_H

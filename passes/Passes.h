@@ -1,0 +1,23 @@
+//===- Passes.h - modc passes -----------------------------------*- C++ -*-===//
+
+#ifndef MODC_PASSES_PASSES_H
+#define MODC_PASSES_PASSES_H
+
+#include "dialects/Mod/ModDialect.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace modc {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+} // namespace modc
+
+#endif // MODC_PASSES_PASSES_H

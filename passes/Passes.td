@@ -1,0 +1,36 @@
+//===- Passes.td - modc passes -----------------------------*- tablegen -*-===//
+
+#ifndef MODC_PASSES_TD
+#define MODC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def InlineModules : Pass<"mod-inline-modules", "mlir::ModuleOp"> {
+  let summary = "Inline every mod.apply and drop the module functions";
+  let description = [{
+    Replaces each `mod.apply` by the body of its module function, with the
+    instance's parameters substituted, until no application is left, then
+    erases the (now unused) private module functions. Run after the
+    mod-level optimisations, which need the instance structure.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+  let statistics = [
+    Statistic<"numInlined", "applications-inlined",
+              "Number of mod.apply ops inlined">
+  ];
+}
+
+def LowerEntryABI : Pass<"mod-lower-entry-abi", "mlir::ModuleOp"> {
+  let summary = "Give entries the compiled library's calling convention";
+  let description = [{
+    Rewrites each `mod.entry` function into destination-passing style on
+    memrefs: its arguments become the parameters it reads (in the order
+    recorded in `mod.abi_params`), then the inputs, then one caller-owned
+    output buffer per result. Parameter reads become the matching argument;
+    results are materialised into the output buffers. Erases `mod.param`.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+#endif // MODC_PASSES_TD

@@ -1,0 +1,35 @@
+# lit configuration of modc's FileCheck tests.
+import os
+import shutil
+
+import lit.formats
+
+config.name = "modc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mod", ".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.modc_obj_root, "test")
+config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "e2e_support"]
+
+tools = os.path.join(config.modc_obj_root, "bin")
+config.environment["PATH"] = os.pathsep.join(
+    [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+for var in ("HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+config.substitutions.append(("%modc_src", config.modc_src_root))
+config.substitutions.append(("%examples", os.path.join(config.modc_src_root, "examples")))
+config.substitutions.append(("%runtime_include", os.path.join(config.modc_src_root, "runtime", "include")))
+# Debian's python3 has NumPy and PyTorch; the first python3 on PATH may not.
+config.substitutions.append(("%refpython", "/usr/bin/python3"))
+config.substitutions.append(("%cc", "/usr/bin/clang-19"))
+
+if os.path.exists("/usr/bin/python3"):
+    import subprocess
+    if subprocess.call(["/usr/bin/python3", "-c", "import numpy"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+        config.available_features.add("numpy")
+    if subprocess.call(["/usr/bin/python3", "-c", "import torch"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+        config.available_features.add("torch")

@@ -1,0 +1,148 @@
+//===- FrontendTest.cpp - Parse and check programs in-process -------------===//
+//
+// The in-process front end (what program-induction experiments call):
+// parse + check, parameter flattening and diagnostics.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsl/Parser.h"
+#include "dsl/Sema.h"
+
+#include <gtest/gtest.h>
+
+using namespace modc;
+
+namespace {
+
+struct Checked {
+  std::unique_ptr<ast::File> file;
+  std::unique_ptr<sema::Program> program;
+  std::string diagnostics;
+};
+
+Checked check(const std::string &text, SemaOptions options = {}) {
+  SourceFile source("t.mod", text);
+  DiagnosticEngine diags(source);
+  Checked c;
+  c.file = parseFile(source, diags);
+  if (c.file)
+    c.program = analyze(*c.file, diags, options);
+  diags.print(c.diagnostics);
+  return c;
+}
+
+const char *kLora = R"(
+model lora;
+dim D = 64;
+dyn N;
+module Linear<I, O>(x: f32[N, I]) -> f32[N, O] {
+  param w: f32[I, O] = xavier;
+  param b: f32[O] = zeros;
+  return x @ w + b;
+}
+module LoRA<I, O, r = 8, alpha: float = 16.0>(x: f32[N, I]) -> f32[N, O] {
+  param A: f32[I, r] = normal(0.0, 0.02);
+  param B: f32[r, O] = zeros;
+  return (x @ A) @ B * (alpha / r);
+}
+frozen base: Linear<D, D>;
+adapter: LoRA<D, D, 4>;
+entry forward(x: f32[N, D]) -> f32[N, D] {
+  return base(x) + adapter(x);
+}
+)";
+
+TEST(FrontendTest, LoraParamsInStateDictOrder) {
+  Checked c = check(kLora);
+  ASSERT_TRUE(c.program) << c.diagnostics;
+  auto params = c.program->flatParams();
+  ASSERT_EQ(params.size(), 4u);
+  EXPECT_EQ(params[0].name, "base.w");
+  EXPECT_FALSE(params[0].trainable);
+  EXPECT_EQ(params[1].name, "base.b");
+  EXPECT_EQ(params[2].name, "adapter.A");
+  EXPECT_TRUE(params[2].trainable);
+  EXPECT_EQ(params[2].type.shape[1].constant, 4);
+  EXPECT_EQ(params[3].name, "adapter.B");
+  EXPECT_EQ(params[2].init, sema::InitKind::Normal);
+  ASSERT_EQ(params[2].initArgs.size(), 2u);
+  EXPECT_DOUBLE_EQ(params[2].initArgs[1], 0.02);
+}
+
+TEST(FrontendTest, TemplateDefaultsAndFloatFolding) {
+  Checked c = check(kLora);
+  ASSERT_TRUE(c.program) << c.diagnostics;
+  // alpha / r = 16.0 / 4 folds to the constant 4.0 in the adapter body.
+  bool found = false;
+  for (auto &m : c.program->modules)
+    if (m->displayName == "LoRA<64, 64, 4, 16.0>")
+      for (auto &n : m->body.nodes)
+        if (n->op == sema::Op::Const && n->constant == 4.0)
+          found = true;
+  EXPECT_TRUE(found);
+}
+
+TEST(FrontendTest, DimOverride) {
+  SemaOptions options;
+  options.dimOverrides["D"] = 32;
+  Checked c = check(kLora, options);
+  ASSERT_TRUE(c.program) << c.diagnostics;
+  EXPECT_EQ(c.program->flatParams()[0].type.shape[0].constant, 32);
+}
+
+TEST(FrontendTest, EntryDynArguments) {
+  Checked c = check(kLora);
+  ASSERT_TRUE(c.program) << c.diagnostics;
+  ASSERT_EQ(c.program->entries.size(), 1u);
+  EXPECT_EQ(c.program->entries[0].dyns, std::vector<int>{0});
+}
+
+TEST(FrontendTest, ShapeErrorIsLocated) {
+  Checked c = check("model m;\ndyn N;\nparam w: f32[3, 4];\n"
+                    "entry f(x: f32[N, 5]) -> f32[N, 4] {\n"
+                    "  return x @ w;\n}\n");
+  EXPECT_FALSE(c.program);
+  EXPECT_NE(c.diagnostics.find("t.mod:5:12: error: inner dimensions"),
+            std::string::npos)
+      << c.diagnostics;
+}
+
+TEST(FrontendTest, CollectsSeveralErrors) {
+  Checked c = check("model m;\ndim A = B;\ndim B = A;\ndim C = 7 / 2;\n");
+  EXPECT_FALSE(c.program);
+  EXPECT_NE(c.diagnostics.find("defined through itself"), std::string::npos);
+  EXPECT_NE(c.diagnostics.find("not an exact integer division"),
+            std::string::npos)
+      << c.diagnostics;
+}
+
+TEST(FrontendTest, DeepNestingIsAnErrorNotACrash) {
+  std::string text = "model m;\ndim D = ";
+  text += std::string(10000, '(') + "1" + std::string(10000, ')') + ";\n";
+  Checked c = check(text);
+  EXPECT_FALSE(c.program);
+  EXPECT_NE(c.diagnostics.find("nested too deeply"), std::string::npos);
+}
+
+TEST(FrontendTest, GarbageIsRejected) {
+  std::string bytes;
+  unsigned state = 12345;
+  for (int i = 0; i < 100000; ++i) {
+    state = state * 1103515245u + 12345u;
+    bytes.push_back(char(state >> 16));
+  }
+  Checked c = check(bytes);
+  EXPECT_FALSE(c.program);
+  EXPECT_NE(c.diagnostics.find("error:"), std::string::npos);
+  Checked empty = check("");
+  EXPECT_FALSE(empty.program);
+  EXPECT_NE(empty.diagnostics.find("model NAME"), std::string::npos);
+}
+
+TEST(FrontendTest, HugeLiteral) {
+  Checked c = check("model m;\ndim D = 99999999999999999999999;\n");
+  EXPECT_FALSE(c.program);
+  EXPECT_NE(c.diagnostics.find("does not fit in 2^62"), std::string::npos);
+}
+
+} // namespace
