@@ -343,6 +343,8 @@ private:
       auto x = make(ExprKind::Index, locOf(i->LBRACK()));
       x->operands.push_back(buildExpr(i->expr(0)));
       x->operands.push_back(buildExpr(i->expr(1)));
+      // Located where the indexed name starts, like a call.
+      x->loc = x->operands[0]->loc;
       return x;
     }
     if (auto *n = dynamic_cast<P::NegExprContext *>(e)) {
