@@ -1,0 +1,17 @@
+"""modrt: call a library compiled by modc from Python (INTERFACE.md §4).
+
+Pure Python over ctypes and NumPy, no build step::
+
+    import modrt
+    m = modrt.load("liblora.so")
+    m.init(0)
+    y = m.forward(x)          # x: numpy array; dyn sizes from its shape
+
+The library describes itself (``NAME_describe``), so any compiled model
+works without generated bindings. Shapes and dtypes are checked before the
+call; a failed call raises ``modrt.Error`` with the library's message.
+"""
+
+from ._lib import Error, Model, load
+
+__all__ = ["Error", "Model", "load"]

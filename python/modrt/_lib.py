@@ -1,0 +1,243 @@
+"""ctypes view of the modrt reflection structs and the model wrapper."""
+
+import ctypes
+import os
+
+import numpy as np
+
+ABI_VERSION = 1
+
+_DTYPES = {0: np.float32, 1: np.float16, 2: np.uint16, 3: np.int32,
+           4: np.int64, 5: np.bool_}
+_DTYPE_NAMES = {0: "f32", 1: "f16", 2: "bf16", 3: "i32", 4: "i64", 5: "bool"}
+_CODES = {1: "invalid argument", 2: "I/O error", 3: "bad file format",
+          4: "out of memory", 5: "unsupported"}
+
+
+class _Dim(ctypes.Structure):
+    _fields_ = [("constant", ctypes.c_int64), ("num_terms", ctypes.c_int32),
+                ("dyn_index", ctypes.POINTER(ctypes.c_int32)),
+                ("coeff", ctypes.POINTER(ctypes.c_int64))]
+
+
+class _TensorInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int),
+                ("rank", ctypes.c_int32), ("dims", ctypes.POINTER(_Dim))]
+
+
+class _ParamInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int),
+                ("rank", ctypes.c_int32), ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("trainable", ctypes.c_int32), ("count", ctypes.c_int64)]
+
+
+class _EntryInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("num_dyns", ctypes.c_int32),
+                ("dyns", ctypes.POINTER(ctypes.c_int32)),
+                ("num_inputs", ctypes.c_int32), ("inputs", ctypes.POINTER(_TensorInfo)),
+                ("num_outputs", ctypes.c_int32), ("outputs", ctypes.POINTER(_TensorInfo))]
+
+
+class _Info(ctypes.Structure):
+    _fields_ = [("abi_version", ctypes.c_uint32), ("model_name", ctypes.c_char_p),
+                ("num_params", ctypes.c_int32), ("params", ctypes.POINTER(_ParamInfo)),
+                ("num_entries", ctypes.c_int32), ("entries", ctypes.POINTER(_EntryInfo)),
+                ("num_dims", ctypes.c_int32), ("dim_names", ctypes.POINTER(ctypes.c_char_p)),
+                ("dim_values", ctypes.POINTER(ctypes.c_int64)),
+                ("num_dyns", ctypes.c_int32), ("dyn_names", ctypes.POINTER(ctypes.c_char_p))]
+
+
+class Error(RuntimeError):
+    """A call into the compiled library failed; ``code`` is its status."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{message} (code {code}: {_CODES.get(code, 'error')})")
+        self.code = code
+
+
+class _Tensor:
+    """A symbolic tensor of an entry signature."""
+
+    def __init__(self, info):
+        self.name = info.name.decode()
+        self.dtype_code = info.dtype
+        self.dtype = np.dtype(_DTYPES[info.dtype])
+        self.dims = []
+        for k in range(info.rank):
+            d = info.dims[k]
+            terms = [(d.dyn_index[i], d.coeff[i]) for i in range(d.num_terms)]
+            self.dims.append((d.constant, terms))
+
+    def shape(self, dyn_values):
+        return tuple(c + sum(k * dyn_values[s] for s, k in terms)
+                     for c, terms in self.dims)
+
+
+class _Entry:
+    def __init__(self, model, info):
+        self.name = info.name.decode()
+        self.dyns = [info.dyns[i] for i in range(info.num_dyns)]
+        self.inputs = [_Tensor(info.inputs[i]) for i in range(info.num_inputs)]
+        self.outputs = [_Tensor(info.outputs[i]) for i in range(info.num_outputs)]
+        fn = getattr(model._lib, f"{model.name}_{self.name}")
+        fn.restype = ctypes.c_int
+        fn.argtypes = ([ctypes.c_void_p] + [ctypes.c_int64] * len(self.dyns)
+                       + [ctypes.c_void_p] * (len(self.inputs) + len(self.outputs)))
+        self._fn = fn
+        self._model = model
+
+    def _bind_dyns(self, arrays):
+        """Solves each dyn from a dim that is `dyn + c` in some input."""
+        values = {}
+        for t, a in zip(self.inputs, arrays):
+            for (c, terms), size in zip(t.dims, a.shape):
+                if len(terms) == 1 and terms[0][1] == 1 and terms[0][0] not in values:
+                    values[terms[0][0]] = size - c
+        for s in self.dyns:
+            if s not in values:
+                # A coefficient other than one: divide if it is exact.
+                for t, a in zip(self.inputs, arrays):
+                    for (c, terms), size in zip(t.dims, a.shape):
+                        if len(terms) == 1 and terms[0][0] == s and (size - c) % terms[0][1] == 0:
+                            values[s] = (size - c) // terms[0][1]
+            if s not in values:
+                raise ValueError(f"{self.name}: cannot infer dyn "
+                                 f"'{self._model.dyn_names[s]}' from the inputs")
+        return values
+
+    def __call__(self, *args):
+        if len(args) != len(self.inputs):
+            raise TypeError(f"{self.name}() takes {len(self.inputs)} arguments, "
+                            f"got {len(args)}")
+        arrays = []
+        for t, a in zip(self.inputs, args):
+            a = np.asarray(a)
+            if a.dtype != t.dtype:
+                raise TypeError(f"{self.name}: argument '{t.name}' has dtype {a.dtype}, "
+                                f"expected {_DTYPE_NAMES[t.dtype_code]}")
+            if a.ndim != len(t.dims):
+                raise ValueError(f"{self.name}: argument '{t.name}' has rank {a.ndim}, "
+                                 f"expected {len(t.dims)}")
+            arrays.append(np.ascontiguousarray(a))
+        values = self._bind_dyns(arrays)
+        for t, a in zip(self.inputs, arrays):
+            want = t.shape(values)
+            if tuple(a.shape) != want:
+                raise ValueError(f"{self.name}: argument '{t.name}' has shape "
+                                 f"{tuple(a.shape)}, expected {want}")
+        outs = [np.empty(t.shape(values), dtype=t.dtype) for t in self.outputs]
+        ptrs = [a.ctypes.data_as(ctypes.c_void_p) for a in arrays + outs]
+        rc = self._fn(self._model._handle, *[values[s] for s in self.dyns], *ptrs)
+        self._model._check(rc)
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+class Model:
+    """One instance of a compiled model: its parameters and its entries."""
+
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+        self._lib = ctypes.CDLL(self.path)
+        describe = self._find_describe()
+        info = describe().contents
+        if info.abi_version != ABI_VERSION:
+            raise Error(5, f"{path}: ABI version {info.abi_version}, expected {ABI_VERSION}")
+        self.name = info.model_name.decode()
+        self.dyn_names = [info.dyn_names[i].decode() for i in range(info.num_dyns)]
+        self.dims = {info.dim_names[i].decode(): info.dim_values[i]
+                     for i in range(info.num_dims)}
+        self.params = []
+        for i in range(info.num_params):
+            p = info.params[i]
+            self.params.append({
+                "name": p.name.decode(), "dtype": _DTYPE_NAMES[p.dtype],
+                "shape": tuple(p.shape[k] for k in range(p.rank)),
+                "trainable": bool(p.trainable), "count": p.count})
+        lib = self._lib
+        for suffix, restype, argtypes in [
+                ("create", ctypes.c_void_p, []),
+                ("destroy", None, [ctypes.c_void_p]),
+                ("init", ctypes.c_int, [ctypes.c_void_p, ctypes.c_uint64]),
+                ("load", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+                ("save", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+                ("set_threads", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+                ("error", ctypes.c_char_p, [ctypes.c_void_p])]:
+            fn = getattr(lib, f"{self.name}_{suffix}")
+            fn.restype = restype
+            fn.argtypes = argtypes
+        self._handle = getattr(lib, f"{self.name}_create")()
+        if not self._handle:
+            raise Error(4, f"{self.name}_create failed")
+        self.entries = {}
+        for i in range(info.num_entries):
+            e = _Entry(self, info.entries[i])
+            self.entries[e.name] = e
+
+    def _find_describe(self):
+        # The model name is not known yet: find NAME_describe by the
+        # library's file name first, then by scanning its dynamic symbols.
+        base = os.path.basename(self.path)
+        stem = base[3:] if base.startswith("lib") else base
+        stem = stem.split(".so")[0]
+        for name in [stem] + _exported_models(self.path):
+            try:
+                fn = self._lib[f"{name}_describe"]
+            except AttributeError:
+                continue
+            fn.restype = ctypes.POINTER(_Info)
+            fn.argtypes = []
+            return fn
+        raise Error(5, f"{self.path}: no NAME_describe symbol found")
+
+    def _check(self, rc):
+        if rc != 0:
+            msg = getattr(self._lib, f"{self.name}_error")(self._handle)
+            raise Error(rc, msg.decode() if msg else "failed")
+
+    def __getattr__(self, name):
+        entries = self.__dict__.get("entries", {})
+        if name in entries:
+            return entries[name]
+        raise AttributeError(name)
+
+    def init(self, seed=0):
+        self._check(getattr(self._lib, f"{self.name}_init")(self._handle, seed))
+
+    def load(self, path):
+        self._check(getattr(self._lib, f"{self.name}_load")(self._handle, os.fsencode(path)))
+
+    def save(self, path):
+        self._check(getattr(self._lib, f"{self.name}_save")(self._handle, os.fsencode(path)))
+
+    def set_threads(self, n):
+        self._check(getattr(self._lib, f"{self.name}_set_threads")(self._handle, n))
+
+    def close(self):
+        if getattr(self, "_handle", None):
+            getattr(self._lib, f"{self.name}_destroy")(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        self.close()
+
+
+def _exported_models(path):
+    """Model names of the `*_describe` symbols in the ELF dynamic table."""
+    names = []
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return names
+    for chunk in data.split(b"\0"):
+        if chunk.endswith(b"_describe") and 9 < len(chunk) < 200:
+            try:
+                names.append(chunk[:-len("_describe")].decode())
+            except UnicodeDecodeError:
+                pass
+    return names
+
+
+def load(path):
+    """Opens a library compiled by modc and creates one model instance."""
+    return Model(path)
