@@ -8,7 +8,7 @@ PACKAGES=(
   antlr4 libantlr4-runtime-dev
   libgtest-dev cmake ninja-build ccache make
   python3-numpy python3-torch
-  clang-format
+  clang-format libclang-rt-19-dev
 )
 
 missing=()

@@ -1,0 +1,190 @@
+//===- Model.cpp - Models: parameters, errors, threads --------------------===//
+//
+// Part of modc, a compiler for modular deep-learning models.
+//
+//===----------------------------------------------------------------------===//
+///
+/// \file
+/// The modrt_model object behind every NAME* of a compiled library, and the
+/// C API of runtime.h that works on it. A model holds all its parameters in
+/// one zero-initialised block, each parameter at a 64-byte aligned offset
+/// fixed by its descriptor, plus the thread setting and the message of the
+/// last failed call (calls that succeed leave it alone, like errno).
+///
+//===----------------------------------------------------------------------===//
+
+#include "Descriptor.h"
+#include "Init.h"
+#include "Safetensors.h"
+#include "Support.h"
+
+#include "modrt/runtime.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <new>
+#include <unistd.h>
+
+/// Room for a message naming a path of PATH_MAX bytes and then some.
+static constexpr size_t ErrorCapacity = 8192;
+
+struct modrt_model {
+  const modrt::Descriptor *Desc = nullptr;
+  void *Allocation = nullptr;     // From calloc; freed by destroy.
+  unsigned char *Block = nullptr; // Allocation rounded up to 64 bytes.
+  int NumThreads = 1;
+  /// Written by const calls too (save), hence mutable.
+  mutable char Error[ErrorCapacity] = {};
+};
+
+namespace {
+
+const char NullModelMessage[] = "modrt: the model is NULL";
+
+modrt::ErrorSink errorSink(const modrt_model *M) {
+  return modrt::ErrorSink(M->Error, sizeof(M->Error));
+}
+
+int onlineCores() {
+  long N = ::sysconf(_SC_NPROCESSORS_ONLN);
+  if (N < 1)
+    return 1;
+  return N > INT32_MAX ? INT32_MAX : int(N);
+}
+
+/// The model's parameters as safetensors tensor references, in parameter
+/// order; false if memory is short.
+bool tensorRefs(const modrt_model *M, modrt::Vec<modrt::TensorRef> &Refs) {
+  const modrt_info &Info = M->Desc->info();
+  if (!Refs.resize(size_t(Info.num_params)))
+    return false;
+  for (int32_t I = 0; I < Info.num_params; ++I) {
+    const modrt_param_info &P = Info.params[I];
+    Refs[size_t(I)] = modrt::TensorRef{P.name, P.dtype, P.rank, P.shape,
+                                       M->Block + M->Desc->paramOffset(I)};
+  }
+  return true;
+}
+
+} // namespace
+
+extern "C" {
+
+modrt_model *modrt_create(const char *desc) {
+  const modrt::Descriptor *D = modrt::lookupDescriptor(desc);
+  if (!D)
+    return nullptr;
+  // One spare alignment unit lets the block start on a 64-byte boundary and
+  // gives even zero-sized parameters a valid address.
+  uint64_t Bytes = D->blockBytes() + modrt::ParamAlignment;
+  if (Bytes > SIZE_MAX)
+    return nullptr;
+  modrt_model *M = new (std::nothrow) modrt_model();
+  if (!M)
+    return nullptr;
+  M->Allocation = std::calloc(1, size_t(Bytes));
+  if (!M->Allocation) {
+    delete M;
+    return nullptr;
+  }
+  uintptr_t Address = reinterpret_cast<uintptr_t>(M->Allocation);
+  uintptr_t Aligned = (Address + modrt::ParamAlignment - 1) &
+                      ~uintptr_t(modrt::ParamAlignment - 1);
+  M->Block = static_cast<unsigned char *>(M->Allocation) + (Aligned - Address);
+  M->Desc = D;
+  M->NumThreads = onlineCores();
+  return M;
+}
+
+void modrt_destroy(modrt_model *m) {
+  if (!m)
+    return;
+  std::free(m->Allocation);
+  delete m;
+}
+
+int modrt_init(modrt_model *m, uint64_t seed) {
+  if (!m)
+    return MODRT_EINVAL;
+  const modrt_info &Info = m->Desc->info();
+  for (int32_t I = 0; I < Info.num_params; ++I)
+    modrt::initParameter(Info.params[I], m->Desc->init(I), seed,
+                         m->Block + m->Desc->paramOffset(I));
+  return MODRT_OK;
+}
+
+int modrt_load(modrt_model *m, const char *path) {
+  if (!m)
+    return MODRT_EINVAL;
+  if (!path)
+    return modrt_fail(m, MODRT_EINVAL, "load: the path is NULL");
+  modrt::Vec<modrt::TensorRef> Refs;
+  if (!tensorRefs(m, Refs))
+    return modrt_fail(m, MODRT_ENOMEM, "load %s: out of memory", path);
+  modrt::ErrorSink Err = errorSink(m);
+  return modrt::loadSafetensors(path, Refs.data(), Refs.size(), Err);
+}
+
+int modrt_save(const modrt_model *m, const char *path) {
+  if (!m)
+    return MODRT_EINVAL;
+  modrt::ErrorSink Err = errorSink(m);
+  if (!path)
+    return Err.fail(MODRT_EINVAL, "save: the path is NULL");
+  modrt::Vec<modrt::TensorRef> Refs;
+  if (!tensorRefs(m, Refs))
+    return Err.fail(MODRT_ENOMEM, "save %s: out of memory", path);
+  return modrt::saveSafetensors(path, Refs.data(), Refs.size(), Err);
+}
+
+int modrt_set_threads(modrt_model *m, int n) {
+  if (!m)
+    return MODRT_EINVAL;
+  if (n < 1)
+    return modrt_fail(m, MODRT_EINVAL,
+                      "set_threads: the thread count must be >= 1, got %d", n);
+  m->NumThreads = n;
+  return MODRT_OK;
+}
+
+int modrt_num_threads(const modrt_model *m) {
+  return m ? m->NumThreads : MODRT_EINVAL;
+}
+
+const char *modrt_error(const modrt_model *m) {
+  return m ? m->Error : NullModelMessage;
+}
+
+void *modrt_param_data(modrt_model *m, int32_t index) {
+  if (!m || index < 0 || index >= m->Desc->info().num_params)
+    return nullptr;
+  return m->Block + m->Desc->paramOffset(index);
+}
+
+int modrt_fail(modrt_model *m, int code, const char *fmt, ...) {
+  if (!m)
+    return MODRT_EINVAL;
+  va_list Args;
+  va_start(Args, fmt);
+  errorSink(m).failV(code, fmt, Args);
+  va_end(Args);
+  return code;
+}
+
+void modrt_clear_error(modrt_model *m) {
+  if (m)
+    m->Error[0] = '\0';
+}
+
+int modrt_check_dyn(modrt_model *m, const char *entry, const char *dyn,
+                    int64_t value) {
+  if (!m)
+    return MODRT_EINVAL;
+  if (value >= 0)
+    return MODRT_OK;
+  return modrt_fail(m, MODRT_EINVAL,
+                    "%s: dyn dimension %s = %" PRId64 " is negative",
+                    entry ? entry : "?", dyn ? dyn : "?", value);
+}
+
+} // extern "C"

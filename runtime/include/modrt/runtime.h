@@ -1,0 +1,90 @@
+/*===- runtime.h - Runtime API called by generated model code -----*- C -*-===*\
+|*                                                                            *|
+|* Part of modc, a compiler for modular deep-learning models.                 *|
+|*                                                                            *|
+|*===----------------------------------------------------------------------===*|
+|*                                                                            *|
+|* The functions the compiler's exported wrappers (NAME_create, NAME_load,    *|
+|* ...) forward to. The runtime is linked statically into each compiled       *|
+|* library and these symbols keep hidden visibility: only the wrappers are    *|
+|* exported. A model is described by the descriptor string the compiler       *|
+|* embeds in the library (see Descriptor.cpp for its grammar).                *|
+|*                                                                            *|
+|* Every function taking a model accepts NULL and then returns MODRT_EINVAL   *|
+|* (or NULL / a static message). No function aborts on bad input, and a call  *|
+|* that fails leaves the parameters exactly as they were. One model may be    *|
+|* used by one thread at a time; different models by many threads at once.    *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef MODRT_RUNTIME_H
+#define MODRT_RUNTIME_H
+
+#include "modrt/modrt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A model: its parameters, thread setting and last error message. */
+typedef struct modrt_model modrt_model;
+
+/** Returns the reflection data of a descriptor, parsed on first use and cached
+ *  for the life of the process (thread-safe); NULL if desc is NULL or
+ *  malformed. */
+const modrt_info *modrt_describe(const char *desc);
+
+/** Creates a model with every parameter zero-filled and 64-byte aligned;
+ *  NULL if the descriptor is malformed or memory is short. */
+modrt_model *modrt_create(const char *desc);
+
+/** Frees a model; NULL is a no-op. */
+void modrt_destroy(modrt_model *m);
+
+/** Runs every parameter's initialiser, deterministically for a given seed on
+ *  every machine (see Init.cpp). */
+int modrt_init(modrt_model *m, uint64_t seed);
+
+/** Loads all parameters from a safetensors file, all-or-nothing. */
+int modrt_load(modrt_model *m, const char *path);
+
+/** Saves all parameters to a safetensors file, atomically (via a temporary
+ *  file renamed over path). */
+int modrt_save(const modrt_model *m, const char *path);
+
+/** Sets the number of threads entries may use; n must be >= 1. */
+int modrt_set_threads(modrt_model *m, int n);
+
+/** Returns the thread setting: by default the number of online cores.
+ *  Returns MODRT_EINVAL (1) for a NULL model. */
+int modrt_num_threads(const modrt_model *m);
+
+/** Returns the message of the last failed call on m, "" if none; a static
+ *  message for a NULL model. Valid until the next call on m. */
+const char *modrt_error(const modrt_model *m);
+
+/** Returns the data of parameter index (dense, row-major, 64-byte aligned),
+ *  or NULL for a NULL model or an index out of range. */
+void *modrt_param_data(modrt_model *m, int32_t index);
+
+/** Records a printf-style error message on m and returns code (MODRT_EINVAL
+ *  for a NULL model). */
+int modrt_fail(modrt_model *m, int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/** Clears the error message of m; NULL is a no-op. */
+void modrt_clear_error(modrt_model *m);
+
+/** Checks a dyn argument of an entry: 0 if value >= 0, otherwise
+ *  MODRT_EINVAL with "ENTRY: dyn dimension DYN = VALUE is negative". */
+int modrt_check_dyn(modrt_model *m, const char *entry, const char *dyn,
+                    int64_t value);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MODRT_RUNTIME_H */

@@ -1,0 +1,184 @@
+//===- ModelTest.cpp - Tests of the model object and its C API ------------===//
+//
+// Part of modc, a compiler for modular deep-learning models.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestUtil.h"
+
+#include "modrt/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+// The out-of-memory tests ask for absurd allocations: let the sanitizer's
+// allocator return NULL as malloc does, instead of aborting.
+extern "C" const char *__asan_default_options() {
+  return "allocator_may_return_null=1";
+}
+
+using namespace modrt_test;
+
+namespace {
+
+TEST(ModelTest, NullModelIsRejectedEverywhere) {
+  EXPECT_EQ(modrt_init(nullptr, 1), MODRT_EINVAL);
+  EXPECT_EQ(modrt_load(nullptr, "/nonexistent"), MODRT_EINVAL);
+  EXPECT_EQ(modrt_save(nullptr, "/nonexistent"), MODRT_EINVAL);
+  EXPECT_EQ(modrt_set_threads(nullptr, 2), MODRT_EINVAL);
+  EXPECT_EQ(modrt_num_threads(nullptr), MODRT_EINVAL);
+  EXPECT_EQ(modrt_fail(nullptr, MODRT_EIO, "x %d", 1), MODRT_EINVAL);
+  EXPECT_EQ(modrt_check_dyn(nullptr, "f", "N", -1), MODRT_EINVAL);
+  EXPECT_EQ(modrt_check_dyn(nullptr, "f", "N", 1), MODRT_EINVAL);
+  EXPECT_EQ(modrt_param_data(nullptr, 0), nullptr);
+  ASSERT_NE(modrt_error(nullptr), nullptr);
+  EXPECT_NE(std::strstr(modrt_error(nullptr), "NULL"), nullptr);
+  modrt_clear_error(nullptr);
+  modrt_destroy(nullptr);
+}
+
+TEST(ModelTest, ParametersAreZeroedAndAligned) {
+  modrt_model *M = modrt_create(loraDescriptor());
+  ASSERT_NE(M, nullptr);
+  const modrt_info *Info = modrt_describe(loraDescriptor());
+  ASSERT_NE(Info, nullptr);
+  EXPECT_STREQ(modrt_error(M), "");
+  for (int32_t I = 0; I < Info->num_params; ++I) {
+    const float *Data = static_cast<const float *>(modrt_param_data(M, I));
+    ASSERT_NE(Data, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(Data) % 64, 0u) << I;
+    for (int64_t J = 0; J < Info->params[I].count; ++J)
+      ASSERT_EQ(Data[J], 0.0f) << Info->params[I].name << "[" << J << "]";
+  }
+  // Parameters do not overlap: writing all of one leaves the next zero.
+  float *Bias = static_cast<float *>(modrt_param_data(M, 1));
+  for (int J = 0; J < 1024; ++J)
+    Bias[J] = 1.0f;
+  EXPECT_EQ(static_cast<float *>(modrt_param_data(M, 2))[0], 0.0f);
+  EXPECT_EQ(static_cast<float *>(modrt_param_data(M, 0))[1024 * 1024 - 1],
+            0.0f);
+  EXPECT_EQ(modrt_param_data(M, -1), nullptr);
+  EXPECT_EQ(modrt_param_data(M, 4), nullptr);
+  modrt_destroy(M);
+}
+
+TEST(ModelTest, ModelsAreIndependent) {
+  modrt_model *A = modrt_create(loraDescriptor());
+  modrt_model *B = modrt_create(loraDescriptor());
+  ASSERT_NE(A, nullptr);
+  ASSERT_NE(B, nullptr);
+  EXPECT_NE(modrt_param_data(A, 0), modrt_param_data(B, 0));
+  static_cast<float *>(modrt_param_data(A, 3))[0] = 7.0f;
+  EXPECT_EQ(static_cast<float *>(modrt_param_data(B, 3))[0], 0.0f);
+  modrt_destroy(A);
+  modrt_destroy(B);
+}
+
+TEST(ModelTest, ZeroSizedAndScalarParametersHaveAddresses) {
+  const char *Desc = "modrt 1\nmodel z\n"
+                     "param empty f32 2 0 5 trainable ones\n"
+                     "param scalar f32 0 trainable const 3\n"
+                     "param flag bool 1 1 frozen ones\nend\n";
+  modrt_model *M = modrt_create(Desc);
+  ASSERT_NE(M, nullptr);
+  for (int32_t I = 0; I < 3; ++I) {
+    ASSERT_NE(modrt_param_data(M, I), nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(modrt_param_data(M, I)) % 64, 0u);
+  }
+  EXPECT_EQ(modrt_init(M, 0), MODRT_OK);
+  EXPECT_EQ(*static_cast<float *>(modrt_param_data(M, 1)), 3.0f);
+  EXPECT_EQ(*static_cast<uint8_t *>(modrt_param_data(M, 2)), 1);
+  modrt_destroy(M);
+}
+
+TEST(ModelTest, ModelWithoutParameters) {
+  modrt_model *M = modrt_create("modrt 1\nmodel none\nend\n");
+  ASSERT_NE(M, nullptr);
+  EXPECT_EQ(modrt_param_data(M, 0), nullptr);
+  EXPECT_EQ(modrt_init(M, 3), MODRT_OK);
+  std::string Path = tempPath("none.safetensors");
+  ASSERT_EQ(modrt_save(M, Path.c_str()), MODRT_OK) << modrt_error(M);
+  EXPECT_EQ(modrt_load(M, Path.c_str()), MODRT_OK) << modrt_error(M);
+  // "{}" padded to 8 bytes.
+  EXPECT_EQ(readFile(Path), safetensorsFile("{}      ", ""));
+  modrt_destroy(M);
+  ::unlink(Path.c_str());
+}
+
+TEST(ModelTest, CreateFailsCleanlyWhenMemoryIsShort) {
+  // 2^60 bytes: a valid descriptor, but no machine has the memory.
+  const char *Desc = "modrt 1\nmodel huge\n"
+                     "param w f32 2 268435456 1073741824 trainable zeros\n"
+                     "end\n";
+  const modrt_info *Info = modrt_describe(Desc);
+  ASSERT_NE(Info, nullptr);
+  EXPECT_EQ(Info->params[0].count, int64_t(1) << 58);
+  EXPECT_EQ(modrt_create(Desc), nullptr);
+}
+
+TEST(ModelTest, Threads) {
+  modrt_model *M = modrt_create(loraDescriptor());
+  ASSERT_NE(M, nullptr);
+  long Cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  EXPECT_EQ(modrt_num_threads(M), Cores >= 1 ? int(Cores) : 1);
+  EXPECT_EQ(modrt_set_threads(M, 3), MODRT_OK);
+  EXPECT_EQ(modrt_num_threads(M), 3);
+  EXPECT_EQ(modrt_set_threads(M, 0), MODRT_EINVAL);
+  EXPECT_NE(std::strstr(modrt_error(M), "got 0"), nullptr) << modrt_error(M);
+  EXPECT_EQ(modrt_set_threads(M, -5), MODRT_EINVAL);
+  EXPECT_EQ(modrt_num_threads(M), 3);
+  EXPECT_EQ(modrt_set_threads(M, 1), MODRT_OK);
+  EXPECT_EQ(modrt_num_threads(M), 1);
+  modrt_destroy(M);
+}
+
+TEST(ModelTest, ErrorMessages) {
+  modrt_model *M = modrt_create(loraDescriptor());
+  ASSERT_NE(M, nullptr);
+  EXPECT_STREQ(modrt_error(M), "");
+  EXPECT_EQ(modrt_fail(M, MODRT_EUNSUPPORTED, "no %s on %d", "gpu", 7),
+            MODRT_EUNSUPPORTED);
+  EXPECT_STREQ(modrt_error(M), "no gpu on 7");
+  // A later success leaves the message of the last failure in place.
+  EXPECT_EQ(modrt_set_threads(M, 2), MODRT_OK);
+  EXPECT_STREQ(modrt_error(M), "no gpu on 7");
+  modrt_clear_error(M);
+  EXPECT_STREQ(modrt_error(M), "");
+
+  // Long messages are truncated, never overflowed.
+  std::string Long(100000, 'x');
+  EXPECT_EQ(modrt_fail(M, MODRT_EIO, "%s", Long.c_str()), MODRT_EIO);
+  size_t Length = std::strlen(modrt_error(M));
+  EXPECT_GT(Length, 1000u);
+  EXPECT_LT(Length, Long.size());
+  modrt_destroy(M);
+}
+
+TEST(ModelTest, CheckDyn) {
+  modrt_model *M = modrt_create(loraDescriptor());
+  ASSERT_NE(M, nullptr);
+  EXPECT_EQ(modrt_check_dyn(M, "forward", "N", 0), MODRT_OK);
+  EXPECT_EQ(modrt_check_dyn(M, "forward", "N", 5), MODRT_OK);
+  EXPECT_STREQ(modrt_error(M), "");
+  EXPECT_EQ(modrt_check_dyn(M, "forward", "N", -3), MODRT_EINVAL);
+  EXPECT_STREQ(modrt_error(M), "forward: dyn dimension N = -3 is negative");
+  EXPECT_EQ(modrt_check_dyn(M, "forward", "N", INT64_MIN), MODRT_EINVAL);
+  EXPECT_STREQ(modrt_error(M),
+               "forward: dyn dimension N = -9223372036854775808 is negative");
+  EXPECT_EQ(modrt_check_dyn(M, nullptr, nullptr, -1), MODRT_EINVAL);
+  modrt_destroy(M);
+}
+
+TEST(ModelTest, NullPathsAreInvalid) {
+  modrt_model *M = modrt_create(loraDescriptor());
+  ASSERT_NE(M, nullptr);
+  EXPECT_EQ(modrt_load(M, nullptr), MODRT_EINVAL);
+  EXPECT_NE(std::strstr(modrt_error(M), "NULL"), nullptr);
+  EXPECT_EQ(modrt_save(M, nullptr), MODRT_EINVAL);
+  modrt_destroy(M);
+}
+
+} // namespace
