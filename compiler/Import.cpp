@@ -23,6 +23,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 
+#include <functional>
 #include <map>
 
 using namespace mlir;
@@ -177,13 +178,13 @@ private:
           return params[i];
       return Value();
     };
-    auto applyParams = [&](const Node &n) {
-      const sema::InstanceSpec &inst = m.instances[n.index];
-      auto [b, e] = sliceOf(flat, instancePrefix(inst, n.element));
+    auto applyParams = [&](int index, int64_t element, Location) {
+      const sema::InstanceSpec &inst = m.instances[index];
+      auto [b, e] = sliceOf(flat, instancePrefix(inst, element));
       return std::vector<Value>(params.begin() + b, params.begin() + e);
     };
-    Value result =
-        emitBody(m.body, args, paramValue, applyParams, m.instances);
+    Value result = emitBody(m.body, args, m.argTypes, paramValue, applyParams,
+                            m.instances, m.displayName);
     builder_.create<func::ReturnOp>(loc(m.loc), ValueRange{result});
   }
 
@@ -211,30 +212,73 @@ private:
           loc(n.loc), tensorType(p.type),
           FlatSymbolRefAttr::get(&ctx_, p.name));
     };
-    auto applyParams = [&](const Node &n) {
-      const sema::InstanceSpec &inst = program_.instances[n.index];
-      auto [b, en] = sliceOf(flat, instancePrefix(inst, n.element));
+    auto applyParams = [&](int index, int64_t element, Location l) {
+      const sema::InstanceSpec &inst = program_.instances[index];
+      auto [b, en] = sliceOf(flat, instancePrefix(inst, element));
       std::vector<Value> values;
       for (size_t i = b; i < en; ++i)
         values.push_back(builder_.create<mod::ParamRefOp>(
-            loc(n.loc), tensorType(flat[i].type),
+            l, tensorType(flat[i].type),
             FlatSymbolRefAttr::get(&ctx_, flat[i].name)));
       return values;
     };
     SmallVector<Value> values;
-    Value last = emitBody(e.body, args, paramValue, applyParams,
-                          program_.instances);
+    entryName_ = e.name;
+    Value last = emitBody(e.body, args, e.argTypes, paramValue, applyParams,
+                          program_.instances, e.name);
     (void)last;
     for (Node *r : e.body.results)
       values.push_back(values_[r]);
     builder_.create<func::ReturnOp>(loc(e.loc), values);
   }
 
-  template <typename ParamFn, typename ApplyFn>
+  using ParamsFn =
+      std::function<std::vector<Value>(int, int64_t, Location)>;
+
+  /// Binds each dyn symbol to the run-time size of an argument dim that is
+  /// exactly that symbol.
+  void bindSymbols(const std::vector<Value> &args,
+                   const std::vector<sema::TensorType> &argTypes) {
+    symbols_.clear();
+    for (size_t i = 0; i < argTypes.size(); ++i)
+      for (size_t k = 0; k < argTypes[i].rank(); ++k) {
+        const sema::Dim &d = argTypes[i].shape[k];
+        if (d.constant == 0 && d.terms.size() == 1 &&
+            d.terms[0].second == 1 && !symbols_.count(d.terms[0].first))
+          symbols_[d.terms[0].first] =
+              builder_.create<tensor::DimOp>(args[i].getLoc(), args[i], k);
+      }
+  }
+
+  /// The run-time value (index) of a symbolic dim.
+  Value dimValue(const sema::Dim &d, Location l) {
+    Value v = builder_.create<arith::ConstantIndexOp>(l, d.constant);
+    for (auto [sym, coeff] : d.terms) {
+      Value s = symbols_.count(sym)
+                    ? symbols_[sym]
+                    : builder_.create<arith::ConstantIndexOp>(l, 0).getResult();
+      Value c = builder_.create<arith::ConstantIndexOp>(l, coeff);
+      v = builder_.create<arith::AddIOp>(
+          l, v, builder_.create<arith::MulIOp>(l, s, c));
+    }
+    return v;
+  }
+
+  std::vector<Value> shapeValues(const sema::TensorType &t, Location l) {
+    std::vector<Value> sizes;
+    for (const sema::Dim &d : t.shape)
+      sizes.push_back(dimValue(d, l));
+    return sizes;
+  }
+
   Value emitBody(const sema::Body &body, const std::vector<Value> &args,
-                 ParamFn paramValue, ApplyFn applyParams,
-                 const std::vector<sema::InstanceSpec> &instances) {
+                 const std::vector<sema::TensorType> &argTypes,
+                 const std::function<Value(const Node &)> &paramValue,
+                 const ParamsFn &applyParams,
+                 const std::vector<sema::InstanceSpec> &instances,
+                 const std::string &context) {
     values_.clear();
+    bindSymbols(args, argTypes);
     for (const auto &owned : body.nodes) {
       const Node &n = *owned;
       Location l = loc(n.loc);
@@ -272,9 +316,30 @@ private:
       case Op::Unary:
         v = math.unary(n.name, values_[n.operands[0]]);
         break;
+      case Op::Builtin:
+        v = emitBuiltin(n, math, l, context);
+        break;
+      case Op::Route:
+        v = emitRoute(n, l, applyParams, instances);
+        break;
+      case Op::CallEntry: {
+        SmallVector<Value> operands;
+        for (Node *o : n.operands)
+          operands.push_back(values_[o]);
+        SmallVector<Type> results;
+        for (const sema::TensorType &t : n.tupleTypes)
+          results.push_back(tensorType(t));
+        auto call = builder_.create<func::CallOp>(l, n.name, results, operands);
+        callResults_[&n] = call.getResults();
+        v = call.getResult(0);
+        break;
+      }
+      case Op::TupleGet:
+        v = callResults_[n.operands[0]][n.index];
+        break;
       case Op::Apply: {
         const sema::InstanceSpec &inst = instances[n.index];
-        std::vector<Value> operands = applyParams(n);
+        std::vector<Value> operands = applyParams(n.index, n.element, l);
         int64_t numParams = int64_t(operands.size());
         for (Node *o : n.operands)
           operands.push_back(values_[o]);
@@ -304,7 +369,310 @@ private:
   std::map<const sema::ModuleSpec *, std::vector<sema::FlatParam>>
       localParams_;
   std::map<const Node *, Value> values_;
+  std::map<const Node *, SmallVector<Value>> callResults_;
+  std::map<int, Value> symbols_;
+  std::string entryName_;
+
+  Value emitBuiltin(const Node &n, TensorMath &math, Location l,
+                    const std::string &context);
+  Value emitRoute(const Node &n, Location l, const ParamsFn &applyParams,
+                  const std::vector<sema::InstanceSpec> &instances);
+  std::string describeValue(const Node *n) const {
+    if (n->op == Op::Arg)
+      return "argument '" + n->name + "'";
+    return "a computed value";
+  }
 };
+
+Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
+                            const std::string &context) {
+  const std::string &name = n.name;
+  auto operand = [&](size_t i) { return values_[n.operands[i]]; };
+  RankedTensorType type = tensorType(n.type);
+  if (name == "softmax" || name == "log_softmax")
+    return math.softmax(operand(0), n.ints[0], name == "log_softmax");
+  if (name == "argmax")
+    return math.argmax(operand(0), n.ints[0]);
+  if (name == "sum" || name == "mean" || name == "max")
+    return math.reduce(name, operand(0), n.ints[0], n.flag);
+  if (name == "layernorm")
+    return math.layernorm(operand(0), operand(1), operand(2), n.constant);
+  if (name == "rmsnorm")
+    return math.rmsnorm(operand(0), operand(1), n.constant);
+  if (name == "concat") {
+    SmallVector<Value> parts;
+    for (size_t i = 0; i < n.operands.size(); ++i)
+      parts.push_back(operand(i));
+    return math.concat(parts, n.ints[0], type);
+  }
+  if (name == "reshape") {
+    std::vector<Value> sizes = shapeValues(n.type, l);
+    return math.reshape(operand(0), type, sizes);
+  }
+  if (name == "expand") {
+    std::vector<Value> sizes = shapeValues(n.type, l);
+    return math.expand(operand(0), type, sizes);
+  }
+  if (name == "transpose")
+    return math.transpose(operand(0), n.ints);
+  if (name == "embedding" || name == "onehot") {
+    Value ids = operand(name == "embedding" ? 1 : 0);
+    const Node *idNode = n.operands[name == "embedding" ? 1 : 0];
+    int64_t bound =
+        name == "embedding" ? n.operands[0]->type.shape[0].constant : n.ints[0];
+    builder_.create<mod::CheckIndexOp>(
+        l, ids, builder_.getI64IntegerAttr(bound),
+        builder_.getStringAttr(context + ": " + name + " id in " +
+                               describeValue(idNode)));
+    if (name == "embedding")
+      return math.embedding(operand(0), ids, type);
+    return math.onehot(ids, n.ints[0], type);
+  }
+  if (name == "cast")
+    return math.cast(operand(0), type.getElementType());
+  if (name == "attention") {
+    if (n.flag) {
+      Value tq = math.dimSize(operand(0), 1);
+      Value tk = math.dimSize(operand(1), 1);
+      builder_.create<mod::CheckLeOp>(
+          l, tq, tk,
+          builder_.getStringAttr(context +
+                                 ": causal attention needs at least as many "
+                                 "keys as queries (Tq <= Tk)"));
+    }
+    return math.attention(operand(0), operand(1), operand(2), n.ints[0],
+                          n.flag);
+  }
+  emitError(l) << "internal error: no lowering for builtin '" << name << "'";
+  return Value();
+}
+
+Value Importer::emitRoute(const Node &n, Location l,
+                          const ParamsFn &applyParams,
+                          const std::vector<sema::InstanceSpec> &instances) {
+  const sema::RouteInfo &info = *n.route;
+  TensorMath math(builder_, l);
+  Value x = values_[n.operands[0]];
+  auto xt = cast<RankedTensorType>(x.getType());
+  RankedTensorType resultType = tensorType(n.type);
+  int64_t E = int64_t(info.targets.size());
+  auto calleeOf = [&](size_t t) {
+    return moduleFns_[instances[info.targets[t].first].module].getSymName();
+  };
+  auto instName = [&](size_t t) {
+    const sema::InstanceSpec &inst = instances[info.targets[t].first];
+    return inst.isArray ? inst.name + "." + std::to_string(info.targets[t].second)
+                        : inst.name;
+  };
+  auto apply = [&](size_t t, ArrayRef<Value> params, Value input,
+                   Type result, const std::string &instance) {
+    SmallVector<Value> operands(params.begin(), params.end());
+    operands.push_back(input);
+    return builder_
+        .create<mod::ApplyOp>(
+            l, TypeRange{result},
+            FlatSymbolRefAttr::get(&ctx_, calleeOf(t)),
+            builder_.getStringAttr(instance),
+            builder_.getI64IntegerAttr(int64_t(params.size())), operands)
+        .getResult(0);
+  };
+
+  if (info.router == "fixed" || info.router == "all") {
+    std::vector<size_t> chosen;
+    if (info.router == "fixed")
+      chosen.assign(info.fixed.begin(), info.fixed.end());
+    else
+      for (int64_t t = 0; t < E; ++t)
+        chosen.push_back(size_t(t));
+    const sema::ModuleSpec &m0 = *instances[info.targets[0].first].module;
+    RankedTensorType outType = tensorType(m0.resultType);
+    // The target outputs have x's dyns bound; compute their type from the
+    // first application.
+    if (info.aggregation == "merge") {
+      // Parameters summed tensor by tensor (task arithmetic), one call.
+      std::vector<Value> summed;
+      for (size_t c = 0; c < chosen.size(); ++c) {
+        std::vector<Value> ps =
+            applyParams(info.targets[chosen[c]].first,
+                        info.targets[chosen[c]].second, l);
+        if (c == 0) {
+          summed = ps;
+          continue;
+        }
+        for (size_t i = 0; i < ps.size(); ++i)
+          summed[i] = math.binary(BinaryKind::Add, summed[i], ps[i],
+                                  cast<RankedTensorType>(ps[i].getType()));
+      }
+      return apply(chosen[0], summed, x, resultType, "merge");
+    }
+    SmallVector<Value> outs;
+    RankedTensorType rowType =
+        info.aggregation == "sum" || info.aggregation == "mean" ||
+                info.aggregation == "max"
+            ? resultType
+            : outType;
+    if (info.aggregation == "concat" || info.aggregation == "custom") {
+      // Per-target result type: the route result with the last dim (concat)
+      // or the stacked dim (custom) removed.
+      SmallVector<int64_t> shape(resultType.getShape());
+      if (info.aggregation == "concat") {
+        if (!ShapedType::isDynamic(shape.back()))
+          shape.back() /= int64_t(chosen.size());
+        rowType = RankedTensorType::get(shape, resultType.getElementType());
+      }
+    }
+    if (info.aggregation == "custom") {
+      // The target result type with x's dims: take it from x where the
+      // module maps rows through.
+      SmallVector<int64_t> shape(outType.getShape());
+      for (size_t k = 0; k < shape.size() && k < size_t(xt.getRank()); ++k)
+        if (ShapedType::isDynamic(shape[k]))
+          shape[k] = xt.getDimSize(k);
+      rowType = RankedTensorType::get(shape, outType.getElementType());
+    }
+    for (size_t t : chosen) {
+      std::vector<Value> ps =
+          applyParams(info.targets[t].first, info.targets[t].second, l);
+      outs.push_back(apply(t, ps, x, rowType, instName(t)));
+    }
+    if (info.aggregation == "custom") {
+      SmallVector<int64_t> stacked(rowType.getShape());
+      stacked.insert(stacked.end() - 1, int64_t(chosen.size()));
+      auto stackType =
+          RankedTensorType::get(stacked, rowType.getElementType());
+      Value outsStacked = builder_.create<mod::AggregateOp>(
+          l, stackType, builder_.getStringAttr("stack"), outs);
+      const sema::InstanceSpec &aggInst = instances[info.aggInstance];
+      std::vector<Value> ps = applyParams(info.aggInstance, info.aggElement, l);
+      SmallVector<Value> operands(ps.begin(), ps.end());
+      operands.push_back(x);
+      operands.push_back(outsStacked);
+      std::string name = aggInst.isArray
+                             ? aggInst.name + "." +
+                                   std::to_string(info.aggElement)
+                             : aggInst.name;
+      return builder_
+          .create<mod::ApplyOp>(
+              l, TypeRange{resultType},
+              FlatSymbolRefAttr::get(&ctx_,
+                                     moduleFns_[aggInst.module].getSymName()),
+              builder_.getStringAttr(name),
+              builder_.getI64IntegerAttr(int64_t(ps.size())), operands)
+          .getResult(0);
+    }
+    if (outs.size() == 1 && info.aggregation != "concat")
+      return outs[0];
+    return builder_.create<mod::AggregateOp>(
+        l, resultType, builder_.getStringAttr(info.aggregation), outs);
+  }
+
+  // Per-row routing: flatten the routed dims into R rows.
+  int64_t level = info.level;
+  auto collapseLeading = [&](Value v, int64_t lead) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (lead == 1)
+      return v;
+    SmallVector<ReassociationIndices> groups;
+    ReassociationIndices first;
+    for (int64_t i = 0; i < lead; ++i)
+      first.push_back(i);
+    groups.push_back(first);
+    for (int64_t i = lead; i < t.getRank(); ++i)
+      groups.push_back({i});
+    return builder_.create<tensor::CollapseShapeOp>(l, v, groups);
+  };
+  Value rows = collapseLeading(x, level);
+  Value decision = values_[n.operands[1]];
+  Value flatDecision = collapseLeading(decision, level);
+  auto rowsType = cast<RankedTensorType>(rows.getType());
+  int64_t K = info.router == "topk"                             ? info.k
+              : info.router == "task" || info.router == "hash" ? 1
+                                                                : E;
+  auto idxType = RankedTensorType::get({rowsType.getDimSize(0), K},
+                                       builder_.getI64Type());
+  auto wType = RankedTensorType::get({rowsType.getDimSize(0), K},
+                                     builder_.getF32Type());
+  // Decisions work on f32 logits.
+  if (info.router != "task" && info.router != "hash")
+    flatDecision = math.cast(flatDecision, builder_.getF32Type());
+  Value idx, w;
+  auto numTargets = builder_.getI64IntegerAttr(E);
+  if (info.router == "topk") {
+    auto op = builder_.create<mod::TopkDecisionOp>(
+        l, idxType, wType, flatDecision, numTargets,
+        builder_.getI64IntegerAttr(info.k), builder_.getBoolAttr(info.normalize),
+        builder_.getF64FloatAttr(info.capacity),
+        builder_.getStringAttr("lower_index"));
+    idx = op.getIndices();
+    w = op.getWeights();
+  } else if (info.router == "softmax") {
+    auto op = builder_.create<mod::SoftmaxDecisionOp>(l, idxType, wType,
+                                                      flatDecision, numTargets);
+    idx = op.getIndices();
+    w = op.getWeights();
+  } else if (info.router == "expert_choice") {
+    auto op = builder_.create<mod::ExpertChoiceDecisionOp>(
+        l, idxType, wType, flatDecision, numTargets,
+        builder_.getF64FloatAttr(info.capacity));
+    idx = op.getIndices();
+    w = op.getWeights();
+  } else if (info.router == "task") {
+    auto op = builder_.create<mod::TaskDecisionOp>(
+        l, idxType, wType, flatDecision, numTargets,
+        builder_.getStringAttr(entryName_.empty() ? "module" : entryName_),
+        builder_.getStringAttr(n.operands[1]->op == Op::Arg
+                                   ? n.operands[1]->name
+                                   : std::string("ids")));
+    idx = op.getIndices();
+    w = op.getWeights();
+  } else if (info.router == "hash") {
+    auto op = builder_.create<mod::HashDecisionOp>(l, idxType, wType,
+                                                   flatDecision, numTargets);
+    idx = op.getIndices();
+    w = op.getWeights();
+  } else {
+    auto op = builder_.create<mod::WeightsDecisionOp>(l, idxType, wType,
+                                                      flatDecision, numTargets);
+    idx = op.getIndices();
+    w = op.getWeights();
+  }
+
+  SmallVector<Value> params;
+  SmallVector<Attribute> targets, names;
+  SmallVector<int64_t> segments;
+  for (size_t t = 0; t < info.targets.size(); ++t) {
+    std::vector<Value> ps =
+        applyParams(info.targets[t].first, info.targets[t].second, l);
+    params.append(ps.begin(), ps.end());
+    segments.push_back(int64_t(ps.size()));
+    targets.push_back(FlatSymbolRefAttr::get(&ctx_, calleeOf(t)));
+    names.push_back(builder_.getStringAttr(instName(t)));
+  }
+  SmallVector<int64_t> outShape = {rowsType.getDimSize(0)};
+  for (int64_t k = level; k < resultType.getRank(); ++k)
+    outShape.push_back(resultType.getDimSize(k));
+  auto outType = RankedTensorType::get(outShape, resultType.getElementType());
+  Value y = builder_.create<mod::DispatchOp>(
+      l, outType, rows, idx, w, params, builder_.getArrayAttr(targets),
+      builder_.getArrayAttr(names), builder_.getDenseI64ArrayAttr(segments),
+      builder_.getStringAttr(info.aggregation),
+      builder_.getI64IntegerAttr(level));
+  if (level == 1)
+    return y;
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices first;
+  for (int64_t i = 0; i < level; ++i)
+    first.push_back(i);
+  groups.push_back(first);
+  for (int64_t i = level; i < resultType.getRank(); ++i)
+    groups.push_back({i});
+  SmallVector<OpFoldResult> outputShape;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    outputShape.push_back(i < level ? OpFoldResult(math.dimSize(x, i))
+                                    : OpFoldResult(math.dimSize(y, i - level + 1)));
+  return builder_.create<tensor::ExpandShapeOp>(l, resultType, y, groups,
+                                                outputShape);
+}
 
 } // namespace
 

@@ -8,6 +8,9 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AffineMap.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 
 namespace modc {
@@ -254,6 +257,445 @@ Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
         nb.create<linalg::YieldOp>(l, sum);
       });
   return generic.getResult(0);
+}
+
+Value TensorMath::dimSize(Value tensor, int64_t i) {
+  auto t = llvm::cast<RankedTensorType>(tensor.getType());
+  if (!t.isDynamicDim(i))
+    return b_.create<arith::ConstantIndexOp>(loc_, t.getDimSize(i));
+  return b_.create<tensor::DimOp>(loc_, tensor, i);
+}
+
+Value TensorMath::empty(RankedTensorType type, ArrayRef<Value> sizes) {
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      dyn.push_back(sizes[i]);
+  return b_.create<tensor::EmptyOp>(loc_, type.getShape(),
+                                    type.getElementType(), dyn);
+}
+
+namespace {
+Value lowestValue(OpBuilder &b, Location loc, Type elem) {
+  if (auto f = llvm::dyn_cast<FloatType>(elem))
+    return b.create<arith::ConstantOp>(
+        loc, b.getFloatAttr(f, -std::numeric_limits<double>::infinity()));
+  unsigned width = elem.getIntOrFloatBitWidth();
+  return b.create<arith::ConstantOp>(
+      loc, b.getIntegerAttr(elem, llvm::APInt::getSignedMinValue(width)));
+}
+} // namespace
+
+Value TensorMath::reduce(StringRef kind, Value x, int64_t axis,
+                         bool keepdims) {
+  MLIRContext *ctx = b_.getContext();
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  Type elem = t.getElementType();
+  bool isFloat = llvm::isa<FloatType>(elem);
+  int64_t rank = t.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i == axis) {
+      if (keepdims) {
+        shape.push_back(1);
+        sizes.push_back(Value());
+        outExprs.push_back(getAffineConstantExpr(0, ctx));
+      }
+      continue;
+    }
+    shape.push_back(t.getDimSize(i));
+    sizes.push_back(t.isDynamicDim(i) ? dimSize(x, i) : Value());
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  }
+  auto resultType = RankedTensorType::get(shape, elem);
+  Value init = empty(resultType, sizes);
+  Value start = kind == "max" ? lowestValue(b_, loc_, elem)
+                              : scalarConstant(elem, 0.0);
+  Value filled = b_.create<linalg::FillOp>(loc_, start, init).getResult(0);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 AffineMap::get(rank, 0, outExprs, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  iters[axis] = utils::IteratorType::reduction;
+  std::string k = kind.str();
+  Value result =
+      b_.create<linalg::GenericOp>(
+            loc_, TypeRange{resultType}, ValueRange{x}, ValueRange{filled},
+            maps, iters,
+            [&](OpBuilder &nb, Location l, ValueRange v) {
+              Value r;
+              if (k == "max")
+                r = isFloat ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
+                                  .getResult()
+                            : nb.create<arith::MaxSIOp>(l, v[0], v[1])
+                                  .getResult();
+              else
+                r = isFloat
+                        ? nb.create<arith::AddFOp>(l, v[0], v[1]).getResult()
+                        : nb.create<arith::AddIOp>(l, v[0], v[1]).getResult();
+              nb.create<linalg::YieldOp>(l, r);
+            })
+          .getResult(0);
+  if (k != "mean")
+    return result;
+  Value n = b_.create<arith::IndexCastOp>(loc_, b_.getI64Type(),
+                                          dimSize(x, axis));
+  Value nf = b_.create<arith::SIToFPOp>(loc_, elem, n);
+  return binary(BinaryKind::Div, result, nf, resultType);
+}
+
+Value TensorMath::softmax(Value x, int64_t axis, bool log) {
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  Value m = reduce("max", x, axis, /*keepdims=*/true);
+  Value shifted = binary(BinaryKind::Sub, x, m, type);
+  Value e = unary("exp", shifted);
+  Value s = reduce("sum", e, axis, /*keepdims=*/true);
+  if (log)
+    return binary(BinaryKind::Sub, shifted, unary("log", s), type);
+  return binary(BinaryKind::Div, e, s, type);
+}
+
+Value TensorMath::layernorm(Value x, Value gamma, Value beta, double eps) {
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  int64_t last = type.getRank() - 1;
+  Value mean = reduce("mean", x, last, true);
+  Value centred = binary(BinaryKind::Sub, x, mean, type);
+  Value sq = binary(BinaryKind::Mul, centred, centred, type);
+  Value var = reduce("mean", sq, last, true);
+  auto varType = llvm::cast<RankedTensorType>(var.getType());
+  Value denom = unary(
+      "sqrt", binary(BinaryKind::Add, var,
+                     scalarConstant(type.getElementType(), eps), varType));
+  Value normed = binary(BinaryKind::Div, centred, denom, type);
+  return binary(BinaryKind::Add, binary(BinaryKind::Mul, normed, gamma, type),
+                beta, type);
+}
+
+Value TensorMath::rmsnorm(Value x, Value gamma, double eps) {
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  int64_t last = type.getRank() - 1;
+  Value ms = reduce("mean", binary(BinaryKind::Mul, x, x, type), last, true);
+  auto msType = llvm::cast<RankedTensorType>(ms.getType());
+  Value denom = unary(
+      "sqrt", binary(BinaryKind::Add, ms,
+                     scalarConstant(type.getElementType(), eps), msType));
+  return binary(BinaryKind::Mul, binary(BinaryKind::Div, x, denom, type),
+                gamma, type);
+}
+
+Value TensorMath::argmax(Value x, int64_t axis) {
+  MLIRContext *ctx = b_.getContext();
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  Type elem = t.getElementType();
+  bool isFloat = llvm::isa<FloatType>(elem);
+  int64_t rank = t.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (i == axis)
+      continue;
+    shape.push_back(t.getDimSize(i));
+    sizes.push_back(t.isDynamicDim(i) ? dimSize(x, i) : Value());
+    outExprs.push_back(getAffineDimExpr(i, ctx));
+  }
+  auto valType = RankedTensorType::get(shape, elem);
+  auto idxType = RankedTensorType::get(shape, b_.getI64Type());
+  Value vals = b_.create<linalg::FillOp>(loc_, lowestValue(b_, loc_, elem),
+                                         empty(valType, sizes))
+                   .getResult(0);
+  // -1 marks "nothing seen yet", so the first element always wins even if
+  // it equals the initial lowest value.
+  Value idxs = b_.create<linalg::FillOp>(
+                     loc_, scalarConstant(b_.getI64Type(), -1.0),
+                     empty(idxType, sizes))
+                   .getResult(0);
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
+                                 outMap, outMap};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  iters[axis] = utils::IteratorType::reduction;
+  auto generic = b_.create<linalg::GenericOp>(
+      loc_, TypeRange{valType, idxType}, ValueRange{x},
+      ValueRange{vals, idxs}, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange v) {
+        Value i = nb.create<arith::IndexCastOp>(
+            l, nb.getI64Type(), nb.create<linalg::IndexOp>(l, axis));
+        Value greater =
+            isFloat ? nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
+                                               v[0], v[1])
+                          .getResult()
+                    : nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt,
+                                               v[0], v[1])
+                          .getResult();
+        Value minusOne =
+            nb.create<arith::ConstantOp>(l, nb.getI64IntegerAttr(-1));
+        Value first = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                               v[2], minusOne);
+        Value take = nb.create<arith::OrIOp>(l, greater, first);
+        Value nv = nb.create<arith::SelectOp>(l, take, v[0], v[1]);
+        Value ni = nb.create<arith::SelectOp>(l, take, i, v[2]);
+        nb.create<linalg::YieldOp>(l, ValueRange{nv, ni});
+      });
+  return generic.getResult(1);
+}
+
+Value TensorMath::concat(ArrayRef<Value> parts, int64_t axis,
+                         RankedTensorType resultType) {
+  int64_t rank = resultType.getRank();
+  SmallVector<Value> sizes;
+  Value axisSize;
+  for (Value p : parts) {
+    Value d = dimSize(p, axis);
+    axisSize = axisSize ? b_.create<arith::AddIOp>(loc_, axisSize, d)
+                              .getResult()
+                        : d;
+  }
+  for (int64_t i = 0; i < rank; ++i)
+    sizes.push_back(i == axis ? axisSize : dimSize(parts[0], i));
+  Value result = empty(resultType, sizes);
+  Value offset = b_.create<arith::ConstantIndexOp>(loc_, 0);
+  for (Value p : parts) {
+    SmallVector<OpFoldResult> offsets, partSizes, strides;
+    for (int64_t i = 0; i < rank; ++i) {
+      offsets.push_back(i == axis ? OpFoldResult(offset)
+                                  : OpFoldResult(b_.getIndexAttr(0)));
+      auto pt = llvm::cast<RankedTensorType>(p.getType());
+      partSizes.push_back(pt.isDynamicDim(i)
+                              ? OpFoldResult(dimSize(p, i))
+                              : OpFoldResult(b_.getIndexAttr(pt.getDimSize(i))));
+      strides.push_back(b_.getIndexAttr(1));
+    }
+    result = b_.create<tensor::InsertSliceOp>(loc_, p, result, offsets,
+                                              partSizes, strides);
+    offset = b_.create<arith::AddIOp>(loc_, offset, dimSize(p, axis));
+  }
+  return result;
+}
+
+Value TensorMath::reshape(Value x, RankedTensorType resultType,
+                          ArrayRef<Value> sizes) {
+  SmallVector<Value> dims;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    dims.push_back(sizes[i] ? sizes[i]
+                            : b_.create<arith::ConstantIndexOp>(
+                                    loc_, resultType.getDimSize(i))
+                                  .getResult());
+  Value shape = b_.create<tensor::FromElementsOp>(
+      loc_, RankedTensorType::get({resultType.getRank()}, b_.getIndexType()),
+      dims);
+  return b_.create<tensor::ReshapeOp>(loc_, resultType, x, shape);
+}
+
+Value TensorMath::transpose(Value x, ArrayRef<int64_t> perm) {
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  for (int64_t p : perm) {
+    shape.push_back(t.getDimSize(p));
+    sizes.push_back(t.isDynamicDim(p) ? dimSize(x, p) : Value());
+  }
+  auto resultType = RankedTensorType::get(shape, t.getElementType());
+  Value init = empty(resultType, sizes);
+  return b_.create<linalg::TransposeOp>(loc_, x, init, perm).getResult()[0];
+}
+
+Value TensorMath::expand(Value x, RankedTensorType resultType,
+                         ArrayRef<Value> sizes) {
+  MLIRContext *ctx = b_.getContext();
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  int64_t rank = resultType.getRank(), r = t.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t k = 0; k < r; ++k) {
+    int64_t resDim = rank - r + k;
+    bool broadcast = isStaticOne(t.getDimSize(k)) &&
+                     !isStaticOne(resultType.getDimSize(resDim));
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
+                              : getAffineDimExpr(resDim, ctx));
+  }
+  Value init = empty(resultType, sizes);
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return b_
+      .create<linalg::GenericOp>(loc_, TypeRange{resultType}, ValueRange{x},
+                                 ValueRange{init}, maps, iters,
+                                 [&](OpBuilder &nb, Location l, ValueRange v) {
+                                   nb.create<linalg::YieldOp>(l, v[0]);
+                                 })
+      .getResult(0);
+}
+
+Value TensorMath::embedding(Value table, Value ids,
+                            RankedTensorType resultType) {
+  MLIRContext *ctx = b_.getContext();
+  auto tt = llvm::cast<RankedTensorType>(table.getType());
+  auto it = llvm::cast<RankedTensorType>(ids.getType());
+  int64_t rank = resultType.getRank(), idsRank = it.getRank();
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < idsRank; ++i)
+    sizes.push_back(dimSize(ids, i));
+  for (int64_t i = 1; i < tt.getRank(); ++i)
+    sizes.push_back(dimSize(table, i));
+  Value init = empty(resultType, sizes);
+  SmallVector<AffineExpr> idExprs;
+  for (int64_t i = 0; i < idsRank; ++i)
+    idExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idExprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  Value rows = dimSize(table, 0);
+  return b_
+      .create<linalg::GenericOp>(
+          loc_, TypeRange{resultType}, ValueRange{ids}, ValueRange{init}, maps,
+          iters,
+          [&](OpBuilder &nb, Location l, ValueRange v) {
+            // Out-of-range ids were reported by a check before this op;
+            // clamping keeps the read in bounds regardless.
+            Value id = nb.create<arith::IndexCastOp>(l, nb.getIndexType(),
+                                                     v[0]);
+            Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
+            Value one = nb.create<arith::ConstantIndexOp>(l, 1);
+            Value maxId = nb.create<arith::SubIOp>(l, rows, one);
+            id = nb.create<arith::MaxSIOp>(l, id, zero);
+            id = nb.create<arith::MinSIOp>(l, id, maxId);
+            SmallVector<Value> indices = {id};
+            for (int64_t i = idsRank; i < rank; ++i)
+              indices.push_back(nb.create<linalg::IndexOp>(l, i));
+            Value val = nb.create<tensor::ExtractOp>(l, table, indices);
+            nb.create<linalg::YieldOp>(l, val);
+          })
+      .getResult(0);
+}
+
+Value TensorMath::onehot(Value ids, int64_t n, RankedTensorType resultType) {
+  MLIRContext *ctx = b_.getContext();
+  auto it = llvm::cast<RankedTensorType>(ids.getType());
+  int64_t rank = resultType.getRank(), idsRank = it.getRank();
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < idsRank; ++i)
+    sizes.push_back(dimSize(ids, i));
+  sizes.push_back(Value());
+  Value init = empty(resultType, sizes);
+  SmallVector<AffineExpr> idExprs;
+  for (int64_t i = 0; i < idsRank; ++i)
+    idExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idExprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  Type elem = resultType.getElementType();
+  return b_
+      .create<linalg::GenericOp>(
+          loc_, TypeRange{resultType}, ValueRange{ids}, ValueRange{init}, maps,
+          iters,
+          [&](OpBuilder &nb, Location l, ValueRange v) {
+            Value id = nb.create<arith::ExtSIOp>(l, nb.getI64Type(), v[0]);
+            if (v[0].getType().getIntOrFloatBitWidth() == 64)
+              id = v[0];
+            Value pos = nb.create<arith::IndexCastOp>(
+                l, nb.getI64Type(), nb.create<linalg::IndexOp>(l, idsRank));
+            Value eq =
+                nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, id, pos);
+            Value one = nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1));
+            Value zero =
+                nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 0));
+            nb.create<linalg::YieldOp>(
+                l, nb.create<arith::SelectOp>(l, eq, one, zero).getResult());
+          })
+      .getResult(0);
+}
+
+Value TensorMath::cast(Value x, Type elem) {
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  Type from = t.getElementType();
+  if (from == elem)
+    return x;
+  auto resultType = RankedTensorType::get(t.getShape(), elem);
+  return elementwise({x}, resultType,
+                     [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                       bool fromF = llvm::isa<FloatType>(from);
+                       bool toF = llvm::isa<FloatType>(elem);
+                       if (fromF && toF)
+                         return from.getIntOrFloatBitWidth() <
+                                        elem.getIntOrFloatBitWidth()
+                                    ? nb.create<arith::ExtFOp>(l, elem, v[0])
+                                          .getResult()
+                                    : nb.create<arith::TruncFOp>(l, elem, v[0])
+                                          .getResult();
+                       if (fromF)
+                         return nb.create<arith::FPToSIOp>(l, elem, v[0]);
+                       if (toF)
+                         return nb.create<arith::SIToFPOp>(l, elem, v[0]);
+                       return from.getIntOrFloatBitWidth() <
+                                      elem.getIntOrFloatBitWidth()
+                                  ? nb.create<arith::ExtSIOp>(l, elem, v[0])
+                                        .getResult()
+                                  : nb.create<arith::TruncIOp>(l, elem, v[0])
+                                        .getResult();
+                     });
+}
+
+Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
+                            bool causal) {
+  MLIRContext *ctx = b_.getContext();
+  auto qt = llvm::cast<RankedTensorType>(q.getType());
+  auto kt = llvm::cast<RankedTensorType>(k.getType());
+  Type elem = qt.getElementType();
+  int64_t d = qt.getDimSize(2), dh = d / heads;
+  Value bSize = dimSize(q, 0), tq = dimSize(q, 1), tk = dimSize(k, 1);
+  Value hv = b_.create<arith::ConstantIndexOp>(loc_, heads);
+  Value dhv = b_.create<arith::ConstantIndexOp>(loc_, dh);
+  auto split = [&](Value x, Value t, int64_t tStatic) {
+    auto type = RankedTensorType::get(
+        {qt.getDimSize(0), tStatic, heads, dh}, elem);
+    Value r = reshape(x, type, {bSize, t, hv, dhv});
+    return transpose(r, {0, 2, 1, 3}); // [B, H, T, dh]
+  };
+  Value qh = split(q, tq, qt.getDimSize(1));
+  Value kh = split(k, tk, kt.getDimSize(1));
+  Value vh = split(v, tk, kt.getDimSize(1));
+  Value khT = transpose(kh, {0, 1, 3, 2}); // [B, H, dh, Tk]
+  auto scoreType = RankedTensorType::get(
+      {qt.getDimSize(0), heads, qt.getDimSize(1), kt.getDimSize(1)}, elem);
+  Value scores = matmul(qh, khT, scoreType);
+  scores = binary(BinaryKind::Mul, scores,
+                  scalarConstant(elem, 1.0 / std::sqrt(double(dh))),
+                  scoreType);
+  if (causal) {
+    // Query t sees keys j <= t + (Tk - Tq).
+    Value shift = b_.create<arith::SubIOp>(loc_, tk, tq);
+    auto id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    Value init = empty(scoreType, {bSize, hv, tq, tk});
+    scores =
+        b_.create<linalg::GenericOp>(
+              loc_, TypeRange{scoreType}, ValueRange{scores}, ValueRange{init},
+              SmallVector<AffineMap>{id, id},
+              SmallVector<utils::IteratorType>(4,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange vals) {
+                Value t = nb.create<linalg::IndexOp>(l, 2);
+                Value j = nb.create<linalg::IndexOp>(l, 3);
+                Value limit = nb.create<arith::AddIOp>(l, t, shift);
+                Value ok = nb.create<arith::CmpIOp>(
+                    l, arith::CmpIPredicate::sle, j, limit);
+                Value ninf = nb.create<arith::ConstantOp>(
+                    l, nb.getFloatAttr(
+                           elem, -std::numeric_limits<double>::infinity()));
+                nb.create<linalg::YieldOp>(
+                    l,
+                    nb.create<arith::SelectOp>(l, ok, vals[0], ninf)
+                        .getResult());
+              })
+            .getResult(0);
+  }
+  Value p = softmax(scores, 3, /*log=*/false);
+  auto outType = RankedTensorType::get(
+      {qt.getDimSize(0), heads, qt.getDimSize(1), dh}, elem);
+  Value out = matmul(p, vh, outType);          // [B, H, Tq, dh]
+  Value merged = transpose(out, {0, 2, 1, 3}); // [B, Tq, H, dh]
+  Value dv = b_.create<arith::ConstantIndexOp>(loc_, d);
+  return reshape(merged, qt, {bSize, tq, dv});
 }
 
 } // namespace modc

@@ -37,6 +37,39 @@ public:
   /// A rank-0 tensor or scalar constant of element type `elem`.
   mlir::Value scalarConstant(mlir::Type elem, double value);
 
+  /// Size of dim `i` of `tensor` as an index value.
+  mlir::Value dimSize(mlir::Value tensor, int64_t i);
+  /// Reduction `kind` (sum, mean, max) of `x` over `axis`.
+  mlir::Value reduce(llvm::StringRef kind, mlir::Value x, int64_t axis,
+                     bool keepdims);
+  /// softmax / log_softmax over `axis`.
+  mlir::Value softmax(mlir::Value x, int64_t axis, bool log);
+  mlir::Value layernorm(mlir::Value x, mlir::Value gamma, mlir::Value beta,
+                        double eps);
+  mlir::Value rmsnorm(mlir::Value x, mlir::Value gamma, double eps);
+  /// Index of the first maximum over `axis` (i64).
+  mlir::Value argmax(mlir::Value x, int64_t axis);
+  mlir::Value concat(llvm::ArrayRef<mlir::Value> parts, int64_t axis,
+                     mlir::RankedTensorType resultType);
+  /// Reshape to `resultType`, whose dynamic dims are `dynSizes` in order.
+  mlir::Value reshape(mlir::Value x, mlir::RankedTensorType resultType,
+                      llvm::ArrayRef<mlir::Value> sizes);
+  mlir::Value transpose(mlir::Value x, llvm::ArrayRef<int64_t> perm);
+  /// Broadcast to `resultType` (NumPy rules); `sizes` are all result dims.
+  mlir::Value expand(mlir::Value x, mlir::RankedTensorType resultType,
+                     llvm::ArrayRef<mlir::Value> sizes);
+  /// table[ids] with ids clamped into range (checked separately).
+  mlir::Value embedding(mlir::Value table, mlir::Value ids,
+                        mlir::RankedTensorType resultType);
+  mlir::Value onehot(mlir::Value ids, int64_t n,
+                     mlir::RankedTensorType resultType);
+  mlir::Value cast(mlir::Value x, mlir::Type elem);
+  mlir::Value attention(mlir::Value q, mlir::Value k, mlir::Value v,
+                        int64_t heads, bool causal);
+  /// An empty tensor of `type` whose dims are `sizes` (all of them).
+  mlir::Value empty(mlir::RankedTensorType type,
+                    llvm::ArrayRef<mlir::Value> sizes);
+
 private:
   /// Runtime sizes of the dynamic dims of `type`, taken from `sources`:
   /// result dim i comes from dim `srcDim[i]` of `sources[srcOperand[i]]`.

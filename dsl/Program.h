@@ -36,6 +36,28 @@ enum class Op {
   Neg,
   Unary,  ///< elementwise builtin `name` (relu, gelu, exp, ...)
   Apply,  ///< apply instance `index` (element `element` of an array)
+  Builtin,   ///< builtin `name` with `ints` / `flag` / `constant` attributes
+  Route,     ///< routing + aggregation; `route` holds the decision
+  CallEntry, ///< call entry `index` of the program; results via TupleGet
+  TupleGet,  ///< result `index` of the CallEntry operand
+};
+
+/// What a `route` expression decided at compile time (LANGUAGE.md §7).
+struct RouteInfo {
+  /// topk, softmax, expert_choice, task, hash, weights, fixed, all
+  std::string router;
+  int64_t k = 1;
+  bool normalize = true;
+  double capacity = 0.0;
+  std::vector<int64_t> fixed;
+  /// The targets: (instance index, array element or -1), in target order.
+  std::vector<std::pair<int, int64_t>> targets;
+  /// weighted_sum, sum, mean, max, concat, merge, or custom
+  std::string aggregation;
+  int aggInstance = -1; ///< custom aggregation: the instance applied
+  int64_t aggElement = -1;
+  /// Number of leading dims of X that are routed rows (0: global routing).
+  int level = 0;
 };
 
 struct Node {
@@ -47,6 +69,12 @@ struct Node {
   int64_t element = -1; ///< array element for Apply, -1 for a single instance
   double constant = 0.0;
   std::string name;
+  /// Builtin attributes: axes, permutation, heads, n...
+  std::vector<int64_t> ints;
+  bool flag = false; ///< keepdims, causal
+  std::shared_ptr<RouteInfo> route;
+  /// CallEntry: the callee's result types.
+  std::vector<TensorType> tupleTypes;
 };
 
 /// A dataflow graph; `nodes` owns, in an order where operands come first.

@@ -6,194 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dsl/Sema.h"
-
-#include <cmath>
-#include <cstdio>
-#include <functional>
-#include <set>
+#include "dsl/Analyzer.h"
 
 namespace modc {
-namespace {
-
-using namespace sema;
-using ast::ElemType;
-using ast::Expr;
-using ast::ExprKind;
-
-const std::set<std::string> &unaryBuiltins() {
-  static const std::set<std::string> names = {
-      "relu", "gelu", "silu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs"};
-  return names;
-}
-
-/// Builtins, routers and aggregations: names a user callable may not take.
-const std::set<std::string> &reservedCallables() {
-  static const std::set<std::string> names = {
-      "relu",     "gelu",        "silu",      "sigmoid",  "tanh",
-      "exp",      "log",         "sqrt",      "abs",      "softmax",
-      "log_softmax", "layernorm", "rmsnorm",  "sum",      "mean",
-      "max",      "concat",      "reshape",   "transpose", "expand",
-      "embedding", "onehot",     "argmax",    "cast",     "attention",
-      "topk",     "expert_choice", "task",    "hash",     "weights",
-      "fixed",    "all",         "weighted_sum", "merge"};
-  return names;
-}
-
-bool isFloatType(ElemType t) {
-  return t == ElemType::F32 || t == ElemType::F16 || t == ElemType::BF16;
-}
-
-/// A compile-time or run-time value met during elaboration.
-struct Val {
-  enum Kind {
-    None,     ///< an error was already reported
-    Tensor,   ///< `node`
-    Int,      ///< compile-time integer or symbolic dim: `dim`
-    Float,    ///< compile-time float: `f`
-    Instance, ///< instance `index`, element `element` (-1: not an array)
-    Array,    ///< a whole instance array `index`
-    Builtin,  ///< builtin `name`
-    Module,   ///< a module used as a value (an error at use)
-    Entry,
-    TypeName,
-    List,
-    Tuple,
-  } kind = None;
-  Node *node = nullptr;
-  Dim dim;
-  double f = 0.0;
-  int index = -1;
-  int64_t element = -1;
-  std::string name;
-  ElemType elem = ElemType::F32;
-  std::vector<Val> elems;
-
-  static Val none() { return Val(); }
-  static Val tensor(Node *n) {
-    Val v;
-    v.kind = Tensor;
-    v.node = n;
-    return v;
-  }
-  static Val integer(Dim d) {
-    Val v;
-    v.kind = Int;
-    v.dim = std::move(d);
-    return v;
-  }
-  static Val flt(double f) {
-    Val v;
-    v.kind = Float;
-    v.f = f;
-    return v;
-  }
-  bool isStaticInt() const { return kind == Int && dim.isStatic(); }
-};
-
-std::string formatFloat(double f) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.9g", f);
-  std::string s = buf;
-  if (s.find_first_of(".eEn") == std::string::npos)
-    s += ".0";
-  return s;
-}
-
-/// What a body may refer to: a module's own members, or the model's.
-struct Context {
-  ModuleSpec *module = nullptr; ///< null in entries
-  std::vector<ParamSpec> *params = nullptr;
-  std::vector<InstanceSpec> *instances = nullptr;
-  std::map<std::string, Val> templateArgs;
-  std::map<std::string, int> paramIndex;
-  std::map<std::string, int> instanceIndex;
-  Body *body = nullptr;
-  std::vector<std::string> argNames;
-  std::vector<TensorType> argTypes;
-  /// Lexical scopes of lets and loop variables, innermost last.
-  std::vector<std::map<std::string, std::pair<Val, SourceLoc>>> scopes;
-};
-
-class Analyzer {
-public:
-  Analyzer(const ast::File &file, DiagnosticEngine &diags,
-           const SemaOptions &options)
-      : file_(file), diags_(diags), options_(options) {}
-
-  std::unique_ptr<Program> run();
-
-private:
-  // Declarations.
-  void collectGlobals();
-  std::optional<int64_t> evalDim(const std::string &name);
-  ModuleSpec *instantiate(const ast::InstanceDef &def, Context *outer,
-                          bool &ok);
-  bool buildInstance(const ast::InstanceDef &def, Context *ctx,
-                     InstanceSpec &out);
-  bool buildParam(const ast::ParamDef &def, Context &ctx, ParamSpec &out);
-  bool buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
-                 bool allowDyn);
-  void elaborateBody(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
-                     const ast::Function &fn,
-                     const std::vector<TensorType> &resultTypes);
-  void elaborateEntry(const ast::Function &fn);
-
-  // Statements and expressions.
-  bool execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
-                 std::vector<Val> &returned, bool &sawReturn,
-                 SourceLoc &returnLoc);
-  Val eval(const Expr &e, Context &ctx);
-  Val evalName(const Expr &e, Context &ctx);
-  Val evalBinary(const Expr &e, Context &ctx);
-  Val evalCall(const Expr &e, Context &ctx);
-  Val apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
-            Context &ctx);
-  Val binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc, Context &ctx);
-  std::optional<int64_t> constInt(const Expr &e, Context &ctx,
-                                  const char *what);
-  std::optional<double> constNumber(const Expr &e, Context &ctx,
-                                    const char *what);
-
-  Node *addNode(Context &ctx, Op op, TensorType type, SourceLoc loc,
-                std::vector<Node *> operands = {}) {
-    auto n = std::make_unique<Node>();
-    n->op = op;
-    n->type = std::move(type);
-    n->loc = loc;
-    n->operands = std::move(operands);
-    Node *raw = n.get();
-    ctx.body->nodes.push_back(std::move(n));
-    return raw;
-  }
-  Node *constNode(Context &ctx, ElemType elem, double value, SourceLoc loc) {
-    Node *n = addNode(ctx, Op::Const, TensorType{elem, {}}, loc);
-    n->constant = value;
-    return n;
-  }
-  std::string typeStr(const TensorType &t) const {
-    return t.str(program_->dyns);
-  }
-
-  Diagnostic &error(SourceLoc loc, std::string msg) {
-    return diags_.error(loc, std::move(msg));
-  }
-
-  const ast::File &file_;
-  DiagnosticEngine &diags_;
-  const SemaOptions &options_;
-  std::unique_ptr<Program> program_;
-
-  // Global declarations by name.
-  std::map<std::string, const ast::DimDecl *> dimDecls_;
-  std::map<std::string, int64_t> dimValues_;
-  std::set<std::string> dimsInProgress_;
-  std::map<std::string, int> dynIndex_;
-  std::map<std::string, const ast::Function *> moduleDefs_;
-  std::map<std::string, const ast::Function *> entryDefs_;
-  std::map<std::string, ModuleSpec *> instantiated_;
-  std::vector<std::string> instantiating_;
-};
+namespace detail {
 
 std::optional<int64_t> Analyzer::evalDim(const std::string &name) {
   auto known = dimValues_.find(name);
@@ -332,7 +148,7 @@ std::unique_ptr<Program> Analyzer::run() {
     if (diags_.limitReached())
       break;
     if (entryDefs_.count(e->name) && entryDefs_[e->name] == e.get())
-      elaborateEntry(*e);
+      requireEntry(e->name, e->nameLoc);
   }
   if (diags_.hasErrors())
     return nullptr;
@@ -600,6 +416,13 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
     m->resultType = results.front();
   tctx.argNames = m->argNames;
   tctx.argTypes = m->argTypes;
+  tctx.moduleDisplay = m->displayName;
+  if (!m->argTypes.empty() && m->argTypes[0].rank() > 0) {
+    const Dim &lead = m->argTypes[0].shape[0];
+    if (lead.constant == 0 && lead.terms.size() == 1 &&
+        lead.terms[0].second == 1)
+      tctx.leadingDyn = lead.terms[0].first;
+  }
   if (ok)
     elaborateBody(fn.body, tctx, fn, results);
   instantiating_.pop_back();
@@ -656,10 +479,40 @@ void Analyzer::elaborateBody(const std::vector<ast::StmtPtr> &stmts,
   }
 }
 
+int Analyzer::requireEntry(const std::string &name, SourceLoc loc) {
+  auto state = entryState_.find(name);
+  if (state != entryState_.end()) {
+    if (state->second == -2) {
+      Diagnostic &d = error(loc, "entry '" + name + "' calls itself");
+      DiagnosticEngine::note(d, entryDefs_[name]->nameLoc,
+                             "'" + name + "' is defined here");
+      return -1;
+    }
+    return state->second >= 0 ? state->second : -1;
+  }
+  entryState_[name] = -2;
+  size_t before = program_->entries.size();
+  elaborateEntry(*entryDefs_.at(name));
+  int index = program_->entries.size() > before
+                  ? int(program_->entries.size() - 1)
+                  : -3;
+  entryState_[name] = index;
+  return index >= 0 ? index : -1;
+}
+
 void Analyzer::elaborateEntry(const ast::Function &fn) {
   EntrySpec entry;
   entry.name = fn.name;
   entry.loc = fn.nameLoc;
+  static const std::set<std::string> lifecycle = {
+      "create", "destroy", "init", "load", "save", "set_threads", "error",
+      "describe"};
+  if (lifecycle.count(fn.name)) {
+    error(fn.nameLoc, "an entry cannot be named '" + fn.name +
+                          "': NAME_" + fn.name +
+                          " is a function of every compiled library");
+    return;
+  }
   Context ctx;
   ctx.params = &program_->params;
   ctx.instances = &program_->instances;
@@ -803,9 +656,35 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
       break;
     }
     case ast::StmtKind::LetTuple: {
-      error(s.loc, "tuple 'let' (entries calling entries) is not supported "
-                   "yet");
-      ok = false;
+      Val v = eval(*s.value, ctx);
+      if (v.kind == Val::None) {
+        ok = false;
+        break;
+      }
+      if (v.kind != Val::Tuple) {
+        error(s.value->loc, "a tuple 'let' needs a call of an entry that "
+                            "returns a tuple");
+        ok = false;
+        break;
+      }
+      if (v.elems.size() != s.names.size()) {
+        error(s.loc, "the call returns " + std::to_string(v.elems.size()) +
+                         " values, but " + std::to_string(s.names.size()) +
+                         " names are bound");
+        ok = false;
+        break;
+      }
+      for (size_t i = 0; i < s.names.size(); ++i) {
+        if (auto *prev = lookupLocal(s.names[i])) {
+          Diagnostic &d =
+              error(s.nameLocs[i], "'" + s.names[i] + "' is already defined");
+          DiagnosticEngine::note(d, prev->second,
+                                 "previous definition is here");
+          ok = false;
+          continue;
+        }
+        ctx.scopes.back()[s.names[i]] = {v.elems[i], s.nameLocs[i]};
+      }
       break;
     }
     case ast::StmtKind::Assign: {
@@ -1013,9 +892,12 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
       return Val::none();
     }
     return Val::flt(e.floatValue);
-  case ExprKind::Bool:
-    error(e.loc, "boolean values are not supported yet");
-    return Val::none();
+  case ExprKind::Bool: {
+    Val v;
+    v.kind = Val::Bool;
+    v.f = e.boolValue ? 1.0 : 0.0;
+    return v;
+  }
   case ExprKind::Name:
     return evalName(e, ctx);
   case ExprKind::TypeName: {
@@ -1087,8 +969,7 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
     return base;
   }
   case ExprKind::Route:
-    error(e.loc, "'route' is not supported yet by this version of modc");
-    return Val::none();
+    return evalRoute(e, ctx);
   case ExprKind::Tuple:
     error(e.loc, "a tuple is allowed only in 'return'");
     return Val::none();
@@ -1275,6 +1156,7 @@ Val Analyzer::evalCall(const Expr &e, Context &ctx) {
   std::vector<Val> args;
   for (size_t i = 1; i < e.operands.size(); ++i) {
     if (!e.argNames[i - 1].empty() && callee.kind != Val::Builtin) {
+      // Routers are builtins too, reached through `route ... by`.
       error(e.argNameLocs[i - 1], "named arguments are only for builtins");
       return Val::none();
     }
@@ -1282,40 +1164,65 @@ Val Analyzer::evalCall(const Expr &e, Context &ctx) {
     if (args.back().kind == Val::None)
       return Val::none();
   }
-  if (callee.kind == Val::Builtin) {
-    if (!unaryBuiltins().count(callee.name)) {
-      error(e.loc, "builtin '" + callee.name +
-                       "' is not supported yet by this version of modc");
-      return Val::none();
-    }
-    for (const std::string &n : e.argNames)
-      if (!n.empty()) {
-        error(e.loc, "'" + callee.name + "' takes no named arguments");
-        return Val::none();
-      }
-    if (args.size() != 1) {
-      error(e.loc, "'" + callee.name + "' takes 1 argument, got " +
-                       std::to_string(args.size()));
-      return Val::none();
-    }
-    if (args[0].kind != Val::Tensor) {
-      error(e.operands[1]->loc,
-            "'" + callee.name + "' needs a tensor argument");
-      return Val::none();
-    }
-    Node *x = args[0].node;
-    if (!isFloatType(x->type.elem) && callee.name != "relu" &&
-        callee.name != "abs") {
-      error(e.operands[1]->loc, "'" + callee.name +
-                                    "' needs a floating-point tensor, got " +
-                                    typeStr(x->type));
-      return Val::none();
-    }
-    Node *n = addNode(ctx, Op::Unary, x->type, e.loc, {x});
-    n->name = callee.name;
-    return Val::tensor(n);
-  }
+  if (callee.kind == Val::Builtin)
+    return evalBuiltin(e, callee.name, args, ctx);
   return apply(callee, std::move(args), e.loc, ctx);
+}
+
+std::optional<TensorType>
+Analyzer::unifyCall(const InstanceSpec &inst,
+                    const std::vector<TensorType> &args, SourceLoc loc) {
+  const ModuleSpec &m = *inst.module;
+  if (args.size() != m.argTypes.size()) {
+    Diagnostic &d = error(loc, "'" + inst.name + "' (" + m.displayName +
+                                   ") takes " +
+                                   std::to_string(m.argTypes.size()) +
+                                   " argument" +
+                                   (m.argTypes.size() == 1 ? "" : "s") +
+                                   ", got " + std::to_string(args.size()));
+    DiagnosticEngine::note(d, m.loc, "module defined here");
+    return std::nullopt;
+  }
+  // Bind the module's dyn symbols from the arguments, then check.
+  std::vector<std::optional<Dim>> subst(program_->dyns.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    const TensorType &want = m.argTypes[i];
+    const TensorType &got = args[i];
+    if (want.rank() == got.rank())
+      for (size_t k = 0; k < want.rank(); ++k) {
+        const Dim &w = want.shape[k];
+        if (w.constant == 0 && w.terms.size() == 1 &&
+            w.terms[0].second == 1 && !subst[w.terms[0].first])
+          subst[w.terms[0].first] = got.shape[k];
+      }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const TensorType &want = m.argTypes[i];
+    const TensorType &got = args[i];
+    bool match = want.elem == got.elem && want.rank() == got.rank();
+    for (size_t k = 0; match && k < want.rank(); ++k) {
+      auto d = substitute(want.shape[k], subst);
+      match = d && *d == got.shape[k];
+    }
+    if (!match) {
+      Diagnostic &d = error(loc, "argument " + std::to_string(i + 1) +
+                                     " of '" + inst.name + "' has type " +
+                                     typeStr(got) + ", but " + m.displayName +
+                                     " expects " + typeStr(want));
+      DiagnosticEngine::note(d, m.loc, "module defined here");
+      return std::nullopt;
+    }
+  }
+  TensorType result = m.resultType;
+  for (Dim &d : result.shape) {
+    auto s = substitute(d, subst);
+    if (!s) {
+      error(loc, "integer overflow in the result shape");
+      return std::nullopt;
+    }
+    d = *s;
+  }
+  return result;
 }
 
 Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
@@ -1344,28 +1251,14 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
                    "' is a module: declare an instance of it and apply that");
     return Val::none();
   }
-  if (callee.kind == Val::Entry) {
-    error(loc, "entries calling entries is not supported yet");
-    return Val::none();
-  }
+  if (callee.kind == Val::Entry)
+    return callEntry(callee, std::move(args), loc, ctx);
   if (callee.kind != Val::Instance) {
     error(loc, "this value cannot be called");
     return Val::none();
   }
   const InstanceSpec &inst = (*ctx.instances)[callee.index];
-  const ModuleSpec &m = *inst.module;
-  if (args.size() != m.argTypes.size()) {
-    Diagnostic &d = error(loc, "'" + inst.name + "' (" + m.displayName +
-                                   ") takes " +
-                                   std::to_string(m.argTypes.size()) +
-                                   " argument" +
-                                   (m.argTypes.size() == 1 ? "" : "s") +
-                                   ", got " + std::to_string(args.size()));
-    DiagnosticEngine::note(d, m.loc, "module defined here");
-    return Val::none();
-  }
-  // Bind the module's dyn symbols from the arguments, then check.
-  std::vector<std::optional<Dim>> subst(program_->dyns.size());
+  std::vector<TensorType> argTypes;
   std::vector<Node *> operands;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i].kind != Val::Tensor) {
@@ -1373,46 +1266,13 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
                      "' must be a tensor");
       return Val::none();
     }
-    const TensorType &want = m.argTypes[i];
-    const TensorType &got = args[i].node->type;
-    if (want.rank() == got.rank())
-      for (size_t k = 0; k < want.rank(); ++k) {
-        const Dim &w = want.shape[k];
-        if (w.constant == 0 && w.terms.size() == 1 &&
-            w.terms[0].second == 1 && !subst[w.terms[0].first])
-          subst[w.terms[0].first] = got.shape[k];
-      }
+    argTypes.push_back(args[i].node->type);
     operands.push_back(args[i].node);
   }
-  for (size_t i = 0; i < args.size(); ++i) {
-    const TensorType &want = m.argTypes[i];
-    const TensorType &got = args[i].node->type;
-    bool match = want.elem == got.elem && want.rank() == got.rank();
-    std::vector<Dim> expected;
-    for (size_t k = 0; match && k < want.rank(); ++k) {
-      auto d = substitute(want.shape[k], subst);
-      match = d && *d == got.shape[k];
-      if (d)
-        expected.push_back(*d);
-    }
-    if (!match) {
-      Diagnostic &d = error(loc, "argument " + std::to_string(i + 1) +
-                                     " of '" + inst.name + "' has type " +
-                                     typeStr(got) + ", but " + m.displayName +
-                                     " expects " + typeStr(want));
-      DiagnosticEngine::note(d, m.loc, "module defined here");
-      return Val::none();
-    }
-  }
-  TensorType result = m.resultType;
-  for (Dim &d : result.shape) {
-    auto s = substitute(d, subst);
-    if (!s) {
-      error(loc, "integer overflow in the result shape");
-      return Val::none();
-    }
-    d = *s;
-  }
+  auto resultType = unifyCall(inst, argTypes, loc);
+  if (!resultType)
+    return Val::none();
+  TensorType result = *resultType;
   Node *n = addNode(ctx, Op::Apply, result, loc, operands);
   n->index = callee.index;
   n->element = callee.element;
@@ -1420,12 +1280,12 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
   return Val::tensor(n);
 }
 
-} // namespace
+} // namespace detail
 
-std::unique_ptr<Program> analyze(const ast::File &file,
+std::unique_ptr<sema::Program> analyze(const ast::File &file,
                                  DiagnosticEngine &diags,
                                  const SemaOptions &options) {
-  Analyzer analyzer(file, diags, options);
+  detail::Analyzer analyzer(file, diags, options);
   return analyzer.run();
 }
 

@@ -104,5 +104,225 @@ MutableOperandRange ApplyOp::getArgOperandsMutable() {
   return getOperandsMutable();
 }
 
+//===----------------------------------------------------------------------===//
+// Routing decisions
+//===----------------------------------------------------------------------===//
+
+/// Checks what every decision op shares: the shape of its input for its kind
+/// (`logits` [R, E] floats or `ids` [R] integers) and its [R, K] results.
+static LogicalResult verifyDecision(Operation *op, Value input,
+                                    int64_t numTargets, bool takesIds,
+                                    int64_t slots, Value indices,
+                                    Value weights) {
+  auto in = cast<RankedTensorType>(input.getType());
+  auto idx = cast<RankedTensorType>(indices.getType());
+  auto w = cast<RankedTensorType>(weights.getType());
+  if (numTargets < 1)
+    return op->emitOpError() << "needs at least one target, got "
+                             << numTargets;
+  if (takesIds) {
+    if (in.getRank() != 1 || !in.getElementType().isSignlessInteger() ||
+        (in.getElementType().getIntOrFloatBitWidth() != 32 &&
+         in.getElementType().getIntOrFloatBitWidth() != 64))
+      return op->emitOpError() << "expects ids of type tensor<?xi32> or "
+                                  "tensor<?xi64>, got "
+                               << in;
+  } else {
+    if (in.getRank() != 2 || !isa<FloatType>(in.getElementType()))
+      return op->emitOpError()
+             << "expects a [rows, targets] float tensor, got " << in;
+    if (!in.isDynamicDim(1) && in.getDimSize(1) != numTargets)
+      return op->emitOpError() << "has " << in.getDimSize(1)
+                               << " columns but " << numTargets << " targets";
+  }
+  if (idx.getShape() != w.getShape())
+    return op->emitOpError() << "indices " << idx << " and weights " << w
+                             << " differ in shape";
+  if (!in.isDynamicDim(0) && !idx.isDynamicDim(0) &&
+      in.getDimSize(0) != idx.getDimSize(0))
+    return op->emitOpError() << "decides " << idx.getDimSize(0)
+                             << " rows for an input of " << in.getDimSize(0);
+  if (!idx.isDynamicDim(1) && idx.getDimSize(1) != slots)
+    return op->emitOpError() << "yields " << idx.getDimSize(1)
+                             << " slots per row, expected " << slots;
+  return success();
+}
+
+LogicalResult TopkDecisionOp::verify() {
+  int64_t e = getNumTargets();
+  if (getK() < 1 || getK() > e)
+    return emitOpError() << "k = " << getK()
+                         << " must be between 1 and the number of targets "
+                         << e;
+  if (!(getCapacity().convertToDouble() >= 0))
+    return emitOpError() << "capacity must not be negative";
+  if (getTie() != "lower_index")
+    return emitOpError() << "unknown tie rule '" << getTie() << "'";
+  return verifyDecision(*this, getInput(), e, false, getK(), getIndices(),
+                        getWeights());
+}
+
+LogicalResult SoftmaxDecisionOp::verify() {
+  return verifyDecision(*this, getInput(), getNumTargets(), false,
+                        getNumTargets(), getIndices(), getWeights());
+}
+
+LogicalResult ExpertChoiceDecisionOp::verify() {
+  if (!(getCapacity().convertToDouble() >= 0))
+    return emitOpError() << "capacity must not be negative";
+  return verifyDecision(*this, getInput(), getNumTargets(), false,
+                        getNumTargets(), getIndices(), getWeights());
+}
+
+LogicalResult TaskDecisionOp::verify() {
+  return verifyDecision(*this, getInput(), getNumTargets(), true, 1,
+                        getIndices(), getWeights());
+}
+
+LogicalResult HashDecisionOp::verify() {
+  return verifyDecision(*this, getInput(), getNumTargets(), true, 1,
+                        getIndices(), getWeights());
+}
+
+LogicalResult WeightsDecisionOp::verify() {
+  return verifyDecision(*this, getInput(), getNumTargets(), false,
+                        getNumTargets(), getIndices(), getWeights());
+}
+
+//===----------------------------------------------------------------------===//
+// DispatchOp
+//===----------------------------------------------------------------------===//
+
+OperandRange DispatchOp::getTargetParams(unsigned t) {
+  ArrayRef<int64_t> segments = getParamSegments();
+  int64_t begin = 0;
+  for (unsigned i = 0; i < t; ++i)
+    begin += segments[i];
+  return getParams().slice(begin, segments[t]);
+}
+
+bool DispatchOp::isHomogeneous() {
+  ArrayAttr targets = getTargets();
+  return llvm::all_of(targets, [&](Attribute a) { return a == targets[0]; });
+}
+
+LogicalResult DispatchOp::verify() {
+  size_t numTargets = getTargets().size();
+  if (numTargets == 0)
+    return emitOpError() << "needs at least one target";
+  if (getInstances().size() != numTargets ||
+      getParamSegments().size() != numTargets)
+    return emitOpError() << "has " << numTargets << " targets but "
+                         << getInstances().size() << " instance names and "
+                         << getParamSegments().size() << " parameter segments";
+  int64_t total = 0;
+  for (int64_t n : getParamSegments()) {
+    if (n < 0)
+      return emitOpError() << "has a negative parameter segment";
+    total += n;
+  }
+  if (total != static_cast<int64_t>(getParams().size()))
+    return emitOpError() << "parameter segments add up to " << total
+                         << " but " << getParams().size()
+                         << " parameters are passed";
+  static const llvm::StringLiteral kinds[] = {"weighted_sum", "sum", "mean",
+                                              "max", "merge"};
+  if (!llvm::is_contained(kinds, getAggregation()))
+    return emitOpError() << "unknown aggregation '" << getAggregation()
+                         << "'";
+  if (getAggregation() == "merge" && !isHomogeneous())
+    return emitOpError() << "'merge' needs targets that are instances of one "
+                            "module";
+  if (getLevel() < 1)
+    return emitOpError() << "level must be at least 1";
+  auto in = getInput().getType();
+  auto out = cast<RankedTensorType>(getResult().getType());
+  auto idx = getIndices().getType();
+  if (idx.getShape() != getWeights().getType().getShape())
+    return emitOpError() << "indices and weights differ in shape";
+  if (in.getRank() < 1 || out.getRank() < 1)
+    return emitOpError() << "input and result need a leading row dim";
+  auto rowsMatch = [](int64_t a, int64_t b) {
+    return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+  };
+  if (!rowsMatch(in.getDimSize(0), idx.getDimSize(0)) ||
+      !rowsMatch(in.getDimSize(0), out.getDimSize(0)))
+    return emitOpError() << "input, decision and result must have the same "
+                            "number of rows";
+  return success();
+}
+
+LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto in = getInput().getType();
+  auto out = cast<RankedTensorType>(getResult().getType());
+  for (auto [t, attr] : llvm::enumerate(getTargets())) {
+    auto ref = cast<FlatSymbolRefAttr>(attr);
+    auto fn = symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, ref);
+    if (!fn || !fn->hasAttr(kModuleAttr))
+      return emitOpError() << "target '" << ref.getValue()
+                           << "' is not a module function";
+    FunctionType type = fn.getFunctionType();
+    OperandRange params = getTargetParams(t);
+    if (type.getNumInputs() != params.size() + 1 ||
+        type.getNumResults() != 1)
+      return emitOpError() << "target '" << ref.getValue() << "' takes "
+                           << type.getNumInputs() << " arguments, but "
+                           << params.size() << " parameters and one input "
+                           << "are passed";
+    if (!llvm::equal(type.getInputs().drop_back(), params.getTypes()))
+      return emitOpError() << "parameters of target " << t
+                           << " do not match '" << ref.getValue() << "'";
+    auto argType = cast<RankedTensorType>(type.getInputs().back());
+    auto resType = cast<RankedTensorType>(type.getResult(0));
+    if (argType.getRank() != in.getRank() ||
+        argType.getShape().drop_front() != in.getShape().drop_front() ||
+        argType.getElementType() != in.getElementType())
+      return emitOpError() << "rows " << in << " do not fit the input "
+                           << argType << " of '" << ref.getValue() << "'";
+    if (resType.getRank() != out.getRank() ||
+        resType.getShape().drop_front() != out.getShape().drop_front() ||
+        resType.getElementType() != out.getElementType())
+      return emitOpError() << "result " << out << " does not fit the result "
+                           << resType << " of '" << ref.getValue() << "'";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AggregateOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AggregateOp::verify() {
+  static const llvm::StringLiteral kinds[] = {"sum", "mean", "max", "concat",
+                                              "stack"};
+  if (!llvm::is_contained(kinds, getKind()))
+    return emitOpError() << "unknown aggregation '" << getKind() << "'";
+  if (getOutputs().empty())
+    return emitOpError() << "needs at least one operand";
+  auto first = cast<RankedTensorType>(getOutputs()[0].getType());
+  for (Value v : getOutputs())
+    if (v.getType() != first)
+      return emitOpError() << "operands must have one type, got " << first
+                           << " and " << v.getType();
+  auto result = cast<RankedTensorType>(getResult().getType());
+  SmallVector<int64_t> expected(first.getShape());
+  int64_t n = getOutputs().size();
+  if (getKind() == "concat") {
+    if (first.getRank() == 0)
+      return emitOpError() << "'concat' needs operands of rank 1 or more";
+    if (!ShapedType::isDynamic(expected.back()))
+      expected.back() *= n;
+  } else if (getKind() == "stack") {
+    if (first.getRank() == 0)
+      return emitOpError() << "'stack' needs operands of rank 1 or more";
+    expected.insert(expected.end() - 1, n);
+  }
+  if (result.getElementType() != first.getElementType() ||
+      result.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError() << "result type " << result << " does not match "
+                         << getKind() << " of " << n << " x " << first;
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Mod/ModOps.cpp.inc"

@@ -83,4 +83,203 @@ def Mod_ApplyOp : Mod_Op<"apply",
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Routing decisions: one op per router of LANGUAGE.md §7. Each takes the
+// decision tensor with the routed dims already flattened into R rows and
+// yields, per row, K slots of (target index, weight); index -1 marks an empty
+// slot (not chosen, or dropped by capacity).
+//===----------------------------------------------------------------------===//
+
+class Mod_DecisionOp<string mnemonic, string summaryText, string descr,
+                     dag extraArgs>
+    : Mod_Op<mnemonic, [Pure]> {
+  let summary = summaryText;
+  let description = descr;
+  let arguments = !con((ins RankedTensorOf<[AnyType]>:$input,
+                            I64Attr:$num_targets), extraArgs);
+  let results = (outs 2DTensorOf<[I64]>:$indices,
+                      2DTensorOf<[F32]>:$weights);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($indices) `,` type($weights)
+  }];
+  let hasVerifier = 1;
+}
+
+def Mod_TopkDecisionOp : Mod_DecisionOp<"topk", "top-k routing decision", [{
+    For each row of `logits` (`[R, E]`), the `k` largest logits; ties go to
+    the lower target index (`tie = "lower_index"` is the only rule). Weights
+    are the softmax over the k chosen logits when `normalize`, else the
+    softmax over all E read at the chosen ones. With `capacity > 0` each
+    target keeps the first `ceil(capacity * R * k / E)` rows (in row order)
+    that chose it; the other choices become empty slots. Results are
+    `[R, k]`.
+
+    ```mlir
+    %idx, %w = mod.topk %logits {num_targets = 8 : i64, k = 2 : i64,
+        normalize = true, capacity = 0.0 : f64, tie = "lower_index"}
+        : tensor<?x8xf32> -> tensor<?x2xi64>, tensor<?x2xf32>
+    ```
+  }], (ins I64Attr:$k, BoolAttr:$normalize, F64Attr:$capacity,
+           DefaultValuedStrAttr<StrAttr, "lower_index">:$tie)>;
+
+def Mod_SoftmaxDecisionOp : Mod_DecisionOp<"softmax_gate",
+    "dense softmax routing decision", [{
+    Every target, weighted by softmax(logits) of the row. Results `[R, E]`
+    with slot e holding target e.
+
+    ```mlir
+    %idx, %w = mod.softmax_gate %logits {num_targets = 4 : i64}
+        : tensor<?x4xf32> -> tensor<?x4xi64>, tensor<?x4xf32>
+    ```
+  }], (ins)>;
+
+def Mod_ExpertChoiceDecisionOp : Mod_DecisionOp<"expert_choice",
+    "expert-choice routing decision", [{
+    p = softmax(logits); each target e takes the `min(ceil(capacity*R/E), R)`
+    rows with the largest p[:, e] (ties: lower row first), with weight
+    p[r, e]. Results `[R, E]`: slot e is e if row r was taken by e, else -1.
+
+    ```mlir
+    %idx, %w = mod.expert_choice %logits {num_targets = 4 : i64, capacity = 1.0 : f64}
+        : tensor<?x4xf32> -> tensor<?x4xi64>, tensor<?x4xf32>
+    ```
+  }], (ins F64Attr:$capacity)>;
+
+def Mod_TaskDecisionOp : Mod_DecisionOp<"task", "task-id routing decision", [{
+    Row r goes to target `ids[r]` with weight 1. An id outside
+    [0, num_targets) is a run-time error (code 1) whose message names
+    `entry`, `arg` and the row.
+
+    ```mlir
+    %idx, %w = mod.task %ids {num_targets = 4 : i64, entry = "forward", arg = "task_id"}
+        : tensor<?xi32> -> tensor<?x1xi64>, tensor<?x1xf32>
+    ```
+  }], (ins StrAttr:$entry, StrAttr:$arg)>;
+
+def Mod_HashDecisionOp : Mod_DecisionOp<"hash", "hash routing decision", [{
+    Row r goes to target `fmix32(uint32(ids[r])) % num_targets` (MurmurHash3
+    finaliser of the id's low 32 bits), weight 1.
+
+    ```mlir
+    %idx, %w = mod.hash %ids {num_targets = 16 : i64}
+        : tensor<?xi64> -> tensor<?x1xi64>, tensor<?x1xf32>
+    ```
+  }], (ins)>;
+
+def Mod_WeightsDecisionOp : Mod_DecisionOp<"weights",
+    "explicit-weights routing decision", [{
+    Every target e with `w[r, e] != 0`, weight `w[r, e]`. Results `[R, E]`.
+
+    ```mlir
+    %idx, %w2 = mod.weights %w {num_targets = 8 : i64}
+        : tensor<?x8xf32> -> tensor<?x8xi64>, tensor<?x8xf32>
+    ```
+  }], (ins)>;
+
+//===----------------------------------------------------------------------===//
+// Dispatch and aggregation
+//===----------------------------------------------------------------------===//
+
+def Mod_DispatchOp : Mod_Op<"dispatch", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "applies routed targets to their rows and aggregates";
+  let description = [{
+    The sparse core of routing. `input` holds R rows (`[R, F...]`, the routed
+    dims of the source already flattened; `level` records how many there
+    were). Target t is the module function `targets[t]` applied with the
+    parameters `params[segment t]` (instance `instances[t]`). Each target is
+    applied only to the rows whose decision (`indices`, `weights`: `[R, K]`)
+    names it, and its outputs are combined per row by `aggregation`:
+    `weighted_sum` (sum of w * f_t(x_r)), `sum`, `mean`, `max` (over the
+    chosen targets, ignoring weights) or `merge` (the module applied once per
+    row with parameters sum_t w[r, t] * theta_t; targets must share one
+    module). A row with no chosen target yields 0.
+
+    ```mlir
+    %y = mod.dispatch %x, %idx, %w params(%a0, %b0, %a1, %b1)
+        {targets = [@FFN_8_16, @FFN_8_16], instances = ["experts.0", "experts.1"],
+         param_segments = array<i64: 2, 2>, aggregation = "weighted_sum", level = 1 : i64}
+        : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, ...) -> tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[AnyType]>:$input,
+                       2DTensorOf<[I64]>:$indices,
+                       2DTensorOf<[F32]>:$weights,
+                       Variadic<AnyRankedTensor>:$params,
+                       FlatSymbolRefArrayAttr:$targets,
+                       StrArrayAttr:$instances,
+                       DenseI64ArrayAttr:$param_segments,
+                       StrAttr:$aggregation,
+                       I64Attr:$level);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $indices `,` $weights (`params` `(` $params^ `)`)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The parameters passed to target `t`.
+    ::mlir::OperandRange getTargetParams(unsigned t);
+    /// True if every target is an instance of the same module, the case
+    /// expert fusion turns into one grouped computation.
+    bool isHomogeneous();
+  }];
+}
+
+def Mod_AggregateOp : Mod_Op<"aggregate", [Pure]> {
+  let summary = "combines the outputs of globally routed targets";
+  let description = [{
+    Aggregation for the routers `all` and `fixed`, whose targets are plain
+    `mod.apply`s: `sum`, `mean`, `max` (elementwise over the operands),
+    `concat` (on the last axis, in operand order) or `stack` (a new axis just
+    before the last one: the `outs` argument of a custom aggregation).
+
+    ```mlir
+    %s = mod.aggregate "sum" %y0, %y1 : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+    %o = mod.aggregate "stack" %y0, %y1 : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x2x8xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$kind, Variadic<AnyRankedTensor>:$outputs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $kind $outputs attr-dict `:` type($outputs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Run-time checks
+//===----------------------------------------------------------------------===//
+
+def Mod_CheckIndexOp : Mod_Op<"check_index"> {
+  let summary = "reports ids outside [0, bound) as a run-time error";
+  let description = [{
+    If any element of `ids` lies outside `[0, bound)`, the entry call fails
+    with code 1 and `message`, followed by the flat position and the value of
+    the first offending id. Code that reads with these ids clamps them, so a
+    failed check never reads out of bounds.
+
+    ```mlir
+    mod.check_index %ids, 32000 : tensor<?xi64> "forward: embedding id in argument 'ids'"
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I32, I64]>:$ids, I64Attr:$bound,
+                       StrAttr:$message);
+  let assemblyFormat = "$ids `,` $bound `:` type($ids) $message attr-dict";
+}
+
+def Mod_CheckLeOp : Mod_Op<"check_le"> {
+  let summary = "reports lhs > rhs as a run-time error";
+  let description = [{
+    Fails the entry call with code 1 and `message` (followed by both values)
+    unless `lhs <= rhs`.
+
+    ```mlir
+    mod.check_le %tq, %tk "forward: causal attention needs Tk >= Tq"
+    ```
+  }];
+  let arguments = (ins Index:$lhs, Index:$rhs, StrAttr:$message);
+  let assemblyFormat = "$lhs `,` $rhs $message attr-dict";
+}
+
 #endif // MOD_OPS_TD

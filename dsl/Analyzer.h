@@ -1,0 +1,238 @@
+//===- Analyzer.h - Semantic analysis internals ------------------*- C++ -*-===//
+//
+// The elaborating analyzer shared by Sema.cpp (declarations, statements,
+// arithmetic), SemaBuiltins.cpp (builtin type rules) and SemaRoute.cpp
+// (routing and aggregation rules). Private to dsl/.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_DSL_ANALYZER_H
+#define MODC_DSL_ANALYZER_H
+
+#include "dsl/Sema.h"
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <set>
+
+namespace modc {
+namespace detail {
+
+using namespace sema;
+using ast::ElemType;
+using ast::Expr;
+using ast::ExprKind;
+
+inline const std::set<std::string> &unaryBuiltins() {
+  static const std::set<std::string> names = {
+      "relu", "gelu", "silu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs"};
+  return names;
+}
+
+/// Builtins, routers and aggregations: names a user callable may not take.
+inline const std::set<std::string> &reservedCallables() {
+  static const std::set<std::string> names = {
+      "relu",     "gelu",        "silu",      "sigmoid",  "tanh",
+      "exp",      "log",         "sqrt",      "abs",      "softmax",
+      "log_softmax", "layernorm", "rmsnorm",  "sum",      "mean",
+      "max",      "concat",      "reshape",   "transpose", "expand",
+      "embedding", "onehot",     "argmax",    "cast",     "attention",
+      "topk",     "expert_choice", "task",    "hash",     "weights",
+      "fixed",    "all",         "weighted_sum", "merge"};
+  return names;
+}
+
+inline bool isFloatType(ElemType t) {
+  return t == ElemType::F32 || t == ElemType::F16 || t == ElemType::BF16;
+}
+
+/// A compile-time or run-time value met during elaboration.
+struct Val {
+  enum Kind {
+    None,     ///< an error was already reported
+    Tensor,   ///< `node`
+    Int,      ///< compile-time integer or symbolic dim: `dim`
+    Float,    ///< compile-time float: `f`
+    Instance, ///< instance `index`, element `element` (-1: not an array)
+    Array,    ///< a whole instance array `index`
+    Builtin,  ///< builtin `name`
+    Module,   ///< a module used as a value (an error at use)
+    Entry,
+    TypeName,
+    List,
+    Tuple,
+    Bool,     ///< compile-time boolean: `f` is 1 or 0
+  } kind = None;
+  Node *node = nullptr;
+  Dim dim;
+  double f = 0.0;
+  int index = -1;
+  int64_t element = -1;
+  std::string name;
+  ElemType elem = ElemType::F32;
+  std::vector<Val> elems;
+
+  static Val none() { return Val(); }
+  static Val tensor(Node *n) {
+    Val v;
+    v.kind = Tensor;
+    v.node = n;
+    return v;
+  }
+  static Val integer(Dim d) {
+    Val v;
+    v.kind = Int;
+    v.dim = std::move(d);
+    return v;
+  }
+  static Val flt(double f) {
+    Val v;
+    v.kind = Float;
+    v.f = f;
+    return v;
+  }
+  bool isStaticInt() const { return kind == Int && dim.isStatic(); }
+};
+
+inline std::string formatFloat(double f) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.9g", f);
+  std::string s = buf;
+  if (s.find_first_of(".eEn") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
+/// What a body may refer to: a module's own members, or the model's.
+struct Context {
+  ModuleSpec *module = nullptr; ///< null in entries
+  std::vector<ParamSpec> *params = nullptr;
+  std::vector<InstanceSpec> *instances = nullptr;
+  std::map<std::string, Val> templateArgs;
+  std::map<std::string, int> paramIndex;
+  std::map<std::string, int> instanceIndex;
+  Body *body = nullptr;
+  std::vector<std::string> argNames;
+  std::vector<TensorType> argTypes;
+  /// Lexical scopes of lets and loop variables, innermost last.
+  std::vector<std::map<std::string, std::pair<Val, SourceLoc>>> scopes;
+  /// In a module: the dyn symbol of its first argument's leading dim, along
+  /// which it must be row-independent (-1: none).
+  int leadingDyn = -1;
+  std::string moduleDisplay;
+};
+
+class Analyzer {
+public:
+  Analyzer(const ast::File &file, DiagnosticEngine &diags,
+           const SemaOptions &options)
+      : file_(file), diags_(diags), options_(options) {}
+
+  std::unique_ptr<Program> run();
+
+private:
+  // Declarations.
+  void collectGlobals();
+  std::optional<int64_t> evalDim(const std::string &name);
+  ModuleSpec *instantiate(const ast::InstanceDef &def, Context *outer,
+                          bool &ok);
+  bool buildInstance(const ast::InstanceDef &def, Context *ctx,
+                     InstanceSpec &out);
+  bool buildParam(const ast::ParamDef &def, Context &ctx, ParamSpec &out);
+  bool buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
+                 bool allowDyn);
+  void elaborateBody(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
+                     const ast::Function &fn,
+                     const std::vector<TensorType> &resultTypes);
+  void elaborateEntry(const ast::Function &fn);
+  /// Index of entry `name` in program_->entries, elaborating it first if
+  /// needed; -1 on error (reported at `loc`).
+  int requireEntry(const std::string &name, SourceLoc loc);
+
+  // Statements and expressions.
+  bool execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
+                 std::vector<Val> &returned, bool &sawReturn,
+                 SourceLoc &returnLoc);
+  Val eval(const Expr &e, Context &ctx);
+  Val evalName(const Expr &e, Context &ctx);
+  Val evalBinary(const Expr &e, Context &ctx);
+  Val evalCall(const Expr &e, Context &ctx);
+  /// Builtins (SemaBuiltins.cpp). `args`/`names` are the evaluated call
+  /// arguments and their names ("" for positional ones).
+  Val evalBuiltin(const Expr &e, const std::string &name,
+                  std::vector<Val> &args, Context &ctx);
+  /// `route X to T by R [combine A]` (SemaRoute.cpp).
+  Val evalRoute(const Expr &e, Context &ctx);
+  Val callEntry(const Val &callee, std::vector<Val> args, SourceLoc loc,
+                Context &ctx);
+  /// Unifies argument types with a module's signature (binding its dyns);
+  /// returns the result type, or nullopt after reporting at `loc`.
+  std::optional<TensorType> unifyCall(const InstanceSpec &inst,
+                                      const std::vector<TensorType> &args,
+                                      SourceLoc loc);
+  /// Checks that reducing `axis` of a value of `type` keeps the enclosing
+  /// module row-independent.
+  bool checkRowIndependent(const TensorType &type, int64_t axis,
+                           SourceLoc loc, const std::string &what,
+                           Context &ctx);
+  /// Normalises `axis` for rank `rank`; reports and returns nullopt if out
+  /// of range.
+  std::optional<int64_t> normalizeAxis(int64_t axis, size_t rank,
+                                       SourceLoc loc);
+  Val apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
+            Context &ctx);
+  Val binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc, Context &ctx);
+  std::optional<int64_t> constInt(const Expr &e, Context &ctx,
+                                  const char *what);
+  std::optional<double> constNumber(const Expr &e, Context &ctx,
+                                    const char *what);
+
+  Node *addNode(Context &ctx, Op op, TensorType type, SourceLoc loc,
+                std::vector<Node *> operands = {}) {
+    auto n = std::make_unique<Node>();
+    n->op = op;
+    n->type = std::move(type);
+    n->loc = loc;
+    n->operands = std::move(operands);
+    Node *raw = n.get();
+    ctx.body->nodes.push_back(std::move(n));
+    return raw;
+  }
+  Node *constNode(Context &ctx, ElemType elem, double value, SourceLoc loc) {
+    Node *n = addNode(ctx, Op::Const, TensorType{elem, {}}, loc);
+    n->constant = value;
+    return n;
+  }
+  std::string typeStr(const TensorType &t) const {
+    return t.str(program_->dyns);
+  }
+
+  Diagnostic &error(SourceLoc loc, std::string msg) {
+    return diags_.error(loc, std::move(msg));
+  }
+
+  const ast::File &file_;
+  DiagnosticEngine &diags_;
+  const SemaOptions &options_;
+  std::unique_ptr<Program> program_;
+
+  // Global declarations by name.
+  std::map<std::string, const ast::DimDecl *> dimDecls_;
+  std::map<std::string, int64_t> dimValues_;
+  std::set<std::string> dimsInProgress_;
+  std::map<std::string, int> dynIndex_;
+  std::map<std::string, const ast::Function *> moduleDefs_;
+  std::map<std::string, const ast::Function *> entryDefs_;
+  std::map<std::string, ModuleSpec *> instantiated_;
+  std::vector<std::string> instantiating_;
+  /// Entry elaboration state: index into program_->entries, or -2 while in
+  /// progress, -3 after failure.
+  std::map<std::string, int> entryState_;
+};
+
+
+} // namespace detail
+} // namespace modc
+
+#endif // MODC_DSL_ANALYZER_H

@@ -1,0 +1,699 @@
+//===- SemaBuiltins.cpp - Type rules of the builtins ----------------------===//
+//
+// One rule per builtin of LANGUAGE.md §6: argument binding (positional and
+// named), element types, symbolic result shapes, and row independence of the
+// enclosing module (no reduction over its leading dyn axis).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsl/Analyzer.h"
+
+namespace modc {
+namespace detail {
+
+namespace {
+
+bool mentions(const Dim &d, int sym) {
+  for (auto [s, c] : d.terms)
+    if (s == sym)
+      return true;
+  return false;
+}
+
+
+} // namespace
+
+std::optional<int64_t> Analyzer::normalizeAxis(int64_t axis, size_t rank,
+                                               SourceLoc loc) {
+  int64_t r = int64_t(rank);
+  if (axis < -r || axis >= r) {
+    error(loc, "axis " + std::to_string(axis) + " is out of range for rank " +
+                   std::to_string(rank));
+    return std::nullopt;
+  }
+  return axis < 0 ? axis + r : axis;
+}
+
+bool Analyzer::checkRowIndependent(const TensorType &type, int64_t axis,
+                                   SourceLoc loc, const std::string &what,
+                                   Context &ctx) {
+  if (!ctx.module || ctx.leadingDyn < 0 || axis < 0 ||
+      size_t(axis) >= type.rank())
+    return true;
+  if (!mentions(type.shape[axis], ctx.leadingDyn))
+    return true;
+  error(loc, what + " over axis " + std::to_string(axis) + " (" +
+                 type.shape[axis].str(program_->dyns) +
+                 ") mixes rows: module " + ctx.moduleDisplay +
+                 " must be row-independent along its leading dyn '" +
+                 program_->dyns[ctx.leadingDyn] + "'");
+  return false;
+}
+
+Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
+                          std::vector<Val> &args, Context &ctx) {
+  // Routers and aggregations are not functions.
+  static const std::set<std::string> routers = {
+      "topk", "expert_choice", "task", "hash", "weights", "fixed", "all"};
+  static const std::set<std::string> aggregations = {"weighted_sum", "merge"};
+  if (routers.count(name)) {
+    error(e.loc, "'" + name + "' is a router; use it as 'route X to TARGETS "
+                              "by " +
+                     name + "(...)'");
+    return Val::none();
+  }
+  if (aggregations.count(name)) {
+    error(e.loc, "'" + name + "' is an aggregation; use it after 'combine'");
+    return Val::none();
+  }
+
+  // Positional and named arguments onto the builtin's parameter list.
+  auto bind = [&](std::vector<std::string> params, size_t required,
+                  std::vector<Val> &out,
+                  std::vector<SourceLoc> &locs) -> bool {
+    out.assign(params.size(), Val::none());
+    locs.assign(params.size(), e.loc);
+    std::vector<bool> given(params.size(), false);
+    size_t positional = 0;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string &argName = e.argNames[i];
+      SourceLoc argLoc = e.operands[i + 1]->loc;
+      size_t slot;
+      if (argName.empty()) {
+        slot = positional++;
+        if (slot >= params.size()) {
+          error(argLoc, "'" + name + "' takes at most " +
+                            std::to_string(params.size()) + " arguments");
+          return false;
+        }
+      } else {
+        auto it = std::find(params.begin(), params.end(), argName);
+        if (it == params.end()) {
+          error(e.argNameLocs[i],
+                "'" + name + "' has no argument named '" + argName + "'");
+          return false;
+        }
+        slot = size_t(it - params.begin());
+      }
+      if (given[slot]) {
+        error(argLoc, "argument '" + params[slot] + "' of '" + name +
+                          "' is given twice");
+        return false;
+      }
+      given[slot] = true;
+      out[slot] = args[i];
+      locs[slot] = argLoc;
+    }
+    for (size_t i = 0; i < required; ++i)
+      if (!given[i]) {
+        error(e.loc, "'" + name + "' needs the argument '" + params[i] + "'");
+        return false;
+      }
+    return true;
+  };
+  auto tensorArg = [&](const Val &v, SourceLoc loc,
+                       const char *what) -> Node * {
+    if (v.kind == Val::Tensor)
+      return v.node;
+    error(loc, "'" + name + "': " + what + " must be a tensor");
+    return nullptr;
+  };
+  auto floatTensor = [&](Node *n, SourceLoc loc) {
+    if (isFloatType(n->type.elem))
+      return true;
+    error(loc, "'" + name + "' needs a floating-point tensor, got " +
+                   typeStr(n->type));
+    return false;
+  };
+  auto constIntArg = [&](const Val &v, SourceLoc loc,
+                         const char *what) -> std::optional<int64_t> {
+    if (v.isStaticInt())
+      return v.dim.constant;
+    error(loc, "'" + name + "': " + what + " must be a compile-time integer");
+    return std::nullopt;
+  };
+  auto constBoolArg = [&](const Val &v, SourceLoc loc,
+                          const char *what) -> std::optional<bool> {
+    if (v.kind == Val::Bool)
+      return v.f != 0.0;
+    error(loc, "'" + name + "': " + what + " must be true or false");
+    return std::nullopt;
+  };
+  auto make = [&](TensorType type, std::vector<Node *> operands) {
+    Node *n = addNode(ctx, Op::Builtin, std::move(type), e.loc,
+                      std::move(operands));
+    n->name = name;
+    return n;
+  };
+  std::vector<Val> a;
+  std::vector<SourceLoc> l;
+
+  if (unaryBuiltins().count(name)) {
+    if (!bind({"x"}, 1, a, l))
+      return Val::none();
+    Node *x = tensorArg(a[0], l[0], "the argument");
+    if (!x)
+      return Val::none();
+    if (name != "relu" && name != "abs" && !floatTensor(x, l[0]))
+      return Val::none();
+    Node *n = addNode(ctx, Op::Unary, x->type, e.loc, {x});
+    n->name = name;
+    return Val::tensor(n);
+  }
+
+  if (name == "softmax" || name == "log_softmax" || name == "argmax") {
+    if (!bind({"x", "axis"}, 1, a, l))
+      return Val::none();
+    Node *x = tensorArg(a[0], l[0], "the argument");
+    if (!x || (name != "argmax" && !floatTensor(x, l[0])))
+      return Val::none();
+    if (x->type.rank() == 0) {
+      error(l[0], "'" + name + "' needs a tensor of rank 1 or more");
+      return Val::none();
+    }
+    int64_t axis = -1;
+    if (a[1].kind != Val::None) {
+      auto v = constIntArg(a[1], l[1], "axis");
+      if (!v)
+        return Val::none();
+      axis = *v;
+    }
+    auto ax = normalizeAxis(axis, x->type.rank(), l[1]);
+    if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'" + name + "'",
+                                    ctx))
+      return Val::none();
+    TensorType type = x->type;
+    if (name == "argmax") {
+      type.elem = ElemType::I64;
+      type.shape.erase(type.shape.begin() + *ax);
+    }
+    Node *n = make(type, {x});
+    n->ints = {*ax};
+    return Val::tensor(n);
+  }
+
+  if (name == "sum" || name == "mean" || name == "max") {
+    if (!bind({"x", "axis", "keepdims"}, 2, a, l))
+      return Val::none();
+    Node *x = tensorArg(a[0], l[0], "the argument");
+    if (!x)
+      return Val::none();
+    if (name == "mean" && !floatTensor(x, l[0]))
+      return Val::none();
+    auto v = constIntArg(a[1], l[1], "axis");
+    if (!v)
+      return Val::none();
+    bool keep = false;
+    if (a[2].kind != Val::None) {
+      auto b = constBoolArg(a[2], l[2], "keepdims");
+      if (!b)
+        return Val::none();
+      keep = *b;
+    }
+    auto ax = normalizeAxis(*v, x->type.rank(), l[1]);
+    if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'" + name + "'",
+                                    ctx))
+      return Val::none();
+    TensorType type = x->type;
+    if (keep)
+      type.shape[*ax] = Dim::of(1);
+    else
+      type.shape.erase(type.shape.begin() + *ax);
+    Node *n = make(type, {x});
+    n->ints = {*ax};
+    n->flag = keep;
+    return Val::tensor(n);
+  }
+
+  if (name == "layernorm" || name == "rmsnorm") {
+    bool ln = name == "layernorm";
+    std::vector<std::string> params =
+        ln ? std::vector<std::string>{"x", "gamma", "beta", "eps"}
+           : std::vector<std::string>{"x", "gamma", "eps"};
+    if (!bind(params, ln ? 3 : 2, a, l))
+      return Val::none();
+    std::vector<Node *> operands;
+    for (size_t i = 0; i + 1 < params.size(); ++i) {
+      Node *t = tensorArg(a[i], l[i], i == 0 ? "x" : "gamma/beta");
+      if (!t || !floatTensor(t, l[i]))
+        return Val::none();
+      operands.push_back(t);
+    }
+    Node *x = operands[0];
+    if (x->type.rank() == 0) {
+      error(l[0], "'" + name + "' needs a tensor of rank 1 or more");
+      return Val::none();
+    }
+    const Dim &last = x->type.shape.back();
+    for (size_t i = 1; i < operands.size(); ++i) {
+      const TensorType &t = operands[i]->type;
+      if (t.elem != x->type.elem || t.rank() != 1 || t.shape[0] != last) {
+        error(l[i], "'" + name + "': " + params[i] + " must be " +
+                        ast::elemTypeName(x->type.elem) + "[" +
+                        last.str(program_->dyns) + "], got " + typeStr(t));
+        return Val::none();
+      }
+    }
+    double eps = ln ? 1e-5 : 1e-6;
+    size_t epsSlot = params.size() - 1;
+    if (a[epsSlot].kind != Val::None) {
+      if (a[epsSlot].kind == Val::Float)
+        eps = a[epsSlot].f;
+      else if (a[epsSlot].isStaticInt())
+        eps = double(a[epsSlot].dim.constant);
+      else {
+        error(l[epsSlot], "'" + name + "': eps must be a compile-time number");
+        return Val::none();
+      }
+      if (!(eps >= 0)) {
+        error(l[epsSlot], "'" + name + "': eps must not be negative");
+        return Val::none();
+      }
+    }
+    if (!checkRowIndependent(x->type, int64_t(x->type.rank()) - 1, e.loc,
+                             "'" + name + "'", ctx))
+      return Val::none();
+    Node *n = make(x->type, operands);
+    n->constant = eps;
+    return Val::tensor(n);
+  }
+
+  if (name == "concat") {
+    std::vector<Node *> parts;
+    std::vector<SourceLoc> partLocs;
+    int64_t axis = -1;
+    SourceLoc axisLoc = e.loc;
+    for (size_t i = 0; i < args.size(); ++i) {
+      SourceLoc argLoc = e.operands[i + 1]->loc;
+      if (e.argNames[i] == "axis") {
+        auto v = constIntArg(args[i], argLoc, "axis");
+        if (!v)
+          return Val::none();
+        axis = *v;
+        axisLoc = argLoc;
+        continue;
+      }
+      if (!e.argNames[i].empty()) {
+        error(e.argNameLocs[i],
+              "'concat' has no argument named '" + e.argNames[i] + "'");
+        return Val::none();
+      }
+      Node *t = tensorArg(args[i], argLoc, "every part");
+      if (!t)
+        return Val::none();
+      parts.push_back(t);
+      partLocs.push_back(argLoc);
+    }
+    if (parts.size() < 2) {
+      error(e.loc, "'concat' needs at least two tensors");
+      return Val::none();
+    }
+    const TensorType &first = parts[0]->type;
+    if (first.rank() == 0) {
+      error(partLocs[0], "'concat' needs tensors of rank 1 or more");
+      return Val::none();
+    }
+    auto ax = normalizeAxis(axis, first.rank(), axisLoc);
+    if (!ax)
+      return Val::none();
+    TensorType type = first;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      const TensorType &t = parts[i]->type;
+      bool ok = t.elem == first.elem && t.rank() == first.rank();
+      for (size_t k = 0; ok && k < t.rank(); ++k)
+        if (int64_t(k) != *ax)
+          ok = t.shape[k] == first.shape[k];
+      if (!ok) {
+        error(partLocs[i], "'concat': " + typeStr(t) +
+                               " does not match " + typeStr(first) +
+                               " outside axis " + std::to_string(*ax));
+        return Val::none();
+      }
+      auto sum = addDims(type.shape[*ax], t.shape[*ax]);
+      if (!sum) {
+        error(e.loc, "'concat': the result dimension overflows 2^62");
+        return Val::none();
+      }
+      type.shape[*ax] = *sum;
+    }
+    if (!checkRowIndependent(first, *ax, e.loc, "'concat'", ctx))
+      return Val::none();
+    Node *n = make(type, parts);
+    n->ints = {*ax};
+    return Val::tensor(n);
+  }
+
+  auto shapeList = [&](const Val &v, SourceLoc loc,
+                       std::vector<Dim> &out) -> bool {
+    if (v.kind != Val::List) {
+      error(loc, "'" + name + "' needs a list of dimensions like [N, 4]");
+      return false;
+    }
+    for (const Val &el : v.elems) {
+      if (el.kind != Val::Int) {
+        error(loc, "'" + name + "': every dimension must be an integer");
+        return false;
+      }
+      if (el.dim.isStatic() && el.dim.constant < 0) {
+        error(loc, "'" + name + "': dimension " +
+                       std::to_string(el.dim.constant) + " is negative");
+        return false;
+      }
+      out.push_back(el.dim);
+    }
+    return true;
+  };
+
+  if (name == "reshape" || name == "expand") {
+    if (!bind({"x", "shape"}, 2, a, l))
+      return Val::none();
+    Node *x = tensorArg(a[0], l[0], "the argument");
+    std::vector<Dim> shape;
+    if (!x || !shapeList(a[1], l[1], shape))
+      return Val::none();
+    if (name == "expand") {
+      auto b = broadcastShapes(x->type.shape, shape);
+      if (!b || *b != shape || shape.size() < x->type.rank()) {
+        error(e.loc, "'expand': " + typeStr(x->type) +
+                         " cannot be broadcast to " +
+                         TensorType{x->type.elem, shape}.str(program_->dyns));
+        return Val::none();
+      }
+    } else {
+      // Element counts must agree: compare the static factors and the
+      // (at most one per side) symbolic factor.
+      auto product = [&](const std::vector<Dim> &dims, Dim &out,
+                         std::vector<Dim> &symbolic) -> bool {
+        int64_t c = 1;
+        for (const Dim &d : dims) {
+          if (d.isStatic()) {
+            if (__builtin_mul_overflow(c, d.constant, &c) || c > kMaxDim)
+              return false;
+          } else {
+            symbolic.push_back(d);
+          }
+        }
+        out = Dim::of(c);
+        return true;
+      };
+      Dim pa, pb;
+      std::vector<Dim> sa, sb;
+      bool okA = product(x->type.shape, pa, sa);
+      bool okB = product(shape, pb, sb);
+      bool equal = okA && okB;
+      if (equal && sa.size() <= 1 && sb.size() <= 1) {
+        auto la = sa.empty() ? std::optional<Dim>(pa)
+                             : scaleDim(sa[0], pa.constant);
+        auto lb = sb.empty() ? std::optional<Dim>(pb)
+                             : scaleDim(sb[0], pb.constant);
+        equal = la && lb && *la == *lb;
+      } else if (equal) {
+        equal = pa == pb && sa.size() == sb.size();
+        for (size_t i = 0; equal && i < sa.size(); ++i)
+          equal = std::count(sb.begin(), sb.end(), sa[i]) ==
+                  std::count(sa.begin(), sa.end(), sa[i]);
+      }
+      if (!equal) {
+        error(e.loc, "'reshape': " + typeStr(x->type) + " and " +
+                         TensorType{x->type.elem, shape}.str(program_->dyns) +
+                         " do not have the same number of elements");
+        return Val::none();
+      }
+      if (ctx.module && ctx.leadingDyn >= 0 && x->type.rank() > 0 &&
+          mentions(x->type.shape[0], ctx.leadingDyn) &&
+          (shape.empty() || shape[0] != x->type.shape[0])) {
+        error(e.loc, "'reshape' changes the leading dimension: module " +
+                         ctx.moduleDisplay +
+                         " must be row-independent along its leading dyn '" +
+                         program_->dyns[ctx.leadingDyn] + "'");
+        return Val::none();
+      }
+    }
+    Node *n = make(TensorType{x->type.elem, shape}, {x});
+    return Val::tensor(n);
+  }
+
+  if (name == "transpose") {
+    if (!bind({"x", "perm"}, 2, a, l))
+      return Val::none();
+    Node *x = tensorArg(a[0], l[0], "the argument");
+    if (!x)
+      return Val::none();
+    if (a[1].kind != Val::List || a[1].elems.size() != x->type.rank()) {
+      error(l[1], "'transpose' needs a permutation of the " +
+                      std::to_string(x->type.rank()) + " axes of " +
+                      typeStr(x->type));
+      return Val::none();
+    }
+    std::vector<int64_t> perm;
+    std::vector<bool> seen(x->type.rank(), false);
+    TensorType type{x->type.elem, {}};
+    for (const Val &el : a[1].elems) {
+      if (!el.isStaticInt()) {
+        error(l[1], "'transpose': the permutation must be compile-time "
+                    "integers");
+        return Val::none();
+      }
+      auto ax = normalizeAxis(el.dim.constant, x->type.rank(), l[1]);
+      if (!ax)
+        return Val::none();
+      if (seen[*ax]) {
+        error(l[1], "'transpose': axis " + std::to_string(*ax) +
+                        " appears twice in the permutation");
+        return Val::none();
+      }
+      seen[*ax] = true;
+      perm.push_back(*ax);
+      type.shape.push_back(x->type.shape[*ax]);
+    }
+    if (ctx.module && ctx.leadingDyn >= 0 && !perm.empty() && perm[0] != 0 &&
+        mentions(x->type.shape[0], ctx.leadingDyn)) {
+      error(e.loc, "'transpose' moves the leading dimension: module " +
+                       ctx.moduleDisplay +
+                       " must be row-independent along its leading dyn '" +
+                       program_->dyns[ctx.leadingDyn] + "'");
+      return Val::none();
+    }
+    Node *n = make(type, {x});
+    n->ints = perm;
+    return Val::tensor(n);
+  }
+
+  if (name == "embedding") {
+    if (!bind({"table", "ids"}, 2, a, l))
+      return Val::none();
+    Node *table = tensorArg(a[0], l[0], "the table");
+    Node *ids = tensorArg(a[1], l[1], "ids");
+    if (!table || !ids)
+      return Val::none();
+    if (table->type.rank() < 1) {
+      error(l[0], "'embedding': the table must have rank 1 or more");
+      return Val::none();
+    }
+    if (ids->type.elem != ElemType::I32 && ids->type.elem != ElemType::I64) {
+      error(l[1], "'embedding': ids must be i32 or i64, got " +
+                      typeStr(ids->type));
+      return Val::none();
+    }
+    TensorType type = ids->type;
+    type.elem = table->type.elem;
+    type.shape.insert(type.shape.end(), table->type.shape.begin() + 1,
+                      table->type.shape.end());
+    return Val::tensor(make(type, {table, ids}));
+  }
+
+  if (name == "onehot") {
+    if (!bind({"ids", "n"}, 2, a, l))
+      return Val::none();
+    Node *ids = tensorArg(a[0], l[0], "ids");
+    if (!ids)
+      return Val::none();
+    if (ids->type.elem != ElemType::I32 && ids->type.elem != ElemType::I64) {
+      error(l[0], "'onehot': ids must be i32 or i64, got " +
+                      typeStr(ids->type));
+      return Val::none();
+    }
+    auto n = constIntArg(a[1], l[1], "n");
+    if (!n)
+      return Val::none();
+    if (*n < 1) {
+      error(l[1], "'onehot': n must be positive");
+      return Val::none();
+    }
+    TensorType type = ids->type;
+    type.elem = ElemType::F32;
+    type.shape.push_back(Dim::of(*n));
+    Node *node = make(type, {ids});
+    node->ints = {*n};
+    return Val::tensor(node);
+  }
+
+  if (name == "cast") {
+    if (!bind({"x", "type"}, 2, a, l))
+      return Val::none();
+    Node *x = tensorArg(a[0], l[0], "the argument");
+    if (!x)
+      return Val::none();
+    if (a[1].kind != Val::TypeName) {
+      error(l[1], "'cast' needs an element type such as f32");
+      return Val::none();
+    }
+    ElemType to = a[1].elem;
+    if (to != ElemType::F32 && to != ElemType::I32 && to != ElemType::I64) {
+      error(l[1], std::string("element type '") + ast::elemTypeName(to) +
+                      "' is not supported yet (v0.1 supports f32, i32, i64)");
+      return Val::none();
+    }
+    return Val::tensor(make(TensorType{to, x->type.shape}, {x}));
+  }
+
+  if (name == "attention") {
+    if (!bind({"q", "k", "v", "heads", "causal"}, 3, a, l))
+      return Val::none();
+    Node *q = tensorArg(a[0], l[0], "q");
+    Node *k = tensorArg(a[1], l[1], "k");
+    Node *v = tensorArg(a[2], l[2], "v");
+    if (!q || !k || !v)
+      return Val::none();
+    for (int i = 0; i < 3; ++i) {
+      Node *t = i == 0 ? q : i == 1 ? k : v;
+      if (t->type.rank() != 3 || !floatTensor(t, l[i])) {
+        if (t->type.rank() != 3)
+          error(l[i], "'attention': " + std::string("qkv").substr(i, 1) +
+                          " must be [B, T, D], got " + typeStr(t->type));
+        return Val::none();
+      }
+    }
+    const auto &qs = q->type.shape, &ks = k->type.shape, &vs = v->type.shape;
+    if (q->type.elem != k->type.elem || q->type.elem != v->type.elem ||
+        ks[0] != qs[0] || vs[0] != qs[0] || ks[2] != qs[2] || vs[2] != qs[2] ||
+        vs[1] != ks[1]) {
+      error(e.loc, "'attention': q " + typeStr(q->type) + ", k " +
+                       typeStr(k->type) + " and v " + typeStr(v->type) +
+                       " must be [B, Tq, D], [B, Tk, D], [B, Tk, D]");
+      return Val::none();
+    }
+    int64_t heads = 1;
+    if (a[3].kind != Val::None) {
+      auto h = constIntArg(a[3], l[3], "heads");
+      if (!h)
+        return Val::none();
+      heads = *h;
+    }
+    bool causal = false;
+    if (a[4].kind != Val::None) {
+      auto c = constBoolArg(a[4], l[4], "causal");
+      if (!c)
+        return Val::none();
+      causal = *c;
+    }
+    if (heads < 1) {
+      error(l[3], "'attention': heads must be positive");
+      return Val::none();
+    }
+    if (!qs[2].isStatic() || qs[2].constant % heads != 0) {
+      error(a[3].kind != Val::None ? l[3] : e.loc,
+            "'attention': D = " + qs[2].str(program_->dyns) +
+                " is not divisible by heads = " + std::to_string(heads));
+      return Val::none();
+    }
+    if (!checkRowIndependent(k->type, 1, e.loc, "'attention'", ctx) ||
+        !checkRowIndependent(q->type, 2, e.loc, "'attention'", ctx))
+      return Val::none();
+    Node *n = make(q->type, {q, k, v});
+    n->ints = {heads};
+    n->flag = causal;
+    return Val::tensor(n);
+  }
+
+  error(e.loc, "unknown builtin '" + name + "'");
+  return Val::none();
+}
+
+Val Analyzer::callEntry(const Val &callee, std::vector<Val> args,
+                        SourceLoc loc, Context &ctx) {
+  if (ctx.module) {
+    error(loc, "a module cannot call the entry '" + callee.name + "'");
+    return Val::none();
+  }
+  int index = requireEntry(callee.name, loc);
+  if (index < 0)
+    return Val::none();
+  const EntrySpec &target = program_->entries[index];
+  if (args.size() != target.argTypes.size()) {
+    Diagnostic &d = error(loc, "entry '" + target.name + "' takes " +
+                                   std::to_string(target.argTypes.size()) +
+                                   " arguments, got " +
+                                   std::to_string(args.size()));
+    DiagnosticEngine::note(d, target.loc, "'" + target.name +
+                                              "' is defined here");
+    return Val::none();
+  }
+  // Entries are polymorphic in their dyns, like modules.
+  std::vector<std::optional<Dim>> subst(program_->dyns.size());
+  std::vector<Node *> operands;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].kind != Val::Tensor) {
+      error(loc, "argument " + std::to_string(i + 1) + " of '" + target.name +
+                     "' must be a tensor");
+      return Val::none();
+    }
+    const TensorType &want = target.argTypes[i];
+    const TensorType &got = args[i].node->type;
+    if (want.rank() == got.rank())
+      for (size_t k = 0; k < want.rank(); ++k) {
+        const Dim &w = want.shape[k];
+        if (w.constant == 0 && w.terms.size() == 1 &&
+            w.terms[0].second == 1 && !subst[w.terms[0].first])
+          subst[w.terms[0].first] = got.shape[k];
+      }
+    operands.push_back(args[i].node);
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const TensorType &want = target.argTypes[i];
+    const TensorType &got = args[i].node->type;
+    bool match = want.elem == got.elem && want.rank() == got.rank();
+    for (size_t k = 0; match && k < want.rank(); ++k) {
+      auto d = substitute(want.shape[k], subst);
+      match = d && *d == got.shape[k];
+    }
+    if (!match) {
+      Diagnostic &d = error(loc, "argument " + std::to_string(i + 1) +
+                                     " of entry '" + target.name +
+                                     "' has type " + typeStr(got) +
+                                     ", expected " + typeStr(want));
+      DiagnosticEngine::note(d, target.loc, "'" + target.name +
+                                                "' is defined here");
+      return Val::none();
+    }
+  }
+  std::vector<TensorType> results;
+  for (TensorType t : target.resultTypes) {
+    for (Dim &d : t.shape) {
+      auto s = substitute(d, subst);
+      if (!s) {
+        error(loc, "integer overflow in the result shape");
+        return Val::none();
+      }
+      d = *s;
+    }
+    results.push_back(t);
+  }
+  Node *call = addNode(ctx, Op::CallEntry, results[0], loc, operands);
+  call->index = index;
+  call->name = target.name;
+  call->tupleTypes = results;
+  if (results.size() == 1)
+    return Val::tensor(call);
+  Val tuple;
+  tuple.kind = Val::Tuple;
+  for (size_t i = 0; i < results.size(); ++i) {
+    Node *get = addNode(ctx, Op::TupleGet, results[i], loc, {call});
+    get->index = int64_t(i);
+    tuple.elems.push_back(Val::tensor(get));
+  }
+  return tuple;
+}
+
+} // namespace detail
+} // namespace modc

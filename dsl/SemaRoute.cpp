@@ -1,0 +1,517 @@
+//===- SemaRoute.cpp - Routing and aggregation rules ----------------------===//
+//
+// `route X to TARGETS by ROUTER [combine AGG]` (LANGUAGE.md §7): which
+// targets, which router with which compile-time arguments, the routing level
+// (how many leading dims of X are routed rows), what each target receives,
+// and the aggregation with its result type. Every combination the spec
+// rules out is a located error here, before anything runs.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsl/Analyzer.h"
+
+namespace modc {
+namespace detail {
+
+namespace {
+
+const std::set<std::string> &routerNames() {
+  static const std::set<std::string> names = {
+      "topk", "softmax", "expert_choice", "task",
+      "hash", "weights", "fixed",         "all"};
+  return names;
+}
+
+const std::set<std::string> &aggregationNames() {
+  static const std::set<std::string> names = {
+      "weighted_sum", "sum", "mean", "max", "concat", "merge"};
+  return names;
+}
+
+bool isBareSymbol(const Dim &d) {
+  return d.constant == 0 && d.terms.size() == 1 && d.terms[0].second == 1;
+}
+
+} // namespace
+
+Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
+  auto info = std::make_shared<RouteInfo>();
+  Val xv = eval(*e.operands[0], ctx);
+  if (xv.kind == Val::None)
+    return xv;
+  if (xv.kind != Val::Tensor) {
+    error(e.operands[0]->loc, "the routed value must be a tensor");
+    return Val::none();
+  }
+  Node *x = xv.node;
+  if (x->type.rank() == 0) {
+    error(e.operands[0]->loc, "the routed value must have rank 1 or more");
+    return Val::none();
+  }
+
+  // Targets: an instance array or a list of instances.
+  const Expr &te = *e.operands[1];
+  Val tv = eval(te, ctx);
+  if (tv.kind == Val::None)
+    return tv;
+  std::vector<SourceLoc> targetLocs;
+  auto addTarget = [&](const Val &t, SourceLoc loc) -> bool {
+    if (t.kind == Val::Array) {
+      error(loc, "an instance array inside a target list; list its elements "
+                 "or route to the array itself");
+      return false;
+    }
+    if (t.kind != Val::Instance) {
+      error(loc, "a routing target must be an instance");
+      return false;
+    }
+    info->targets.push_back({t.index, t.element});
+    targetLocs.push_back(loc);
+    return true;
+  };
+  if (tv.kind == Val::Array) {
+    const InstanceSpec &arr = (*ctx.instances)[tv.index];
+    for (int64_t i = 0; i < arr.count; ++i) {
+      info->targets.push_back({tv.index, i});
+      targetLocs.push_back(te.loc);
+    }
+  } else if (tv.kind == Val::List) {
+    for (size_t i = 0; i < tv.elems.size(); ++i)
+      if (!addTarget(tv.elems[i], te.operands[i]->loc))
+        return Val::none();
+    if (info->targets.empty()) {
+      error(te.loc, "the target list is empty");
+      return Val::none();
+    }
+  } else if (tv.kind == Val::Instance) {
+    error(te.loc, "a single instance is not a set of routing targets; route "
+                  "to an instance array or a list [a, b, ...]");
+    return Val::none();
+  } else {
+    error(te.loc, "routing targets must be an instance array or a list of "
+                  "instances");
+    return Val::none();
+  }
+  int64_t E = int64_t(info->targets.size());
+  auto targetInst = [&](size_t i) -> const InstanceSpec & {
+    return (*ctx.instances)[info->targets[i].first];
+  };
+  const ModuleSpec &m0 = *targetInst(0).module;
+  for (size_t i = 0; i < info->targets.size(); ++i) {
+    const ModuleSpec &mi = *targetInst(i).module;
+    if (mi.argTypes.size() != 1) {
+      Diagnostic &d = error(targetLocs[i], "routing target '" +
+                                               targetInst(i).name +
+                                               "' must take one argument; " +
+                                               mi.displayName + " takes " +
+                                               std::to_string(
+                                                   mi.argTypes.size()));
+      DiagnosticEngine::note(d, mi.loc, "module defined here");
+      return Val::none();
+    }
+    if (mi.argTypes != m0.argTypes || mi.resultType != m0.resultType) {
+      Diagnostic &d = error(
+          targetLocs[i], "routing targets must have identical signatures: '" +
+                             targetInst(i).name + "' is " + mi.displayName +
+                             "(" + typeStr(mi.argTypes[0]) + ") -> " +
+                             typeStr(mi.resultType) + ", but '" +
+                             targetInst(0).name + "' is " + m0.displayName +
+                             "(" + typeStr(m0.argTypes[0]) + ") -> " +
+                             typeStr(m0.resultType));
+      DiagnosticEngine::note(d, mi.loc, "module defined here");
+      return Val::none();
+    }
+  }
+
+  // Router.
+  const Expr &re = *e.operands[2];
+  std::string router;
+  std::vector<const Expr *> rargs;
+  std::vector<std::string> rnames;
+  std::vector<SourceLoc> rnameLocs;
+  if (re.kind == ExprKind::Name) {
+    router = re.name;
+  } else if (re.kind == ExprKind::Call &&
+             re.operands[0]->kind == ExprKind::Name) {
+    router = re.operands[0]->name;
+    for (size_t i = 1; i < re.operands.size(); ++i) {
+      rargs.push_back(re.operands[i].get());
+      rnames.push_back(re.argNames[i - 1]);
+      rnameLocs.push_back(re.argNameLocs[i - 1]);
+    }
+  }
+  if (!routerNames().count(router)) {
+    error(re.loc, (router.empty() ? std::string("this")
+                                  : "'" + router + "'") +
+                      " is not a router (expected topk, softmax, "
+                      "expert_choice, task, hash, weights, fixed or all)");
+    return Val::none();
+  }
+  info->router = router;
+  std::vector<std::string> params;
+  size_t required = 0;
+  if (router == "topk") {
+    params = {"logits", "k", "normalize", "capacity"};
+    required = 2;
+  } else if (router == "expert_choice") {
+    params = {"logits", "capacity"};
+    required = 2;
+  } else if (router == "softmax") {
+    params = {"logits"};
+    required = 1;
+  } else if (router == "task" || router == "hash") {
+    params = {"ids"};
+    required = 1;
+  } else if (router == "weights") {
+    params = {"w"};
+    required = 1;
+  }
+  std::vector<Val> bound(params.size(), Val::none());
+  std::vector<SourceLoc> boundLocs(params.size(), re.loc);
+  if (router == "fixed") {
+    if (rargs.empty()) {
+      error(re.loc, "'fixed' needs at least one target index");
+      return Val::none();
+    }
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < rargs.size(); ++i) {
+      if (!rnames[i].empty()) {
+        error(rnameLocs[i], "'fixed' takes only target indices");
+        return Val::none();
+      }
+      auto idx = constInt(*rargs[i], ctx, "a fixed target index");
+      if (!idx)
+        return Val::none();
+      if (*idx < 0 || *idx >= E) {
+        error(rargs[i]->loc, "fixed target index " + std::to_string(*idx) +
+                                 " is out of range for " + std::to_string(E) +
+                                 " targets");
+        return Val::none();
+      }
+      if (!seen.insert(*idx).second) {
+        error(rargs[i]->loc, "fixed target index " + std::to_string(*idx) +
+                                 " is listed twice");
+        return Val::none();
+      }
+      info->fixed.push_back(*idx);
+    }
+  } else if (router == "all") {
+    if (!rargs.empty()) {
+      error(re.loc, "'all' takes no arguments");
+      return Val::none();
+    }
+  } else {
+    std::vector<bool> given(params.size(), false);
+    size_t positional = 0;
+    for (size_t i = 0; i < rargs.size(); ++i) {
+      size_t slot;
+      if (rnames[i].empty()) {
+        slot = positional++;
+        if (slot >= params.size()) {
+          error(rargs[i]->loc, "'" + router + "' takes at most " +
+                                   std::to_string(params.size()) +
+                                   " arguments");
+          return Val::none();
+        }
+      } else {
+        auto it = std::find(params.begin(), params.end(), rnames[i]);
+        if (it == params.end()) {
+          error(rnameLocs[i], "'" + router + "' has no argument named '" +
+                                  rnames[i] + "'");
+          return Val::none();
+        }
+        slot = size_t(it - params.begin());
+      }
+      if (given[slot]) {
+        error(rargs[i]->loc, "argument '" + params[slot] + "' of '" + router +
+                                 "' is given twice");
+        return Val::none();
+      }
+      given[slot] = true;
+      bound[slot] = eval(*rargs[i], ctx);
+      boundLocs[slot] = rargs[i]->loc;
+      if (bound[slot].kind == Val::None)
+        return Val::none();
+    }
+    for (size_t i = 0; i < required; ++i)
+      if (!given[i]) {
+        error(re.loc, "'" + router + "' needs the argument '" + params[i] +
+                          "'");
+        return Val::none();
+      }
+  }
+
+  // The decision tensor and the routing level.
+  Node *decision = nullptr;
+  if (!params.empty()) {
+    if (bound[0].kind != Val::Tensor) {
+      error(boundLocs[0], "'" + router + "': " + params[0] +
+                              " must be a tensor");
+      return Val::none();
+    }
+    decision = bound[0].node;
+    const TensorType &dt = decision->type;
+    bool isIds = router == "task" || router == "hash";
+    if (isIds) {
+      if (dt.elem != ElemType::I32 && dt.elem != ElemType::I64) {
+        error(boundLocs[0], "'" + router + "': ids must be i32 or i64, got " +
+                                typeStr(dt));
+        return Val::none();
+      }
+      info->level = int(dt.rank());
+    } else {
+      if (!isFloatType(dt.elem)) {
+        error(boundLocs[0], "'" + router + "': " + params[0] +
+                                " must be floating-point, got " + typeStr(dt));
+        return Val::none();
+      }
+      if (dt.rank() < 2) {
+        error(boundLocs[0], "'" + router + "': " + params[0] +
+                                " must have shape [S..., E] with S a prefix "
+                                "of the routed value's shape, got " +
+                                typeStr(dt));
+        return Val::none();
+      }
+      info->level = int(dt.rank()) - 1;
+      const Dim &last = dt.shape.back();
+      if (!last.isStatic() || last.constant != E) {
+        error(boundLocs[0], "'" + router + "': the last dimension of " +
+                                params[0] + " (" + last.str(program_->dyns) +
+                                ") must be the number of targets, " +
+                                std::to_string(E));
+        return Val::none();
+      }
+    }
+    bool prefix = info->level >= 1 && size_t(info->level) <= x->type.rank();
+    for (int i = 0; prefix && i < info->level; ++i)
+      prefix = dt.shape[i] == x->type.shape[i];
+    if (!prefix) {
+      std::vector<Dim> s(dt.shape.begin(),
+                         dt.shape.begin() + (isIds ? dt.rank() : dt.rank() - 1));
+      error(boundLocs[0],
+            "'" + router + "': the routed dims " +
+                TensorType{dt.elem, s}.str(program_->dyns).substr(
+                    std::string(ast::elemTypeName(dt.elem)).size()) +
+                " must be a non-empty prefix of the routed value's shape " +
+                typeStr(x->type));
+      return Val::none();
+    }
+  }
+  if (router == "topk") {
+    if (!bound[1].isStaticInt()) {
+      error(boundLocs[1], "'topk': k must be a compile-time integer");
+      return Val::none();
+    }
+    info->k = bound[1].dim.constant;
+    if (info->k < 1 || info->k > E) {
+      error(boundLocs[1], "'topk': k = " + std::to_string(info->k) +
+                              " must be between 1 and the number of targets, " +
+                              std::to_string(E));
+      return Val::none();
+    }
+    if (bound[2].kind != Val::None) {
+      if (bound[2].kind != Val::Bool) {
+        error(boundLocs[2], "'topk': normalize must be true or false");
+        return Val::none();
+      }
+      info->normalize = bound[2].f != 0.0;
+    }
+  }
+  if (router == "topk" || router == "expert_choice") {
+    const Val &cap = bound[router == "topk" ? 3 : 1];
+    SourceLoc capLoc = boundLocs[router == "topk" ? 3 : 1];
+    if (cap.kind != Val::None) {
+      if (cap.kind == Val::Float)
+        info->capacity = cap.f;
+      else if (cap.isStaticInt())
+        info->capacity = double(cap.dim.constant);
+      else {
+        error(capLoc, "'" + router + "': capacity must be a compile-time "
+                                     "number");
+        return Val::none();
+      }
+      if (!(info->capacity >= 0) || !std::isfinite(info->capacity)) {
+        error(capLoc, "'" + router + "': capacity must not be negative");
+        return Val::none();
+      }
+    }
+  }
+  bool global = router == "fixed" || router == "all";
+
+  // What each target receives and returns.
+  TensorType targetIn = x->type, rowResult;
+  const TensorType &sigIn = m0.argTypes[0];
+  std::vector<std::optional<Dim>> subst(program_->dyns.size());
+  std::vector<Dim> routedDims(x->type.shape.begin(),
+                              x->type.shape.begin() + info->level);
+  std::vector<Dim> features(x->type.shape.begin() + info->level,
+                            x->type.shape.end());
+  if (!global) {
+    // Rows flattened into one leading dim, bound to the target's leading
+    // dyn.
+    if (sigIn.rank() != features.size() + 1 || sigIn.rank() == 0 ||
+        !isBareSymbol(sigIn.shape[0])) {
+      Diagnostic &d = error(
+          e.loc, "targets receive the routed rows as [R, " +
+                     TensorType{x->type.elem, features}
+                         .str(program_->dyns)
+                         .substr(std::string(ast::elemTypeName(x->type.elem))
+                                     .size() +
+                                 (features.empty() ? 0 : 1)) +
+                     "] (routed dims flattened), but " + m0.displayName +
+                     " takes " + typeStr(sigIn));
+      if (features.empty())
+        d.message = "targets receive the routed rows as [R], but " +
+                    m0.displayName + " takes " + typeStr(sigIn);
+      DiagnosticEngine::note(d, m0.loc, "module defined here");
+      return Val::none();
+    }
+    int rowSym = sigIn.shape[0].terms[0].first;
+    for (size_t k = 1; k < sigIn.rank(); ++k)
+      if (isBareSymbol(sigIn.shape[k]) &&
+          sigIn.shape[k].terms[0].first != rowSym &&
+          !subst[sigIn.shape[k].terms[0].first])
+        subst[sigIn.shape[k].terms[0].first] = features[k - 1];
+    bool match = sigIn.elem == x->type.elem;
+    for (size_t k = 1; match && k < sigIn.rank(); ++k) {
+      auto d = substitute(sigIn.shape[k], subst);
+      match = d && *d == features[k - 1];
+    }
+    if (!match) {
+      Diagnostic &d = error(e.loc, "targets receive rows of " +
+                                       typeStr(x->type) + " routed over " +
+                                       std::to_string(info->level) +
+                                       " leading dim(s), but " +
+                                       m0.displayName + " takes " +
+                                       typeStr(sigIn));
+      DiagnosticEngine::note(d, m0.loc, "module defined here");
+      return Val::none();
+    }
+    const TensorType &sigOut = m0.resultType;
+    if (sigOut.rank() == 0 || sigOut.shape[0] != sigIn.shape[0]) {
+      Diagnostic &d =
+          error(e.loc, "a routed target must return one row per input row, "
+                       "but " +
+                           m0.displayName + " returns " + typeStr(sigOut));
+      DiagnosticEngine::note(d, m0.loc, "module defined here");
+      return Val::none();
+    }
+    rowResult.elem = sigOut.elem;
+    rowResult.shape = routedDims;
+    for (size_t k = 1; k < sigOut.rank(); ++k) {
+      auto d = substitute(sigOut.shape[k], subst);
+      bool usesRow = false;
+      for (auto [sym, c] : sigOut.shape[k].terms)
+        usesRow |= sym == rowSym;
+      if (!d || usesRow) {
+        error(e.loc, "the result of " + m0.displayName +
+                         " must not depend on the number of routed rows "
+                         "beyond its leading dim");
+        return Val::none();
+      }
+      rowResult.shape.push_back(*d);
+    }
+  } else {
+    auto r = unifyCall(targetInst(0), {x->type}, e.loc);
+    if (!r)
+      return Val::none();
+    rowResult = *r;
+  }
+
+  // Aggregation.
+  TensorType resultType = rowResult;
+  std::string agg = global ? "sum" : "weighted_sum";
+  if (e.operands.size() > 3) {
+    const Expr &ae = *e.operands[3];
+    if (ae.kind == ExprKind::Name && aggregationNames().count(ae.name)) {
+      agg = ae.name;
+    } else {
+      Val av = eval(ae, ctx);
+      if (av.kind == Val::None)
+        return av;
+      if (av.kind != Val::Instance) {
+        error(ae.loc, "'combine' expects weighted_sum, sum, mean, max, "
+                      "concat, merge or an instance (custom aggregation)");
+        return Val::none();
+      }
+      agg = "custom";
+      info->aggInstance = av.index;
+      info->aggElement = av.element;
+    }
+    if ((agg == "concat" || agg == "custom") && !global) {
+      error(ae.loc, std::string(agg == "concat" ? "'concat'"
+                                                : "custom aggregation") +
+                        " is only allowed with the routers 'all' and "
+                        "'fixed', not '" +
+                        router + "'");
+      return Val::none();
+    }
+  }
+  info->aggregation = agg;
+  int64_t chosen = router == "fixed" ? int64_t(info->fixed.size()) : E;
+  if (agg == "merge") {
+    for (size_t i = 1; i < info->targets.size(); ++i)
+      if (targetInst(i).module != targetInst(0).module) {
+        Diagnostic &d = error(
+            targetLocs[i], "'merge' averages parameters, so its targets must "
+                           "be instances of one module: '" +
+                               targetInst(i).name + "' is " +
+                               targetInst(i).module->displayName + ", '" +
+                               targetInst(0).name + "' is " +
+                               targetInst(0).module->displayName);
+        DiagnosticEngine::note(d, targetInst(i).module->loc,
+                               "module defined here");
+        return Val::none();
+      }
+    if (targetInst(0).module->params.empty() &&
+        targetInst(0).module->instances.empty()) {
+      error(e.loc, "'merge' needs targets with parameters");
+      return Val::none();
+    }
+  } else if (agg == "max" || agg == "mean" || agg == "weighted_sum") {
+    if (!isFloatType(rowResult.elem) && agg != "max") {
+      error(e.loc, "'" + agg + "' needs floating-point target results");
+      return Val::none();
+    }
+  } else if (agg == "concat") {
+    if (rowResult.rank() == 0) {
+      error(e.loc, "'concat' needs target results of rank 1 or more");
+      return Val::none();
+    }
+    auto scaled = scaleDim(resultType.shape.back(), chosen);
+    if (!scaled) {
+      error(e.loc, "'concat': the result dimension overflows 2^62");
+      return Val::none();
+    }
+    resultType.shape.back() = *scaled;
+  } else if (agg == "custom") {
+    const InstanceSpec &aggInst = (*ctx.instances)[info->aggInstance];
+    if (aggInst.isArray && info->aggElement < 0) {
+      error(e.operands[3]->loc, "custom aggregation needs one instance, not "
+                                "the array '" +
+                                    aggInst.name + "'");
+      return Val::none();
+    }
+    if (rowResult.rank() == 0) {
+      error(e.loc, "custom aggregation needs target results of rank 1 or "
+                   "more");
+      return Val::none();
+    }
+    TensorType outs = rowResult;
+    outs.shape.insert(outs.shape.end() - 1, Dim::of(chosen));
+    auto r = unifyCall(aggInst, {x->type, outs}, e.operands[3]->loc);
+    if (!r)
+      return Val::none();
+    resultType = *r;
+  }
+
+  std::vector<Node *> operands = {x};
+  if (decision)
+    operands.push_back(decision);
+  Node *n = addNode(ctx, Op::Route, resultType, e.loc, operands);
+  n->route = info;
+  return Val::tensor(n);
+}
+
+} // namespace detail
+} // namespace modc
