@@ -10,7 +10,7 @@
 
 #include "compiler/Import.h"
 
-#include "compiler/TensorMath.h"
+#include "passes/TensorMath.h"
 #include "dialects/Mod/ModDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -652,26 +652,26 @@ Value Importer::emitRoute(const Node &n, Location l,
   for (int64_t k = level; k < resultType.getRank(); ++k)
     outShape.push_back(resultType.getDimSize(k));
   auto outType = RankedTensorType::get(outShape, resultType.getElementType());
+  SmallVector<Value> resultDims;
+  for (int64_t k = level; k < resultType.getRank(); ++k)
+    if (resultType.isDynamicDim(k))
+      resultDims.push_back(dimValue(n.type.shape[k], l));
   Value y = builder_.create<mod::DispatchOp>(
-      l, outType, rows, idx, w, params, builder_.getArrayAttr(targets),
+      l, outType, rows, idx, w, params, resultDims,
+      builder_.getArrayAttr(targets),
       builder_.getArrayAttr(names), builder_.getDenseI64ArrayAttr(segments),
       builder_.getStringAttr(info.aggregation),
       builder_.getI64IntegerAttr(level));
   if (level == 1)
     return y;
-  SmallVector<ReassociationIndices> groups;
-  ReassociationIndices first;
-  for (int64_t i = 0; i < level; ++i)
-    first.push_back(i);
-  groups.push_back(first);
-  for (int64_t i = level; i < resultType.getRank(); ++i)
-    groups.push_back({i});
-  SmallVector<OpFoldResult> outputShape;
+  // Rows back to the routed dims. tensor.reshape, not expand_shape: the
+  // routed dims are usually several dynamic dims in one group, which
+  // expand_shape's bufferization cannot handle in MLIR 19.
+  SmallVector<Value> sizes;
   for (int64_t i = 0; i < resultType.getRank(); ++i)
-    outputShape.push_back(i < level ? OpFoldResult(math.dimSize(x, i))
-                                    : OpFoldResult(math.dimSize(y, i - level + 1)));
-  return builder_.create<tensor::ExpandShapeOp>(l, resultType, y, groups,
-                                                outputShape);
+    sizes.push_back(i < level ? math.dimSize(x, i)
+                              : math.dimSize(y, i - level + 1));
+  return math.reshape(y, resultType, sizes);
 }
 
 } // namespace

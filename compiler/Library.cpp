@@ -310,8 +310,10 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
               std::to_string(kernelArgs.size());
       return false;
     }
+    b.CreateCall(runtimeFn("modrt_kernel_error_clear", voidTy, {}), {});
     b.CreateCall(kernel, kernelArgs);
-    b.CreateRet(b.getInt32(0));
+    b.CreateRet(b.CreateCall(
+        runtimeFn("modrt_kernel_error_take", i32, {ptrTy}), {model}));
   }
   return true;
 }

@@ -23,6 +23,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -54,6 +55,7 @@ void registerPipelineDialects(DialectRegistry &registry) {
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  scf::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
   registerBuiltinDialectTranslation(registry);
@@ -68,6 +70,7 @@ void buildModOptPipeline(OpPassManager &pm, const PipelineOptions &options) {
 void buildModToLinalgPipeline(OpPassManager &pm,
                               const PipelineOptions &options) {
   (void)options;
+  pm.addPass(createLowerRouting());
   pm.addPass(createInlineModules());
   pm.addPass(createLowerEntryABI());
   pm.addPass(createCanonicalizerPass());

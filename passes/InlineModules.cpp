@@ -22,22 +22,34 @@ struct InlineModulesPass
     // front end rejects recursive instantiation, so this terminates; the
     // bound guards against hand-written IR.
     for (int round = 0; round < 1000; ++round) {
-      SmallVector<mod::ApplyOp> applies;
-      module.walk([&](mod::ApplyOp op) {
+      // Applications of modules, and calls of one entry by another.
+      SmallVector<Operation *> applies;
+      module.walk([&](Operation *op) {
+        if (!isa<mod::ApplyOp, func::CallOp>(op))
+          return;
+        if (auto call = dyn_cast<func::CallOp>(op)) {
+          auto target = symbols.lookup<func::FuncOp>(call.getCallee());
+          if (!target || !target->hasAttr(mod::kEntryAttr))
+            return;
+        }
         if (!op->getParentOfType<func::FuncOp>()->hasAttr(mod::kModuleAttr))
           applies.push_back(op);
       });
       if (applies.empty())
         break;
-      for (mod::ApplyOp apply : applies) {
-        auto callee = symbols.lookup<func::FuncOp>(apply.getCallee());
+      for (Operation *apply : applies) {
+        StringRef calleeName =
+            isa<mod::ApplyOp>(apply)
+                ? cast<mod::ApplyOp>(apply).getCallee()
+                : cast<func::CallOp>(apply).getCallee();
+        auto callee = symbols.lookup<func::FuncOp>(calleeName);
         if (!callee || callee.getBody().getBlocks().size() != 1) {
-          apply.emitOpError("cannot inline '") << apply.getCallee() << "'";
+          apply->emitOpError("cannot inline '") << calleeName << "'";
           return signalPassFailure();
         }
         Block &body = callee.getBody().front();
         IRMapping mapping;
-        mapping.map(body.getArguments(), apply.getOperands());
+        mapping.map(body.getArguments(), apply->getOperands());
         OpBuilder builder(apply);
         for (Operation &op : body.without_terminator())
           builder.clone(op, mapping);
@@ -45,8 +57,8 @@ struct InlineModulesPass
         SmallVector<Value> results;
         for (Value v : ret.getOperands())
           results.push_back(mapping.lookup(v));
-        apply.replaceAllUsesWith(results);
-        apply.erase();
+        apply->replaceAllUsesWith(results);
+        apply->erase();
         ++numInlined;
       }
     }

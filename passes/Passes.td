@@ -33,4 +33,24 @@ def LowerEntryABI : Pass<"mod-lower-entry-abi", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
+  let summary = "Lower routing decisions, dispatch and aggregation";
+  let description = [{
+    Decision ops become runtime calls; `mod.dispatch` becomes sparse
+    dispatch (each target runs once on exactly the rows routed to it, a
+    target without rows is skipped); `merge` mixes parameters per row;
+    `mod.aggregate` becomes linalg; `mod.check_*` become runtime checks.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numDispatches", "dispatches-lowered",
+              "Number of mod.dispatch ops lowered to sparse dispatch">
+  ];
+}
+
 #endif // MODC_PASSES_TD

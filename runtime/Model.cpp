@@ -11,12 +11,18 @@
 /// fixed by its descriptor, plus the thread setting and the message of the
 /// last failed call (calls that succeed leave it alone, like errno).
 ///
+/// A model also owns the thread pool its entries run on. The generated entry
+/// wrapper brackets each call with modrt_begin_call/modrt_end_call, which
+/// make the model current on the calling thread; kernels then find the pool
+/// through currentThreadPool() without a model argument.
+///
 //===----------------------------------------------------------------------===//
 
 #include "Descriptor.h"
 #include "Init.h"
 #include "Safetensors.h"
 #include "Support.h"
+#include "ThreadPool.h"
 
 #include "modrt/runtime.h"
 
@@ -33,11 +39,19 @@ struct modrt_model {
   void *Allocation = nullptr;     // From calloc; freed by destroy.
   unsigned char *Block = nullptr; // Allocation rounded up to 64 bytes.
   int NumThreads = 1;
+  /// Created on first use with PoolThreads threads; NULL until then.
+  modrt::ThreadPool *Pool = nullptr;
+  int PoolThreads = 0;
+  /// The model current on this thread before modrt_begin_call(this).
+  modrt_model *PreviousCall = nullptr;
   /// Written by const calls too (save), hence mutable.
   mutable char Error[ErrorCapacity] = {};
 };
 
 namespace {
+
+/// The model whose entry call runs on this thread, if any.
+thread_local modrt_model *CurrentModel = nullptr;
 
 const char NullModelMessage[] = "modrt: the model is NULL";
 
@@ -66,7 +80,26 @@ bool tensorRefs(const modrt_model *M, modrt::Vec<modrt::TensorRef> &Refs) {
   return true;
 }
 
+void dropPool(modrt_model *M) {
+  modrt::ThreadPool::destroy(M->Pool);
+  M->Pool = nullptr;
+  M->PoolThreads = 0;
+}
+
 } // namespace
+
+modrt::ThreadPool *modrt::currentThreadPool() {
+  modrt_model *M = CurrentModel;
+  if (!M || M->NumThreads <= 1)
+    return nullptr;
+  if (M->Pool && M->PoolThreads == M->NumThreads)
+    return M->Pool;
+  dropPool(M);
+  M->Pool = modrt::ThreadPool::create(M->NumThreads);
+  if (M->Pool)
+    M->PoolThreads = M->NumThreads;
+  return M->Pool;
+}
 
 extern "C" {
 
@@ -99,6 +132,9 @@ modrt_model *modrt_create(const char *desc) {
 void modrt_destroy(modrt_model *m) {
   if (!m)
     return;
+  if (CurrentModel == m)
+    CurrentModel = m->PreviousCall;
+  dropPool(m);
   std::free(m->Allocation);
   delete m;
 }
@@ -143,12 +179,27 @@ int modrt_set_threads(modrt_model *m, int n) {
   if (n < 1)
     return modrt_fail(m, MODRT_EINVAL,
                       "set_threads: the thread count must be >= 1, got %d", n);
+  // Join a pool of the wrong size now rather than keep its threads around.
+  if (m->Pool && m->PoolThreads != n)
+    dropPool(m);
   m->NumThreads = n;
   return MODRT_OK;
 }
 
 int modrt_num_threads(const modrt_model *m) {
   return m ? m->NumThreads : MODRT_EINVAL;
+}
+
+void modrt_begin_call(modrt_model *m) {
+  if (!m)
+    return;
+  m->PreviousCall = CurrentModel;
+  CurrentModel = m;
+}
+
+void modrt_end_call(modrt_model *m) {
+  if (m && CurrentModel == m)
+    CurrentModel = m->PreviousCall;
 }
 
 const char *modrt_error(const modrt_model *m) {

@@ -242,6 +242,13 @@ LogicalResult DispatchOp::verify() {
     return emitOpError() << "indices and weights differ in shape";
   if (in.getRank() < 1 || out.getRank() < 1)
     return emitOpError() << "input and result need a leading row dim";
+  int64_t dynamicDims = 0;
+  for (int64_t d : out.getShape().drop_front())
+    dynamicDims += ShapedType::isDynamic(d);
+  if (dynamicDims != static_cast<int64_t>(getResultDims().size()))
+    return emitOpError() << "result has " << dynamicDims
+                         << " dynamic dims after the rows but "
+                         << getResultDims().size() << " sizes are given";
   auto rowsMatch = [](int64_t a, int64_t b) {
     return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
   };

@@ -180,7 +180,7 @@ def Mod_WeightsDecisionOp : Mod_DecisionOp<"weights",
 // Dispatch and aggregation
 //===----------------------------------------------------------------------===//
 
-def Mod_DispatchOp : Mod_Op<"dispatch", [
+def Mod_DispatchOp : Mod_Op<"dispatch", [AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "applies routed targets to their rows and aggregates";
   let description = [{
@@ -193,7 +193,8 @@ def Mod_DispatchOp : Mod_Op<"dispatch", [
     `weighted_sum` (sum of w * f_t(x_r)), `sum`, `mean`, `max` (over the
     chosen targets, ignoring weights) or `merge` (the module applied once per
     row with parameters sum_t w[r, t] * theta_t; targets must share one
-    module). A row with no chosen target yields 0.
+    module). A row with no chosen target yields 0. `result_dims` are the
+    run-time sizes of the result's dynamic dims after the first, in order.
 
     ```mlir
     %y = mod.dispatch %x, %idx, %w params(%a0, %b0, %a1, %b1)
@@ -206,6 +207,7 @@ def Mod_DispatchOp : Mod_Op<"dispatch", [
                        2DTensorOf<[I64]>:$indices,
                        2DTensorOf<[F32]>:$weights,
                        Variadic<AnyRankedTensor>:$params,
+                       Variadic<Index>:$result_dims,
                        FlatSymbolRefArrayAttr:$targets,
                        StrArrayAttr:$instances,
                        DenseI64ArrayAttr:$param_segments,
@@ -213,7 +215,8 @@ def Mod_DispatchOp : Mod_Op<"dispatch", [
                        I64Attr:$level);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `,` $indices `,` $weights (`params` `(` $params^ `)`)? attr-dict `:`
+    $input `,` $indices `,` $weights (`params` `(` $params^ `)`)?
+    (`dims` `(` $result_dims^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

@@ -83,6 +83,44 @@ void modrt_clear_error(modrt_model *m);
 int modrt_check_dyn(modrt_model *m, const char *entry, const char *dyn,
                     int64_t value);
 
+/*===-- Called by generated kernels ---------------------------------------===*/
+
+/** Makes m the model of the entry call running on the calling thread; the
+ *  generated entry wrapper calls it before the kernel and modrt_end_call(m)
+ *  after. Kernels then run on m's thread pool: modrt_num_threads(m) threads,
+ *  the calling thread included, created at the first call that needs more
+ *  than one and kept, sleeping, between calls. Calls may nest (the previous
+ *  model is restored); NULL is a no-op. */
+void modrt_begin_call(modrt_model *m);
+void modrt_end_call(modrt_model *m);
+
+/** Runs fn(ctx, i) for every i in [0, n), each exactly once, on the thread
+ *  pool of the current entry call (inline if there is none, or when called
+ *  from inside another modrt_parallel_for body), and returns when all are
+ *  done. */
+void modrt_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t i),
+                        void *ctx);
+
+/** A 2-D f32 memref as MLIR passes it to a `llvm.emit_c_interface`
+ *  function: element (i, j) is aligned[offset + i * strides[0] +
+ *  j * strides[1]]. */
+typedef struct modrt_memref2d_f32 {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+} modrt_memref2d_f32;
+
+/** C = A @ B, overwriting C: A is [M, K], B is [K, N], C is [M, N], with any
+ *  strides (a unit inner stride is the fast case). K == 0 sets C to zero;
+ *  M == 0 or N == 0 does nothing. C must not overlap A or B. Mismatched
+ *  sizes, negative sizes or NULL arguments leave C untouched. Runs on the
+ *  current entry call's threads (see modrt_begin_call); see docs/gemm.md. */
+void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
+                                   modrt_memref2d_f32 *B,
+                                   modrt_memref2d_f32 *C);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

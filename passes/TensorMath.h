@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MODC_COMPILER_TENSORMATH_H
-#define MODC_COMPILER_TENSORMATH_H
+#ifndef MODC_PASSES_TENSORMATH_H
+#define MODC_PASSES_TENSORMATH_H
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -87,4 +87,4 @@ private:
 
 } // namespace modc
 
-#endif // MODC_COMPILER_TENSORMATH_H
+#endif // MODC_PASSES_TENSORMATH_H

@@ -1,6 +1,6 @@
 //===- TensorMath.cpp - Tensor math as upstream linalg/tensor ops ---------===//
 
-#include "compiler/TensorMath.h"
+#include "passes/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

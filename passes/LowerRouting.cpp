@@ -1,0 +1,625 @@
+//===- LowerRouting.cpp - Routing to sparse dispatch ----------------------===//
+//
+// Lowers the routing ops of the mod dialect to tensor code plus calls into
+// the runtime (runtime/Routing.cpp):
+// - a decision op becomes one runtime call writing [R, K] slots;
+// - mod.dispatch becomes real sparse dispatch: a plan groups the chosen rows
+//   by target, and each target with rows runs once on exactly its packed
+//   rows (gathered with a linalg.generic), its outputs scattered back with
+//   their weights; a target without rows is skipped by an scf.if;
+// - `merge` applies the module once per row with the row's weighted sum of
+//   the targets' parameters;
+// - mod.aggregate becomes linalg; mod.check_* become runtime checks.
+// The per-target mod.apply ops it creates are inlined by mod-inline-modules.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/TensorMath.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace modc {
+#define GEN_PASS_DEF_LOWERROUTING
+#include "passes/Passes.h.inc"
+} // namespace modc
+
+using namespace mlir;
+
+namespace {
+
+struct LowerRoutingPass
+    : public modc::impl::LowerRoutingBase<LowerRoutingPass> {
+  ModuleOp module;
+  int messages = 0;
+
+  /// A fully dynamic strided memref type: what runtime functions take.
+  static MemRefType anyMemref(Type elem, int64_t rank) {
+    SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+    SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
+    auto layout = StridedLayoutAttr::get(elem.getContext(),
+                                         ShapedType::kDynamic, strides);
+    return MemRefType::get(shape, elem, layout);
+  }
+
+  func::FuncOp runtimeFn(StringRef name, TypeRange args) {
+    if (auto fn = module.lookupSymbol<func::FuncOp>(name))
+      return fn;
+    OpBuilder b(module.getBodyRegion());
+    auto fn = b.create<func::FuncOp>(module.getLoc(), name,
+                                     b.getFunctionType(args, {}));
+    fn.setPrivate();
+    fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+    return fn;
+  }
+
+  void call(OpBuilder &b, Location loc, StringRef name, ValueRange args) {
+    func::FuncOp fn = runtimeFn(name, args.getTypes());
+    b.create<func::CallOp>(loc, fn, args);
+  }
+
+  Value asMemref(OpBuilder &b, Location loc, Value v) {
+    if (auto t = dyn_cast<RankedTensorType>(v.getType())) {
+      SmallVector<int64_t> strides(t.getRank(), ShapedType::kDynamic);
+      auto layout = StridedLayoutAttr::get(b.getContext(),
+                                           ShapedType::kDynamic, strides);
+      v = b.create<bufferization::ToMemrefOp>(
+          loc, MemRefType::get(t.getShape(), t.getElementType(), layout), v);
+    }
+    auto m = cast<MemRefType>(v.getType());
+    return b.create<memref::CastOp>(
+        loc, anyMemref(m.getElementType(), m.getRank()), v);
+  }
+
+  Value message(OpBuilder &b, Location loc, StringRef text) {
+    std::string name = "modc.msg." + std::to_string(messages++);
+    auto type = MemRefType::get({int64_t(text.size())}, b.getI8Type());
+    {
+      OpBuilder gb(module.getBodyRegion());
+      auto data = DenseElementsAttr::get(
+          RankedTensorType::get({int64_t(text.size())}, gb.getI8Type()),
+          ArrayRef<char>(text.data(), text.size()));
+      gb.create<memref::GlobalOp>(loc, name, gb.getStringAttr("private"),
+                                  type, data, /*constant=*/true,
+                                  /*alignment=*/nullptr);
+    }
+    Value g = b.create<memref::GetGlobalOp>(loc, type, name);
+    return asMemref(b, loc, g);
+  }
+
+  Value i64(OpBuilder &b, Location loc, int64_t v) {
+    return b.create<arith::ConstantIntOp>(loc, v, 64);
+  }
+  Value toI64(OpBuilder &b, Location loc, Value index) {
+    return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
+  }
+
+  /// Replaces a decision op by a runtime call writing fresh buffers.
+  template <typename OpT>
+  void lowerDecision(OpT op, StringRef fnName, SmallVector<Value> extra,
+                     SmallVector<Value> trailing = {}) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value rows = b.create<tensor::DimOp>(loc, op.getInput(), 0);
+    auto idxType = cast<RankedTensorType>(op.getIndices().getType());
+    auto wType = cast<RankedTensorType>(op.getWeights().getType());
+    auto alloc = [&](RankedTensorType t) -> Value {
+      SmallVector<Value> dyn;
+      if (t.isDynamicDim(0))
+        dyn.push_back(rows);
+      return b.create<memref::AllocOp>(
+          loc, MemRefType::get(t.getShape(), t.getElementType()), dyn);
+    };
+    Value idx = alloc(idxType), w = alloc(wType);
+    SmallVector<Value> args = {asMemref(b, loc, op.getInput())};
+    args.append(extra);
+    args.push_back(asMemref(b, loc, idx));
+    args.push_back(asMemref(b, loc, w));
+    args.append(trailing);
+    call(b, loc, fnName, args);
+    Value idxT = b.create<bufferization::ToTensorOp>(loc, idx, true, true);
+    Value wT = b.create<bufferization::ToTensorOp>(loc, w, true, true);
+    op.getIndices().replaceAllUsesWith(idxT);
+    op.getWeights().replaceAllUsesWith(wT);
+    op.erase();
+  }
+
+  static bool isI32(Value v) {
+    return cast<RankedTensorType>(v.getType())
+               .getElementType()
+               .getIntOrFloatBitWidth() == 32;
+  }
+
+  /// rows_t[i] -> x[rows_t[i], ...]: the packed input of one target.
+  Value gather(OpBuilder &b, Location loc, Value x, Value rowIds, Value n) {
+    auto xt = cast<RankedTensorType>(x.getType());
+    int64_t rank = xt.getRank();
+    modc::TensorMath math(b, loc);
+    SmallVector<int64_t> shape(xt.getShape());
+    shape[0] = ShapedType::kDynamic;
+    auto type = RankedTensorType::get(shape, xt.getElementType());
+    SmallVector<Value> sizes = {n};
+    for (int64_t i = 1; i < rank; ++i)
+      sizes.push_back(math.dimSize(x, i));
+    Value init = math.empty(type, sizes);
+    MLIRContext *ctx = b.getContext();
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx)}, ctx),
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    SmallVector<utils::IteratorType> iters(rank,
+                                           utils::IteratorType::parallel);
+    return b
+        .create<linalg::GenericOp>(
+            loc, TypeRange{type}, ValueRange{rowIds}, ValueRange{init}, maps,
+            iters,
+            [&](OpBuilder &nb, Location l, ValueRange v) {
+              SmallVector<Value> indices = {
+                  nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v[0])};
+              for (int64_t i = 1; i < rank; ++i)
+                indices.push_back(nb.create<linalg::IndexOp>(l, i));
+              nb.create<linalg::YieldOp>(
+                  l, nb.create<tensor::ExtractOp>(l, x, indices).getResult());
+            })
+        .getResult(0);
+  }
+
+  /// [n, G...] -> [n, prod(G)] (and [n] -> [n, 1]).
+  Value flattenRows(OpBuilder &b, Location loc, Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() == 2)
+      return v;
+    if (t.getRank() == 1) {
+      auto type = RankedTensorType::get({t.getDimSize(0), 1},
+                                        t.getElementType());
+      modc::TensorMath math(b, loc);
+      SmallVector<OpFoldResult> shape = {
+          OpFoldResult(math.dimSize(v, 0)), OpFoldResult(b.getIndexAttr(1))};
+      return b.create<tensor::ExpandShapeOp>(
+          loc, type, v, SmallVector<ReassociationIndices>{{0, 1}}, shape);
+    }
+    ReassociationIndices rest;
+    for (int64_t i = 1; i < t.getRank(); ++i)
+      rest.push_back(i);
+    return b.create<tensor::CollapseShapeOp>(
+        loc, v, SmallVector<ReassociationIndices>{{0}, rest});
+  }
+
+  LogicalResult lowerDispatch(mod::DispatchOp op) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    modc::TensorMath math(b, loc);
+    Value x = op.getInput();
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    if (!resultType.getElementType().isF32())
+      return op.emitOpError("routing of non-f32 results is not supported "
+                            "yet");
+    if (op.getAggregation() == "merge")
+      return lowerMerge(op);
+    int64_t numTargets = op.getTargets().size();
+    Value rows = math.dimSize(x, 0);
+    Value slots = math.dimSize(op.getIndices(), 1);
+    Value rk = b.create<arith::MulIOp>(loc, rows, slots);
+    Value counts = b.create<memref::AllocOp>(
+        loc, MemRefType::get({numTargets}, b.getI64Type()));
+    auto listType = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+    Value rowList = b.create<memref::AllocOp>(loc, listType, ValueRange{rk});
+    Value slotList = b.create<memref::AllocOp>(loc, listType, ValueRange{rk});
+    call(b, loc, "modrt_route_plan",
+         {asMemref(b, loc, op.getIndices()), i64(b, loc, numTargets),
+          asMemref(b, loc, counts), asMemref(b, loc, rowList),
+          asMemref(b, loc, slotList)});
+    Value rowTensor =
+        b.create<bufferization::ToTensorOp>(loc, rowList, true, false);
+
+    // The output, flattened to [R, G], accumulated in place.
+    SmallVector<Value> featureSizes = resultFeatureSizes(b, loc, op);
+    Value g = b.create<arith::ConstantIndexOp>(loc, 1);
+    for (Value d : featureSizes)
+      g = b.create<arith::MulIOp>(loc, g, d);
+    Value y = b.create<memref::AllocOp>(
+        loc,
+        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                        b.getF32Type()),
+        ValueRange{rows, g});
+    StringRef agg = op.getAggregation();
+    int64_t mode = agg == "weighted_sum" ? 0 : agg == "max" ? 2 : 1;
+    Value init = mode == 2
+                     ? b.create<arith::ConstantOp>(
+                            loc, b.getF32FloatAttr(
+                                     -std::numeric_limits<float>::infinity()))
+                           .getResult()
+                     : b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0))
+                           .getResult();
+    b.create<linalg::FillOp>(loc, init, y);
+
+    Value begin = b.create<arith::ConstantIndexOp>(loc, 0);
+    Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+    for (int64_t t = 0; t < numTargets; ++t) {
+      Value tIdx = b.create<arith::ConstantIndexOp>(loc, t);
+      Value n = b.create<arith::IndexCastOp>(
+          loc, b.getIndexType(),
+          b.create<memref::LoadOp>(loc, counts, ValueRange{tIdx}));
+      Value any =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, n, zero);
+      auto ifOp = b.create<scf::IfOp>(loc, any, /*withElse=*/false);
+      {
+        OpBuilder tb = OpBuilder::atBlockBegin(ifOp.thenBlock());
+        Value mine = tb.create<tensor::ExtractSliceOp>(
+            loc, rowTensor, ArrayRef<OpFoldResult>{begin},
+            ArrayRef<OpFoldResult>{n},
+            ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
+        Value packed = gather(tb, loc, x, mine, n);
+        auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[t]);
+        auto fn = module.lookupSymbol<func::FuncOp>(callee);
+        SmallVector<Value> operands(op.getTargetParams(t));
+        int64_t numParams = int64_t(operands.size());
+        operands.push_back(packed);
+        Value out =
+            tb.create<mod::ApplyOp>(
+                  loc, fn.getFunctionType().getResults(), callee,
+                  tb.getStringAttr(
+                      cast<StringAttr>(op.getInstances()[t]).getValue()),
+                  tb.getI64IntegerAttr(numParams), operands)
+                .getResult(0);
+        Value flat = flattenRows(tb, loc, out);
+        call(tb, loc, "modrt_route_scatter",
+             {asMemref(tb, loc, y), asMemref(tb, loc, flat),
+              asMemref(tb, loc, rowList), asMemref(tb, loc, slotList),
+              toI64(tb, loc, begin), asMemref(tb, loc, op.getWeights()),
+              i64(tb, loc, mode)});
+      }
+      begin = b.create<arith::AddIOp>(loc, begin, n);
+    }
+    if (agg == "mean" || agg == "max")
+      call(b, loc, "modrt_route_finish",
+           {asMemref(b, loc, y), asMemref(b, loc, op.getIndices()),
+            i64(b, loc, mode)});
+    Value yt = b.create<bufferization::ToTensorOp>(loc, y, true, true);
+    op.getResult().replaceAllUsesWith(
+        unflatten(b, loc, yt, resultType, rows, featureSizes));
+    op.erase();
+    return success();
+  }
+
+  /// [R, prod(G)] -> the dispatch's [R, G...].
+  Value unflatten(OpBuilder &b, Location loc, Value y,
+                  RankedTensorType resultType, Value rows,
+                  ArrayRef<Value> featureSizes) {
+    if (resultType.getRank() == 2)
+      return b.create<tensor::CastOp>(loc, resultType, y);
+    if (resultType.getRank() == 1)
+      return b.create<tensor::CollapseShapeOp>(
+          loc, b.create<tensor::CastOp>(
+                   loc,
+                   RankedTensorType::get({ShapedType::kDynamic, 1},
+                                         resultType.getElementType()),
+                   y),
+          SmallVector<ReassociationIndices>{{0, 1}});
+    SmallVector<Value> sizes = {rows};
+    sizes.append(featureSizes.begin(), featureSizes.end());
+    modc::TensorMath math(b, loc);
+    return math.reshape(y, resultType, sizes);
+  }
+
+  /// Sizes of the result dims after the rows (static ones as constants).
+  SmallVector<Value> resultFeatureSizes(OpBuilder &b, Location loc,
+                                        mod::DispatchOp op) {
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    SmallVector<Value> sizes;
+    unsigned next = 0;
+    for (int64_t i = 1; i < type.getRank(); ++i)
+      sizes.push_back(type.isDynamicDim(i)
+                          ? op.getResultDims()[next++]
+                          : b.create<arith::ConstantIndexOp>(
+                                 loc, type.getDimSize(i))
+                                .getResult());
+    return sizes;
+  }
+
+  /// Per row: theta_r = sum_t dense[r, t] * theta_t, then one application.
+  LogicalResult lowerMerge(mod::DispatchOp op) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    modc::TensorMath math(b, loc);
+    Value x = op.getInput();
+    auto xt = cast<RankedTensorType>(x.getType());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    int64_t numTargets = op.getTargets().size();
+    Value rows = math.dimSize(x, 0);
+    Value dense = b.create<memref::AllocOp>(
+        loc,
+        MemRefType::get({ShapedType::kDynamic, numTargets + 1},
+                        b.getF32Type()),
+        ValueRange{rows});
+    call(b, loc, "modrt_route_dense",
+         {asMemref(b, loc, op.getIndices()), asMemref(b, loc, op.getWeights()),
+          i64(b, loc, numTargets), asMemref(b, loc, dense)});
+    SmallVector<Value> sizes = {rows};
+    for (Value d : resultFeatureSizes(b, loc, op))
+      sizes.push_back(d);
+    Value zeroF = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+    Value init =
+        b.create<linalg::FillOp>(loc, zeroF, math.empty(resultType, sizes))
+            .getResult(0);
+    Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
+    Value c1 = b.create<arith::ConstantIndexOp>(loc, 1);
+    auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
+    auto fn = module.lookupSymbol<func::FuncOp>(callee);
+    auto loop = b.create<scf::ForOp>(
+        loc, c0, rows, c1, ValueRange{init},
+        [&](OpBuilder &lb, Location l, Value r, ValueRange iter) {
+          Value eIdx = lb.create<arith::ConstantIndexOp>(l, numTargets);
+          Value chosen =
+              lb.create<memref::LoadOp>(l, dense, ValueRange{r, eIdx});
+          Value any = lb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
+                                               chosen, zeroF);
+          // A row nothing chose gets 0, not the module applied with zero
+          // parameters: compute, then select.
+          {
+            OpBuilder &tb = lb;
+            Location tl = l;
+                modc::TensorMath tm(tb, tl);
+                SmallVector<Value> mixed;
+                int64_t numParams = op.getParamSegments()[0];
+                for (int64_t p = 0; p < numParams; ++p) {
+                  Value acc;
+                  for (int64_t t = 0; t < numTargets; ++t) {
+                    Value theta = op.getTargetParams(t)[p];
+                    auto type = cast<RankedTensorType>(theta.getType());
+                    Value tIdx = tb.create<arith::ConstantIndexOp>(tl, t);
+                    Value wgt =
+                        tb.create<memref::LoadOp>(tl, dense, ValueRange{r, tIdx});
+                    Value term =
+                        tm.binary(modc::BinaryKind::Mul, theta, wgt, type);
+                    acc = acc ? tm.binary(modc::BinaryKind::Add, acc, term,
+                                          type)
+                              : term;
+                  }
+                  mixed.push_back(acc);
+                }
+                SmallVector<OpFoldResult> offsets = {OpFoldResult(r)};
+                SmallVector<OpFoldResult> sliceSizes = {tb.getIndexAttr(1)};
+                SmallVector<OpFoldResult> strides = {tb.getIndexAttr(1)};
+                SmallVector<int64_t> rowShape = {1};
+                for (int64_t i = 1; i < xt.getRank(); ++i) {
+                  offsets.push_back(tb.getIndexAttr(0));
+                  sliceSizes.push_back(
+                      xt.isDynamicDim(i)
+                          ? OpFoldResult(tm.dimSize(x, i))
+                          : OpFoldResult(tb.getIndexAttr(xt.getDimSize(i))));
+                  strides.push_back(tb.getIndexAttr(1));
+                  rowShape.push_back(xt.getDimSize(i));
+                }
+                auto rowType =
+                    RankedTensorType::get(rowShape, xt.getElementType());
+                Value xr = tb.create<tensor::ExtractSliceOp>(
+                    tl, rowType, x, offsets, sliceSizes, strides);
+                SmallVector<Value> operands(mixed);
+                operands.push_back(tb.create<tensor::CastOp>(
+                    tl, fn.getFunctionType().getInputs().back(), xr));
+                Value yr =
+                    tb.create<mod::ApplyOp>(
+                          tl, fn.getFunctionType().getResults(), callee,
+                          tb.getStringAttr("merge"),
+                          tb.getI64IntegerAttr(numParams), operands)
+                        .getResult(0);
+                auto yrType = cast<RankedTensorType>(yr.getType());
+                SmallVector<OpFoldResult> outOffsets = {OpFoldResult(r)};
+                SmallVector<OpFoldResult> outSizes = {tb.getIndexAttr(1)};
+                SmallVector<OpFoldResult> outStrides = {tb.getIndexAttr(1)};
+                SmallVector<int64_t> staticRow = {1};
+                for (int64_t i = 1; i < resultType.getRank(); ++i) {
+                  outOffsets.push_back(tb.getIndexAttr(0));
+                  outSizes.push_back(
+                      resultType.isDynamicDim(i)
+                          ? OpFoldResult(sizes[i])
+                          : OpFoldResult(
+                                tb.getIndexAttr(resultType.getDimSize(i))));
+                  outStrides.push_back(tb.getIndexAttr(1));
+                  staticRow.push_back(resultType.getDimSize(i));
+                }
+                Value yrStatic = tb.create<tensor::CastOp>(
+                    tl,
+                    RankedTensorType::get(staticRow, yrType.getElementType()),
+                    yr);
+                auto outRowType = cast<RankedTensorType>(yrStatic.getType());
+                SmallVector<Value> rowSizes;
+                for (int64_t i = 0; i < outRowType.getRank(); ++i)
+                  rowSizes.push_back(tm.dimSize(yrStatic, i));
+                Value emptyRow = tm.empty(outRowType, rowSizes);
+                Value zeroRow =
+                    tb.create<linalg::FillOp>(tl, zeroF, emptyRow).getResult(0);
+                Value picked =
+                    tb.create<arith::SelectOp>(tl, any, yrStatic, zeroRow);
+                Value updated = tb.create<tensor::InsertSliceOp>(
+                    tl, picked, iter[0], outOffsets, outSizes, outStrides);
+                tb.create<scf::YieldOp>(tl, updated);
+          }
+        });
+    op.getResult().replaceAllUsesWith(loop.getResult(0));
+    op.erase();
+    return success();
+  }
+
+  void lowerAggregate(mod::AggregateOp op) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    modc::TensorMath math(b, loc);
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    SmallVector<Value> outs(op.getOutputs());
+    StringRef kind = op.getKind();
+    Value result;
+    if (kind == "concat") {
+      result = math.concat(outs, resultType.getRank() - 1, resultType);
+    } else if (kind == "stack") {
+      // Each output [..., O] as [..., 1, O], concatenated on that axis.
+      SmallVector<Value> parts;
+      auto first = cast<RankedTensorType>(outs[0].getType());
+      SmallVector<int64_t> shape(first.getShape());
+      shape.insert(shape.end() - 1, 1);
+      auto partType = RankedTensorType::get(shape, first.getElementType());
+      // [..., O] -> [..., 1, O]: the unit axis joins the last group.
+      SmallVector<ReassociationIndices> groups;
+      for (int64_t i = 0; i + 1 < first.getRank(); ++i)
+        groups.push_back({i});
+      groups.push_back({first.getRank() - 1, first.getRank()});
+      for (Value o : outs) {
+        SmallVector<OpFoldResult> outShape;
+        for (int64_t i = 0; i < first.getRank() - 1; ++i)
+          outShape.push_back(first.isDynamicDim(i)
+                                 ? OpFoldResult(math.dimSize(o, i))
+                                 : OpFoldResult(
+                                       b.getIndexAttr(first.getDimSize(i))));
+        outShape.push_back(b.getIndexAttr(1));
+        outShape.push_back(first.isDynamicDim(first.getRank() - 1)
+                               ? OpFoldResult(
+                                     math.dimSize(o, first.getRank() - 1))
+                               : OpFoldResult(b.getIndexAttr(
+                                     first.getDimSize(first.getRank() - 1))));
+        parts.push_back(b.create<tensor::ExpandShapeOp>(loc, partType, o,
+                                                        groups, outShape));
+      }
+      result = math.concat(parts, resultType.getRank() - 2, resultType);
+    } else {
+      modc::BinaryKind combine = modc::BinaryKind::Add;
+      result = outs[0];
+      for (size_t i = 1; i < outs.size(); ++i) {
+        if (kind == "max") {
+          result = maxOf(b, loc, result, outs[i], resultType);
+          continue;
+        }
+        result = math.binary(combine, result, outs[i], resultType);
+      }
+      if (kind == "mean")
+        result = math.binary(
+            modc::BinaryKind::Div, result,
+            math.scalarConstant(resultType.getElementType(),
+                                double(outs.size())),
+            resultType);
+    }
+    op.getResult().replaceAllUsesWith(result);
+    op.erase();
+  }
+
+  Value maxOf(OpBuilder &b, Location loc, Value lhs, Value rhs,
+              RankedTensorType type) {
+    int64_t rank = type.getRank();
+    MLIRContext *ctx = b.getContext();
+    modc::TensorMath math(b, loc);
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i < rank; ++i)
+      sizes.push_back(math.dimSize(lhs, i));
+    Value init = math.empty(type, sizes);
+    auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    bool isFloat = isa<FloatType>(type.getElementType());
+    return b
+        .create<linalg::GenericOp>(
+            loc, TypeRange{type}, ValueRange{lhs, rhs}, ValueRange{init},
+            SmallVector<AffineMap>{id, id, id},
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange v) {
+              Value m = isFloat
+                            ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
+                                  .getResult()
+                            : nb.create<arith::MaxSIOp>(l, v[0], v[1])
+                                  .getResult();
+              nb.create<linalg::YieldOp>(l, m);
+            })
+        .getResult(0);
+  }
+
+  void lowerCheckIndex(mod::CheckIndexOp op) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value ids = op.getIds();
+    auto t = cast<RankedTensorType>(ids.getType());
+    if (t.getRank() != 1) {
+      ReassociationIndices all;
+      for (int64_t i = 0; i < t.getRank(); ++i)
+        all.push_back(i);
+      if (t.getRank() == 0)
+        ids = b.create<tensor::ExpandShapeOp>(
+            loc, RankedTensorType::get({1}, t.getElementType()), ids,
+            SmallVector<ReassociationIndices>{});
+      else
+        ids = b.create<tensor::CollapseShapeOp>(
+            loc, ids, SmallVector<ReassociationIndices>{all});
+    }
+    call(b, loc,
+         isI32(op.getIds()) ? "modrt_check_index_i32" : "modrt_check_index_i64",
+         {asMemref(b, loc, ids), i64(b, loc, op.getBound()),
+          message(b, loc, op.getMessage())});
+    op.erase();
+  }
+
+  void lowerCheckLe(mod::CheckLeOp op) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    call(b, loc, "modrt_check_le",
+         {toI64(b, loc, op.getLhs()), toI64(b, loc, op.getRhs()),
+          message(b, loc, op.getMessage())});
+    op.erase();
+  }
+
+  void runOnOperation() override {
+    module = getOperation();
+    SmallVector<Operation *> ops;
+    module.walk([&](Operation *op) {
+      if (isa<mod::TopkDecisionOp, mod::SoftmaxDecisionOp,
+              mod::ExpertChoiceDecisionOp, mod::TaskDecisionOp,
+              mod::HashDecisionOp, mod::WeightsDecisionOp, mod::DispatchOp,
+              mod::AggregateOp, mod::CheckIndexOp, mod::CheckLeOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      if (auto d = dyn_cast<mod::TopkDecisionOp>(op)) {
+        lowerDecision(d, "modrt_route_topk",
+                      {i64(b, loc, d.getK()),
+                       i64(b, loc, d.getNormalize() ? 1 : 0),
+                       b.create<arith::ConstantOp>(
+                           loc, b.getF64FloatAttr(
+                                    d.getCapacity().convertToDouble()))});
+      } else if (auto d = dyn_cast<mod::SoftmaxDecisionOp>(op)) {
+        lowerDecision(d, "modrt_route_softmax", {});
+      } else if (auto d = dyn_cast<mod::ExpertChoiceDecisionOp>(op)) {
+        lowerDecision(d, "modrt_route_expert_choice",
+                      {b.create<arith::ConstantOp>(
+                          loc, b.getF64FloatAttr(
+                                   d.getCapacity().convertToDouble()))});
+      } else if (auto d = dyn_cast<mod::TaskDecisionOp>(op)) {
+        std::string text = d.getEntry().str() + ": argument '" +
+                           d.getArg().str() + "'";
+        lowerDecision(d,
+                      isI32(d.getInput()) ? "modrt_route_task_i32"
+                                          : "modrt_route_task_i64",
+                      {i64(b, loc, d.getNumTargets())},
+                      {message(b, loc, text)});
+      } else if (auto d = dyn_cast<mod::HashDecisionOp>(op)) {
+        lowerDecision(d,
+                      isI32(d.getInput()) ? "modrt_route_hash_i32"
+                                          : "modrt_route_hash_i64",
+                      {i64(b, loc, d.getNumTargets())});
+      } else if (auto d = dyn_cast<mod::WeightsDecisionOp>(op)) {
+        lowerDecision(d, "modrt_route_weights", {});
+      } else if (auto d = dyn_cast<mod::DispatchOp>(op)) {
+        if (failed(lowerDispatch(d)))
+          return signalPassFailure();
+        ++numDispatches;
+      } else if (auto a = dyn_cast<mod::AggregateOp>(op)) {
+        lowerAggregate(a);
+      } else if (auto c = dyn_cast<mod::CheckIndexOp>(op)) {
+        lowerCheckIndex(c);
+      } else if (auto c = dyn_cast<mod::CheckLeOp>(op)) {
+        lowerCheckLe(c);
+      }
+    }
+  }
+};
+
+} // namespace

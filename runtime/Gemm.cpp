@@ -1,0 +1,457 @@
+//===- Gemm.cpp - The f32 matrix multiply behind modrt_matmul -------------===//
+//
+// Part of modc, a compiler for modular deep-learning models.
+//
+//===----------------------------------------------------------------------===//
+///
+/// \file
+/// _mlir_ciface_modrt_matmul_f32: C = A @ B for every 2-D f32 matmul of a
+/// compiled model. The runtime is built for baseline x86-64, so the kernels
+/// (GemmKernels.inc) are compiled once per instruction set inside target
+/// regions and chosen at run time from what the CPU supports.
+///
+/// Two paths share one blocked loop nest (BLIS order: columns of C, then
+/// depth, then rows, then micro-tiles):
+///  - packed: for many rows of A, both A and B are copied into the
+///    contiguous panels the register-blocked micro-kernel streams through,
+///    sized for the caches;
+///  - streaming: for a few rows of A (decoding) or a few columns of B, B is
+///    read in place, once, with full-width vector loads; only A, which is
+///    small then, is packed.
+/// The tile of C each thread computes is chosen here: the threads split the
+/// columns (so each streams its own part of the weights) or the rows,
+/// whichever packs less. docs/gemm.md has the measurements behind the
+/// constants.
+///
+//===----------------------------------------------------------------------===//
+
+#include "Gemm.h"
+
+#include "ThreadPool.h"
+
+#include "modrt/runtime.h"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define MODRT_GEMM_X86 1
+#include <immintrin.h>
+#else
+#define MODRT_GEMM_X86 0
+#endif
+
+namespace modrt {
+namespace {
+
+/// A strided view of a matrix, its offset already applied.
+struct Matrix {
+  const float *Data;
+  int64_t RowStride;
+  int64_t ColStride;
+};
+
+struct MutableMatrix {
+  float *Data;
+  int64_t RowStride;
+  int64_t ColStride;
+};
+
+/// C[M x N] = A[M x K] @ B[K x N].
+struct Problem {
+  int64_t M, N, K;
+  Matrix A, B;
+  MutableMatrix C;
+};
+
+/// Cache blocking: KC columns of A (rows of B) per packed panel, MC rows of
+/// A per packed block, NC columns of B per packed block.
+struct Blocking {
+  int64_t KC, MC, NC;
+};
+
+/// How one instruction set computes a problem.
+struct Plan {
+  int Shape = -1; ///< Index of the micro-kernel in its set's list.
+  int MR = 1;     ///< Rows of the micro-kernel.
+  int NR = 1;     ///< Columns of the micro-kernel.
+  int Width = 1;  ///< Floats per vector.
+  bool PackB = true;
+  Blocking Block = {1, 1, 1};
+};
+
+/// The packing buffers of the current thread, kept between calls: a model
+/// calls matmul many times with the same shapes, and fresh buffers of this
+/// size would come from mmap and page-fault on every call.
+class Workspace {
+public:
+  Workspace() = default;
+  Workspace(const Workspace &) = delete;
+  Workspace &operator=(const Workspace &) = delete;
+  ~Workspace() { std::free(Data); }
+
+  float *get(size_t Floats) {
+    if (Floats <= Capacity)
+      return Data;
+    std::free(Data);
+    Data = nullptr;
+    Capacity = 0;
+    void *P = nullptr;
+    if (Floats > SIZE_MAX / sizeof(float) ||
+        posix_memalign(&P, 64, Floats * sizeof(float)) != 0)
+      return nullptr;
+    Data = static_cast<float *>(P);
+    Capacity = Floats;
+    return Data;
+  }
+
+private:
+  float *Data = nullptr;
+  size_t Capacity = 0;
+};
+
+thread_local Workspace ThreadWorkspace;
+
+/// At least Floats floats, 64-byte aligned, owned by this thread and valid
+/// until its next call; NULL if memory is short.
+float *workspace(size_t Floats) { return ThreadWorkspace.get(Floats); }
+
+/// C[Rows x Cols] (+)= Tile, for the edges of C and for C with a non-unit
+/// column stride.
+void mergeTile(const float *Tile, int64_t LdTile, int64_t Rows, int64_t Cols,
+               float *C, int64_t RowStride, int64_t ColStride,
+               bool Accumulate) {
+  for (int64_t I = 0; I < Rows; ++I) {
+    float *Out = C + I * RowStride;
+    const float *In = Tile + I * LdTile;
+    if (Accumulate) {
+      for (int64_t J = 0; J < Cols; ++J)
+        Out[J * ColStride] += In[J];
+    } else {
+      for (int64_t J = 0; J < Cols; ++J)
+        Out[J * ColStride] = In[J];
+    }
+  }
+}
+
+/// The last resort when the packing buffers cannot be allocated: no memory
+/// needed, any strides.
+void naiveTile(const Problem &Pr, int64_t M0, int64_t M1, int64_t N0,
+               int64_t N1) {
+  const Matrix &A = Pr.A, &B = Pr.B;
+  const MutableMatrix &C = Pr.C;
+  for (int64_t I = M0; I < M1; ++I) {
+    float *Row = C.Data + I * C.RowStride;
+    for (int64_t J = N0; J < N1; ++J)
+      Row[J * C.ColStride] = 0.0f;
+    for (int64_t P = 0; P < Pr.K; ++P) {
+      float Scale = A.Data[I * A.RowStride + P * A.ColStride];
+      const float *BRow = B.Data + P * B.RowStride;
+      for (int64_t J = N0; J < N1; ++J)
+        Row[J * C.ColStride] += Scale * BRow[J * B.ColStride];
+    }
+  }
+}
+
+/// Problems with at most this many rows of A stream B (see makePlan).
+constexpr int64_t StreamMaxM = 16;
+
+//===----------------------------------------------------------------------===//
+// The kernels, once per instruction set
+//===----------------------------------------------------------------------===//
+
+namespace generic {
+using Vec = float;
+constexpr int Width = 1;
+inline Vec vzero() { return 0.0f; }
+inline Vec vload(const float *P) { return *P; }
+inline void vstore(float *P, Vec V) { *P = V; }
+inline Vec vbroadcast(const float *P) { return *P; }
+inline Vec vfma(Vec A, Vec B, Vec C) { return A * B + C; }
+inline Vec vadd(Vec A, Vec B) { return A + B; }
+#define MODRT_GEMM_SHAPES(X) X(4, 4) X(1, 16)
+constexpr int PackedShape = 0;
+constexpr int64_t StreamMaxN = 4;
+constexpr Blocking PackedBlocking = {256, 64, 1024};
+constexpr Blocking StreamBlocking = {256, 64, 0};
+#include "GemmKernels.inc"
+#undef MODRT_GEMM_SHAPES
+} // namespace generic
+
+#if MODRT_GEMM_X86
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))),            \
+                             apply_to = function)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+
+namespace avx2 {
+using Vec = __m256;
+constexpr int Width = 8;
+inline Vec vzero() { return _mm256_setzero_ps(); }
+inline Vec vload(const float *P) { return _mm256_loadu_ps(P); }
+inline void vstore(float *P, Vec V) { _mm256_storeu_ps(P, V); }
+inline Vec vbroadcast(const float *P) { return _mm256_broadcast_ss(P); }
+inline Vec vfma(Vec A, Vec B, Vec C) { return _mm256_fmadd_ps(A, B, C); }
+inline Vec vadd(Vec A, Vec B) { return _mm256_add_ps(A, B); }
+// 16 registers: at most 12 accumulators.
+#define MODRT_GEMM_SHAPES(X)                                                   \
+  X(6, 2) X(1, 8) X(2, 4) X(4, 2) X(6, 2) X(12, 1)
+constexpr int PackedShape = 0;
+constexpr int64_t StreamMaxN = 8;
+constexpr Blocking PackedBlocking = {256, 72, 1024};
+constexpr Blocking StreamBlocking = {256, 48, 0};
+#include "GemmKernels.inc"
+#undef MODRT_GEMM_SHAPES
+} // namespace avx2
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+#if defined(__clang__)
+#pragma clang attribute push(                                                  \
+    __attribute__((target("avx512f,avx512vl,avx2,fma"))), apply_to = function)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512vl,avx2,fma")
+#endif
+
+namespace avx512 {
+using Vec = __m512;
+constexpr int Width = 16;
+inline Vec vzero() { return _mm512_setzero_ps(); }
+inline Vec vload(const float *P) { return _mm512_loadu_ps(P); }
+inline void vstore(float *P, Vec V) { _mm512_storeu_ps(P, V); }
+inline Vec vbroadcast(const float *P) { return _mm512_set1_ps(*P); }
+inline Vec vfma(Vec A, Vec B, Vec C) { return _mm512_fmadd_ps(A, B, C); }
+inline Vec vadd(Vec A, Vec B) { return _mm512_add_ps(A, B); }
+// 32 registers: at most 28 accumulators.
+#define MODRT_GEMM_SHAPES(X)                                                   \
+  X(12, 2) X(1, 8) X(2, 8) X(4, 4) X(8, 2) X(16, 1) X(24, 1)
+constexpr int PackedShape = 0;
+constexpr int64_t StreamMaxN = 16;
+#ifndef TKC
+#define TKC 256
+#define TMC 96
+#define TNC 1024
+#endif
+constexpr Blocking PackedBlocking = {TKC, TMC, TNC};
+constexpr Blocking StreamBlocking = {256, 48, 0};
+#include "GemmKernels.inc"
+#undef MODRT_GEMM_SHAPES
+} // namespace avx512
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+#endif // MODRT_GEMM_X86
+
+//===----------------------------------------------------------------------===//
+// Dispatch and threads
+//===----------------------------------------------------------------------===//
+
+GemmIsa detectIsa() {
+#if MODRT_GEMM_X86
+  // These check the operating system's support (XCR0) as well.
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return GemmIsa::Avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return GemmIsa::Avx2;
+#endif
+  return GemmIsa::Generic;
+}
+
+/// The family in use; -1 until first needed.
+std::atomic<int> SelectedIsa{-1};
+
+Plan makePlan(GemmIsa Isa, const Problem &Pr) {
+  switch (Isa) {
+#if MODRT_GEMM_X86
+  case GemmIsa::Avx512:
+    return avx512::makePlan(Pr);
+  case GemmIsa::Avx2:
+    return avx2::makePlan(Pr);
+#endif
+  default:
+    return generic::makePlan(Pr);
+  }
+}
+
+bool runTile(GemmIsa Isa, const Problem &Pr, const Plan &Pl, int64_t M0,
+             int64_t M1, int64_t N0, int64_t N1) {
+  switch (Isa) {
+#if MODRT_GEMM_X86
+  case GemmIsa::Avx512:
+    return avx512::runTile(Pr, Pl, M0, M1, N0, N1);
+  case GemmIsa::Avx2:
+    return avx2::runTile(Pr, Pl, M0, M1, N0, N1);
+#endif
+  default:
+    return generic::runTile(Pr, Pl, M0, M1, N0, N1);
+  }
+}
+
+/// Below this many multiply-adds per thread, another thread costs more than
+/// it saves (waking it and sharing the cache lines of C take microseconds).
+constexpr double MinFmasPerThread = 64.0 * 1024;
+
+/// The threads' tiles: a GridM x GridN grid of C, cut at multiples of the
+/// micro-kernel.
+struct Split {
+  int64_t GridM = 1, GridN = 1;
+  int64_t RowsPer = 0, ColsPer = 0;
+};
+
+/// Splits the problem over at most Threads threads, minimising the time of
+/// the slowest one: its multiply-adds plus its packing (in units of one
+/// multiply-add, a copied element costing about a vector FMA) or, when B is
+/// streamed, its reads of B.
+Split splitWork(const Problem &Pr, const Plan &Pl, int Threads) {
+  double Fmas = double(Pr.M) * double(Pr.N) * double(Pr.K);
+  int64_t Useful = int64_t(Fmas / MinFmasPerThread);
+  int64_t T = Threads < Useful ? Threads : Useful;
+  Split Best;
+  Best.RowsPer = Pr.M;
+  Best.ColsPer = Pr.N;
+  if (T <= 1)
+    return Best;
+  int64_t RowBlocks = (Pr.M + Pl.MR - 1) / Pl.MR;
+  int64_t ColBlocks = (Pr.N + Pl.NR - 1) / Pl.NR;
+  double BestCost = -1;
+  for (int64_t GM = 1; GM <= T; ++GM) {
+    int64_t GN = T / GM;
+    if (GM > RowBlocks || GN > ColBlocks)
+      continue;
+    int64_t Rows = (RowBlocks + GM - 1) / GM * Pl.MR;
+    int64_t Cols = (ColBlocks + GN - 1) / GN * Pl.NR;
+    double K = double(Pr.K);
+    double Cost = double(Rows) * double(Cols) * K;
+    double VectorOp = Pl.Width;
+    if (Pl.PackB) {
+      double ColPasses = double((Cols + Pl.Block.NC - 1) / Pl.Block.NC);
+      Cost += VectorOp * (double(Rows) * K * ColPasses + double(Cols) * K);
+    } else {
+      double RowPasses = double((Rows + Pl.Block.MC - 1) / Pl.Block.MC);
+      Cost += VectorOp * (double(Rows) * K + double(Cols) * K * RowPasses);
+    }
+    // Prefer using fewer threads only when they are no slower.
+    Cost *= 1.0 + 0.01 * double(T - GM * GN);
+    if (BestCost < 0 || Cost < BestCost) {
+      BestCost = Cost;
+      Best.GridM = GM;
+      Best.GridN = GN;
+      Best.RowsPer = Rows;
+      Best.ColsPer = Cols;
+    }
+  }
+  return Best;
+}
+
+struct Job {
+  GemmIsa Isa;
+  const Problem *Pr;
+  const Plan *Pl;
+  Split S;
+};
+
+void runTask(void *Ctx, int64_t Index) {
+  const Job &J = *static_cast<const Job *>(Ctx);
+  const Problem &Pr = *J.Pr;
+  int64_t M0 = (Index / J.S.GridN) * J.S.RowsPer;
+  int64_t N0 = (Index % J.S.GridN) * J.S.ColsPer;
+  if (M0 >= Pr.M || N0 >= Pr.N)
+    return;
+  int64_t M1 = M0 + J.S.RowsPer < Pr.M ? M0 + J.S.RowsPer : Pr.M;
+  int64_t N1 = N0 + J.S.ColsPer < Pr.N ? N0 + J.S.ColsPer : Pr.N;
+  if (!runTile(J.Isa, Pr, *J.Pl, M0, M1, N0, N1))
+    naiveTile(Pr, M0, M1, N0, N1);
+}
+
+} // namespace
+
+GemmIsa bestGemmIsa() {
+  static const GemmIsa Best = detectIsa();
+  return Best;
+}
+
+GemmIsa gemmIsa() {
+  int Isa = SelectedIsa.load(std::memory_order_relaxed);
+  if (Isa < 0) {
+    Isa = int(bestGemmIsa());
+    SelectedIsa.store(Isa, std::memory_order_relaxed);
+  }
+  return GemmIsa(Isa);
+}
+
+bool setGemmIsa(GemmIsa Isa) {
+  if (int(Isa) < 0 || int(Isa) > int(bestGemmIsa()))
+    return false;
+  SelectedIsa.store(int(Isa), std::memory_order_relaxed);
+  return true;
+}
+
+const char *gemmIsaName(GemmIsa Isa) {
+  switch (Isa) {
+  case GemmIsa::Generic:
+    return "generic";
+  case GemmIsa::Avx2:
+    return "avx2";
+  case GemmIsa::Avx512:
+    return "avx512";
+  }
+  return "?";
+}
+
+} // namespace modrt
+
+extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
+                                              modrt_memref2d_f32 *B,
+                                              modrt_memref2d_f32 *C) {
+  using namespace modrt;
+  if (!A || !B || !C)
+    return;
+  int64_t M = A->sizes[0], K = A->sizes[1], N = B->sizes[1];
+  if (M < 0 || K < 0 || N < 0 || B->sizes[0] != K || C->sizes[0] != M ||
+      C->sizes[1] != N)
+    return;
+  if (M == 0 || N == 0)
+    return;
+  Problem Pr;
+  Pr.M = M;
+  Pr.N = N;
+  Pr.K = K;
+  Pr.C = {C->aligned + C->offset, C->strides[0], C->strides[1]};
+  if (K == 0) {
+    for (int64_t I = 0; I < M; ++I)
+      for (int64_t J = 0; J < N; ++J)
+        Pr.C.Data[I * Pr.C.RowStride + J * Pr.C.ColStride] = 0.0f;
+    return;
+  }
+  Pr.A = {A->aligned + A->offset, A->strides[0], A->strides[1]};
+  Pr.B = {B->aligned + B->offset, B->strides[0], B->strides[1]};
+
+  GemmIsa Isa = gemmIsa();
+  Plan Pl = makePlan(Isa, Pr);
+  ThreadPool *Pool = insideParallelLoop() ? nullptr : currentThreadPool();
+  Split S = splitWork(Pr, Pl, Pool ? Pool->numThreads() : 1);
+  Job J = {Isa, &Pr, &Pl, S};
+  int64_t Tasks = S.GridM * S.GridN;
+  if (Tasks == 1) {
+    runTask(&J, 0);
+    return;
+  }
+  Pool->run(Tasks, runTask, &J);
+}

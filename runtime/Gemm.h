@@ -1,0 +1,38 @@
+//===- Gemm.h - The f32 matrix multiply behind modrt_matmul -----*- C++ -*-===//
+//
+// Part of modc, a compiler for modular deep-learning models.
+//
+//===----------------------------------------------------------------------===//
+///
+/// \file
+/// Internals of _mlir_ciface_modrt_matmul_f32 that tests and benchmarks
+/// reach: the instruction set its kernels use. docs/gemm.md describes the
+/// algorithm and its performance.
+///
+//===----------------------------------------------------------------------===//
+
+#ifndef MODRT_GEMM_H
+#define MODRT_GEMM_H
+
+namespace modrt {
+
+/// The kernel families of the matmul, slowest first. Generic is portable
+/// C++; the others exist on x86-64 only.
+enum class GemmIsa { Generic = 0, Avx2 = 1, Avx512 = 2 };
+
+/// The best family this CPU (and its operating system) supports.
+GemmIsa bestGemmIsa();
+
+/// The family matmul uses: bestGemmIsa() unless setGemmIsa changed it.
+GemmIsa gemmIsa();
+
+/// Makes matmul use Isa from now on, for tests and benchmarks; returns false
+/// and changes nothing if the CPU lacks it. Not for use while a matmul runs.
+bool setGemmIsa(GemmIsa Isa);
+
+/// "generic", "avx2" or "avx512".
+const char *gemmIsaName(GemmIsa Isa);
+
+} // namespace modrt
+
+#endif // MODRT_GEMM_H

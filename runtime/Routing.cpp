@@ -1,0 +1,431 @@
+//===- Routing.cpp - Routing decisions, dispatch plans and checks ---------===//
+//
+// The run-time half of routing (LANGUAGE.md §7), called by generated code
+// through MLIR's C interface (`_mlir_ciface_NAME(descriptor*...)`):
+// - one decision function per router, writing per row K slots of
+//   (target index, weight), index -1 for an empty slot;
+// - a plan grouping the chosen rows by target (row order kept), so each
+//   target runs once on its packed rows;
+// - the weighted scatter of target outputs back to their rows;
+// - run-time checks (ids in range), which record an error for the entry
+//   wrapper to return (code 1) instead of reading out of bounds.
+//
+// The generated code lowers these with the pass mod-lower-routing
+// (passes/LowerRouting.cpp); the two must change together.
+//
+//===----------------------------------------------------------------------===//
+
+#include "modrt/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// A rank-1 or rank-2 memref descriptor of any element type.
+struct Memref1 {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+};
+struct Memref2 {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+};
+
+template <typename T> T &at(Memref1 *m, int64_t i) {
+  return static_cast<T *>(m->aligned)[m->offset + i * m->strides[0]];
+}
+template <typename T> T &at(Memref2 *m, int64_t i, int64_t j) {
+  return static_cast<T *>(
+      m->aligned)[m->offset + i * m->strides[0] + j * m->strides[1]];
+}
+
+/// The first error raised by generated code during the current entry call.
+struct KernelError {
+  int code = 0;
+  char message[512] = {0};
+};
+thread_local KernelError kernelError;
+
+void raise(int code, const char *fmt, ...) {
+  if (kernelError.code != 0)
+    return;
+  kernelError.code = code;
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(kernelError.message, sizeof(kernelError.message), fmt, args);
+  va_end(args);
+}
+
+std::string messageOf(Memref1 *msg) {
+  if (!msg || msg->sizes[0] <= 0)
+    return "";
+  std::string s;
+  for (int64_t i = 0; i < msg->sizes[0]; ++i)
+    s.push_back(at<char>(msg, i));
+  return s;
+}
+
+uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+/// Softmax of `n` values, computed in double.
+void softmaxInto(const std::vector<double> &in, std::vector<double> &out) {
+  double m = -INFINITY;
+  for (double v : in)
+    m = std::max(m, v);
+  double sum = 0;
+  out.resize(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    out[i] = std::exp(in[i] - m);
+    sum += out[i];
+  }
+  for (double &v : out)
+    v /= sum;
+}
+
+void clearSlots(Memref2 *idx, Memref2 *w) {
+  for (int64_t r = 0; r < idx->sizes[0]; ++r)
+    for (int64_t j = 0; j < idx->sizes[1]; ++j) {
+      at<int64_t>(idx, r, j) = -1;
+      at<float>(w, r, j) = 0.0f;
+    }
+}
+
+template <typename Id>
+void routeIds(Memref1 *ids, int64_t numTargets, Memref2 *idx, Memref2 *w,
+              Memref1 *msg, bool hash) {
+  int64_t rows = ids->sizes[0];
+  for (int64_t r = 0; r < rows; ++r) {
+    Id id = at<Id>(ids, r);
+    int64_t target;
+    if (hash) {
+      target = int64_t(fmix32(uint32_t(uint64_t(int64_t(id)))) %
+                       uint32_t(numTargets));
+    } else {
+      target = int64_t(id);
+      if (target < 0 || target >= numTargets) {
+        raise(MODRT_EINVAL, "%s, row %lld: task id %lld is outside [0, %lld)",
+              messageOf(msg).c_str(), (long long)r, (long long)target,
+              (long long)numTargets);
+        target = -1;
+      }
+    }
+    at<int64_t>(idx, r, 0) = target;
+    at<float>(w, r, 0) = target >= 0 ? 1.0f : 0.0f;
+  }
+}
+
+template <typename Id>
+void checkIndex(Memref1 *ids, int64_t bound, Memref1 *msg) {
+  for (int64_t i = 0; i < ids->sizes[0]; ++i) {
+    int64_t id = int64_t(at<Id>(ids, i));
+    if (id < 0 || id >= bound) {
+      raise(MODRT_EINVAL, "%s: id %lld at position %lld is outside [0, %lld)",
+            messageOf(msg).c_str(), (long long)id, (long long)i,
+            (long long)bound);
+      return;
+    }
+  }
+}
+
+} // namespace
+
+extern "C" {
+
+int modrt_kernel_error_take(modrt_model *m) {
+  int code = kernelError.code;
+  if (code == 0)
+    return 0;
+  kernelError.code = 0;
+  modrt_fail(m, code, "%s", kernelError.message);
+  return code;
+}
+
+void modrt_kernel_error_clear(void) { kernelError.code = 0; }
+
+void _mlir_ciface_modrt_route_topk(Memref2 *logits, int64_t k,
+                                   int64_t normalize, double capacity,
+                                   Memref2 *idx, Memref2 *w) {
+  int64_t rows = logits->sizes[0], e = logits->sizes[1];
+  clearSlots(idx, w);
+  std::vector<double> row(static_cast<size_t>(e)), probs;
+  std::vector<int64_t> order(static_cast<size_t>(e));
+  std::vector<int64_t> load(size_t(e), 0);
+  // capacity > 0: each target keeps the first C rows (row order) choosing it.
+  int64_t cap = -1;
+  if (capacity > 0)
+    cap = int64_t(std::ceil(capacity * double(rows) * double(k) / double(e)));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t t = 0; t < e; ++t) {
+      row[t] = at<float>(logits, r, t);
+      order[t] = t;
+    }
+    // Largest first; ties to the lower index (stable on the index order).
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return row[a] > row[b];
+    });
+    std::vector<double> chosen(static_cast<size_t>(k));
+    for (int64_t j = 0; j < k; ++j)
+      chosen[j] = row[order[j]];
+    std::vector<double> weights(static_cast<size_t>(k));
+    if (normalize) {
+      softmaxInto(chosen, probs);
+      weights = probs;
+    } else {
+      softmaxInto(row, probs);
+      for (int64_t j = 0; j < k; ++j)
+        weights[j] = probs[order[j]];
+    }
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t t = order[j];
+      if (cap >= 0 && load[t] >= cap)
+        continue;
+      ++load[t];
+      at<int64_t>(idx, r, j) = t;
+      at<float>(w, r, j) = float(weights[j]);
+    }
+  }
+}
+
+void _mlir_ciface_modrt_route_softmax(Memref2 *logits, Memref2 *idx,
+                                      Memref2 *w) {
+  int64_t rows = logits->sizes[0], e = logits->sizes[1];
+  std::vector<double> row(static_cast<size_t>(e)), probs;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t t = 0; t < e; ++t)
+      row[t] = at<float>(logits, r, t);
+    softmaxInto(row, probs);
+    for (int64_t t = 0; t < e; ++t) {
+      at<int64_t>(idx, r, t) = t;
+      at<float>(w, r, t) = float(probs[t]);
+    }
+  }
+}
+
+void _mlir_ciface_modrt_route_expert_choice(Memref2 *logits, double capacity,
+                                            Memref2 *idx, Memref2 *w) {
+  int64_t rows = logits->sizes[0], e = logits->sizes[1];
+  clearSlots(idx, w);
+  std::vector<double> p(static_cast<size_t>(rows * e)), row(static_cast<size_t>(e)), probs;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t t = 0; t < e; ++t)
+      row[t] = at<float>(logits, r, t);
+    softmaxInto(row, probs);
+    for (int64_t t = 0; t < e; ++t)
+      p[r * e + t] = probs[t];
+  }
+  int64_t c = int64_t(std::ceil(capacity * double(rows) / double(e)));
+  c = std::min(std::max<int64_t>(c, 0), rows);
+  std::vector<int64_t> order(static_cast<size_t>(rows));
+  for (int64_t t = 0; t < e; ++t) {
+    for (int64_t r = 0; r < rows; ++r)
+      order[r] = r;
+    // Largest p[:, t] first; ties to the lower row.
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return p[a * e + t] > p[b * e + t];
+    });
+    for (int64_t i = 0; i < c; ++i) {
+      int64_t r = order[i];
+      at<int64_t>(idx, r, t) = t;
+      at<float>(w, r, t) = float(p[r * e + t]);
+    }
+  }
+}
+
+void _mlir_ciface_modrt_route_task_i32(Memref1 *ids, int64_t e, Memref2 *idx,
+                                       Memref2 *w, Memref1 *msg) {
+  routeIds<int32_t>(ids, e, idx, w, msg, false);
+}
+void _mlir_ciface_modrt_route_task_i64(Memref1 *ids, int64_t e, Memref2 *idx,
+                                       Memref2 *w, Memref1 *msg) {
+  routeIds<int64_t>(ids, e, idx, w, msg, false);
+}
+void _mlir_ciface_modrt_route_hash_i32(Memref1 *ids, int64_t e, Memref2 *idx,
+                                       Memref2 *w) {
+  routeIds<int32_t>(ids, e, idx, w, nullptr, true);
+}
+void _mlir_ciface_modrt_route_hash_i64(Memref1 *ids, int64_t e, Memref2 *idx,
+                                       Memref2 *w) {
+  routeIds<int64_t>(ids, e, idx, w, nullptr, true);
+}
+
+void _mlir_ciface_modrt_route_weights(Memref2 *weights, Memref2 *idx,
+                                      Memref2 *w) {
+  int64_t rows = weights->sizes[0], e = weights->sizes[1];
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t t = 0; t < e; ++t) {
+      float v = at<float>(weights, r, t);
+      at<int64_t>(idx, r, t) = v != 0.0f ? t : -1;
+      at<float>(w, r, t) = v != 0.0f ? v : 0.0f;
+    }
+}
+
+void _mlir_ciface_modrt_route_plan(Memref2 *idx, int64_t e, Memref1 *counts,
+                                   Memref1 *rowsOut, Memref1 *slotsOut) {
+  int64_t rows = idx->sizes[0], k = idx->sizes[1];
+  for (int64_t t = 0; t < e; ++t)
+    at<int64_t>(counts, t) = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t t = at<int64_t>(idx, r, j);
+      if (t >= 0 && t < e)
+        ++at<int64_t>(counts, t);
+    }
+  std::vector<int64_t> next(size_t(e), 0);
+  for (int64_t t = 1; t < e; ++t)
+    next[t] = next[t - 1] + at<int64_t>(counts, t - 1);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t t = at<int64_t>(idx, r, j);
+      if (t < 0 || t >= e)
+        continue;
+      int64_t pos = next[t]++;
+      at<int64_t>(rowsOut, pos) = r;
+      at<int64_t>(slotsOut, pos) = j;
+    }
+}
+
+/// mode 0: y[row] += w * ye; 1: y[row] += ye; 2: y[row] = max(y[row], ye).
+void _mlir_ciface_modrt_route_scatter(Memref2 *y, Memref2 *ye, Memref1 *rows,
+                                      Memref1 *slots, int64_t begin,
+                                      Memref2 *w, int64_t mode) {
+  int64_t n = ye->sizes[0], g = ye->sizes[1];
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t r = at<int64_t>(rows, begin + i);
+    int64_t j = at<int64_t>(slots, begin + i);
+    float weight = at<float>(w, r, j);
+    for (int64_t c = 0; c < g; ++c) {
+      float v = at<float>(ye, i, c);
+      float &dst = at<float>(y, r, c);
+      if (mode == 0)
+        dst += weight * v;
+      else if (mode == 1)
+        dst += v;
+      else
+        dst = std::max(dst, v);
+    }
+  }
+}
+
+/// mode 1 (mean): divide by the number of chosen targets; mode 2 (max):
+/// rows nothing chose become 0.
+void _mlir_ciface_modrt_route_finish(Memref2 *y, Memref2 *idx, int64_t mode) {
+  int64_t rows = y->sizes[0], g = y->sizes[1], k = idx->sizes[1];
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t chosen = 0;
+    for (int64_t j = 0; j < k; ++j)
+      chosen += at<int64_t>(idx, r, j) >= 0;
+    for (int64_t c = 0; c < g; ++c) {
+      float &v = at<float>(y, r, c);
+      if (chosen == 0)
+        v = 0.0f;
+      else if (mode == 1)
+        v = float(double(v) / double(chosen));
+    }
+  }
+}
+
+/// dense[r, t] = sum of the weights of the slots of row r naming t;
+/// dense[r, E] = number of chosen slots of row r.
+void _mlir_ciface_modrt_route_dense(Memref2 *idx, Memref2 *w, int64_t e,
+                                    Memref2 *dense) {
+  int64_t rows = idx->sizes[0], k = idx->sizes[1];
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t t = 0; t <= e; ++t)
+      at<float>(dense, r, t) = 0.0f;
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t t = at<int64_t>(idx, r, j);
+      if (t < 0 || t >= e)
+        continue;
+      at<float>(dense, r, t) += at<float>(w, r, j);
+      at<float>(dense, r, e) += 1.0f;
+    }
+  }
+}
+
+void _mlir_ciface_modrt_check_index_i32(Memref1 *ids, int64_t bound,
+                                        Memref1 *msg) {
+  checkIndex<int32_t>(ids, bound, msg);
+}
+void _mlir_ciface_modrt_check_index_i64(Memref1 *ids, int64_t bound,
+                                        Memref1 *msg) {
+  checkIndex<int64_t>(ids, bound, msg);
+}
+
+void _mlir_ciface_modrt_check_le(int64_t lhs, int64_t rhs, Memref1 *msg) {
+  if (lhs > rhs)
+    raise(MODRT_EINVAL, "%s (got %lld > %lld)", messageOf(msg).c_str(),
+          (long long)lhs, (long long)rhs);
+}
+
+} // extern "C"
+
+//===----------------------------------------------------------------------===//
+// memrefCopy: the strided copy MLIR's memref-to-LLVM lowering calls for
+// copies between buffers of non-identity layout (normally provided by
+// libmlir_c_runner_utils, which a compiled model must not depend on).
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct UnrankedMemref {
+  int64_t rank;
+  void *descriptor;
+};
+} // namespace
+
+extern "C" void memrefCopy(int64_t elemSize, UnrankedMemref *src,
+                           UnrankedMemref *dst) {
+  int64_t rank = src->rank;
+  auto fields = [](UnrankedMemref *m, char *&aligned, int64_t &offset,
+                   int64_t *&sizes, int64_t *&strides) {
+    char *base = static_cast<char *>(m->descriptor);
+    aligned = *reinterpret_cast<char **>(base + sizeof(void *));
+    int64_t *ints = reinterpret_cast<int64_t *>(base + 2 * sizeof(void *));
+    offset = ints[0];
+    sizes = ints + 1;
+    strides = ints + 1 + m->rank;
+  };
+  char *sp, *dp;
+  int64_t so, doff, *ss, *sst, *ds, *dst_;
+  fields(src, sp, so, ss, sst);
+  fields(dst, dp, doff, ds, dst_);
+  int64_t total = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    total *= ss[i];
+  if (total == 0)
+    return;
+  std::vector<int64_t> index(static_cast<size_t>(rank), 0);
+  for (int64_t n = 0; n < total; ++n) {
+    int64_t s = so, d = doff;
+    for (int64_t i = 0; i < rank; ++i) {
+      s += index[i] * sst[i];
+      d += index[i] * dst_[i];
+    }
+    std::memcpy(dp + d * elemSize, sp + s * elemSize, size_t(elemSize));
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      if (++index[i] < ss[i])
+        break;
+      index[i] = 0;
+    }
+  }
+}

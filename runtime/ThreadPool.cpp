@@ -1,0 +1,285 @@
+//===- ThreadPool.cpp - A model's worker threads --------------------------===//
+//
+// Part of modc, a compiler for modular deep-learning models.
+//
+//===----------------------------------------------------------------------===//
+///
+/// \file
+/// The pool publishes one loop at a time. Generation is odd while no loop is
+/// open and even while one is; the loop's fields (Fn, Ctx, N) are written
+/// only while it is odd and no worker is Active. A worker that sees an even
+/// generation registers in Active and then re-reads the generation: if it
+/// moved, the loop closed under it and the worker backs off without touching
+/// the fields. The caller closes a loop (odd generation) once Done reaches N
+/// and then waits for Active to drain, so it never waits for a worker that
+/// slept through the whole loop. Each of these hand-offs is a store followed
+/// by a load of the other side's variable, all sequentially consistent, so
+/// one side always sees the other (the same argument covers the sleep flags
+/// below and the condition variables they guard).
+///
+//===----------------------------------------------------------------------===//
+
+#include "ThreadPool.h"
+
+#include "modrt/runtime.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <new>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace modrt {
+
+namespace {
+
+/// Nesting depth of loop bodies on this thread.
+thread_local int ParallelDepth = 0;
+
+/// How long a thread spins before it sleeps: a worker between two loops of
+/// one entry call, and the caller waiting for the last workers of a loop.
+/// Waking a sleeping thread costs tens of microseconds, about as long as a
+/// small matmul, so spinning across the gaps between kernels pays; spinning
+/// longer only burns CPU.
+constexpr auto WorkerSpin = std::chrono::microseconds(300);
+constexpr auto CallerSpin = std::chrono::milliseconds(2);
+
+void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/// Spins until Ready() or until Budget has passed; returns Ready().
+template <typename ReadyFn>
+bool spinUntil(ReadyFn Ready, std::chrono::steady_clock::duration Budget) {
+  auto Deadline = std::chrono::steady_clock::now() + Budget;
+  for (;;) {
+    // Reading the clock costs about as much as the pauses in between.
+    for (int I = 0; I < 64; ++I) {
+      if (Ready())
+        return true;
+      cpuRelax();
+    }
+    if (std::chrono::steady_clock::now() >= Deadline)
+      return Ready();
+  }
+}
+
+} // namespace
+
+struct ThreadPool::State {
+  pthread_t *Workers = nullptr;
+  int NumWorkers = 0;
+
+  pthread_mutex_t Mutex = PTHREAD_MUTEX_INITIALIZER;
+  pthread_cond_t WorkCv = PTHREAD_COND_INITIALIZER; // Workers sleep here.
+  pthread_cond_t DoneCv = PTHREAD_COND_INITIALIZER; // The caller sleeps here.
+
+  /// Set while a thread runs a loop on the pool; a second caller runs inline.
+  std::atomic<bool> InUse{false};
+  std::atomic<bool> Stop{false};
+
+  /// The open loop; written only while Generation is odd and Active is 0.
+  ParallelFn Fn = nullptr;
+  void *Ctx = nullptr;
+  int64_t N = 0;
+
+  // Each hot counter on its own cache line.
+  alignas(64) std::atomic<uint64_t> Generation{1};
+  alignas(64) std::atomic<int64_t> Next{0}; // The next unclaimed index.
+  alignas(64) std::atomic<int64_t> Done{0}; // Indices whose call returned.
+  alignas(64) std::atomic<int> Active{0};   // Workers inside the open loop.
+  alignas(64) std::atomic<int> SleepingWorkers{0};
+  std::atomic<bool> CallerSleeping{false};
+};
+
+namespace {
+
+using State = ThreadPool::State;
+
+/// Claims and runs indices of the open loop until none is left.
+void runIndices(State &S) {
+  ++ParallelDepth;
+  for (;;) {
+    int64_t I = S.Next.fetch_add(1, std::memory_order_relaxed);
+    if (I >= S.N)
+      break;
+    S.Fn(S.Ctx, I);
+    if (S.Done.fetch_add(1) + 1 == S.N && S.CallerSleeping.load()) {
+      pthread_mutex_lock(&S.Mutex);
+      pthread_cond_signal(&S.DoneCv);
+      pthread_mutex_unlock(&S.Mutex);
+    }
+  }
+  --ParallelDepth;
+}
+
+/// Waits for an open loop other than Seen; returns its generation, or 0 when
+/// the pool stops.
+uint64_t waitForLoop(State &S, uint64_t Seen) {
+  auto Ready = [&] {
+    uint64_t G = S.Generation.load();
+    return S.Stop.load(std::memory_order_relaxed) || (G % 2 == 0 && G != Seen);
+  };
+  if (!spinUntil(Ready, WorkerSpin)) {
+    pthread_mutex_lock(&S.Mutex);
+    S.SleepingWorkers.fetch_add(1);
+    while (!Ready())
+      pthread_cond_wait(&S.WorkCv, &S.Mutex);
+    S.SleepingWorkers.fetch_sub(1);
+    pthread_mutex_unlock(&S.Mutex);
+  }
+  if (S.Stop.load())
+    return 0;
+  return S.Generation.load();
+}
+
+void *workerMain(void *Arg) {
+  State &S = *static_cast<State *>(Arg);
+  uint64_t Seen = 0;
+  for (;;) {
+    uint64_t G = waitForLoop(S, Seen);
+    if (G == 0)
+      return nullptr;
+    if (G % 2 != 0 || G == Seen)
+      continue;
+    S.Active.fetch_add(1);
+    if (S.Generation.load() != G) {
+      // The loop closed before we registered: its fields may be rewritten.
+      S.Active.fetch_sub(1, std::memory_order_release);
+      continue;
+    }
+    Seen = G;
+    runIndices(S);
+    S.Active.fetch_sub(1, std::memory_order_release);
+  }
+}
+
+} // namespace
+
+ThreadPool *ThreadPool::create(int NumThreads) {
+  ThreadPool *Pool = new (std::nothrow) ThreadPool();
+  if (!Pool)
+    return nullptr;
+  State *S = new (std::nothrow) State();
+  int Wanted = NumThreads > 1 ? NumThreads - 1 : 0;
+  pthread_t *Workers = Wanted ? static_cast<pthread_t *>(std::calloc(
+                                    size_t(Wanted), sizeof(pthread_t)))
+                              : nullptr;
+  if (!S || (Wanted && !Workers)) {
+    std::free(Workers);
+    delete S;
+    delete Pool;
+    return nullptr;
+  }
+  Pool->S = S;
+  S->Workers = Workers;
+  // Workers block every signal: the host's handlers run on its own threads.
+  sigset_t All, Old;
+  sigfillset(&All);
+  pthread_sigmask(SIG_SETMASK, &All, &Old);
+  for (int I = 0; I < Wanted; ++I) {
+    if (pthread_create(&Workers[I], nullptr, workerMain, S) != 0)
+      break; // Run with the threads we have.
+    ++S->NumWorkers;
+  }
+  pthread_sigmask(SIG_SETMASK, &Old, nullptr);
+  return Pool;
+}
+
+void ThreadPool::destroy(ThreadPool *Pool) {
+  if (!Pool)
+    return;
+  State *S = Pool->S;
+  S->Stop.store(true);
+  pthread_mutex_lock(&S->Mutex);
+  pthread_cond_broadcast(&S->WorkCv);
+  pthread_mutex_unlock(&S->Mutex);
+  for (int I = 0; I < S->NumWorkers; ++I)
+    pthread_join(S->Workers[I], nullptr);
+  pthread_mutex_destroy(&S->Mutex);
+  pthread_cond_destroy(&S->WorkCv);
+  pthread_cond_destroy(&S->DoneCv);
+  std::free(S->Workers);
+  delete S;
+  delete Pool;
+}
+
+int ThreadPool::numThreads() const { return S->NumWorkers + 1; }
+
+void ThreadPool::run(int64_t N, ParallelFn Fn, void *Ctx) {
+  if (N <= 0)
+    return;
+  // A single index, a nested loop or a second caller runs inline. A single
+  // index keeps the pool usable by what it calls.
+  if (N == 1 || S->NumWorkers == 0 || ParallelDepth > 0 ||
+      S->InUse.exchange(true, std::memory_order_acquire)) {
+    for (int64_t I = 0; I < N; ++I)
+      Fn(Ctx, I);
+    return;
+  }
+  // Open the loop: Generation is odd here and Active is 0.
+  S->Fn = Fn;
+  S->Ctx = Ctx;
+  S->N = N;
+  S->Next.store(0, std::memory_order_relaxed);
+  S->Done.store(0, std::memory_order_relaxed);
+  uint64_t G = S->Generation.load(std::memory_order_relaxed) + 1;
+  S->Generation.store(G);
+  if (S->SleepingWorkers.load() > 0) {
+    pthread_mutex_lock(&S->Mutex);
+    pthread_cond_broadcast(&S->WorkCv);
+    pthread_mutex_unlock(&S->Mutex);
+  }
+
+  runIndices(*S);
+
+  auto AllDone = [&] { return S->Done.load() == N; };
+  if (!spinUntil(AllDone, CallerSpin)) {
+    pthread_mutex_lock(&S->Mutex);
+    S->CallerSleeping.store(true);
+    while (!AllDone())
+      pthread_cond_wait(&S->DoneCv, &S->Mutex);
+    S->CallerSleeping.store(false);
+    pthread_mutex_unlock(&S->Mutex);
+  }
+
+  // Close the loop, then let the workers still inside it leave: they only
+  // find that no index is left.
+  S->Generation.store(G + 1);
+  for (int Spins = 0; S->Active.load(std::memory_order_acquire) != 0;
+       ++Spins) {
+    if (Spins < 1024)
+      cpuRelax();
+    else
+      sched_yield(); // A worker was preempted on its way out.
+  }
+  S->InUse.store(false, std::memory_order_release);
+}
+
+bool insideParallelLoop() { return ParallelDepth > 0; }
+
+} // namespace modrt
+
+extern "C" void modrt_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t i),
+                                   void *ctx) {
+  if (n <= 0 || !fn)
+    return;
+  modrt::ThreadPool *Pool =
+      modrt::insideParallelLoop() ? nullptr : modrt::currentThreadPool();
+  if (!Pool) {
+    for (int64_t I = 0; I < n; ++I)
+      fn(ctx, I);
+    return;
+  }
+  Pool->run(n, fn, ctx);
+}

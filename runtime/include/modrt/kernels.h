@@ -1,0 +1,29 @@
+/*===- kernels.h - Runtime services for generated kernels -------*- C -*-===//
+ *
+ * Errors raised inside a kernel (an id out of range, ...) are recorded per
+ * thread; the entry wrapper clears them before the kernel and takes them
+ * after it, turning the first one into the call's return code and message.
+ * The routing functions themselves are called through MLIR's C interface
+ * (see runtime/Routing.cpp); they are not declared here.
+ *
+ *===---------------------------------------------------------------------===*/
+#ifndef MODRT_KERNELS_H
+#define MODRT_KERNELS_H
+
+#include "modrt/runtime.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Forgets any error recorded on this thread. */
+void modrt_kernel_error_clear(void);
+/* 0 if the kernel raised nothing; else its code, with the message moved
+ * into the model's error (modrt_error). */
+int modrt_kernel_error_take(modrt_model *m);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODRT_KERNELS_H */
