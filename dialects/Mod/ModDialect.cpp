@@ -10,6 +10,7 @@ using namespace mlir;
 using namespace mlir::mod;
 
 #include "dialects/Mod/ModDialect.cpp.inc"
+#include "dialects/Mod/ModInterfaces.cpp.inc"
 
 void ModDialect::initialize() {
   addOperations<
@@ -104,9 +105,36 @@ MutableOperandRange ApplyOp::getArgOperandsMutable() {
   return getOperandsMutable();
 }
 
+// ModuleUserInterface of mod.apply: one target.
+SmallVector<FlatSymbolRefAttr> ApplyOp::getReachableModules() {
+  return {getCalleeAttr()};
+}
+SmallVector<StringRef> ApplyOp::getInstancePaths() { return {getInstance()}; }
+OperandRange ApplyOp::getParameterOperands() { return getParams(); }
+bool ApplyOp::targetsShareModule() { return true; }
+
 //===----------------------------------------------------------------------===//
 // Routing decisions
 //===----------------------------------------------------------------------===//
+
+int64_t TopkDecisionOp::getTargetCount() { return getNumTargets(); }
+int64_t TopkDecisionOp::getSlotsPerRow() { return getK(); }
+bool TopkDecisionOp::isDense() { return false; }
+int64_t SoftmaxDecisionOp::getTargetCount() { return getNumTargets(); }
+int64_t SoftmaxDecisionOp::getSlotsPerRow() { return getNumTargets(); }
+bool SoftmaxDecisionOp::isDense() { return true; }
+int64_t ExpertChoiceDecisionOp::getTargetCount() { return getNumTargets(); }
+int64_t ExpertChoiceDecisionOp::getSlotsPerRow() { return getNumTargets(); }
+bool ExpertChoiceDecisionOp::isDense() { return false; }
+int64_t TaskDecisionOp::getTargetCount() { return getNumTargets(); }
+int64_t TaskDecisionOp::getSlotsPerRow() { return 1; }
+bool TaskDecisionOp::isDense() { return false; }
+int64_t HashDecisionOp::getTargetCount() { return getNumTargets(); }
+int64_t HashDecisionOp::getSlotsPerRow() { return 1; }
+bool HashDecisionOp::isDense() { return false; }
+int64_t WeightsDecisionOp::getTargetCount() { return getNumTargets(); }
+int64_t WeightsDecisionOp::getSlotsPerRow() { return getNumTargets(); }
+bool WeightsDecisionOp::isDense() { return false; }
 
 /// Checks what every decision op shares: the shape of its input for its kind
 /// (`logits` [R, E] floats or `ids` [R] integers) and its [R, K] results.
@@ -205,6 +233,21 @@ bool DispatchOp::isHomogeneous() {
   ArrayAttr targets = getTargets();
   return llvm::all_of(targets, [&](Attribute a) { return a == targets[0]; });
 }
+
+SmallVector<FlatSymbolRefAttr> DispatchOp::getReachableModules() {
+  SmallVector<FlatSymbolRefAttr> out;
+  for (Attribute a : getTargets())
+    out.push_back(cast<FlatSymbolRefAttr>(a));
+  return out;
+}
+SmallVector<StringRef> DispatchOp::getInstancePaths() {
+  SmallVector<StringRef> out;
+  for (Attribute a : getInstances())
+    out.push_back(cast<StringAttr>(a).getValue());
+  return out;
+}
+OperandRange DispatchOp::getParameterOperands() { return getParams(); }
+bool DispatchOp::targetsShareModule() { return isHomogeneous(); }
 
 LogicalResult DispatchOp::verify() {
   size_t numTargets = getTargets().size();

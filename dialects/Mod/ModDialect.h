@@ -12,6 +12,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/Mod/ModDialect.h.inc"
+#include "dialects/Mod/ModInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/Mod/ModOps.h.inc"

@@ -4,6 +4,7 @@
 #define MOD_OPS_TD
 
 include "dialects/Mod/ModDialect.td"
+include "dialects/Mod/ModInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/CallInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -50,6 +51,7 @@ def Mod_ParamRefOp : Mod_Op<"param_ref",
 
 def Mod_ApplyOp : Mod_Op<"apply",
     [DeclareOpInterfaceMethods<CallOpInterface>,
+     DeclareOpInterfaceMethods<Mod_ModuleUserInterface>,
      DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "applies a module instance to its inputs";
   let description = [{
@@ -92,7 +94,8 @@ def Mod_ApplyOp : Mod_Op<"apply",
 
 class Mod_DecisionOp<string mnemonic, string summaryText, string descr,
                      dag extraArgs>
-    : Mod_Op<mnemonic, [Pure]> {
+    : Mod_Op<mnemonic, [Pure,
+        DeclareOpInterfaceMethods<Mod_RoutingDecisionInterface>]> {
   let summary = summaryText;
   let description = descr;
   let arguments = !con((ins RankedTensorOf<[AnyType]>:$input,
@@ -181,6 +184,7 @@ def Mod_WeightsDecisionOp : Mod_DecisionOp<"weights",
 //===----------------------------------------------------------------------===//
 
 def Mod_DispatchOp : Mod_Op<"dispatch", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<Mod_ModuleUserInterface>,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "applies routed targets to their rows and aggregates";
   let description = [{
