@@ -100,7 +100,7 @@ private:
     for (double a : p.initArgs)
       args.push_back(builder_.getF64FloatAttr(a));
     auto op = builder_.create<mod::ParamOp>(
-        loc({}), builder_.getStringAttr(p.name),
+        loc(p.loc), builder_.getStringAttr(p.name),
         TypeAttr::get(tensorType(p.type)),
         builder_.getStringAttr(sema::initKindName(p.init)),
         args.empty() ? ArrayAttr() : builder_.getArrayAttr(args),

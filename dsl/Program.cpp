@@ -34,6 +34,7 @@ void flattenMembers(const std::vector<std::pair<int, int>> &order,
       const ParamSpec &p = params[index];
       FlatParam fp;
       fp.name = prefix + p.name;
+      fp.loc = p.loc;
       fp.type = p.type;
       fp.trainable = !(frozen || p.frozen);
       fp.init = p.init;

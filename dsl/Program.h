@@ -138,6 +138,7 @@ struct EntrySpec {
 /// A parameter of the whole model under its state_dict name.
 struct FlatParam {
   std::string name;
+  SourceLoc loc; ///< the `param` declaration
   TensorType type;
   bool trainable = true;
   InitKind init = InitKind::Zeros;
