@@ -311,7 +311,10 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
       return false;
     }
     b.CreateCall(runtimeFn("modrt_kernel_error_clear", voidTy, {}), {});
+    // The model's threads serve the kernel's parallel work during the call.
+    b.CreateCall(runtimeFn("modrt_begin_call", voidTy, {ptrTy}), {model});
     b.CreateCall(kernel, kernelArgs);
+    b.CreateCall(runtimeFn("modrt_end_call", voidTy, {ptrTy}), {model});
     b.CreateRet(b.CreateCall(
         runtimeFn("modrt_kernel_error_take", i32, {ptrTy}), {model}));
   }

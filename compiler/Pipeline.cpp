@@ -79,15 +79,19 @@ void buildModToLinalgPipeline(OpPassManager &pm,
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm,
                                const PipelineOptions &options) {
-  (void)options;
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
+  // Results computed straight into the caller's output buffers where the
+  // analysis proves it safe, instead of into a temporary and copied.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createBufferizationToMemRefPass());
+  if (options.optLevel > 0)
+    pm.addPass(createMatmulToRuntime());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

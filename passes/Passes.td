@@ -53,4 +53,19 @@ def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
   ];
 }
 
+def MatmulToRuntime : Pass<"mod-matmul-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Call the runtime's GEMM for zero-initialised f32 matmuls";
+  let description = [{
+    On buffers: `linalg.fill 0 -> C; linalg.matmul A, B -> C` (2-D, f32)
+    becomes one call of `modrt_matmul_f32(A, B, C)`, the runtime's packed,
+    register-blocked, multi-threaded GEMM.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numMatmuls", "matmuls-to-runtime",
+              "Number of matmuls calling the runtime GEMM">
+  ];
+}
+
 #endif // MODC_PASSES_TD
