@@ -9,7 +9,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mod", ".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.modc_obj_root, "test")
-config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "e2e_support"]
+config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py"]
 
 tools = os.path.join(config.modc_obj_root, "bin")
 config.environment["PATH"] = os.pathsep.join(

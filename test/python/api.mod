@@ -1,0 +1,30 @@
+// A model exercising python/modrt: two dyns, a frozen instance, a scalar
+// parameter, a tuple result with an offset dim, integer inputs.
+model api;
+dim D = 4;
+dim E = 3;
+dyn B;
+dyn T;
+
+module Proj<M>(x: f32[B, T, M]) -> f32[B, T, M] {
+  param w: f32[M, M] = xavier;
+  param b: f32[M] = zeros;
+  return x @ w + b;
+}
+
+frozen proj: Proj<D>;
+param scale: f32 = const(0.5);
+param table: f32[E, D] = normal(0.0, 1.0);
+param prefix: f32[2, D] = uniform(-1.0, 1.0);
+
+entry forward(x: f32[B, T, D]) -> f32[B, T, D] {
+  return proj(x) * scale;
+}
+
+entry both(x: f32[B, T, D]) -> (f32[B, T, D], f32[B, T + 2, D]) {
+  return (forward(x), concat(expand(prefix, [B, 2, D]), x, axis = 1));
+}
+
+entry pool(x: f32[B, T, D], ids: i64[B]) -> f32[B, D] {
+  return mean(x, axis = 1) + embedding(table, ids);
+}

@@ -1,0 +1,68 @@
+"""python/modrt (INTERFACE.md §4): loading any library through NAME_describe,
+dyn sizes from array shapes, shape/dtype checks before the call, errors as
+modrt.Error with the library's code and message."""
+
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
+import modrt  # noqa: E402
+
+lib, work = sys.argv[1], sys.argv[2]
+m = modrt.load(lib)
+assert m.name == "api", m.name
+assert m.dyn_names == ["B", "T"], m.dyn_names
+assert m.dims == {"D": 4, "E": 3}, m.dims
+assert [p["name"] for p in m.params] == ["proj.w", "proj.b", "scale", "table", "prefix"], m.params
+assert m.params[0]["shape"] == (4, 4) and m.params[0]["trainable"] is False
+assert m.params[2]["shape"] == () and m.params[2]["count"] == 1
+assert sorted(m.entries) == ["both", "forward", "pool"], list(m.entries)
+
+m.init(3)
+x = np.random.default_rng(0).standard_normal((2, 5, 4)).astype(np.float32)
+y = m.forward(x)
+assert y.shape == (2, 5, 4) and y.dtype == np.float32
+# dyn sizes come from the arrays: another B and T work on the same model.
+assert m.forward(np.zeros((1, 1, 4), np.float32)).shape == (1, 1, 4)
+assert m.forward(np.zeros((3, 0, 4), np.float32)).shape == (3, 0, 4)
+# A tuple result comes back as a tuple; a dim with an offset (T + 2) is sized.
+a, b = m.both(x)
+assert a.shape == (2, 5, 4) and b.shape == (2, 7, 4), (a.shape, b.shape)
+assert np.allclose(b[:, 2:, :], x)
+# Integer inputs and a reduction.
+p = m.pool(x, np.array([0, 2], np.int64))
+assert p.shape == (2, 4), p.shape
+
+
+def raises(exc, fn, *args, text=""):
+    try:
+        fn(*args)
+    except exc as e:
+        assert text in str(e), (text, str(e))
+        return e
+    raise AssertionError(f"{fn} did not raise {exc.__name__}")
+
+
+raises(TypeError, m.forward, x.astype(np.float64), text="dtype float64, expected f32")
+raises(ValueError, m.forward, x[0], text="rank 2, expected 3")
+raises(ValueError, m.forward, np.zeros((2, 5, 3), np.float32), text="expected (2, 5, 4)")
+raises(TypeError, m.forward, text="takes 1 arguments, got 0")
+raises(ValueError, m.pool, x, np.array([0, 1, 2], np.int64), text="expected (2,)")
+raises(TypeError, m.pool, x, np.array([0, 1], np.int32), text="expected i64")
+e = raises(modrt.Error, m.pool, x, np.array([0, 7], np.int64), text="pool")
+assert e.code == 1, e.code
+e = raises(modrt.Error, m.load, os.path.join(work, "missing.safetensors"))
+assert e.code == 2, e.code
+e = raises(modrt.Error, m.set_threads, 0)
+assert e.code == 1
+m.set_threads(1)
+# save/load round trip through the wrapper.
+m.save(os.path.join(work, "w.safetensors"))
+m2 = modrt.load(lib)
+m2.load(os.path.join(work, "w.safetensors"))
+assert np.array_equal(m2.forward(x), m.forward(x))
+m.close()
+m.close()  # idempotent
+print("PASS modrt api")
