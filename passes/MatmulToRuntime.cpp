@@ -1,9 +1,9 @@
 //===- MatmulToRuntime.cpp - f32 matmuls to the runtime's GEMM ------------===//
 //
-// After bufferization, a 2-D f32 `linalg.matmul` whose output buffer was just
-// zero-filled computes C = A @ B: it becomes a call of the runtime's packed,
-// register-blocked, multi-threaded GEMM (runtime/Gemm.cpp), and the fill
-// goes away. Matmuls accumulating into live data keep the generic lowering.
+// After bufferization, a 2-D f32 `linalg.matmul` whose output buffer holds
+// zeros computes C = A @ B: it becomes a call of the runtime's packed,
+// register-blocked, multi-threaded GEMM (runtime/Gemm.cpp). Matmuls that
+// accumulate into live data keep the generic lowering.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,24 +30,45 @@ bool isZero(Value v) {
   return false;
 }
 
-/// The op right before `op` in its block that touches `buffer`, if it is a
-/// linalg.fill of zero into exactly that buffer.
-linalg::FillOp precedingZeroFill(Operation *op, Value buffer) {
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    bool touches = llvm::any_of(prev->getOperands(),
-                                [&](Value v) { return v == buffer; });
-    if (!touches) {
-      // Anything with regions or unknown effects may alias: stop.
-      if (prev->getNumRegions() > 0 || isa<CallOpInterface>(prev))
-        return nullptr;
+/// True if `buffer` holds zeros when `point` runs: its only write before
+/// `point` (in the same block) is a zero fill, or a copy from a buffer that
+/// holds zeros at that copy; every other earlier use only reads it.
+bool isZeroAt(Value buffer, Operation *point, int depth = 0) {
+  if (depth > 4)
+    return false;
+  Operation *writer = nullptr;
+  for (Operation *user : buffer.getUsers()) {
+    if (user == point)
       continue;
-    }
-    auto fill = dyn_cast<linalg::FillOp>(prev);
-    if (fill && fill.getOutputs()[0] == buffer && isZero(fill.getInputs()[0]))
-      return fill;
-    return nullptr;
+    if (user->getBlock() != point->getBlock())
+      return false;
+    if (point->isBeforeInBlock(user))
+      continue;
+    // A view could be written through later; give up on aliases.
+    if (isa<ViewLikeOpInterface>(user))
+      return false;
+    auto effects = dyn_cast<MemoryEffectOpInterface>(user);
+    if (!effects)
+      return false;
+    SmallVector<MemoryEffects::EffectInstance> list;
+    effects.getEffectsOnValue(buffer, list);
+    bool writes = llvm::any_of(list, [](const auto &e) {
+      return isa<MemoryEffects::Write, MemoryEffects::Free>(e.getEffect());
+    });
+    if (!writes)
+      continue;
+    if (writer)
+      return false;
+    writer = user;
   }
-  return nullptr;
+  if (!writer)
+    return false;
+  if (auto fill = dyn_cast<linalg::FillOp>(writer))
+    return fill.getOutputs()[0] == buffer && isZero(fill.getInputs()[0]);
+  if (auto copy = dyn_cast<memref::CopyOp>(writer))
+    return copy.getTarget() == buffer &&
+           isZeroAt(copy.getSource(), copy, depth + 1);
+  return false;
 }
 
 struct MatmulToRuntimePass
@@ -66,8 +87,10 @@ struct MatmulToRuntimePass
           !cast<MemRefType>(a.getType()).getElementType().isF32() ||
           !cast<MemRefType>(b.getType()).getElementType().isF32())
         continue;
-      linalg::FillOp fill = precedingZeroFill(op, c);
-      if (!fill)
+      auto prevFill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+      bool zeroed = prevFill && prevFill.getOutputs()[0] == c &&
+                    isZero(prevFill.getInputs()[0]);
+      if (!zeroed && !isZeroAt(c, op))
         continue;
       OpBuilder builder(op);
       Location loc = op.getLoc();
@@ -91,7 +114,6 @@ struct MatmulToRuntimePass
         fn->setAttr("llvm.emit_c_interface", mb.getUnitAttr());
       }
       builder.create<func::CallOp>(loc, fn, args);
-      fill.erase();
       op.erase();
       ++numMatmuls;
     }
