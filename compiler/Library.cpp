@@ -22,6 +22,9 @@
 #ifndef MODC_RUNTIME_ARCHIVE
 #define MODC_RUNTIME_ARCHIVE "libmodrt.a"
 #endif
+#ifndef MODC_MODEL_LINK_FLAGS
+#define MODC_MODEL_LINK_FLAGS ""
+#endif
 #ifndef MODC_LINKER_DRIVER
 #define MODC_LINKER_DRIVER "/usr/bin/clang++-19"
 #endif
@@ -313,7 +316,22 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
     b.CreateCall(runtimeFn("modrt_kernel_error_clear", voidTy, {}), {});
     // The model's threads serve the kernel's parallel work during the call.
     b.CreateCall(runtimeFn("modrt_begin_call", voidTy, {ptrTy}), {model});
+    // Recovery point: a failed allocation in the kernel jumps back here.
+    llvm::Value *jmpBuf =
+        b.CreateCall(runtimeFn("modrt_kernel_enter", ptrTy, {}), {});
+    llvm::FunctionCallee setjmp = runtimeFn("_setjmp", i32, {ptrTy});
+    llvm::cast<llvm::Function>(setjmp.getCallee())
+        ->addFnAttr(llvm::Attribute::ReturnsTwice);
+    llvm::CallInst *jumped = b.CreateCall(setjmp, {jmpBuf});
+    jumped->addFnAttr(llvm::Attribute::ReturnsTwice);
+    auto *run = llvm::BasicBlock::Create(ctx, "run", fn);
+    auto *done = llvm::BasicBlock::Create(ctx, "done", fn);
+    b.CreateCondBr(b.CreateICmpEQ(jumped, b.getInt32(0)), run, done);
+    b.SetInsertPoint(run);
     b.CreateCall(kernel, kernelArgs);
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    b.CreateCall(runtimeFn("modrt_kernel_leave", voidTy, {}), {});
     b.CreateCall(runtimeFn("modrt_end_call", voidTy, {ptrTy}), {model});
     b.CreateRet(b.CreateCall(
         runtimeFn("modrt_kernel_error_take", i32, {ptrTy}), {model}));
@@ -382,6 +400,12 @@ bool linkSharedLibrary(const std::string &objectPath,
       driver,   "-shared", "-fuse-ld=lld", "-o",      soPath,
       objectPath, runtime, "-lpthread",    "-lm",     "-Wl,--no-undefined",
       "-Wl,-z,noexecstack"};
+  // Flags of a sanitizer build (a ';'-separated list), so that models link
+  // against the instrumented runtime.
+  llvm::SmallVector<llvm::StringRef> extra;
+  llvm::StringRef(MODC_MODEL_LINK_FLAGS).split(extra, ';', -1, false);
+  for (llvm::StringRef flag : extra)
+    argv.push_back(flag);
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(driver, argv, std::nullopt, {}, 0, 0,
                                      &message);

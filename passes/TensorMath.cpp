@@ -101,10 +101,28 @@ Value TensorMath::binary(BinaryKind kind, Value lhs, Value rhs,
         case BinaryKind::Mul:
           return isFloat ? nb.create<arith::MulFOp>(l, v[0], v[1]).getResult()
                          : nb.create<arith::MulIOp>(l, v[0], v[1]).getResult();
-        case BinaryKind::Div:
-          return isFloat
-                     ? nb.create<arith::DivFOp>(l, v[0], v[1]).getResult()
-                     : nb.create<arith::DivSIOp>(l, v[0], v[1]).getResult();
+        case BinaryKind::Div: {
+          if (isFloat)
+            return nb.create<arith::DivFOp>(l, v[0], v[1]);
+          // Integer division never traps: x / 0 is 0 and MIN / -1 wraps
+          // (docs/design.md), where the machine instruction would raise
+          // SIGFPE in the host process.
+          Type t = v[0].getType();
+          Value zero = nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(t, 0));
+          Value one = nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(t, 1));
+          Value minusOne =
+              nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(t, -1));
+          Value isZero = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                                  v[1], zero);
+          Value isMinusOne = nb.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::eq, v[1], minusOne);
+          Value unsafe = nb.create<arith::OrIOp>(l, isZero, isMinusOne);
+          Value divisor = nb.create<arith::SelectOp>(l, unsafe, one, v[1]);
+          Value q = nb.create<arith::DivSIOp>(l, v[0], divisor);
+          Value negated = nb.create<arith::SubIOp>(l, zero, v[0]);
+          q = nb.create<arith::SelectOp>(l, isMinusOne, negated, q);
+          return nb.create<arith::SelectOp>(l, isZero, zero, q);
+        }
         }
         return v[0];
       });

@@ -152,6 +152,10 @@ void checkIndex(Memref1 *ids, int64_t bound, Memref1 *msg) {
 
 extern "C" {
 
+void modrt_kernel_raise(int code, const char *message) {
+  raise(code, "%s", message);
+}
+
 int modrt_kernel_error_take(modrt_model *m) {
   int code = kernelError.code;
   if (code == 0)

@@ -9,12 +9,13 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mod", ".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.modc_obj_root, "test")
-config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py"]
+config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "asan"]
 
 tools = os.path.join(config.modc_obj_root, "bin")
 config.environment["PATH"] = os.pathsep.join(
     [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
-for var in ("HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+for var in ("HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+            "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
     if var in os.environ:
         config.environment[var] = os.environ[var]
 
@@ -22,7 +23,13 @@ config.substitutions.append(("%modc_src", config.modc_src_root))
 config.substitutions.append(("%examples", os.path.join(config.modc_src_root, "examples")))
 config.substitutions.append(("%runtime_include", os.path.join(config.modc_src_root, "runtime", "include")))
 # Debian's python3 has NumPy and PyTorch; the first python3 on PATH may not.
-config.substitutions.append(("%refpython", "/usr/bin/python3"))
+preload = os.environ.get("MODC_ASAN_PRELOAD")
+if preload:
+    # Sanitized models loaded into Python need the sanitizer runtime first.
+    config.substitutions.append(("%refpython", "env LD_PRELOAD=" + preload + " /usr/bin/python3"))
+    config.available_features.add("asan")
+else:
+    config.substitutions.append(("%refpython", "/usr/bin/python3"))
 config.substitutions.append(("%cc", "/usr/bin/clang-19"))
 
 if os.path.exists("/usr/bin/python3"):

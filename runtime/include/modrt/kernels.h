@@ -16,6 +16,14 @@
 extern "C" {
 #endif
 
+/* Records an error (the first of a call wins), e.g. from a check. */
+void modrt_kernel_raise(int code, const char *message);
+/* The recovery point of the kernel about to run on this thread: the entry
+ * wrapper passes it to setjmp; an allocation failure inside the kernel frees
+ * the kernel's buffers and longjmps there. modrt_kernel_leave forgets it. */
+void *modrt_kernel_enter(void);
+void modrt_kernel_leave(void);
+
 /* Forgets any error recorded on this thread. */
 void modrt_kernel_error_clear(void);
 /* 0 if the kernel raised nothing; else its code, with the message moved
