@@ -400,10 +400,10 @@ bool linkSharedLibrary(const std::string &objectPath,
       driver,   "-shared", "-fuse-ld=lld", "-o",      soPath,
       objectPath, runtime, "-lpthread",    "-lm",     "-Wl,--no-undefined",
       "-Wl,-z,noexecstack"};
-  // Flags of a sanitizer build (a ';'-separated list), so that models link
+  // Flags of a sanitizer build (space-separated), so that models link
   // against the instrumented runtime.
   llvm::SmallVector<llvm::StringRef> extra;
-  llvm::StringRef(MODC_MODEL_LINK_FLAGS).split(extra, ';', -1, false);
+  llvm::StringRef(MODC_MODEL_LINK_FLAGS).split(extra, ' ', -1, false);
   for (llvm::StringRef flag : extra)
     argv.push_back(flag);
   std::string message;
