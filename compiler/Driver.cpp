@@ -5,9 +5,15 @@
 #include "compiler/Import.h"
 #include "compiler/Library.h"
 #include "compiler/Pipeline.h"
+#include "passes/Stats.h"
 #include "dsl/Parser.h"
 #include "dsl/Sema.h"
 
+#include "dialects/Mod/ModDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -17,6 +23,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
 #include <set>
 
 namespace modc {
@@ -73,6 +80,52 @@ std::string paramTable(const sema::Program &program) {
   out += "total parameters: " + std::to_string(total) + "\n";
   out += "trainable parameters: " + std::to_string(trainable) + "\n";
   return out;
+}
+
+/// Applies `--specialize ENTRY.ARG=VALUE`; returns an error message or "".
+std::string specializeEntry(mlir::ModuleOp module, const std::string &spec) {
+  size_t dot = spec.find('.'), eq = spec.find('=');
+  if (dot == std::string::npos || eq == std::string::npos || eq < dot)
+    return "--specialize expects ENTRY.ARG=VALUE, got '" + spec + "'";
+  std::string entry = spec.substr(0, dot);
+  std::string arg = spec.substr(dot + 1, eq - dot - 1);
+  std::string text = spec.substr(eq + 1);
+  char *end = nullptr;
+  errno = 0;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0)
+    return "--specialize " + spec + ": '" + text + "' is not an integer";
+  auto fn = module.lookupSymbol<mlir::func::FuncOp>(entry);
+  if (!fn || !fn->hasAttr(mlir::mod::kEntryAttr))
+    return "--specialize " + spec + ": there is no entry '" + entry + "'";
+  auto names = fn->getAttrOfType<mlir::ArrayAttr>("mod.arg_names");
+  int index = -1;
+  for (unsigned i = 0; names && i < names.size(); ++i)
+    if (llvm::cast<mlir::StringAttr>(names[i]).getValue() == arg)
+      index = int(i);
+  if (index < 0)
+    return "--specialize " + spec + ": entry '" + entry +
+           "' has no argument '" + arg + "'";
+  mlir::BlockArgument blockArg = fn.getArgument(index);
+  auto type = llvm::cast<mlir::RankedTensorType>(blockArg.getType());
+  if (!type.getElementType().isSignlessInteger())
+    return "--specialize " + spec + ": argument '" + arg +
+           "' is not an integer tensor";
+  mlir::OpBuilder b(fn.getBody());
+  mlir::Location loc = blockArg.getLoc();
+  llvm::SmallVector<mlir::Value> sizes;
+  llvm::SmallPtrSet<mlir::Operation *, 4> keep;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i)) {
+      auto dim = b.create<mlir::tensor::DimOp>(loc, blockArg, i);
+      keep.insert(dim);
+      sizes.push_back(dim);
+    }
+  mlir::Value cst = b.create<mlir::arith::ConstantOp>(
+      loc, b.getIntegerAttr(type.getElementType(), value));
+  mlir::Value splat = b.create<mlir::tensor::SplatOp>(loc, cst, type, sizes);
+  blockArg.replaceAllUsesExcept(splat, keep);
+  return "";
 }
 
 } // namespace
@@ -163,6 +216,11 @@ int runDriver(const DriverOptions &options) {
                     "verify\n";
     return kProgramError;
   }
+  for (const std::string &spec : options.specialize) {
+    std::string error = specializeEntry(*module, spec);
+    if (!error.empty())
+      return usage(error);
+  }
   auto printModule = [&]() {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -180,8 +238,6 @@ int runDriver(const DriverOptions &options) {
     mlir::PassManager pm(&context);
     if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
       return false;
-    if (options.stats)
-      pm.enableStatistics();
     build(pm, pipeline);
     return runPipeline(*module, pm);
   };
@@ -236,6 +292,8 @@ int runDriver(const DriverOptions &options) {
     return kOk;
   }
 
+  if (options.stats)
+    llvm::errs() << statsReport();
   std::string soPath = options.outputFile.empty()
                            ? "lib" + program->modelName + ".so"
                            : options.outputFile;

@@ -28,6 +28,10 @@ struct DriverOptions {
   std::string mcpu = "native";
   std::string headerFile;
   bool stats = false;
+  /// `ENTRY.ARG=VALUE`: the integer argument ARG of ENTRY is VALUE in every
+  /// element (one library per task or tenant); the argument stays in the
+  /// ABI and is ignored.
+  std::vector<std::string> specialize;
 };
 
 /// Runs the driver; returns the process exit status (0, 1 or 2).

@@ -64,6 +64,12 @@ void registerPipelineDialects(DialectRegistry &registry) {
 
 void buildModOptPipeline(OpPassManager &pm, const PipelineOptions &options) {
   (void)options;
+  // Routing canonicalisation (topk of all = softmax routing, one certain
+  // target = a call) and CSE, which computes the same router once: routing
+  // decisions are pure.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createEliminateInactiveModules());
   pm.addPass(createCanonicalizerPass());
 }
 

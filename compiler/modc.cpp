@@ -54,6 +54,11 @@ static cl::opt<bool> stats("modc-stats",
                            cl::desc("Print what each pass did (--stats)"),
                            cl::cat(category));
 
+static cl::list<std::string>
+    specialize("specialize",
+               cl::desc("Fix an integer entry argument (one library per task)"),
+               cl::value_desc("ENTRY.ARG=VALUE"), cl::cat(category));
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   mlir::registerMLIRContextCLOptions();
@@ -85,5 +90,6 @@ int main(int argc, char **argv) {
   options.mcpu = mcpu;
   options.headerFile = headerFile;
   options.stats = stats;
+  options.specialize.assign(specialize.begin(), specialize.end());
   return modc::runDriver(options);
 }

@@ -1,6 +1,7 @@
 //===- InlineModules.cpp - Inline module applications ---------------------===//
 
 #include "passes/Passes.h"
+#include "passes/Stats.h"
 
 #include "mlir/IR/IRMapping.h"
 
@@ -60,6 +61,7 @@ struct InlineModulesPass
         apply->replaceAllUsesWith(results);
         apply->erase();
         ++numInlined;
+        modc::recordStat(getArgument(), "applications-inlined", 1);
       }
     }
     for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))

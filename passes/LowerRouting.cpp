@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/Stats.h"
 #include "passes/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -611,6 +612,7 @@ struct LowerRoutingPass
         if (failed(lowerDispatch(d)))
           return signalPassFailure();
         ++numDispatches;
+        modc::recordStat(getArgument(), "dispatches-lowered", 1);
       } else if (auto a = dyn_cast<mod::AggregateOp>(op)) {
         lowerAggregate(a);
       } else if (auto c = dyn_cast<mod::CheckIndexOp>(op)) {

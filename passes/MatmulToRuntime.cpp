@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/Stats.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -116,6 +117,7 @@ struct MatmulToRuntimePass
       builder.create<func::CallOp>(loc, fn, args);
       op.erase();
       ++numMatmuls;
+      modc::recordStat(getArgument(), "matmuls-to-runtime", 1);
     }
   }
 };

@@ -68,4 +68,22 @@ def MatmulToRuntime : Pass<"mod-matmul-to-runtime", "mlir::ModuleOp"> {
   ];
 }
 
+def EliminateInactiveModules
+    : Pass<"mod-eliminate-inactive-modules", "mlir::ModuleOp"> {
+  let summary = "Remove routing targets no row can reach";
+  let description = [{
+    A task or hash route over compile-time ids (constants, or an entry
+    argument fixed by `modc --specialize ENTRY.ARG=VALUE`) reaches one
+    target: the dispatch becomes an application of that target, and the
+    others, with their parameter reads and computation, are gone.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numEliminated", "modules-eliminated",
+              "Routing targets removed because no row can reach them">,
+    Statistic<"numSpecialised", "routes-specialised",
+              "Routes replaced by one application of their only target">
+  ];
+}
+
 #endif // MODC_PASSES_TD

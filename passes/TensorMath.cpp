@@ -203,6 +203,24 @@ Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
         .getResult(0);
   }
 
+  // [..., M, K] @ [K, N]: fold the leading dims into M, one 2-D matmul.
+  if (lt.getRank() > 2 && rt.getRank() == 2) {
+    SmallVector<ReassociationIndices> groups(1);
+    for (int64_t i = 0; i + 1 < lt.getRank(); ++i)
+      groups[0].push_back(i);
+    groups.push_back({lt.getRank() - 1});
+    Value flat = b_.create<tensor::CollapseShapeOp>(loc_, lhs, groups);
+    auto flatType = llvm::cast<RankedTensorType>(flat.getType());
+    auto flatResult = RankedTensorType::get(
+        {flatType.getDimSize(0), rt.getDimSize(1)}, elem);
+    Value product = matmul(flat, rhs, flatResult);
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i + 1 < lt.getRank(); ++i)
+      sizes.push_back(dimSize(lhs, i));
+    sizes.push_back(dimSize(rhs, 1));
+    return reshape(product, resultType, sizes);
+  }
+
   // General NumPy matmul as one linalg.generic. Loop dims: batch..., then
   // m (unless lhs is a vector), n (unless rhs is a vector), k.
   bool vecA = lt.getRank() == 1, vecB = rt.getRank() == 1;

@@ -5,6 +5,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace mlir::mod;
@@ -215,6 +217,95 @@ LogicalResult HashDecisionOp::verify() {
 LogicalResult WeightsDecisionOp::verify() {
   return verifyDecision(*this, getInput(), getNumTargets(), false,
                         getNumTargets(), getIndices(), getWeights());
+}
+
+//===----------------------------------------------------------------------===//
+// Canonicalisation of routing
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// topk with k == E and no capacity chooses every target: the weights are
+/// softmax over all logits either way, so it is dense softmax routing.
+struct TopkOfAllIsSoftmax : OpRewritePattern<TopkDecisionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TopkDecisionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getK() != op.getNumTargets() ||
+        op.getCapacity().convertToDouble() != 0.0)
+      return rewriter.notifyMatchFailure(op, "not every target is chosen");
+    rewriter.replaceOpWithNewOp<SoftmaxDecisionOp>(
+        op, op.getIndices().getType(), op.getWeights().getType(),
+        op.getInput(), op.getNumTargetsAttr());
+    return success();
+  }
+};
+
+/// True if `decision` sends every row to its single target with weight 1.
+bool choosesOnlyTargetWithWeightOne(Operation *decision) {
+  if (!decision)
+    return false;
+  if (auto topk = dyn_cast<TopkDecisionOp>(decision))
+    return topk.getNumTargets() == 1 &&
+           topk.getCapacity().convertToDouble() == 0.0;
+  if (auto softmax = dyn_cast<SoftmaxDecisionOp>(decision))
+    return softmax.getNumTargets() == 1;
+  if (auto hash = dyn_cast<HashDecisionOp>(decision))
+    return hash.getNumTargets() == 1;
+  // task still checks its ids; expert_choice may leave rows out.
+  return false;
+}
+
+/// A route with one target that every row reaches with weight 1 is a call:
+/// every aggregation of a single output with weight 1 is that output.
+struct SingleTargetDispatchIsApply : OpRewritePattern<DispatchOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DispatchOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getTargets().size() != 1 ||
+        !choosesOnlyTargetWithWeightOne(op.getIndices().getDefiningOp()))
+      return rewriter.notifyMatchFailure(op, "not a single certain target");
+    auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
+    auto fn = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(op, callee);
+    if (!fn)
+      return failure();
+    SmallVector<Value> operands(op.getParams());
+    int64_t numParams = operands.size();
+    operands.push_back(op.getInput());
+    auto apply = rewriter.create<ApplyOp>(
+        op.getLoc(), fn.getFunctionType().getResults(), callee,
+        rewriter.getStringAttr(
+            cast<StringAttr>(op.getInstances()[0]).getValue()),
+        rewriter.getI64IntegerAttr(numParams), operands);
+    Value result = apply.getResult(0);
+    if (result.getType() != op.getResult().getType())
+      result = rewriter.create<tensor::CastOp>(op.getLoc(),
+                                               op.getResult().getType(),
+                                               result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void TopkDecisionOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                 MLIRContext *context) {
+  results.add<TopkOfAllIsSoftmax>(context);
+}
+void SoftmaxDecisionOp::getCanonicalizationPatterns(RewritePatternSet &,
+                                                    MLIRContext *) {}
+void ExpertChoiceDecisionOp::getCanonicalizationPatterns(RewritePatternSet &,
+                                                         MLIRContext *) {}
+void TaskDecisionOp::getCanonicalizationPatterns(RewritePatternSet &,
+                                                 MLIRContext *) {}
+void HashDecisionOp::getCanonicalizationPatterns(RewritePatternSet &,
+                                                 MLIRContext *) {}
+void WeightsDecisionOp::getCanonicalizationPatterns(RewritePatternSet &,
+                                                    MLIRContext *) {}
+void DispatchOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                             MLIRContext *context) {
+  results.add<SingleTargetDispatchIsApply>(context);
 }
 
 //===----------------------------------------------------------------------===//

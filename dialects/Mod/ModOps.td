@@ -106,6 +106,7 @@ class Mod_DecisionOp<string mnemonic, string summaryText, string descr,
     $input attr-dict `:` type($input) `->` type($indices) `,` type($weights)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Mod_TopkDecisionOp : Mod_DecisionOp<"topk", "top-k routing decision", [{
@@ -224,6 +225,7 @@ def Mod_DispatchOp : Mod_Op<"dispatch", [AttrSizedOperandSegments,
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     /// The parameters passed to target `t`.
     ::mlir::OperandRange getTargetParams(unsigned t);
