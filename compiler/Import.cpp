@@ -56,6 +56,12 @@ public:
       declareParam(p);
     for (const auto &m : program_.modules)
       declareModule(*m);
+    for (const sema::InstanceSpec &inst : program_.instances)
+      builder_.create<mod::InstanceOp>(
+          loc(inst.loc), builder_.getStringAttr(inst.name),
+          FlatSymbolRefAttr::get(&ctx_, moduleFns_[inst.module].getSymName()),
+          inst.isArray ? builder_.getI64IntegerAttr(inst.count) : IntegerAttr(),
+          inst.frozen ? builder_.getUnitAttr() : UnitAttr());
     for (const auto &m : program_.modules)
       defineModule(*m);
     for (const sema::EntrySpec &e : program_.entries)

@@ -64,6 +64,9 @@ struct InlineModulesPass
         modc::recordStat(getArgument(), "applications-inlined", 1);
       }
     }
+    // Instances are declarations about module functions; both go now.
+    for (auto i : llvm::make_early_inc_range(module.getOps<mod::InstanceOp>()))
+      i.erase();
     for (auto fn : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
       if (fn->hasAttr(mod::kModuleAttr))
         fn.erase();

@@ -38,6 +38,8 @@ struct LowerEntryABIPass
         return signalPassFailure();
     for (auto p : llvm::make_early_inc_range(module.getOps<mod::ParamOp>()))
       p.erase();
+    for (auto i : llvm::make_early_inc_range(module.getOps<mod::InstanceOp>()))
+      i.erase();
   }
 
   LogicalResult lower(func::FuncOp fn) {

@@ -42,6 +42,26 @@ LogicalResult ParamOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// InstanceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult InstanceOp::verify() {
+  if (getCount() && *getCount() < 1)
+    return emitOpError() << "an instance array needs at least one element, "
+                            "got "
+                         << *getCount();
+  return success();
+}
+
+LogicalResult InstanceOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto fn =
+      symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, getModuleAttr());
+  if (!fn || !fn->hasAttr(kModuleAttr))
+    return emitOpError() << "'" << getModule() << "' is not a module";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // ParamRefOp
 //===----------------------------------------------------------------------===//
 

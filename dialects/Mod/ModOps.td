@@ -33,6 +33,28 @@ def Mod_ParamOp : Mod_Op<"param", [Symbol]> {
   let hasVerifier = 1;
 }
 
+def Mod_InstanceOp : Mod_Op<"instance",
+    [Symbol, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "declares a model-level instance (or instance array)";
+  let description = [{
+    An instance of a module owned by the model: the module function it
+    instantiates, the number of elements for an instance array, and whether
+    it is frozen. Its parameters are the `mod.param`s whose names start with
+    the instance path; applications name it in their `instance` attribute.
+
+    ```mlir
+    mod.instance @experts of @SwiGLU_512_1024 count 8
+    mod.instance @base of @Linear_1024_1024 frozen
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$module,
+                       OptionalAttr<I64Attr>:$count, UnitAttr:$frozen);
+  let assemblyFormat = [{
+    $sym_name `of` $module (`count` $count^)? (`frozen` $frozen^)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
 def Mod_ParamRefOp : Mod_Op<"param_ref",
     [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "reads a parameter of the model";

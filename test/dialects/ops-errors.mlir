@@ -79,3 +79,15 @@ func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = mod.apply @M(%x, %x) {instance = "a", num_params = 3 : i64} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+func.func private @plain(%x: tensor<4xf32>) -> tensor<4xf32>
+// expected-error @+1 {{'plain' is not a module}}
+mod.instance @i of @plain
+
+// -----
+
+func.func private @M(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.module = "M"}
+// expected-error @+1 {{an instance array needs at least one element, got 0}}
+mod.instance @i of @M count 0

@@ -28,3 +28,8 @@ func.func @forward(%x: tensor<?x4xf32>) -> tensor<?x8xf32> attributes {mod.entry
       : (tensor<4x8xf32>, tensor<8xf32>, tensor<?x4xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// CHECK: mod.instance @layer of @Affine_4_8 frozen
+mod.instance @layer of @Affine_4_8 frozen
+// CHECK: mod.instance @layers of @Affine_4_8 count 3
+mod.instance @layers of @Affine_4_8 count 3
