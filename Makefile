@@ -45,7 +45,7 @@ check: build
 # $(FUZZ_BUILD)/corpus across runs, seeded from the examples and every .mod
 # test; crashers land in $(FUZZ_BUILD)/artifacts (keep each one as a
 # regression in test/fuzz/regressions).
-fuzz:
+fuzz: setup
 	cmake -G Ninja -S . -B $(FUZZ_BUILD) -DMODC_FUZZ=ON \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_C_COMPILER=$(CC_BIN) -DCMAKE_CXX_COMPILER=$(CXX_BIN) \

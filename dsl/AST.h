@@ -104,13 +104,14 @@ enum class StmtKind { Param, Instance, Let, LetTuple, Assign, For, Return };
 
 struct Stmt {
   StmtKind kind;
-  SourceLoc loc;
+  SourceLoc loc;                  ///< the name for Let and Assign
+  SourceLoc start;                ///< the statement's first token
   std::string name;               ///< Let, Assign, For (loop variable)
   std::vector<std::string> names; ///< LetTuple
   std::vector<SourceLoc> nameLocs;
-  ExprPtr value;                  ///< Let, LetTuple, Assign, Return
-  ExprPtr lo, hi;                 ///< For
-  std::vector<StmtPtr> body;      ///< For
+  ExprPtr value;             ///< Let, LetTuple, Assign, Return
+  ExprPtr lo, hi;            ///< For
+  std::vector<StmtPtr> body; ///< For
   std::unique_ptr<ParamDef> param;
   std::unique_ptr<InstanceDef> instance;
 

@@ -90,8 +90,8 @@ private:
   }
 
   void param(int depth, const ParamDef &p) {
-    line(depth,
-         std::string(p.frozen ? "FrozenParam " : "Param ") + p.name, p.loc);
+    line(depth, std::string(p.frozen ? "FrozenParam " : "Param ") + p.name,
+         p.loc);
     type(depth + 1, "Type", p.type);
     if (p.init) {
       line(depth + 1, "Init " + p.init->kind, p.init->loc);

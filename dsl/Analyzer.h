@@ -1,4 +1,5 @@
-//===- Analyzer.h - Semantic analysis internals ------------------*- C++ -*-===//
+//===- Analyzer.h - Semantic analysis internals ------------------*- C++
+//-*-===//
 //
 // The elaborating analyzer shared by Sema.cpp (declarations, statements,
 // arithmetic), SemaBuiltins.cpp (builtin type rules) and SemaRoute.cpp
@@ -11,10 +12,12 @@
 
 #include "dsl/Sema.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 namespace modc {
 namespace detail {
@@ -33,13 +36,13 @@ inline const std::set<std::string> &unaryBuiltins() {
 /// Builtins, routers and aggregations: names a user callable may not take.
 inline const std::set<std::string> &reservedCallables() {
   static const std::set<std::string> names = {
-      "relu",     "gelu",        "silu",      "sigmoid",  "tanh",
-      "exp",      "log",         "sqrt",      "abs",      "softmax",
-      "log_softmax", "layernorm", "rmsnorm",  "sum",      "mean",
-      "max",      "concat",      "reshape",   "transpose", "expand",
-      "embedding", "onehot",     "argmax",    "cast",     "attention",
-      "topk",     "expert_choice", "task",    "hash",     "weights",
-      "fixed",    "all",         "weighted_sum", "merge"};
+      "relu",        "gelu",          "silu",         "sigmoid",   "tanh",
+      "exp",         "log",           "sqrt",         "abs",       "softmax",
+      "log_softmax", "layernorm",     "rmsnorm",      "sum",       "mean",
+      "max",         "concat",        "reshape",      "transpose", "expand",
+      "embedding",   "onehot",        "argmax",       "cast",      "attention",
+      "topk",        "expert_choice", "task",         "hash",      "weights",
+      "fixed",       "all",           "weighted_sum", "merge"};
   return names;
 }
 
@@ -62,7 +65,7 @@ struct Val {
     TypeName,
     List,
     Tuple,
-    Bool,     ///< compile-time boolean: `f` is 1 or 0
+    Bool, ///< compile-time boolean: `f` is 1 or 0
   } kind = None;
   Node *node = nullptr;
   Dim dim;
@@ -72,6 +75,10 @@ struct Val {
   std::string name;
   ElemType elem = ElemType::F32;
   std::vector<Val> elems;
+  /// A Float that comes from a non-exact division of integers (`7 / 2`):
+  /// the division's text and place, reported if an integer is needed.
+  std::string division;
+  SourceLoc divisionLoc;
 
   static Val none() { return Val(); }
   static Val tensor(Node *n) {
@@ -104,17 +111,33 @@ inline std::string formatFloat(double f) {
   return s;
 }
 
+/// Parameters and instances visible by name in a body: a module's own, or
+/// the model's (shared by every entry, built once).
+struct Members {
+  std::unordered_map<std::string, int> params;
+  std::unordered_map<std::string, int> instances;
+  /// Declarations that failed (reported): a use is silently None instead of
+  /// a second error.
+  std::unordered_map<std::string, SourceLoc> failed;
+};
+
 /// What a body may refer to: a module's own members, or the model's.
 struct Context {
   ModuleSpec *module = nullptr; ///< null in entries
   std::vector<ParamSpec> *params = nullptr;
   std::vector<InstanceSpec> *instances = nullptr;
   std::map<std::string, Val> templateArgs;
-  std::map<std::string, int> paramIndex;
-  std::map<std::string, int> instanceIndex;
+  std::shared_ptr<Members> members = std::make_shared<Members>();
   Body *body = nullptr;
   std::vector<std::string> argNames;
   std::vector<TensorType> argTypes;
+  /// The function being elaborated (locations of its arguments and template
+  /// parameters, for notes); null for dims and template arguments.
+  const ast::Function *fn = nullptr;
+  /// The Arg node of each argument, and the one Param node of each
+  /// parameter read so far (a body reads a parameter through one node).
+  std::vector<Node *> argNodes;
+  std::map<int, Node *> paramNodes;
   /// Lexical scopes of lets and loop variables, innermost last.
   std::vector<std::map<std::string, std::pair<Val, SourceLoc>>> scopes;
   /// In a module: the dyn symbol of its first argument's leading dim, along
@@ -135,6 +158,22 @@ private:
   // Declarations.
   void collectGlobals();
   std::optional<int64_t> evalDim(const std::string &name);
+  /// Evaluates every dim, dependencies first, reporting cycles.
+  void orderDims();
+  /// Duplicate template parameters and arguments of every module and entry.
+  void checkSignatureNames();
+  /// Where `name` is already defined in the function scope of `ctx`
+  /// (argument, template parameter, parameter, instance), if it is.
+  std::optional<SourceLoc> functionScopeName(const std::string &name,
+                                             const Context &ctx) const;
+  /// Counts elaboration work (unrolled statements, created operations);
+  /// false once the budget is spent, after reporting it once at `loc`.
+  bool spend(SourceLoc loc, uint64_t units = 1);
+  /// Flat parameter tensors and elements below a module, memoized and
+  /// saturated at kMaxDim: bounds what --print-params and codegen expand.
+  std::pair<int64_t, int64_t> paramFootprint(const ModuleSpec &m);
+  /// Reports a model whose parameters exceed those bounds.
+  void checkModelSize();
   ModuleSpec *instantiate(const ast::InstanceDef &def, Context *outer,
                           bool &ok);
   bool buildInstance(const ast::InstanceDef &def, Context *ctx,
@@ -173,9 +212,8 @@ private:
                                       SourceLoc loc);
   /// Checks that reducing `axis` of a value of `type` keeps the enclosing
   /// module row-independent.
-  bool checkRowIndependent(const TensorType &type, int64_t axis,
-                           SourceLoc loc, const std::string &what,
-                           Context &ctx);
+  bool checkRowIndependent(const TensorType &type, int64_t axis, SourceLoc loc,
+                           const std::string &what, Context &ctx);
   /// Normalises `axis` for rank `rank`; reports and returns nullopt if out
   /// of range.
   std::optional<int64_t> normalizeAxis(int64_t axis, size_t rank,
@@ -185,11 +223,15 @@ private:
   Val binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc, Context &ctx);
   std::optional<int64_t> constInt(const Expr &e, Context &ctx,
                                   const char *what);
+  /// Where an integer is needed: reports `v` if it is the float result of a
+  /// non-exact integer division, and returns true then.
+  bool reportInexactDivision(const Val &v);
   std::optional<double> constNumber(const Expr &e, Context &ctx,
                                     const char *what);
 
   Node *addNode(Context &ctx, Op op, TensorType type, SourceLoc loc,
                 std::vector<Node *> operands = {}) {
+    ++work_;
     auto n = std::make_unique<Node>();
     n->op = op;
     n->type = std::move(type);
@@ -220,7 +262,19 @@ private:
   // Global declarations by name.
   std::map<std::string, const ast::DimDecl *> dimDecls_;
   std::map<std::string, int64_t> dimValues_;
-  std::set<std::string> dimsInProgress_;
+  /// Dims being evaluated, outermost first (a cycle is reported with it),
+  /// and dims whose value could not be computed (reported once).
+  std::vector<std::string> dimStack_;
+  std::set<std::string> dimsFailed_;
+  /// Elaboration work done so far; see spend().
+  uint64_t work_ = 0;
+  uint64_t workBudget_ = 0; ///< set on first use, from the file's size
+  bool workExceeded_ = false;
+  std::map<const ModuleSpec *, std::pair<int64_t, int64_t>> footprints_;
+  /// Model-level parameters and instances whose declaration failed.
+  std::map<std::string, SourceLoc> failedModelMembers_;
+  /// The model's members as entries see them; built on first use.
+  std::shared_ptr<Members> modelMembers_;
   std::map<std::string, int> dynIndex_;
   std::map<std::string, const ast::Function *> moduleDefs_;
   std::map<std::string, const ast::Function *> entryDefs_;
@@ -229,8 +283,10 @@ private:
   /// Entry elaboration state: index into program_->entries, or -2 while in
   /// progress, -3 after failure.
   std::map<std::string, int> entryState_;
+  /// Entries being elaborated, outermost first (a call cycle's chain).
+  std::vector<std::string> entryStack_;
+  bool entryDepthReported_ = false;
 };
-
 
 } // namespace detail
 } // namespace modc

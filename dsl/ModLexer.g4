@@ -60,8 +60,10 @@ fragment DIGITS   : [0-9]+;
 fragment EXPONENT : [eE] [+-]? DIGITS;
 
 LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN);
-BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN);
-UNTERMINATED_COMMENT : '/*' .*? EOF;
+// Spelled with sets rather than `.*?`: ANTLR's wildcard does not match a NUL
+// byte, which LANGUAGE.md §1 allows inside comments.
+BLOCK_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'+ '/' -> channel(HIDDEN);
+UNTERMINATED_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'* EOF;
 WS      : [ \t\r\n\f]+ -> channel(HIDDEN);
 
 // Anything else becomes a token of its own so the parser can report it with a location.

@@ -54,8 +54,9 @@ expr
   | expr op=(PLUS | MINUS) expr                                 # addExpr
   | expr PIPE expr                                              # pipeExpr
   | ROUTE expr TO expr BY expr (COMBINE expr)?                  # routeExpr
-  | LPAREN expr RPAREN                                          # parenExpr
-  | LPAREN expr (COMMA expr)+ RPAREN                            # tupleExpr
+  // One alternative for `(a)` and `(a, b)`: two would need lookahead to the
+  // closing parenthesis to choose (the builder tells them apart).
+  | LPAREN expr (COMMA expr)* RPAREN                            # parenExpr
   | LBRACK (expr (COMMA expr)*)? RBRACK                         # listExpr
   | INT                                                         # intExpr
   | FLOAT                                                       # floatExpr

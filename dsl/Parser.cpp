@@ -38,9 +38,16 @@ std::string describeToken(antlr4::Token *tok) {
   return "'" + tok->getText() + "'";
 }
 
+/// Reports syntax errors in panic mode: after one error, the parser's
+/// recovery tends to produce more that only echo it, so further syntax
+/// errors are dropped until the parser matches a `;` or `}` again (see
+/// ResyncListener). Unexpected characters are always reported.
 class ErrorListener : public antlr4::BaseErrorListener {
 public:
   explicit ErrorListener(DiagnosticEngine &diags) : diags_(diags) {}
+
+  void resync() { recovering_ = false; }
+  void setTokens(antlr4::CommonTokenStream *tokens) { tokens_ = tokens; }
 
   void syntaxError(antlr4::Recognizer *, antlr4::Token *offending, size_t line,
                    size_t col, const std::string &msg,
@@ -49,9 +56,13 @@ public:
       return;
     SourceLoc loc{static_cast<uint32_t>(line), static_cast<uint32_t>(col + 1)};
     if (offending && offending->getType() == ModLexer::ERROR_CHAR) {
+      recovering_ = true;
       diags_.error(loc, "unexpected character " + describeToken(offending));
       return;
     }
+    if (recovering_)
+      return;
+    recovering_ = true;
     if (offending && offending->getType() == ModLexer::UNTERMINATED_COMMENT) {
       diags_.error(loc, "unterminated block comment");
       return;
@@ -63,11 +74,66 @@ public:
       text = "syntax error at " + describeToken(offending) + ": " + msg;
     else
       text = "syntax error: " + msg;
+    // `dim`, `in`, `int`... are reserved (LANGUAGE.md §1): say so where a
+    // name was expected.
+    if (offending && isKeyword(offending->getType()) &&
+        (msg.find("IDENT") != std::string::npos ||
+         followsNameIntroducer(offending)))
+      text += " (" + describeToken(offending) + " is a reserved keyword)";
     diags_.error(loc, text);
   }
 
 private:
+  static bool isKeyword(size_t type) {
+    return type >= ModLexer::MODEL && type <= ModLexer::BOOL;
+  }
+  /// Whether the token before `tok` must be followed by a name (`let in`).
+  bool followsNameIntroducer(antlr4::Token *tok) const {
+    if (!tokens_)
+      return false;
+    for (size_t i = tok->getTokenIndex(); i-- > 0;) {
+      antlr4::Token *prev = tokens_->get(i);
+      if (prev->getChannel() != antlr4::Token::DEFAULT_CHANNEL)
+        continue;
+      switch (prev->getType()) {
+      case ModLexer::LET:
+      case ModLexer::FOR:
+      case ModLexer::DIM:
+      case ModLexer::DYN:
+      case ModLexer::MODULE:
+      case ModLexer::ENTRY:
+      case ModLexer::PARAM:
+      case ModLexer::MODEL:
+        return true;
+      default:
+        return false;
+      }
+    }
+    return false;
+  }
+
   DiagnosticEngine &diags_;
+  antlr4::CommonTokenStream *tokens_ = nullptr;
+  bool recovering_ = false;
+};
+
+/// Ends the panic mode of ErrorListener when the parser is back in step: it
+/// matched the `;` or `}` that ends a statement or a declaration.
+class ResyncListener : public antlr4::tree::ParseTreeListener {
+public:
+  explicit ResyncListener(ErrorListener &errors) : errors_(errors) {}
+
+  void visitTerminal(antlr4::tree::TerminalNode *node) override {
+    size_t type = node->getSymbol()->getType();
+    if (type == ModLexer::SEMI || type == ModLexer::RBRACE)
+      errors_.resync();
+  }
+  void visitErrorNode(antlr4::tree::ErrorNode *) override {}
+  void enterEveryRule(antlr4::ParserRuleContext *) override {}
+  void exitEveryRule(antlr4::ParserRuleContext *) override {}
+
+private:
+  ErrorListener &errors_;
 };
 
 /// Rejects inputs nested deeper than the recursive-descent parser can take
@@ -108,6 +174,36 @@ bool checkNesting(antlr4::CommonTokenStream &tokens, DiagnosticEngine &diags) {
                                   std::to_string(kMaxDepth) + ")");
       return false;
     }
+  }
+  return true;
+}
+
+/// Rejects parse trees deeper than the recursive AST builder and the
+/// analyzer can walk. Left-associative chains (`x + x + ... + x`) are deep
+/// without any parenthesis, so checkNesting does not see them; this walk is
+/// iterative.
+bool checkTreeDepth(antlr4::tree::ParseTree *root, DiagnosticEngine &diags) {
+  constexpr size_t kMaxTreeDepth = 2000;
+  std::vector<std::pair<antlr4::tree::ParseTree *, size_t>> stack = {{root, 1}};
+  while (!stack.empty()) {
+    auto [node, depth] = stack.back();
+    stack.pop_back();
+    if (depth > kMaxTreeDepth) {
+      SourceLoc loc;
+      if (auto *ctx = dynamic_cast<antlr4::ParserRuleContext *>(node))
+        loc = locOf(ctx);
+      else if (auto *term = dynamic_cast<antlr4::tree::TerminalNode *>(node))
+        loc = locOf(term);
+      diags.error(loc, "expression nested too deeply (limit " +
+                           std::to_string(kMaxTreeDepth) +
+                           " levels; split long chains of operators with "
+                           "'let')");
+      return false;
+    }
+    // Leftmost child on top: the first node past the limit is then on the
+    // left spine, which starts where the too-deep expression starts.
+    for (auto it = node->children.rbegin(); it != node->children.rend(); ++it)
+      stack.push_back({*it, depth + 1});
   }
   return true;
 }
@@ -195,8 +291,8 @@ private:
                       ast::Function &fn) {
     if (args)
       for (P::ArgContext *a : args->arg())
-        fn.args.push_back(
-            {locOf(a->IDENT()), a->IDENT()->getText(), buildType(a->tensorType())});
+        fn.args.push_back({locOf(a->IDENT()), a->IDENT()->getText(),
+                           buildType(a->tensorType())});
     if (auto *single = dynamic_cast<P::SingleResultContext *>(result)) {
       fn.results.push_back(buildType(single->tensorType()));
     } else if (auto *tuple = dynamic_cast<P::TupleResultContext *>(result)) {
@@ -272,6 +368,12 @@ private:
   }
 
   ast::StmtPtr buildStmt(P::StmtContext *s) {
+    ast::StmtPtr st = buildStmtKind(s);
+    st->start = locOf(s);
+    return st;
+  }
+
+  ast::StmtPtr buildStmtKind(P::StmtContext *s) {
     using ast::StmtKind;
     if (auto *p = dynamic_cast<P::ParamStmtContext *>(s)) {
       auto st = std::make_unique<ast::Stmt>(StmtKind::Param, locOf(s));
@@ -299,7 +401,8 @@ private:
       return st;
     }
     if (auto *a = dynamic_cast<P::AssignStmtContext *>(s)) {
-      auto st = std::make_unique<ast::Stmt>(StmtKind::Assign, locOf(a->IDENT()));
+      auto st =
+          std::make_unique<ast::Stmt>(StmtKind::Assign, locOf(a->IDENT()));
       st->name = a->IDENT()->getText();
       st->value = buildExpr(a->expr());
       return st;
@@ -381,11 +484,11 @@ private:
         x->operands.push_back(buildExpr(sub));
       return x;
     }
-    if (auto *p = dynamic_cast<P::ParenExprContext *>(e))
-      return buildExpr(p->expr());
-    if (auto *t = dynamic_cast<P::TupleExprContext *>(e)) {
-      auto x = make(ExprKind::Tuple, locOf(t));
-      for (P::ExprContext *sub : t->expr())
+    if (auto *p = dynamic_cast<P::ParenExprContext *>(e)) {
+      if (p->expr().size() == 1)
+        return buildExpr(p->expr(0));
+      auto x = make(ExprKind::Tuple, locOf(p));
+      for (P::ExprContext *sub : p->expr())
         x->operands.push_back(buildExpr(sub));
       return x;
     }
@@ -429,7 +532,8 @@ private:
 } // namespace
 
 std::unique_ptr<ast::File> parseFile(const SourceFile &file,
-                                     DiagnosticEngine &diags) {
+                                     DiagnosticEngine &diags,
+                                     ParseStrategy strategy) {
   if (!validateEncoding(file, diags))
     return nullptr;
   try {
@@ -448,11 +552,36 @@ std::unique_ptr<ast::File> parseFile(const SourceFile &file,
     }
     if (!checkNesting(tokens, diags))
       return nullptr;
+    listener.setTokens(&tokens);
     ModParser parser(&tokens);
     parser.removeErrorListeners();
-    parser.addErrorListener(&listener);
-    P::FileContext *tree = parser.file();
-    if (diags.hasErrors())
+    // Two stages, as ANTLR recommends for speed: SLL prediction, bailing out
+    // at the first error, is enough for almost every valid file; a file it
+    // cannot parse is parsed again with full LL prediction and the error
+    // listeners, which also gives the precise syntax errors.
+    P::FileContext *tree = nullptr;
+    if (strategy == ParseStrategy::TwoStage) {
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()
+          ->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+      parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+      try {
+        tree = parser.file();
+      } catch (const antlr4::ParseCancellationException &) {
+        tree = nullptr;
+      }
+    }
+    ResyncListener resync(listener);
+    if (!tree) {
+      tokens.seek(0);
+      parser.reset();
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>()
+          ->setPredictionMode(antlr4::atn::PredictionMode::LL);
+      parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+      parser.addErrorListener(&listener);
+      parser.addParseListener(&resync);
+      tree = parser.file();
+    }
+    if (diags.hasErrors() || !checkTreeDepth(tree, diags))
       return nullptr;
     Builder builder;
     return builder.build(tree);

@@ -15,10 +15,16 @@
 
 namespace modc {
 
+/// How the ANTLR parser predicts alternatives. TwoStage (fast SLL, then
+/// full LL only for a file SLL cannot parse) is what modc uses; FullLL
+/// exists so that tests and the fuzzer can check both give the same AST.
+enum class ParseStrategy { TwoStage, FullLL };
+
 /// Parses `file`. Syntax errors go to `diags`; the result is null if any
 /// error was reported.
-std::unique_ptr<ast::File> parseFile(const SourceFile &file,
-                                     DiagnosticEngine &diags);
+std::unique_ptr<ast::File>
+parseFile(const SourceFile &file, DiagnosticEngine &diags,
+          ParseStrategy strategy = ParseStrategy::TwoStage);
 
 } // namespace modc
 

@@ -1,4 +1,5 @@
-//===- Program.h - The checked, elaborated program ---------------*- C++ -*-===//
+//===- Program.h - The checked, elaborated program ---------------*- C++
+//-*-===//
 //
 // Semantic analysis turns the AST into a Program: every name resolved, every
 // module template instantiated once per distinct argument list, `for` loops
@@ -25,17 +26,17 @@ namespace sema {
 using ast::ElemType;
 
 enum class Op {
-  Arg,    ///< function argument `index`
-  Param,  ///< parameter `index` of the enclosing module (or model)
-  Const,  ///< scalar constant `constant`, of the node's element type
+  Arg,   ///< function argument `index`
+  Param, ///< parameter `index` of the enclosing module (or model)
+  Const, ///< scalar constant `constant`, of the node's element type
   Add,
   Sub,
   Mul,
   Div,
   MatMul,
   Neg,
-  Unary,  ///< elementwise builtin `name` (relu, gelu, exp, ...)
-  Apply,  ///< apply instance `index` (element `element` of an array)
+  Unary,     ///< elementwise builtin `name` (relu, gelu, exp, ...)
+  Apply,     ///< apply instance `index` (element `element` of an array)
   Builtin,   ///< builtin `name` with `ints` / `flag` / `constant` attributes
   Route,     ///< routing + aggregation; `route` holds the decision
   CallEntry, ///< call entry `index` of the program; results via TupleGet

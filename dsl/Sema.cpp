@@ -15,9 +15,21 @@ std::optional<int64_t> Analyzer::evalDim(const std::string &name) {
   auto known = dimValues_.find(name);
   if (known != dimValues_.end())
     return known->second;
+  if (dimsFailed_.count(name))
+    return std::nullopt;
   const ast::DimDecl *decl = dimDecls_.at(name);
-  if (dimsInProgress_.count(name)) {
-    error(decl->loc, "dim '" + name + "' is defined through itself");
+  auto active = std::find(dimStack_.begin(), dimStack_.end(), name);
+  if (active != dimStack_.end()) {
+    std::string msg = "dim '" + name + "' is defined through itself";
+    if (dimStack_.end() - active > 1) {
+      msg += " (";
+      for (auto it = active; it != dimStack_.end(); ++it)
+        msg += *it + " -> ";
+      msg += name + ")";
+    }
+    error(decl->loc, msg);
+    // Every dim on the cycle fails with this one error.
+    dimsFailed_.insert(active, dimStack_.end());
     return std::nullopt;
   }
   auto over = options_.dimOverrides.find(name);
@@ -25,16 +37,209 @@ std::optional<int64_t> Analyzer::evalDim(const std::string &name) {
     dimValues_[name] = over->second;
     return over->second;
   }
-  dimsInProgress_.insert(name);
+  dimStack_.push_back(name);
   Context ctx;
   Body scratch;
   ctx.body = &scratch;
   auto v = constInt(*decl->value, ctx, "a dim");
-  dimsInProgress_.erase(name);
-  if (!v)
+  dimStack_.pop_back();
+  if (!v) {
+    dimsFailed_.insert(name);
     return std::nullopt;
+  }
   dimValues_[name] = *v;
   return v;
+}
+
+namespace {
+void collectNames(const Expr &e, std::vector<std::string> &out) {
+  if (e.kind == ExprKind::Name)
+    out.push_back(e.name);
+  for (const ast::ExprPtr &op : e.operands)
+    collectNames(*op, out);
+}
+} // namespace
+
+void Analyzer::orderDims() {
+  // Depth-first over "is defined through", iteratively: a chain of 100000
+  // dims declared last-first must not recurse 100000 deep in evalDim.
+  std::map<std::string, std::vector<std::string>> deps;
+  for (auto &[name, decl] : dimDecls_) {
+    if (options_.dimOverrides.count(name))
+      continue;
+    std::vector<std::string> names;
+    collectNames(*decl->value, names);
+    for (const std::string &n : names)
+      if (dimDecls_.count(n))
+        deps[name].push_back(n);
+  }
+  enum Color { Unseen, Active, Done };
+  std::map<std::string, Color> color;
+  std::vector<std::string> order;
+  for (const ast::DimDecl &d : file_.dims) {
+    if (!dimDecls_.count(d.name) || color[d.name] != Unseen)
+      continue;
+    std::vector<std::pair<std::string, size_t>> stack = {{d.name, 0}};
+    color[d.name] = Active;
+    while (!stack.empty()) {
+      std::string name = stack.back().first;
+      size_t next = stack.back().second;
+      const std::vector<std::string> &ds = deps[name];
+      if (next == ds.size()) {
+        color[name] = Done;
+        order.push_back(name);
+        stack.pop_back();
+        continue;
+      }
+      ++stack.back().second;
+      const std::string &dep = ds[next];
+      if (color[dep] == Unseen) {
+        color[dep] = Active;
+        stack.push_back({dep, 0});
+        continue;
+      }
+      if (color[dep] != Active || dimsFailed_.count(dep))
+        continue;
+      // A cycle: the stack from `dep` up is its chain.
+      size_t at = 0;
+      while (stack[at].first != dep)
+        ++at;
+      std::string msg = "dim '" + dep + "' is defined through itself";
+      size_t length = stack.size() - at;
+      if (length > 1) {
+        msg += " (";
+        for (size_t k = at; k < stack.size() && k < at + 8; ++k)
+          msg += stack[k].first + " -> ";
+        if (length > 8)
+          msg += "... -> ";
+        msg += dep + ")";
+      }
+      error(dimDecls_.at(dep)->loc, msg);
+      for (size_t k = at; k < stack.size(); ++k)
+        dimsFailed_.insert(stack[k].first);
+    }
+  }
+  // In this order every dim's dependencies are known before it.
+  for (const std::string &name : order)
+    evalDim(name);
+}
+
+void Analyzer::checkSignatureNames() {
+  auto check = [&](const ast::Function &fn) {
+    std::map<std::string, SourceLoc> seen;
+    auto declare = [&](const std::string &name, SourceLoc loc) {
+      auto [it, inserted] = seen.emplace(name, loc);
+      if (inserted)
+        return;
+      Diagnostic &d = error(loc, "redefinition of '" + name + "'");
+      DiagnosticEngine::note(d, it->second, "previous definition is here");
+    };
+    for (const ast::TemplateParam &tp : fn.templateParams)
+      declare(tp.name, tp.loc);
+    for (const ast::Arg &a : fn.args)
+      declare(a.name, a.loc);
+  };
+  for (auto &m : file_.modules)
+    check(*m);
+  for (auto &e : file_.entries)
+    check(*e);
+}
+
+std::optional<SourceLoc> Analyzer::functionScopeName(const std::string &name,
+                                                     const Context &ctx) const {
+  if (ctx.fn) {
+    for (const ast::Arg &a : ctx.fn->args)
+      if (a.name == name)
+        return a.loc;
+    for (const ast::TemplateParam &tp : ctx.fn->templateParams)
+      if (tp.name == name)
+        return tp.loc;
+  }
+  // Model-level members are visible in entries only.
+  const Members &members = *ctx.members;
+  auto p = members.params.find(name);
+  if (p != members.params.end())
+    return (*ctx.params)[p->second].loc;
+  auto i = members.instances.find(name);
+  if (i != members.instances.end())
+    return (*ctx.instances)[i->second].loc;
+  auto failed = members.failed.find(name);
+  if (failed != members.failed.end())
+    return failed->second;
+  return std::nullopt;
+}
+
+namespace {
+size_t countNodes(const Expr *e) {
+  if (!e)
+    return 0;
+  size_t n = 1;
+  for (const ast::ExprPtr &op : e->operands)
+    n += countNodes(op.get());
+  return n;
+}
+size_t countNodes(const std::vector<ast::StmtPtr> &stmts) {
+  size_t n = 0;
+  for (const ast::StmtPtr &s : stmts)
+    n += 1 + countNodes(s->value.get()) + countNodes(s->lo.get()) +
+         countNodes(s->hi.get()) + countNodes(s->body);
+  return n;
+}
+} // namespace
+
+bool Analyzer::spend(SourceLoc loc, uint64_t units) {
+  // Unrolled loops and pipes through arrays multiply: bound the total so
+  // that no program makes the checker run for long. Straight-line code does
+  // at most a few units per AST node, so the budget grows with the file and
+  // only unrolling can exhaust it.
+  if (workBudget_ == 0) {
+    size_t nodes = 0;
+    for (auto &fn : file_.modules)
+      nodes += countNodes(fn->body);
+    for (auto &fn : file_.entries)
+      nodes += countNodes(fn->body);
+    workBudget_ = 500000 + 4 * uint64_t(nodes);
+  }
+  work_ += units;
+  if (work_ <= workBudget_)
+    return true;
+  if (!workExceeded_) {
+    workExceeded_ = true;
+    error(loc, "the program unrolls to more than " +
+                   std::to_string(workBudget_) +
+                   " operations (nested 'for' loops, template instantiations, "
+                   "pipes or routes through large instance arrays)");
+  }
+  return false;
+}
+
+std::pair<int64_t, int64_t> Analyzer::paramFootprint(const ModuleSpec &m) {
+  auto memo = footprints_.find(&m);
+  if (memo != footprints_.end())
+    return memo->second;
+  auto sat = [](int64_t a, int64_t b, bool mul) {
+    int64_t r;
+    bool over = mul ? __builtin_mul_overflow(a, b, &r)
+                    : __builtin_add_overflow(a, b, &r);
+    return over || r > kMaxDim ? kMaxDim : r;
+  };
+  int64_t tensors = 0, elements = 0;
+  for (const ParamSpec &p : m.params) {
+    int64_t n = 1;
+    for (const Dim &d : p.type.shape)
+      n = sat(n, d.constant, true);
+    tensors = sat(tensors, 1, false);
+    elements = sat(elements, n, false);
+  }
+  for (const InstanceSpec &inst : m.instances) {
+    if (!inst.module)
+      continue;
+    auto [t, e] = paramFootprint(*inst.module);
+    tensors = sat(tensors, sat(t, inst.count, true), false);
+    elements = sat(elements, sat(e, inst.count, true), false);
+  }
+  footprints_[&m] = {tensors, elements};
+  return {tensors, elements};
 }
 
 void Analyzer::collectGlobals() {
@@ -90,7 +295,9 @@ std::unique_ptr<Program> Analyzer::run() {
   for (SourceLoc loc : file_.extraModelLocs)
     error(loc, "a file declares one model");
   collectGlobals();
+  checkSignatureNames();
 
+  orderDims();
   for (const ast::DimDecl &d : file_.dims) {
     if (dimDecls_.count(d.name) && dimDecls_[d.name] == &d) {
       auto v = evalDim(d.name);
@@ -118,15 +325,21 @@ std::unique_ptr<Program> Analyzer::run() {
     (void)ord;
     if (member.first == 0) {
       ParamSpec spec;
-      if (!buildParam(*file_.params[member.second], model, spec))
+      const ast::ParamDef &def = *file_.params[member.second];
+      if (!buildParam(def, model, spec)) {
+        failedModelMembers_.emplace(def.name, def.loc);
         continue;
+      }
       program_->memberOrder.push_back({0, int(program_->params.size())});
       program_->params.push_back(std::move(spec));
       continue;
     }
     InstanceSpec spec;
-    if (!buildInstance(*file_.instances[member.second], &model, spec))
+    const ast::InstanceDef &def = *file_.instances[member.second];
+    if (!buildInstance(def, &model, spec)) {
+      failedModelMembers_.emplace(def.name, def.loc);
       continue;
+    }
     program_->memberOrder.push_back({1, int(program_->instances.size())});
     program_->instances.push_back(std::move(spec));
   }
@@ -135,6 +348,10 @@ std::unique_ptr<Program> Analyzer::run() {
   // where every template parameter has one.
   for (auto &def : file_.modules) {
     if (!def->templateParams.empty() || diags_.limitReached())
+      continue;
+    // A redefinition (reported) is not checked on its own.
+    auto known = moduleDefs_.find(def->name);
+    if (known == moduleDefs_.end() || known->second != def.get())
       continue;
     ast::InstanceDef probe;
     probe.loc = def->nameLoc;
@@ -150,13 +367,53 @@ std::unique_ptr<Program> Analyzer::run() {
     if (entryDefs_.count(e->name) && entryDefs_[e->name] == e.get())
       requireEntry(e->name, e->nameLoc);
   }
+  checkModelSize();
   if (diags_.hasErrors())
     return nullptr;
   return std::move(program_);
 }
 
-bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx,
-                         TensorType &out, bool allowDyn) {
+void Analyzer::checkModelSize() {
+  // kMaxParamTensors: far above any real model, low enough that listing the
+  // parameters stays instantaneous.
+  constexpr int64_t kMaxParamTensors = int64_t(1) << 22;
+  int64_t tensors = 0, elements = 0;
+  for (auto [kind, index] : program_->memberOrder) {
+    SourceLoc loc;
+    int64_t t = 1, n = 1;
+    if (kind == 0) {
+      const ParamSpec &p = program_->params[index];
+      loc = p.loc;
+      for (const Dim &d : p.type.shape)
+        if (__builtin_mul_overflow(n, d.constant, &n) || n > kMaxDim)
+          n = kMaxDim;
+    } else {
+      const InstanceSpec &inst = program_->instances[index];
+      if (!inst.module)
+        continue;
+      loc = inst.loc;
+      std::tie(t, n) = paramFootprint(*inst.module);
+      if (__builtin_mul_overflow(t, inst.count, &t) || t > kMaxDim)
+        t = kMaxDim;
+      if (__builtin_mul_overflow(n, inst.count, &n) || n > kMaxDim)
+        n = kMaxDim;
+    }
+    tensors += t;
+    elements = n >= kMaxDim - elements ? kMaxDim : elements + n;
+    if (tensors > kMaxParamTensors) {
+      error(loc, "the model has more than " + std::to_string(kMaxParamTensors) +
+                     " parameter tensors");
+      return;
+    }
+    if (elements >= kMaxDim) {
+      error(loc, "the model has 2^62 or more parameter elements");
+      return;
+    }
+  }
+}
+
+bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
+                         bool allowDyn) {
   out.elem = t.elem;
   out.shape.clear();
   bool ok = true;
@@ -173,7 +430,8 @@ bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx,
       continue;
     }
     if (v.kind != Val::Int) {
-      error(d->loc, "a dimension must be an integer expression");
+      if (!reportInexactDivision(v))
+        error(d->loc, "a dimension must be an integer expression");
       ok = false;
       continue;
     }
@@ -184,9 +442,8 @@ bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx,
       continue;
     }
     if (v.dim.isStatic() && v.dim.constant < 0) {
-      error(d->loc,
-            "dimension must not be negative, got " +
-                std::to_string(v.dim.constant));
+      error(d->loc, "dimension must not be negative, got " +
+                        std::to_string(v.dim.constant));
       ok = false;
       continue;
     }
@@ -202,14 +459,21 @@ bool Analyzer::buildParam(const ast::ParamDef &def, Context &ctx,
   out.frozen = def.frozen;
   if (!buildType(def.type, ctx, out.type, /*allowDyn=*/false))
     return false;
+  int64_t elements = 1;
+  for (const Dim &d : out.type.shape)
+    if (__builtin_mul_overflow(elements, d.constant, &elements) ||
+        elements >= kMaxDim) {
+      error(def.loc, "parameter '" + def.name + "' has 2^62 or more elements");
+      return false;
+    }
   if (!def.init) {
     out.init = InitKind::Zeros;
     return true;
   }
   const ast::Initializer &init = *def.init;
   static const std::map<std::string, std::pair<InitKind, size_t>> kinds = {
-      {"zeros", {InitKind::Zeros, 0}},   {"ones", {InitKind::Ones, 0}},
-      {"const", {InitKind::Const, 1}},   {"normal", {InitKind::Normal, 2}},
+      {"zeros", {InitKind::Zeros, 0}},     {"ones", {InitKind::Ones, 0}},
+      {"const", {InitKind::Const, 1}},     {"normal", {InitKind::Normal, 2}},
       {"uniform", {InitKind::Uniform, 2}}, {"xavier", {InitKind::Xavier, 0}}};
   auto it = kinds.find(init.kind);
   if (it == kinds.end()) {
@@ -290,11 +554,12 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
   }
   const ast::Function &fn = *defIt->second;
   if (def.templateArgs.size() > fn.templateParams.size()) {
-    Diagnostic &d = error(def.moduleLoc,
-                          "module '" + fn.name + "' takes " +
-                              std::to_string(fn.templateParams.size()) +
-                              " template arguments, got " +
-                              std::to_string(def.templateArgs.size()));
+    Diagnostic &d = error(
+        def.moduleLoc, "module '" + fn.name + "' takes " +
+                           std::to_string(fn.templateParams.size()) +
+                           " template argument" +
+                           (fn.templateParams.size() == 1 ? "" : "s") +
+                           ", got " + std::to_string(def.templateArgs.size()));
     DiagnosticEngine::note(d, fn.nameLoc, "'" + fn.name + "' is defined here");
     ok = false;
     return nullptr;
@@ -318,9 +583,9 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
     } else if (tp.defaultValue) {
       v = eval(*tp.defaultValue, tctx);
     } else {
-      Diagnostic &d = error(def.moduleLoc, "missing template argument '" +
-                                               tp.name + "' of module '" +
-                                               fn.name + "'");
+      Diagnostic &d =
+          error(def.moduleLoc, "missing template argument '" + tp.name +
+                                   "' of module '" + fn.name + "'");
       DiagnosticEngine::note(d, tp.loc, "'" + tp.name + "' is declared here");
       ok = false;
       return nullptr;
@@ -341,11 +606,15 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
         return nullptr;
       }
     } else if (!v.isStaticInt()) {
-      error(vloc, "template parameter '" + tp.name +
-                      "' needs a compile-time integer" +
-                      (v.kind == Val::Float
-                           ? " (declare it 'float' to pass a float)"
-                           : ""));
+      if (reportInexactDivision(v)) {
+        ok = false;
+        return nullptr;
+      }
+      error(vloc,
+            "template parameter '" + tp.name +
+                "' needs a compile-time integer" +
+                (v.kind == Val::Float ? " (declare it 'float' to pass a float)"
+                                      : ""));
       ok = false;
       return nullptr;
     }
@@ -363,18 +632,26 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
   if (fn.templateParams.empty())
     display = fn.name;
 
+  // Before the memo: a module met again while its body is being elaborated
+  // is a cycle, whatever its template arguments.
+  for (size_t i = 0; i < instantiating_.size(); ++i) {
+    if (instantiating_[i] != fn.name)
+      continue;
+    std::string msg = "module '" + fn.name + "' instantiates itself";
+    if (i + 1 < instantiating_.size()) {
+      msg += " (";
+      for (size_t k = i; k < instantiating_.size(); ++k)
+        msg += instantiating_[k] + " -> ";
+      msg += fn.name + ")";
+    }
+    Diagnostic &d = error(def.moduleLoc, msg);
+    DiagnosticEngine::note(d, fn.nameLoc, "'" + fn.name + "' is defined here");
+    ok = false;
+    return nullptr;
+  }
   auto memo = instantiated_.find(mangled);
   if (memo != instantiated_.end())
     return memo->second;
-  for (const std::string &active : instantiating_) {
-    if (active == fn.name) {
-      Diagnostic &d =
-          error(def.moduleLoc, "module '" + fn.name + "' instantiates itself");
-      DiagnosticEngine::note(d, fn.nameLoc, "'" + fn.name + "' is defined here");
-      ok = false;
-      return nullptr;
-    }
-  }
   if (instantiating_.size() > 64) {
     error(def.moduleLoc, "modules nested more than 64 deep");
     ok = false;
@@ -389,8 +666,10 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
   m->displayName = display;
   m->loc = fn.nameLoc;
   instantiating_.push_back(fn.name);
+  size_t firstDiag = diags_.numDiagnostics();
 
   tctx.module = m;
+  tctx.fn = &fn;
   tctx.params = &m->params;
   tctx.instances = &m->instances;
   tctx.body = &m->body;
@@ -426,6 +705,10 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
   if (ok)
     elaborateBody(fn.body, tctx, fn, results);
   instantiating_.pop_back();
+  // Errors inside a template say which instantiation they come from.
+  if (!fn.templateParams.empty() && def.loc.line != 0)
+    diags_.noteSince(firstDiag, def.moduleLoc,
+                     "in " + display + ", instantiated here");
   return m;
 }
 
@@ -436,15 +719,20 @@ void Analyzer::elaborateBody(const std::vector<ast::StmtPtr> &stmts,
     Node *n = addNode(ctx, Op::Arg, ctx.argTypes[i], fn.args[i].loc);
     n->index = int64_t(i);
     n->name = ctx.argNames[i];
+    ctx.argNodes.push_back(n);
   }
   ctx.scopes.emplace_back();
   std::vector<Val> returned;
   bool sawReturn = false;
   SourceLoc returnLoc;
-  if (!execStmts(stmts, ctx, returned, sawReturn, returnLoc))
+  bool ok = execStmts(stmts, ctx, returned, sawReturn, returnLoc);
+  if (diags_.limitReached())
     return;
+  // The returned value is still checked after errors in other statements:
+  // a value that failed is None and reports nothing more.
   if (!sawReturn) {
-    error(fn.nameLoc, "'" + fn.name + "' has no return statement");
+    if (ok)
+      error(fn.nameLoc, "'" + fn.name + "' has no return statement");
     return;
   }
   if (returned.size() != resultTypes.size()) {
@@ -468,10 +756,10 @@ void Analyzer::elaborateBody(const std::vector<ast::StmtPtr> &stmts,
       return;
     }
     if (v.node->type != resultTypes[i]) {
-      Diagnostic &d = error(returnLoc, "returned value has type " +
-                                           typeStr(v.node->type) +
-                                           " but the declared result is " +
-                                           typeStr(resultTypes[i]));
+      Diagnostic &d =
+          error(returnLoc, "returned value has type " + typeStr(v.node->type) +
+                               " but the declared result is " +
+                               typeStr(resultTypes[i]));
       DiagnosticEngine::note(d, fn.results[i].loc, "result declared here");
       return;
     }
@@ -483,16 +771,35 @@ int Analyzer::requireEntry(const std::string &name, SourceLoc loc) {
   auto state = entryState_.find(name);
   if (state != entryState_.end()) {
     if (state->second == -2) {
-      Diagnostic &d = error(loc, "entry '" + name + "' calls itself");
+      std::string msg = "entry '" + name + "' calls itself";
+      auto first = std::find(entryStack_.begin(), entryStack_.end(), name);
+      if (entryStack_.end() - first > 1) {
+        msg += " (";
+        for (auto it = first; it != entryStack_.end(); ++it)
+          msg += *it + " -> ";
+        msg += name + ")";
+      }
+      Diagnostic &d = error(loc, msg);
       DiagnosticEngine::note(d, entryDefs_[name]->nameLoc,
                              "'" + name + "' is defined here");
       return -1;
     }
     return state->second >= 0 ? state->second : -1;
   }
+  // Each level of an entry calling an entry is a few frames of recursion.
+  if (entryStack_.size() >= 256) {
+    // Once: the entries above the cut fail with it, and so would the next
+    // 256 of a longer chain.
+    if (!entryDepthReported_)
+      error(loc, "entries call each other more than 256 deep");
+    entryDepthReported_ = true;
+    return -1;
+  }
   entryState_[name] = -2;
+  entryStack_.push_back(name);
   size_t before = program_->entries.size();
   elaborateEntry(*entryDefs_.at(name));
+  entryStack_.pop_back();
   int index = program_->entries.size() > before
                   ? int(program_->entries.size() - 1)
                   : -3;
@@ -505,12 +812,11 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
   entry.name = fn.name;
   entry.loc = fn.nameLoc;
   static const std::set<std::string> lifecycle = {
-      "create", "destroy", "init", "load", "save", "set_threads", "error",
-      "describe"};
+      "create", "destroy",     "init",  "load",
+      "save",   "set_threads", "error", "describe"};
   if (lifecycle.count(fn.name)) {
-    error(fn.nameLoc, "an entry cannot be named '" + fn.name +
-                          "': NAME_" + fn.name +
-                          " is a function of every compiled library");
+    error(fn.nameLoc, "an entry cannot be named '" + fn.name + "': NAME_" +
+                          fn.name + " is a function of every compiled library");
     return;
   }
   Context ctx;
@@ -543,33 +849,31 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
       for (auto [sym, coeff] : d.terms)
         if (!used.count(sym)) {
           error(fn.results[i].loc,
-                "result dimension '" + d.str(program_->dyns) +
-                    "' uses dyn '" + program_->dyns[sym] +
-                    "', which no argument of '" + fn.name + "' determines");
+                "result dimension '" + d.str(program_->dyns) + "' uses dyn '" +
+                    program_->dyns[sym] + "', which no argument of '" +
+                    fn.name + "' determines");
           ok = false;
         }
-  {
-    std::set<std::string> seen;
-    for (const ast::Arg &a : fn.args)
-      if (!seen.insert(a.name).second) {
-        error(a.loc, "duplicate argument '" + a.name + "'");
-        ok = false;
-      }
-  }
   if (!ok)
     return;
   entry.dyns.assign(used.begin(), used.end());
   entry.resultTypes = results;
   for (size_t i = 0; i < results.size(); ++i)
-    entry.resultNames.push_back(results.size() == 1
-                                    ? std::string("y")
-                                    : "y" + std::to_string(i));
+    entry.resultNames.push_back(results.size() == 1 ? std::string("y")
+                                                    : "y" + std::to_string(i));
   ctx.argNames = entry.argNames;
   ctx.argTypes = entry.argTypes;
-  for (size_t i = 0; i < program_->params.size(); ++i)
-    ctx.paramIndex[program_->params[i].name] = int(i);
-  for (size_t i = 0; i < program_->instances.size(); ++i)
-    ctx.instanceIndex[program_->instances[i].name] = int(i);
+  ctx.fn = &fn;
+  if (!modelMembers_) {
+    modelMembers_ = std::make_shared<Members>();
+    modelMembers_->failed.insert(failedModelMembers_.begin(),
+                                 failedModelMembers_.end());
+    for (size_t i = 0; i < program_->params.size(); ++i)
+      modelMembers_->params[program_->params[i].name] = int(i);
+    for (size_t i = 0; i < program_->instances.size(); ++i)
+      modelMembers_->instances[program_->instances[i].name] = int(i);
+  }
+  ctx.members = modelMembers_;
   size_t before = diags_.numErrors();
   elaborateBody(fn.body, ctx, fn, results);
   if (diags_.numErrors() == before)
@@ -580,8 +884,8 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
                          std::vector<Val> &returned, bool &sawReturn,
                          SourceLoc &returnLoc) {
   bool ok = true;
-  auto lookupLocal = [&](const std::string &name)
-      -> std::pair<Val, SourceLoc> * {
+  auto lookupLocal =
+      [&](const std::string &name) -> std::pair<Val, SourceLoc> * {
     for (auto it = ctx.scopes.rbegin(); it != ctx.scopes.rend(); ++it) {
       auto found = it->find(name);
       if (found != it->end())
@@ -589,12 +893,36 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
     }
     return nullptr;
   };
+  // A name a `let` or a loop may not take: a local in scope, or a member
+  // of the function scope (argument, template parameter, ...).
+  auto alreadyDefined = [&](const std::string &name, SourceLoc loc) {
+    std::optional<SourceLoc> prev;
+    if (auto *local = lookupLocal(name))
+      prev = local->second;
+    else
+      prev = functionScopeName(name, ctx);
+    if (!prev)
+      return false;
+    Diagnostic &d = error(loc, "'" + name + "' is already defined");
+    DiagnosticEngine::note(d, *prev, "previous definition is here");
+    return true;
+  };
+  // A module member may not take the name of an argument, a template
+  // parameter or another member.
+  auto memberClash = [&](const std::string &name, SourceLoc loc) {
+    auto prev = functionScopeName(name, ctx);
+    if (!prev)
+      return false;
+    Diagnostic &d = error(loc, "redefinition of '" + name + "'");
+    DiagnosticEngine::note(d, *prev, "previous definition is here");
+    return true;
+  };
   for (const ast::StmtPtr &sp : stmts) {
-    if (diags_.limitReached())
+    if (diags_.limitReached() || !spend(sp->start))
       return false;
     const ast::Stmt &s = *sp;
     if (sawReturn) {
-      error(s.loc, "statement after 'return'");
+      error(s.start, "statement after 'return'");
       return false;
     }
     switch (s.kind) {
@@ -604,18 +932,17 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
         ok = false;
         break;
       }
-      if (ctx.paramIndex.count(s.param->name) ||
-          ctx.instanceIndex.count(s.param->name)) {
-        error(s.param->loc, "redefinition of '" + s.param->name + "'");
+      if (memberClash(s.param->name, s.param->loc)) {
         ok = false;
         break;
       }
       ParamSpec spec;
       if (!buildParam(*s.param, ctx, spec)) {
+        ctx.members->failed.emplace(s.param->name, s.param->loc);
         ok = false;
         break;
       }
-      ctx.paramIndex[spec.name] = int(ctx.params->size());
+      ctx.members->params[spec.name] = int(ctx.params->size());
       ctx.module->memberOrder.push_back({0, int(ctx.params->size())});
       ctx.params->push_back(std::move(spec));
       break;
@@ -626,32 +953,36 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
         ok = false;
         break;
       }
-      if (ctx.paramIndex.count(s.instance->name) ||
-          ctx.instanceIndex.count(s.instance->name)) {
-        error(s.instance->loc, "redefinition of '" + s.instance->name + "'");
+      if (memberClash(s.instance->name, s.instance->loc)) {
         ok = false;
         break;
       }
       InstanceSpec spec;
       if (!buildInstance(*s.instance, &ctx, spec)) {
+        ctx.members->failed.emplace(s.instance->name, s.instance->loc);
         ok = false;
         break;
       }
-      ctx.instanceIndex[spec.name] = int(ctx.instances->size());
+      ctx.members->instances[spec.name] = int(ctx.instances->size());
       ctx.module->memberOrder.push_back({1, int(ctx.instances->size())});
       ctx.instances->push_back(std::move(spec));
       break;
     }
     case ast::StmtKind::Let: {
-      if (auto *prev = lookupLocal(s.name)) {
-        Diagnostic &d = error(s.loc, "'" + s.name + "' is already defined");
-        DiagnosticEngine::note(d, prev->second, "previous definition is here");
+      if (alreadyDefined(s.name, s.loc)) {
         ok = false;
         break;
       }
       Val v = eval(*s.value, ctx);
       if (v.kind == Val::None)
         ok = false;
+      if (v.kind == Val::Tuple) {
+        error(s.value->loc,
+              "the call returns " + std::to_string(v.elems.size()) +
+                  " values; bind them with 'let (" + s.name + ", ...) = ...'");
+        v = Val::none();
+        ok = false;
+      }
       ctx.scopes.back()[s.name] = {v, s.loc};
       break;
     }
@@ -675,11 +1006,7 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
         break;
       }
       for (size_t i = 0; i < s.names.size(); ++i) {
-        if (auto *prev = lookupLocal(s.names[i])) {
-          Diagnostic &d =
-              error(s.nameLocs[i], "'" + s.names[i] + "' is already defined");
-          DiagnosticEngine::note(d, prev->second,
-                                 "previous definition is here");
+        if (alreadyDefined(s.names[i], s.nameLocs[i])) {
           ok = false;
           continue;
         }
@@ -690,8 +1017,8 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
     case ast::StmtKind::Assign: {
       auto *prev = lookupLocal(s.name);
       if (!prev) {
-        error(s.loc, "assignment to '" + s.name +
-                         "', which is not a 'let' in scope");
+        error(s.loc,
+              "assignment to '" + s.name + "', which is not a 'let' in scope");
         ok = false;
         break;
       }
@@ -702,18 +1029,19 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
       }
       if (prev->first.kind == Val::Tensor && v.kind == Val::Tensor &&
           prev->first.node->type != v.node->type) {
-        Diagnostic &d = error(
-            s.loc, "'" + s.name + "' is re-bound to a value of type " +
-                       typeStr(v.node->type) + ", but it has type " +
-                       typeStr(prev->first.node->type));
-        DiagnosticEngine::note(d, prev->second, "'" + s.name +
-                                                    "' is defined here");
+        Diagnostic &d =
+            error(s.loc, "'" + s.name + "' is re-bound to a value of type " +
+                             typeStr(v.node->type) + ", but it has type " +
+                             typeStr(prev->first.node->type));
+        DiagnosticEngine::note(d, prev->second,
+                               "'" + s.name + "' is defined here");
         ok = false;
         break;
       }
       if (prev->first.kind != v.kind) {
-        error(s.loc, "'" + s.name + "' is re-bound to a different kind of "
-                                    "value");
+        error(s.loc, "'" + s.name +
+                         "' is re-bound to a different kind of "
+                         "value");
         ok = false;
         break;
       }
@@ -727,25 +1055,38 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
         ok = false;
         break;
       }
-      if (*hi - *lo > 4096) {
+      // Both bounds are within ±2^62: the difference fits in uint64_t.
+      if (*hi > *lo && uint64_t(*hi) - uint64_t(*lo) > 4096) {
         error(s.loc, "a 'for' loop is unrolled; more than 4096 iterations "
                      "is not supported");
         ok = false;
         break;
       }
-      for (int64_t i = *lo; i < *hi && ok; ++i) {
+      if (alreadyDefined(s.name, s.nameLocs.front())) {
+        ok = false;
+        break;
+      }
+      // An error in the body is reported once, not once per iteration.
+      bool bodyOk = true;
+      for (int64_t i = *lo; i < *hi && bodyOk; ++i) {
+        // Empty bodies cost something too: nested empty loops multiply.
+        if (!spend(s.start)) {
+          bodyOk = false;
+          break;
+        }
         ctx.scopes.emplace_back();
         ctx.scopes.back()[s.name] = {Val::integer(Dim::of(i)),
                                      s.nameLocs.front()};
         bool innerReturn = false;
         std::vector<Val> innerReturned;
-        ok = execStmts(s.body, ctx, innerReturned, innerReturn, returnLoc);
+        bodyOk = execStmts(s.body, ctx, innerReturned, innerReturn, returnLoc);
         ctx.scopes.pop_back();
         if (innerReturn) {
           error(returnLoc, "'return' inside a 'for' loop");
-          ok = false;
+          bodyOk = false;
         }
       }
+      ok &= bodyOk;
       break;
     }
     case ast::StmtKind::Return: {
@@ -770,10 +1111,18 @@ std::optional<int64_t> Analyzer::constInt(const Expr &e, Context &ctx,
   if (v.kind == Val::None)
     return std::nullopt;
   if (!v.isStaticInt()) {
-    error(e.loc, std::string(what) + " must be a compile-time integer");
+    if (!reportInexactDivision(v))
+      error(e.loc, std::string(what) + " must be a compile-time integer");
     return std::nullopt;
   }
   return v.dim.constant;
+}
+
+bool Analyzer::reportInexactDivision(const Val &v) {
+  if (v.kind != Val::Float || v.division.empty())
+    return false;
+  error(v.divisionLoc, "'" + v.division + "' is not an exact integer division");
+  return true;
 }
 
 std::optional<double> Analyzer::constNumber(const Expr &e, Context &ctx,
@@ -796,30 +1145,29 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
     if (found != it->end())
       return found->second.first;
   }
-  for (size_t i = 0; i < ctx.argNames.size(); ++i) {
-    if (ctx.argNames[i] != name)
-      continue;
-    for (auto &n : ctx.body->nodes)
-      if (n->op == Op::Arg && n->index == int64_t(i))
-        return Val::tensor(n.get());
-  }
+  for (size_t i = 0; i < ctx.argNames.size() && i < ctx.argNodes.size(); ++i)
+    if (ctx.argNames[i] == name)
+      return Val::tensor(ctx.argNodes[i]);
   auto targ = ctx.templateArgs.find(name);
   if (targ != ctx.templateArgs.end())
     return targ->second;
-  auto pidx = ctx.paramIndex.find(name);
-  if (pidx != ctx.paramIndex.end()) {
+  const Members &members = *ctx.members;
+  auto pidx = members.params.find(name);
+  if (pidx != members.params.end()) {
     const ParamSpec &p = (*ctx.params)[pidx->second];
     // One node per parameter: reuse it if the body already reads it.
-    for (auto &n : ctx.body->nodes)
-      if (n->op == Op::Param && n->index == pidx->second)
-        return Val::tensor(n.get());
-    Node *n = addNode(ctx, Op::Param, p.type, e.loc);
-    n->index = pidx->second;
-    n->name = p.name;
+    Node *&n = ctx.paramNodes[pidx->second];
+    if (!n) {
+      n = addNode(ctx, Op::Param, p.type, e.loc);
+      n->index = pidx->second;
+      n->name = p.name;
+    }
     return Val::tensor(n);
   }
-  auto iidx = ctx.instanceIndex.find(name);
-  if (iidx != ctx.instanceIndex.end()) {
+  if (members.failed.count(name))
+    return Val::none();
+  auto iidx = members.instances.find(name);
+  if (iidx != members.instances.end()) {
     Val v;
     const InstanceSpec &inst = (*ctx.instances)[iidx->second];
     v.kind = inst.isArray ? Val::Array : Val::Instance;
@@ -865,6 +1213,13 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
                      (modelParam ? "parameter" : "instance") +
                      "; a module may use only its own parameters, instances "
                      "and arguments");
+    return Val::none();
+  }
+  if (modelParam || modelInstance) {
+    // Template arguments and array sizes at model level are compile-time.
+    error(e.loc, "'" + name + "' is a model-level " +
+                     (modelParam ? "parameter" : "instance") +
+                     ", not a compile-time value");
     return Val::none();
   }
   error(e.loc, "unknown name '" + name + "'");
@@ -914,11 +1269,12 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
       auto d = scaleDim(x.dim, -1);
       return d ? Val::integer(*d) : Val::none();
     }
-    if (x.kind == Val::Float)
-      return Val::flt(-x.f);
+    if (x.kind == Val::Float) {
+      x.f = -x.f;
+      return x;
+    }
     if (x.kind == Val::Tensor)
-      return Val::tensor(
-          addNode(ctx, Op::Neg, x.node->type, e.loc, {x.node}));
+      return Val::tensor(addNode(ctx, Op::Neg, x.node->type, e.loc, {x.node}));
     error(e.loc, "unary '-' needs a number or a tensor");
     return Val::none();
   }
@@ -932,6 +1288,8 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
     if (f.kind == Val::Array) {
       const InstanceSpec &inst = (*ctx.instances)[f.index];
       for (int64_t i = 0; i < inst.count && x.kind != Val::None; ++i) {
+        if (!spend(e.loc))
+          return Val::none();
         Val el = f;
         el.kind = Val::Instance;
         el.element = i;
@@ -956,12 +1314,15 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
       return Val::none();
     const InstanceSpec &inst = (*ctx.instances)[base.index];
     if (*i < 0 || *i >= inst.count) {
-      Diagnostic &d = error(e.operands[1]->loc,
-                            "index " + std::to_string(*i) + " is out of "
-                            "bounds for '" + inst.name + "' of " +
-                                std::to_string(inst.count) + " elements");
-      DiagnosticEngine::note(d, inst.loc, "'" + inst.name +
-                                              "' is declared here");
+      Diagnostic &d =
+          error(e.operands[1]->loc,
+                "index " + std::to_string(*i) +
+                    " is out of "
+                    "bounds for '" +
+                    inst.name + "' of " + std::to_string(inst.count) +
+                    " element" + (inst.count == 1 ? "" : "s"));
+      DiagnosticEngine::note(d, inst.loc,
+                             "'" + inst.name + "' is declared here");
       return Val::none();
     }
     base.kind = Val::Instance;
@@ -1045,9 +1406,21 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
           exact &= coeff % k == 0;
           q.terms.push_back({sym, coeff / k});
         }
+        if (!exact && a.dim.isStatic()) {
+          // A value, as Python's `/`: 7 / 2 is 3.5 (docs/design.md). Where
+          // an integer is needed (a dim, a shape, an index) it is an error.
+          Val q = Val::flt(double(a.dim.constant) / double(k));
+          q.division =
+              std::to_string(a.dim.constant) + " / " + std::to_string(k);
+          q.divisionLoc = loc;
+          return q;
+        }
         if (!exact) {
-          error(loc, "'" + a.dim.str(program_->dyns) + " / " +
-                         std::to_string(k) +
+          std::string num = a.dim.str(program_->dyns);
+          if (!a.dim.isStatic() &&
+              (a.dim.terms.size() > 1 || a.dim.constant != 0))
+            num = "(" + num + ")";
+          error(loc, "'" + num + " / " + std::to_string(k) +
                          "' is not an exact integer division");
           return Val::none();
         }
@@ -1078,7 +1451,12 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
       error(loc, "division by zero");
       return Val::none();
     }
-    return Val::flt(r);
+    // (7 / 2) * 2 is still no integer: keep the division to report it.
+    Val v = Val::flt(r);
+    const Val &from = a.division.empty() ? b : a;
+    v.division = from.division;
+    v.divisionLoc = from.divisionLoc;
+    return v;
   }
 
   // Tensor arithmetic; a number takes the other operand's element type.
@@ -1108,8 +1486,7 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
     }
     return constNode(ctx, elem, value, loc);
   };
-  ElemType elem =
-      a.kind == Val::Tensor ? a.node->type.elem : b.node->type.elem;
+  ElemType elem = a.kind == Val::Tensor ? a.node->type.elem : b.node->type.elem;
   Node *x = toNode(a, elem);
   Node *y = toNode(b, elem);
   if (!x || !y)
@@ -1127,13 +1504,16 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
       return Val::none();
     }
     std::string why;
-    auto shape = matmulShape(x->type.shape, y->type.shape, why,
-                             program_->dyns);
+    auto shape = matmulShape(x->type.shape, y->type.shape, why, program_->dyns);
     if (!shape) {
-      error(loc, why + " (" + typeStr(x->type) + " @ " + typeStr(y->type) +
-                     ")");
+      error(loc,
+            why + " (" + typeStr(x->type) + " @ " + typeStr(y->type) + ")");
       return Val::none();
     }
+    // A product contracting the rows of a module mixes them.
+    if (!checkRowIndependent(x->type, int64_t(x->type.rank()) - 1, loc, "'@'",
+                             ctx))
+      return Val::none();
     return Val::tensor(addNode(ctx, Op::MatMul, {elem, *shape}, loc, {x, y}));
   }
   auto shape = broadcastShapes(x->type.shape, y->type.shape);
@@ -1166,6 +1546,21 @@ Val Analyzer::evalCall(const Expr &e, Context &ctx) {
   }
   if (callee.kind == Val::Builtin)
     return evalBuiltin(e, callee.name, args, ctx);
+  if (callee.kind == Val::Tensor || callee.kind == Val::Int ||
+      callee.kind == Val::Float || callee.kind == Val::Bool ||
+      callee.kind == Val::List || callee.kind == Val::TypeName ||
+      callee.kind == Val::Tuple) {
+    const Expr &ce = *e.operands[0];
+    std::string what = callee.kind == Val::Tensor     ? "a tensor"
+                       : callee.kind == Val::List     ? "a list"
+                       : callee.kind == Val::Tuple    ? "a tuple"
+                       : callee.kind == Val::TypeName ? "an element type"
+                                                      : "a number";
+    error(e.loc, (ce.kind == ExprKind::Name ? "'" + ce.name + "' is "
+                                            : std::string("this is ")) +
+                     what + " and cannot be called");
+    return Val::none();
+  }
   return apply(callee, std::move(args), e.loc, ctx);
 }
 
@@ -1174,12 +1569,11 @@ Analyzer::unifyCall(const InstanceSpec &inst,
                     const std::vector<TensorType> &args, SourceLoc loc) {
   const ModuleSpec &m = *inst.module;
   if (args.size() != m.argTypes.size()) {
-    Diagnostic &d = error(loc, "'" + inst.name + "' (" + m.displayName +
-                                   ") takes " +
-                                   std::to_string(m.argTypes.size()) +
-                                   " argument" +
-                                   (m.argTypes.size() == 1 ? "" : "s") +
-                                   ", got " + std::to_string(args.size()));
+    Diagnostic &d =
+        error(loc, "'" + inst.name + "' (" + m.displayName + ") takes " +
+                       std::to_string(m.argTypes.size()) + " argument" +
+                       (m.argTypes.size() == 1 ? "" : "s") + ", got " +
+                       std::to_string(args.size()));
     DiagnosticEngine::note(d, m.loc, "module defined here");
     return std::nullopt;
   }
@@ -1191,8 +1585,8 @@ Analyzer::unifyCall(const InstanceSpec &inst,
     if (want.rank() == got.rank())
       for (size_t k = 0; k < want.rank(); ++k) {
         const Dim &w = want.shape[k];
-        if (w.constant == 0 && w.terms.size() == 1 &&
-            w.terms[0].second == 1 && !subst[w.terms[0].first])
+        if (w.constant == 0 && w.terms.size() == 1 && w.terms[0].second == 1 &&
+            !subst[w.terms[0].first])
           subst[w.terms[0].first] = got.shape[k];
       }
   }
@@ -1205,10 +1599,10 @@ Analyzer::unifyCall(const InstanceSpec &inst,
       match = d && *d == got.shape[k];
     }
     if (!match) {
-      Diagnostic &d = error(loc, "argument " + std::to_string(i + 1) +
-                                     " of '" + inst.name + "' has type " +
-                                     typeStr(got) + ", but " + m.displayName +
-                                     " expects " + typeStr(want));
+      Diagnostic &d =
+          error(loc, "argument " + std::to_string(i + 1) + " of '" + inst.name +
+                         "' has type " + typeStr(got) + ", but " +
+                         m.displayName + " expects " + typeStr(want));
       DiagnosticEngine::note(d, m.loc, "module defined here");
       return std::nullopt;
     }
@@ -1283,8 +1677,8 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
 } // namespace detail
 
 std::unique_ptr<sema::Program> analyze(const ast::File &file,
-                                 DiagnosticEngine &diags,
-                                 const SemaOptions &options) {
+                                       DiagnosticEngine &diags,
+                                       const SemaOptions &options) {
   detail::Analyzer analyzer(file, diags, options);
   return analyzer.run();
 }

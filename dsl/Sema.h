@@ -1,4 +1,5 @@
-//===- Sema.h - Semantic analysis of .mod files ------------------*- C++ -*-===//
+//===- Sema.h - Semantic analysis of .mod files ------------------*- C++
+//-*-===//
 //
 // Resolves names, instantiates module templates, checks element types and
 // symbolic shapes, and elaborates the AST into a Program (Program.h).

@@ -20,7 +20,6 @@ bool mentions(const Dim &d, int sym) {
   return false;
 }
 
-
 } // namespace
 
 std::optional<int64_t> Analyzer::normalizeAxis(int64_t axis, size_t rank,
@@ -57,8 +56,9 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       "topk", "expert_choice", "task", "hash", "weights", "fixed", "all"};
   static const std::set<std::string> aggregations = {"weighted_sum", "merge"};
   if (routers.count(name)) {
-    error(e.loc, "'" + name + "' is a router; use it as 'route X to TARGETS "
-                              "by " +
+    error(e.loc, "'" + name +
+                     "' is a router; use it as 'route X to TARGETS "
+                     "by " +
                      name + "(...)'");
     return Val::none();
   }
@@ -69,8 +69,7 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
 
   // Positional and named arguments onto the builtin's parameter list.
   auto bind = [&](std::vector<std::string> params, size_t required,
-                  std::vector<Val> &out,
-                  std::vector<SourceLoc> &locs) -> bool {
+                  std::vector<Val> &out, std::vector<SourceLoc> &locs) -> bool {
     out.assign(params.size(), Val::none());
     locs.assign(params.size(), e.loc);
     std::vector<bool> given(params.size(), false);
@@ -83,7 +82,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
         slot = positional++;
         if (slot >= params.size()) {
           error(argLoc, "'" + name + "' takes at most " +
-                            std::to_string(params.size()) + " arguments");
+                            std::to_string(params.size()) + " argument" +
+                            (params.size() == 1 ? "" : "s"));
           return false;
         }
       } else {
@@ -129,7 +129,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                          const char *what) -> std::optional<int64_t> {
     if (v.isStaticInt())
       return v.dim.constant;
-    error(loc, "'" + name + "': " + what + " must be a compile-time integer");
+    if (!reportInexactDivision(v))
+      error(loc, "'" + name + "': " + what + " must be a compile-time integer");
     return std::nullopt;
   };
   auto constBoolArg = [&](const Val &v, SourceLoc loc,
@@ -140,8 +141,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return std::nullopt;
   };
   auto make = [&](TensorType type, std::vector<Node *> operands) {
-    Node *n = addNode(ctx, Op::Builtin, std::move(type), e.loc,
-                      std::move(operands));
+    Node *n =
+        addNode(ctx, Op::Builtin, std::move(type), e.loc, std::move(operands));
     n->name = name;
     return n;
   };
@@ -179,8 +180,7 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       axis = *v;
     }
     auto ax = normalizeAxis(axis, x->type.rank(), l[1]);
-    if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'" + name + "'",
-                                    ctx))
+    if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'" + name + "'", ctx))
       return Val::none();
     TensorType type = x->type;
     if (name == "argmax") {
@@ -211,8 +211,7 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       keep = *b;
     }
     auto ax = normalizeAxis(*v, x->type.rank(), l[1]);
-    if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'" + name + "'",
-                                    ctx))
+    if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'" + name + "'", ctx))
       return Val::none();
     TensorType type = x->type;
     if (keep)
@@ -324,9 +323,9 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
         if (int64_t(k) != *ax)
           ok = t.shape[k] == first.shape[k];
       if (!ok) {
-        error(partLocs[i], "'concat': " + typeStr(t) +
-                               " does not match " + typeStr(first) +
-                               " outside axis " + std::to_string(*ax));
+        error(partLocs[i], "'concat': " + typeStr(t) + " does not match " +
+                               typeStr(first) + " outside axis " +
+                               std::to_string(*ax));
         return Val::none();
       }
       auto sum = addDims(type.shape[*ax], t.shape[*ax]);
@@ -351,7 +350,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     }
     for (const Val &el : v.elems) {
       if (el.kind != Val::Int) {
-        error(loc, "'" + name + "': every dimension must be an integer");
+        if (!reportInexactDivision(el))
+          error(loc, "'" + name + "': every dimension must be an integer");
         return false;
       }
       if (el.dim.isStatic() && el.dim.constant < 0) {
@@ -402,10 +402,10 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       bool okB = product(shape, pb, sb);
       bool equal = okA && okB;
       if (equal && sa.size() <= 1 && sb.size() <= 1) {
-        auto la = sa.empty() ? std::optional<Dim>(pa)
-                             : scaleDim(sa[0], pa.constant);
-        auto lb = sb.empty() ? std::optional<Dim>(pb)
-                             : scaleDim(sb[0], pb.constant);
+        auto la =
+            sa.empty() ? std::optional<Dim>(pa) : scaleDim(sa[0], pa.constant);
+        auto lb =
+            sb.empty() ? std::optional<Dim>(pb) : scaleDim(sb[0], pb.constant);
         equal = la && lb && *la == *lb;
       } else if (equal) {
         equal = pa == pb && sa.size() == sb.size();
@@ -419,9 +419,27 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                          " do not have the same number of elements");
         return Val::none();
       }
-      if (ctx.module && ctx.leadingDyn >= 0 && x->type.rank() > 0 &&
-          mentions(x->type.shape[0], ctx.leadingDyn) &&
-          (shape.empty() || shape[0] != x->type.shape[0])) {
+      // Rows stay rows only if the axis that holds them keeps its size and
+      // the same (static) number of elements before it; otherwise the
+      // reshape reinterprets one row's elements as another's.
+      auto rowAxis = [&](const std::vector<Dim> &dims, int64_t &before) {
+        before = 1;
+        for (size_t i = 0; i < dims.size(); ++i) {
+          if (mentions(dims[i], ctx.leadingDyn))
+            return int64_t(i);
+          if (!dims[i].isStatic() ||
+              __builtin_mul_overflow(before, dims[i].constant, &before))
+            before = -1;
+        }
+        return int64_t(-1);
+      };
+      int64_t beforeIn = 1, beforeOut = 1;
+      int64_t in = ctx.module && ctx.leadingDyn >= 0
+                       ? rowAxis(x->type.shape, beforeIn)
+                       : -1;
+      int64_t out = in >= 0 ? rowAxis(shape, beforeOut) : -1;
+      if (in >= 0 && (out < 0 || shape[out] != x->type.shape[in] ||
+                      beforeIn < 0 || beforeIn != beforeOut)) {
         error(e.loc, "'reshape' changes the leading dimension: module " +
                          ctx.moduleDisplay +
                          " must be row-independent along its leading dyn '" +
@@ -450,8 +468,9 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     TensorType type{x->type.elem, {}};
     for (const Val &el : a[1].elems) {
       if (!el.isStaticInt()) {
-        error(l[1], "'transpose': the permutation must be compile-time "
-                    "integers");
+        if (!reportInexactDivision(el))
+          error(l[1], "'transpose': the permutation must be compile-time "
+                      "integers");
         return Val::none();
       }
       auto ax = normalizeAxis(el.dim.constant, x->type.rank(), l[1]);
@@ -491,8 +510,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       return Val::none();
     }
     if (ids->type.elem != ElemType::I32 && ids->type.elem != ElemType::I64) {
-      error(l[1], "'embedding': ids must be i32 or i64, got " +
-                      typeStr(ids->type));
+      error(l[1],
+            "'embedding': ids must be i32 or i64, got " + typeStr(ids->type));
       return Val::none();
     }
     TensorType type = ids->type;
@@ -509,8 +528,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     if (!ids)
       return Val::none();
     if (ids->type.elem != ElemType::I32 && ids->type.elem != ElemType::I64) {
-      error(l[0], "'onehot': ids must be i32 or i64, got " +
-                      typeStr(ids->type));
+      error(l[0],
+            "'onehot': ids must be i32 or i64, got " + typeStr(ids->type));
       return Val::none();
     }
     auto n = constIntArg(a[1], l[1], "n");
@@ -610,8 +629,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
   return Val::none();
 }
 
-Val Analyzer::callEntry(const Val &callee, std::vector<Val> args,
-                        SourceLoc loc, Context &ctx) {
+Val Analyzer::callEntry(const Val &callee, std::vector<Val> args, SourceLoc loc,
+                        Context &ctx) {
   if (ctx.module) {
     error(loc, "a module cannot call the entry '" + callee.name + "'");
     return Val::none();
@@ -621,12 +640,13 @@ Val Analyzer::callEntry(const Val &callee, std::vector<Val> args,
     return Val::none();
   const EntrySpec &target = program_->entries[index];
   if (args.size() != target.argTypes.size()) {
-    Diagnostic &d = error(loc, "entry '" + target.name + "' takes " +
-                                   std::to_string(target.argTypes.size()) +
-                                   " arguments, got " +
-                                   std::to_string(args.size()));
-    DiagnosticEngine::note(d, target.loc, "'" + target.name +
-                                              "' is defined here");
+    Diagnostic &d =
+        error(loc, "entry '" + target.name + "' takes " +
+                       std::to_string(target.argTypes.size()) + " argument" +
+                       (target.argTypes.size() == 1 ? "" : "s") + ", got " +
+                       std::to_string(args.size()));
+    DiagnosticEngine::note(d, target.loc,
+                           "'" + target.name + "' is defined here");
     return Val::none();
   }
   // Entries are polymorphic in their dyns, like modules.
@@ -643,8 +663,8 @@ Val Analyzer::callEntry(const Val &callee, std::vector<Val> args,
     if (want.rank() == got.rank())
       for (size_t k = 0; k < want.rank(); ++k) {
         const Dim &w = want.shape[k];
-        if (w.constant == 0 && w.terms.size() == 1 &&
-            w.terms[0].second == 1 && !subst[w.terms[0].first])
+        if (w.constant == 0 && w.terms.size() == 1 && w.terms[0].second == 1 &&
+            !subst[w.terms[0].first])
           subst[w.terms[0].first] = got.shape[k];
       }
     operands.push_back(args[i].node);
@@ -658,12 +678,12 @@ Val Analyzer::callEntry(const Val &callee, std::vector<Val> args,
       match = d && *d == got.shape[k];
     }
     if (!match) {
-      Diagnostic &d = error(loc, "argument " + std::to_string(i + 1) +
-                                     " of entry '" + target.name +
-                                     "' has type " + typeStr(got) +
-                                     ", expected " + typeStr(want));
-      DiagnosticEngine::note(d, target.loc, "'" + target.name +
-                                                "' is defined here");
+      Diagnostic &d =
+          error(loc, "argument " + std::to_string(i + 1) + " of entry '" +
+                         target.name + "' has type " + typeStr(got) +
+                         ", expected " + typeStr(want));
+      DiagnosticEngine::note(d, target.loc,
+                             "'" + target.name + "' is defined here");
       return Val::none();
     }
   }

@@ -32,6 +32,15 @@ bool isBareSymbol(const Dim &d) {
   return d.constant == 0 && d.terms.size() == 1 && d.terms[0].second == 1;
 }
 
+/// `[B, T]`
+std::string dimList(const std::vector<Dim> &dims,
+                    const std::vector<std::string> &dynNames) {
+  std::string out = "[";
+  for (size_t i = 0; i < dims.size(); ++i)
+    out += (i ? ", " : "") + dims[i].str(dynNames);
+  return out + "]";
+}
+
 } // namespace
 
 Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
@@ -71,6 +80,9 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
   };
   if (tv.kind == Val::Array) {
     const InstanceSpec &arr = (*ctx.instances)[tv.index];
+    // A route costs its number of targets; in a loop, that multiplies.
+    if (!spend(e.loc, uint64_t(arr.count) / 8 + 1))
+      return Val::none();
     for (int64_t i = 0; i < arr.count; ++i) {
       info->targets.push_back({tv.index, i});
       targetLocs.push_back(te.loc);
@@ -99,25 +111,24 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
   const ModuleSpec &m0 = *targetInst(0).module;
   for (size_t i = 0; i < info->targets.size(); ++i) {
     const ModuleSpec &mi = *targetInst(i).module;
+    if (i > 0 && &mi == &m0)
+      continue; // the elements of an array, most often
     if (mi.argTypes.size() != 1) {
-      Diagnostic &d = error(targetLocs[i], "routing target '" +
-                                               targetInst(i).name +
-                                               "' must take one argument; " +
-                                               mi.displayName + " takes " +
-                                               std::to_string(
-                                                   mi.argTypes.size()));
+      Diagnostic &d = error(targetLocs[i],
+                            "routing target '" + targetInst(i).name +
+                                "' must take one argument; " + mi.displayName +
+                                " takes " + std::to_string(mi.argTypes.size()));
       DiagnosticEngine::note(d, mi.loc, "module defined here");
       return Val::none();
     }
     if (mi.argTypes != m0.argTypes || mi.resultType != m0.resultType) {
       Diagnostic &d = error(
-          targetLocs[i], "routing targets must have identical signatures: '" +
-                             targetInst(i).name + "' is " + mi.displayName +
-                             "(" + typeStr(mi.argTypes[0]) + ") -> " +
-                             typeStr(mi.resultType) + ", but '" +
-                             targetInst(0).name + "' is " + m0.displayName +
-                             "(" + typeStr(m0.argTypes[0]) + ") -> " +
-                             typeStr(m0.resultType));
+          targetLocs[i],
+          "routing targets must have identical signatures: '" +
+              targetInst(i).name + "' is " + mi.displayName + "(" +
+              typeStr(mi.argTypes[0]) + ") -> " + typeStr(mi.resultType) +
+              ", but '" + targetInst(0).name + "' is " + m0.displayName + "(" +
+              typeStr(m0.argTypes[0]) + ") -> " + typeStr(m0.resultType));
       DiagnosticEngine::note(d, mi.loc, "module defined here");
       return Val::none();
     }
@@ -141,8 +152,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     }
   }
   if (!routerNames().count(router)) {
-    error(re.loc, (router.empty() ? std::string("this")
-                                  : "'" + router + "'") +
+    error(re.loc, (router.empty() ? std::string("this") : "'" + router + "'") +
                       " is not a router (expected topk, softmax, "
                       "expert_choice, task, hash, weights, fixed or all)");
     return Val::none();
@@ -209,15 +219,15 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
         slot = positional++;
         if (slot >= params.size()) {
           error(rargs[i]->loc, "'" + router + "' takes at most " +
-                                   std::to_string(params.size()) +
-                                   " arguments");
+                                   std::to_string(params.size()) + " argument" +
+                                   (params.size() == 1 ? "" : "s"));
           return Val::none();
         }
       } else {
         auto it = std::find(params.begin(), params.end(), rnames[i]);
         if (it == params.end()) {
-          error(rnameLocs[i], "'" + router + "' has no argument named '" +
-                                  rnames[i] + "'");
+          error(rnameLocs[i],
+                "'" + router + "' has no argument named '" + rnames[i] + "'");
           return Val::none();
         }
         slot = size_t(it - params.begin());
@@ -235,8 +245,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     }
     for (size_t i = 0; i < required; ++i)
       if (!given[i]) {
-        error(re.loc, "'" + router + "' needs the argument '" + params[i] +
-                          "'");
+        error(re.loc,
+              "'" + router + "' needs the argument '" + params[i] + "'");
         return Val::none();
       }
   }
@@ -245,8 +255,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
   Node *decision = nullptr;
   if (!params.empty()) {
     if (bound[0].kind != Val::Tensor) {
-      error(boundLocs[0], "'" + router + "': " + params[0] +
-                              " must be a tensor");
+      error(boundLocs[0],
+            "'" + router + "': " + params[0] + " must be a tensor");
       return Val::none();
     }
     decision = bound[0].node;
@@ -254,8 +264,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     bool isIds = router == "task" || router == "hash";
     if (isIds) {
       if (dt.elem != ElemType::I32 && dt.elem != ElemType::I64) {
-        error(boundLocs[0], "'" + router + "': ids must be i32 or i64, got " +
-                                typeStr(dt));
+        error(boundLocs[0],
+              "'" + router + "': ids must be i32 or i64, got " + typeStr(dt));
         return Val::none();
       }
       info->level = int(dt.rank());
@@ -287,11 +297,10 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       prefix = dt.shape[i] == x->type.shape[i];
     if (!prefix) {
       std::vector<Dim> s(dt.shape.begin(),
-                         dt.shape.begin() + (isIds ? dt.rank() : dt.rank() - 1));
+                         dt.shape.begin() +
+                             (isIds ? dt.rank() : dt.rank() - 1));
       error(boundLocs[0],
-            "'" + router + "': the routed dims " +
-                TensorType{dt.elem, s}.str(program_->dyns).substr(
-                    std::string(ast::elemTypeName(dt.elem)).size()) +
+            "'" + router + "': the routed dims " + dimList(s, program_->dyns) +
                 " must be a non-empty prefix of the routed value's shape " +
                 typeStr(x->type));
       return Val::none();
@@ -299,7 +308,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
   }
   if (router == "topk") {
     if (!bound[1].isStaticInt()) {
-      error(boundLocs[1], "'topk': k must be a compile-time integer");
+      if (!reportInexactDivision(bound[1]))
+        error(boundLocs[1], "'topk': k must be a compile-time integer");
       return Val::none();
     }
     info->k = bound[1].dim.constant;
@@ -326,8 +336,9 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       else if (cap.isStaticInt())
         info->capacity = double(cap.dim.constant);
       else {
-        error(capLoc, "'" + router + "': capacity must be a compile-time "
-                                     "number");
+        error(capLoc, "'" + router +
+                          "': capacity must be a compile-time "
+                          "number");
         return Val::none();
       }
       if (!(info->capacity >= 0) || !std::isfinite(info->capacity)) {
@@ -337,6 +348,26 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     }
   }
   bool global = router == "fixed" || router == "all";
+
+  // Capacity makes rows compete for targets: a row's result then depends on
+  // the other rows, which a module may not do along its leading dyn.
+  bool competes = router == "expert_choice" ||
+                  (router == "topk" && info->capacity > 0);
+  if (competes && ctx.module && ctx.leadingDyn >= 0) {
+    bool overRows = false;
+    for (int i = 0; i < info->level; ++i)
+      for (auto [sym, coeff] : x->type.shape[i].terms)
+        overRows |= sym == ctx.leadingDyn;
+    if (overRows) {
+      error(re.loc, "'" + router + "'" +
+                        (router == "topk" ? " with a capacity" : "") +
+                        " makes the rows compete for targets: module " +
+                        ctx.moduleDisplay +
+                        " must be row-independent along its leading dyn '" +
+                        program_->dyns[ctx.leadingDyn] + "'");
+      return Val::none();
+    }
+  }
 
   // What each target receives and returns.
   TensorType targetIn = x->type, rowResult;
@@ -348,24 +379,24 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
                             x->type.shape.end());
   if (!global) {
     // Rows flattened into one leading dim, bound to the target's leading
-    // dyn.
-    if (sigIn.rank() != features.size() + 1 || sigIn.rank() == 0 ||
-        !isBareSymbol(sigIn.shape[0])) {
-      Diagnostic &d = error(
-          e.loc, "targets receive the routed rows as [R, " +
-                     TensorType{x->type.elem, features}
-                         .str(program_->dyns)
-                         .substr(std::string(ast::elemTypeName(x->type.elem))
-                                     .size() +
-                                 (features.empty() ? 0 : 1)) +
-                     "] (routed dims flattened), but " + m0.displayName +
-                     " takes " + typeStr(sigIn));
-      if (features.empty())
-        d.message = "targets receive the routed rows as [R], but " +
-                    m0.displayName + " takes " + typeStr(sigIn);
+    // dyn: `f32[R, F...]`.
+    std::string rows = std::string(ast::elemTypeName(x->type.elem)) + "[R";
+    for (const Dim &f : features)
+      rows += ", " + f.str(program_->dyns);
+    rows += "]";
+    if (info->level > 1)
+      rows += " (the routed dims " + dimList(routedDims, program_->dyns) +
+              " flattened into R)";
+    auto mismatch = [&] {
+      Diagnostic &d =
+          error(e.loc, "targets receive the routed rows as " + rows + ", but " +
+                           m0.displayName + " takes " + typeStr(sigIn));
       DiagnosticEngine::note(d, m0.loc, "module defined here");
       return Val::none();
-    }
+    };
+    if (sigIn.rank() != features.size() + 1 || sigIn.rank() == 0 ||
+        !isBareSymbol(sigIn.shape[0]))
+      return mismatch();
     int rowSym = sigIn.shape[0].terms[0].first;
     for (size_t k = 1; k < sigIn.rank(); ++k)
       if (isBareSymbol(sigIn.shape[k]) &&
@@ -377,16 +408,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       auto d = substitute(sigIn.shape[k], subst);
       match = d && *d == features[k - 1];
     }
-    if (!match) {
-      Diagnostic &d = error(e.loc, "targets receive rows of " +
-                                       typeStr(x->type) + " routed over " +
-                                       std::to_string(info->level) +
-                                       " leading dim(s), but " +
-                                       m0.displayName + " takes " +
-                                       typeStr(sigIn));
-      DiagnosticEngine::note(d, m0.loc, "module defined here");
-      return Val::none();
-    }
+    if (!match)
+      return mismatch();
     const TensorType &sigOut = m0.resultType;
     if (sigOut.rank() == 0 || sigOut.shape[0] != sigIn.shape[0]) {
       Diagnostic &d =
@@ -429,6 +452,12 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       Val av = eval(ae, ctx);
       if (av.kind == Val::None)
         return av;
+      if (av.kind == Val::Array) {
+        error(ae.loc, "custom aggregation needs one instance, not the array "
+                      "'" +
+                          av.name + "'; use one element, '" + av.name + "[i]'");
+        return Val::none();
+      }
       if (av.kind != Val::Instance) {
         error(ae.loc, "'combine' expects weighted_sum, sum, mean, max, "
                       "concat, merge or an instance (custom aggregation)");
@@ -439,11 +468,11 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       info->aggElement = av.element;
     }
     if ((agg == "concat" || agg == "custom") && !global) {
-      error(ae.loc, std::string(agg == "concat" ? "'concat'"
-                                                : "custom aggregation") +
-                        " is only allowed with the routers 'all' and "
-                        "'fixed', not '" +
-                        router + "'");
+      error(ae.loc,
+            std::string(agg == "concat" ? "'concat'" : "custom aggregation") +
+                " is only allowed with the routers 'all' and "
+                "'fixed', not '" +
+                router + "'");
       return Val::none();
     }
   }
@@ -453,7 +482,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     for (size_t i = 1; i < info->targets.size(); ++i)
       if (targetInst(i).module != targetInst(0).module) {
         Diagnostic &d = error(
-            targetLocs[i], "'merge' averages parameters, so its targets must "
+            targetLocs[i], "'merge' combines parameters, so its targets must "
                            "be instances of one module: '" +
                                targetInst(i).name + "' is " +
                                targetInst(i).module->displayName + ", '" +
@@ -486,12 +515,6 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     resultType.shape.back() = *scaled;
   } else if (agg == "custom") {
     const InstanceSpec &aggInst = (*ctx.instances)[info->aggInstance];
-    if (aggInst.isArray && info->aggElement < 0) {
-      error(e.operands[3]->loc, "custom aggregation needs one instance, not "
-                                "the array '" +
-                                    aggInst.name + "'");
-      return Val::none();
-    }
     if (rowResult.rank() == 0) {
       error(e.loc, "custom aggregation needs target results of rank 1 or "
                    "more");

@@ -64,10 +64,9 @@ std::optional<std::vector<Dim>> broadcastShapes(const std::vector<Dim> &a,
                                                 const std::vector<Dim> &b);
 
 /// NumPy matmul shape rule; nullopt with `why` set if incompatible.
-std::optional<std::vector<Dim>> matmulShape(const std::vector<Dim> &a,
-                                            const std::vector<Dim> &b,
-                                            std::string &why,
-                                            const std::vector<std::string> &dynNames);
+std::optional<std::vector<Dim>>
+matmulShape(const std::vector<Dim> &a, const std::vector<Dim> &b,
+            std::string &why, const std::vector<std::string> &dynNames);
 
 } // namespace sema
 } // namespace modc

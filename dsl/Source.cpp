@@ -33,6 +33,13 @@ Diagnostic &DiagnosticEngine::error(SourceLoc loc, std::string message) {
     overflow_ = Diagnostic{Severity::Error, loc, std::move(message), {}};
     return overflow_;
   }
+  for (const Diagnostic &d : diags_) {
+    if (d.loc.line == loc.line && d.loc.col == loc.col &&
+        d.message == message) {
+      overflow_ = Diagnostic{Severity::Error, loc, std::move(message), {}};
+      return overflow_;
+    }
+  }
   ++numErrors_;
   diags_.push_back(Diagnostic{Severity::Error, loc, std::move(message), {}});
   return diags_.back();
@@ -41,6 +48,12 @@ Diagnostic &DiagnosticEngine::error(SourceLoc loc, std::string message) {
 void DiagnosticEngine::note(Diagnostic &diag, SourceLoc loc,
                             std::string message) {
   diag.notes.push_back(Diagnostic{Severity::Note, loc, std::move(message), {}});
+}
+
+void DiagnosticEngine::noteSince(size_t first, SourceLoc loc,
+                                 const std::string &message) {
+  for (size_t i = first; i < diags_.size(); ++i)
+    note(diags_[i], loc, message);
 }
 
 void DiagnosticEngine::format(const Diagnostic &d, std::string &out) const {

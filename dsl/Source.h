@@ -51,9 +51,15 @@ public:
   explicit DiagnosticEngine(const SourceFile &file, unsigned errorLimit = 50)
       : file_(file), errorLimit_(errorLimit) {}
 
-  /// Reports an error; returns it so that notes can be attached.
+  /// Reports an error; returns it so that notes can be attached. An error
+  /// identical to one already reported (a template instantiated twice) is
+  /// dropped: the returned diagnostic is then a scratch one.
   Diagnostic &error(SourceLoc loc, std::string message);
   static void note(Diagnostic &diag, SourceLoc loc, std::string message);
+  /// Adds a note to every error reported since `numDiagnostics()` was
+  /// `first` (the instantiation stack of a template's errors).
+  void noteSince(size_t first, SourceLoc loc, const std::string &message);
+  size_t numDiagnostics() const { return diags_.size(); }
 
   bool hasErrors() const { return numErrors_ > 0; }
   unsigned numErrors() const { return numErrors_; }

@@ -10,18 +10,19 @@
 /// (GemmKernels.inc) are compiled once per instruction set inside target
 /// regions and chosen at run time from what the CPU supports.
 ///
-/// Two paths share one blocked loop nest (BLIS order: columns of C, then
-/// depth, then rows, then micro-tiles):
-///  - packed: for many rows of A, both A and B are copied into the
-///    contiguous panels the register-blocked micro-kernel streams through,
+/// Three paths, chosen per call from the shape (makePlan):
+///  - packed, for many rows and columns: BLIS loop order (columns of C, then
+///    depth, then rows, then micro-tiles), both A and B copied into the
+///    contiguous panels a register-blocked micro-kernel streams through,
 ///    sized for the caches;
-///  - streaming: for a few rows of A (decoding) or a few columns of B, B is
-///    read in place, once, with full-width vector loads; only A, which is
-///    small then, is packed.
-/// The tile of C each thread computes is chosen here: the threads split the
-/// columns (so each streams its own part of the weights) or the rows,
-/// whichever packs less. docs/gemm.md has the measurements behind the
-/// constants.
+///  - streamed B, for a few rows of A (decoding): the same loops, but B, the
+///    weights, is read in place, once, with full-width vector loads; only A,
+///    which is small then, is packed;
+///  - dot products, for a few columns of B: each element of C is a dot
+///    product of a row of A, read in place, and a row of B^T.
+/// The threads split C into tiles (splitWork): the columns, so that each
+/// streams its own part of the weights, or the rows, whichever costs least.
+/// docs/gemm.md has the measurements behind the constants.
 ///
 //===----------------------------------------------------------------------===//
 
@@ -79,6 +80,7 @@ struct Plan {
   int NR = 1;     ///< Columns of the micro-kernel.
   int Width = 1;  ///< Floats per vector.
   bool PackB = true;
+  bool Dot = false; ///< Dot products along K (narrow B).
   Blocking Block = {1, 1, 1};
 };
 
@@ -114,9 +116,15 @@ private:
 
 thread_local Workspace ThreadWorkspace;
 
+std::atomic<size_t> WorkspaceLimit{SIZE_MAX};
+
 /// At least Floats floats, 64-byte aligned, owned by this thread and valid
 /// until its next call; NULL if memory is short.
-float *workspace(size_t Floats) { return ThreadWorkspace.get(Floats); }
+float *workspace(size_t Floats) {
+  if (Floats > WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float))
+    return nullptr;
+  return ThreadWorkspace.get(Floats);
+}
 
 /// C[Rows x Cols] (+)= Tile, for the edges of C and for C with a non-unit
 /// column stride.
@@ -155,9 +163,6 @@ void naiveTile(const Problem &Pr, int64_t M0, int64_t M1, int64_t N0,
   }
 }
 
-/// Problems with at most this many rows of A stream B (see makePlan).
-constexpr int64_t StreamMaxM = 16;
-
 //===----------------------------------------------------------------------===//
 // The kernels, once per instruction set
 //===----------------------------------------------------------------------===//
@@ -171,11 +176,23 @@ inline void vstore(float *P, Vec V) { *P = V; }
 inline Vec vbroadcast(const float *P) { return *P; }
 inline Vec vfma(Vec A, Vec B, Vec C) { return A * B + C; }
 inline Vec vadd(Vec A, Vec B) { return A + B; }
-#define MODRT_GEMM_SHAPES(X) X(4, 4) X(1, 16)
+using Mask = bool;
+inline Mask vmask(int64_t Valid) { return Valid > 0; }
+inline Vec vloadMasked(const float *P, Mask M) { return M ? *P : 0.0f; }
+inline void vstoreMasked(float *P, Vec V, Mask M) {
+  if (M)
+    *P = V;
+}
+inline void vtranspose(Vec *) {}
+inline Vec vsumLanes(const Vec *V) { return V[0]; }
+#define MODRT_GEMM_SHAPES(X) X(4, 4) X(1, 16) X(1, 1)
 constexpr int PackedShape = 0;
-constexpr int64_t StreamMaxN = 4;
+constexpr int64_t StreamMaxM = 16, StreamMaxN = 4;
+constexpr int DotRows = 1; // Reads A in place, for narrow B.
+constexpr int64_t DotMaxN = 8;
 constexpr Blocking PackedBlocking = {256, 64, 1024};
 constexpr Blocking StreamBlocking = {256, 64, 0};
+constexpr int64_t DotBlockFloats = 4096;
 #include "GemmKernels.inc"
 #undef MODRT_GEMM_SHAPES
 } // namespace generic
@@ -183,7 +200,7 @@ constexpr Blocking StreamBlocking = {256, 64, 0};
 #if MODRT_GEMM_X86
 
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))),            \
+#pragma clang attribute push(__attribute__((target("avx2,fma"))),              \
                              apply_to = function)
 #elif defined(__GNUC__)
 #pragma GCC push_options
@@ -199,13 +216,57 @@ inline void vstore(float *P, Vec V) { _mm256_storeu_ps(P, V); }
 inline Vec vbroadcast(const float *P) { return _mm256_broadcast_ss(P); }
 inline Vec vfma(Vec A, Vec B, Vec C) { return _mm256_fmadd_ps(A, B, C); }
 inline Vec vadd(Vec A, Vec B) { return _mm256_add_ps(A, B); }
+using Mask = __m256i;
+inline Mask vmask(int64_t Valid) {
+  int Lanes = Valid < 0 ? 0 : Valid > Width ? Width : int(Valid);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(Lanes),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+inline Vec vloadMasked(const float *P, Mask M) {
+  return _mm256_maskload_ps(P, M);
+}
+inline void vstoreMasked(float *P, Vec V, Mask M) {
+  _mm256_maskstore_ps(P, M, V);
+}
+inline void vtranspose(Vec *R) {
+  Vec T[8], U[8];
+  for (int I = 0; I < 4; ++I) {
+    T[2 * I] = _mm256_unpacklo_ps(R[2 * I], R[2 * I + 1]);
+    T[2 * I + 1] = _mm256_unpackhi_ps(R[2 * I], R[2 * I + 1]);
+  }
+  for (int I = 0; I < 2; ++I) {
+    U[4 * I] = _mm256_shuffle_ps(T[4 * I], T[4 * I + 2], 0x44);
+    U[4 * I + 1] = _mm256_shuffle_ps(T[4 * I], T[4 * I + 2], 0xee);
+    U[4 * I + 2] = _mm256_shuffle_ps(T[4 * I + 1], T[4 * I + 3], 0x44);
+    U[4 * I + 3] = _mm256_shuffle_ps(T[4 * I + 1], T[4 * I + 3], 0xee);
+  }
+  for (int J = 0; J < 4; ++J) {
+    R[J] = _mm256_permute2f128_ps(U[J], U[4 + J], 0x20);
+    R[J + 4] = _mm256_permute2f128_ps(U[J], U[4 + J], 0x31);
+  }
+}
+inline Vec vsumLanes(const Vec *V) {
+  Vec A[4];
+  for (int I = 0; I < 4; ++I)
+    A[I] = _mm256_add_ps(_mm256_unpacklo_ps(V[2 * I], V[2 * I + 1]),
+                         _mm256_unpackhi_ps(V[2 * I], V[2 * I + 1]));
+  Vec B0 = _mm256_add_ps(_mm256_shuffle_ps(A[0], A[1], 0x44),
+                         _mm256_shuffle_ps(A[0], A[1], 0xee));
+  Vec B1 = _mm256_add_ps(_mm256_shuffle_ps(A[2], A[3], 0x44),
+                         _mm256_shuffle_ps(A[2], A[3], 0xee));
+  return _mm256_add_ps(_mm256_permute2f128_ps(B0, B1, 0x20),
+                       _mm256_permute2f128_ps(B0, B1, 0x31));
+}
 // 16 registers: at most 12 accumulators.
-#define MODRT_GEMM_SHAPES(X)                                                   \
-  X(6, 2) X(1, 8) X(2, 4) X(4, 2) X(6, 2) X(12, 1)
+#define MODRT_GEMM_SHAPES(X) X(6, 2) X(1, 1) X(1, 8) X(2, 4) X(4, 2) X(12, 1)
 constexpr int PackedShape = 0;
-constexpr int64_t StreamMaxN = 8;
-constexpr Blocking PackedBlocking = {256, 72, 1024};
+constexpr int64_t StreamMaxM = 4, StreamMaxN = 8;
+constexpr int DotRows = 1; // 1 x 8 accumulators.
+constexpr int64_t DotMaxN = 16;
+constexpr Blocking PackedBlocking = {512, 72, 1024};
 constexpr Blocking StreamBlocking = {256, 48, 0};
+// Its one row of A per B^T load needs B^T in L1.
+constexpr int64_t DotBlockFloats = 4096;
 #include "GemmKernels.inc"
 #undef MODRT_GEMM_SHAPES
 } // namespace avx2
@@ -233,18 +294,70 @@ inline void vstore(float *P, Vec V) { _mm512_storeu_ps(P, V); }
 inline Vec vbroadcast(const float *P) { return _mm512_set1_ps(*P); }
 inline Vec vfma(Vec A, Vec B, Vec C) { return _mm512_fmadd_ps(A, B, C); }
 inline Vec vadd(Vec A, Vec B) { return _mm512_add_ps(A, B); }
+using Mask = __mmask16;
+inline Mask vmask(int64_t Valid) {
+  return Valid <= 0       ? Mask(0)
+         : Valid >= Width ? Mask(0xffff)
+                          : Mask((1u << Valid) - 1);
+}
+inline Vec vloadMasked(const float *P, Mask M) {
+  return _mm512_maskz_loadu_ps(M, P);
+}
+inline void vstoreMasked(float *P, Vec V, Mask M) {
+  _mm512_mask_storeu_ps(P, M, V);
+}
+inline void vtranspose(Vec *R) {
+  // 4x4 blocks within each 128-bit lane, then the lanes themselves.
+  Vec T[16], U[16];
+  for (int I = 0; I < 8; ++I) {
+    T[2 * I] = _mm512_unpacklo_ps(R[2 * I], R[2 * I + 1]);
+    T[2 * I + 1] = _mm512_unpackhi_ps(R[2 * I], R[2 * I + 1]);
+  }
+  for (int I = 0; I < 4; ++I) {
+    U[4 * I] = _mm512_shuffle_ps(T[4 * I], T[4 * I + 2], 0x44);
+    U[4 * I + 1] = _mm512_shuffle_ps(T[4 * I], T[4 * I + 2], 0xee);
+    U[4 * I + 2] = _mm512_shuffle_ps(T[4 * I + 1], T[4 * I + 3], 0x44);
+    U[4 * I + 3] = _mm512_shuffle_ps(T[4 * I + 1], T[4 * I + 3], 0xee);
+  }
+  for (int J = 0; J < 4; ++J) {
+    Vec X0 = _mm512_shuffle_f32x4(U[J], U[4 + J], 0x88);
+    Vec X1 = _mm512_shuffle_f32x4(U[J], U[4 + J], 0xdd);
+    Vec Y0 = _mm512_shuffle_f32x4(U[8 + J], U[12 + J], 0x88);
+    Vec Y1 = _mm512_shuffle_f32x4(U[8 + J], U[12 + J], 0xdd);
+    R[J] = _mm512_shuffle_f32x4(X0, Y0, 0x88);
+    R[J + 8] = _mm512_shuffle_f32x4(X0, Y0, 0xdd);
+    R[J + 4] = _mm512_shuffle_f32x4(X1, Y1, 0x88);
+    R[J + 12] = _mm512_shuffle_f32x4(X1, Y1, 0xdd);
+  }
+}
+/// Lane I of the result is the sum of the lanes of V[I], for 16 vectors.
+inline Vec vsumLanes(const Vec *V) {
+  // Pairs, then quads, within 128-bit lanes; then across the lanes.
+  Vec A[8], B[4];
+  for (int I = 0; I < 8; ++I)
+    A[I] = _mm512_add_ps(_mm512_unpacklo_ps(V[2 * I], V[2 * I + 1]),
+                         _mm512_unpackhi_ps(V[2 * I], V[2 * I + 1]));
+  for (int I = 0; I < 4; ++I)
+    B[I] = _mm512_add_ps(_mm512_shuffle_ps(A[2 * I], A[2 * I + 1], 0x44),
+                         _mm512_shuffle_ps(A[2 * I], A[2 * I + 1], 0xee));
+  Vec D01 = _mm512_add_ps(_mm512_shuffle_f32x4(B[0], B[1], 0x88),
+                          _mm512_shuffle_f32x4(B[0], B[1], 0xdd));
+  Vec D23 = _mm512_add_ps(_mm512_shuffle_f32x4(B[2], B[3], 0x88),
+                          _mm512_shuffle_f32x4(B[2], B[3], 0xdd));
+  return _mm512_add_ps(_mm512_shuffle_f32x4(D01, D23, 0x88),
+                       _mm512_shuffle_f32x4(D01, D23, 0xdd));
+}
 // 32 registers: at most 28 accumulators.
 #define MODRT_GEMM_SHAPES(X)                                                   \
-  X(12, 2) X(1, 8) X(2, 8) X(4, 4) X(8, 2) X(16, 1) X(24, 1)
+  X(12, 2) X(1, 1) X(1, 16) X(2, 8) X(4, 4) X(8, 2) X(16, 1) X(24, 1)
 constexpr int PackedShape = 0;
-constexpr int64_t StreamMaxN = 16;
-#ifndef TKC
-#define TKC 256
-#define TMC 96
-#define TNC 1024
-#endif
-constexpr Blocking PackedBlocking = {TKC, TMC, TNC};
-constexpr Blocking StreamBlocking = {256, 48, 0};
+constexpr int64_t StreamMaxM = 16, StreamMaxN = 16;
+constexpr int DotRows = 3; // 3 x 8 accumulators.
+constexpr int64_t DotMaxN = 16;
+constexpr Blocking PackedBlocking = {512, 192, 1024};
+constexpr Blocking StreamBlocking = {512, 48, 0};
+// Three rows of A per B^T load can read B^T from L2.
+constexpr int64_t DotBlockFloats = 16384;
 #include "GemmKernels.inc"
 #undef MODRT_GEMM_SHAPES
 } // namespace avx512
@@ -305,8 +418,14 @@ bool runTile(GemmIsa Isa, const Problem &Pr, const Plan &Pl, int64_t M0,
 }
 
 /// Below this many multiply-adds per thread, another thread costs more than
-/// it saves (waking it and sharing the cache lines of C take microseconds).
+/// it saves: handing a tile to a spinning worker and sharing cache lines
+/// take about a microsecond, the time of ~64K multiply-adds on one core.
 constexpr double MinFmasPerThread = 64.0 * 1024;
+
+/// Rough costs per element, in cycles of one core, against Width
+/// multiply-adds per cycle: packing A (register transposes) and B (vector
+/// copies), and reading B in place once more (from L2 or L3).
+constexpr double PackACycles = 0.3, PackBCycles = 0.15, StreamBCycles = 0.25;
 
 /// The threads' tiles: a GridM x GridN grid of C, cut at multiples of the
 /// micro-kernel.
@@ -315,10 +434,10 @@ struct Split {
   int64_t RowsPer = 0, ColsPer = 0;
 };
 
-/// Splits the problem over at most Threads threads, minimising the time of
-/// the slowest one: its multiply-adds plus its packing (in units of one
-/// multiply-add, a copied element costing about a vector FMA) or, when B is
-/// streamed, its reads of B.
+/// Splits the problem over at most Threads threads so that the slowest one
+/// (multiply-adds plus its packing, or its passes over B when B is read in
+/// place) finishes first. Threads that split the rows each pack all of B;
+/// threads that split the columns each pack all of A.
 Split splitWork(const Problem &Pr, const Plan &Pl, int Threads) {
   double Fmas = double(Pr.M) * double(Pr.N) * double(Pr.K);
   int64_t Useful = int64_t(Fmas / MinFmasPerThread);
@@ -330,6 +449,7 @@ Split splitWork(const Problem &Pr, const Plan &Pl, int Threads) {
     return Best;
   int64_t RowBlocks = (Pr.M + Pl.MR - 1) / Pl.MR;
   int64_t ColBlocks = (Pr.N + Pl.NR - 1) / Pl.NR;
+  const double K = double(Pr.K);
   double BestCost = -1;
   for (int64_t GM = 1; GM <= T; ++GM) {
     int64_t GN = T / GM;
@@ -337,17 +457,19 @@ Split splitWork(const Problem &Pr, const Plan &Pl, int Threads) {
       continue;
     int64_t Rows = (RowBlocks + GM - 1) / GM * Pl.MR;
     int64_t Cols = (ColBlocks + GN - 1) / GN * Pl.NR;
-    double K = double(Pr.K);
-    double Cost = double(Rows) * double(Cols) * K;
-    double VectorOp = Pl.Width;
+    double Cost = double(Rows) * double(Cols) * K / Pl.Width;
     if (Pl.PackB) {
       double ColPasses = double((Cols + Pl.Block.NC - 1) / Pl.Block.NC);
-      Cost += VectorOp * (double(Rows) * K * ColPasses + double(Cols) * K);
+      Cost += PackACycles * double(Rows) * K * ColPasses +
+              PackBCycles * double(Cols) * K;
     } else {
-      double RowPasses = double((Rows + Pl.Block.MC - 1) / Pl.Block.MC);
-      Cost += VectorOp * (double(Rows) * K + double(Cols) * K * RowPasses);
+      // The dot-product path reads its B^T from cache, once per row.
+      double RowPasses =
+          Pl.Dot ? 0.0 : double((Rows + Pl.Block.MC - 1) / Pl.Block.MC);
+      Cost += PackACycles * double(Rows) * K +
+              StreamBCycles * double(Cols) * K * RowPasses;
     }
-    // Prefer using fewer threads only when they are no slower.
+    // Leaving threads idle only wins when it is clearly cheaper.
     Cost *= 1.0 + 0.01 * double(T - GM * GN);
     if (BestCost < 0 || Cost < BestCost) {
       BestCost = Cost;
@@ -403,6 +525,10 @@ bool setGemmIsa(GemmIsa Isa) {
   return true;
 }
 
+void setGemmWorkspaceLimit(size_t Bytes) {
+  WorkspaceLimit.store(Bytes, std::memory_order_relaxed);
+}
+
 const char *gemmIsaName(GemmIsa Isa) {
   switch (Isa) {
   case GemmIsa::Generic:
@@ -445,12 +571,15 @@ extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
 
   GemmIsa Isa = gemmIsa();
   Plan Pl = makePlan(Isa, Pr);
-  ThreadPool *Pool = insideParallelLoop() ? nullptr : currentThreadPool();
-  Split S = splitWork(Pr, Pl, Pool ? Pool->numThreads() : 1);
+  Split S = splitWork(Pr, Pl, currentThreadCount());
   Job J = {Isa, &Pr, &Pl, S};
   int64_t Tasks = S.GridM * S.GridN;
-  if (Tasks == 1) {
-    runTask(&J, 0);
+  // The pool starts at the first call worth splitting; without one (no
+  // memory for it) the tiles run here, one after the other.
+  ThreadPool *Pool = Tasks > 1 ? currentThreadPool() : nullptr;
+  if (!Pool) {
+    for (int64_t I = 0; I < Tasks; ++I)
+      runTask(&J, I);
     return;
   }
   Pool->run(Tasks, runTask, &J);

@@ -14,6 +14,8 @@
 #ifndef MODRT_GEMM_H
 #define MODRT_GEMM_H
 
+#include <cstddef>
+
 namespace modrt {
 
 /// The kernel families of the matmul, slowest first. Generic is portable
@@ -29,6 +31,10 @@ GemmIsa gemmIsa();
 /// Makes matmul use Isa from now on, for tests and benchmarks; returns false
 /// and changes nothing if the CPU lacks it. Not for use while a matmul runs.
 bool setGemmIsa(GemmIsa Isa);
+
+/// Caps the packing buffer of each thread at Bytes (SIZE_MAX: no cap, the
+/// default), so that tests can reach the path taken when memory is short.
+void setGemmWorkspaceLimit(size_t Bytes);
 
 /// "generic", "avx2" or "avx512".
 const char *gemmIsaName(GemmIsa Isa);

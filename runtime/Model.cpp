@@ -88,6 +88,11 @@ void dropPool(modrt_model *M) {
 
 } // namespace
 
+int modrt::currentThreadCount() {
+  modrt_model *M = CurrentModel;
+  return M && !insideParallelLoop() ? M->NumThreads : 1;
+}
+
 modrt::ThreadPool *modrt::currentThreadPool() {
   modrt_model *M = CurrentModel;
   if (!M || M->NumThreads <= 1)

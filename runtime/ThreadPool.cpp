@@ -256,8 +256,7 @@ void ThreadPool::run(int64_t N, ParallelFn Fn, void *Ctx) {
   // Close the loop, then let the workers still inside it leave: they only
   // find that no index is left.
   S->Generation.store(G + 1);
-  for (int Spins = 0; S->Active.load(std::memory_order_acquire) != 0;
-       ++Spins) {
+  for (int Spins = 0; S->Active.load(std::memory_order_acquire) != 0; ++Spins) {
     if (Spins < 1024)
       cpuRelax();
     else
@@ -274,8 +273,9 @@ extern "C" void modrt_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t i),
                                    void *ctx) {
   if (n <= 0 || !fn)
     return;
-  modrt::ThreadPool *Pool =
-      modrt::insideParallelLoop() ? nullptr : modrt::currentThreadPool();
+  modrt::ThreadPool *Pool = n > 1 && !modrt::insideParallelLoop()
+                                ? modrt::currentThreadPool()
+                                : nullptr;
   if (!Pool) {
     for (int64_t I = 0; I < n; ++I)
       fn(ctx, I);

@@ -56,6 +56,10 @@ private:
 /// True while the current thread runs a body of ThreadPool::run.
 bool insideParallelLoop();
 
+/// The thread setting of the entry call running on the current thread: 1
+/// if there is none or inside a loop body. Creates nothing.
+int currentThreadCount();
+
 /// The pool of the entry call running on the current thread (see
 /// modrt_begin_call), created or resized on first use to the model's thread
 /// setting; NULL if there is no call, the model runs on one thread, or the

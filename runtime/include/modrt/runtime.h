@@ -98,8 +98,7 @@ void modrt_end_call(modrt_model *m);
  *  pool of the current entry call (inline if there is none, or when called
  *  from inside another modrt_parallel_for body), and returns when all are
  *  done. */
-void modrt_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t i),
-                        void *ctx);
+void modrt_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t i), void *ctx);
 
 /** A 2-D f32 memref as MLIR passes it to a `llvm.emit_c_interface`
  *  function: element (i, j) is aligned[offset + i * strides[0] +
@@ -117,8 +116,7 @@ typedef struct modrt_memref2d_f32 {
  *  M == 0 or N == 0 does nothing. C must not overlap A or B. Mismatched
  *  sizes, negative sizes or NULL arguments leave C untouched. Runs on the
  *  current entry call's threads (see modrt_begin_call); see docs/gemm.md. */
-void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
-                                   modrt_memref2d_f32 *B,
+void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A, modrt_memref2d_f32 *B,
                                    modrt_memref2d_f32 *C);
 
 #ifdef __cplusplus

@@ -145,4 +145,67 @@ TEST(FrontendTest, HugeLiteral) {
   EXPECT_NE(c.diagnostics.find("does not fit in 2^62"), std::string::npos);
 }
 
+size_t countErrors(const std::string &diagnostics) {
+  size_t n = 0;
+  for (size_t at = diagnostics.find(": error: "); at != std::string::npos;
+       at = diagnostics.find(": error: ", at + 1))
+    ++n;
+  return n;
+}
+
+TEST(FrontendTest, SyntaxErrorIsNotEchoed) {
+  // One bad token in a call used to produce a cascade up to the error limit.
+  Checked c = check("model m;\ndyn N;\n"
+                    "entry f(x: f32[N]) -> f32[N] {\n"
+                    "  let a = softmax(x, dim = 1);\n"
+                    "  let b = x;\n  let c = x;\n  return x;\n}\n");
+  EXPECT_FALSE(c.file);
+  EXPECT_LE(countErrors(c.diagnostics), 2u) << c.diagnostics;
+  EXPECT_NE(c.diagnostics.find("t.mod:4:22: error: syntax error at 'dim'"),
+            std::string::npos)
+      << c.diagnostics;
+  EXPECT_NE(c.diagnostics.find("reserved keyword"), std::string::npos);
+}
+
+TEST(FrontendTest, NulInsideBlockComment) {
+  std::string text = "model m;\n/* a ";
+  text.push_back('\0');
+  text += " b */\ndim D = 4;\n";
+  Checked c = check(text);
+  EXPECT_TRUE(c.program) << c.diagnostics;
+}
+
+TEST(FrontendTest, TemplateErrorsAreNotRepeated) {
+  Checked c = check("model m;\ndyn N;\n"
+                    "module M<K>(x: f32[N]) -> f32[N] { return x + nope; }\n"
+                    "a: M<1>;\nb: M<2>;\nc: M<3>;\n");
+  EXPECT_FALSE(c.program);
+  EXPECT_EQ(countErrors(c.diagnostics), 1u) << c.diagnostics;
+  EXPECT_NE(c.diagnostics.find("note: in M<1>, instantiated here"),
+            std::string::npos)
+      << c.diagnostics;
+}
+
+TEST(FrontendTest, UnrollingIsBounded) {
+  // 4096^3 iterations with empty bodies: an error quickly, not a hang.
+  Checked c = check("model m;\ndyn N;\nentry f(x: f32[N]) -> f32[N] {\n"
+                    "  for i in 0..4096 { for j in 0..4096 {\n"
+                    "    for k in 0..4096 { } } }\n  return x;\n}\n");
+  EXPECT_FALSE(c.program);
+  EXPECT_NE(c.diagnostics.find("unrolls to more than"), std::string::npos)
+      << c.diagnostics;
+  EXPECT_EQ(countErrors(c.diagnostics), 1u) << c.diagnostics;
+}
+
+TEST(FrontendTest, ModuleCycleThroughMemo) {
+  Checked c = check("model m;\ndyn N;\n"
+                    "module A(x: f32[N]) -> f32[N] { b: B; return b(x); }\n"
+                    "module B(x: f32[N]) -> f32[N] { a: A; return a(x); }\n"
+                    "top: A;\n");
+  EXPECT_FALSE(c.program);
+  EXPECT_NE(c.diagnostics.find("instantiates itself (A -> B -> A)"),
+            std::string::npos)
+      << c.diagnostics;
+}
+
 } // namespace

@@ -1,0 +1,628 @@
+//===- GemmTest.cpp - Tests of the matmul and the thread pool -------------===//
+//
+// Part of modc, a compiler for modular deep-learning models.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Gemm.h"
+#include "TestUtil.h"
+
+#include "modrt/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include <dirent.h>
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Matrices as memref views
+//===----------------------------------------------------------------------===//
+
+/// Where a matrix's elements lie in its storage.
+enum class Layout {
+  RowMajor, ///< Dense, strides {Cols, 1}.
+  Padded,   ///< A submatrix view: longer rows, an offset.
+  ColMajor, ///< strides {1, Rows}: a transposed view.
+  Strided,  ///< Both strides non-unit, an offset.
+};
+
+const char *layoutName(Layout L) {
+  switch (L) {
+  case Layout::RowMajor:
+    return "row-major";
+  case Layout::Padded:
+    return "padded";
+  case Layout::ColMajor:
+    return "col-major";
+  case Layout::Strided:
+    return "strided";
+  }
+  return "?";
+}
+
+/// A Rows x Cols view into storage filled with Outside, its elements set by
+/// the caller.
+struct Mat {
+  std::vector<float> Storage;
+  modrt_memref2d_f32 Ref;
+  std::vector<bool> InView; // Per storage element.
+
+  int64_t rows() const { return Ref.sizes[0]; }
+  int64_t cols() const { return Ref.sizes[1]; }
+  int64_t index(int64_t I, int64_t J) const {
+    return Ref.offset + I * Ref.strides[0] + J * Ref.strides[1];
+  }
+  float &at(int64_t I, int64_t J) { return Storage[size_t(index(I, J))]; }
+  float at(int64_t I, int64_t J) const { return Storage[size_t(index(I, J))]; }
+};
+
+Mat makeMat(int64_t Rows, int64_t Cols, Layout L, float Outside) {
+  int64_t Offset = 0, S0 = Cols, S1 = 1;
+  switch (L) {
+  case Layout::RowMajor:
+    break;
+  case Layout::Padded:
+    S0 = Cols + 5;
+    Offset = 2 * S0 + 3;
+    break;
+  case Layout::ColMajor:
+    S0 = 1;
+    S1 = Rows;
+    break;
+  case Layout::Strided:
+    S0 = 2 * Cols + 1;
+    S1 = 2;
+    Offset = 1;
+    break;
+  }
+  int64_t Size = Offset + 8;
+  if (Rows > 0 && Cols > 0)
+    Size += (Rows - 1) * S0 + (Cols - 1) * S1 + 1;
+  Mat M;
+  M.Storage.assign(size_t(Size), Outside);
+  M.InView.assign(size_t(Size), false);
+  M.Ref = {M.Storage.data(), M.Storage.data(), Offset, {Rows, Cols}, {S0, S1}};
+  for (int64_t I = 0; I < Rows; ++I)
+    for (int64_t J = 0; J < Cols; ++J)
+      M.InView[size_t(M.index(I, J))] = true;
+  return M;
+}
+
+constexpr float Sentinel = 12345.0f;
+
+/// Dense operands of a test problem and the double-precision reference
+/// result with its error bound, computed once per shape and seed.
+struct Reference {
+  std::vector<float> A, B; // Row-major.
+  std::vector<double> Exact, Tolerance;
+};
+
+const Reference &reference(int64_t M, int64_t K, int64_t N, uint32_t Seed) {
+  static std::mutex Mutex;
+  static std::map<std::tuple<int64_t, int64_t, int64_t, uint32_t>,
+                  std::unique_ptr<Reference>>
+      Cache;
+  std::lock_guard<std::mutex> Lock(Mutex);
+  std::unique_ptr<Reference> &Slot = Cache[{M, K, N, Seed}];
+  if (Slot)
+    return *Slot;
+  Slot = std::make_unique<Reference>();
+  Reference &R = *Slot;
+  // Uniform in (-1, 1), never zero (std::uniform_real_distribution calls
+  // logl for every number, which would dominate the large tests).
+  std::mt19937 Rng(Seed);
+  auto Draw = [&] { return (float(Rng() >> 8) + 0.5f) * 0x1p-23f - 1.0f; };
+  R.A.resize(size_t(M * K));
+  R.B.resize(size_t(K * N));
+  for (float &X : R.A)
+    X = Draw();
+  for (float &X : R.B)
+    X = Draw();
+  // Any order of summing K products, each rounded once, is within
+  // gamma(K + 1) * sum |a * b| of the exact value (Higham, Thm 3.1).
+  const double U = std::ldexp(1.0, -24);
+  const double Gamma = double(K + 1) * U / (1.0 - double(K + 1) * U);
+  std::vector<double> Columns(size_t(K * N));
+  for (int64_t P = 0; P < K; ++P)
+    for (int64_t J = 0; J < N; ++J)
+      Columns[size_t(J * K + P)] = R.B[size_t(P * N + J)];
+  R.Exact.resize(size_t(M * N));
+  R.Tolerance.resize(size_t(M * N));
+  for (int64_t I = 0; I < M; ++I) {
+    for (int64_t J = 0; J < N; ++J) {
+      // Four partial sums keep the loop from waiting on each addition.
+      double Sum[4] = {0, 0, 0, 0}, Abs[4] = {0, 0, 0, 0};
+      for (int64_t P = 0; P < K; ++P) {
+        double Product =
+            double(R.A[size_t(I * K + P)]) * Columns[size_t(J * K + P)];
+        Sum[P % 4] += Product;
+        Abs[P % 4] += std::fabs(Product);
+      }
+      R.Exact[size_t(I * N + J)] = (Sum[0] + Sum[1]) + (Sum[2] + Sum[3]);
+      R.Tolerance[size_t(I * N + J)] =
+          Gamma * ((Abs[0] + Abs[1]) + (Abs[2] + Abs[3]));
+    }
+  }
+  return R;
+}
+
+/// Multiplies A (MxK) by B (KxN) with the given layouts into a C whose
+/// elements start as NaN, and checks C against the reference and that
+/// nothing outside C's view changed.
+void checkMatmul(int64_t M, int64_t K, int64_t N, Layout LA, Layout LB,
+                 Layout LC, uint32_t Seed = 1) {
+  SCOPED_TRACE(testing::Message()
+               << M << "x" << K << "x" << N << " A " << layoutName(LA) << ", B "
+               << layoutName(LB) << ", C " << layoutName(LC));
+  const Reference &R = reference(M, K, N, Seed);
+  Mat A = makeMat(M, K, LA, Sentinel), B = makeMat(K, N, LB, Sentinel);
+  Mat C = makeMat(M, N, LC, Sentinel);
+  for (int64_t I = 0; I < M; ++I)
+    for (int64_t P = 0; P < K; ++P)
+      A.at(I, P) = R.A[size_t(I * K + P)];
+  for (int64_t P = 0; P < K; ++P)
+    for (int64_t J = 0; J < N; ++J)
+      B.at(P, J) = R.B[size_t(P * N + J)];
+  for (int64_t I = 0; I < M; ++I)
+    for (int64_t J = 0; J < N; ++J)
+      C.at(I, J) = std::numeric_limits<float>::quiet_NaN();
+
+  _mlir_ciface_modrt_matmul_f32(&A.Ref, &B.Ref, &C.Ref);
+
+  int Failures = 0;
+  for (int64_t I = 0; I < M && Failures < 10; ++I) {
+    for (int64_t J = 0; J < N && Failures < 10; ++J) {
+      double Got = C.at(I, J), Exact = R.Exact[size_t(I * N + J)];
+      double Tolerance = R.Tolerance[size_t(I * N + J)];
+      if (!(std::fabs(Got - Exact) <= Tolerance)) {
+        ADD_FAILURE() << "C[" << I << ", " << J << "] = " << Got
+                      << ", expected " << Exact << " +- " << Tolerance;
+        ++Failures;
+      }
+    }
+  }
+  for (size_t E = 0; E < C.Storage.size(); ++E) {
+    if (!C.InView[E] && C.Storage[E] != Sentinel) {
+      ADD_FAILURE() << "storage element " << E << " outside C was written";
+      break;
+    }
+  }
+}
+
+/// Runs Body once with each kernel family this CPU supports.
+template <typename BodyFn> void forEachIsa(BodyFn Body) {
+  modrt::GemmIsa Saved = modrt::gemmIsa();
+  for (int I = 0; I <= int(modrt::bestGemmIsa()); ++I) {
+    modrt::GemmIsa Isa = modrt::GemmIsa(I);
+    ASSERT_TRUE(modrt::setGemmIsa(Isa));
+    SCOPED_TRACE(modrt::gemmIsaName(Isa));
+    Body();
+  }
+  modrt::setGemmIsa(Saved);
+}
+
+/// A model whose entry call is running on this thread with Threads threads
+/// for the life of the object.
+class CallScope {
+public:
+  explicit CallScope(int Threads) {
+    Model = modrt_create("modrt 1\nmodel gemm\nend\n");
+    EXPECT_NE(Model, nullptr);
+    EXPECT_EQ(modrt_set_threads(Model, Threads), MODRT_OK);
+    modrt_begin_call(Model);
+  }
+  ~CallScope() {
+    modrt_end_call(Model);
+    modrt_destroy(Model);
+  }
+  modrt_model *model() const { return Model; }
+
+private:
+  modrt_model *Model = nullptr;
+};
+
+struct Shape {
+  int64_t M, K, N;
+};
+
+/// Shapes around every edge of the blocking: empty, single, primes, partial
+/// micro-tiles and vectors, more than one cache block in each dimension, and
+/// each path (streamed B for few rows or few columns, packed B otherwise).
+const Shape SmallShapes[] = {
+    {1, 1, 1},     {1, 1, 2},    {2, 1, 1},      {1, 7, 1},    {3, 5, 2},
+    {7, 13, 5},    {1, 300, 17}, {1, 40, 129},   {2, 33, 200}, {5, 17, 64},
+    {16, 16, 16},  {16, 70, 33}, {17, 19, 23},   {13, 64, 8},  {33, 65, 17},
+    {40, 70, 16},  {64, 64, 64}, {25, 9, 300},   {97, 3, 41},  {100, 600, 70},
+    {3, 1000, 45}, {200, 50, 8}, {257, 129, 31},
+};
+
+TEST(GemmTest, SmallShapesAllLayouts) {
+  const Layout Layouts[] = {Layout::RowMajor, Layout::Padded, Layout::ColMajor,
+                            Layout::Strided};
+  forEachIsa([&] {
+    for (const Shape &S : SmallShapes)
+      for (Layout LA : Layouts)
+        for (Layout LB : Layouts)
+          for (Layout LC : Layouts)
+            checkMatmul(S.M, S.K, S.N, LA, LB, LC);
+  });
+}
+
+TEST(GemmTest, LargeShapes) {
+  // Several blocks of rows (MC), depth (KC) and columns (NC), on the fast
+  // layouts and on views.
+  const Shape Shapes[] = {{150, 600, 1100}, {2048, 1024, 8}, {1, 1024, 1024},
+                          {16, 512, 1000},  {250, 16, 1030}, {130, 1030, 90}};
+  forEachIsa([&] {
+    for (const Shape &S : Shapes) {
+      checkMatmul(S.M, S.K, S.N, Layout::RowMajor, Layout::RowMajor,
+                  Layout::RowMajor);
+      checkMatmul(S.M, S.K, S.N, Layout::Padded, Layout::Padded,
+                  Layout::Padded);
+    }
+  });
+}
+
+TEST(GemmTest, EmptyDimensions) {
+  forEachIsa([&] {
+    for (const Shape &S :
+         {Shape{0, 5, 7}, Shape{5, 7, 0}, Shape{0, 0, 0}, Shape{0, 3, 0}})
+      checkMatmul(S.M, S.K, S.N, Layout::RowMajor, Layout::Padded,
+                  Layout::Padded);
+    // K == 0: C becomes zero, NaNs included.
+    for (Layout L : {Layout::RowMajor, Layout::ColMajor, Layout::Strided}) {
+      Mat A = makeMat(6, 0, Layout::RowMajor, Sentinel);
+      Mat B = makeMat(0, 9, Layout::RowMajor, Sentinel);
+      Mat C = makeMat(6, 9, L, Sentinel);
+      for (int64_t I = 0; I < 6; ++I)
+        for (int64_t J = 0; J < 9; ++J)
+          C.at(I, J) = std::numeric_limits<float>::quiet_NaN();
+      _mlir_ciface_modrt_matmul_f32(&A.Ref, &B.Ref, &C.Ref);
+      for (size_t E = 0; E < C.Storage.size(); ++E)
+        EXPECT_EQ(C.Storage[E], C.InView[E] ? 0.0f : Sentinel) << E;
+    }
+  });
+}
+
+TEST(GemmTest, InvalidArgumentsLeaveCUntouched) {
+  Mat A = makeMat(3, 4, Layout::RowMajor, 1.0f);
+  Mat B = makeMat(4, 5, Layout::RowMajor, 1.0f);
+  Mat C = makeMat(3, 5, Layout::RowMajor, Sentinel);
+  _mlir_ciface_modrt_matmul_f32(nullptr, &B.Ref, &C.Ref);
+  _mlir_ciface_modrt_matmul_f32(&A.Ref, nullptr, &C.Ref);
+  _mlir_ciface_modrt_matmul_f32(&A.Ref, &B.Ref, nullptr);
+  Mat WrongK = makeMat(5, 5, Layout::RowMajor, 1.0f);
+  _mlir_ciface_modrt_matmul_f32(&A.Ref, &WrongK.Ref, &C.Ref);
+  Mat WrongC = makeMat(3, 5, Layout::RowMajor, Sentinel);
+  WrongC.Ref.sizes[1] = 4;
+  _mlir_ciface_modrt_matmul_f32(&A.Ref, &B.Ref, &WrongC.Ref);
+  Mat Negative = makeMat(3, 4, Layout::RowMajor, 1.0f);
+  Negative.Ref.sizes[0] = -3;
+  C.Ref.sizes[0] = -3;
+  _mlir_ciface_modrt_matmul_f32(&Negative.Ref, &B.Ref, &C.Ref);
+  for (float X : C.Storage)
+    EXPECT_EQ(X, Sentinel);
+  for (float X : WrongC.Storage)
+    EXPECT_EQ(X, Sentinel);
+}
+
+TEST(GemmTest, TwoAndThreeThreads) {
+  // Three threads split a problem unevenly even on a two-core machine.
+  for (int Threads : {2, 3}) {
+    SCOPED_TRACE(testing::Message() << Threads << " threads");
+    CallScope Call(Threads);
+    forEachIsa([&] {
+      for (const Shape &S : SmallShapes)
+        checkMatmul(S.M, S.K, S.N, Layout::Padded, Layout::RowMajor,
+                    Layout::Strided);
+      const Shape Large[] = {{2048, 1024, 8},
+                             {1, 1024, 1024},
+                             {16, 512, 1000},
+                             {256, 512, 1024},
+                             {150, 600, 1100}};
+      for (const Shape &S : Large)
+        checkMatmul(S.M, S.K, S.N, Layout::RowMajor, Layout::RowMajor,
+                    Layout::RowMajor);
+    });
+  }
+}
+
+TEST(GemmTest, RepeatedCallsAgreeBitForBit) {
+  // The same call on the same threads gives the same bits: the split of
+  // the work depends only on the shapes and the thread count.
+  CallScope Call(2);
+  const Reference &R = reference(256, 512, 1024, 7);
+  Mat A = makeMat(256, 512, Layout::RowMajor, 0.0f);
+  Mat B = makeMat(512, 1024, Layout::RowMajor, 0.0f);
+  A.Storage.assign(R.A.begin(), R.A.end());
+  B.Storage.assign(R.B.begin(), R.B.end());
+  Mat C1 = makeMat(256, 1024, Layout::RowMajor, 0.0f);
+  Mat C2 = makeMat(256, 1024, Layout::RowMajor, 0.0f);
+  _mlir_ciface_modrt_matmul_f32(&A.Ref, &B.Ref, &C1.Ref);
+  for (int I = 0; I < 3; ++I) {
+    _mlir_ciface_modrt_matmul_f32(&A.Ref, &B.Ref, &C2.Ref);
+    EXPECT_EQ(C1.Storage, C2.Storage);
+  }
+}
+
+TEST(GemmTest, FallsBackWhenThePackingBufferIsUnavailable) {
+  modrt::setGemmWorkspaceLimit(0);
+  for (int Threads : {1, 2}) {
+    CallScope Call(Threads);
+    forEachIsa([&] {
+      checkMatmul(33, 65, 17, Layout::RowMajor, Layout::RowMajor,
+                  Layout::RowMajor);
+      checkMatmul(257, 129, 31, Layout::Padded, Layout::ColMajor,
+                  Layout::Strided);
+      checkMatmul(1, 300, 40, Layout::RowMajor, Layout::RowMajor,
+                  Layout::RowMajor);
+    });
+  }
+  modrt::setGemmWorkspaceLimit(SIZE_MAX);
+}
+
+TEST(GemmTest, SetIsaRejectsWhatTheCpuLacks) {
+  EXPECT_TRUE(modrt::setGemmIsa(modrt::GemmIsa::Generic));
+  EXPECT_EQ(modrt::gemmIsa(), modrt::GemmIsa::Generic);
+  EXPECT_TRUE(modrt::setGemmIsa(modrt::bestGemmIsa()));
+  if (modrt::bestGemmIsa() != modrt::GemmIsa::Avx512) {
+    EXPECT_FALSE(modrt::setGemmIsa(modrt::GemmIsa::Avx512));
+    EXPECT_EQ(modrt::gemmIsa(), modrt::bestGemmIsa());
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The thread pool
+//===----------------------------------------------------------------------===//
+
+struct Counts {
+  std::vector<std::atomic<int>> PerIndex;
+  explicit Counts(int64_t N) : PerIndex(size_t(N)) {}
+};
+
+void countIndex(void *Ctx, int64_t I) {
+  static_cast<Counts *>(Ctx)->PerIndex[size_t(I)].fetch_add(1);
+}
+
+void expectEachIndexOnce(int64_t N) {
+  Counts C(N);
+  modrt_parallel_for(N, countIndex, &C);
+  for (int64_t I = 0; I < N; ++I)
+    ASSERT_EQ(C.PerIndex[size_t(I)].load(), 1) << "index " << I << " of " << N;
+}
+
+TEST(ParallelForTest, EveryIndexExactlyOnce) {
+  for (int64_t N : {0, 1, 2, 3, 7, 100, 1000})
+    expectEachIndexOnce(N);
+  for (int Threads : {1, 2, 3, 8}) {
+    SCOPED_TRACE(testing::Message() << Threads << " threads");
+    CallScope Call(Threads);
+    for (int64_t N : {0, 1, 2, 3, 7, 100, 1000, 100000})
+      expectEachIndexOnce(N);
+  }
+}
+
+struct SlowCounts {
+  explicit SlowCounts(int64_t N) : PerIndex(size_t(N)) {}
+  std::vector<std::atomic<int>> PerIndex;
+  std::mutex Mutex;
+  std::set<std::thread::id> Threads;
+};
+
+void countIndexSlowly(void *Ctx, int64_t I) {
+  SlowCounts &C = *static_cast<SlowCounts *>(Ctx);
+  // Long enough for a spinning worker to join in.
+  for (volatile int Spin = 0; Spin < 2000; Spin = Spin + 1) {
+  }
+  C.PerIndex[size_t(I)].fetch_add(1);
+  std::lock_guard<std::mutex> Lock(C.Mutex);
+  C.Threads.insert(std::this_thread::get_id());
+}
+
+TEST(ParallelForTest, ManyShortLoopsBackToBack) {
+  // Loops open and close while workers arrive late or leave early.
+  CallScope Call(2);
+  for (int Round = 0; Round < 20000; ++Round)
+    expectEachIndexOnce(1 + Round % 5);
+  std::set<std::thread::id> Threads;
+  for (int Round = 0; Round < 3000; ++Round) {
+    int64_t N = 2 + Round % 3;
+    SlowCounts C(N);
+    modrt_parallel_for(N, countIndexSlowly, &C);
+    for (int64_t I = 0; I < N; ++I)
+      ASSERT_EQ(C.PerIndex[size_t(I)].load(), 1) << Round << ": " << I;
+    Threads.insert(C.Threads.begin(), C.Threads.end());
+  }
+  EXPECT_EQ(Threads.size(), 2u) << "the worker never took part";
+}
+
+TEST(ParallelForTest, WorkersWakeUpFromSleep) {
+  CallScope Call(2);
+  for (int Round = 0; Round < 3; ++Round) {
+    // Longer than the workers spin before they sleep.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    expectEachIndexOnce(50);
+  }
+}
+
+/// Records the threads that ran the body; index 0 and 1 also wait (a
+/// bounded time) for each other, which succeeds only if two threads run the
+/// loop at the same time.
+struct Rendezvous {
+  std::mutex Mutex;
+  std::set<std::thread::id> Threads;
+  std::atomic<int> Arrived{0};
+  std::atomic<bool> Met{false};
+};
+
+void meet(void *Ctx, int64_t I) {
+  Rendezvous &R = *static_cast<Rendezvous *>(Ctx);
+  {
+    std::lock_guard<std::mutex> Lock(R.Mutex);
+    R.Threads.insert(std::this_thread::get_id());
+  }
+  if (I > 1)
+    return;
+  R.Arrived.fetch_add(1);
+  auto Deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < Deadline) {
+    if (R.Arrived.load() == 2) {
+      R.Met.store(true);
+      return;
+    }
+    std::this_thread::yield();
+  }
+}
+
+void recordThread(void *Ctx, int64_t) {
+  Rendezvous &R = *static_cast<Rendezvous *>(Ctx);
+  std::lock_guard<std::mutex> Lock(R.Mutex);
+  R.Threads.insert(std::this_thread::get_id());
+}
+
+/// True if a two-index loop ran its indices at the same time.
+bool runsInParallel() {
+  Rendezvous R;
+  modrt_parallel_for(2, meet, &R);
+  return R.Met.load();
+}
+
+/// True if a loop ran entirely on the calling thread.
+bool runsInline() {
+  Rendezvous R;
+  modrt_parallel_for(20, recordThread, &R);
+  return R.Threads.size() == 1 &&
+         R.Threads.count(std::this_thread::get_id()) == 1;
+}
+
+TEST(ParallelForTest, RunsOnTheCurrentModelsThreads) {
+  EXPECT_TRUE(runsInline()) << "no entry call is running";
+  modrt_model *Two = modrt_create("modrt 1\nmodel two\nend\n");
+  modrt_model *One = modrt_create("modrt 1\nmodel one\nend\n");
+  ASSERT_NE(Two, nullptr);
+  ASSERT_NE(One, nullptr);
+  ASSERT_EQ(modrt_set_threads(Two, 2), MODRT_OK);
+  ASSERT_EQ(modrt_set_threads(One, 1), MODRT_OK);
+  modrt_begin_call(Two);
+  EXPECT_TRUE(runsInParallel());
+  // A nested call on a one-thread model, then back to the outer one.
+  modrt_begin_call(One);
+  EXPECT_TRUE(runsInline());
+  modrt_end_call(One);
+  EXPECT_TRUE(runsInParallel());
+  modrt_end_call(Two);
+  EXPECT_TRUE(runsInline());
+  modrt_begin_call(nullptr); // No-ops.
+  modrt_end_call(nullptr);
+  EXPECT_TRUE(runsInline());
+  modrt_destroy(One);
+  modrt_destroy(Two);
+}
+
+TEST(ParallelForTest, FollowsTheThreadSetting) {
+  CallScope Call(2);
+  EXPECT_TRUE(runsInParallel());
+  ASSERT_EQ(modrt_set_threads(Call.model(), 1), MODRT_OK);
+  EXPECT_TRUE(runsInline());
+  ASSERT_EQ(modrt_set_threads(Call.model(), 3), MODRT_OK);
+  Rendezvous R;
+  modrt_parallel_for(300, recordThread, &R);
+  EXPECT_LE(R.Threads.size(), 3u);
+  EXPECT_TRUE(runsInParallel());
+  ASSERT_EQ(modrt_set_threads(Call.model(), 2), MODRT_OK);
+  EXPECT_TRUE(runsInParallel());
+  expectEachIndexOnce(1000);
+}
+
+struct Nested {
+  std::atomic<int> Inner{0};
+};
+
+void innerBody(void *Ctx, int64_t) {
+  static_cast<Nested *>(Ctx)->Inner.fetch_add(1);
+}
+
+void outerBody(void *Ctx, int64_t) {
+  // Runs inline on whichever thread runs the outer index.
+  modrt_parallel_for(10, innerBody, Ctx);
+}
+
+TEST(ParallelForTest, NestedLoopsRunInline) {
+  CallScope Call(2);
+  Nested N;
+  modrt_parallel_for(8, outerBody, &N);
+  EXPECT_EQ(N.Inner.load(), 80);
+}
+
+void matmulBody(void *, int64_t I) {
+  // Matmuls inside a loop body run on the thread of the body.
+  checkMatmul(40 + I, 33, 70, Layout::RowMajor, Layout::RowMajor,
+              Layout::RowMajor, uint32_t(I));
+}
+
+TEST(ParallelForTest, MatmulInsideALoopBody) {
+  CallScope Call(2);
+  modrt_parallel_for(4, matmulBody, nullptr);
+}
+
+#ifdef __linux__
+/// Threads of this process.
+size_t countThreads() {
+  size_t N = 0;
+  if (DIR *D = opendir("/proc/self/task")) {
+    while (dirent *E = readdir(D))
+      N += E->d_name[0] != '.';
+    closedir(D);
+  }
+  return N;
+}
+
+void noOp(void *, int64_t) {}
+
+TEST(ParallelForTest, ThreadsStartOnDemandAndStopWithTheModel) {
+  size_t Before = countThreads();
+  modrt_model *M = modrt_create("modrt 1\nmodel lazy\nend\n");
+  ASSERT_NE(M, nullptr);
+  ASSERT_EQ(modrt_set_threads(M, 3), MODRT_OK);
+  modrt_begin_call(M);
+  // Work too small to split starts no thread.
+  modrt_parallel_for(1, noOp, nullptr);
+  checkMatmul(4, 5, 6, Layout::RowMajor, Layout::RowMajor, Layout::RowMajor);
+  EXPECT_EQ(countThreads(), Before);
+  modrt_parallel_for(2, noOp, nullptr);
+  EXPECT_EQ(countThreads(), Before + 2);
+  modrt_end_call(M);
+  ASSERT_EQ(modrt_set_threads(M, 2), MODRT_OK); // Joins the old pool.
+  EXPECT_EQ(countThreads(), Before);
+  modrt_begin_call(M);
+  modrt_parallel_for(2, noOp, nullptr);
+  EXPECT_EQ(countThreads(), Before + 1);
+  modrt_end_call(M);
+  modrt_destroy(M);
+  EXPECT_EQ(countThreads(), Before);
+}
+#endif
+
+TEST(ParallelForTest, DestroyingAModelJoinsItsThreads) {
+  for (int Round = 0; Round < 20; ++Round) {
+    CallScope Call(1 + Round % 4);
+    expectEachIndexOnce(10);
+  }
+}
+
+} // namespace
