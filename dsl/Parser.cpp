@@ -531,6 +531,23 @@ private:
 
 } // namespace
 
+void releaseParserCaches() {
+  // The caches are static members of the generated classes, reached through
+  // an interpreter of each.
+  antlr4::ANTLRInputStream input("");
+  ModLexer lexer(&input);
+  antlr4::CommonTokenStream tokens(&lexer);
+  ModParser parser(&tokens);
+  for (antlr4::atn::ATNSimulator *sim :
+       {static_cast<antlr4::atn::ATNSimulator *>(
+            lexer.getInterpreter<antlr4::atn::LexerATNSimulator>()),
+        static_cast<antlr4::atn::ATNSimulator *>(
+            parser.getInterpreter<antlr4::atn::ParserATNSimulator>())}) {
+    sim->clearDFA();
+    sim->getSharedContextCache().clear();
+  }
+}
+
 std::unique_ptr<ast::File> parseFile(const SourceFile &file,
                                      DiagnosticEngine &diags,
                                      ParseStrategy strategy) {

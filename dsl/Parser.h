@@ -26,6 +26,14 @@ std::unique_ptr<ast::File>
 parseFile(const SourceFile &file, DiagnosticEngine &diags,
           ParseStrategy strategy = ParseStrategy::TwoStage);
 
+/// Frees ANTLR's prediction caches (DFA states, prediction contexts). They
+/// are shared by every parse in the process and grow with each new shape of
+/// input; a process that parses many different files (the fuzzer, a
+/// program-induction loop) calls this between parses to bound its memory.
+/// Parsing is slower until the caches are warm again. Not while another
+/// thread parses.
+void releaseParserCaches();
+
 } // namespace modc
 
 #endif // MODC_DSL_PARSER_H

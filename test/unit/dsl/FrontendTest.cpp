@@ -197,6 +197,26 @@ TEST(FrontendTest, UnrollingIsBounded) {
   EXPECT_EQ(countErrors(c.diagnostics), 1u) << c.diagnostics;
 }
 
+TEST(FrontendTest, ParsesAgainAfterReleasingCaches) {
+  Checked before = check(kLora);
+  ASSERT_TRUE(before.program) << before.diagnostics;
+  releaseParserCaches();
+  Checked after = check(kLora);
+  ASSERT_TRUE(after.program) << after.diagnostics;
+  std::string a, b;
+  ast::dump(*before.file, a);
+  ast::dump(*after.file, b);
+  EXPECT_EQ(a, b);
+  // And with full LL prediction, the same tree.
+  SourceFile source("t.mod", kLora);
+  DiagnosticEngine diags(source);
+  auto ll = parseFile(source, diags, ParseStrategy::FullLL);
+  ASSERT_TRUE(ll);
+  std::string c;
+  ast::dump(*ll, c);
+  EXPECT_EQ(a, c);
+}
+
 TEST(FrontendTest, ModuleCycleThroughMemo) {
   Checked c = check("model m;\ndyn N;\n"
                     "module A(x: f32[N]) -> f32[N] { b: B; return b(x); }\n"
