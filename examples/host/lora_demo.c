@@ -14,7 +14,7 @@
 int main(int argc, char **argv) {
   const char *path = argc > 1 ? argv[1] : "lora_weights.safetensors";
   const modrt_info *info = lora_describe();
-  printf("model %s: %d parameters tensors, %d entries\n", info->model_name,
+  printf("model %s: %d parameter tensors, %d entries\n", info->model_name,
          info->num_params, info->num_entries);
 
   lora *init = lora_create();
