@@ -6,7 +6,7 @@
 #include "compiler/Library.h"
 #include "compiler/Pipeline.h"
 #include "passes/Stats.h"
-#include "dsl/Parser.h"
+#include "dsl/Parse.h"
 #include "dsl/Sema.h"
 
 #include "dialects/Mod/ModDialect.h"

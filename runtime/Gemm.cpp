@@ -7,7 +7,7 @@
 /// \file
 /// _mlir_ciface_modrt_matmul_f32: C = A @ B for every 2-D f32 matmul of a
 /// compiled model. The runtime is built for baseline x86-64, so the kernels
-/// (GemmKernels.inc) are compiled once per instruction set inside target
+/// (GemmKernels.h) are compiled once per instruction set inside target
 /// regions and chosen at run time from what the CPU supports.
 ///
 /// Three paths, chosen per call from the shape (makePlan):
@@ -193,7 +193,7 @@ constexpr int64_t DotMaxN = 8;
 constexpr Blocking PackedBlocking = {256, 64, 1024};
 constexpr Blocking StreamBlocking = {256, 64, 0};
 constexpr int64_t DotBlockFloats = 4096;
-#include "GemmKernels.inc"
+#include "GemmKernels.h"
 #undef MODRT_GEMM_SHAPES
 } // namespace generic
 
@@ -267,7 +267,7 @@ constexpr Blocking PackedBlocking = {512, 72, 1024};
 constexpr Blocking StreamBlocking = {256, 48, 0};
 // Its one row of A per B^T load needs B^T in L1.
 constexpr int64_t DotBlockFloats = 4096;
-#include "GemmKernels.inc"
+#include "GemmKernels.h"
 #undef MODRT_GEMM_SHAPES
 } // namespace avx2
 
@@ -358,7 +358,7 @@ constexpr Blocking PackedBlocking = {512, 192, 1024};
 constexpr Blocking StreamBlocking = {512, 48, 0};
 // Three rows of A per B^T load can read B^T from L2.
 constexpr int64_t DotBlockFloats = 16384;
-#include "GemmKernels.inc"
+#include "GemmKernels.h"
 #undef MODRT_GEMM_SHAPES
 } // namespace avx512
 

@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dsl/Parser.h"
+#include "dsl/Parse.h"
 #include "dsl/Sema.h"
 
 #include <cstddef>

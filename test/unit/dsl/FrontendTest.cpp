@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "dsl/Parser.h"
+#include "dsl/Parse.h"
 #include "dsl/Sema.h"
 
 #include <gtest/gtest.h>

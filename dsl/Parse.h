@@ -1,12 +1,12 @@
-//===- Parser.h - .mod source to AST ----------------------------*- C++ -*-===//
+//===- Parse.h - .mod source to AST -----------------------------*- C++ -*-===//
 //
 // The only entry point into the ANTLR-generated parser. ANTLR's runtime
 // (exceptions, RTTI, its own types) stays behind this function.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MODC_DSL_PARSER_H
-#define MODC_DSL_PARSER_H
+#ifndef MODC_DSL_PARSE_H
+#define MODC_DSL_PARSE_H
 
 #include "dsl/AST.h"
 #include "dsl/Source.h"
@@ -36,4 +36,4 @@ void releaseParserCaches();
 
 } // namespace modc
 
-#endif // MODC_DSL_PARSER_H
+#endif // MODC_DSL_PARSE_H

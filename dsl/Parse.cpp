@@ -1,11 +1,11 @@
-//===- Parser.cpp - .mod source to AST ------------------------------------===//
+//===- Parse.cpp - .mod source to AST ------------------------------------===//
 //
 // Runs the ANTLR lexer and parser, turns their errors into located
 // diagnostics and builds the AST with one typed method per grammar rule.
 //
 //===----------------------------------------------------------------------===//
 
-#include "dsl/Parser.h"
+#include "dsl/Parse.h"
 
 #include "ModLexer.h"
 #include "ModParser.h"

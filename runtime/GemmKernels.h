@@ -1,4 +1,4 @@
-//===- GemmKernels.inc - Matmul kernels for one instruction set -*- C++ -*-===//
+//===- GemmKernels.h - Matmul kernels for one instruction set -*- C++ -*-===//
 //
 // Part of modc, a compiler for modular deep-learning models.
 //
