@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "modrt/hash.h"
 #include "passes/Stats.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -41,14 +42,6 @@ std::optional<int64_t> splatValue(Value v) {
   return std::nullopt;
 }
 
-uint32_t fmix32(uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
-}
 
 struct EliminateInactiveModulesPass
     : public modc::impl::EliminateInactiveModulesBase<
@@ -68,7 +61,7 @@ struct EliminateInactiveModulesPass
           target = *id;
       } else if (auto hash = dyn_cast_or_null<mod::HashDecisionOp>(decision)) {
         if (auto id = splatValue(hash.getInput()))
-          target = int64_t(fmix32(uint32_t(uint64_t(*id))) %
+          target = int64_t(modrt_fmix32(uint32_t(uint64_t(*id))) %
                            uint32_t(numTargets));
       }
       if (!target)

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "modrt/kernels.h"
+#include "modrt/hash.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,14 +80,6 @@ std::string messageOf(Memref1 *msg) {
   return s;
 }
 
-uint32_t fmix32(uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
-}
 
 /// Softmax of `n` values, computed in double.
 void softmaxInto(const std::vector<double> &in, std::vector<double> &out) {
@@ -119,7 +112,7 @@ void routeIds(Memref1 *ids, int64_t numTargets, Memref2 *idx, Memref2 *w,
     Id id = at<Id>(ids, r);
     int64_t target;
     if (hash) {
-      target = int64_t(fmix32(uint32_t(uint64_t(int64_t(id)))) %
+      target = int64_t(modrt_fmix32(uint32_t(uint64_t(int64_t(id)))) %
                        uint32_t(numTargets));
     } else {
       target = int64_t(id);
