@@ -20,9 +20,11 @@
 ///                           times NV vectors of B, MR * NV accumulators;
 ///   PackedShape             the index in that list of the large-M kernel;
 ///   StreamMaxM, StreamMaxN  B is streamed when M or N is at most these;
+///   DirectMaxRows           streaming kernels with at most this many rows
+///                           read A in place;
 ///   PackedBlocking, StreamBlocking  cache blocking of the two paths;
-///   DotRows, DotMaxN        rows of the dot-product kernel and the widest
-///                           B it takes; vsumLanes(v) for it;
+///   DotRows                 rows of the dot-product kernel, used when N <=
+///   DotMaxN, DotMinM        DotMaxN and M >= DotMinM; vsumLanes(v) for it;
 ///   DotBlockFloats          the size of a depth block of B^T for it.
 ///
 /// and the shared types Problem, Plan, Blocking and helpers workspace() and
@@ -48,10 +50,12 @@ constexpr int NumShapes = int(sizeof(Shapes) / sizeof(Shapes[0]));
 inline int64_t minOf(int64_t A, int64_t B) { return A < B ? A : B; }
 inline int64_t roundUp(int64_t X, int64_t To) { return (X + To - 1) / To * To; }
 
-/// One step of the micro-kernel: Acc += A[0:MR] (broadcast) x B[0:NV].
-template <int MR, int NV, bool MaskB>
-MODRT_INLINE void kernelStep(Vec (&Acc)[MR][NV], const float *A, const float *B,
-                             const Mask *BMasks) {
+/// One step of the micro-kernel: Acc += A[0:MR] (broadcast) x B[0:NV]. The
+/// MR values of A are consecutive (a packed panel) or, with DirectA, LdA
+/// apart (rows of A itself).
+template <int MR, int NV, bool MaskB, bool DirectA>
+MODRT_INLINE void kernelStep(Vec (&Acc)[MR][NV], const float *A, int64_t LdA,
+                             const float *B, const Mask *BMasks) {
   Vec Bv[NV];
   MODRT_UNROLL
   for (int V = 0; V < NV; ++V)
@@ -59,7 +63,7 @@ MODRT_INLINE void kernelStep(Vec (&Acc)[MR][NV], const float *A, const float *B,
         MaskB ? vloadMasked(B + V * Width, BMasks[V]) : vload(B + V * Width);
   MODRT_UNROLL
   for (int R = 0; R < MR; ++R) {
-    Vec Av = vbroadcast(A + R);
+    Vec Av = vbroadcast(DirectA ? A + R * LdA : A + R);
     MODRT_UNROLL
     for (int V = 0; V < NV; ++V)
       Acc[R][V] = vfma(Av, Bv[V], Acc[R][V]);
@@ -67,16 +71,18 @@ MODRT_INLINE void kernelStep(Vec (&Acc)[MR][NV], const float *A, const float *B,
 }
 
 /// C[MR x NV*Width] (+)= A-panel * B-panel over K steps. A holds MR floats
-/// per step (a packed panel); B holds NV * Width floats per step, LdB apart
-/// (a packed panel with LdB = NV * Width, or B itself). With MaskB, vector V
-/// of each B step loads only the lanes of BMasks[V], the rest reading as 0.
-template <int MR, int NV, bool MaskB>
-void microKernel(int64_t K, const float *__restrict A,
+/// per step (a packed panel) or, with DirectA, is MR rows of A, LdA apart;
+/// B holds NV * Width floats per step, LdB apart (a packed panel with LdB =
+/// NV * Width, or B itself). With MaskB, vector V of each B step loads only
+/// the lanes of BMasks[V], the rest reading as 0.
+template <int MR, int NV, bool MaskB, bool DirectA>
+void microKernel(int64_t K, const float *__restrict A, int64_t LdA,
                  const float *__restrict B, int64_t LdB, const Mask *BMasks,
                  float *__restrict C, int64_t LdC, bool Accumulate) {
   // A kernel with few accumulators cannot hide the FMA latency: it gives
   // each of U consecutive steps accumulators of their own.
   constexpr int U = MR * NV >= 8 ? 1 : (8 + MR * NV - 1) / (MR * NV);
+  constexpr int AStep = DirectA ? 1 : MR;
   Vec Acc[U][MR][NV];
   MODRT_UNROLL
   for (int S = 0; S < U; ++S) {
@@ -91,13 +97,14 @@ void microKernel(int64_t K, const float *__restrict A,
   for (; P + U <= K; P += U) {
     MODRT_UNROLL
     for (int S = 0; S < U; ++S)
-      kernelStep<MR, NV, MaskB>(Acc[S], A + S * MR, B + S * LdB, BMasks);
-    A += U * MR;
+      kernelStep<MR, NV, MaskB, DirectA>(Acc[S], A + S * AStep, LdA,
+                                         B + S * LdB, BMasks);
+    A += U * AStep;
     B += U * LdB;
   }
   for (; P < K; ++P) {
-    kernelStep<MR, NV, MaskB>(Acc[0], A, B, BMasks);
-    A += MR;
+    kernelStep<MR, NV, MaskB, DirectA>(Acc[0], A, LdA, B, BMasks);
+    A += AStep;
     B += LdB;
   }
   MODRT_UNROLL
@@ -199,8 +206,23 @@ void packB(const Matrix &B, int64_t Row, int64_t Col, int64_t Kc, int64_t Cols,
   }
 }
 
+/// The micro-kernel with A packed or, with DirectA, read in place.
+template <int MR, int NV, bool MaskB>
+MODRT_INLINE void callKernel(bool DirectA, int64_t K, const float *A,
+                             int64_t LdA, const float *B, int64_t LdB,
+                             const Mask *BMasks, float *C, int64_t LdC,
+                             bool Accumulate) {
+  if (DirectA)
+    microKernel<MR, NV, MaskB, true>(K, A, LdA, B, LdB, BMasks, C, LdC,
+                                     Accumulate);
+  else
+    microKernel<MR, NV, MaskB, false>(K, A, LdA, B, LdB, BMasks, C, LdC,
+                                      Accumulate);
+}
+
 /// C[Ic:Ic+Mc, Col:Col+Cols] (+)= A-rows * B-panel, micro-tile by micro-tile
-/// down one column panel of C.
+/// down one column panel of C. The rows of A are PackedA's panels or, with
+/// DirectA, A itself except for a partial last panel, packed in PackedA.
 template <int MR, int NV, bool MaskB>
 void runColumnPanel(const Problem &Pr, int64_t Ic, int64_t Mc, int64_t Pc,
                     int64_t Kc, int64_t Col, int64_t Cols, const float *PackedA,
@@ -212,16 +234,18 @@ void runColumnPanel(const Problem &Pr, int64_t Ic, int64_t Mc, int64_t Pc,
   const bool FullCols = Cols == NR && C.ColStride == 1;
   for (int64_t Ir = 0; Ir < Mc; Ir += MR) {
     const int64_t Rows = minOf(MR, Mc - Ir);
-    const float *APanel = DirectA ? Pr.A.Data + (Ic + Ir) * Pr.A.RowStride + Pc
-                                  : PackedA + Ir * Kc;
+    const bool InPlace = DirectA && Rows == MR;
+    const float *APanel = InPlace ? Pr.A.Data + (Ic + Ir) * Pr.A.RowStride + Pc
+                          : DirectA ? PackedA
+                                    : PackedA + Ir * Kc;
     float *CTile = C.Data + (Ic + Ir) * C.RowStride + Col * C.ColStride;
     if (FullCols && Rows == MR) {
-      microKernel<MR, NV, MaskB>(Kc, APanel, BPanel, LdB, BMasks, CTile,
-                                 C.RowStride, Accumulate);
+      callKernel<MR, NV, MaskB>(InPlace, Kc, APanel, Pr.A.RowStride, BPanel,
+                                LdB, BMasks, CTile, C.RowStride, Accumulate);
       continue;
     }
-    microKernel<MR, NV, MaskB>(Kc, APanel, BPanel, LdB, BMasks, Edge, NR,
-                               false);
+    callKernel<MR, NV, MaskB>(InPlace, Kc, APanel, Pr.A.RowStride, BPanel, LdB,
+                              BMasks, Edge, NR, false);
     mergeTile(Edge, NR, Rows, Cols, CTile, C.RowStride, C.ColStride,
               Accumulate);
   }
@@ -239,9 +263,10 @@ bool runTileWith(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
   const int64_t KC = minOf(Pl.Block.KC, K);
   const int64_t MC = roundUp(minOf(Pl.Block.MC, M1 - M0), MR);
   const int64_t NC = PackB ? roundUp(minOf(Pl.Block.NC, N1 - N0), NR) : N1 - N0;
-  // A one-row panel is the row itself.
-  const bool DirectA = MR == 1 && Pr.A.ColStride == 1;
-  const int64_t ASize = DirectA ? 0 : MC * KC;
+  // With B read in place, so is A (a few rows; more than DirectMaxRows
+  // rows a whole cache page apart would not stay in L1 together).
+  const bool DirectA = !PackB && Pr.A.ColStride == 1 && MR <= DirectMaxRows;
+  const int64_t ASize = DirectA ? MR * KC : MC * KC;
   float *Buffer = workspace(size_t(ASize + (PackB ? KC * NC : 0) + 1));
   if (!Buffer)
     return false;
@@ -263,6 +288,8 @@ bool runTileWith(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
           for (int64_t Ir = 0; Ir < Mc; Ir += MR)
             packA<MR>(Pr.A, Ic + Ir, Pc, minOf(MR, Mc - Ir), Kc,
                       PackedA + Ir * Kc);
+        } else if (Mc % MR != 0) {
+          packA<MR>(Pr.A, Ic + Mc - Mc % MR, Pc, Mc % MR, Kc, PackedA);
         }
         for (int64_t Jr = 0; Jr < Nc; Jr += NR) {
           const int64_t Col = Jc + Jr, Cols = minOf(NR, Nc - Jr);
@@ -445,10 +472,8 @@ bool runTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
 Plan makePlan(const Problem &Pr) {
   Plan Pl;
   Pl.Width = Width;
-  // Narrow B with enough rows of A to amortise packing B^T: 3 rows when
-  // the broadcast kernels would waste half their lanes, 12 otherwise.
-  if (Pr.N <= DotMaxN && Pr.A.ColStride == 1 &&
-      Pr.M >= (Pr.N <= DotMaxN / 2 ? 3 : 12)) {
+  // Narrow B with enough rows of A to amortise packing B^T.
+  if (Pr.N <= DotMaxN && Pr.M >= DotMinM && Pr.A.ColStride == 1) {
     Pl.Dot = true;
     Pl.MR = DotRows;
     Pl.NR = int(Pr.N);
@@ -469,7 +494,9 @@ Plan makePlan(const Problem &Pr) {
     Pl.Block = PackedBlocking;
   } else {
     // The kernel that wastes least on padding, counting one unit per
-    // vector FMA, per B vector loaded and per A element broadcast.
+    // vector FMA, per B vector loaded and per A element broadcast, and a
+    // third of one per element of A packed (kernels too tall to read A in
+    // place).
     double Best = 0;
     for (int I = 0; I < NumShapes; ++I) {
       if (I == PackedShape)
@@ -480,6 +507,8 @@ Plan makePlan(const Problem &Pr) {
       double ColBlocks = double((Pr.N + NR - 1) / NR);
       double Cost = RowBlocks * MR * Vectors + RowBlocks * Vectors +
                     ColBlocks * RowBlocks * MR;
+      if (MR > DirectMaxRows || Pr.A.ColStride != 1)
+        Cost += RowBlocks * MR / 3.0;
       if (Pl.Shape < 0 || Cost < Best) {
         Best = Cost;
         Pl.Shape = I;
