@@ -1,6 +1,7 @@
 //===- Pipeline.cpp - The compilation pipeline ----------------------------===//
 
 #include "compiler/Pipeline.h"
+#include "compiler/Parallel.h"
 
 #include "passes/Passes.h"
 
@@ -9,16 +10,18 @@
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -26,8 +29,6 @@
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -91,6 +92,12 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap);
   // Results computed straight into the caller's output buffers where the
   // analysis proves it safe, instead of into a temporary and copied.
+  if (options.optLevel > 0) {
+    // One loop per chain of elementwise ops instead of one per op.
+    pm.addPass(createLinalgElementwiseOpFusionPass());
+    pm.addPass(createApproximateMath());
+  }
+  pm.addPass(createSplitEmptyTensors());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -98,7 +105,12 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createBufferizationToMemRefPass());
   if (options.optLevel > 0)
     pm.addPass(createMatmulToRuntime());
-  pm.addPass(createConvertLinalgToLoopsPass());
+  if (options.optLevel > 0) {
+    pm.addPass(createConvertLinalgToParallelLoopsPass());
+    pm.addPass(createOutlineParallel());
+  } else {
+    pm.addPass(createConvertLinalgToLoopsPass());
+  }
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -165,6 +177,7 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
   if (!tm)
     return nullptr;
   llvmModule->setDataLayout(tm->createDataLayout());
+  defineParallelLaunchers(*llvmModule);
   llvmModule->setTargetTriple(tm->getTargetTriple().str());
   for (llvm::Function &f : *llvmModule) {
     if (f.isDeclaration())
@@ -193,11 +206,10 @@ bool emitMachineCode(llvm::Module &module, const std::string &path,
     pb.registerFunctionAnalyses(fam);
     pb.registerLoopAnalyses(lam);
     pb.crossRegisterProxies(lam, fam, cgam, mam);
-    llvm::OptimizationLevel level = options.optLevel == 1
-                                        ? llvm::OptimizationLevel::O1
-                                    : options.optLevel == 2
-                                        ? llvm::OptimizationLevel::O2
-                                        : llvm::OptimizationLevel::O3;
+    llvm::OptimizationLevel level =
+        options.optLevel == 1   ? llvm::OptimizationLevel::O1
+        : options.optLevel == 2 ? llvm::OptimizationLevel::O2
+                                : llvm::OptimizationLevel::O3;
     llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
     mpm.run(module, mam);
   }

@@ -86,4 +86,52 @@ def EliminateInactiveModules
   ];
 }
 
+def OutlineParallel : Pass<"mod-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Run outermost parallel loops on the runtime's threads";
+  let description = [{
+    On buffers, after linalg-to-parallel-loops: an outermost `scf.parallel`
+    without results whose body neither calls nor allocates is outlined into
+    `__modc_par_body_K(lo, hi, captures...)`, the loop with its first
+    dimension cut to [lo, hi), and replaced by a call of the declaration
+    `__modc_par_launch_K(n, work, captures...)` (n iterations, work an
+    estimate of one iteration's cost). The library generator defines the
+    launcher on top of `modrt_parallel_range`, which splits [0, n) over the
+    entry call's threads when n * work is large enough to pay for it.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect"];
+  let statistics = [
+    Statistic<"numOutlined", "loops-outlined",
+              "Parallel loops handed to the runtime's threads">
+  ];
+}
+
+def ApproximateMath : Pass<"mod-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Polynomial approximations of f32 transcendental functions";
+  let description = [{
+    Rewrites `math.exp`, `math.tanh`, `math.log`, `math.erf` and the other
+    f32 functions MLIR can approximate into polynomial arithmetic (within a
+    few ulp, special values kept), so loops using them vectorise instead of
+    calling libm per element.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+  let statistics = [
+    Statistic<"numApproximated", "ops-approximated",
+              "Math ops replaced by polynomial approximations">
+  ];
+}
+
+def SplitEmptyTensors : Pass<"mod-split-empty-tensors", "mlir::ModuleOp"> {
+  let summary = "Give every use of a tensor.empty its own op";
+  let description = [{
+    Run before empty-tensor elimination: a `tensor.empty` shared (after
+    CSE) by independent computations would otherwise be replaced by one
+    result's destination buffer, and the other computations would write
+    into it too.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 #endif // MODC_PASSES_TD

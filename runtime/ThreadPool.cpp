@@ -23,6 +23,7 @@
 
 #include "modrt/runtime.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -282,4 +283,50 @@ extern "C" void modrt_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t i),
     return;
   }
   Pool->run(n, fn, ctx);
+}
+
+namespace {
+/// Below this many estimated operations a loop runs on the calling thread:
+/// waking the workers costs a few microseconds.
+constexpr int64_t kMinParallelWork = int64_t(1) << 16;
+
+struct RangeLoop {
+  void (*Fn)(void *, int64_t, int64_t);
+  void *Ctx;
+  int64_t N;
+  int64_t Chunks;
+};
+
+void runChunk(void *P, int64_t I) {
+  auto *L = static_cast<RangeLoop *>(P);
+  int64_t Lo = L->N / L->Chunks * I + std::min(I, L->N % L->Chunks);
+  int64_t Hi = Lo + L->N / L->Chunks + (I < L->N % L->Chunks ? 1 : 0);
+  L->Fn(L->Ctx, Lo, Hi);
+}
+} // namespace
+
+extern "C" void modrt_parallel_range(int64_t n, int64_t work,
+                                     void (*fn)(void *, int64_t, int64_t),
+                                     void *ctx) {
+  if (n <= 0 || !fn)
+    return;
+  if (work < 1)
+    work = 1;
+  bool Small = n < 2 || work < kMinParallelWork / n;
+  modrt::ThreadPool *Pool = Small || modrt::insideParallelLoop()
+                                ? nullptr
+                                : modrt::currentThreadPool();
+  int Threads = Pool ? Pool->numThreads() : 1;
+  if (Threads <= 1) {
+    fn(ctx, 0, n);
+    return;
+  }
+  // A few chunks per thread absorb a thread that starts late; no chunk is
+  // smaller than the work that pays for a hand-off.
+  int64_t Chunks = std::min<int64_t>(n, int64_t(Threads) * 4);
+  int64_t MinIndices = std::max<int64_t>(1, kMinParallelWork / 4 / work);
+  Chunks = std::max<int64_t>(Threads, std::min(Chunks, n / MinIndices));
+  Chunks = std::min(Chunks, n);
+  RangeLoop L{fn, ctx, n, Chunks};
+  Pool->run(Chunks, runChunk, &L);
 }

@@ -100,6 +100,15 @@ void modrt_end_call(modrt_model *m);
  *  done. */
 void modrt_parallel_for(int64_t n, void (*fn)(void *ctx, int64_t i), void *ctx);
 
+/** Runs fn(ctx, lo, hi) over disjoint ranges covering [0, n), each index
+ *  exactly once, on the current entry call's threads. `work` estimates the
+ *  cost of one index (in simple operations): when n * work is too small to
+ *  pay for waking threads, or there is one thread, it is fn(ctx, 0, n) on
+ *  the calling thread. Generated code calls it for its parallel loops. */
+void modrt_parallel_range(int64_t n, int64_t work,
+                          void (*fn)(void *ctx, int64_t lo, int64_t hi),
+                          void *ctx);
+
 /** A 2-D f32 memref as MLIR passes it to a `llvm.emit_c_interface`
  *  function: element (i, j) is aligned[offset + i * strides[0] +
  *  j * strides[1]]. */

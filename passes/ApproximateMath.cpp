@@ -1,0 +1,59 @@
+//===- ApproximateMath.cpp - Vectorisable transcendental functions --------===//
+//
+// `math.exp`, `math.tanh`, `math.log`, `math.erf`, ... on f32 become MLIR's
+// polynomial approximations (a few ulp, with the special values handled),
+// so the loops that use them vectorise instead of calling libm one element
+// at a time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/Stats.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace modc {
+#define GEN_PASS_DEF_APPROXIMATEMATH
+#include "passes/Passes.h.inc"
+} // namespace modc
+
+using namespace mlir;
+
+namespace {
+
+bool approximable(Operation *op) {
+  return isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::LogOp,
+             math::Log2Op, math::Log1pOp, math::TanhOp, math::ErfOp,
+             math::SinOp, math::CosOp, math::AtanOp, math::Atan2Op,
+             math::AsinOp, math::AcosOp, math::CbrtOp>(op);
+}
+
+struct ApproximateMathPass
+    : public modc::impl::ApproximateMathBase<ApproximateMathPass> {
+  void runOnOperation() override {
+    int64_t before = 0;
+    getOperation().walk([&](Operation *op) {
+      if (approximable(op))
+        ++before;
+    });
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(patterns);
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    int64_t after = 0;
+    getOperation().walk([&](Operation *op) {
+      if (approximable(op))
+        ++after;
+    });
+    if (before > after) {
+      numApproximated += before - after;
+      modc::recordStat(getArgument(), "ops-approximated", before - after);
+    }
+  }
+};
+
+} // namespace
