@@ -1,8 +1,9 @@
 //===- MatmulToRuntime.cpp - f32 matmuls to the runtime's GEMM ------------===//
 //
-// After bufferization, a 2-D f32 `linalg.matmul` whose output buffer holds
-// zeros computes C = A @ B: it becomes a call of the runtime's packed,
-// register-blocked, multi-threaded GEMM (runtime/Gemm.cpp). Matmuls that
+// After bufferization, a 2-D f32 `linalg.matmul` (3-D `linalg.batch_matmul`)
+// whose output buffer holds zeros computes C = A @ B: it becomes a call of
+// the runtime's packed, register-blocked, multi-threaded GEMM
+// (runtime/Gemm.cpp; batched: products in parallel). Matmuls that
 // accumulate into live data keep the generic lowering.
 //
 //===----------------------------------------------------------------------===//
@@ -76,49 +77,58 @@ struct MatmulToRuntimePass
     : public modc::impl::MatmulToRuntimeBase<MatmulToRuntimePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<linalg::MatmulOp> matmuls;
-    module.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-    for (linalg::MatmulOp op : matmuls) {
-      if (!op.hasPureBufferSemantics())
-        continue;
-      Value a = op.getInputs()[0], b = op.getInputs()[1];
-      Value c = op.getOutputs()[0];
-      auto ct = cast<MemRefType>(c.getType());
-      if (!ct.getElementType().isF32() ||
-          !cast<MemRefType>(a.getType()).getElementType().isF32() ||
-          !cast<MemRefType>(b.getType()).getElementType().isF32())
-        continue;
-      auto prevFill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
-      bool zeroed = prevFill && prevFill.getOutputs()[0] == c &&
-                    isZero(prevFill.getInputs()[0]);
-      if (!zeroed && !isZeroAt(c, op))
-        continue;
-      OpBuilder builder(op);
-      Location loc = op.getLoc();
-      auto anyType = [&](Value v) {
-        auto t = cast<MemRefType>(v.getType());
-        SmallVector<int64_t> dyn(2, ShapedType::kDynamic);
-        auto layout = StridedLayoutAttr::get(builder.getContext(),
-                                             ShapedType::kDynamic, dyn);
-        return MemRefType::get(dyn, t.getElementType(), layout);
-      };
-      SmallVector<Value> args;
-      for (Value v : {a, b, c})
-        args.push_back(builder.create<memref::CastOp>(loc, anyType(v), v));
-      auto fn = module.lookupSymbol<func::FuncOp>("modrt_matmul_f32");
-      if (!fn) {
-        OpBuilder mb(module.getBodyRegion());
-        fn = mb.create<func::FuncOp>(
-            module.getLoc(), "modrt_matmul_f32",
-            mb.getFunctionType(ValueRange(args).getTypes(), {}));
-        fn.setPrivate();
-        fn->setAttr("llvm.emit_c_interface", mb.getUnitAttr());
+    SmallVector<Operation *> matmuls;
+    module.walk([&](Operation *op) {
+      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+        matmuls.push_back(op);
+    });
+    for (Operation *op : matmuls)
+      if (rewrite(module, cast<linalg::LinalgOp>(op))) {
+        ++numMatmuls;
+        modc::recordStat(getArgument(), "matmuls-to-runtime", 1);
       }
-      builder.create<func::CallOp>(loc, fn, args);
-      op.erase();
-      ++numMatmuls;
-      modc::recordStat(getArgument(), "matmuls-to-runtime", 1);
+  }
+
+  /// `fill 0 -> C; matmul A, B -> C` on f32 buffers becomes
+  /// modrt_matmul_f32(A, B, C) (2-D) or modrt_batch_matmul_f32 (3-D).
+  bool rewrite(ModuleOp module, linalg::LinalgOp op) {
+    if (!op.hasPureBufferSemantics())
+      return false;
+    Value a = op.getDpsInputs()[0], b = op.getDpsInputs()[1];
+    Value c = op.getDpsInits()[0];
+    for (Value v : {a, b, c})
+      if (!cast<MemRefType>(v.getType()).getElementType().isF32())
+        return false;
+    auto prevFill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+    bool zeroed = prevFill && prevFill.getOutputs()[0] == c &&
+                  isZero(prevFill.getInputs()[0]);
+    if (!zeroed && !isZeroAt(c, op))
+      return false;
+    OpBuilder builder(op);
+    Location loc = op.getLoc();
+    int64_t rank = cast<MemRefType>(c.getType()).getRank();
+    auto anyType = [&](Value v) {
+      SmallVector<int64_t> dyn(rank, ShapedType::kDynamic);
+      auto layout = StridedLayoutAttr::get(builder.getContext(),
+                                           ShapedType::kDynamic, dyn);
+      return MemRefType::get(dyn, builder.getF32Type(), layout);
+    };
+    SmallVector<Value> args;
+    for (Value v : {a, b, c})
+      args.push_back(builder.create<memref::CastOp>(loc, anyType(v), v));
+    StringRef name = rank == 2 ? "modrt_matmul_f32" : "modrt_batch_matmul_f32";
+    auto fn = module.lookupSymbol<func::FuncOp>(name);
+    if (!fn) {
+      OpBuilder mb(module.getBodyRegion());
+      fn = mb.create<func::FuncOp>(
+          module.getLoc(), name,
+          mb.getFunctionType(ValueRange(args).getTypes(), {}));
+      fn.setPrivate();
+      fn->setAttr("llvm.emit_c_interface", mb.getUnitAttr());
     }
+    builder.create<func::CallOp>(loc, fn, args);
+    op->erase();
+    return true;
   }
 };
 

@@ -221,6 +221,46 @@ Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
     return reshape(product, resultType, sizes);
   }
 
+  // [B..., M, K] @ [B..., K, N] with the same batch dims: the batch dims
+  // folded into one, a named batch matmul that later passes recognise.
+  if (lt.getRank() == rt.getRank() && lt.getRank() >= 3) {
+    int64_t batchRank = lt.getRank() - 2;
+    bool same = true;
+    for (int64_t i = 0; i < batchRank; ++i)
+      same &= isStaticOne(lt.getDimSize(i)) == isStaticOne(rt.getDimSize(i));
+    if (same) {
+      auto fold = [&](Value v) -> Value {
+        if (batchRank == 1)
+          return v;
+        SmallVector<ReassociationIndices> groups(1);
+        for (int64_t i = 0; i < batchRank; ++i)
+          groups[0].push_back(i);
+        groups.push_back({batchRank});
+        groups.push_back({batchRank + 1});
+        return b_.create<tensor::CollapseShapeOp>(loc_, v, groups);
+      };
+      Value fl = fold(lhs), fr = fold(rhs);
+      auto flt = llvm::cast<RankedTensorType>(fl.getType());
+      auto frt = llvm::cast<RankedTensorType>(fr.getType());
+      auto flatResult = RankedTensorType::get(
+          {flt.getDimSize(0), flt.getDimSize(1), frt.getDimSize(2)}, elem);
+      Value init = emptyLike(flatResult, {{fl, 0}, {fl, 1}, {fr, 2}});
+      Value filled = b_.create<linalg::FillOp>(loc_, zero, init).getResult(0);
+      Value product = b_.create<linalg::BatchMatmulOp>(
+                            loc_, TypeRange{flatResult}, ValueRange{fl, fr},
+                            ValueRange{filled})
+                          .getResult(0);
+      if (batchRank == 1)
+        return product;
+      SmallVector<Value> sizes;
+      for (int64_t i = 0; i < batchRank; ++i)
+        sizes.push_back(dimSize(isStaticOne(lt.getDimSize(i)) ? rhs : lhs, i));
+      sizes.push_back(dimSize(lhs, batchRank));
+      sizes.push_back(dimSize(rhs, batchRank + 1));
+      return reshape(product, resultType, sizes);
+    }
+  }
+
   // General NumPy matmul as one linalg.generic. Loop dims: batch..., then
   // m (unless lhs is a vector), n (unless rhs is a vector), k.
   bool vecA = lt.getRank() == 1, vecB = rt.getRank() == 1;

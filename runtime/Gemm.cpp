@@ -549,10 +549,63 @@ const char *gemmIsaName(GemmIsa Isa) {
 
 } // namespace modrt
 
+namespace {
+
+using namespace modrt;
+
+/// C = A @ B for one problem (M, N > 0), on `Threads` threads of the
+/// current pool (1: on the calling thread).
+void runProblem(Problem &Pr, int Threads) {
+  if (Pr.K == 0) {
+    for (int64_t I = 0; I < Pr.M; ++I)
+      for (int64_t J = 0; J < Pr.N; ++J)
+        Pr.C.Data[I * Pr.C.RowStride + J * Pr.C.ColStride] = 0.0f;
+    return;
+  }
+  GemmIsa Isa = gemmIsa();
+  Plan Pl = makePlan(Isa, Pr);
+  Split S = splitWork(Pr, Pl, Threads);
+  Job J = {Isa, &Pr, &Pl, S};
+  int64_t Tasks = S.GridM * S.GridN;
+  // The pool starts at the first call worth splitting; without one (no
+  // memory for it) the tiles run here, one after the other.
+  ThreadPool *Pool = Tasks > 1 ? currentThreadPool() : nullptr;
+  if (!Pool) {
+    for (int64_t I = 0; I < Tasks; ++I)
+      runTask(&J, I);
+    return;
+  }
+  Pool->run(Tasks, runTask, &J);
+}
+
+struct BatchJob {
+  const modrt_memref3d_f32 *A, *B, *C;
+};
+
+Problem batchProblem(const BatchJob &J, int64_t I) {
+  Problem Pr;
+  Pr.M = J.A->sizes[1];
+  Pr.K = J.A->sizes[2];
+  Pr.N = J.B->sizes[2];
+  Pr.A = {J.A->aligned + J.A->offset + I * J.A->strides[0], J.A->strides[1],
+          J.A->strides[2]};
+  Pr.B = {J.B->aligned + J.B->offset + I * J.B->strides[0], J.B->strides[1],
+          J.B->strides[2]};
+  Pr.C = {J.C->aligned + J.C->offset + I * J.C->strides[0], J.C->strides[1],
+          J.C->strides[2]};
+  return Pr;
+}
+
+void runBatchItem(void *Ctx, int64_t I) {
+  Problem Pr = batchProblem(*static_cast<BatchJob *>(Ctx), I);
+  runProblem(Pr, 1);
+}
+
+} // namespace
+
 extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
                                               modrt_memref2d_f32 *B,
                                               modrt_memref2d_f32 *C) {
-  using namespace modrt;
   if (!A || !B || !C)
     return;
   int64_t M = A->sizes[0], K = A->sizes[1], N = B->sizes[1];
@@ -566,27 +619,34 @@ extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
   Pr.N = N;
   Pr.K = K;
   Pr.C = {C->aligned + C->offset, C->strides[0], C->strides[1]};
-  if (K == 0) {
-    for (int64_t I = 0; I < M; ++I)
-      for (int64_t J = 0; J < N; ++J)
-        Pr.C.Data[I * Pr.C.RowStride + J * Pr.C.ColStride] = 0.0f;
-    return;
-  }
   Pr.A = {A->aligned + A->offset, A->strides[0], A->strides[1]};
   Pr.B = {B->aligned + B->offset, B->strides[0], B->strides[1]};
+  runProblem(Pr, currentThreadCount());
+}
 
-  GemmIsa Isa = gemmIsa();
-  Plan Pl = makePlan(Isa, Pr);
-  Split S = splitWork(Pr, Pl, currentThreadCount());
-  Job J = {Isa, &Pr, &Pl, S};
-  int64_t Tasks = S.GridM * S.GridN;
-  // The pool starts at the first call worth splitting; without one (no
-  // memory for it) the tiles run here, one after the other.
-  ThreadPool *Pool = Tasks > 1 ? currentThreadPool() : nullptr;
-  if (!Pool) {
-    for (int64_t I = 0; I < Tasks; ++I)
-      runTask(&J, I);
+extern "C" void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,
+                                                    modrt_memref3d_f32 *B,
+                                                    modrt_memref3d_f32 *C) {
+  if (!A || !B || !C)
+    return;
+  int64_t Batch = A->sizes[0], M = A->sizes[1], K = A->sizes[2],
+          N = B->sizes[2];
+  if (Batch < 0 || M < 0 || K < 0 || N < 0 || B->sizes[0] != Batch ||
+      B->sizes[1] != K || C->sizes[0] != Batch || C->sizes[1] != M ||
+      C->sizes[2] != N)
+    return;
+  if (Batch == 0 || M == 0 || N == 0)
+    return;
+  BatchJob J = {A, B, C};
+  int Threads = currentThreadCount();
+  // Many independent products (attention heads): one per thread at a time.
+  // Few large ones: each split over the threads.
+  if (Batch >= Threads && Threads > 1) {
+    modrt_parallel_for(Batch, runBatchItem, &J);
     return;
   }
-  Pool->run(Tasks, runTask, &J);
+  for (int64_t I = 0; I < Batch; ++I) {
+    Problem Pr = batchProblem(J, I);
+    runProblem(Pr, Threads);
+  }
 }

@@ -128,6 +128,23 @@ typedef struct modrt_memref2d_f32 {
 void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A, modrt_memref2d_f32 *B,
                                    modrt_memref2d_f32 *C);
 
+/** A 3-D f32 memref in the same convention. */
+typedef struct modrt_memref3d_f32 {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[3];
+  int64_t strides[3];
+} modrt_memref3d_f32;
+
+/** C[b] = A[b] @ B[b] for every b, overwriting C: A is [Batch, M, K], B is
+ *  [Batch, K, N], C is [Batch, M, N], any strides; the same rules as
+ *  modrt_matmul_f32 otherwise. With at least as many products as threads,
+ *  each thread computes whole products. */
+void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,
+                                         modrt_memref3d_f32 *B,
+                                         modrt_memref3d_f32 *C);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

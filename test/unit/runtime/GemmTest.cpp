@@ -626,3 +626,113 @@ TEST(ParallelForTest, DestroyingAModelJoinsItsThreads) {
 }
 
 } // namespace
+
+namespace {
+
+/// A dense [Batch, Rows, Cols] f32 tensor with a 3-D memref view whose
+/// batch stride leaves a gap between items.
+struct Batch3 {
+  std::vector<float> Storage;
+  modrt_memref3d_f32 View{};
+  Batch3(int64_t B, int64_t R, int64_t C, uint32_t Seed) {
+    int64_t Gap = 3;
+    Storage.assign(size_t(B * (R * C + Gap) + 1), -7.0f);
+    std::mt19937 Rng(Seed);
+    std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+    for (int64_t I = 0; I < B; ++I)
+      for (int64_t J = 0; J < R * C; ++J)
+        Storage[size_t(1 + I * (R * C + Gap) + J)] = U(Rng);
+    View = {Storage.data(), Storage.data(), 1, {B, R, C},
+            {R * C + Gap, C, 1}};
+  }
+  float at(int64_t I, int64_t R, int64_t C) const {
+    return Storage[size_t(View.offset + I * View.strides[0] +
+                          R * View.strides[1] + C)];
+  }
+};
+
+void checkBatchMatmul(int64_t B, int64_t M, int64_t K, int64_t N) {
+  SCOPED_TRACE(testing::Message() << B << "x[" << M << "x" << K << "]@[" << K
+                                  << "x" << N << "]");
+  Batch3 A(B, M, K, 1), Bm(B, K, N, 2), C(B, M, N, 3);
+  _mlir_ciface_modrt_batch_matmul_f32(&A.View, &Bm.View, &C.View);
+  for (int64_t I = 0; I < B; ++I)
+    for (int64_t R = 0; R < M; ++R)
+      for (int64_t Col = 0; Col < N; ++Col) {
+        double Want = 0;
+        for (int64_t Q = 0; Q < K; ++Q)
+          Want += double(A.at(I, R, Q)) * Bm.at(I, Q, Col);
+        ASSERT_NEAR(C.at(I, R, Col), Want, 1e-4 * (1 + std::fabs(Want)))
+            << "at " << I << "," << R << "," << Col;
+      }
+  // The gaps between items are untouched.
+  for (int64_t I = 0; I < B; ++I)
+    for (int64_t G = 0; G < 3; ++G)
+      EXPECT_EQ(C.Storage[size_t(1 + I * (M * N + 3) + M * N + G)], -7.0f);
+}
+
+} // namespace
+
+TEST(GemmTest, BatchedProducts) {
+  for (int Threads : {1, 2, 3}) {
+    SCOPED_TRACE(testing::Message() << Threads << " threads");
+    CallScope Call(Threads);
+    checkBatchMatmul(1, 5, 7, 3);
+    checkBatchMatmul(2, 64, 32, 48);
+    checkBatchMatmul(12, 16, 24, 16); // Attention-like: many small products.
+    checkBatchMatmul(5, 1, 300, 1);
+    checkBatchMatmul(3, 4, 0, 6); // K = 0: zeros.
+  }
+}
+
+TEST(GemmTest, BatchedInvalidArgumentsLeaveCUntouched) {
+  Batch3 A(2, 3, 4, 1), B(3, 4, 5, 2), C(2, 3, 5, 3);
+  std::vector<float> Before = C.Storage;
+  _mlir_ciface_modrt_batch_matmul_f32(&A.View, &B.View, &C.View); // Batch.
+  _mlir_ciface_modrt_batch_matmul_f32(nullptr, &B.View, &C.View);
+  Batch3 Empty(0, 3, 4, 4);
+  _mlir_ciface_modrt_batch_matmul_f32(&Empty.View, &Empty.View, &C.View);
+  EXPECT_EQ(C.Storage, Before);
+}
+
+namespace {
+struct RangeCount {
+  std::vector<std::atomic<int>> Hits;
+  std::mutex Mu;
+  std::set<std::thread::id> Threads;
+  explicit RangeCount(int64_t N) : Hits(size_t(N)) {}
+};
+void countRange(void *Ctx, int64_t Lo, int64_t Hi) {
+  auto *R = static_cast<RangeCount *>(Ctx);
+  for (int64_t I = Lo; I < Hi; ++I)
+    R->Hits[size_t(I)].fetch_add(1);
+  std::lock_guard<std::mutex> Lock(R->Mu);
+  R->Threads.insert(std::this_thread::get_id());
+  // Long enough that a second thread takes a chunk.
+  std::this_thread::sleep_for(std::chrono::microseconds(200));
+}
+} // namespace
+
+TEST(ParallelRangeTest, CoversEachIndexOnce) {
+  CallScope Call(2);
+  for (int64_t N : {0, 1, 2, 7, 64, 1000, 100003})
+    for (int64_t Work : {int64_t(0), int64_t(1), int64_t(1000),
+                         int64_t(1) << 40}) {
+      RangeCount R(N);
+      modrt_parallel_range(N, Work, countRange, &R);
+      for (int64_t I = 0; I < N; ++I)
+        ASSERT_EQ(R.Hits[size_t(I)].load(), 1)
+            << "N=" << N << " work=" << Work << " index " << I;
+    }
+}
+
+TEST(ParallelRangeTest, SmallLoopsStayOnTheCallingThread) {
+  CallScope Call(2);
+  RangeCount Small(100);
+  modrt_parallel_range(100, 10, countRange, &Small);
+  EXPECT_EQ(Small.Threads.size(), 1u);
+  EXPECT_EQ(Small.Threads.count(std::this_thread::get_id()), 1u);
+  RangeCount Big(1000);
+  modrt_parallel_range(1000, 10000, countRange, &Big);
+  EXPECT_EQ(Big.Threads.size(), 2u);
+}
