@@ -5,9 +5,9 @@
 #include "compiler/Import.h"
 #include "compiler/Library.h"
 #include "compiler/Pipeline.h"
-#include "passes/Stats.h"
 #include "dsl/Parse.h"
 #include "dsl/Sema.h"
+#include "passes/Stats.h"
 
 #include "dialects/Mod/ModDialect.h"
 
@@ -47,8 +47,8 @@ bool writeText(const std::string &path, const std::string &text) {
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_Text);
   if (ec) {
-    llvm::errs() << "modc: error: cannot write " << path << ": "
-                 << ec.message() << "\n";
+    llvm::errs() << "modc: error: cannot write " << path << ": " << ec.message()
+                 << "\n";
     return false;
   }
   out << text;
@@ -156,8 +156,8 @@ int runDriver(const DriverOptions &options) {
     char *end = nullptr;
     errno = 0;
     long long v = std::strtoll(value.c_str(), &end, 10);
-    if (name.empty() || value.empty() || *end != '\0' || errno != 0 ||
-        v < 0 || v > (1LL << 62))
+    if (name.empty() || value.empty() || *end != '\0' || errno != 0 || v < 0 ||
+        v > (1LL << 62))
       return usage("-D expects NAME=VALUE with a non-negative integer value, "
                    "got '" +
                    d + "'");
@@ -188,8 +188,7 @@ int runDriver(const DriverOptions &options) {
     ast::dump(*file, text);
     return writeText(options.outputFile, text) ? kOk : kUsageError;
   }
-  std::unique_ptr<sema::Program> program =
-      analyze(*file, diags, semaOptions);
+  std::unique_ptr<sema::Program> program = analyze(*file, diags, semaOptions);
   if (!program) {
     printDiags();
     return kProgramError;
@@ -266,8 +265,7 @@ int runDriver(const DriverOptions &options) {
 
   llvm::LLVMContext llvmContext;
   std::string error;
-  auto llvmModule =
-      translateToLLVMIR(*module, llvmContext, pipeline, error);
+  auto llvmModule = translateToLLVMIR(*module, llvmContext, pipeline, error);
   if (!llvmModule ||
       !addLibraryInterface(*llvmModule, *program, abiParams, error)) {
     llvm::errs() << options.inputFile << ": error: " << error << "\n";

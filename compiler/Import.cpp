@@ -10,8 +10,8 @@
 
 #include "compiler/Import.h"
 
-#include "passes/TensorMath.h"
 #include "dialects/Mod/ModDialect.h"
+#include "passes/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -31,10 +31,10 @@ using namespace mlir;
 namespace modc {
 
 void loadDialects(MLIRContext &context) {
-  context.loadDialect<mod::ModDialect, func::FuncDialect, arith::ArithDialect,
-                      math::MathDialect, linalg::LinalgDialect,
-                      tensor::TensorDialect, bufferization::BufferizationDialect,
-                      memref::MemRefDialect>();
+  context.loadDialect<
+      mod::ModDialect, func::FuncDialect, arith::ArithDialect,
+      math::MathDialect, linalg::LinalgDialect, tensor::TensorDialect,
+      bufferization::BufferizationDialect, memref::MemRefDialect>();
 }
 
 namespace {
@@ -156,8 +156,7 @@ private:
       inputs.push_back(tensorType(p.type));
     for (const sema::TensorType &t : m.argTypes)
       inputs.push_back(tensorType(t));
-    auto fnType =
-        builder_.getFunctionType(inputs, {tensorType(m.resultType)});
+    auto fnType = builder_.getFunctionType(inputs, {tensorType(m.resultType)});
     auto fn = builder_.create<func::FuncOp>(loc(m.loc), m.mangledName, fnType);
     fn.setPrivate();
     fn->setAttr(mod::kModuleAttr, builder_.getStringAttr(m.displayName));
@@ -238,8 +237,7 @@ private:
     builder_.create<func::ReturnOp>(loc(e.loc), values);
   }
 
-  using ParamsFn =
-      std::function<std::vector<Value>(int, int64_t, Location)>;
+  using ParamsFn = std::function<std::vector<Value>(int, int64_t, Location)>;
 
   /// Binds each dyn symbol to the run-time size of an argument dim that is
   /// exactly that symbol.
@@ -249,8 +247,8 @@ private:
     for (size_t i = 0; i < argTypes.size(); ++i)
       for (size_t k = 0; k < argTypes[i].rank(); ++k) {
         const sema::Dim &d = argTypes[i].shape[k];
-        if (d.constant == 0 && d.terms.size() == 1 &&
-            d.terms[0].second == 1 && !symbols_.count(d.terms[0].first))
+        if (d.constant == 0 && d.terms.size() == 1 && d.terms[0].second == 1 &&
+            !symbols_.count(d.terms[0].first))
           symbols_[d.terms[0].first] =
               builder_.create<tensor::DimOp>(args[i].getLoc(), args[i], k);
       }
@@ -354,8 +352,7 @@ private:
           instName += "." + std::to_string(n.element);
         auto apply = builder_.create<mod::ApplyOp>(
             l, TypeRange{tensorType(n.type)},
-            FlatSymbolRefAttr::get(&ctx_,
-                                   moduleFns_[inst.module].getSymName()),
+            FlatSymbolRefAttr::get(&ctx_, moduleFns_[inst.module].getSymName()),
             builder_.getStringAttr(instName),
             builder_.getI64IntegerAttr(numParams), ValueRange(operands));
         v = apply.getResult(0);
@@ -372,8 +369,7 @@ private:
   OpBuilder builder_;
   StringAttr filename_;
   std::map<const sema::ModuleSpec *, func::FuncOp> moduleFns_;
-  std::map<const sema::ModuleSpec *, std::vector<sema::FlatParam>>
-      localParams_;
+  std::map<const sema::ModuleSpec *, std::vector<sema::FlatParam>> localParams_;
   std::map<const Node *, Value> values_;
   std::map<const Node *, SmallVector<Value>> callResults_;
   std::map<int, Value> symbols_;
@@ -467,17 +463,17 @@ Value Importer::emitRoute(const Node &n, Location l,
   };
   auto instName = [&](size_t t) {
     const sema::InstanceSpec &inst = instances[info.targets[t].first];
-    return inst.isArray ? inst.name + "." + std::to_string(info.targets[t].second)
-                        : inst.name;
+    return inst.isArray
+               ? inst.name + "." + std::to_string(info.targets[t].second)
+               : inst.name;
   };
-  auto apply = [&](size_t t, ArrayRef<Value> params, Value input,
-                   Type result, const std::string &instance) {
+  auto apply = [&](size_t t, ArrayRef<Value> params, Value input, Type result,
+                   const std::string &instance) {
     SmallVector<Value> operands(params.begin(), params.end());
     operands.push_back(input);
     return builder_
         .create<mod::ApplyOp>(
-            l, TypeRange{result},
-            FlatSymbolRefAttr::get(&ctx_, calleeOf(t)),
+            l, TypeRange{result}, FlatSymbolRefAttr::get(&ctx_, calleeOf(t)),
             builder_.getStringAttr(instance),
             builder_.getI64IntegerAttr(int64_t(params.size())), operands)
         .getResult(0);
@@ -498,9 +494,8 @@ Value Importer::emitRoute(const Node &n, Location l,
       // Parameters summed tensor by tensor (task arithmetic), one call.
       std::vector<Value> summed;
       for (size_t c = 0; c < chosen.size(); ++c) {
-        std::vector<Value> ps =
-            applyParams(info.targets[chosen[c]].first,
-                        info.targets[chosen[c]].second, l);
+        std::vector<Value> ps = applyParams(info.targets[chosen[c]].first,
+                                            info.targets[chosen[c]].second, l);
         if (c == 0) {
           summed = ps;
           continue;
@@ -512,11 +507,11 @@ Value Importer::emitRoute(const Node &n, Location l,
       return apply(chosen[0], summed, x, resultType, "merge");
     }
     SmallVector<Value> outs;
-    RankedTensorType rowType =
-        info.aggregation == "sum" || info.aggregation == "mean" ||
-                info.aggregation == "max"
-            ? resultType
-            : outType;
+    RankedTensorType rowType = info.aggregation == "sum" ||
+                                       info.aggregation == "mean" ||
+                                       info.aggregation == "max"
+                                   ? resultType
+                                   : outType;
     if (info.aggregation == "concat" || info.aggregation == "custom") {
       // Per-target result type: the route result with the last dim (concat)
       // or the stacked dim (custom) removed.
@@ -544,8 +539,7 @@ Value Importer::emitRoute(const Node &n, Location l,
     if (info.aggregation == "custom") {
       SmallVector<int64_t> stacked(rowType.getShape());
       stacked.insert(stacked.end() - 1, int64_t(chosen.size()));
-      auto stackType =
-          RankedTensorType::get(stacked, rowType.getElementType());
+      auto stackType = RankedTensorType::get(stacked, rowType.getElementType());
       Value outsStacked = builder_.create<mod::AggregateOp>(
           l, stackType, builder_.getStringAttr("stack"), outs);
       const sema::InstanceSpec &aggInst = instances[info.aggInstance];
@@ -553,10 +547,9 @@ Value Importer::emitRoute(const Node &n, Location l,
       SmallVector<Value> operands(ps.begin(), ps.end());
       operands.push_back(x);
       operands.push_back(outsStacked);
-      std::string name = aggInst.isArray
-                             ? aggInst.name + "." +
-                                   std::to_string(info.aggElement)
-                             : aggInst.name;
+      std::string name =
+          aggInst.isArray ? aggInst.name + "." + std::to_string(info.aggElement)
+                          : aggInst.name;
       return builder_
           .create<mod::ApplyOp>(
               l, TypeRange{resultType},
@@ -591,13 +584,13 @@ Value Importer::emitRoute(const Node &n, Location l,
   Value decision = values_[n.operands[1]];
   Value flatDecision = collapseLeading(decision, level);
   auto rowsType = cast<RankedTensorType>(rows.getType());
-  int64_t K = info.router == "topk"                             ? info.k
+  int64_t K = info.router == "topk"                            ? info.k
               : info.router == "task" || info.router == "hash" ? 1
-                                                                : E;
-  auto idxType = RankedTensorType::get({rowsType.getDimSize(0), K},
-                                       builder_.getI64Type());
-  auto wType = RankedTensorType::get({rowsType.getDimSize(0), K},
-                                     builder_.getF32Type());
+                                                               : E;
+  auto idxType =
+      RankedTensorType::get({rowsType.getDimSize(0), K}, builder_.getI64Type());
+  auto wType =
+      RankedTensorType::get({rowsType.getDimSize(0), K}, builder_.getF32Type());
   // Decisions work on f32 logits.
   if (info.router != "task" && info.router != "hash")
     flatDecision = math.cast(flatDecision, builder_.getF32Type());
@@ -606,7 +599,8 @@ Value Importer::emitRoute(const Node &n, Location l,
   if (info.router == "topk") {
     auto op = builder_.create<mod::TopkDecisionOp>(
         l, idxType, wType, flatDecision, numTargets,
-        builder_.getI64IntegerAttr(info.k), builder_.getBoolAttr(info.normalize),
+        builder_.getI64IntegerAttr(info.k),
+        builder_.getBoolAttr(info.normalize),
         builder_.getF64FloatAttr(info.capacity),
         builder_.getStringAttr("lower_index"));
     idx = op.getIndices();
@@ -664,8 +658,8 @@ Value Importer::emitRoute(const Node &n, Location l,
       resultDims.push_back(dimValue(n.type.shape[k], l));
   Value y = builder_.create<mod::DispatchOp>(
       l, outType, rows, idx, w, params, resultDims,
-      builder_.getArrayAttr(targets),
-      builder_.getArrayAttr(names), builder_.getDenseI64ArrayAttr(segments),
+      builder_.getArrayAttr(targets), builder_.getArrayAttr(names),
+      builder_.getDenseI64ArrayAttr(segments),
       builder_.getStringAttr(info.aggregation),
       builder_.getI64IntegerAttr(level));
   if (level == 1)

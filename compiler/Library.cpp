@@ -44,8 +44,8 @@ std::string formatDouble(double v) {
 void appendDim(std::string &out, const sema::Dim &d,
                const std::vector<int> &entryDyns) {
   (void)entryDyns;
-  out += " " + std::to_string(d.constant) + " " +
-         std::to_string(d.terms.size());
+  out +=
+      " " + std::to_string(d.constant) + " " + std::to_string(d.terms.size());
   for (auto [sym, coeff] : d.terms)
     out += " " + std::to_string(sym) + " " + std::to_string(coeff);
 }
@@ -93,8 +93,8 @@ std::string buildDescriptor(const sema::Program &program) {
     out += "\n";
     auto tensor = [&](const char *kind, const std::string &name,
                       const sema::TensorType &t) {
-      out += std::string(kind) + " " + name + " " +
-             descriptorDtype(t.elem) + " " + std::to_string(t.rank());
+      out += std::string(kind) + " " + name + " " + descriptorDtype(t.elem) +
+             " " + std::to_string(t.rank());
       for (const sema::Dim &d : t.shape)
         appendDim(out, d, e.dyns);
       out += "\n";
@@ -150,7 +150,8 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
   // Lifecycle: forward to the runtime, the descriptor first where needed.
   {
     auto *fn = exported("create", ptrTy, {});
-    b.CreateRet(b.CreateCall(runtimeFn("modrt_create", ptrTy, {ptrTy}), {desc}));
+    b.CreateRet(
+        b.CreateCall(runtimeFn("modrt_create", ptrTy, {ptrTy}), {desc}));
     (void)fn;
   }
   {
@@ -234,8 +235,8 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
       llvm::Value *v = fnArgs[1 + i];
       dynValue[sym] = v;
       llvm::Value *rc = b.CreateCall(
-          checkDyn, {model, entryName,
-                     b.CreateGlobalStringPtr(program.dyns[sym]), v});
+          checkDyn,
+          {model, entryName, b.CreateGlobalStringPtr(program.dyns[sym]), v});
       failWith(b.CreateICmpNE(rc, b.getInt32(0)), rc);
     }
     auto dimValue = [&](const sema::Dim &d) -> llvm::Value * {
@@ -266,8 +267,8 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
     for (const std::string &p : abiParams[ei]) {
       auto it = paramIndex.find(p);
       if (it == paramIndex.end()) {
-        error = "entry '" + entry.name + "' reads unknown parameter '" + p +
-                "'";
+        error =
+            "entry '" + entry.name + "' reads unknown parameter '" + p + "'";
         return false;
       }
       const sema::FlatParam &fp = flat[it->second];
@@ -333,8 +334,8 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
     b.SetInsertPoint(done);
     b.CreateCall(runtimeFn("modrt_kernel_leave", voidTy, {}), {});
     b.CreateCall(runtimeFn("modrt_end_call", voidTy, {ptrTy}), {model});
-    b.CreateRet(b.CreateCall(
-        runtimeFn("modrt_kernel_error_take", i32, {ptrTy}), {model}));
+    b.CreateRet(b.CreateCall(runtimeFn("modrt_kernel_error_take", i32, {ptrTy}),
+                             {model}));
   }
   return true;
 }
@@ -385,8 +386,8 @@ std::string buildHeader(const sema::Program &program) {
   return out;
 }
 
-bool linkSharedLibrary(const std::string &objectPath,
-                       const std::string &soPath, std::string &error) {
+bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
+                       std::string &error) {
   const char *driverEnv = std::getenv("MODC_LINKER");
   const char *runtimeEnv = std::getenv("MODC_RUNTIME");
   std::string driver = driverEnv ? driverEnv : MODC_LINKER_DRIVER;
@@ -396,10 +397,17 @@ bool linkSharedLibrary(const std::string &objectPath,
             " (set MODC_RUNTIME to its path)";
     return false;
   }
-  std::vector<llvm::StringRef> argv = {
-      driver,   "-shared", "-fuse-ld=lld", "-o",      soPath,
-      objectPath, runtime, "-lpthread",    "-lm",     "-Wl,--no-undefined",
-      "-Wl,-z,noexecstack"};
+  std::vector<llvm::StringRef> argv = {driver,
+                                       "-shared",
+                                       "-fuse-ld=lld",
+                                       "-o",
+                                       soPath,
+                                       objectPath,
+                                       runtime,
+                                       "-lpthread",
+                                       "-lm",
+                                       "-Wl,--no-undefined",
+                                       "-Wl,-z,noexecstack"};
   // Flags of a sanitizer build (space-separated), so that models link
   // against the instrumented runtime.
   llvm::SmallVector<llvm::StringRef> extra;
@@ -407,8 +415,8 @@ bool linkSharedLibrary(const std::string &objectPath,
   for (llvm::StringRef flag : extra)
     argv.push_back(flag);
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(driver, argv, std::nullopt, {}, 0, 0,
-                                     &message);
+  int rc =
+      llvm::sys::ExecuteAndWait(driver, argv, std::nullopt, {}, 0, 0, &message);
   if (rc != 0) {
     error = "linking " + soPath + " failed" +
             (message.empty() ? "" : ": " + message) + " (" + driver + ")";

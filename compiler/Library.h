@@ -33,8 +33,8 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
 std::string buildHeader(const sema::Program &program);
 
 /// Links `objectPath` with the runtime into the shared library `soPath`.
-bool linkSharedLibrary(const std::string &objectPath,
-                       const std::string &soPath, std::string &error);
+bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
+                       std::string &error);
 
 } // namespace modc
 

@@ -27,6 +27,6 @@ int main(int argc, char **argv) {
       [](mlir::OpPassManager &pm) {
         modc::buildModToLinalgPipeline(pm, modc::PipelineOptions());
       });
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "modc dialect and pass driver\n", registry));
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv, "modc dialect and pass driver\n", registry));
 }

@@ -351,8 +351,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
 
   // Capacity makes rows compete for targets: a row's result then depends on
   // the other rows, which a module may not do along its leading dyn.
-  bool competes = router == "expert_choice" ||
-                  (router == "topk" && info->capacity > 0);
+  bool competes =
+      router == "expert_choice" || (router == "topk" && info->capacity > 0);
   if (competes && ctx.module && ctx.leadingDyn >= 0) {
     bool overRows = false;
     for (int i = 0; i < info->level; ++i)

@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "passes/Passes.h"
 #include "modrt/hash.h"
+#include "passes/Passes.h"
 #include "passes/Stats.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -41,7 +41,6 @@ std::optional<int64_t> splatValue(Value v) {
     return dense.getSplatValue<APInt>().getSExtValue();
   return std::nullopt;
 }
-
 
 struct EliminateInactiveModulesPass
     : public modc::impl::EliminateInactiveModulesBase<
@@ -82,8 +81,8 @@ struct EliminateInactiveModulesPass
                b.getI64IntegerAttr(numParams), operands)
               .getResult(0);
       if (result.getType() != op.getResult().getType())
-        result = b.create<tensor::CastOp>(op.getLoc(),
-                                          op.getResult().getType(), result);
+        result = b.create<tensor::CastOp>(op.getLoc(), op.getResult().getType(),
+                                          result);
       op.getResult().replaceAllUsesWith(result);
       op.erase();
       numEliminated += numTargets - 1;

@@ -39,10 +39,9 @@ struct InlineModulesPass
       if (applies.empty())
         break;
       for (Operation *apply : applies) {
-        StringRef calleeName =
-            isa<mod::ApplyOp>(apply)
-                ? cast<mod::ApplyOp>(apply).getCallee()
-                : cast<func::CallOp>(apply).getCallee();
+        StringRef calleeName = isa<mod::ApplyOp>(apply)
+                                   ? cast<mod::ApplyOp>(apply).getCallee()
+                                   : cast<func::CallOp>(apply).getCallee();
         auto callee = symbols.lookup<func::FuncOp>(calleeName);
         if (!callee || callee.getBody().getBlocks().size() != 1) {
           apply->emitOpError("cannot inline '") << calleeName << "'";

@@ -65,8 +65,8 @@ struct LowerRoutingPass
   Value asMemref(OpBuilder &b, Location loc, Value v) {
     if (auto t = dyn_cast<RankedTensorType>(v.getType())) {
       SmallVector<int64_t> strides(t.getRank(), ShapedType::kDynamic);
-      auto layout = StridedLayoutAttr::get(b.getContext(),
-                                           ShapedType::kDynamic, strides);
+      auto layout =
+          StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
       v = b.create<bufferization::ToMemrefOp>(
           loc, MemRefType::get(t.getShape(), t.getElementType(), layout), v);
     }
@@ -83,8 +83,8 @@ struct LowerRoutingPass
       auto data = DenseElementsAttr::get(
           RankedTensorType::get({int64_t(text.size())}, gb.getI8Type()),
           ArrayRef<char>(text.data(), text.size()));
-      gb.create<memref::GlobalOp>(loc, name, gb.getStringAttr("private"),
-                                  type, data, /*constant=*/true,
+      gb.create<memref::GlobalOp>(loc, name, gb.getStringAttr("private"), type,
+                                  data, /*constant=*/true,
                                   /*alignment=*/nullptr);
     }
     Value g = b.create<memref::GetGlobalOp>(loc, type, name);
@@ -150,8 +150,7 @@ struct LowerRoutingPass
     SmallVector<AffineMap> maps = {
         AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx)}, ctx),
         AffineMap::getMultiDimIdentityMap(rank, ctx)};
-    SmallVector<utils::IteratorType> iters(rank,
-                                           utils::IteratorType::parallel);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     return b
         .create<linalg::GenericOp>(
             loc, TypeRange{type}, ValueRange{rowIds}, ValueRange{init}, maps,
@@ -173,11 +172,11 @@ struct LowerRoutingPass
     if (t.getRank() == 2)
       return v;
     if (t.getRank() == 1) {
-      auto type = RankedTensorType::get({t.getDimSize(0), 1},
-                                        t.getElementType());
+      auto type =
+          RankedTensorType::get({t.getDimSize(0), 1}, t.getElementType());
       modc::TensorMath math(b, loc);
-      SmallVector<OpFoldResult> shape = {
-          OpFoldResult(math.dimSize(v, 0)), OpFoldResult(b.getIndexAttr(1))};
+      SmallVector<OpFoldResult> shape = {OpFoldResult(math.dimSize(v, 0)),
+                                         OpFoldResult(b.getIndexAttr(1))};
       return b.create<tensor::ExpandShapeOp>(
           loc, type, v, SmallVector<ReassociationIndices>{{0, 1}}, shape);
     }
@@ -227,13 +226,14 @@ struct LowerRoutingPass
         ValueRange{rows, g});
     StringRef agg = op.getAggregation();
     int64_t mode = agg == "weighted_sum" ? 0 : agg == "max" ? 2 : 1;
-    Value init = mode == 2
-                     ? b.create<arith::ConstantOp>(
-                            loc, b.getF32FloatAttr(
-                                     -std::numeric_limits<float>::infinity()))
-                           .getResult()
-                     : b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0))
-                           .getResult();
+    Value init =
+        mode == 2
+            ? b.create<arith::ConstantOp>(
+                   loc,
+                   b.getF32FloatAttr(-std::numeric_limits<float>::infinity()))
+                  .getResult()
+            : b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0))
+                  .getResult();
     b.create<linalg::FillOp>(loc, init, y);
 
     Value begin = b.create<arith::ConstantIndexOp>(loc, 0);
@@ -293,11 +293,12 @@ struct LowerRoutingPass
       return b.create<tensor::CastOp>(loc, resultType, y);
     if (resultType.getRank() == 1)
       return b.create<tensor::CollapseShapeOp>(
-          loc, b.create<tensor::CastOp>(
-                   loc,
-                   RankedTensorType::get({ShapedType::kDynamic, 1},
-                                         resultType.getElementType()),
-                   y),
+          loc,
+          b.create<tensor::CastOp>(
+              loc,
+              RankedTensorType::get({ShapedType::kDynamic, 1},
+                                    resultType.getElementType()),
+              y),
           SmallVector<ReassociationIndices>{{0, 1}});
     SmallVector<Value> sizes = {rows};
     sizes.append(featureSizes.begin(), featureSizes.end());
@@ -312,11 +313,10 @@ struct LowerRoutingPass
     SmallVector<Value> sizes;
     unsigned next = 0;
     for (int64_t i = 1; i < type.getRank(); ++i)
-      sizes.push_back(type.isDynamicDim(i)
-                          ? op.getResultDims()[next++]
-                          : b.create<arith::ConstantIndexOp>(
-                                 loc, type.getDimSize(i))
-                                .getResult());
+      sizes.push_back(type.isDynamicDim(i) ? op.getResultDims()[next++]
+                                           : b.create<arith::ConstantIndexOp>(
+                                                  loc, type.getDimSize(i))
+                                                 .getResult());
     return sizes;
   }
 
@@ -332,8 +332,7 @@ struct LowerRoutingPass
     Value rows = math.dimSize(x, 0);
     Value dense = b.create<memref::AllocOp>(
         loc,
-        MemRefType::get({ShapedType::kDynamic, numTargets + 1},
-                        b.getF32Type()),
+        MemRefType::get({ShapedType::kDynamic, numTargets + 1}, b.getF32Type()),
         ValueRange{rows});
     call(b, loc, "modrt_route_dense",
          {asMemref(b, loc, op.getIndices()), asMemref(b, loc, op.getWeights()),
@@ -362,82 +361,76 @@ struct LowerRoutingPass
           {
             OpBuilder &tb = lb;
             Location tl = l;
-                modc::TensorMath tm(tb, tl);
-                SmallVector<Value> mixed;
-                int64_t numParams = op.getParamSegments()[0];
-                for (int64_t p = 0; p < numParams; ++p) {
-                  Value acc;
-                  for (int64_t t = 0; t < numTargets; ++t) {
-                    Value theta = op.getTargetParams(t)[p];
-                    auto type = cast<RankedTensorType>(theta.getType());
-                    Value tIdx = tb.create<arith::ConstantIndexOp>(tl, t);
-                    Value wgt =
-                        tb.create<memref::LoadOp>(tl, dense, ValueRange{r, tIdx});
-                    Value term =
-                        tm.binary(modc::BinaryKind::Mul, theta, wgt, type);
-                    acc = acc ? tm.binary(modc::BinaryKind::Add, acc, term,
-                                          type)
-                              : term;
-                  }
-                  mixed.push_back(acc);
-                }
-                SmallVector<OpFoldResult> offsets = {OpFoldResult(r)};
-                SmallVector<OpFoldResult> sliceSizes = {tb.getIndexAttr(1)};
-                SmallVector<OpFoldResult> strides = {tb.getIndexAttr(1)};
-                SmallVector<int64_t> rowShape = {1};
-                for (int64_t i = 1; i < xt.getRank(); ++i) {
-                  offsets.push_back(tb.getIndexAttr(0));
-                  sliceSizes.push_back(
-                      xt.isDynamicDim(i)
-                          ? OpFoldResult(tm.dimSize(x, i))
-                          : OpFoldResult(tb.getIndexAttr(xt.getDimSize(i))));
-                  strides.push_back(tb.getIndexAttr(1));
-                  rowShape.push_back(xt.getDimSize(i));
-                }
-                auto rowType =
-                    RankedTensorType::get(rowShape, xt.getElementType());
-                Value xr = tb.create<tensor::ExtractSliceOp>(
-                    tl, rowType, x, offsets, sliceSizes, strides);
-                SmallVector<Value> operands(mixed);
-                operands.push_back(tb.create<tensor::CastOp>(
-                    tl, fn.getFunctionType().getInputs().back(), xr));
-                Value yr =
-                    tb.create<mod::ApplyOp>(
-                          tl, fn.getFunctionType().getResults(), callee,
-                          tb.getStringAttr("merge"),
-                          tb.getI64IntegerAttr(numParams), operands)
-                        .getResult(0);
-                auto yrType = cast<RankedTensorType>(yr.getType());
-                SmallVector<OpFoldResult> outOffsets = {OpFoldResult(r)};
-                SmallVector<OpFoldResult> outSizes = {tb.getIndexAttr(1)};
-                SmallVector<OpFoldResult> outStrides = {tb.getIndexAttr(1)};
-                SmallVector<int64_t> staticRow = {1};
-                for (int64_t i = 1; i < resultType.getRank(); ++i) {
-                  outOffsets.push_back(tb.getIndexAttr(0));
-                  outSizes.push_back(
-                      resultType.isDynamicDim(i)
-                          ? OpFoldResult(sizes[i])
-                          : OpFoldResult(
-                                tb.getIndexAttr(resultType.getDimSize(i))));
-                  outStrides.push_back(tb.getIndexAttr(1));
-                  staticRow.push_back(resultType.getDimSize(i));
-                }
-                Value yrStatic = tb.create<tensor::CastOp>(
-                    tl,
-                    RankedTensorType::get(staticRow, yrType.getElementType()),
-                    yr);
-                auto outRowType = cast<RankedTensorType>(yrStatic.getType());
-                SmallVector<Value> rowSizes;
-                for (int64_t i = 0; i < outRowType.getRank(); ++i)
-                  rowSizes.push_back(tm.dimSize(yrStatic, i));
-                Value emptyRow = tm.empty(outRowType, rowSizes);
-                Value zeroRow =
-                    tb.create<linalg::FillOp>(tl, zeroF, emptyRow).getResult(0);
-                Value picked =
-                    tb.create<arith::SelectOp>(tl, any, yrStatic, zeroRow);
-                Value updated = tb.create<tensor::InsertSliceOp>(
-                    tl, picked, iter[0], outOffsets, outSizes, outStrides);
-                tb.create<scf::YieldOp>(tl, updated);
+            modc::TensorMath tm(tb, tl);
+            SmallVector<Value> mixed;
+            int64_t numParams = op.getParamSegments()[0];
+            for (int64_t p = 0; p < numParams; ++p) {
+              Value acc;
+              for (int64_t t = 0; t < numTargets; ++t) {
+                Value theta = op.getTargetParams(t)[p];
+                auto type = cast<RankedTensorType>(theta.getType());
+                Value tIdx = tb.create<arith::ConstantIndexOp>(tl, t);
+                Value wgt =
+                    tb.create<memref::LoadOp>(tl, dense, ValueRange{r, tIdx});
+                Value term = tm.binary(modc::BinaryKind::Mul, theta, wgt, type);
+                acc = acc ? tm.binary(modc::BinaryKind::Add, acc, term, type)
+                          : term;
+              }
+              mixed.push_back(acc);
+            }
+            SmallVector<OpFoldResult> offsets = {OpFoldResult(r)};
+            SmallVector<OpFoldResult> sliceSizes = {tb.getIndexAttr(1)};
+            SmallVector<OpFoldResult> strides = {tb.getIndexAttr(1)};
+            SmallVector<int64_t> rowShape = {1};
+            for (int64_t i = 1; i < xt.getRank(); ++i) {
+              offsets.push_back(tb.getIndexAttr(0));
+              sliceSizes.push_back(
+                  xt.isDynamicDim(i)
+                      ? OpFoldResult(tm.dimSize(x, i))
+                      : OpFoldResult(tb.getIndexAttr(xt.getDimSize(i))));
+              strides.push_back(tb.getIndexAttr(1));
+              rowShape.push_back(xt.getDimSize(i));
+            }
+            auto rowType = RankedTensorType::get(rowShape, xt.getElementType());
+            Value xr = tb.create<tensor::ExtractSliceOp>(
+                tl, rowType, x, offsets, sliceSizes, strides);
+            SmallVector<Value> operands(mixed);
+            operands.push_back(tb.create<tensor::CastOp>(
+                tl, fn.getFunctionType().getInputs().back(), xr));
+            Value yr = tb.create<mod::ApplyOp>(
+                             tl, fn.getFunctionType().getResults(), callee,
+                             tb.getStringAttr("merge"),
+                             tb.getI64IntegerAttr(numParams), operands)
+                           .getResult(0);
+            auto yrType = cast<RankedTensorType>(yr.getType());
+            SmallVector<OpFoldResult> outOffsets = {OpFoldResult(r)};
+            SmallVector<OpFoldResult> outSizes = {tb.getIndexAttr(1)};
+            SmallVector<OpFoldResult> outStrides = {tb.getIndexAttr(1)};
+            SmallVector<int64_t> staticRow = {1};
+            for (int64_t i = 1; i < resultType.getRank(); ++i) {
+              outOffsets.push_back(tb.getIndexAttr(0));
+              outSizes.push_back(resultType.isDynamicDim(i)
+                                     ? OpFoldResult(sizes[i])
+                                     : OpFoldResult(tb.getIndexAttr(
+                                           resultType.getDimSize(i))));
+              outStrides.push_back(tb.getIndexAttr(1));
+              staticRow.push_back(resultType.getDimSize(i));
+            }
+            Value yrStatic = tb.create<tensor::CastOp>(
+                tl, RankedTensorType::get(staticRow, yrType.getElementType()),
+                yr);
+            auto outRowType = cast<RankedTensorType>(yrStatic.getType());
+            SmallVector<Value> rowSizes;
+            for (int64_t i = 0; i < outRowType.getRank(); ++i)
+              rowSizes.push_back(tm.dimSize(yrStatic, i));
+            Value emptyRow = tm.empty(outRowType, rowSizes);
+            Value zeroRow =
+                tb.create<linalg::FillOp>(tl, zeroF, emptyRow).getResult(0);
+            Value picked =
+                tb.create<arith::SelectOp>(tl, any, yrStatic, zeroRow);
+            Value updated = tb.create<tensor::InsertSliceOp>(
+                tl, picked, iter[0], outOffsets, outSizes, outStrides);
+            tb.create<scf::YieldOp>(tl, updated);
           }
         });
     op.getResult().replaceAllUsesWith(loop.getResult(0));
@@ -470,16 +463,16 @@ struct LowerRoutingPass
       for (Value o : outs) {
         SmallVector<OpFoldResult> outShape;
         for (int64_t i = 0; i < first.getRank() - 1; ++i)
-          outShape.push_back(first.isDynamicDim(i)
-                                 ? OpFoldResult(math.dimSize(o, i))
-                                 : OpFoldResult(
-                                       b.getIndexAttr(first.getDimSize(i))));
+          outShape.push_back(
+              first.isDynamicDim(i)
+                  ? OpFoldResult(math.dimSize(o, i))
+                  : OpFoldResult(b.getIndexAttr(first.getDimSize(i))));
         outShape.push_back(b.getIndexAttr(1));
-        outShape.push_back(first.isDynamicDim(first.getRank() - 1)
-                               ? OpFoldResult(
-                                     math.dimSize(o, first.getRank() - 1))
-                               : OpFoldResult(b.getIndexAttr(
-                                     first.getDimSize(first.getRank() - 1))));
+        outShape.push_back(
+            first.isDynamicDim(first.getRank() - 1)
+                ? OpFoldResult(math.dimSize(o, first.getRank() - 1))
+                : OpFoldResult(
+                      b.getIndexAttr(first.getDimSize(first.getRank() - 1))));
         parts.push_back(b.create<tensor::ExpandShapeOp>(loc, partType, o,
                                                         groups, outShape));
       }
@@ -495,11 +488,10 @@ struct LowerRoutingPass
         result = math.binary(combine, result, outs[i], resultType);
       }
       if (kind == "mean")
-        result = math.binary(
-            modc::BinaryKind::Div, result,
-            math.scalarConstant(resultType.getElementType(),
-                                double(outs.size())),
-            resultType);
+        result = math.binary(modc::BinaryKind::Div, result,
+                             math.scalarConstant(resultType.getElementType(),
+                                                 double(outs.size())),
+                             resultType);
     }
     op.getResult().replaceAllUsesWith(result);
     op.erase();
@@ -523,11 +515,10 @@ struct LowerRoutingPass
             SmallVector<utils::IteratorType>(rank,
                                              utils::IteratorType::parallel),
             [&](OpBuilder &nb, Location l, ValueRange v) {
-              Value m = isFloat
-                            ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
-                                  .getResult()
-                            : nb.create<arith::MaxSIOp>(l, v[0], v[1])
-                                  .getResult();
+              Value m =
+                  isFloat
+                      ? nb.create<arith::MaximumFOp>(l, v[0], v[1]).getResult()
+                      : nb.create<arith::MaxSIOp>(l, v[0], v[1]).getResult();
               nb.create<linalg::YieldOp>(l, m);
             })
         .getResult(0);
@@ -580,22 +571,21 @@ struct LowerRoutingPass
       OpBuilder b(op);
       Location loc = op->getLoc();
       if (auto d = dyn_cast<mod::TopkDecisionOp>(op)) {
-        lowerDecision(d, "modrt_route_topk",
-                      {i64(b, loc, d.getK()),
-                       i64(b, loc, d.getNormalize() ? 1 : 0),
-                       b.create<arith::ConstantOp>(
-                           loc, b.getF64FloatAttr(
-                                    d.getCapacity().convertToDouble()))});
+        lowerDecision(
+            d, "modrt_route_topk",
+            {i64(b, loc, d.getK()), i64(b, loc, d.getNormalize() ? 1 : 0),
+             b.create<arith::ConstantOp>(
+                 loc, b.getF64FloatAttr(d.getCapacity().convertToDouble()))});
       } else if (auto d = dyn_cast<mod::SoftmaxDecisionOp>(op)) {
         lowerDecision(d, "modrt_route_softmax", {});
       } else if (auto d = dyn_cast<mod::ExpertChoiceDecisionOp>(op)) {
-        lowerDecision(d, "modrt_route_expert_choice",
-                      {b.create<arith::ConstantOp>(
-                          loc, b.getF64FloatAttr(
-                                   d.getCapacity().convertToDouble()))});
+        lowerDecision(
+            d, "modrt_route_expert_choice",
+            {b.create<arith::ConstantOp>(
+                loc, b.getF64FloatAttr(d.getCapacity().convertToDouble()))});
       } else if (auto d = dyn_cast<mod::TaskDecisionOp>(op)) {
-        std::string text = d.getEntry().str() + ": argument '" +
-                           d.getArg().str() + "'";
+        std::string text =
+            d.getEntry().str() + ": argument '" + d.getArg().str() + "'";
         lowerDecision(d,
                       isI32(d.getInput()) ? "modrt_route_task_i32"
                                           : "modrt_route_task_i64",

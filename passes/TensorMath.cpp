@@ -112,8 +112,8 @@ Value TensorMath::binary(BinaryKind kind, Value lhs, Value rhs,
           Value one = nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(t, 1));
           Value minusOne =
               nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(t, -1));
-          Value isZero = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
-                                                  v[1], zero);
+          Value isZero =
+              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, v[1], zero);
           Value isMinusOne = nb.create<arith::CmpIOp>(
               l, arith::CmpIPredicate::eq, v[1], minusOne);
           Value unsafe = nb.create<arith::OrIOp>(l, isZero, isMinusOne);
@@ -133,54 +133,56 @@ Value TensorMath::unary(StringRef name, Value x) {
   Type elem = type.getElementType();
   bool isFloat = llvm::isa<FloatType>(elem);
   std::string op = name.str();
-  return elementwise({x}, type, [&](OpBuilder &nb, Location l,
-                                    ValueRange v) -> Value {
-    Value a = v[0];
-    auto fconst = [&](double c) -> Value {
-      return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, c));
-    };
-    auto sigmoid = [&](Value t) -> Value {
-      Value neg = nb.create<arith::NegFOp>(l, t);
-      Value e = nb.create<math::ExpOp>(l, neg);
-      Value den = nb.create<arith::AddFOp>(l, fconst(1.0), e);
-      return nb.create<arith::DivFOp>(l, fconst(1.0), den);
-    };
-    if (op == "neg") {
-      if (isFloat)
-        return nb.create<arith::NegFOp>(l, a);
-      Value zero = nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(elem, 0));
-      return nb.create<arith::SubIOp>(l, zero, a);
-    }
-    if (op == "relu") {
-      if (isFloat)
-        return nb.create<arith::MaximumFOp>(l, a, fconst(0.0));
-      Value zero = nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(elem, 0));
-      return nb.create<arith::MaxSIOp>(l, a, zero);
-    }
-    if (op == "abs") {
-      if (isFloat)
-        return nb.create<math::AbsFOp>(l, a);
-      return nb.create<math::AbsIOp>(l, a);
-    }
-    if (op == "exp")
-      return nb.create<math::ExpOp>(l, a);
-    if (op == "log")
-      return nb.create<math::LogOp>(l, a);
-    if (op == "sqrt")
-      return nb.create<math::SqrtOp>(l, a);
-    if (op == "tanh")
-      return nb.create<math::TanhOp>(l, a);
-    if (op == "sigmoid")
-      return sigmoid(a);
-    if (op == "silu")
-      return nb.create<arith::MulFOp>(l, a, sigmoid(a));
-    // gelu, exact form: x * 0.5 * (1 + erf(x / sqrt(2))).
-    Value scaled = nb.create<arith::MulFOp>(l, a, fconst(M_SQRT1_2));
-    Value erf = nb.create<math::ErfOp>(l, scaled);
-    Value onePlus = nb.create<arith::AddFOp>(l, fconst(1.0), erf);
-    Value half = nb.create<arith::MulFOp>(l, a, fconst(0.5));
-    return nb.create<arith::MulFOp>(l, half, onePlus);
-  });
+  return elementwise(
+      {x}, type, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        Value a = v[0];
+        auto fconst = [&](double c) -> Value {
+          return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, c));
+        };
+        auto sigmoid = [&](Value t) -> Value {
+          Value neg = nb.create<arith::NegFOp>(l, t);
+          Value e = nb.create<math::ExpOp>(l, neg);
+          Value den = nb.create<arith::AddFOp>(l, fconst(1.0), e);
+          return nb.create<arith::DivFOp>(l, fconst(1.0), den);
+        };
+        if (op == "neg") {
+          if (isFloat)
+            return nb.create<arith::NegFOp>(l, a);
+          Value zero =
+              nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(elem, 0));
+          return nb.create<arith::SubIOp>(l, zero, a);
+        }
+        if (op == "relu") {
+          if (isFloat)
+            return nb.create<arith::MaximumFOp>(l, a, fconst(0.0));
+          Value zero =
+              nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(elem, 0));
+          return nb.create<arith::MaxSIOp>(l, a, zero);
+        }
+        if (op == "abs") {
+          if (isFloat)
+            return nb.create<math::AbsFOp>(l, a);
+          return nb.create<math::AbsIOp>(l, a);
+        }
+        if (op == "exp")
+          return nb.create<math::ExpOp>(l, a);
+        if (op == "log")
+          return nb.create<math::LogOp>(l, a);
+        if (op == "sqrt")
+          return nb.create<math::SqrtOp>(l, a);
+        if (op == "tanh")
+          return nb.create<math::TanhOp>(l, a);
+        if (op == "sigmoid")
+          return sigmoid(a);
+        if (op == "silu")
+          return nb.create<arith::MulFOp>(l, a, sigmoid(a));
+        // gelu, exact form: x * 0.5 * (1 + erf(x / sqrt(2))).
+        Value scaled = nb.create<arith::MulFOp>(l, a, fconst(M_SQRT1_2));
+        Value erf = nb.create<math::ErfOp>(l, scaled);
+        Value onePlus = nb.create<arith::AddFOp>(l, fconst(1.0), erf);
+        Value half = nb.create<arith::MulFOp>(l, a, fconst(0.5));
+        return nb.create<arith::MulFOp>(l, half, onePlus);
+      });
 }
 
 Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
@@ -195,8 +197,7 @@ Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
   // recognise.
   if (lt.getRank() == 2 && rt.getRank() == 2) {
     Value init = emptyLike(resultType, {{lhs, 0}, {rhs, 1}});
-    Value filled =
-        b_.create<linalg::FillOp>(loc_, zero, init).getResult(0);
+    Value filled = b_.create<linalg::FillOp>(loc_, zero, init).getResult(0);
     return b_
         .create<linalg::MatmulOp>(loc_, TypeRange{resultType},
                                   ValueRange{lhs, rhs}, ValueRange{filled})
@@ -211,8 +212,8 @@ Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
     groups.push_back({lt.getRank() - 1});
     Value flat = b_.create<tensor::CollapseShapeOp>(loc_, lhs, groups);
     auto flatType = llvm::cast<RankedTensorType>(flat.getType());
-    auto flatResult = RankedTensorType::get(
-        {flatType.getDimSize(0), rt.getDimSize(1)}, elem);
+    auto flatResult =
+        RankedTensorType::get({flatType.getDimSize(0), rt.getDimSize(1)}, elem);
     Value product = matmul(flat, rhs, flatResult);
     SmallVector<Value> sizes;
     for (int64_t i = 0; i + 1 < lt.getRank(); ++i)
@@ -323,10 +324,9 @@ Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
   auto generic = b_.create<linalg::GenericOp>(
       loc_, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{filled},
       maps, iters, [&](OpBuilder &nb, Location l, ValueRange v) {
-        Value prod = isFloat ? nb.create<arith::MulFOp>(l, v[0], v[1])
-                                   .getResult()
-                             : nb.create<arith::MulIOp>(l, v[0], v[1])
-                                   .getResult();
+        Value prod = isFloat
+                         ? nb.create<arith::MulFOp>(l, v[0], v[1]).getResult()
+                         : nb.create<arith::MulIOp>(l, v[0], v[1]).getResult();
         Value sum = isFloat
                         ? nb.create<arith::AddFOp>(l, v[2], prod).getResult()
                         : nb.create<arith::AddIOp>(l, v[2], prod).getResult();
@@ -362,8 +362,7 @@ Value lowestValue(OpBuilder &b, Location loc, Type elem) {
 }
 } // namespace
 
-Value TensorMath::reduce(StringRef kind, Value x, int64_t axis,
-                         bool keepdims) {
+Value TensorMath::reduce(StringRef kind, Value x, int64_t axis, bool keepdims) {
   MLIRContext *ctx = b_.getContext();
   auto t = llvm::cast<RankedTensorType>(x.getType());
   Type elem = t.getElementType();
@@ -387,8 +386,8 @@ Value TensorMath::reduce(StringRef kind, Value x, int64_t axis,
   }
   auto resultType = RankedTensorType::get(shape, elem);
   Value init = empty(resultType, sizes);
-  Value start = kind == "max" ? lowestValue(b_, loc_, elem)
-                              : scalarConstant(elem, 0.0);
+  Value start =
+      kind == "max" ? lowestValue(b_, loc_, elem) : scalarConstant(elem, 0.0);
   Value filled = b_.create<linalg::FillOp>(loc_, start, init).getResult(0);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  AffineMap::get(rank, 0, outExprs, ctx)};
@@ -402,10 +401,10 @@ Value TensorMath::reduce(StringRef kind, Value x, int64_t axis,
             [&](OpBuilder &nb, Location l, ValueRange v) {
               Value r;
               if (k == "max")
-                r = isFloat ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
-                                  .getResult()
-                            : nb.create<arith::MaxSIOp>(l, v[0], v[1])
-                                  .getResult();
+                r = isFloat
+                        ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
+                              .getResult()
+                        : nb.create<arith::MaxSIOp>(l, v[0], v[1]).getResult();
               else
                 r = isFloat
                         ? nb.create<arith::AddFOp>(l, v[0], v[1]).getResult()
@@ -415,8 +414,8 @@ Value TensorMath::reduce(StringRef kind, Value x, int64_t axis,
           .getResult(0);
   if (k != "mean")
     return result;
-  Value n = b_.create<arith::IndexCastOp>(loc_, b_.getI64Type(),
-                                          dimSize(x, axis));
+  Value n =
+      b_.create<arith::IndexCastOp>(loc_, b_.getI64Type(), dimSize(x, axis));
   Value nf = b_.create<arith::SIToFPOp>(loc_, elem, n);
   return binary(BinaryKind::Div, result, nf, resultType);
 }
@@ -440,9 +439,9 @@ Value TensorMath::layernorm(Value x, Value gamma, Value beta, double eps) {
   Value sq = binary(BinaryKind::Mul, centred, centred, type);
   Value var = reduce("mean", sq, last, true);
   auto varType = llvm::cast<RankedTensorType>(var.getType());
-  Value denom = unary(
-      "sqrt", binary(BinaryKind::Add, var,
-                     scalarConstant(type.getElementType(), eps), varType));
+  Value denom = unary("sqrt", binary(BinaryKind::Add, var,
+                                     scalarConstant(type.getElementType(), eps),
+                                     varType));
   Value normed = binary(BinaryKind::Div, centred, denom, type);
   return binary(BinaryKind::Add, binary(BinaryKind::Mul, normed, gamma, type),
                 beta, type);
@@ -453,11 +452,11 @@ Value TensorMath::rmsnorm(Value x, Value gamma, double eps) {
   int64_t last = type.getRank() - 1;
   Value ms = reduce("mean", binary(BinaryKind::Mul, x, x, type), last, true);
   auto msType = llvm::cast<RankedTensorType>(ms.getType());
-  Value denom = unary(
-      "sqrt", binary(BinaryKind::Add, ms,
-                     scalarConstant(type.getElementType(), eps), msType));
-  return binary(BinaryKind::Mul, binary(BinaryKind::Div, x, denom, type),
-                gamma, type);
+  Value denom =
+      unary("sqrt", binary(BinaryKind::Add, ms,
+                           scalarConstant(type.getElementType(), eps), msType));
+  return binary(BinaryKind::Mul, binary(BinaryKind::Div, x, denom, type), gamma,
+                type);
 }
 
 Value TensorMath::argmax(Value x, int64_t axis) {
@@ -483,19 +482,18 @@ Value TensorMath::argmax(Value x, int64_t axis) {
                    .getResult(0);
   // -1 marks "nothing seen yet", so the first element always wins even if
   // it equals the initial lowest value.
-  Value idxs = b_.create<linalg::FillOp>(
-                     loc_, scalarConstant(b_.getI64Type(), -1.0),
-                     empty(idxType, sizes))
-                   .getResult(0);
+  Value idxs =
+      b_.create<linalg::FillOp>(loc_, scalarConstant(b_.getI64Type(), -1.0),
+                                empty(idxType, sizes))
+          .getResult(0);
   AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  outMap, outMap};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   iters[axis] = utils::IteratorType::reduction;
   auto generic = b_.create<linalg::GenericOp>(
-      loc_, TypeRange{valType, idxType}, ValueRange{x},
-      ValueRange{vals, idxs}, maps, iters,
-      [&](OpBuilder &nb, Location l, ValueRange v) {
+      loc_, TypeRange{valType, idxType}, ValueRange{x}, ValueRange{vals, idxs},
+      maps, iters, [&](OpBuilder &nb, Location l, ValueRange v) {
         Value i = nb.create<arith::IndexCastOp>(
             l, nb.getI64Type(), nb.create<linalg::IndexOp>(l, axis));
         Value greater =
@@ -524,9 +522,8 @@ Value TensorMath::concat(ArrayRef<Value> parts, int64_t axis,
   Value axisSize;
   for (Value p : parts) {
     Value d = dimSize(p, axis);
-    axisSize = axisSize ? b_.create<arith::AddIOp>(loc_, axisSize, d)
-                              .getResult()
-                        : d;
+    axisSize =
+        axisSize ? b_.create<arith::AddIOp>(loc_, axisSize, d).getResult() : d;
   }
   for (int64_t i = 0; i < rank; ++i)
     sizes.push_back(i == axis ? axisSize : dimSize(parts[0], i));
@@ -538,9 +535,9 @@ Value TensorMath::concat(ArrayRef<Value> parts, int64_t axis,
       offsets.push_back(i == axis ? OpFoldResult(offset)
                                   : OpFoldResult(b_.getIndexAttr(0)));
       auto pt = llvm::cast<RankedTensorType>(p.getType());
-      partSizes.push_back(pt.isDynamicDim(i)
-                              ? OpFoldResult(dimSize(p, i))
-                              : OpFoldResult(b_.getIndexAttr(pt.getDimSize(i))));
+      partSizes.push_back(
+          pt.isDynamicDim(i) ? OpFoldResult(dimSize(p, i))
+                             : OpFoldResult(b_.getIndexAttr(pt.getDimSize(i))));
       strides.push_back(b_.getIndexAttr(1));
     }
     result = b_.create<tensor::InsertSliceOp>(loc_, p, result, offsets,
@@ -629,8 +626,8 @@ Value TensorMath::embedding(Value table, Value ids,
           [&](OpBuilder &nb, Location l, ValueRange v) {
             // Out-of-range ids were reported by a check before this op;
             // clamping keeps the read in bounds regardless.
-            Value id = nb.create<arith::IndexCastOp>(l, nb.getIndexType(),
-                                                     v[0]);
+            Value id =
+                nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v[0]);
             Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
             Value one = nb.create<arith::ConstantIndexOp>(l, 1);
             Value maxId = nb.create<arith::SubIOp>(l, rows, one);
@@ -673,7 +670,8 @@ Value TensorMath::onehot(Value ids, int64_t n, RankedTensorType resultType) {
                 l, nb.getI64Type(), nb.create<linalg::IndexOp>(l, idsRank));
             Value eq =
                 nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, id, pos);
-            Value one = nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1));
+            Value one =
+                nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1));
             Value zero =
                 nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 0));
             nb.create<linalg::YieldOp>(
@@ -688,28 +686,22 @@ Value TensorMath::cast(Value x, Type elem) {
   if (from == elem)
     return x;
   auto resultType = RankedTensorType::get(t.getShape(), elem);
-  return elementwise({x}, resultType,
-                     [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-                       bool fromF = llvm::isa<FloatType>(from);
-                       bool toF = llvm::isa<FloatType>(elem);
-                       if (fromF && toF)
-                         return from.getIntOrFloatBitWidth() <
-                                        elem.getIntOrFloatBitWidth()
-                                    ? nb.create<arith::ExtFOp>(l, elem, v[0])
-                                          .getResult()
-                                    : nb.create<arith::TruncFOp>(l, elem, v[0])
-                                          .getResult();
-                       if (fromF)
-                         return nb.create<arith::FPToSIOp>(l, elem, v[0]);
-                       if (toF)
-                         return nb.create<arith::SIToFPOp>(l, elem, v[0]);
-                       return from.getIntOrFloatBitWidth() <
-                                      elem.getIntOrFloatBitWidth()
-                                  ? nb.create<arith::ExtSIOp>(l, elem, v[0])
-                                        .getResult()
-                                  : nb.create<arith::TruncIOp>(l, elem, v[0])
-                                        .getResult();
-                     });
+  return elementwise(
+      {x}, resultType, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        bool fromF = llvm::isa<FloatType>(from);
+        bool toF = llvm::isa<FloatType>(elem);
+        if (fromF && toF)
+          return from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
+                     ? nb.create<arith::ExtFOp>(l, elem, v[0]).getResult()
+                     : nb.create<arith::TruncFOp>(l, elem, v[0]).getResult();
+        if (fromF)
+          return nb.create<arith::FPToSIOp>(l, elem, v[0]);
+        if (toF)
+          return nb.create<arith::SIToFPOp>(l, elem, v[0]);
+        return from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
+                   ? nb.create<arith::ExtSIOp>(l, elem, v[0]).getResult()
+                   : nb.create<arith::TruncIOp>(l, elem, v[0]).getResult();
+      });
 }
 
 Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
@@ -723,8 +715,8 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
   Value hv = b_.create<arith::ConstantIndexOp>(loc_, heads);
   Value dhv = b_.create<arith::ConstantIndexOp>(loc_, dh);
   auto split = [&](Value x, Value t, int64_t tStatic) {
-    auto type = RankedTensorType::get(
-        {qt.getDimSize(0), tStatic, heads, dh}, elem);
+    auto type =
+        RankedTensorType::get({qt.getDimSize(0), tStatic, heads, dh}, elem);
     Value r = reshape(x, type, {bSize, t, hv, dhv});
     return transpose(r, {0, 2, 1, 3}); // [B, H, T, dh]
   };
@@ -736,8 +728,7 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
       {qt.getDimSize(0), heads, qt.getDimSize(1), kt.getDimSize(1)}, elem);
   Value scores = matmul(qh, khT, scoreType);
   scores = binary(BinaryKind::Mul, scores,
-                  scalarConstant(elem, 1.0 / std::sqrt(double(dh))),
-                  scoreType);
+                  scalarConstant(elem, 1.0 / std::sqrt(double(dh))), scoreType);
   if (causal) {
     // Query t sees keys j <= t + (Tk - Tq).
     Value shift = b_.create<arith::SubIOp>(loc_, tk, tq);
@@ -759,9 +750,8 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
                     l, nb.getFloatAttr(
                            elem, -std::numeric_limits<double>::infinity()));
                 nb.create<linalg::YieldOp>(
-                    l,
-                    nb.create<arith::SelectOp>(l, ok, vals[0], ninf)
-                        .getResult());
+                    l, nb.create<arith::SelectOp>(l, ok, vals[0], ninf)
+                           .getResult());
               })
             .getResult(0);
   }

@@ -75,11 +75,12 @@ private:
   /// result dim i comes from dim `srcDim[i]` of `sources[srcOperand[i]]`.
   mlir::Value emptyLike(mlir::RankedTensorType type,
                         llvm::ArrayRef<std::pair<mlir::Value, int64_t>> dimSrc);
-  mlir::Value elementwise(
-      llvm::ArrayRef<mlir::Value> inputs, mlir::RankedTensorType resultType,
-      std::function<mlir::Value(mlir::OpBuilder &, mlir::Location,
-                                mlir::ValueRange)>
-          body);
+  mlir::Value
+  elementwise(llvm::ArrayRef<mlir::Value> inputs,
+              mlir::RankedTensorType resultType,
+              std::function<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                        mlir::ValueRange)>
+                  body);
 
   mlir::OpBuilder &b_;
   mlir::Location loc_;

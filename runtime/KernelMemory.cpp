@@ -44,8 +44,8 @@ void untrack(void *p) {
 
 [[noreturn]] void outOfMemory(size_t bytes) {
   char msg[128];
-  std::snprintf(msg, sizeof(msg),
-                "out of memory: a kernel buffer of %zu bytes", bytes);
+  std::snprintf(msg, sizeof(msg), "out of memory: a kernel buffer of %zu bytes",
+                bytes);
   modrt_kernel_raise(MODRT_ENOMEM, msg);
   for (int i = 0; i < callState.numLive; ++i)
     std::free(callState.live[i]);

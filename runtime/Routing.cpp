@@ -15,8 +15,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "modrt/kernels.h"
 #include "modrt/hash.h"
+#include "modrt/kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -79,7 +79,6 @@ std::string messageOf(Memref1 *msg) {
     s.push_back(at<char>(msg, i));
   return s;
 }
-
 
 /// Softmax of `n` values, computed in double.
 void softmaxInto(const std::vector<double> &in, std::vector<double> &out) {
@@ -178,9 +177,8 @@ void _mlir_ciface_modrt_route_topk(Memref2 *logits, int64_t k,
       order[t] = t;
     }
     // Largest first; ties to the lower index (stable on the index order).
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return row[a] > row[b];
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return row[a] > row[b]; });
     std::vector<double> chosen(static_cast<size_t>(k));
     for (int64_t j = 0; j < k; ++j)
       chosen[j] = row[order[j]];
@@ -223,7 +221,8 @@ void _mlir_ciface_modrt_route_expert_choice(Memref2 *logits, double capacity,
                                             Memref2 *idx, Memref2 *w) {
   int64_t rows = logits->sizes[0], e = logits->sizes[1];
   clearSlots(idx, w);
-  std::vector<double> p(static_cast<size_t>(rows * e)), row(static_cast<size_t>(e)), probs;
+  std::vector<double> p(static_cast<size_t>(rows * e)),
+      row(static_cast<size_t>(e)), probs;
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t t = 0; t < e; ++t)
       row[t] = at<float>(logits, r, t);
@@ -304,8 +303,8 @@ void _mlir_ciface_modrt_route_plan(Memref2 *idx, int64_t e, Memref1 *counts,
 
 /// mode 0: y[row] += w * ye; 1: y[row] += ye; 2: y[row] = max(y[row], ye).
 void _mlir_ciface_modrt_route_scatter(Memref2 *y, Memref2 *ye, Memref1 *rows,
-                                      Memref1 *slots, int64_t begin,
-                                      Memref2 *w, int64_t mode) {
+                                      Memref1 *slots, int64_t begin, Memref2 *w,
+                                      int64_t mode) {
   int64_t n = ye->sizes[0], g = ye->sizes[1];
   for (int64_t i = 0; i < n; ++i) {
     int64_t r = at<int64_t>(rows, begin + i);

@@ -3,10 +3,10 @@
 #include "dialects/Mod/ModDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace mlir::mod;
@@ -65,13 +65,11 @@ LogicalResult InstanceOp::verifySymbolUses(SymbolTableCollection &symbols) {
 // ParamRefOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-ParamRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+LogicalResult ParamRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto param =
       symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, getNameAttr());
   if (!param)
-    return emitOpError() << "'" << getName()
-                         << "' does not name a mod.param";
+    return emitOpError() << "'" << getName() << "' does not name a mod.param";
   if (param.getType() != getType())
     return emitOpError() << "type " << getType() << " differs from "
                          << param.getType() << " of '" << getName() << "'";
@@ -100,8 +98,8 @@ LogicalResult ApplyOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   FunctionType type = fn.getFunctionType();
   if (!llvm::equal(type.getInputs(), getOperandTypes()) ||
       !llvm::equal(type.getResults(), getResultTypes()))
-    return emitOpError() << "operand or result types do not match "
-                         << type << " of '" << getCallee() << "'";
+    return emitOpError() << "operand or result types do not match " << type
+                         << " of '" << getCallee() << "'";
   int64_t numParams = 0;
   for (unsigned i = 0; i < fn.getNumArguments(); ++i)
     if (fn.getArgAttr(i, kParamArgAttr))
@@ -168,8 +166,7 @@ static LogicalResult verifyDecision(Operation *op, Value input,
   auto idx = cast<RankedTensorType>(indices.getType());
   auto w = cast<RankedTensorType>(weights.getType());
   if (numTargets < 1)
-    return op->emitOpError() << "needs at least one target, got "
-                             << numTargets;
+    return op->emitOpError() << "needs at least one target, got " << numTargets;
   if (takesIds) {
     if (in.getRank() != 1 || !in.getElementType().isSignlessInteger() ||
         (in.getElementType().getIntOrFloatBitWidth() != 32 &&
@@ -182,12 +179,12 @@ static LogicalResult verifyDecision(Operation *op, Value input,
       return op->emitOpError()
              << "expects a [rows, targets] float tensor, got " << in;
     if (!in.isDynamicDim(1) && in.getDimSize(1) != numTargets)
-      return op->emitOpError() << "has " << in.getDimSize(1)
-                               << " columns but " << numTargets << " targets";
+      return op->emitOpError() << "has " << in.getDimSize(1) << " columns but "
+                               << numTargets << " targets";
   }
   if (idx.getShape() != w.getShape())
-    return op->emitOpError() << "indices " << idx << " and weights " << w
-                             << " differ in shape";
+    return op->emitOpError()
+           << "indices " << idx << " and weights " << w << " differ in shape";
   if (!in.isDynamicDim(0) && !idx.isDynamicDim(0) &&
       in.getDimSize(0) != idx.getDimSize(0))
     return op->emitOpError() << "decides " << idx.getDimSize(0)
@@ -255,8 +252,8 @@ struct TopkOfAllIsSoftmax : OpRewritePattern<TopkDecisionOp> {
         op.getCapacity().convertToDouble() != 0.0)
       return rewriter.notifyMatchFailure(op, "not every target is chosen");
     rewriter.replaceOpWithNewOp<SoftmaxDecisionOp>(
-        op, op.getIndices().getType(), op.getWeights().getType(),
-        op.getInput(), op.getNumTargetsAttr());
+        op, op.getIndices().getType(), op.getWeights().getType(), op.getInput(),
+        op.getNumTargetsAttr());
     return success();
   }
 };
@@ -299,9 +296,8 @@ struct SingleTargetDispatchIsApply : OpRewritePattern<DispatchOp> {
         rewriter.getI64IntegerAttr(numParams), operands);
     Value result = apply.getResult(0);
     if (result.getType() != op.getResult().getType())
-      result = rewriter.create<tensor::CastOp>(op.getLoc(),
-                                               op.getResult().getType(),
-                                               result);
+      result = rewriter.create<tensor::CastOp>(
+          op.getLoc(), op.getResult().getType(), result);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -376,14 +372,12 @@ LogicalResult DispatchOp::verify() {
     total += n;
   }
   if (total != static_cast<int64_t>(getParams().size()))
-    return emitOpError() << "parameter segments add up to " << total
-                         << " but " << getParams().size()
-                         << " parameters are passed";
+    return emitOpError() << "parameter segments add up to " << total << " but "
+                         << getParams().size() << " parameters are passed";
   static const llvm::StringLiteral kinds[] = {"weighted_sum", "sum", "mean",
                                               "max", "merge"};
   if (!llvm::is_contained(kinds, getAggregation()))
-    return emitOpError() << "unknown aggregation '" << getAggregation()
-                         << "'";
+    return emitOpError() << "unknown aggregation '" << getAggregation() << "'";
   if (getAggregation() == "merge" && !isHomogeneous())
     return emitOpError() << "'merge' needs targets that are instances of one "
                             "module";
@@ -424,15 +418,14 @@ LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbols) {
                            << "' is not a module function";
     FunctionType type = fn.getFunctionType();
     OperandRange params = getTargetParams(t);
-    if (type.getNumInputs() != params.size() + 1 ||
-        type.getNumResults() != 1)
+    if (type.getNumInputs() != params.size() + 1 || type.getNumResults() != 1)
       return emitOpError() << "target '" << ref.getValue() << "' takes "
                            << type.getNumInputs() << " arguments, but "
                            << params.size() << " parameters and one input "
                            << "are passed";
     if (!llvm::equal(type.getInputs().drop_back(), params.getTypes()))
-      return emitOpError() << "parameters of target " << t
-                           << " do not match '" << ref.getValue() << "'";
+      return emitOpError() << "parameters of target " << t << " do not match '"
+                           << ref.getValue() << "'";
     auto argType = cast<RankedTensorType>(type.getInputs().back());
     auto resType = cast<RankedTensorType>(type.getResult(0));
     if (argType.getRank() != in.getRank() ||

@@ -1,4 +1,5 @@
-//===- ModDialect.h - The mod dialect ----------------------------*- C++ -*-===//
+//===- ModDialect.h - The mod dialect ----------------------------*- C++
+//-*-===//
 
 #ifndef MODC_DIALECTS_MOD_MODDIALECT_H
 #define MODC_DIALECTS_MOD_MODDIALECT_H

@@ -642,8 +642,7 @@ struct Batch3 {
     for (int64_t I = 0; I < B; ++I)
       for (int64_t J = 0; J < R * C; ++J)
         Storage[size_t(1 + I * (R * C + Gap) + J)] = U(Rng);
-    View = {Storage.data(), Storage.data(), 1, {B, R, C},
-            {R * C + Gap, C, 1}};
+    View = {Storage.data(), Storage.data(), 1, {B, R, C}, {R * C + Gap, C, 1}};
   }
   float at(int64_t I, int64_t R, int64_t C) const {
     return Storage[size_t(View.offset + I * View.strides[0] +
@@ -652,8 +651,8 @@ struct Batch3 {
 };
 
 void checkBatchMatmul(int64_t B, int64_t M, int64_t K, int64_t N) {
-  SCOPED_TRACE(testing::Message() << B << "x[" << M << "x" << K << "]@[" << K
-                                  << "x" << N << "]");
+  SCOPED_TRACE(testing::Message()
+               << B << "x[" << M << "x" << K << "]@[" << K << "x" << N << "]");
   Batch3 A(B, M, K, 1), Bm(B, K, N, 2), C(B, M, N, 3);
   _mlir_ciface_modrt_batch_matmul_f32(&A.View, &Bm.View, &C.View);
   for (int64_t I = 0; I < B; ++I)
@@ -716,8 +715,8 @@ void countRange(void *Ctx, int64_t Lo, int64_t Hi) {
 TEST(ParallelRangeTest, CoversEachIndexOnce) {
   CallScope Call(2);
   for (int64_t N : {0, 1, 2, 7, 64, 1000, 100003})
-    for (int64_t Work : {int64_t(0), int64_t(1), int64_t(1000),
-                         int64_t(1) << 40}) {
+    for (int64_t Work :
+         {int64_t(0), int64_t(1), int64_t(1000), int64_t(1) << 40}) {
       RangeCount R(N);
       modrt_parallel_range(N, Work, countRange, &R);
       for (int64_t I = 0; I < N; ++I)
