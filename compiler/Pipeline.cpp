@@ -72,6 +72,7 @@ void buildModOptPipeline(OpPassManager &pm, const PipelineOptions &options) {
   pm.addPass(createCSEPass());
   pm.addPass(createEliminateInactiveModules());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createFuseRoutedExperts());
 }
 
 void buildModToLinalgPipeline(OpPassManager &pm,

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Grouping.h"
 #include "passes/Passes.h"
 #include "passes/Stats.h"
 #include "passes/TensorMath.h"
@@ -22,6 +23,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace modc {
 #define GEN_PASS_DEF_LOWERROUTING
@@ -187,6 +189,239 @@ struct LowerRoutingPass
         loc, v, SmallVector<ReassociationIndices>{{0}, rest});
   }
 
+  /// The grouped roles of the shared module body of a fused dispatch.
+  std::optional<modc::GroupedBody> groupedBody(mod::DispatchOp op) {
+    auto fn = module.lookupSymbol<func::FuncOp>(
+        cast<FlatSymbolRefAttr>(op.getTargets()[0]));
+    if (!fn)
+      return std::nullopt;
+    return modc::groupBody(fn, op.getTargetParams(0).size());
+  }
+
+  /// `table[t]` = the address of target t's parameter `j` (a dense buffer).
+  Value weightTable(OpBuilder &b, Location loc, mod::DispatchOp op,
+                    unsigned j) {
+    int64_t e = op.getTargets().size();
+    Value table =
+        b.create<memref::AllocaOp>(loc, MemRefType::get({e}, b.getI64Type()));
+    for (int64_t t = 0; t < e; ++t) {
+      Value m = asMemref(b, loc, op.getTargetParams(t)[j]);
+      Value base = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, m);
+      auto meta = b.create<memref::ExtractStridedMetadataOp>(loc, m);
+      Value elemBytes = b.create<arith::ConstantIndexOp>(loc, 4);
+      Value addr = b.create<arith::AddIOp>(
+          loc, base, b.create<arith::MulIOp>(loc, meta.getOffset(), elemBytes));
+      b.create<memref::StoreOp>(
+          loc, toI64(b, loc, addr), table,
+          ValueRange{b.create<arith::ConstantIndexOp>(loc, t)});
+    }
+    return table;
+  }
+
+  /// [n, P...] rows: row i is target group[i]'s parameter `j`.
+  Value paramRows(OpBuilder &b, Location loc, mod::DispatchOp op, unsigned j,
+                  Value groups, Value n) {
+    int64_t e = op.getTargets().size();
+    auto pt = cast<RankedTensorType>(op.getTargetParams(0)[j].getType());
+    modc::TensorMath math(b, loc);
+    SmallVector<int64_t> stackShape = {e};
+    stackShape.append(pt.getShape().begin(), pt.getShape().end());
+    Value stack =
+        b.create<tensor::EmptyOp>(loc, stackShape, pt.getElementType());
+    for (int64_t t = 0; t < e; ++t) {
+      SmallVector<OpFoldResult> offsets(stackShape.size(), b.getIndexAttr(0));
+      offsets[0] = b.getIndexAttr(t);
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+      for (int64_t d : pt.getShape())
+        sizes.push_back(b.getIndexAttr(d));
+      SmallVector<OpFoldResult> strides(stackShape.size(), b.getIndexAttr(1));
+      stack = b.create<tensor::InsertSliceOp>(loc, op.getTargetParams(t)[j],
+                                              stack, offsets, sizes, strides);
+    }
+    int64_t rank = pt.getRank() + 1;
+    SmallVector<int64_t> shape = {ShapedType::kDynamic};
+    shape.append(pt.getShape().begin(), pt.getShape().end());
+    auto type = RankedTensorType::get(shape, pt.getElementType());
+    Value init = b.create<tensor::EmptyOp>(loc, type, ValueRange{n});
+    MLIRContext *ctx = b.getContext();
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx)}, ctx),
+        AffineMap::getMultiDimIdentityMap(rank, ctx)};
+    return b
+        .create<linalg::GenericOp>(
+            loc, TypeRange{type}, ValueRange{groups}, ValueRange{init}, maps,
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange v) {
+              SmallVector<Value> idx = {
+                  nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v[0])};
+              for (int64_t i = 1; i < rank; ++i)
+                idx.push_back(nb.create<linalg::IndexOp>(l, i));
+              nb.create<linalg::YieldOp>(
+                  l, nb.create<tensor::ExtractOp>(l, stack, idx).getResult());
+            })
+        .getResult(0);
+  }
+
+  /// A fused dispatch: rows grouped by target and gathered once, the shared
+  /// module body run once on all of them (grouped GEMMs for the parameter
+  /// matmuls, per-row parameter rows for the elementwise uses), one
+  /// weighted scatter.
+  LogicalResult lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    modc::TensorMath math(b, loc);
+    Value x = op.getInput();
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    int64_t numTargets = op.getTargets().size();
+    auto fn = module.lookupSymbol<func::FuncOp>(
+        cast<FlatSymbolRefAttr>(op.getTargets()[0]));
+    unsigned numParams = op.getTargetParams(0).size();
+    Value rows = math.dimSize(x, 0);
+    Value slots = math.dimSize(op.getIndices(), 1);
+    Value rk = b.create<arith::MulIOp>(loc, rows, slots);
+    Value counts = b.create<memref::AllocOp>(
+        loc, MemRefType::get({numTargets}, b.getI64Type()));
+    auto listType = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+    Value rowList = b.create<memref::AllocOp>(loc, listType, ValueRange{rk});
+    Value slotList = b.create<memref::AllocOp>(loc, listType, ValueRange{rk});
+    call(b, loc, "modrt_route_plan",
+         {asMemref(b, loc, op.getIndices()), i64(b, loc, numTargets),
+          asMemref(b, loc, counts), asMemref(b, loc, rowList),
+          asMemref(b, loc, slotList)});
+    Value rowTensor =
+        b.create<bufferization::ToTensorOp>(loc, rowList, true, false);
+
+    // Rows kept (capacity may drop some): the sum of the counts.
+    Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+    Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+    auto sum = b.create<scf::ForOp>(
+        loc, zero, b.create<arith::ConstantIndexOp>(loc, numTargets), one,
+        ValueRange{zero},
+        [&](OpBuilder &lb, Location l, Value t, ValueRange acc) {
+          Value c = lb.create<arith::IndexCastOp>(
+              l, lb.getIndexType(),
+              lb.create<memref::LoadOp>(l, counts, ValueRange{t}));
+          lb.create<scf::YieldOp>(
+              l, ValueRange{lb.create<arith::AddIOp>(l, acc[0], c)});
+        });
+    Value total = sum.getResult(0);
+    Value mine = b.create<tensor::ExtractSliceOp>(
+        loc, rowTensor, ArrayRef<OpFoldResult>{OpFoldResult(zero)},
+        ArrayRef<OpFoldResult>{total},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    Value packed = gather(b, loc, x, mine, total);
+
+    // Per packed row, its target: only if a parameter is used per row.
+    Value groups;
+    auto groupIds = [&]() {
+      if (groups)
+        return groups;
+      Value g = b.create<memref::AllocOp>(loc, listType, ValueRange{total});
+      call(b, loc, "modrt_route_group_ids",
+           {asMemref(b, loc, counts), asMemref(b, loc, g)});
+      groups = b.create<bufferization::ToTensorOp>(loc, g, true, false);
+      return groups;
+    };
+
+    Block &body = fn.getBody().front();
+    IRMapping map;
+    map.map(body.getArgument(numParams), packed);
+    for (Operation &o : body.without_terminator()) {
+      auto it = gb.uses.find(&o);
+      modc::GroupedUse use =
+          it == gb.uses.end() ? modc::GroupedUse::Neutral : it->second;
+      if (use == modc::GroupedUse::GroupedMatmul) {
+        auto mm = cast<linalg::MatmulOp>(o);
+        unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
+        auto ot = cast<RankedTensorType>(mm.getResult(0).getType());
+        SmallVector<Value> dyn = {total};
+        if (ot.isDynamicDim(1))
+          dyn.push_back(math.dimSize(op.getTargetParams(0)[j], 1));
+        Value out = b.create<memref::AllocOp>(
+            loc, MemRefType::get(ot.getShape(), ot.getElementType()), dyn);
+        call(b, loc, "modrt_grouped_matmul_f32",
+             {asMemref(b, loc, map.lookup(mm.getInputs()[0])),
+              asMemref(b, loc, weightTable(b, loc, op, j)),
+              asMemref(b, loc, counts), asMemref(b, loc, out)});
+        map.map(mm.getResult(0),
+                b.create<bufferization::ToTensorOp>(loc, out, true, true));
+        continue;
+      }
+      auto gen = dyn_cast<linalg::GenericOp>(o);
+      bool paramInputs =
+          gen && llvm::any_of(gen.getDpsInputs(), [&](Value v) {
+            auto a = dyn_cast<BlockArgument>(v);
+            return a && a.getOwner() == &body && a.getArgNumber() < numParams;
+          });
+      if (use != modc::GroupedUse::RowGeneric || !paramInputs) {
+        b.clone(o, map);
+        continue;
+      }
+      // Parameter inputs become [rows, P...] with the row loop prepended.
+      SmallVector<Value> inputs;
+      SmallVector<AffineMap> maps;
+      for (OpOperand *in : gen.getDpsInputOperands()) {
+        AffineMap m = gen.getMatchingIndexingMap(in);
+        auto a = dyn_cast<BlockArgument>(in->get());
+        if (a && a.getOwner() == &body && a.getArgNumber() < numParams) {
+          inputs.push_back(
+              paramRows(b, loc, op, a.getArgNumber(), groupIds(), total));
+          SmallVector<AffineExpr> exprs = {getAffineDimExpr(0, b.getContext())};
+          exprs.append(m.getResults().begin(), m.getResults().end());
+          maps.push_back(
+              AffineMap::get(m.getNumDims(), 0, exprs, b.getContext()));
+        } else {
+          inputs.push_back(map.lookupOrDefault(in->get()));
+          maps.push_back(m);
+        }
+      }
+      SmallVector<Value> outputs;
+      for (OpOperand &out : gen.getDpsInitsMutable()) {
+        outputs.push_back(map.lookupOrDefault(out.get()));
+        maps.push_back(gen.getMatchingIndexingMap(&out));
+      }
+      auto fused = b.create<linalg::GenericOp>(loc, gen.getResultTypes(),
+                                               inputs, outputs, maps,
+                                               gen.getIteratorTypesArray());
+      gen.getRegion().cloneInto(&fused.getRegion(), map);
+      map.map(gen.getResults(), fused.getResults());
+    }
+    Value result =
+        map.lookup(cast<func::ReturnOp>(body.getTerminator()).getOperand(0));
+
+    SmallVector<Value> featureSizes = resultFeatureSizes(b, loc, op);
+    Value g = b.create<arith::ConstantIndexOp>(loc, 1);
+    for (Value d : featureSizes)
+      g = b.create<arith::MulIOp>(loc, g, d);
+    Value y = b.create<memref::AllocOp>(
+        loc,
+        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                        b.getF32Type()),
+        ValueRange{rows, g});
+    StringRef agg = op.getAggregation();
+    int64_t mode = agg == "weighted_sum" ? 0 : agg == "max" ? 2 : 1;
+    Value init = b.create<arith::ConstantOp>(
+        loc, b.getF32FloatAttr(
+                 mode == 2 ? -std::numeric_limits<float>::infinity() : 0.0f));
+    b.create<linalg::FillOp>(loc, init, y);
+    call(b, loc, "modrt_route_scatter",
+         {asMemref(b, loc, y), asMemref(b, loc, flattenRows(b, loc, result)),
+          asMemref(b, loc, rowList), asMemref(b, loc, slotList), i64(b, loc, 0),
+          asMemref(b, loc, op.getWeights()), i64(b, loc, mode)});
+    if (agg == "mean" || agg == "max")
+      call(b, loc, "modrt_route_finish",
+           {asMemref(b, loc, y), asMemref(b, loc, op.getIndices()),
+            i64(b, loc, mode)});
+    Value yt = b.create<bufferization::ToTensorOp>(loc, y, true, true);
+    op.getResult().replaceAllUsesWith(
+        unflatten(b, loc, yt, resultType, rows, featureSizes));
+    op.erase();
+    ++numFusedLowered;
+    modc::recordStat(getArgument(), "fused-dispatches-lowered", 1);
+    return success();
+  }
+
   LogicalResult lowerDispatch(mod::DispatchOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
@@ -198,6 +433,9 @@ struct LowerRoutingPass
                             "yet");
     if (op.getAggregation() == "merge")
       return lowerMerge(op);
+    if (op->hasAttr("fused"))
+      if (auto body = groupedBody(op))
+        return lowerFused(op, *body);
     int64_t numTargets = op.getTargets().size();
     Value rows = math.dimSize(x, 0);
     Value slots = math.dimSize(op.getIndices(), 1);

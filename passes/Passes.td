@@ -49,7 +49,9 @@ def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
                            "mlir::tensor::TensorDialect"];
   let statistics = [
     Statistic<"numDispatches", "dispatches-lowered",
-              "Number of mod.dispatch ops lowered to sparse dispatch">
+              "Number of mod.dispatch ops lowered to sparse dispatch">,
+    Statistic<"numFusedLowered", "fused-dispatches-lowered",
+              "Fused dispatches lowered to one grouped computation">
   ];
 }
 
@@ -132,6 +134,28 @@ def SplitEmptyTensors : Pass<"mod-split-empty-tensors", "mlir::ModuleOp"> {
     into it too.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
+def FuseRoutedExperts : Pass<"mod-fuse-routed-experts", "mlir::ModuleOp"> {
+  let summary = "Run the targets of a route over one module as one grouped "
+                "computation";
+  let description = [{
+    Marks `fused` each `mod.dispatch` (not `merge`) over [rows, features]
+    whose targets are all instances of one module with a groupable body:
+    row-wise computation whose parameters are right operands of 2-D f32
+    matmuls or row-invariant inputs of row-wise `linalg.generic`s.
+    mod-lower-routing then groups the rows by target once, gathers them
+    once, runs the body once with one grouped GEMM per parameter matmul
+    (all targets' tiles in parallel, the weights read in place through a
+    table of their addresses) and per-row parameter rows for the
+    elementwise ones, and scatters the weighted results once. A route over
+    one module that cannot be fused says why in an `unfused` attribute.
+  }];
+  let statistics = [
+    Statistic<"numFused", "routes-fused", "Routes fused into one grouped "
+              "computation">,
+    Statistic<"numTargets", "targets-fused", "Targets of the fused routes">
+  ];
 }
 
 #endif // MODC_PASSES_TD

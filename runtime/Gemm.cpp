@@ -32,6 +32,7 @@
 
 #include "modrt/runtime.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -649,4 +650,113 @@ extern "C" void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,
     Problem Pr = batchProblem(J, I);
     runProblem(Pr, Threads);
   }
+}
+
+namespace {
+
+/// One tile of a grouped product: rows [Row, Row + M) of A and C, columns
+/// [Col, Col + N) of the group's B.
+struct GroupTile {
+  const float *B;
+  int64_t Row, M, Col, N;
+};
+
+struct GroupedJob {
+  const modrt_memref2d_f32 *A, *C;
+  int64_t K, Ldb;
+  const GroupTile *Tiles;
+};
+
+void runGroupTile(void *Ctx, int64_t I) {
+  const GroupedJob &J = *static_cast<GroupedJob *>(Ctx);
+  const GroupTile &T = J.Tiles[I];
+  Problem Pr;
+  Pr.M = T.M;
+  Pr.N = T.N;
+  Pr.K = J.K;
+  Pr.A = {J.A->aligned + J.A->offset + T.Row * J.A->strides[0], J.A->strides[0],
+          J.A->strides[1]};
+  Pr.B = {T.B + T.Col, J.Ldb, 1};
+  Pr.C = {J.C->aligned + J.C->offset + T.Row * J.C->strides[0] +
+              T.Col * J.C->strides[1],
+          J.C->strides[0], J.C->strides[1]};
+  runProblem(Pr, 1);
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_modrt_grouped_matmul_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
+  if (!A || !Weights || !Counts || !C)
+    return;
+  int64_t Groups = Counts->sizes[0], Rows = A->sizes[0], K = A->sizes[1],
+          N = C->sizes[1];
+  if (Groups < 0 || Weights->sizes[0] != Groups || C->sizes[0] != Rows ||
+      Rows < 0 || K < 0 || N <= 0)
+    return;
+  auto count = [&](int64_t G) {
+    return Counts->aligned[Counts->offset + G * Counts->strides[0]];
+  };
+  int64_t Total = 0;
+  for (int64_t G = 0; G < Groups; ++G) {
+    if (count(G) < 0)
+      return;
+    Total += count(G);
+  }
+  if (Total > Rows)
+    return;
+  if (Total == 0)
+    return;
+  // Tiles of about equal work across all groups, so that the threads share
+  // the groups (targets) as well as the rows and columns within each: the
+  // column range of a group is cut in multiples of 16 until there are a
+  // few tiles per thread; a group with many rows is cut by rows as well.
+  int Threads = currentThreadCount();
+  int64_t Target = int64_t(Threads) * 4;
+  struct Cut {
+    int64_t Width, Height, Tiles;
+  };
+  auto cut = [&](int64_t M) {
+    int64_t Pieces = Threads > 1 ? (Target * M + Total - 1) / Total : 1;
+    Pieces = std::max<int64_t>(1, std::min(Pieces, (N + 15) / 16));
+    int64_t Width = ((N + Pieces - 1) / Pieces + 15) / 16 * 16;
+    int64_t RowPieces = std::max<int64_t>(1, std::min(Pieces, M / 256));
+    int64_t Height = (M + RowPieces - 1) / RowPieces;
+    return Cut{Width, Height,
+               ((N + Width - 1) / Width) * ((M + Height - 1) / Height)};
+  };
+  int64_t NumTiles = 0;
+  for (int64_t G = 0; G < Groups; ++G)
+    if (count(G) > 0)
+      NumTiles += cut(count(G)).Tiles;
+  auto *Tiles = static_cast<GroupTile *>(
+      std::malloc(size_t(NumTiles) * sizeof(GroupTile)));
+  int64_t Next = 0, Row = 0;
+  for (int64_t G = 0; G < Groups; ++G) {
+    int64_t M = count(G);
+    if (M == 0)
+      continue;
+    const float *B = reinterpret_cast<const float *>(
+        Weights->aligned[Weights->offset + G * Weights->strides[0]]);
+    Cut Cu = cut(M);
+    for (int64_t R = 0; R < M; R += Cu.Height)
+      for (int64_t Col = 0; Col < N; Col += Cu.Width) {
+        GroupTile T = {B, Row + R, std::min(Cu.Height, M - R), Col,
+                       std::min(Cu.Width, N - Col)};
+        if (Tiles) {
+          Tiles[Next++] = T;
+        } else {
+          // No memory for the tile list: one tile at a time, here.
+          GroupedJob One = {A, C, K, N, &T};
+          runGroupTile(&One, 0);
+        }
+      }
+    Row += M;
+  }
+  if (!Tiles)
+    return;
+  GroupedJob J = {A, C, K, N, Tiles};
+  modrt_parallel_for(NumTiles, runGroupTile, &J);
+  std::free(Tiles);
 }

@@ -301,6 +301,17 @@ void _mlir_ciface_modrt_route_plan(Memref2 *idx, int64_t e, Memref1 *counts,
     }
 }
 
+/// out[i] = the target of packed row i, for the rows of a plan with these
+/// counts (rows past the counts' sum: 0).
+void _mlir_ciface_modrt_route_group_ids(Memref1 *counts, Memref1 *out) {
+  int64_t n = out->sizes[0], e = counts->sizes[0], pos = 0;
+  for (int64_t t = 0; t < e; ++t)
+    for (int64_t c = at<int64_t>(counts, t); c > 0 && pos < n; --c)
+      at<int64_t>(out, pos++) = t;
+  while (pos < n)
+    at<int64_t>(out, pos++) = 0;
+}
+
 /// mode 0: y[row] += w * ye; 1: y[row] += ye; 2: y[row] = max(y[row], ye).
 void _mlir_ciface_modrt_route_scatter(Memref2 *y, Memref2 *ye, Memref1 *rows,
                                       Memref1 *slots, int64_t begin, Memref2 *w,

@@ -145,6 +145,27 @@ void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,
                                          modrt_memref3d_f32 *B,
                                          modrt_memref3d_f32 *C);
 
+/** A 1-D i64 memref in the same convention. */
+typedef struct modrt_memref1d_i64 {
+  int64_t *allocated;
+  int64_t *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+} modrt_memref1d_i64;
+
+/** The grouped product of routed experts: the rows of A (and of C) come in
+ *  groups of Counts[g] consecutive rows, g = 0..G-1; group g's rows are
+ *  multiplied by its own weight, a dense row-major [K, N] f32 matrix at
+ *  address Weights[g]: C[rows of g] = A[rows of g] @ W_g, overwriting C.
+ *  Rows after the last group are left alone. Tiles of all groups run in
+ *  parallel on the current entry call's threads. Negative counts, counts
+ *  summing past A's rows or mismatched sizes leave C untouched. */
+void _mlir_ciface_modrt_grouped_matmul_f32(modrt_memref2d_f32 *A,
+                                           modrt_memref1d_i64 *Weights,
+                                           modrt_memref1d_i64 *Counts,
+                                           modrt_memref2d_f32 *C);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,0 +1,82 @@
+//===- FuseRoutedExperts.cpp - One grouped computation per route ----------===//
+//
+// A `mod.dispatch` whose targets are all instances of one module, whose
+// body is groupable (passes/Grouping.h), is marked `fused`. mod-lower-routing
+// then groups the rows by target once, gathers them once, runs the module
+// body once over all of them, with each parameter-dependent matmul a
+// grouped GEMM over the targets' weights (the runtime reads the weights of
+// all instances in place: the [E, ...] stack is a table of E addresses
+// into the parameter block, so checkpoints keep per-instance names and
+// nothing is copied), and scatters the weighted results once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Grouping.h"
+#include "passes/Passes.h"
+#include "passes/Stats.h"
+
+namespace modc {
+#define GEN_PASS_DEF_FUSEROUTEDEXPERTS
+#include "passes/Passes.h.inc"
+} // namespace modc
+
+using namespace mlir;
+
+namespace {
+
+struct FuseRoutedExpertsPass
+    : public modc::impl::FuseRoutedExpertsBase<FuseRoutedExpertsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    module.walk([&](mod::DispatchOp op) {
+      std::string why;
+      if (!fusable(module, op, why)) {
+        if (!why.empty())
+          op->setAttr("unfused", StringAttr::get(&getContext(), why));
+        return;
+      }
+      op->removeAttr("unfused");
+      op->setAttr("fused", UnitAttr::get(&getContext()));
+      ++numFused;
+      numTargets += op.getTargets().size();
+      modc::recordStat(getArgument(), "routes-fused", 1);
+      modc::recordStat(getArgument(), "targets-fused",
+                       int64_t(op.getTargets().size()));
+    });
+  }
+
+  /// Fusable, or not with a reason when the targets share a module (other
+  /// routes are not candidates and get no reason).
+  bool fusable(ModuleOp module, mod::DispatchOp op, std::string &why) {
+    ArrayAttr targets = op.getTargets();
+    if (targets.size() < 2)
+      return false;
+    for (Attribute t : targets)
+      if (t != targets[0])
+        return false;
+    if (op.getAggregation() == "merge") {
+      why = "merge aggregation mixes parameters per row";
+      return false;
+    }
+    auto xt = cast<RankedTensorType>(op.getInput().getType());
+    auto yt = cast<RankedTensorType>(op.getResult().getType());
+    if (xt.getRank() != 2 || !yt.getElementType().isF32()) {
+      why = "the routed rows are not [rows, features] with f32 results";
+      return false;
+    }
+    auto fn = module.lookupSymbol<func::FuncOp>(
+        cast<FlatSymbolRefAttr>(targets[0]));
+    if (!fn)
+      return false;
+    auto body = modc::groupBody(fn, op.getTargetParams(0).size(), &why);
+    if (!body)
+      return false;
+    if (body->groupedMatmuls == 0) {
+      why = "no matmul with a parameter to group";
+      return false;
+    }
+    return true;
+  }
+};
+
+} // namespace

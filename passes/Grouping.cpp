@@ -1,0 +1,191 @@
+//===- Grouping.cpp - Module bodies that can run grouped ------------------===//
+
+#include "passes/Grouping.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace modc {
+
+namespace {
+
+/// Which values of the body hold packed rows (dim 0 = rows) and which are
+/// parameters.
+struct Classes {
+  llvm::DenseSet<Value> rows, params;
+};
+
+bool isZeroFill(Value v) {
+  auto fill = v.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return false;
+  auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+  if (!cst)
+    return false;
+  if (auto f = dyn_cast<FloatAttr>(cst.getValue()))
+    return f.getValue().isZero();
+  return false;
+}
+
+/// An output init that only provides a shape (and constant fill values).
+bool isShapeOnly(Value v) {
+  if (v.getDefiningOp<tensor::EmptyOp>())
+    return true;
+  if (auto fill = v.getDefiningOp<linalg::FillOp>())
+    return fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() &&
+           fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+  return false;
+}
+
+bool usesDim0(AffineMap map) {
+  return llvm::any_of(map.getResults(), [](AffineExpr e) {
+    return e.isFunctionOfDim(0);
+  });
+}
+
+bool firstIsDim0Only(AffineMap map) {
+  if (map.getNumResults() == 0)
+    return false;
+  auto d = dyn_cast<AffineDimExpr>(map.getResult(0));
+  if (!d || d.getPosition() != 0)
+    return false;
+  for (AffineExpr e : map.getResults().drop_front())
+    if (e.isFunctionOfDim(0))
+      return false;
+  return true;
+}
+
+/// Classifies `op` given the classes of its operands, or fails with a
+/// reason.
+std::optional<GroupedUse> classify(Operation *op, const Classes &c,
+                                   std::string &why) {
+  auto isRow = [&](Value v) { return c.rows.contains(v); };
+  auto isParam = [&](Value v) { return c.params.contains(v); };
+  bool touchesRows = llvm::any_of(op->getOperands(), isRow);
+  bool touchesParams = llvm::any_of(op->getOperands(), isParam);
+  // Parameters or rows captured inside a region are not tracked.
+  bool captured = false;
+  op->walk([&](Operation *inner) {
+    if (inner != op)
+      for (Value v : inner->getOperands())
+        if ((isRow(v) || isParam(v)) &&
+            !op->isProperAncestor(v.getParentBlock()->getParentOp()))
+          captured = true;
+  });
+  if (captured) {
+    why = "'" + op->getName().getStringRef().str() +
+          "' reads the rows or a parameter inside a region";
+    return std::nullopt;
+  }
+  if (!touchesRows && !touchesParams)
+    return GroupedUse::Neutral;
+  if (auto dim = dyn_cast<tensor::DimOp>(op)) {
+    auto idx = dim.getConstantIndex();
+    if (isRow(dim.getSource()) && idx && *idx == 0)
+      return GroupedUse::RowShape;
+    if (isRow(dim.getSource()) && idx)
+      return GroupedUse::Neutral;
+  }
+  if (auto mm = dyn_cast<linalg::MatmulOp>(op)) {
+    Value a = mm.getInputs()[0], b = mm.getInputs()[1];
+    if (isRow(a) && !isRow(b) && isZeroFill(mm.getOutputs()[0]) &&
+        cast<RankedTensorType>(a.getType()).getElementType().isF32())
+      return isParam(b) ? GroupedUse::GroupedMatmul : GroupedUse::RowMatmul;
+    why = "a matmul whose left operand is not the rows or whose right "
+          "operand depends on them";
+    return std::nullopt;
+  }
+  if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
+    if (gen.getNumLoops() == 0 ||
+        gen.getIteratorTypesArray()[0] != utils::IteratorType::parallel) {
+      why = "a linalg.generic whose first loop is not parallel";
+      return std::nullopt;
+    }
+    bool rowIndex = false;
+    gen.getBody()->walk([&](linalg::IndexOp idx) {
+      if (idx.getDim() == 0)
+        rowIndex = true;
+    });
+    if (rowIndex) {
+      why = "a linalg.generic that reads its row index";
+      return std::nullopt;
+    }
+    for (OpOperand *in : gen.getDpsInputOperands()) {
+      AffineMap map = gen.getMatchingIndexingMap(in);
+      bool ok = isRow(in->get()) ? firstIsDim0Only(map) : !usesDim0(map);
+      if (!ok) {
+        why = "a linalg.generic input that mixes rows";
+        return std::nullopt;
+      }
+    }
+    for (OpOperand &out : gen.getDpsInitsMutable()) {
+      AffineMap map = gen.getMatchingIndexingMap(&out);
+      if (isParam(out.get()) || !firstIsDim0Only(map) ||
+          !(isRow(out.get()) || isShapeOnly(out.get()))) {
+        why = "a linalg.generic output that is not row by row";
+        return std::nullopt;
+      }
+    }
+    return GroupedUse::RowGeneric;
+  }
+  if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    (void)fill;
+    why = "a fill of a row value";
+    return std::nullopt;
+  }
+  why = "'" + op->getName().getStringRef().str() +
+        "' on the rows or a parameter";
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<GroupedBody> groupBody(func::FuncOp fn, unsigned numParams,
+                                     std::string *why) {
+  std::string reason;
+  auto fail = [&](std::string r) -> std::optional<GroupedBody> {
+    if (why)
+      *why = std::move(r);
+    return std::nullopt;
+  };
+  if (fn.isExternal() || !fn.getBody().hasOneBlock())
+    return fail("the module has no single-block body");
+  FunctionType type = fn.getFunctionType();
+  if (type.getNumInputs() != numParams + 1 || type.getNumResults() != 1)
+    return fail("the module does not take one input and return one result");
+  auto in = dyn_cast<RankedTensorType>(type.getInput(numParams));
+  auto out = dyn_cast<RankedTensorType>(type.getResult(0));
+  if (!in || !out || in.getRank() != 2 || !in.isDynamicDim(0) ||
+      out.getRank() < 1 || !out.isDynamicDim(0))
+    return fail("the module's input is not [rows, features] with dynamic "
+                "rows");
+  Classes c;
+  Block &body = fn.getBody().front();
+  for (unsigned i = 0; i < numParams; ++i)
+    c.params.insert(body.getArgument(i));
+  c.rows.insert(body.getArgument(numParams));
+  GroupedBody result;
+  for (Operation &op : body) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      if (!c.rows.contains(ret.getOperand(0)))
+        return fail("the module's result is not computed from its rows");
+      return result;
+    }
+    std::optional<GroupedUse> use = classify(&op, c, reason);
+    if (!use)
+      return fail(reason);
+    result.uses[&op] = *use;
+    if (*use == GroupedUse::GroupedMatmul)
+      ++result.groupedMatmuls;
+    if (*use == GroupedUse::GroupedMatmul || *use == GroupedUse::RowMatmul ||
+        *use == GroupedUse::RowGeneric)
+      for (Value r : op.getResults())
+        c.rows.insert(r);
+  }
+  return fail("the module body has no return");
+}
+
+} // namespace modc
