@@ -64,8 +64,8 @@ struct FuseRoutedExpertsPass
       why = "the routed rows are not [rows, features] with f32 results";
       return false;
     }
-    auto fn = module.lookupSymbol<func::FuncOp>(
-        cast<FlatSymbolRefAttr>(targets[0]));
+    auto fn =
+        module.lookupSymbol<func::FuncOp>(cast<FlatSymbolRefAttr>(targets[0]));
     if (!fn)
       return false;
     auto body = modc::groupBody(fn, op.getTargetParams(0).size(), &why);

@@ -41,9 +41,8 @@ bool isShapeOnly(Value v) {
 }
 
 bool usesDim0(AffineMap map) {
-  return llvm::any_of(map.getResults(), [](AffineExpr e) {
-    return e.isFunctionOfDim(0);
-  });
+  return llvm::any_of(map.getResults(),
+                      [](AffineExpr e) { return e.isFunctionOfDim(0); });
 }
 
 bool firstIsDim0Only(AffineMap map) {
@@ -136,8 +135,8 @@ std::optional<GroupedUse> classify(Operation *op, const Classes &c,
     why = "a fill of a row value";
     return std::nullopt;
   }
-  why = "'" + op->getName().getStringRef().str() +
-        "' on the rows or a parameter";
+  why =
+      "'" + op->getName().getStringRef().str() + "' on the rows or a parameter";
   return std::nullopt;
 }
 

@@ -22,11 +22,11 @@ namespace modc {
 
 /// How each operation of a groupable module body runs on packed rows.
 enum class GroupedUse {
-  Neutral,        ///< Touches neither rows nor parameters: cloned as is.
-  RowShape,       ///< Reads only the row count of a row value (tensor.dim).
-  GroupedMatmul,  ///< rows @ parameter: one grouped GEMM over all groups.
-  RowMatmul,      ///< rows @ non-parameter: an ordinary matmul.
-  RowGeneric,     ///< Row-wise linalg.generic; parameter inputs per group.
+  Neutral,       ///< Touches neither rows nor parameters: cloned as is.
+  RowShape,      ///< Reads only the row count of a row value (tensor.dim).
+  GroupedMatmul, ///< rows @ parameter: one grouped GEMM over all groups.
+  RowMatmul,     ///< rows @ non-parameter: an ordinary matmul.
+  RowGeneric,    ///< Row-wise linalg.generic; parameter inputs per group.
 };
 
 /// The role of every operation of a groupable module body.
@@ -41,8 +41,7 @@ struct GroupedBody {
 /// the right operand of a 2-D f32 matmul or as row-invariant inputs of a
 /// row-wise linalg.generic. Returns the role of each operation, or nothing
 /// with the reason in `why` if given.
-std::optional<GroupedBody> groupBody(mlir::func::FuncOp fn,
-                                     unsigned numParams,
+std::optional<GroupedBody> groupBody(mlir::func::FuncOp fn, unsigned numParams,
                                      std::string *why = nullptr);
 
 } // namespace modc

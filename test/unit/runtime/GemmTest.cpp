@@ -735,3 +735,82 @@ TEST(ParallelRangeTest, SmallLoopsStayOnTheCallingThread) {
   modrt_parallel_range(1000, 10000, countRange, &Big);
   EXPECT_EQ(Big.Threads.size(), 2u);
 }
+
+namespace {
+
+void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
+                  int64_t ExtraRows) {
+  SCOPED_TRACE(testing::Message()
+               << Counts.size() << " groups, K=" << K << " N=" << N);
+  int64_t Total = 0;
+  for (int64_t C : Counts)
+    Total += C;
+  int64_t Rows = Total + ExtraRows;
+  std::mt19937 Rng(5);
+  std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+  std::vector<float> A(size_t(Rows * K));
+  for (float &V : A)
+    V = U(Rng);
+  std::vector<std::vector<float>> W(Counts.size(),
+                                    std::vector<float>(size_t(K * N)));
+  for (auto &Wg : W)
+    for (float &V : Wg)
+      V = U(Rng);
+  std::vector<float> C(size_t(Rows * N), -3.0f);
+  std::vector<int64_t> Addr, Cnt(Counts);
+  for (auto &Wg : W)
+    Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+  modrt_memref2d_f32 Am = {A.data(), A.data(), 0, {Rows, K}, {K, 1}};
+  modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Rows, N}, {N, 1}};
+  int64_t G = int64_t(Counts.size());
+  modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
+  modrt_memref1d_i64 Km = {Cnt.data(), Cnt.data(), 0, {G}, {1}};
+  _mlir_ciface_modrt_grouped_matmul_f32(&Am, &Wm, &Km, &Cm);
+  int64_t Row = 0;
+  for (int64_t Gi = 0; Gi < G; ++Gi)
+    for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
+      for (int64_t J = 0; J < N; ++J) {
+        double Want = 0;
+        for (int64_t Q = 0; Q < K; ++Q)
+          Want +=
+              double(A[size_t(Row * K + Q)]) * W[size_t(Gi)][size_t(Q * N + J)];
+        ASSERT_NEAR(C[size_t(Row * N + J)], Want, 1e-4 * (1 + std::fabs(Want)))
+            << "group " << Gi << " row " << Row << " col " << J;
+      }
+  for (; Row < Rows; ++Row) // Rows after the groups stay untouched.
+    for (int64_t J = 0; J < N; ++J)
+      ASSERT_EQ(C[size_t(Row * N + J)], -3.0f);
+}
+
+} // namespace
+
+TEST(GemmTest, GroupedProducts) {
+  for (int Threads : {1, 2, 3}) {
+    SCOPED_TRACE(testing::Message() << Threads << " threads");
+    CallScope Call(Threads);
+    checkGrouped({1, 0, 3, 2}, 17, 33, 0);
+    checkGrouped({0, 0, 0}, 8, 8, 4);
+    checkGrouped({300, 5, 0, 700}, 64, 96, 3);
+    checkGrouped({4, 4, 4, 4, 4, 4, 4, 4}, 512, 256, 0);
+    checkGrouped({7}, 1, 1, 1);
+  }
+}
+
+TEST(GemmTest, GroupedInvalidArgumentsLeaveCUntouched) {
+  std::vector<float> A(16, 1.0f), W(16, 1.0f), C(16, -3.0f);
+  std::vector<int64_t> Addr = {int64_t(reinterpret_cast<uintptr_t>(W.data()))};
+  modrt_memref2d_f32 Am = {A.data(), A.data(), 0, {4, 4}, {4, 1}};
+  modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {4, 4}, {4, 1}};
+  modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {1}, {1}};
+  for (int64_t Bad : {int64_t(-1), int64_t(5)}) {
+    std::vector<int64_t> Cnt = {Bad};
+    modrt_memref1d_i64 Km = {Cnt.data(), Cnt.data(), 0, {1}, {1}};
+    _mlir_ciface_modrt_grouped_matmul_f32(&Am, &Wm, &Km, &Cm);
+  }
+  std::vector<int64_t> Two = {1, 1};
+  modrt_memref1d_i64 K2 = {Two.data(), Two.data(), 0, {2}, {1}}; // 1 weight.
+  _mlir_ciface_modrt_grouped_matmul_f32(&Am, &Wm, &K2, &Cm);
+  _mlir_ciface_modrt_grouped_matmul_f32(nullptr, &Wm, &K2, &Cm);
+  for (float V : C)
+    EXPECT_EQ(V, -3.0f);
+}

@@ -1,0 +1,106 @@
+// Routes whose targets are instances of one groupable module are marked
+// `fused`; merge, mixed modules, bodies without a parameter matmul and
+// bodies that mix rows are not (the last three say why).
+// RUN: mod-opt %s --mod-fuse-routed-experts | FileCheck %s
+// RUN: mod-opt %s --mod-fuse-routed-experts --mod-lower-routing | FileCheck %s --check-prefix=LOWER
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+#first = affine_map<(d0, d1) -> (0, d1)>
+
+// relu(x @ w + b)
+func.func private @Lin(%w: tensor<8x8xf32> {mod.param = "w"}, %b: tensor<8xf32> {mod.param = "b"}, %x: tensor<?x8xf32>) -> tensor<?x8xf32> attributes {mod.module = "Lin"} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e0 = tensor.empty(%n) : tensor<?x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e0 : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x8xf32>, tensor<8x8xf32>) outs(%f : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e1 = tensor.empty(%n) : tensor<?x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %b : tensor<?x8xf32>, tensor<8xf32>) outs(%e1 : tensor<?x8xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// x * s: no matmul to group.
+func.func private @Scale(%s: tensor<8xf32> {mod.param = "s"}, %x: tensor<?x8xf32>) -> tensor<?x8xf32> attributes {mod.module = "Scale"} {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%n) : tensor<?x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %s : tensor<?x8xf32>, tensor<8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%in: f32, %p: f32, %out: f32):
+    %m = arith.mulf %in, %p : f32
+    linalg.yield %m : f32
+  } -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// (x @ w) plus its first row: mixes rows.
+func.func private @Mix(%w: tensor<8x8xf32> {mod.param = "w"}, %x: tensor<?x8xf32>) -> tensor<?x8xf32> attributes {mod.module = "Mix"} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e0 = tensor.empty(%n) : tensor<?x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e0 : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<?x8xf32>, tensor<8x8xf32>) outs(%f : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e1 = tensor.empty(%n) : tensor<?x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #first, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %mm : tensor<?x8xf32>, tensor<?x8xf32>) outs(%e1 : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @experts
+// CHECK:         mod.dispatch {{.*}}fused
+// LOWER-LABEL: func.func @experts
+// LOWER:         call @modrt_route_plan
+// LOWER:         call @modrt_grouped_matmul_f32
+// LOWER:         call @modrt_route_group_ids
+// LOWER-NOT:     mod.apply
+// LOWER:         call @modrt_route_scatter
+// LOWER-NOT:     call @modrt_route_scatter
+// LOWER:         return
+func.func @experts(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %w1: tensor<8x8xf32>, %b1: tensor<8xf32>, %w2: tensor<8x8xf32>, %b2: tensor<8xf32>) -> tensor<?x8xf32> {
+  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %w1, %b1, %w2, %b2) {aggregation = "weighted_sum", instances = ["e.0", "e.1", "e.2"], level = 1 : i64, param_segments = array<i64: 2, 2, 2>, targets = [@Lin, @Lin, @Lin]} : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @merged
+// CHECK:         mod.dispatch {{.*}}unfused = "merge aggregation mixes parameters per row"
+// LOWER-LABEL: func.func @merged
+// LOWER-NOT:     modrt_grouped_matmul_f32
+// LOWER:         return
+func.func @merged(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %w1: tensor<8x8xf32>, %b1: tensor<8xf32>) -> tensor<?x8xf32> {
+  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %w1, %b1) {aggregation = "merge", instances = ["e.0", "e.1"], level = 1 : i64, param_segments = array<i64: 2, 2>, targets = [@Lin, @Lin]} : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// Two different modules: not a candidate, no attribute.
+// CHECK-LABEL: func.func @mixed_modules
+// CHECK:         mod.dispatch
+// CHECK-NOT:     fused
+// CHECK:         return
+func.func @mixed_modules(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %s1: tensor<8xf32>) -> tensor<?x8xf32> {
+  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %s1) {aggregation = "weighted_sum", instances = ["a", "s"], level = 1 : i64, param_segments = array<i64: 2, 1>, targets = [@Lin, @Scale]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @no_matmul
+// CHECK:         mod.dispatch {{.*}}unfused = "no matmul with a parameter to group"
+func.func @no_matmul(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %s0: tensor<8xf32>, %s1: tensor<8xf32>) -> tensor<?x8xf32> {
+  %y = mod.dispatch %x, %i, %g params(%s0, %s1) {aggregation = "weighted_sum", instances = ["s.0", "s.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@Scale, @Scale]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @mixes_rows
+// CHECK:         mod.dispatch {{.*}}unfused = "a linalg.generic input that mixes rows"
+func.func @mixes_rows(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %w0: tensor<8x8xf32>, %w1: tensor<8x8xf32>) -> tensor<?x8xf32> {
+  %y = mod.dispatch %x, %i, %g params(%w0, %w1) {aggregation = "weighted_sum", instances = ["m.0", "m.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@Mix, @Mix]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
