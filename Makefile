@@ -81,6 +81,7 @@ check-asan: setup
 
 # Side-by-side speed against PyTorch (OpenBLAS allowed its AVX-512 kernels).
 bench: build
+	./scripts/setup-deps.sh python3-matplotlib
 	ninja -C $(BUILD) modrt-gemm-bench 2>/dev/null || true
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/models/bench.py $(BUILD)
 

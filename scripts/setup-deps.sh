@@ -10,6 +10,9 @@ PACKAGES=(
   python3-numpy python3-torch libopenblas0-pthread
   clang-format libclang-rt-19-dev
 )
+# Extra packages for one target, e.g. `setup-deps.sh python3-matplotlib` for
+# `make bench`'s plot.
+PACKAGES+=("$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,7 +6,11 @@ eager formulation, medians of repeated runs, same process, same inputs.
 
 Prints, per model and N: modc's time (2 threads), PyTorch's best of 1 and 2
 threads, their ratio, the roofline bound max(FLOPs / P, weight bytes / BW)
-with P and BW measured here, and each side's fraction of the bound.
+with P and BW measured here, and each side's fraction of the bound; then
+multitask_adapters.mod specialised for one task (--specialize) with 4 and
+64 tasks (-DTASKS=...) next to the general library; then modc's GEMM and
+torch.matmul in GFLOP/s on the models' shapes. Writes BUILD/bench/bench.png
+(time against N: modc, PyTorch, bound) when matplotlib is installed.
 """
 
 import os
@@ -39,11 +43,11 @@ def median_time(fn, min_time=0.25, min_reps=5):
     return statistics.median(times)
 
 
-def compile_example(name):
-    out = os.path.join(BUILD, "bench", f"lib{name}.so")
+def compile_example(name, *flags, tag=""):
+    out = os.path.join(BUILD, "bench", f"lib{name}{tag}.so")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     subprocess.check_call([os.path.join(BUILD, "bin", "modc"),
-                           os.path.join(ROOT, "examples", f"{name}.mod"), "-o", out])
+                           os.path.join(ROOT, "examples", f"{name}.mod"), *flags, "-o", out])
     return out
 
 
@@ -147,6 +151,87 @@ def load_params(m, params, path):
     m.load(path)
 
 
+def multitask_rows():
+    """One library per task (--specialize forward.task_id=0) must cost the
+    same whatever the number of tasks; the general library is the
+    reference. Every library loads the full checkpoint of its task count."""
+    rng = np.random.default_rng(1)
+    B, T = 8, 64
+    x = rng.standard_normal((B, T, 256)).astype(np.float32)
+    ids = np.zeros(B, np.int32)
+    out = []
+    for tasks in (4, 64):
+        times = {}
+        for kind, flags in (("general", []),
+                            ("specialised", ["--specialize", "forward.task_id=0"])):
+            lib = compile_example("multitask_adapters", f"-DTASKS={tasks}", *flags,
+                                  tag=f"_{tasks}_{kind}")
+            m = modrt.load(lib)
+            m.set_threads(2)
+            params = random_params(m, rng)
+            load_params(m, params, os.path.join(BUILD, "bench", f"multitask{tasks}.safetensors"))
+            times[kind] = median_time(lambda: m.forward(x, ids))
+            if kind == "specialised":
+                got = m.forward(x, ids)
+        out.append((tasks, times["general"], times["specialised"]))
+    return out
+
+
+def gemm_rows(P):
+    """modc's runtime GEMM (modrt-gemm-bench) against torch.matmul, GFLOP/s,
+    on the shapes the models run."""
+    shapes = [(1, 512, 1024), (16, 512, 1024), (256, 512, 1024), (2048, 512, 1024),
+              (256, 1024, 512), (2048, 1024, 1024)]
+    exe = os.path.join(BUILD, "bin", "modrt-gemm-bench")
+    if not os.path.exists(exe):
+        return []
+    # Its table: M K N GFLOP/s-1-thread GFLOP/s-2-threads.
+    text = subprocess.run([exe], capture_output=True, text=True).stdout
+    modc = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 5 and all(p.isdigit() for p in parts[:3]):
+            modc[tuple(int(p) for p in parts[:3])] = float(parts[4])
+    rows = []
+    for (M, K, N) in shapes:
+        a, b = torch.randn(M, K), torch.randn(K, N)
+        best = 0.0
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            t = median_time(lambda: torch.matmul(a, b))
+            best = max(best, 2 * M * K * N / t / 1e9)
+        rows.append((M, K, N, modc.get((M, K, N)), best))
+    return rows
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(no plot: python3-matplotlib is not installed)")
+        return
+    models = sorted({r[0] for r in rows})
+    fig, axes = plt.subplots(1, len(models), figsize=(6 * len(models), 4.5))
+    for ax, name in zip(np.atleast_1d(axes), models):
+        sel = [r for r in rows if r[0] == name]
+        ns = [r[1] for r in sel]
+        ax.plot(ns, [r[2] * 1e3 for r in sel], "o-", label="modc (2 threads)")
+        ax.plot(ns, [r[3] * 1e3 for r in sel], "s-", label="PyTorch (best of 1, 2 threads)")
+        ax.plot(ns, [r[4] * 1e3 for r in sel], "k--", label="roofline bound")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("N (tokens)")
+        ax.set_ylabel("time per call (ms)")
+        ax.set_title(f"{name}.mod")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot: {path}")
+
+
 def main():
     print(f"torch {torch.__version__}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}")
     P = peak_gflops()
@@ -171,6 +256,22 @@ def main():
     for name, n, tm, tt, bound, err in rows:
         print(f"{name:6} {n:5d} {tm * 1e3:9.3f} {tt * 1e3:9.3f} {tt / tm:10.2f} "
               f"{bound * 1e3:9.3f} {100 * bound / tm:10.1f}% {100 * bound / tt:11.1f}% {err:9.2e}")
+
+    print()
+    print("multitask_adapters.mod, B=8 T=64, task 0 (2 threads):")
+    print(f"{'tasks':>5} {'general ms':>11} {'specialised ms':>15}")
+    for tasks, tg, ts in multitask_rows():
+        print(f"{tasks:5d} {tg * 1e3:11.3f} {ts * 1e3:15.3f}")
+
+    gemm = gemm_rows(P)
+    if gemm:
+        print()
+        print("GEMM, GFLOP/s (modc: runtime GEMM, 2 threads; torch.matmul: best of 1, 2)")
+        print(f"{'M':>5} {'K':>5} {'N':>5} {'modc':>8} {'torch':>8}")
+        for M, K, N, gm, gt in gemm:
+            gm_text = f"{gm:8.1f}" if gm is not None else f"{'?':>8}"
+            print(f"{M:5d} {K:5d} {N:5d} {gm_text} {gt:8.1f}")
+    plot(rows, os.path.join(BUILD, "bench", "bench.png"))
 
 
 if __name__ == "__main__":
