@@ -60,8 +60,8 @@ struct FuseRoutedExpertsPass
     }
     auto xt = cast<RankedTensorType>(op.getInput().getType());
     auto yt = cast<RankedTensorType>(op.getResult().getType());
-    if (xt.getRank() != 2 || !yt.getElementType().isF32()) {
-      why = "the routed rows are not [rows, features] with f32 results";
+    if (xt.getRank() < 2 || !yt.getElementType().isF32()) {
+      why = "the routed rows are not [rows, features...] with f32 results";
       return false;
     }
     auto fn =

@@ -16,6 +16,12 @@ namespace {
 /// parameters.
 struct Classes {
   llvm::DenseSet<Value> rows, params;
+  llvm::DenseMap<Value, RowMultiplier> mult;
+  const RowMultiplier &multOf(Value v) const {
+    static const RowMultiplier none;
+    auto it = mult.find(v);
+    return it == mult.end() ? none : it->second;
+  }
 };
 
 bool isZeroFill(Value v) {
@@ -59,7 +65,7 @@ bool firstIsDim0Only(AffineMap map) {
 
 /// Classifies `op` given the classes of its operands, or fails with a
 /// reason.
-std::optional<GroupedUse> classify(Operation *op, const Classes &c,
+std::optional<GroupedUse> classify(Operation *op, Classes &c,
                                    std::string &why) {
   auto isRow = [&](Value v) { return c.rows.contains(v); };
   auto isParam = [&](Value v) { return c.params.contains(v); };
@@ -88,11 +94,42 @@ std::optional<GroupedUse> classify(Operation *op, const Classes &c,
     if (isRow(dim.getSource()) && idx)
       return GroupedUse::Neutral;
   }
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    // [n, T..., F...] -> [n * T..., F...]: the rows times the inner dims.
+    if (isRow(collapse.getSrc())) {
+      RowMultiplier m = c.multOf(collapse.getSrc());
+      for (int64_t d : collapse.getReassociationIndices()[0])
+        if (d != 0)
+          m.push_back({collapse.getSrc(), d});
+      if (!m.empty())
+        c.mult[collapse.getResult()] = m;
+      c.rows.insert(collapse.getResult());
+      return GroupedUse::RowReshape;
+    }
+  }
+  if (auto reshape = dyn_cast<tensor::ReshapeOp>(op)) {
+    // Back to one row per packed row: the new dim 0 is a row count.
+    auto shape = reshape.getShape().getDefiningOp<tensor::FromElementsOp>();
+    auto lead = shape ? shape.getElements()[0].getDefiningOp<tensor::DimOp>()
+                      : tensor::DimOp();
+    if (isRow(reshape.getSource()) && !isParam(reshape.getShape()) && lead &&
+        isRow(lead.getSource()) && c.multOf(lead.getSource()).empty() &&
+        lead.getConstantIndex() == 0) {
+      c.rows.insert(reshape.getResult());
+      return GroupedUse::RowReshape;
+    }
+    why = "a reshape that does not keep the rows";
+    return std::nullopt;
+  }
   if (auto mm = dyn_cast<linalg::MatmulOp>(op)) {
     Value a = mm.getInputs()[0], b = mm.getInputs()[1];
     if (isRow(a) && !isRow(b) && isZeroFill(mm.getOutputs()[0]) &&
-        cast<RankedTensorType>(a.getType()).getElementType().isF32())
+        cast<RankedTensorType>(a.getType()).getElementType().isF32()) {
+      if (!c.multOf(a).empty())
+        c.mult[mm.getResult(0)] = c.multOf(a);
+      c.rows.insert(mm.getResult(0));
       return isParam(b) ? GroupedUse::GroupedMatmul : GroupedUse::RowMatmul;
+    }
     why = "a matmul whose left operand is not the rows or whose right "
           "operand depends on them";
     return std::nullopt;
@@ -112,6 +149,28 @@ std::optional<GroupedUse> classify(Operation *op, const Classes &c,
       why = "a linalg.generic that reads its row index";
       return std::nullopt;
     }
+    // Every row operand counts rows the same way; parameters only next to
+    // one row per packed row.
+    std::optional<RowMultiplier> m;
+    bool params = false;
+    for (OpOperand &operand : gen->getOpOperands()) {
+      params |= isParam(operand.get());
+      if (!isRow(operand.get()))
+        continue;
+      if (m && *m != c.multOf(operand.get())) {
+        why = "a linalg.generic over rows counted in different ways";
+        return std::nullopt;
+      }
+      m = c.multOf(operand.get());
+    }
+    if (!m) {
+      why = "a linalg.generic that builds rows without reading them";
+      return std::nullopt;
+    }
+    if (params && !m->empty()) {
+      why = "a parameter used elementwise on rows split into inner rows";
+      return std::nullopt;
+    }
     for (OpOperand *in : gen.getDpsInputOperands()) {
       AffineMap map = gen.getMatchingIndexingMap(in);
       bool ok = isRow(in->get()) ? firstIsDim0Only(map) : !usesDim0(map);
@@ -127,6 +186,11 @@ std::optional<GroupedUse> classify(Operation *op, const Classes &c,
         why = "a linalg.generic output that is not row by row";
         return std::nullopt;
       }
+    }
+    for (Value r : gen.getResults()) {
+      c.rows.insert(r);
+      if (!m->empty())
+        c.mult[r] = *m;
     }
     return GroupedUse::RowGeneric;
   }
@@ -157,10 +221,10 @@ std::optional<GroupedBody> groupBody(func::FuncOp fn, unsigned numParams,
     return fail("the module does not take one input and return one result");
   auto in = dyn_cast<RankedTensorType>(type.getInput(numParams));
   auto out = dyn_cast<RankedTensorType>(type.getResult(0));
-  if (!in || !out || in.getRank() != 2 || !in.isDynamicDim(0) ||
+  if (!in || !out || in.getRank() < 2 || !in.isDynamicDim(0) ||
       out.getRank() < 1 || !out.isDynamicDim(0))
-    return fail("the module's input is not [rows, features] with dynamic "
-                "rows");
+    return fail("the module's input is not [rows, features...] with "
+                "dynamic rows");
   Classes c;
   Block &body = fn.getBody().front();
   for (unsigned i = 0; i < numParams; ++i)
@@ -169,8 +233,10 @@ std::optional<GroupedBody> groupBody(func::FuncOp fn, unsigned numParams,
   GroupedBody result;
   for (Operation &op : body) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      if (!c.rows.contains(ret.getOperand(0)))
+      if (!c.rows.contains(ret.getOperand(0)) ||
+          !c.multOf(ret.getOperand(0)).empty())
         return fail("the module's result is not computed from its rows");
+      result.multipliers = c.mult;
       return result;
     }
     std::optional<GroupedUse> use = classify(&op, c, reason);
@@ -179,10 +245,6 @@ std::optional<GroupedBody> groupBody(func::FuncOp fn, unsigned numParams,
     result.uses[&op] = *use;
     if (*use == GroupedUse::GroupedMatmul)
       ++result.groupedMatmuls;
-    if (*use == GroupedUse::GroupedMatmul || *use == GroupedUse::RowMatmul ||
-        *use == GroupedUse::RowGeneric)
-      for (Value r : op.getResults())
-        c.rows.insert(r);
   }
   return fail("the module body has no return");
 }

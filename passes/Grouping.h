@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
 
 #include <optional>
 #include <string>
@@ -27,16 +28,24 @@ enum class GroupedUse {
   GroupedMatmul, ///< rows @ parameter: one grouped GEMM over all groups.
   RowMatmul,     ///< rows @ non-parameter: an ordinary matmul.
   RowGeneric,    ///< Row-wise linalg.generic; parameter inputs per group.
+  RowReshape,    ///< Collapses rows with inner dims, or restores them.
 };
+
+/// A value whose dim 0 is the packed rows times inner dims of a row value
+/// (after `[n, T, D] -> [n*T, D]`): the (row value, dim) pairs whose sizes
+/// multiply the row count. Empty: one row per packed row.
+using RowMultiplier = llvm::SmallVector<std::pair<mlir::Value, int64_t>, 2>;
 
 /// The role of every operation of a groupable module body.
 struct GroupedBody {
   llvm::DenseMap<mlir::Operation *, GroupedUse> uses;
+  /// Row values with a multiplier (the others have none).
+  llvm::DenseMap<mlir::Value, RowMultiplier> multipliers;
   int groupedMatmuls = 0;
 };
 
 /// `fn` is a module function: parameters first, then one input [rows,
-/// features] with dynamic rows; one result with dynamic rows. It is
+/// features...] with dynamic rows; one result with dynamic rows. It is
 /// groupable if it only computes row by row, with its parameters used as
 /// the right operand of a 2-D f32 matmul or as row-invariant inputs of a
 /// row-wise linalg.generic. Returns the role of each operation, or nothing

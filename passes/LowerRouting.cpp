@@ -335,15 +335,39 @@ struct LowerRoutingPass
         auto mm = cast<linalg::MatmulOp>(o);
         unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
         auto ot = cast<RankedTensorType>(mm.getResult(0).getType());
-        SmallVector<Value> dyn = {total};
+        Value lhs = map.lookup(mm.getInputs()[0]);
+        // Rows split into inner rows ([n, T, D] -> [n*T, D]): each group
+        // has T times as many rows.
+        Value groupRows = counts;
+        auto mit = gb.multipliers.find(mm.getInputs()[0]);
+        if (mit != gb.multipliers.end() && !mit->second.empty()) {
+          Value factor = b.create<arith::ConstantIndexOp>(loc, 1);
+          for (auto [src, d] : mit->second)
+            factor = b.create<arith::MulIOp>(loc, factor,
+                                             math.dimSize(map.lookup(src), d));
+          Value f64 = toI64(b, loc, factor);
+          groupRows = b.create<memref::AllocOp>(
+              loc, MemRefType::get({numTargets}, b.getI64Type()));
+          b.create<scf::ForOp>(
+              loc, zero, b.create<arith::ConstantIndexOp>(loc, numTargets), one,
+              ValueRange{},
+              [&](OpBuilder &lb, Location l, Value t, ValueRange) {
+                Value c = lb.create<memref::LoadOp>(l, counts, ValueRange{t});
+                lb.create<memref::StoreOp>(l,
+                                           lb.create<arith::MulIOp>(l, c, f64),
+                                           groupRows, ValueRange{t});
+                lb.create<scf::YieldOp>(l);
+              });
+        }
+        SmallVector<Value> dyn = {math.dimSize(lhs, 0)};
         if (ot.isDynamicDim(1))
           dyn.push_back(math.dimSize(op.getTargetParams(0)[j], 1));
         Value out = b.create<memref::AllocOp>(
             loc, MemRefType::get(ot.getShape(), ot.getElementType()), dyn);
         call(b, loc, "modrt_grouped_matmul_f32",
-             {asMemref(b, loc, map.lookup(mm.getInputs()[0])),
+             {asMemref(b, loc, lhs),
               asMemref(b, loc, weightTable(b, loc, op, j)),
-              asMemref(b, loc, counts), asMemref(b, loc, out)});
+              asMemref(b, loc, groupRows), asMemref(b, loc, out)});
         map.map(mm.getResult(0),
                 b.create<bufferization::ToTensorOp>(loc, out, true, true));
         continue;

@@ -6,6 +6,7 @@ model fx;
 dim D = 64;
 dim H = 96;
 dyn N;
+dyn T;
 
 module FFN(x: f32[N, D]) -> f32[N, D] {
   param w1: f32[D, H] = xavier;
@@ -15,12 +16,20 @@ module FFN(x: f32[N, D]) -> f32[N, D] {
   return gelu(x @ w1 + b1) @ w2 + b2;
 }
 
+// Per example: a [N, T, D] batch, one adapter per example (tenant).
+module Adapter(h: f32[N, T, D]) -> f32[N, T, D] {
+  param down: f32[D, 8] = normal(0.0, 0.02);
+  param up: f32[8, D] = zeros;
+  return h + relu(h @ down) @ up;
+}
+
 param g8: f32[D, 8] = normal(0.0, 0.5);
 param g3: f32[D, 3] = normal(0.0, 0.5);
 e: FFN[8];
 a: FFN;
 b: FFN;
 c: FFN;
+ad: Adapter[5];
 
 entry top2(x: f32[N, D]) -> f32[N, D] {
   return route x to e by topk(x @ g8, 2);
@@ -36,4 +45,8 @@ entry listed_mean(x: f32[N, D]) -> f32[N, D] {
 
 entry dense_max(x: f32[N, D]) -> f32[N, D] {
   return route x to [c, a, b] by softmax(x @ g3) combine max;
+}
+
+entry tenants(x: f32[N, T, D], tenant: i32[N]) -> f32[N, T, D] {
+  return route x to ad by task(tenant);
 }

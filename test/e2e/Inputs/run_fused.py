@@ -83,6 +83,25 @@ def reference(entry, x):
     raise KeyError(entry)
 
 
+def tenants(x, ids):
+    X = torch.from_numpy(x).double()
+    out = torch.empty_like(X)
+    for r in range(X.shape[0]):
+        a = f"ad.{int(ids[r])}"
+        out[r] = X[r] + torch.relu(X[r] @ P[f"{a}.down"]) @ P[f"{a}.up"]
+    return out
+
+
+for n, t in ((1, 1), (3, 7), (40, 33)):
+    x = rng.standard_normal((n, t, 64)).astype(np.float32)
+    ids = rng.integers(0, 5, size=n).astype(np.int32)
+    want = tenants(x, ids).numpy()
+    for threads in (1, 2):
+        fused.set_threads(threads)
+        compare(f"tenants N={n} T={t} fused {threads} threads", fused.tenants(x, ids), want)
+    compare(f"tenants N={n} T={t} unfused", plain.tenants(x, ids), want)
+    print(f"ok tenants N={n} T={t}: fused == unfused == reference")
+
 for n in (1, 2, 37, 600):
     x = rng.standard_normal((n, 64)).astype(np.float32)
     for entry in ("top2", "capped", "listed_mean", "dense_max"):
