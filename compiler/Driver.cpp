@@ -260,6 +260,27 @@ int runDriver(const DriverOptions &options) {
           names.push_back(llvm::cast<mlir::StringAttr>(a).str());
     abiParams.push_back(std::move(names));
   }
+  // Weights derived at load time (mod-fold-parameter-composition).
+  std::vector<DerivedParamSpec> derived;
+  if (auto list =
+          (*module)->getAttrOfType<mlir::ArrayAttr>("mod.derived_params"))
+    for (mlir::Attribute a : list) {
+      auto dict = llvm::cast<mlir::DictionaryAttr>(a);
+      DerivedParamSpec d;
+      d.name = dict.getAs<mlir::StringAttr>("name").str();
+      d.rows = dict.getAs<mlir::IntegerAttr>("rows").getInt();
+      d.cols = dict.getAs<mlir::IntegerAttr>("cols").getInt();
+      for (mlir::Attribute t : dict.getAs<mlir::ArrayAttr>("terms")) {
+        auto term = llvm::cast<mlir::ArrayAttr>(t);
+        DerivedParamSpec::Term dt;
+        dt.scale = llvm::cast<mlir::FloatAttr>(term[0]).getValueAsDouble();
+        dt.a = llvm::cast<mlir::StringAttr>(term[1]).str();
+        if (term.size() > 2)
+          dt.b = llvm::cast<mlir::StringAttr>(term[2]).str();
+        d.terms.push_back(dt);
+      }
+      derived.push_back(std::move(d));
+    }
   if (!runStage(buildLinalgToLLVMPipeline))
     return kProgramError;
 
@@ -267,7 +288,7 @@ int runDriver(const DriverOptions &options) {
   std::string error;
   auto llvmModule = translateToLLVMIR(*module, llvmContext, pipeline, error);
   if (!llvmModule ||
-      !addLibraryInterface(*llvmModule, *program, abiParams, error)) {
+      !addLibraryInterface(*llvmModule, *program, abiParams, derived, error)) {
     llvm::errs() << options.inputFile << ": error: " << error << "\n";
     return kProgramError;
   }

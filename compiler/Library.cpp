@@ -69,7 +69,8 @@ const char *cType(ast::ElemType t) {
 
 } // namespace
 
-std::string buildDescriptor(const sema::Program &program) {
+std::string buildDescriptor(const sema::Program &program,
+                            const std::vector<DerivedParamSpec> &derived) {
   std::string out = "modrt 1\nmodel " + program.modelName + "\n";
   for (auto &[name, value] : program.dims)
     out += "dim " + name + " " + std::to_string(value) + "\n";
@@ -84,6 +85,22 @@ std::string buildDescriptor(const sema::Program &program) {
     out += sema::initKindName(p.init);
     for (double a : p.initArgs)
       out += " " + formatDouble(a);
+    out += "\n";
+  }
+  std::vector<sema::FlatParam> flat = program.flatParams();
+  auto indexOf = [&](const std::string &name) {
+    for (size_t i = 0; i < flat.size(); ++i)
+      if (flat[i].name == name)
+        return std::to_string(i);
+    return std::string("-1"); // Rejected by the runtime's parser.
+  };
+  for (const DerivedParamSpec &d : derived) {
+    out += "derived " + d.name + " " + std::to_string(d.rows) + " " +
+           std::to_string(d.cols) + " " + std::to_string(d.terms.size());
+    for (const DerivedParamSpec::Term &t : d.terms)
+      out += t.b.empty() ? " w " + formatDouble(t.scale) + " " + indexOf(t.a)
+                         : " ab " + formatDouble(t.scale) + " " + indexOf(t.a) +
+                               " " + indexOf(t.b);
     out += "\n";
   }
   for (const sema::EntrySpec &e : program.entries) {
@@ -110,6 +127,7 @@ std::string buildDescriptor(const sema::Program &program) {
 
 bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
                          const std::vector<std::vector<std::string>> &abiParams,
+                         const std::vector<DerivedParamSpec> &derived,
                          std::string &error) {
   llvm::LLVMContext &ctx = module.getContext();
   llvm::IRBuilder<> b(ctx);
@@ -119,8 +137,8 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
   llvm::Type *voidTy = b.getVoidTy();
   const std::string &name = program.modelName;
 
-  auto *descInit =
-      llvm::ConstantDataArray::getString(ctx, buildDescriptor(program));
+  auto *descInit = llvm::ConstantDataArray::getString(
+      ctx, buildDescriptor(program, derived));
   auto *desc = new llvm::GlobalVariable(
       module, descInit->getType(), /*isConstant=*/true,
       llvm::GlobalValue::PrivateLinkage, descInit, "modc.descriptor");
@@ -194,6 +212,8 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
   std::vector<sema::FlatParam> flat = program.flatParams();
   for (size_t i = 0; i < flat.size(); ++i)
     paramIndex[flat[i].name] = unsigned(i);
+  for (size_t i = 0; i < derived.size(); ++i)
+    paramIndex[derived[i].name] = unsigned(flat.size() + i);
   auto checkDyn = runtimeFn("modrt_check_dyn", i32, {ptrTy, ptrTy, ptrTy, i64});
   auto paramData = runtimeFn("modrt_param_data", ptrTy, {ptrTy, i32});
   auto fail = runtimeFn("modrt_fail", i32, {ptrTy, i32, ptrTy}, true);
@@ -271,12 +291,16 @@ bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
             "entry '" + entry.name + "' reads unknown parameter '" + p + "'";
         return false;
       }
-      const sema::FlatParam &fp = flat[it->second];
       llvm::Value *data =
           b.CreateCall(paramData, {model, b.getInt32(it->second)});
       std::vector<llvm::Value *> sizes;
-      for (const sema::Dim &d : fp.type.shape)
-        sizes.push_back(b.getInt64(d.constant));
+      if (it->second < flat.size()) {
+        for (const sema::Dim &d : flat[it->second].type.shape)
+          sizes.push_back(b.getInt64(d.constant));
+      } else {
+        const DerivedParamSpec &d = derived[it->second - flat.size()];
+        sizes = {b.getInt64(d.rows), b.getInt64(d.cols)};
+      }
       pushMemref(data, sizes);
     }
     size_t numIn = entry.argTypes.size();

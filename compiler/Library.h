@@ -18,15 +18,31 @@
 
 namespace modc {
 
+/// A weight the runtime derives from parameters after every create, init
+/// and load (mod-fold-parameter-composition): [rows, cols] = the sum of
+/// scale * a (b empty) or scale * a @ b over its terms.
+struct DerivedParamSpec {
+  struct Term {
+    double scale;
+    std::string a, b;
+  };
+  std::string name;
+  int64_t rows = 0, cols = 0;
+  std::vector<Term> terms;
+};
+
 /// The runtime's text description of `program` (runtime/Descriptor.cpp).
-std::string buildDescriptor(const sema::Program &program);
+std::string buildDescriptor(const sema::Program &program,
+                            const std::vector<DerivedParamSpec> &derived = {});
 
 /// Adds the exported C functions of INTERFACE.md §2 to `module`, which must
 /// hold one kernel per entry as lowered by mod-lower-entry-abi (the kernel
 /// keeps the entry's name and becomes internal). `abiParams[e]` lists the
-/// flat parameter names the kernel of entry e takes, in order.
+/// flat parameter names the kernel of entry e takes, in order (derived
+/// parameters included).
 bool addLibraryInterface(llvm::Module &module, const sema::Program &program,
                          const std::vector<std::vector<std::string>> &abiParams,
+                         const std::vector<DerivedParamSpec> &derived,
                          std::string &error);
 
 /// The C header of the compiled library.

@@ -77,9 +77,13 @@ void buildModOptPipeline(OpPassManager &pm, const PipelineOptions &options) {
 
 void buildModToLinalgPipeline(OpPassManager &pm,
                               const PipelineOptions &options) {
-  (void)options;
   pm.addPass(createLowerRouting());
   pm.addPass(createInlineModules());
+  if (options.optLevel > 0) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createFoldParameterComposition());
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(createLowerEntryABI());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

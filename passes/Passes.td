@@ -158,4 +158,26 @@ def FuseRoutedExperts : Pass<"mod-fuse-routed-experts", "mlir::ModuleOp"> {
   ];
 }
 
+def FoldParameterComposition
+    : Pass<"mod-fold-parameter-composition", "mlir::ModuleOp"> {
+  let summary = "Fold a frozen linear layer and its low-rank terms into one "
+                "weight computed at load time";
+  let description = [{
+    After inlining: a sum `x @ W + b + s1 (x @ A1) @ B1 + ...` over one input
+    x, W frozen, becomes `x @ W' + b` with W' = W + s1 A1 B1 + ... a derived
+    parameter (`mod.param ... {mod.derived}`, listed in the module attribute
+    `mod.derived_params`) that the runtime recomputes after create, init and
+    every successful load. Cost model per row: the terms cost
+    (#full) K N + sum r_i (K + N) multiply-adds, the folded form K N; fold
+    when cheaper.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numFolded", "weights-folded",
+              "Sums of weight terms folded into one derived weight">,
+    Statistic<"numTerms", "terms-folded", "Terms folded">
+  ];
+}
+
 #endif // MODC_PASSES_TD

@@ -161,6 +161,7 @@ private:
   bool parseDim();
   bool parseDyn();
   bool parseParam();
+  bool parseDerived();
   bool parseEntry();
   bool parseTensor(bool IsInput);
   bool finish();
@@ -263,6 +264,8 @@ bool DescriptorParser::parseLine() {
     return parseDyn();
   if (std::strcmp(Record, "param") == 0)
     return parseParam();
+  if (std::strcmp(Record, "derived") == 0)
+    return parseDerived();
   if (std::strcmp(Record, "entry") == 0)
     return parseEntry();
   if (std::strcmp(Record, "in") == 0)
@@ -455,6 +458,76 @@ bool DescriptorParser::parseTensor(bool IsInput) {
   return true;
 }
 
+/// derived NAME ROWS COLS NTERMS then per term `w SCALE P` or
+/// `ab SCALE A B` (parameter indices declared before).
+bool DescriptorParser::parseDerived() {
+  DerivedParam P{};
+  int64_t NumTerms;
+  if (!nameAt(1, P.Name) || !integerAt(2, P.Rows, "rows") ||
+      !integerAt(3, P.Cols, "columns") || !integerAt(4, NumTerms, "term count"))
+    return false;
+  if (P.Rows < 0 || P.Cols < 0 || NumTerms < 1 || NumTerms > 64)
+    return fail("derived '%s': bad shape or term count", P.Name);
+  if (uint64_t(P.Rows) > MaxBlockBytes / 4 / (uint64_t(P.Cols) + 1))
+    return fail("derived '%s': too large", P.Name);
+  P.FirstTerm = D.DerivedTerms.size();
+  P.NumTerms = size_t(NumTerms);
+  size_t I = 5;
+  auto shapeIs = [&](int64_t Param, int64_t R, int64_t C) {
+    const modrt_param_info &Q = D.Params[size_t(Param)];
+    const int64_t *Shape = D.Shapes.data() + ParamShapeStart[size_t(Param)];
+    return Q.dtype == MODRT_F32 && Q.rank == 2 && (R < 0 || Shape[0] == R) &&
+           (C < 0 || Shape[1] == C);
+  };
+  auto param = [&](size_t At, int64_t &Index) {
+    if (!integerAt(At, Index, "parameter index"))
+      return false;
+    if (Index < 0 || Index >= int64_t(D.Params.size()))
+      return fail("derived '%s': no parameter %lld", P.Name,
+                  static_cast<long long>(Index));
+    return true;
+  };
+  for (int64_t T = 0; T < NumTerms; ++T) {
+    const char *Kind = token(I);
+    DerivedTerm Term{0.0, -1, -1};
+    int64_t A = -1, B = -1;
+    if (!Kind)
+      return fail("derived '%s': missing term", P.Name);
+    if (!realAt(I + 1, Term.Scale, "scale"))
+      return false;
+    if (std::strcmp(Kind, "w") == 0) {
+      if (!param(I + 2, A))
+        return false;
+      if (!shapeIs(A, P.Rows, P.Cols))
+        return fail("derived '%s': term %lld is not f32[%lld, %lld]", P.Name,
+                    static_cast<long long>(T), static_cast<long long>(P.Rows),
+                    static_cast<long long>(P.Cols));
+      I += 3;
+    } else if (std::strcmp(Kind, "ab") == 0) {
+      if (!param(I + 2, A) || !param(I + 3, B))
+        return false;
+      int64_t Inner = D.Shapes[ParamShapeStart[size_t(A)] + 1];
+      if (!shapeIs(A, P.Rows, -1) || !shapeIs(B, Inner, P.Cols))
+        return fail("derived '%s': term %lld is not [%lld, r] @ [r, %lld]",
+                    P.Name, static_cast<long long>(T),
+                    static_cast<long long>(P.Rows),
+                    static_cast<long long>(P.Cols));
+      I += 4;
+    } else {
+      return fail("derived '%s': unknown term '%.64s'", P.Name, Kind);
+    }
+    Term.A = int32_t(A);
+    Term.B = int32_t(B);
+    if (!D.DerivedTerms.push(Term))
+      return noMemory();
+  }
+  if (Toks.size() != I)
+    return fail("derived '%s': unexpected tokens", P.Name);
+  if (!D.Derived.push(P))
+    return noMemory();
+  return true;
+}
+
 bool DescriptorParser::checkNames() {
   NameTable Names;
   if (!Names.init(D.Params.size()))
@@ -462,6 +535,15 @@ bool DescriptorParser::checkNames() {
   for (size_t I = 0; I < D.Params.size(); ++I)
     if (!Names.insert(D.Params[I].name, int64_t(I)))
       return fail("duplicate parameter '%s'", D.Params[I].name);
+  if (!D.Derived.empty()) {
+    if (!Names.init(D.Params.size() + D.Derived.size()))
+      return noMemory();
+    for (size_t I = 0; I < D.Params.size(); ++I)
+      Names.insert(D.Params[I].name, int64_t(I));
+    for (size_t I = 0; I < D.Derived.size(); ++I)
+      if (!Names.insert(D.Derived[I].Name, int64_t(D.Params.size() + I)))
+        return fail("duplicate parameter '%s'", D.Derived[I].Name);
+  }
 
   // dims and dyns share the namespace of values.
   if (!Names.init(D.DimNames.size() + D.DynNames.size()))
@@ -587,11 +669,16 @@ bool DescriptorParser::finish() {
   if (!checkNames() || !checkDynIndices())
     return false;
 
-  // Lay the parameters out in one block, each aligned for vector loads.
-  if (!D.ParamOffsets.resize(D.Params.size()))
+  // Lay the parameters out in one block, each aligned for vector loads;
+  // the derived ones after them.
+  for (size_t I = 0; I < D.Derived.size(); ++I)
+    if (!D.ParamBytes.push(uint64_t(D.Derived[I].Rows) *
+                           uint64_t(D.Derived[I].Cols) * 4))
+      return noMemory();
+  if (!D.ParamOffsets.resize(D.ParamBytes.size()))
     return noMemory();
   uint64_t Offset = 0;
-  for (size_t I = 0; I < D.Params.size(); ++I) {
+  for (size_t I = 0; I < D.ParamBytes.size(); ++I) {
     D.ParamOffsets[I] = Offset;
     uint64_t Padded = (D.ParamBytes[I] + ParamAlignment - 1) / ParamAlignment *
                       ParamAlignment;

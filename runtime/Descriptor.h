@@ -48,6 +48,23 @@ constexpr uint64_t MaxBlockBytes = uint64_t(1) << 62;
 
 /// A parsed descriptor. Every pointer in info() points into this object,
 /// which is never moved or copied.
+/// One term of a derived parameter: Scale * param A ([K, N]) when B < 0,
+/// else Scale * (A @ B) with A [K, r] and B [r, N].
+struct DerivedTerm {
+  double Scale;
+  int32_t A, B;
+};
+
+/// A parameter the runtime computes from others whenever they change (after
+/// create, init and a successful load): a [Rows, Cols] f32 sum of terms.
+/// Folded weights (W' = W + s A B) are derived parameters. They are not part
+/// of the state dict: not described, loaded or saved.
+struct DerivedParam {
+  const char *Name;
+  int64_t Rows, Cols;
+  size_t FirstTerm, NumTerms;
+};
+
 class Descriptor {
 public:
   Descriptor(const Descriptor &) = delete;
@@ -74,6 +91,12 @@ public:
   /// Bytes of the block holding every parameter.
   uint64_t blockBytes() const { return BlockBytes; }
 
+  /// Derived parameters; derived parameter I is stored at
+  /// paramOffset(num_params + I).
+  size_t numDerived() const { return Derived.size(); }
+  const DerivedParam &derived(size_t I) const { return Derived[I]; }
+  const DerivedTerm &derivedTerm(size_t I) const { return DerivedTerms[I]; }
+
 private:
   Descriptor() = default;
   friend class DescriptorParser;
@@ -89,6 +112,8 @@ private:
   Vec<uint64_t> ParamBytes;
   Vec<uint64_t> ParamOffsets;
   uint64_t BlockBytes = 0;
+  Vec<DerivedParam> Derived;
+  Vec<DerivedTerm> DerivedTerms;
 
   Vec<modrt_entry_info> Entries;
   Vec<int32_t> EntryDyns;

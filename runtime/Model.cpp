@@ -28,6 +28,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <unistd.h>
 
@@ -106,6 +107,54 @@ modrt::ThreadPool *modrt::currentThreadPool() {
   return M->Pool;
 }
 
+namespace {
+
+/// Recomputes every derived parameter from the current parameters.
+void computeDerived(modrt_model *M) {
+  const modrt::Descriptor &D = *M->Desc;
+  int32_t NumParams = D.info().num_params;
+  auto data = [&](int32_t I) {
+    return reinterpret_cast<float *>(M->Block + D.paramOffset(I));
+  };
+  auto view = [](float *Data, int64_t Rows, int64_t Cols) {
+    return modrt_memref2d_f32{Data, Data, 0, {Rows, Cols}, {Cols, 1}};
+  };
+  for (size_t I = 0; I < D.numDerived(); ++I) {
+    const modrt::DerivedParam &P = D.derived(I);
+    float *Out = data(NumParams + int32_t(I));
+    int64_t Count = P.Rows * P.Cols;
+    for (int64_t K = 0; K < Count; ++K)
+      Out[K] = 0.0f;
+    float *Product = nullptr;
+    for (size_t T = 0; T < P.NumTerms; ++T) {
+      const modrt::DerivedTerm &Term = D.derivedTerm(P.FirstTerm + T);
+      const float *Source = data(Term.A);
+      if (Term.B >= 0) {
+        // A @ B into a scratch matrix (the runtime's GEMM), then added.
+        if (!Product)
+          Product = static_cast<float *>(
+              std::malloc(size_t(Count ? Count : 1) * sizeof(float)));
+        if (!Product)
+          continue; // Left out: the next successful load or init redoes it.
+        int64_t Inner = D.info().params[Term.A].shape[1];
+        modrt_memref2d_f32 A = view(data(Term.A), P.Rows, Inner);
+        modrt_memref2d_f32 B = view(data(Term.B), Inner, P.Cols);
+        modrt_memref2d_f32 C = view(Product, P.Rows, P.Cols);
+        if (Inner == 0)
+          continue;
+        _mlir_ciface_modrt_matmul_f32(&A, &B, &C);
+        Source = Product;
+      }
+      float Scale = float(Term.Scale);
+      for (int64_t K = 0; K < Count; ++K)
+        Out[K] += Scale * Source[K];
+    }
+    std::free(Product);
+  }
+}
+
+} // namespace
+
 extern "C" {
 
 modrt_model *modrt_create(const char *desc) {
@@ -131,6 +180,7 @@ modrt_model *modrt_create(const char *desc) {
   M->Block = static_cast<unsigned char *>(M->Allocation) + (Aligned - Address);
   M->Desc = D;
   M->NumThreads = onlineCores();
+  computeDerived(M);
   return M;
 }
 
@@ -151,6 +201,7 @@ int modrt_init(modrt_model *m, uint64_t seed) {
   for (int32_t I = 0; I < Info.num_params; ++I)
     modrt::initParameter(Info.params[I], m->Desc->init(I), seed,
                          m->Block + m->Desc->paramOffset(I));
+  computeDerived(m);
   return MODRT_OK;
 }
 
@@ -163,7 +214,10 @@ int modrt_load(modrt_model *m, const char *path) {
   if (!tensorRefs(m, Refs))
     return modrt_fail(m, MODRT_ENOMEM, "load %s: out of memory", path);
   modrt::ErrorSink Err = errorSink(m);
-  return modrt::loadSafetensors(path, Refs.data(), Refs.size(), Err);
+  int Rc = modrt::loadSafetensors(path, Refs.data(), Refs.size(), Err);
+  if (Rc == MODRT_OK)
+    computeDerived(m);
+  return Rc;
 }
 
 int modrt_save(const modrt_model *m, const char *path) {
@@ -212,7 +266,9 @@ const char *modrt_error(const modrt_model *m) {
 }
 
 void *modrt_param_data(modrt_model *m, int32_t index) {
-  if (!m || index < 0 || index >= m->Desc->info().num_params)
+  if (!m || index < 0 ||
+      size_t(index) >=
+          size_t(m->Desc->info().num_params) + m->Desc->numDerived())
     return nullptr;
   return m->Block + m->Desc->paramOffset(index);
 }

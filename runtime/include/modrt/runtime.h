@@ -64,7 +64,10 @@ int modrt_num_threads(const modrt_model *m);
 const char *modrt_error(const modrt_model *m);
 
 /** Returns the data of parameter index (dense, row-major, 64-byte aligned),
- *  or NULL for a NULL model or an index out of range. */
+ *  or NULL for a NULL model or an index out of range. Indices from
+ *  num_params on are the descriptor's derived parameters (folded weights),
+ *  in their order: the runtime recomputes them after create, init and every
+ *  successful load. */
 void *modrt_param_data(modrt_model *m, int32_t index);
 
 /** Records a printf-style error message on m and returns code (MODRT_EINVAL

@@ -182,3 +182,61 @@ TEST(ModelTest, NullPathsAreInvalid) {
 }
 
 } // namespace
+
+TEST(ModelTest, DerivedParametersFollowInitAndLoad) {
+  // W' = 1 * W + 0.5 * A @ B, W [3, 2], A [3, 1], B [1, 2].
+  const char *Desc = "modrt 1\nmodel fold\n"
+                     "param W f32 2 3 2 frozen const 1\n"
+                     "param A f32 2 3 1 trainable const 2\n"
+                     "param B f32 2 1 2 trainable const 3\n"
+                     "derived __fold.0 3 2 2 w 1 0 ab 0.5 1 2\nend\n";
+  modrt_model *M = modrt_create(Desc);
+  ASSERT_NE(M, nullptr) << "descriptor rejected";
+  // Not part of the state dict.
+  EXPECT_EQ(modrt_describe(Desc)->num_params, 3);
+  auto *Folded = static_cast<float *>(modrt_param_data(M, 3));
+  ASSERT_NE(Folded, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(Folded) % 64, 0u);
+  EXPECT_EQ(modrt_param_data(M, 4), nullptr);
+  EXPECT_EQ(Folded[0], 0.0f); // Zero parameters at create.
+  ASSERT_EQ(modrt_init(M, 0), MODRT_OK);
+  for (int I = 0; I < 6; ++I)
+    EXPECT_EQ(Folded[I], 1.0f + 0.5f * 2.0f * 3.0f) << I;
+  // A load recomputes it; a failed load leaves it as it was.
+  std::string Path = tempPath("fold.safetensors");
+  static_cast<float *>(modrt_param_data(M, 1))[2] = -1.0f; // A[2, 0]
+  ASSERT_EQ(modrt_save(M, Path.c_str()), MODRT_OK) << modrt_error(M);
+  std::string File = readFile(Path);
+  EXPECT_EQ(File.find("__fold"), std::string::npos);
+  ASSERT_EQ(modrt_init(M, 0), MODRT_OK);
+  EXPECT_NE(modrt_load(M, "/nonexistent/fold.safetensors"), MODRT_OK);
+  EXPECT_EQ(Folded[4], 4.0f);
+  ASSERT_EQ(modrt_load(M, Path.c_str()), MODRT_OK) << modrt_error(M);
+  EXPECT_EQ(Folded[0], 4.0f);
+  EXPECT_EQ(Folded[4], 1.0f + 0.5f * -1.0f * 3.0f);
+  EXPECT_EQ(Folded[5], 1.0f + 0.5f * -1.0f * 3.0f);
+  modrt_destroy(M);
+  ::unlink(Path.c_str());
+}
+
+TEST(ModelTest, MalformedDerivedParametersAreRejected) {
+  const std::string Head = "modrt 1\nmodel fold\n"
+                           "param W f32 2 3 2 frozen zeros\n"
+                           "param A f32 2 3 1 trainable zeros\n"
+                           "param B f32 2 1 2 trainable zeros\n"
+                           "param I i32 2 3 2 trainable zeros\n";
+  for (const char *Line : {
+           "derived d 3 2 1 w 1 7\n",       // No parameter 7.
+           "derived d 2 3 1 w 1 0\n",       // Wrong shape.
+           "derived d 3 2 1 ab 1 2 1\n",    // B @ A: shapes do not chain.
+           "derived d 3 2 1 w 1 3\n",       // Not f32.
+           "derived d 3 2 0\n",             // No term.
+           "derived d 3 2 1 x 1 0\n",       // Unknown term.
+           "derived d 3 2 1 w 1 0 extra\n", // Trailing tokens.
+           "derived W 3 2 1 w 1 0\n",       // Name taken.
+           "derived d -3 2 1 w 1 0\n",      // Negative shape.
+       }) {
+    std::string Desc = Head + Line + "end\n";
+    EXPECT_EQ(modrt_create(Desc.c_str()), nullptr) << Line;
+  }
+}
