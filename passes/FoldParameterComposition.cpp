@@ -79,9 +79,7 @@ std::optional<double> constantOf(Value v) {
   return f.getValueAsDouble();
 }
 
-bool isIdentity2D(AffineMap m) {
-  return m.isIdentity() && m.getNumDims() == 2;
-}
+bool isIdentity2D(AffineMap m) { return m.isIdentity() && m.getNumDims() == 2; }
 
 bool isColumnBroadcast(AffineMap m) {
   return m.getNumDims() == 2 && m.getNumResults() == 1 &&
@@ -117,8 +115,9 @@ std::optional<LinearForm> analyze(Value v, int depth = 0) {
   auto gen = v.getDefiningOp<linalg::GenericOp>();
   if (!gen || gen.getNumResults() != 1 || gen.getNumDpsInits() != 1 ||
       gen.getNumLoops() != 2 ||
-      !llvm::all_of(gen.getIteratorTypesArray(),
-                    [](auto t) { return t == utils::IteratorType::parallel; }) ||
+      !llvm::all_of(
+          gen.getIteratorTypesArray(),
+          [](auto t) { return t == utils::IteratorType::parallel; }) ||
       !isIdentity2D(gen.getMatchingIndexingMap(gen.getDpsInitOperand(0))))
     return std::nullopt;
   Block &body = *gen.getBody();
@@ -150,8 +149,8 @@ std::optional<LinearForm> analyze(Value v, int depth = 0) {
       lf->biases.append(rf->biases);
       return lf;
     }
-    for (auto [u, um, p, pm] : {std::make_tuple(l, lm, r, rm),
-                                std::make_tuple(r, rm, l, lm)}) {
+    for (auto [u, um, p, pm] :
+         {std::make_tuple(l, lm, r, rm), std::make_tuple(r, rm, l, lm)}) {
       auto bias = paramName(p);
       if (isIdentity2D(um) && bias && isColumnBroadcast(pm))
         if (auto f = analyze(u, depth + 1)) {
@@ -208,8 +207,8 @@ struct FoldParameterCompositionPass
   }
 
   /// The parameter's [rows, cols], or nothing.
-  static std::optional<std::pair<int64_t, int64_t>>
-  shapeOf(ModuleOp module, StringRef name) {
+  static std::optional<std::pair<int64_t, int64_t>> shapeOf(ModuleOp module,
+                                                            StringRef name) {
     auto p = module.lookupSymbol<mod::ParamOp>(name);
     if (!p)
       return std::nullopt;
@@ -264,8 +263,8 @@ struct FoldParameterCompositionPass
     {
       OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
       auto p = mb.create<mod::ParamOp>(
-          root->getLoc(), name,
-          RankedTensorType::get({k, n}, mb.getF32Type()), "zeros",
+          root->getLoc(), name, RankedTensorType::get({k, n}, mb.getF32Type()),
+          "zeros",
           /*init_args=*/ArrayAttr(), /*frozen=*/true);
       p->setAttr("mod.derived", mb.getUnitAttr());
     }

@@ -55,7 +55,25 @@ struct FuseRoutedExpertsPass
       if (t != targets[0])
         return false;
     if (op.getAggregation() == "merge") {
-      why = "merge aggregation mixes parameters per row";
+      // Exact factoring instead (mod-lower-routing): the same body rule,
+      // one row per routed row.
+      auto xt = cast<RankedTensorType>(op.getInput().getType());
+      auto fn = module.lookupSymbol<func::FuncOp>(
+          cast<FlatSymbolRefAttr>(targets[0]));
+      auto body = fn && xt.getRank() >= 2
+                      ? modc::groupBody(fn, op.getTargetParams(0).size(), &why)
+                      : std::nullopt;
+      if (body && body->multipliers.empty() && body->groupedMatmuls > 0) {
+        op->setAttr("factored", UnitAttr::get(&getContext()));
+        ++numFactored;
+        modc::recordStat(getArgument(), "merges-factored", 1);
+      } else if (body && !body->multipliers.empty()) {
+        why = "per-example rows split into inner rows";
+      } else if (body) {
+        why = "no matmul with a parameter to factor";
+      }
+      if (!why.empty())
+        why = "merge: " + why;
       return false;
     }
     auto xt = cast<RankedTensorType>(op.getInput().getType());

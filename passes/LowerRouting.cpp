@@ -455,8 +455,13 @@ struct LowerRoutingPass
     if (!resultType.getElementType().isF32())
       return op.emitOpError("routing of non-f32 results is not supported "
                             "yet");
-    if (op.getAggregation() == "merge")
+    if (op.getAggregation() == "merge") {
+      if (op->hasAttr("factored"))
+        if (auto body = groupedBody(op))
+          if (body->multipliers.empty())
+            return lowerMergeFactored(op, *body);
       return lowerMerge(op);
+    }
     if (op->hasAttr("fused"))
       if (auto body = groupedBody(op))
         return lowerFused(op, *body);
@@ -580,6 +585,169 @@ struct LowerRoutingPass
                                                   loc, type.getDimSize(i))
                                                  .getResult());
     return sizes;
+  }
+
+  /// sum_e dense[r, e] * v_e[r, ...] over all rows (v_e: [n, ...] each).
+  Value weightedRows(OpBuilder &b, Location loc, Value dense,
+                     ArrayRef<Value> values) {
+    auto type = cast<RankedTensorType>(values[0].getType());
+    int64_t rank = type.getRank();
+    modc::TensorMath math(b, loc);
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i < rank; ++i)
+      sizes.push_back(math.dimSize(values[0], i));
+    Value init = math.empty(type, sizes);
+    SmallVector<AffineMap> maps(
+        values.size() + 1,
+        AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+    return b
+        .create<linalg::GenericOp>(
+            loc, TypeRange{type}, values, ValueRange{init}, maps,
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange v) {
+              Value r = nb.create<linalg::IndexOp>(l, 0);
+              Value acc;
+              for (size_t e = 0; e < values.size(); ++e) {
+                Value w = nb.create<memref::LoadOp>(
+                    l, dense,
+                    ValueRange{r, nb.create<arith::ConstantIndexOp>(l, e)});
+                Value term = nb.create<arith::MulFOp>(l, w, v[e]);
+                acc = acc ? nb.create<arith::AddFOp>(l, acc, term).getResult()
+                          : term;
+              }
+              nb.create<linalg::YieldOp>(l, acc);
+            })
+        .getResult(0);
+  }
+
+  /// `merge` over a groupable module, by exact factoring: the module body
+  /// runs once on all rows; a matmul with a parameter, linear in it, is
+  /// h @ (sum_e w_e P_e) = sum_e w_e (h @ P_e), E GEMMs weighted per row,
+  /// and a parameter used elementwise (a bias) becomes its per-row mix
+  /// sum_e w_e P_e, [rows, P...]. No per-row weight matrix is formed.
+  LogicalResult lowerMergeFactored(mod::DispatchOp op,
+                                   const modc::GroupedBody &gb) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    modc::TensorMath math(b, loc);
+    Value x = op.getInput();
+    int64_t numTargets = op.getTargets().size();
+    auto fn = module.lookupSymbol<func::FuncOp>(
+        cast<FlatSymbolRefAttr>(op.getTargets()[0]));
+    unsigned numParams = op.getTargetParams(0).size();
+    Value rows = math.dimSize(x, 0);
+    Value dense = b.create<memref::AllocOp>(
+        loc,
+        MemRefType::get({ShapedType::kDynamic, numTargets + 1}, b.getF32Type()),
+        ValueRange{rows});
+    call(b, loc, "modrt_route_dense",
+         {asMemref(b, loc, op.getIndices()), asMemref(b, loc, op.getWeights()),
+          i64(b, loc, numTargets), asMemref(b, loc, dense)});
+
+    Block &body = fn.getBody().front();
+    IRMapping map;
+    map.map(body.getArgument(numParams), x);
+    auto isParam = [&](Value v) {
+      auto a = dyn_cast<BlockArgument>(v);
+      return a && a.getOwner() == &body && a.getArgNumber() < numParams;
+    };
+    for (Operation &o : body.without_terminator()) {
+      auto it = gb.uses.find(&o);
+      modc::GroupedUse use =
+          it == gb.uses.end() ? modc::GroupedUse::Neutral : it->second;
+      if (use == modc::GroupedUse::GroupedMatmul) {
+        auto mm = cast<linalg::MatmulOp>(o);
+        unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
+        auto type = cast<RankedTensorType>(mm.getResult(0).getType());
+        Value lhs = map.lookup(mm.getInputs()[0]);
+        SmallVector<Value> products;
+        for (int64_t t = 0; t < numTargets; ++t)
+          products.push_back(math.matmul(lhs, op.getTargetParams(t)[j], type));
+        map.map(mm.getResult(0), weightedRows(b, loc, dense, products));
+        continue;
+      }
+      auto gen = dyn_cast<linalg::GenericOp>(o);
+      if (use != modc::GroupedUse::RowGeneric ||
+          !llvm::any_of(gen.getDpsInputs(), isParam)) {
+        b.clone(o, map);
+        continue;
+      }
+      SmallVector<Value> inputs;
+      SmallVector<AffineMap> maps;
+      for (OpOperand *in : gen.getDpsInputOperands()) {
+        AffineMap m = gen.getMatchingIndexingMap(in);
+        if (!isParam(in->get())) {
+          inputs.push_back(map.lookupOrDefault(in->get()));
+          maps.push_back(m);
+          continue;
+        }
+        // The parameter's mix for every row: [rows, P...].
+        unsigned j = cast<BlockArgument>(in->get()).getArgNumber();
+        auto pt = cast<RankedTensorType>(in->get().getType());
+        SmallVector<int64_t> shape = {ShapedType::kDynamic};
+        shape.append(pt.getShape().begin(), pt.getShape().end());
+        auto rowsType = RankedTensorType::get(shape, pt.getElementType());
+        SmallVector<Value> perTarget;
+        for (int64_t t = 0; t < numTargets; ++t) {
+          SmallVector<Value> sizes = {rows};
+          for (int64_t d : pt.getShape())
+            sizes.push_back(b.create<arith::ConstantIndexOp>(loc, d));
+          perTarget.push_back(
+              math.expand(op.getTargetParams(t)[j], rowsType, sizes));
+        }
+        inputs.push_back(weightedRows(b, loc, dense, perTarget));
+        SmallVector<AffineExpr> exprs = {getAffineDimExpr(0, b.getContext())};
+        exprs.append(m.getResults().begin(), m.getResults().end());
+        maps.push_back(
+            AffineMap::get(m.getNumDims(), 0, exprs, b.getContext()));
+      }
+      SmallVector<Value> outputs;
+      for (OpOperand &out : gen.getDpsInitsMutable()) {
+        outputs.push_back(map.lookupOrDefault(out.get()));
+        maps.push_back(gen.getMatchingIndexingMap(&out));
+      }
+      auto mixed = b.create<linalg::GenericOp>(loc, gen.getResultTypes(),
+                                               inputs, outputs, maps,
+                                               gen.getIteratorTypesArray());
+      gen.getRegion().cloneInto(&mixed.getRegion(), map);
+      map.map(gen.getResults(), mixed.getResults());
+    }
+    Value result =
+        map.lookup(cast<func::ReturnOp>(body.getTerminator()).getOperand(0));
+    // A row nothing chose gets 0.
+    auto rt = cast<RankedTensorType>(result.getType());
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i < rt.getRank(); ++i)
+      sizes.push_back(math.dimSize(result, i));
+    auto id = AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
+    Value chosenOnly =
+        b.create<linalg::GenericOp>(
+             loc, TypeRange{rt}, ValueRange{result},
+             ValueRange{math.empty(rt, sizes)}, SmallVector<AffineMap>{id, id},
+             SmallVector<utils::IteratorType>(rt.getRank(),
+                                              utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location l, ValueRange v) {
+               Value r = nb.create<linalg::IndexOp>(l, 0);
+               Value chosen = nb.create<memref::LoadOp>(
+                   l, dense,
+                   ValueRange{
+                       r, nb.create<arith::ConstantIndexOp>(l, numTargets)});
+               Value zero =
+                   nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
+               Value any = nb.create<arith::CmpFOp>(
+                   l, arith::CmpFPredicate::OGT, chosen, zero);
+               nb.create<linalg::YieldOp>(
+                   l,
+                   nb.create<arith::SelectOp>(l, any, v[0], zero).getResult());
+             })
+            .getResult(0);
+    op.getResult().replaceAllUsesWith(
+        b.create<tensor::CastOp>(loc, op.getResult().getType(), chosenOnly));
+    op.erase();
+    ++numMergesFactored;
+    modc::recordStat(getArgument(), "merges-factored", 1);
+    return success();
   }
 
   /// Per row: theta_r = sum_t dense[r, t] * theta_t, then one application.

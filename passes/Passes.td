@@ -51,7 +51,9 @@ def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
     Statistic<"numDispatches", "dispatches-lowered",
               "Number of mod.dispatch ops lowered to sparse dispatch">,
     Statistic<"numFusedLowered", "fused-dispatches-lowered",
-              "Fused dispatches lowered to one grouped computation">
+              "Fused dispatches lowered to one grouped computation">,
+    Statistic<"numMergesFactored", "merges-factored",
+              "merge routes evaluated by exact factoring">
   ];
 }
 
@@ -150,11 +152,16 @@ def FuseRoutedExperts : Pass<"mod-fuse-routed-experts", "mlir::ModuleOp"> {
     table of their addresses) and per-row parameter rows for the
     elementwise ones, and scatters the weighted results once. A route over
     one module that cannot be fused says why in an `unfused` attribute.
+    A `merge` route over such a body is marked `factored` instead: the body
+    runs once on all rows with h @ (sum_e w_e P_e) evaluated as
+    sum_e w_e (h @ P_e), exactly, and no per-row weight matrix.
   }];
   let statistics = [
     Statistic<"numFused", "routes-fused", "Routes fused into one grouped "
               "computation">,
-    Statistic<"numTargets", "targets-fused", "Targets of the fused routes">
+    Statistic<"numTargets", "targets-fused", "Targets of the fused routes">,
+    Statistic<"numFactored", "merges-factored",
+              "merge routes marked for exact factoring">
   ];
 }
 

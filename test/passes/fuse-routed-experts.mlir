@@ -1,6 +1,6 @@
 // Routes whose targets are instances of one groupable module are marked
-// `fused`; merge, mixed modules, bodies without a parameter matmul and
-// bodies that mix rows are not (the last three say why).
+// `fused` (merge over one: `factored`); mixed modules, bodies without a
+// parameter matmul and bodies that mix rows are not (the last two say why).
 // RUN: mod-opt %s --mod-fuse-routed-experts | FileCheck %s
 // RUN: mod-opt %s --mod-fuse-routed-experts --mod-lower-routing | FileCheck %s --check-prefix=LOWER
 
@@ -71,9 +71,14 @@ func.func @experts(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>
   return %y : tensor<?x8xf32>
 }
 
+// merge over a groupable body: exact factoring, h @ (w0 P0 + w1 P1) as
+// w0 (h @ P0) + w1 (h @ P1) on all rows, no per-row loop.
 // CHECK-LABEL: func.func @merged
-// CHECK:         mod.dispatch {{.*}}unfused = "merge aggregation mixes parameters per row"
+// CHECK:         mod.dispatch {{.*}}factored
 // LOWER-LABEL: func.func @merged
+// LOWER:         call @modrt_route_dense
+// LOWER-NOT:     scf.for
+// LOWER-COUNT-2: linalg.matmul
 // LOWER-NOT:     modrt_grouped_matmul_f32
 // LOWER:         return
 func.func @merged(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %w1: tensor<8x8xf32>, %b1: tensor<8xf32>) -> tensor<?x8xf32> {
