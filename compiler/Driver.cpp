@@ -7,6 +7,7 @@
 #include "compiler/Pipeline.h"
 #include "dsl/Parse.h"
 #include "dsl/Sema.h"
+#include "passes/Passes.h"
 #include "passes/Stats.h"
 
 #include "dialects/Mod/ModDialect.h"
@@ -80,52 +81,6 @@ std::string paramTable(const sema::Program &program) {
   out += "total parameters: " + std::to_string(total) + "\n";
   out += "trainable parameters: " + std::to_string(trainable) + "\n";
   return out;
-}
-
-/// Applies `--specialize ENTRY.ARG=VALUE`; returns an error message or "".
-std::string specializeEntry(mlir::ModuleOp module, const std::string &spec) {
-  size_t dot = spec.find('.'), eq = spec.find('=');
-  if (dot == std::string::npos || eq == std::string::npos || eq < dot)
-    return "--specialize expects ENTRY.ARG=VALUE, got '" + spec + "'";
-  std::string entry = spec.substr(0, dot);
-  std::string arg = spec.substr(dot + 1, eq - dot - 1);
-  std::string text = spec.substr(eq + 1);
-  char *end = nullptr;
-  errno = 0;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0)
-    return "--specialize " + spec + ": '" + text + "' is not an integer";
-  auto fn = module.lookupSymbol<mlir::func::FuncOp>(entry);
-  if (!fn || !fn->hasAttr(mlir::mod::kEntryAttr))
-    return "--specialize " + spec + ": there is no entry '" + entry + "'";
-  auto names = fn->getAttrOfType<mlir::ArrayAttr>("mod.arg_names");
-  int index = -1;
-  for (unsigned i = 0; names && i < names.size(); ++i)
-    if (llvm::cast<mlir::StringAttr>(names[i]).getValue() == arg)
-      index = int(i);
-  if (index < 0)
-    return "--specialize " + spec + ": entry '" + entry +
-           "' has no argument '" + arg + "'";
-  mlir::BlockArgument blockArg = fn.getArgument(index);
-  auto type = llvm::cast<mlir::RankedTensorType>(blockArg.getType());
-  if (!type.getElementType().isSignlessInteger())
-    return "--specialize " + spec + ": argument '" + arg +
-           "' is not an integer tensor";
-  mlir::OpBuilder b(fn.getBody());
-  mlir::Location loc = blockArg.getLoc();
-  llvm::SmallVector<mlir::Value> sizes;
-  llvm::SmallPtrSet<mlir::Operation *, 4> keep;
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    if (type.isDynamicDim(i)) {
-      auto dim = b.create<mlir::tensor::DimOp>(loc, blockArg, i);
-      keep.insert(dim);
-      sizes.push_back(dim);
-    }
-  mlir::Value cst = b.create<mlir::arith::ConstantOp>(
-      loc, b.getIntegerAttr(type.getElementType(), value));
-  mlir::Value splat = b.create<mlir::tensor::SplatOp>(loc, cst, type, sizes);
-  blockArg.replaceAllUsesExcept(splat, keep);
-  return "";
 }
 
 } // namespace

@@ -19,12 +19,65 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cerrno>
+#include <cstdlib>
+
 namespace modc {
 #define GEN_PASS_DEF_ELIMINATEINACTIVEMODULES
 #include "passes/Passes.h.inc"
 } // namespace modc
 
 using namespace mlir;
+
+namespace modc {
+
+/// Applies `--specialize ENTRY.ARG=VALUE`; returns an error message or "".
+std::string specializeEntry(ModuleOp module, const std::string &spec) {
+  size_t dot = spec.find('.'), eq = spec.find('=');
+  if (dot == std::string::npos || eq == std::string::npos || eq < dot)
+    return "--specialize expects ENTRY.ARG=VALUE, got '" + spec + "'";
+  std::string entry = spec.substr(0, dot);
+  std::string arg = spec.substr(dot + 1, eq - dot - 1);
+  std::string text = spec.substr(eq + 1);
+  char *end = nullptr;
+  errno = 0;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0)
+    return "--specialize " + spec + ": '" + text + "' is not an integer";
+  auto fn = module.lookupSymbol<func::FuncOp>(entry);
+  if (!fn || !fn->hasAttr(mod::kEntryAttr))
+    return "--specialize " + spec + ": there is no entry '" + entry + "'";
+  auto names = fn->getAttrOfType<ArrayAttr>("mod.arg_names");
+  int index = -1;
+  for (unsigned i = 0; names && i < names.size(); ++i)
+    if (llvm::cast<StringAttr>(names[i]).getValue() == arg)
+      index = int(i);
+  if (index < 0)
+    return "--specialize " + spec + ": entry '" + entry +
+           "' has no argument '" + arg + "'";
+  BlockArgument blockArg = fn.getArgument(index);
+  auto type = llvm::cast<RankedTensorType>(blockArg.getType());
+  if (!type.getElementType().isSignlessInteger())
+    return "--specialize " + spec + ": argument '" + arg +
+           "' is not an integer tensor";
+  OpBuilder b(fn.getBody());
+  Location loc = blockArg.getLoc();
+  llvm::SmallVector<Value> sizes;
+  llvm::SmallPtrSet<Operation *, 4> keep;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i)) {
+      auto dim = b.create<tensor::DimOp>(loc, blockArg, i);
+      keep.insert(dim);
+      sizes.push_back(dim);
+    }
+  Value cst = b.create<arith::ConstantOp>(
+      loc, b.getIntegerAttr(type.getElementType(), value));
+  Value splat = b.create<tensor::SplatOp>(loc, cst, type, sizes);
+  blockArg.replaceAllUsesExcept(splat, keep);
+  return "";
+}
+
+} // namespace modc
 
 namespace {
 
@@ -45,8 +98,17 @@ std::optional<int64_t> splatValue(Value v) {
 struct EliminateInactiveModulesPass
     : public modc::impl::EliminateInactiveModulesBase<
           EliminateInactiveModulesPass> {
+  using EliminateInactiveModulesBase::EliminateInactiveModulesBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    for (const std::string &spec : specialize) {
+      std::string error = modc::specializeEntry(module, spec);
+      if (!error.empty()) {
+        module.emitError(error);
+        return signalPassFailure();
+      }
+    }
     SmallVector<mod::DispatchOp> dispatches;
     module.walk([&](mod::DispatchOp op) { dispatches.push_back(op); });
     for (mod::DispatchOp op : dispatches) {

@@ -176,6 +176,8 @@ std::optional<LinearForm> analyze(Value v, int depth = 0) {
 struct FoldParameterCompositionPass
     : public modc::impl::FoldParameterCompositionBase<
           FoldParameterCompositionPass> {
+  using FoldParameterCompositionBase::FoldParameterCompositionBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<Attribute> derived;
@@ -228,7 +230,7 @@ struct FoldParameterCompositionPass
         return false;
       if (t.b.empty()) {
         auto p = module.lookupSymbol<mod::ParamOp>(t.a);
-        if (!p.getFrozen())
+        if (!p.getFrozen() && !foldTrainable)
           return false; // A trainable full weight stays as written.
         if ((k >= 0 && a->first != k) || (n >= 0 && a->second != n))
           return false;

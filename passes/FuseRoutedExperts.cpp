@@ -26,6 +26,8 @@ namespace {
 
 struct FuseRoutedExpertsPass
     : public modc::impl::FuseRoutedExpertsBase<FuseRoutedExpertsPass> {
+  using FuseRoutedExpertsBase::FuseRoutedExpertsBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     module.walk([&](mod::DispatchOp op) {
@@ -49,7 +51,7 @@ struct FuseRoutedExpertsPass
   /// routes are not candidates and get no reason).
   bool fusable(ModuleOp module, mod::DispatchOp op, std::string &why) {
     ArrayAttr targets = op.getTargets();
-    if (targets.size() < 2)
+    if (int64_t(targets.size()) < std::max<int64_t>(2, minTargets))
       return false;
     for (Attribute t : targets)
       if (t != targets[0])

@@ -24,6 +24,11 @@ namespace modc {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
+/// Takes the integer argument ARG of entry ENTRY to be VALUE in every
+/// element (`spec` is "ENTRY.ARG=VALUE"): its uses read a splat constant,
+/// the C signature is unchanged. Returns an error message, or "".
+std::string specializeEntry(mlir::ModuleOp module, const std::string &spec);
+
 } // namespace modc
 
 #endif // MODC_PASSES_PASSES_H

@@ -82,6 +82,12 @@ def EliminateInactiveModules
     others, with their parameter reads and computation, are gone.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
+  let options = [
+    ListOption<"specialize", "specialize", "std::string",
+               "ENTRY.ARG=VALUE: take the integer argument ARG of entry "
+               "ENTRY to be VALUE in every element first (what "
+               "`modc --specialize` does)">
+  ];
   let statistics = [
     Statistic<"numEliminated", "modules-eliminated",
               "Routing targets removed because no row can reach them">,
@@ -156,6 +162,10 @@ def FuseRoutedExperts : Pass<"mod-fuse-routed-experts", "mlir::ModuleOp"> {
     runs once on all rows with h @ (sum_e w_e P_e) evaluated as
     sum_e w_e (h @ P_e), exactly, and no per-row weight matrix.
   }];
+  let options = [
+    Option<"minTargets", "min-targets", "int64_t", /*default=*/"2",
+           "Fuse only routes with at least this many targets">
+  ];
   let statistics = [
     Statistic<"numFused", "routes-fused", "Routes fused into one grouped "
               "computation">,
@@ -180,6 +190,10 @@ def FoldParameterComposition
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"foldTrainable", "fold-trainable", "bool", /*default=*/"false",
+           "Also fold trainable full weights (inference-only libraries)">
+  ];
   let statistics = [
     Statistic<"numFolded", "weights-folded",
               "Sums of weight terms folded into one derived weight">,

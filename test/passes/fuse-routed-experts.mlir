@@ -109,3 +109,9 @@ func.func @mixes_rows(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf
   %y = mod.dispatch %x, %i, %g params(%w0, %w1) {aggregation = "weighted_sum", instances = ["m.0", "m.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@Mix, @Mix]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// With min-targets=4 the three-target route above stays unfused.
+// RUN: mod-opt %s --mod-fuse-routed-experts=min-targets=4 | FileCheck %s --check-prefix=MIN
+// MIN-LABEL: func.func @experts
+// MIN-NOT:     fused
+// MIN:         return
