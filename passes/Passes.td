@@ -119,10 +119,11 @@ def OutlineParallel : Pass<"mod-outline-parallel", "mlir::ModuleOp"> {
 def ApproximateMath : Pass<"mod-approximate-math", "mlir::ModuleOp"> {
   let summary = "Polynomial approximations of f32 transcendental functions";
   let description = [{
-    Rewrites `math.exp`, `math.tanh`, `math.log`, `math.erf` and the other
-    f32 functions MLIR can approximate into polynomial arithmetic (within a
-    few ulp, special values kept), so loops using them vectorise instead of
-    calling libm per element.
+    Rewrites `math.exp`, `math.tanh`, `math.erf` and the other f32
+    functions MLIR can approximate into polynomial arithmetic (within a few
+    ulp, special values kept), so loops using them vectorise instead of
+    calling libm per element. Logarithms stay libm calls (the approximation
+    flushes subnormal inputs).
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
