@@ -263,23 +263,17 @@ struct LowerRoutingPass
         .getResult(0);
   }
 
-  /// A fused dispatch: rows grouped by target and gathered once, the shared
-  /// module body run once on all of them (grouped GEMMs for the parameter
-  /// matmuls, per-row parameter rows for the elementwise uses), one
-  /// weighted scatter.
-  LogicalResult lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb) {
-    OpBuilder b(op);
-    Location loc = op.getLoc();
+  struct Plan {
+    Value counts, rowList, slotList, rowTensor;
+  };
+
+  /// The (row, slot) choices of a dispatch grouped by target: counts[t],
+  /// then the rows and slots of target 0, of target 1, ...
+  Plan plan(OpBuilder &b, Location loc, mod::DispatchOp op) {
     modc::TensorMath math(b, loc);
-    Value x = op.getInput();
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
     int64_t numTargets = op.getTargets().size();
-    auto fn = module.lookupSymbol<func::FuncOp>(
-        cast<FlatSymbolRefAttr>(op.getTargets()[0]));
-    unsigned numParams = op.getTargetParams(0).size();
-    Value rows = math.dimSize(x, 0);
-    Value slots = math.dimSize(op.getIndices(), 1);
-    Value rk = b.create<arith::MulIOp>(loc, rows, slots);
+    Value rk = b.create<arith::MulIOp>(loc, math.dimSize(op.getInput(), 0),
+                                       math.dimSize(op.getIndices(), 1));
     Value counts = b.create<memref::AllocOp>(
         loc, MemRefType::get({numTargets}, b.getI64Type()));
     auto listType = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
@@ -291,6 +285,72 @@ struct LowerRoutingPass
           asMemref(b, loc, slotList)});
     Value rowTensor =
         b.create<bufferization::ToTensorOp>(loc, rowList, true, false);
+    return {counts, rowList, slotList, rowTensor};
+  }
+
+  /// The dispatch's output flattened to [R, G], filled with the
+  /// aggregation's identity; `mode` is modrt_route_scatter's.
+  struct Output {
+    Value y;
+    int64_t mode;
+    SmallVector<Value> featureSizes;
+  };
+
+  Output makeOutput(OpBuilder &b, Location loc, mod::DispatchOp op,
+                    Value rows) {
+    Output out;
+    out.featureSizes = resultFeatureSizes(b, loc, op);
+    Value g = b.create<arith::ConstantIndexOp>(loc, 1);
+    for (Value d : out.featureSizes)
+      g = b.create<arith::MulIOp>(loc, g, d);
+    out.y = b.create<memref::AllocOp>(
+        loc,
+        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                        b.getF32Type()),
+        ValueRange{rows, g});
+    StringRef agg = op.getAggregation();
+    out.mode = agg == "weighted_sum" ? 0 : agg == "max" ? 2 : 1;
+    Value init = b.create<arith::ConstantOp>(
+        loc, b.getF32FloatAttr(out.mode == 2
+                                   ? -std::numeric_limits<float>::infinity()
+                                   : 0.0f));
+    b.create<linalg::FillOp>(loc, init, out.y);
+    return out;
+  }
+
+  /// mean/max normalisation, then the output replaces the dispatch.
+  void finishOutput(OpBuilder &b, Location loc, mod::DispatchOp op,
+                    const Output &out, Value rows) {
+    StringRef agg = op.getAggregation();
+    if (agg == "mean" || agg == "max")
+      call(b, loc, "modrt_route_finish",
+           {asMemref(b, loc, out.y), asMemref(b, loc, op.getIndices()),
+            i64(b, loc, out.mode)});
+    Value yt = b.create<bufferization::ToTensorOp>(loc, out.y, true, true);
+    op.getResult().replaceAllUsesWith(
+        unflatten(b, loc, yt, cast<RankedTensorType>(op.getResult().getType()),
+                  rows, out.featureSizes));
+    op.erase();
+  }
+
+  /// A fused dispatch: rows grouped by target and gathered once, the shared
+  /// module body run once on all of them (grouped GEMMs for the parameter
+  /// matmuls, per-row parameter rows for the elementwise uses), one
+  /// weighted scatter.
+  LogicalResult lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    modc::TensorMath math(b, loc);
+    Value x = op.getInput();
+    int64_t numTargets = op.getTargets().size();
+    auto fn = module.lookupSymbol<func::FuncOp>(
+        cast<FlatSymbolRefAttr>(op.getTargets()[0]));
+    unsigned numParams = op.getTargetParams(0).size();
+    Value rows = math.dimSize(x, 0);
+    auto listType = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
+    Plan routePlan = plan(b, loc, op);
+    Value counts = routePlan.counts, rowList = routePlan.rowList,
+          slotList = routePlan.slotList, rowTensor = routePlan.rowTensor;
 
     // Rows kept (capacity may drop some): the sum of the counts.
     Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
@@ -414,33 +474,13 @@ struct LowerRoutingPass
     Value result =
         map.lookup(cast<func::ReturnOp>(body.getTerminator()).getOperand(0));
 
-    SmallVector<Value> featureSizes = resultFeatureSizes(b, loc, op);
-    Value g = b.create<arith::ConstantIndexOp>(loc, 1);
-    for (Value d : featureSizes)
-      g = b.create<arith::MulIOp>(loc, g, d);
-    Value y = b.create<memref::AllocOp>(
-        loc,
-        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
-                        b.getF32Type()),
-        ValueRange{rows, g});
-    StringRef agg = op.getAggregation();
-    int64_t mode = agg == "weighted_sum" ? 0 : agg == "max" ? 2 : 1;
-    Value init = b.create<arith::ConstantOp>(
-        loc, b.getF32FloatAttr(
-                 mode == 2 ? -std::numeric_limits<float>::infinity() : 0.0f));
-    b.create<linalg::FillOp>(loc, init, y);
+    Output out = makeOutput(b, loc, op, rows);
     call(b, loc, "modrt_route_scatter",
-         {asMemref(b, loc, y), asMemref(b, loc, flattenRows(b, loc, result)),
+         {asMemref(b, loc, out.y),
+          asMemref(b, loc, flattenRows(b, loc, result)),
           asMemref(b, loc, rowList), asMemref(b, loc, slotList), i64(b, loc, 0),
-          asMemref(b, loc, op.getWeights()), i64(b, loc, mode)});
-    if (agg == "mean" || agg == "max")
-      call(b, loc, "modrt_route_finish",
-           {asMemref(b, loc, y), asMemref(b, loc, op.getIndices()),
-            i64(b, loc, mode)});
-    Value yt = b.create<bufferization::ToTensorOp>(loc, y, true, true);
-    op.getResult().replaceAllUsesWith(
-        unflatten(b, loc, yt, resultType, rows, featureSizes));
-    op.erase();
+          asMemref(b, loc, op.getWeights()), i64(b, loc, out.mode)});
+    finishOutput(b, loc, op, out, rows);
     ++numFusedLowered;
     modc::recordStat(getArgument(), "fused-dispatches-lowered", 1);
     return success();
@@ -467,42 +507,14 @@ struct LowerRoutingPass
         return lowerFused(op, *body);
     int64_t numTargets = op.getTargets().size();
     Value rows = math.dimSize(x, 0);
-    Value slots = math.dimSize(op.getIndices(), 1);
-    Value rk = b.create<arith::MulIOp>(loc, rows, slots);
-    Value counts = b.create<memref::AllocOp>(
-        loc, MemRefType::get({numTargets}, b.getI64Type()));
-    auto listType = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
-    Value rowList = b.create<memref::AllocOp>(loc, listType, ValueRange{rk});
-    Value slotList = b.create<memref::AllocOp>(loc, listType, ValueRange{rk});
-    call(b, loc, "modrt_route_plan",
-         {asMemref(b, loc, op.getIndices()), i64(b, loc, numTargets),
-          asMemref(b, loc, counts), asMemref(b, loc, rowList),
-          asMemref(b, loc, slotList)});
-    Value rowTensor =
-        b.create<bufferization::ToTensorOp>(loc, rowList, true, false);
+    Plan routePlan = plan(b, loc, op);
+    Value counts = routePlan.counts, rowList = routePlan.rowList,
+          slotList = routePlan.slotList, rowTensor = routePlan.rowTensor;
 
     // The output, flattened to [R, G], accumulated in place.
-    SmallVector<Value> featureSizes = resultFeatureSizes(b, loc, op);
-    Value g = b.create<arith::ConstantIndexOp>(loc, 1);
-    for (Value d : featureSizes)
-      g = b.create<arith::MulIOp>(loc, g, d);
-    Value y = b.create<memref::AllocOp>(
-        loc,
-        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
-                        b.getF32Type()),
-        ValueRange{rows, g});
-    StringRef agg = op.getAggregation();
-    int64_t mode = agg == "weighted_sum" ? 0 : agg == "max" ? 2 : 1;
-    Value init =
-        mode == 2
-            ? b.create<arith::ConstantOp>(
-                   loc,
-                   b.getF32FloatAttr(-std::numeric_limits<float>::infinity()))
-                  .getResult()
-            : b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0))
-                  .getResult();
-    b.create<linalg::FillOp>(loc, init, y);
-
+    Output out = makeOutput(b, loc, op, rows);
+    Value y = out.y;
+    int64_t mode = out.mode;
     Value begin = b.create<arith::ConstantIndexOp>(loc, 0);
     Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
     for (int64_t t = 0; t < numTargets; ++t) {
@@ -541,14 +553,7 @@ struct LowerRoutingPass
       }
       begin = b.create<arith::AddIOp>(loc, begin, n);
     }
-    if (agg == "mean" || agg == "max")
-      call(b, loc, "modrt_route_finish",
-           {asMemref(b, loc, y), asMemref(b, loc, op.getIndices()),
-            i64(b, loc, mode)});
-    Value yt = b.create<bufferization::ToTensorOp>(loc, y, true, true);
-    op.getResult().replaceAllUsesWith(
-        unflatten(b, loc, yt, resultType, rows, featureSizes));
-    op.erase();
+    finishOutput(b, loc, op, out, rows);
     return success();
   }
 

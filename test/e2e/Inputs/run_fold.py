@@ -39,22 +39,23 @@ def check(label, P=None):
     print(f"ok {label}: folded == unfolded")
 
 
-first = random_params(0.3)
-path1 = os.path.join(work, "first.safetensors")
-write_safetensors(path1, first)
-for m in (folded, plain):
-    m.load(path1)
+def load_both(name, scale):
+    params = random_params(scale)
+    path = os.path.join(work, name)
+    write_safetensors(path, params)
+    for m in (folded, plain):
+        m.load(path)
+    return params
+
+
+first = load_both("first.safetensors", 0.3)
 check("after load", first)
 
 for m in (folded, plain):
     m.init(5)
 check("after init")
 
-second = random_params(0.2)
-path2 = os.path.join(work, "second.safetensors")
-write_safetensors(path2, second)
-for m in (folded, plain):
-    m.load(path2)
+second = load_both("second.safetensors", 0.2)
 check("after a second load", second)
 
 bad = os.path.join(work, "bad.safetensors")
