@@ -333,6 +333,43 @@ struct LowerRoutingPass
     op.erase();
   }
 
+  /// Clones the row-wise generic `gen` of a module body with each parameter
+  /// input replaced by `rowsOf(j)`, its [rows, P...] value per row (the
+  /// row loop prepended to its indexing map).
+  void cloneWithParamRows(OpBuilder &b, Location loc, linalg::GenericOp gen,
+                          IRMapping &map,
+                          llvm::function_ref<Value(unsigned)> rowsOf) {
+    Block *body = gen->getBlock();
+    auto fn = gen->getParentOfType<func::FuncOp>();
+    unsigned numParams = fn.getNumArguments() - 1;
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : gen.getDpsInputOperands()) {
+      AffineMap m = gen.getMatchingIndexingMap(in);
+      auto a = dyn_cast<BlockArgument>(in->get());
+      if (a && a.getOwner() == body && a.getArgNumber() < numParams) {
+        inputs.push_back(rowsOf(a.getArgNumber()));
+        SmallVector<AffineExpr> exprs = {getAffineDimExpr(0, b.getContext())};
+        exprs.append(m.getResults().begin(), m.getResults().end());
+        maps.push_back(
+            AffineMap::get(m.getNumDims(), 0, exprs, b.getContext()));
+      } else {
+        inputs.push_back(map.lookupOrDefault(in->get()));
+        maps.push_back(m);
+      }
+    }
+    SmallVector<Value> outputs;
+    for (OpOperand &out : gen.getDpsInitsMutable()) {
+      outputs.push_back(map.lookupOrDefault(out.get()));
+      maps.push_back(gen.getMatchingIndexingMap(&out));
+    }
+    auto clone =
+        b.create<linalg::GenericOp>(loc, gen.getResultTypes(), inputs, outputs,
+                                    maps, gen.getIteratorTypesArray());
+    gen.getRegion().cloneInto(&clone.getRegion(), map);
+    map.map(gen.getResults(), clone.getResults());
+  }
+
   /// A fused dispatch: rows grouped by target and gathered once, the shared
   /// module body run once on all of them (grouped GEMMs for the parameter
   /// matmuls, per-row parameter rows for the elementwise uses), one
@@ -442,34 +479,9 @@ struct LowerRoutingPass
         b.clone(o, map);
         continue;
       }
-      // Parameter inputs become [rows, P...] with the row loop prepended.
-      SmallVector<Value> inputs;
-      SmallVector<AffineMap> maps;
-      for (OpOperand *in : gen.getDpsInputOperands()) {
-        AffineMap m = gen.getMatchingIndexingMap(in);
-        auto a = dyn_cast<BlockArgument>(in->get());
-        if (a && a.getOwner() == &body && a.getArgNumber() < numParams) {
-          inputs.push_back(
-              paramRows(b, loc, op, a.getArgNumber(), groupIds(), total));
-          SmallVector<AffineExpr> exprs = {getAffineDimExpr(0, b.getContext())};
-          exprs.append(m.getResults().begin(), m.getResults().end());
-          maps.push_back(
-              AffineMap::get(m.getNumDims(), 0, exprs, b.getContext()));
-        } else {
-          inputs.push_back(map.lookupOrDefault(in->get()));
-          maps.push_back(m);
-        }
-      }
-      SmallVector<Value> outputs;
-      for (OpOperand &out : gen.getDpsInitsMutable()) {
-        outputs.push_back(map.lookupOrDefault(out.get()));
-        maps.push_back(gen.getMatchingIndexingMap(&out));
-      }
-      auto fused = b.create<linalg::GenericOp>(loc, gen.getResultTypes(),
-                                               inputs, outputs, maps,
-                                               gen.getIteratorTypesArray());
-      gen.getRegion().cloneInto(&fused.getRegion(), map);
-      map.map(gen.getResults(), fused.getResults());
+      cloneWithParamRows(b, loc, gen, map, [&](unsigned j) {
+        return paramRows(b, loc, op, j, groupIds(), total);
+      });
     }
     Value result =
         map.lookup(cast<func::ReturnOp>(body.getTerminator()).getOperand(0));
@@ -678,18 +690,9 @@ struct LowerRoutingPass
         b.clone(o, map);
         continue;
       }
-      SmallVector<Value> inputs;
-      SmallVector<AffineMap> maps;
-      for (OpOperand *in : gen.getDpsInputOperands()) {
-        AffineMap m = gen.getMatchingIndexingMap(in);
-        if (!isParam(in->get())) {
-          inputs.push_back(map.lookupOrDefault(in->get()));
-          maps.push_back(m);
-          continue;
-        }
+      cloneWithParamRows(b, loc, gen, map, [&](unsigned j) {
         // The parameter's mix for every row: [rows, P...].
-        unsigned j = cast<BlockArgument>(in->get()).getArgNumber();
-        auto pt = cast<RankedTensorType>(in->get().getType());
+        auto pt = cast<RankedTensorType>(op.getTargetParams(0)[j].getType());
         SmallVector<int64_t> shape = {ShapedType::kDynamic};
         shape.append(pt.getShape().begin(), pt.getShape().end());
         auto rowsType = RankedTensorType::get(shape, pt.getElementType());
@@ -701,22 +704,8 @@ struct LowerRoutingPass
           perTarget.push_back(
               math.expand(op.getTargetParams(t)[j], rowsType, sizes));
         }
-        inputs.push_back(weightedRows(b, loc, dense, perTarget));
-        SmallVector<AffineExpr> exprs = {getAffineDimExpr(0, b.getContext())};
-        exprs.append(m.getResults().begin(), m.getResults().end());
-        maps.push_back(
-            AffineMap::get(m.getNumDims(), 0, exprs, b.getContext()));
-      }
-      SmallVector<Value> outputs;
-      for (OpOperand &out : gen.getDpsInitsMutable()) {
-        outputs.push_back(map.lookupOrDefault(out.get()));
-        maps.push_back(gen.getMatchingIndexingMap(&out));
-      }
-      auto mixed = b.create<linalg::GenericOp>(loc, gen.getResultTypes(),
-                                               inputs, outputs, maps,
-                                               gen.getIteratorTypesArray());
-      gen.getRegion().cloneInto(&mixed.getRegion(), map);
-      map.map(gen.getResults(), mixed.getResults());
+        return weightedRows(b, loc, dense, perTarget);
+      });
     }
     Value result =
         map.lookup(cast<func::ReturnOp>(body.getTerminator()).getOperand(0));
