@@ -98,7 +98,9 @@ std::optional<GroupedUse> classify(Operation *op, Classes &c,
     // [n, T..., F...] -> [n * T..., F...]: the rows times the inner dims.
     if (isRow(collapse.getSrc())) {
       RowMultiplier m = c.multOf(collapse.getSrc());
-      for (int64_t d : collapse.getReassociationIndices()[0])
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      for (int64_t d : groups[0])
         if (d != 0)
           m.push_back({collapse.getSrc(), d});
       if (!m.empty())
