@@ -200,7 +200,7 @@ struct FoldParameterCompositionPass
         auto form = analyze(op->getResult(0));
         if (!form || !worthFolding(module, *form))
           continue;
-        derived.push_back(fold(module, op, *form, derived.size(), erased));
+        fold(module, op, *form, derived, erased);
       }
     }
     if (!derived.empty())
@@ -254,15 +254,45 @@ struct FoldParameterCompositionPass
     return double(k) * double(n) < keep;
   }
 
-  Attribute fold(ModuleOp module, Operation *root, const LinearForm &f,
-                 size_t index, llvm::SmallPtrSetImpl<Operation *> &erased) {
+  /// Replaces `root` by x @ W' + biases; W' is a new derived parameter
+  /// appended to `derived`, or an existing one with the same terms.
+  void fold(ModuleOp module, Operation *root, const LinearForm &f,
+            SmallVectorImpl<Attribute> &derived,
+            llvm::SmallPtrSetImpl<Operation *> &erased) {
     MLIRContext *ctx = &getContext();
     Builder attrs(ctx);
     auto resultType = cast<RankedTensorType>(root->getResult(0).getType());
     auto firstA = *shapeOf(module, f.terms[0].a);
     int64_t k = firstA.first, n = resultType.getDimSize(1);
-    std::string name = "__fold." + std::to_string(index);
-    {
+    SmallVector<Attribute> terms;
+    for (const LinearForm::Term &t : f.terms) {
+      SmallVector<Attribute> term = {attrs.getF64FloatAttr(t.scale),
+                                     attrs.getStringAttr(t.a)};
+      if (!t.b.empty())
+        term.push_back(attrs.getStringAttr(t.b));
+      terms.push_back(attrs.getArrayAttr(term));
+    }
+    DictionaryAttr spec = attrs.getDictionaryAttr(
+        {attrs.getNamedAttr(
+             "name",
+             attrs.getStringAttr("__fold." + std::to_string(derived.size()))),
+         attrs.getNamedAttr("rows", attrs.getI64IntegerAttr(k)),
+         attrs.getNamedAttr("cols", attrs.getI64IntegerAttr(n)),
+         attrs.getNamedAttr("terms", attrs.getArrayAttr(terms))});
+    // The same sum in another entry (or twice in one) shares its weight.
+    bool reused = false;
+    for (Attribute d : derived) {
+      auto other = cast<DictionaryAttr>(d);
+      if (other.get("terms") == spec.get("terms") &&
+          other.get("rows") == spec.get("rows") &&
+          other.get("cols") == spec.get("cols")) {
+        spec = other;
+        reused = true;
+      }
+    }
+    std::string name = cast<StringAttr>(spec.get("name")).str();
+    if (!reused) {
+      derived.push_back(spec);
       OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
       auto p = mb.create<mod::ParamOp>(
           root->getLoc(), name, RankedTensorType::get({k, n}, mb.getF32Type()),
@@ -301,23 +331,10 @@ struct FoldParameterCompositionPass
       dead.append(producers);
     }
 
-    SmallVector<Attribute> terms;
-    for (const LinearForm::Term &t : f.terms) {
-      SmallVector<Attribute> term = {attrs.getF64FloatAttr(t.scale),
-                                     attrs.getStringAttr(t.a)};
-      if (!t.b.empty())
-        term.push_back(attrs.getStringAttr(t.b));
-      terms.push_back(attrs.getArrayAttr(term));
-    }
     ++numFolded;
     numTerms += f.terms.size();
     modc::recordStat(getArgument(), "weights-folded", 1);
     modc::recordStat(getArgument(), "terms-folded", int64_t(f.terms.size()));
-    return attrs.getDictionaryAttr(
-        {attrs.getNamedAttr("name", attrs.getStringAttr(name)),
-         attrs.getNamedAttr("rows", attrs.getI64IntegerAttr(k)),
-         attrs.getNamedAttr("cols", attrs.getI64IntegerAttr(n)),
-         attrs.getNamedAttr("terms", attrs.getArrayAttr(terms))});
   }
 };
 

@@ -28,6 +28,11 @@ entry two(x: f32[N, D]) -> f32[N, D] {
   return base(x) + a1(x) + a2(x);
 }
 
+// The same sum again: it shares __fold.0.
+entry two_again(x: f32[N, D]) -> f32[N, D] {
+  return base(x) + a1(x) + a2(x);
+}
+
 // Folds, scale and bias included: 3 (x W + b + 0.5 x A B).
 entry scaled(x: f32[N, D]) -> f32[N, D] {
   return (base(x) + a1(x)) * 3.0;
