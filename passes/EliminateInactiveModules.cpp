@@ -14,12 +14,14 @@
 #include "modrt/hash.h"
 #include "passes/Passes.h"
 #include "passes/Stats.h"
+#include "passes/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace modc {
@@ -95,6 +97,155 @@ std::optional<int64_t> splatValue(Value v) {
   return std::nullopt;
 }
 
+/// Element values of tensors that are the same in every row at compile
+/// time: `elementAt(v, e)` is the value of v at last index e (e < 0: v must
+/// not depend on any index). Integers are exact up to 2^53.
+struct ConstantRows {
+  std::optional<double> elementAt(Value v, int64_t e, int depth = 0) {
+    if (depth > 16)
+      return std::nullopt;
+    if (auto splat = v.getDefiningOp<tensor::SplatOp>())
+      return scalar(splat.getInput());
+    if (auto fill = v.getDefiningOp<linalg::FillOp>())
+      return scalar(fill.getInputs()[0]);
+    if (auto cst = v.getDefiningOp<arith::ConstantOp>()) {
+      if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue()))
+        if (dense.isSplat())
+          return attrValue(dense.getSplatValue<Attribute>());
+      return std::nullopt;
+    }
+    auto gen = v.getDefiningOp<linalg::GenericOp>();
+    if (!gen || gen.getNumResults() != 1 ||
+        !gen.getMatchingIndexingMap(gen.getDpsInitOperand(0)).isIdentity())
+      return std::nullopt;
+    int64_t last = gen.getNumLoops() - 1;
+    Block &body = *gen.getBody();
+    llvm::DenseMap<Value, double> env;
+    for (OpOperand *in : gen.getDpsInputOperands()) {
+      AffineMap m = gen.getMatchingIndexingMap(in);
+      bool usesLast = m.isFunctionOfDim(last);
+      bool lastIsLast =
+          m.getNumResults() > 0 &&
+          m.getResults().back() == getAffineDimExpr(last, m.getContext());
+      for (AffineExpr r : m.getResults().drop_back())
+        if (r.isFunctionOfDim(last))
+          lastIsLast = false;
+      if (usesLast && (!lastIsLast || e < 0))
+        return std::nullopt;
+      auto x = elementAt(in->get(), usesLast ? e : -1, depth + 1);
+      if (!x)
+        return std::nullopt;
+      env[body.getArgument(in->getOperandNumber())] = *x;
+    }
+    for (Operation &op : body) {
+      if (auto yield = dyn_cast<linalg::YieldOp>(op)) {
+        auto it = env.find(yield.getValues()[0]);
+        if (it == env.end())
+          return std::nullopt;
+        return it->second;
+      }
+      auto value = evaluate(op, env, last, e);
+      if (!value)
+        return std::nullopt;
+      env[op.getResult(0)] = *value;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<double> attrValue(Attribute a) {
+    if (auto f = dyn_cast<FloatAttr>(a))
+      return f.getValueAsDouble();
+    if (auto i = dyn_cast<IntegerAttr>(a))
+      return i.getType().isInteger(1) ? double(i.getValue().getZExtValue())
+                                      : double(i.getValue().getSExtValue());
+    return std::nullopt;
+  }
+
+  std::optional<double> scalar(Value v) {
+    Attribute a;
+    if (matchPattern(v, m_Constant(&a)))
+      return attrValue(a);
+    return std::nullopt;
+  }
+
+  std::optional<double> evaluate(Operation &op,
+                                 llvm::DenseMap<Value, double> &env,
+                                 int64_t last, int64_t e) {
+    if (op.getNumResults() != 1)
+      return std::nullopt;
+    if (auto idx = dyn_cast<linalg::IndexOp>(op)) {
+      if (int64_t(idx.getDim()) != last || e < 0)
+        return std::nullopt;
+      return double(e);
+    }
+    SmallVector<double> in;
+    for (Value v : op.getOperands()) {
+      auto it = env.find(v);
+      if (it != env.end()) {
+        in.push_back(it->second);
+        continue;
+      }
+      auto c = scalar(v);
+      if (!c)
+        return std::nullopt;
+      in.push_back(*c);
+    }
+    if (isa<arith::ConstantOp>(op))
+      return scalar(op.getResult(0));
+    if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::IndexCastOp, arith::SIToFPOp,
+            arith::UIToFPOp, arith::ExtFOp>(op))
+      return in[0];
+    if (isa<arith::FPToSIOp>(op))
+      return std::trunc(in[0]);
+    if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
+      switch (cmp.getPredicate()) {
+      case arith::CmpIPredicate::eq:
+        return double(in[0] == in[1]);
+      case arith::CmpIPredicate::ne:
+        return double(in[0] != in[1]);
+      case arith::CmpIPredicate::slt:
+        return double(in[0] < in[1]);
+      case arith::CmpIPredicate::sle:
+        return double(in[0] <= in[1]);
+      case arith::CmpIPredicate::sgt:
+        return double(in[0] > in[1]);
+      case arith::CmpIPredicate::sge:
+        return double(in[0] >= in[1]);
+      default:
+        return std::nullopt;
+      }
+    }
+    if (isa<arith::SelectOp>(op))
+      return in[0] != 0 ? in[1] : in[2];
+    if (isa<arith::AddFOp, arith::AddIOp>(op))
+      return in[0] + in[1];
+    if (isa<arith::SubFOp, arith::SubIOp>(op))
+      return in[0] - in[1];
+    if (isa<arith::MulFOp, arith::MulIOp>(op))
+      return in[0] * in[1];
+    if (isa<arith::DivFOp>(op))
+      return in[0] / in[1];
+    if (isa<arith::NegFOp>(op))
+      return -in[0];
+    return std::nullopt;
+  }
+};
+
+/// The weights of a `weights` router whose input is known at compile time
+/// and the same for every row, one per target (f32 rounding applied).
+std::optional<SmallVector<double>> constantWeights(mod::WeightsDecisionOp op,
+                                                   int64_t numTargets) {
+  ConstantRows eval;
+  SmallVector<double> weights;
+  for (int64_t t = 0; t < numTargets; ++t) {
+    auto w = eval.elementAt(op.getInput(), t);
+    if (!w || std::isnan(*w))
+      return std::nullopt;
+    weights.push_back(double(float(*w)));
+  }
+  return weights;
+}
+
 struct EliminateInactiveModulesPass
     : public modc::impl::EliminateInactiveModulesBase<
           EliminateInactiveModulesPass> {
@@ -125,33 +276,95 @@ struct EliminateInactiveModulesPass
           target = int64_t(modrt_fmix32(uint32_t(uint64_t(*id))) %
                            uint32_t(numTargets));
       }
+      double scale = 1.0;
+      if (auto w = dyn_cast_or_null<mod::WeightsDecisionOp>(decision)) {
+        // Compile-time weights: targets with weight 0 are unreachable.
+        auto weights = constantWeights(w, numTargets);
+        if (!weights)
+          continue;
+        SmallVector<int64_t> reached;
+        for (int64_t t = 0; t < numTargets; ++t)
+          if ((*weights)[t] != 0.0)
+            reached.push_back(t);
+        if (reached.empty() && op.getLevel() == 1) {
+          replaceByZeros(op);
+          numEliminated += numTargets;
+          modc::recordStat(getArgument(), "modules-eliminated", numTargets);
+          continue;
+        }
+        if (reached.size() != 1)
+          continue;
+        target = reached[0];
+        scale = (*weights)[reached[0]];
+      }
       if (!target)
         continue;
-      // Every row reaches `target` with weight 1: each aggregation of one
-      // output with weight 1 (merge included: 1 * theta) is that output.
-      auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[*target]);
-      auto fn = module.lookupSymbol<func::FuncOp>(callee);
-      OpBuilder b(op);
-      SmallVector<Value> operands(op.getTargetParams(*target));
-      int64_t numParams = operands.size();
-      operands.push_back(op.getInput());
-      Value result =
-          b.create<mod::ApplyOp>(
-               op.getLoc(), fn.getFunctionType().getResults(), callee,
-               b.getStringAttr(
-                   cast<StringAttr>(op.getInstances()[*target]).getValue()),
-               b.getI64IntegerAttr(numParams), operands)
-              .getResult(0);
-      if (result.getType() != op.getResult().getType())
-        result = b.create<tensor::CastOp>(op.getLoc(), op.getResult().getType(),
-                                          result);
-      op.getResult().replaceAllUsesWith(result);
-      op.erase();
+      replaceBySingleTarget(module, op, *target, scale);
       numEliminated += numTargets - 1;
       ++numSpecialised;
       modc::recordStat(getArgument(), "modules-eliminated", numTargets - 1);
       modc::recordStat(getArgument(), "routes-specialised", 1);
     }
+  }
+
+  /// Every row reaches `target` alone, with weight `scale`: weighted_sum is
+  /// scale * its output, sum/mean/max its output, merge its output with
+  /// parameters scale * theta.
+  void replaceBySingleTarget(ModuleOp module, mod::DispatchOp op,
+                             int64_t target, double scale) {
+    auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[target]);
+    auto fn = module.lookupSymbol<func::FuncOp>(callee);
+    OpBuilder b(op);
+    modc::TensorMath math(b, op.getLoc());
+    StringRef agg = op.getAggregation();
+    SmallVector<Value> operands;
+    for (Value p : op.getTargetParams(target)) {
+      auto pt = cast<RankedTensorType>(p.getType());
+      if (agg == "merge" && scale != 1.0)
+        p = math.binary(modc::BinaryKind::Mul, p,
+                        math.scalarConstant(pt.getElementType(), scale), pt);
+      operands.push_back(p);
+    }
+    int64_t numParams = operands.size();
+    operands.push_back(op.getInput());
+    Value result =
+        b.create<mod::ApplyOp>(
+             op.getLoc(), fn.getFunctionType().getResults(), callee,
+             b.getStringAttr(
+                 cast<StringAttr>(op.getInstances()[target]).getValue()),
+             b.getI64IntegerAttr(numParams), operands)
+            .getResult(0);
+    if (agg == "weighted_sum" && scale != 1.0) {
+      auto rt = cast<RankedTensorType>(result.getType());
+      result = math.binary(modc::BinaryKind::Mul, result,
+                           math.scalarConstant(rt.getElementType(), scale), rt);
+    }
+    if (result.getType() != op.getResult().getType())
+      result = b.create<tensor::CastOp>(op.getLoc(), op.getResult().getType(),
+                                        result);
+    op.getResult().replaceAllUsesWith(result);
+    op.erase();
+  }
+
+  /// No row reaches any target: every aggregation gives 0.
+  void replaceByZeros(mod::DispatchOp op) {
+    OpBuilder b(op);
+    modc::TensorMath math(b, op.getLoc());
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    SmallVector<Value> sizes = {math.dimSize(op.getInput(), 0)};
+    unsigned next = 0;
+    for (int64_t i = 1; i < type.getRank(); ++i)
+      sizes.push_back(type.isDynamicDim(i)
+                          ? op.getResultDims()[next++]
+                          : b.create<arith::ConstantIndexOp>(op.getLoc(),
+                                                             type.getDimSize(i))
+                                .getResult());
+    Value zero = math.scalarConstant(type.getElementType(), 0.0);
+    Value filled =
+        b.create<linalg::FillOp>(op.getLoc(), zero, math.empty(type, sizes))
+            .getResult(0);
+    op.getResult().replaceAllUsesWith(filled);
+    op.erase();
   }
 };
 

@@ -79,7 +79,12 @@ def EliminateInactiveModules
     A task or hash route over compile-time ids (constants, or an entry
     argument fixed by `modc --specialize ENTRY.ARG=VALUE`) reaches one
     target: the dispatch becomes an application of that target, and the
-    others, with their parameter reads and computation, are gone.
+    others, with their parameter reads and computation, are gone. A weights
+    route over compile-time weights (the same in every row, evaluated from
+    constants and splats through elementwise arithmetic, e.g. the one-hot of
+    a specialised id) loses the targets of weight 0: one left becomes its
+    application (scaled for weighted_sum, with scaled parameters for merge),
+    none left becomes zeros.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
   let options = [

@@ -663,11 +663,10 @@ Value TensorMath::onehot(Value ids, int64_t n, RankedTensorType resultType) {
           loc_, TypeRange{resultType}, ValueRange{ids}, ValueRange{init}, maps,
           iters,
           [&](OpBuilder &nb, Location l, ValueRange v) {
-            Value id =
-                v[0].getType().getIntOrFloatBitWidth() == 64
-                    ? v[0]
-                    : nb.create<arith::ExtSIOp>(l, nb.getI64Type(), v[0])
-                          .getResult();
+            Value id = v[0].getType().getIntOrFloatBitWidth() == 64
+                           ? v[0]
+                           : nb.create<arith::ExtSIOp>(l, nb.getI64Type(), v[0])
+                                 .getResult();
             Value pos = nb.create<arith::IndexCastOp>(
                 l, nb.getI64Type(), nb.create<linalg::IndexOp>(l, idsRank));
             Value eq =
