@@ -403,11 +403,21 @@ struct LowerRoutingPass
               l, ValueRange{lb.create<arith::AddIOp>(l, acc[0], c)});
         });
     Value total = sum.getResult(0);
-    Value mine = b.create<tensor::ExtractSliceOp>(
-        loc, rowTensor, ArrayRef<OpFoldResult>{OpFoldResult(zero)},
-        ArrayRef<OpFoldResult>{total},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-    Value packed = gather(b, loc, x, mine, total);
+    Block &body = fn.getBody().front();
+    Value input = body.getArgument(numParams);
+    // The packed rows are only needed whole if something other than a
+    // grouped matmul reads them; grouped matmuls gather their own rows.
+    bool gatherInGemm =
+        cast<RankedTensorType>(x.getType()).getRank() == 2 &&
+        llvm::all_of(input.getUses(), [&](OpOperand &use) {
+          Operation *user = use.getOwner();
+          if (isa<tensor::DimOp>(user))
+            return true;
+          auto it = gb.uses.find(user);
+          return it != gb.uses.end() &&
+                 it->second == modc::GroupedUse::GroupedMatmul &&
+                 use.getOperandNumber() == 0;
+        });
 
     // Per packed row, its target: only if a parameter is used per row.
     Value groups;
@@ -421,13 +431,46 @@ struct LowerRoutingPass
       return groups;
     };
 
-    Block &body = fn.getBody().front();
     IRMapping map;
-    map.map(body.getArgument(numParams), packed);
+    if (!gatherInGemm) {
+      Value mine = b.create<tensor::ExtractSliceOp>(
+          loc, rowTensor, ArrayRef<OpFoldResult>{OpFoldResult(zero)},
+          ArrayRef<OpFoldResult>{total},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+      map.map(input, gather(b, loc, x, mine, total));
+    }
     for (Operation &o : body.without_terminator()) {
       auto it = gb.uses.find(&o);
       modc::GroupedUse use =
           it == gb.uses.end() ? modc::GroupedUse::Neutral : it->second;
+      if (auto dim = dyn_cast<tensor::DimOp>(o);
+          dim && gatherInGemm && dim.getSource() == input) {
+        auto idx = dim.getConstantIndex();
+        if (!idx)
+          return op.emitOpError("a dynamic tensor.dim index in a fused body");
+        map.map(dim.getResult(), *idx == 0 ? total : math.dimSize(x, *idx));
+        continue;
+      }
+      if (use == modc::GroupedUse::GroupedMatmul && gatherInGemm &&
+          cast<linalg::MatmulOp>(o).getInputs()[0] == input) {
+        // The gather fused into the grouped GEMM: each tile reads its rows
+        // of x through the plan's row list.
+        auto mm = cast<linalg::MatmulOp>(o);
+        unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
+        auto ot = cast<RankedTensorType>(mm.getResult(0).getType());
+        SmallVector<Value> dyn = {total};
+        if (ot.isDynamicDim(1))
+          dyn.push_back(math.dimSize(op.getTargetParams(0)[j], 1));
+        Value out = b.create<memref::AllocOp>(
+            loc, MemRefType::get(ot.getShape(), ot.getElementType()), dyn);
+        call(b, loc, "modrt_grouped_gather_matmul_f32",
+             {asMemref(b, loc, x), asMemref(b, loc, rowList),
+              asMemref(b, loc, weightTable(b, loc, op, j)),
+              asMemref(b, loc, counts), asMemref(b, loc, out)});
+        map.map(mm.getResult(0),
+                b.create<bufferization::ToTensorOp>(loc, out, true, true));
+        continue;
+      }
       if (use == modc::GroupedUse::GroupedMatmul) {
         auto mm = cast<linalg::MatmulOp>(o);
         unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();

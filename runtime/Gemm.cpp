@@ -665,7 +665,28 @@ struct GroupedJob {
   const modrt_memref2d_f32 *A, *C;
   int64_t K, Ldb;
   const GroupTile *Tiles;
+  /// Row i of the grouped A is A[RowIndex[i]] (gathered per tile); NULL:
+  /// row i of A.
+  const int64_t *RowIndex = nullptr;
 };
+
+/// A thread's buffer for gathered rows, kept between calls.
+float *gatherBuffer(int64_t Floats) {
+  thread_local struct Buffer {
+    float *Data = nullptr;
+    int64_t Capacity = 0;
+    ~Buffer() { std::free(Data); }
+  } B;
+  if (Floats > B.Capacity) {
+    void *P = nullptr;
+    if (posix_memalign(&P, 64, size_t(Floats) * sizeof(float)) != 0)
+      return nullptr;
+    std::free(B.Data);
+    B.Data = static_cast<float *>(P);
+    B.Capacity = Floats;
+  }
+  return B.Data;
+}
 
 void runGroupTile(void *Ctx, int64_t I) {
   const GroupedJob &J = *static_cast<GroupedJob *>(Ctx);
@@ -674,26 +695,55 @@ void runGroupTile(void *Ctx, int64_t I) {
   Pr.M = T.M;
   Pr.N = T.N;
   Pr.K = J.K;
-  Pr.A = {J.A->aligned + J.A->offset + T.Row * J.A->strides[0], J.A->strides[0],
-          J.A->strides[1]};
   Pr.B = {T.B + T.Col, J.Ldb, 1};
   Pr.C = {J.C->aligned + J.C->offset + T.Row * J.C->strides[0] +
               T.Col * J.C->strides[1],
           J.C->strides[0], J.C->strides[1]};
+  const float *A = J.A->aligned + J.A->offset;
+  int64_t RowStride = J.A->strides[0], ColStride = J.A->strides[1];
+  if (!J.RowIndex) {
+    Pr.A = {A + T.Row * RowStride, RowStride, ColStride};
+    runProblem(Pr, 1);
+    return;
+  }
+  // The tile's rows gathered into a dense block, then one product.
+  float *Rows = gatherBuffer(T.M * J.K);
+  if (!Rows) {
+    // No memory for the block: one row at a time, read in place.
+    Problem Row = Pr;
+    Row.M = 1;
+    for (int64_t R = 0; R < T.M; ++R) {
+      Row.A = {A + J.RowIndex[T.Row + R] * RowStride, RowStride, ColStride};
+      Row.C.Data = Pr.C.Data + R * Pr.C.RowStride;
+      runProblem(Row, 1);
+    }
+    return;
+  }
+  for (int64_t R = 0; R < T.M; ++R) {
+    const float *Src = A + J.RowIndex[T.Row + R] * RowStride;
+    for (int64_t Q = 0; Q < J.K; ++Q)
+      Rows[R * J.K + Q] = Src[Q * ColStride];
+  }
+  Pr.A = {Rows, J.K, 1};
   runProblem(Pr, 1);
 }
 
 } // namespace
 
-extern "C" void _mlir_ciface_modrt_grouped_matmul_f32(
-    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
-    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
+namespace {
+
+/// The grouped product; with `RowList` (an i64 list of at least C's rows),
+/// row i of the grouped A is A[RowList[i]].
+void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
+                   modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
+                   modrt_memref2d_f32 *C) {
   if (!A || !Weights || !Counts || !C)
     return;
-  int64_t Groups = Counts->sizes[0], Rows = A->sizes[0], K = A->sizes[1],
+  int64_t Groups = Counts->sizes[0], Rows = C->sizes[0], K = A->sizes[1],
           N = C->sizes[1];
-  if (Groups < 0 || Weights->sizes[0] != Groups || C->sizes[0] != Rows ||
-      Rows < 0 || K < 0 || N <= 0)
+  if (Groups < 0 || Weights->sizes[0] != Groups || Rows < 0 || K < 0 ||
+      N <= 0 || (!RowList && A->sizes[0] != Rows) ||
+      (RowList && (RowList->sizes[0] < Rows || RowList->strides[0] != 1)))
     return;
   auto count = [&](int64_t G) {
     return Counts->aligned[Counts->offset + G * Counts->strides[0]];
@@ -708,6 +758,11 @@ extern "C" void _mlir_ciface_modrt_grouped_matmul_f32(
     return;
   if (Total == 0)
     return;
+  const int64_t *RowIndex =
+      RowList ? RowList->aligned + RowList->offset : nullptr;
+  for (int64_t I = 0; RowIndex && I < Total; ++I)
+    if (RowIndex[I] < 0 || RowIndex[I] >= A->sizes[0])
+      return;
   // Tiles of about equal work across all groups, so that the threads share
   // the groups (targets) as well as the rows and columns within each: the
   // column range of a group is cut in multiples of 16 until there are a
@@ -748,7 +803,7 @@ extern "C" void _mlir_ciface_modrt_grouped_matmul_f32(
           Tiles[Next++] = T;
         } else {
           // No memory for the tile list: one tile at a time, here.
-          GroupedJob One = {A, C, K, N, &T};
+          GroupedJob One = {A, C, K, N, &T, RowIndex};
           runGroupTile(&One, 0);
         }
       }
@@ -756,7 +811,24 @@ extern "C" void _mlir_ciface_modrt_grouped_matmul_f32(
   }
   if (!Tiles)
     return;
-  GroupedJob J = {A, C, K, N, Tiles};
+  GroupedJob J = {A, C, K, N, Tiles, RowIndex};
   modrt_parallel_for(NumTiles, runGroupTile, &J);
   std::free(Tiles);
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_modrt_grouped_matmul_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
+  groupedMatmul(A, nullptr, Weights, Counts, C);
+}
+
+extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_f32(
+    modrt_memref2d_f32 *X, modrt_memref1d_i64 *RowList,
+    modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
+    modrt_memref2d_f32 *C) {
+  if (!RowList)
+    return;
+  groupedMatmul(X, RowList, Weights, Counts, C);
 }

@@ -60,7 +60,10 @@ func.func private @Mix(%w: tensor<8x8xf32> {mod.param = "w"}, %x: tensor<?x8xf32
 // CHECK:         mod.dispatch {{.*}}fused
 // LOWER-LABEL: func.func @experts
 // LOWER:         call @modrt_route_plan
-// LOWER:         call @modrt_grouped_matmul_f32
+// The gather of the rows is fused into the grouped GEMM: x itself and the
+// plan's row list go in, no packed copy of x comes out.
+// LOWER-NOT:     tensor.extract
+// LOWER:         call @modrt_grouped_gather_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
 // LOWER:         call @modrt_route_group_ids
 // LOWER-NOT:     mod.apply
 // LOWER:         call @modrt_route_scatter

@@ -169,6 +169,17 @@ void _mlir_ciface_modrt_grouped_matmul_f32(modrt_memref2d_f32 *A,
                                            modrt_memref1d_i64 *Counts,
                                            modrt_memref2d_f32 *C);
 
+/** The same with the gather fused in: row i of the grouped A is
+ *  X[RowList[i]] (RowList: unit stride, at least C's rows; every index
+ *  used must lie in [0, X's rows) or C is left untouched). Each tile
+ *  gathers its own rows into a per-thread block just before its product,
+ *  so the packed input of a route is never written out whole. */
+void _mlir_ciface_modrt_grouped_gather_matmul_f32(modrt_memref2d_f32 *X,
+                                                  modrt_memref1d_i64 *RowList,
+                                                  modrt_memref1d_i64 *Weights,
+                                                  modrt_memref1d_i64 *Counts,
+                                                  modrt_memref2d_f32 *C);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -820,3 +820,55 @@ TEST(GemmTest, GroupedInvalidArgumentsLeaveCUntouched) {
   for (float V : C)
     EXPECT_EQ(V, -3.0f);
 }
+
+TEST(GemmTest, GroupedProductsGatherTheirRows) {
+  // Row i of the grouped A is X[RowList[i]]: a shuffled, repeating list.
+  for (int Threads : {1, 2}) {
+    CallScope Call(Threads);
+    const int64_t XRows = 37, K = 40, N = 48;
+    std::vector<int64_t> Counts = {5, 0, 300, 9};
+    int64_t Total = 314;
+    std::mt19937 Rng(9);
+    std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+    std::vector<float> X(size_t(XRows * K));
+    for (float &V : X)
+      V = U(Rng);
+    std::vector<int64_t> RowList(size_t(Total + 3));
+    for (int64_t &R : RowList)
+      R = int64_t(Rng() % XRows);
+    std::vector<std::vector<float>> W(Counts.size(),
+                                      std::vector<float>(size_t(K * N)));
+    std::vector<int64_t> Addr;
+    for (auto &Wg : W) {
+      for (float &V : Wg)
+        V = U(Rng);
+      Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+    }
+    std::vector<float> C(size_t(Total * N), -3.0f);
+    int64_t G = int64_t(Counts.size());
+    modrt_memref2d_f32 Xm = {X.data(), X.data(), 0, {XRows, K}, {K, 1}};
+    modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Total, N}, {N, 1}};
+    modrt_memref1d_i64 Rm = {
+        RowList.data(), RowList.data(), 0, {int64_t(RowList.size())}, {1}};
+    modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
+    modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
+    _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
+    int64_t Row = 0;
+    for (int64_t Gi = 0; Gi < G; ++Gi)
+      for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
+        for (int64_t J = 0; J < N; ++J) {
+          double Want = 0;
+          for (int64_t Q = 0; Q < K; ++Q)
+            Want += double(X[size_t(RowList[size_t(Row)] * K + Q)]) *
+                    W[size_t(Gi)][size_t(Q * N + J)];
+          ASSERT_NEAR(C[size_t(Row * N + J)], Want,
+                      1e-4 * (1 + std::fabs(Want)))
+              << "row " << Row << " col " << J;
+        }
+    // An index outside X leaves C untouched.
+    std::vector<float> Before = C;
+    RowList[7] = XRows;
+    _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
+    EXPECT_EQ(C, Before);
+  }
+}
