@@ -787,121 +787,115 @@ struct LowerRoutingPass
     return success();
   }
 
-  /// Per row: theta_r = sum_t dense[r, t] * theta_t, then one application.
+  /// theta = sum_t dense[r, t] * theta_t for one row r, then one
+  /// application to the rows that share r's weights: the parameters are
+  /// mixed once per distinct weight vector (modrt_route_distinct groups the
+  /// rows), e.g. once per task when the weights come from the task id.
   LogicalResult lowerMerge(mod::DispatchOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     modc::TensorMath math(b, loc);
     Value x = op.getInput();
-    auto xt = cast<RankedTensorType>(x.getType());
-    auto resultType = cast<RankedTensorType>(op.getResult().getType());
     int64_t numTargets = op.getTargets().size();
     Value rows = math.dimSize(x, 0);
+    auto f32 = b.getF32Type();
+    auto i64Type = b.getI64Type();
     Value dense = b.create<memref::AllocOp>(
-        loc,
-        MemRefType::get({ShapedType::kDynamic, numTargets + 1}, b.getF32Type()),
+        loc, MemRefType::get({ShapedType::kDynamic, numTargets + 1}, f32),
         ValueRange{rows});
     call(b, loc, "modrt_route_dense",
          {asMemref(b, loc, op.getIndices()), asMemref(b, loc, op.getWeights()),
           i64(b, loc, numTargets), asMemref(b, loc, dense)});
-    SmallVector<Value> sizes = {rows};
-    for (Value d : resultFeatureSizes(b, loc, op))
-      sizes.push_back(d);
-    Value zeroF = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
-    Value init =
-        b.create<linalg::FillOp>(loc, zeroF, math.empty(resultType, sizes))
-            .getResult(0);
+    auto listType = MemRefType::get({ShapedType::kDynamic}, i64Type);
+    Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+    Value order = b.create<memref::AllocOp>(loc, listType, ValueRange{rows});
+    Value offsets = b.create<memref::AllocOp>(
+        loc, listType,
+        ValueRange{b.create<arith::AddIOp>(loc, rows, one).getResult()});
+    Value numGroups =
+        b.create<memref::AllocOp>(loc, MemRefType::get({1}, i64Type));
+    call(b, loc, "modrt_route_distinct",
+         {asMemref(b, loc, dense), asMemref(b, loc, order),
+          asMemref(b, loc, offsets), asMemref(b, loc, numGroups)});
+    // scatter's slot list: every row's "slot" 0 (mode 1 ignores weights).
+    Value slots = b.create<memref::AllocOp>(loc, listType, ValueRange{rows});
+    b.create<linalg::FillOp>(loc, i64(b, loc, 0), slots);
+    Value orderT = b.create<bufferization::ToTensorOp>(loc, order, true, false);
+    Output out = makeOutput(b, loc, op, rows);
+
     Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
-    Value c1 = b.create<arith::ConstantIndexOp>(loc, 1);
+    auto index = [&](OpBuilder &nb, Location l, Value v) {
+      return nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v).getResult();
+    };
+    Value groups =
+        index(b, loc, b.create<memref::LoadOp>(loc, numGroups, ValueRange{c0}));
     auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
     auto fn = module.lookupSymbol<func::FuncOp>(callee);
-    auto loop = b.create<scf::ForOp>(
-        loc, c0, rows, c1, ValueRange{init},
-        [&](OpBuilder &lb, Location l, Value r, ValueRange iter) {
-          Value eIdx = lb.create<arith::ConstantIndexOp>(l, numTargets);
-          Value chosen =
-              lb.create<memref::LoadOp>(l, dense, ValueRange{r, eIdx});
+    b.create<scf::ForOp>(
+        loc, c0, groups, one, ValueRange{},
+        [&](OpBuilder &lb, Location l, Value u, ValueRange) {
+          Value start = index(
+              lb, l, lb.create<memref::LoadOp>(l, offsets, ValueRange{u}));
+          Value end = index(
+              lb, l,
+              lb.create<memref::LoadOp>(
+                  l, offsets,
+                  ValueRange{lb.create<arith::AddIOp>(l, u, one).getResult()}));
+          Value n = lb.create<arith::SubIOp>(l, end, start);
+          Value rep = index(
+              lb, l, lb.create<memref::LoadOp>(l, order, ValueRange{start}));
+          Value chosen = lb.create<memref::LoadOp>(
+              l, dense,
+              ValueRange{rep,
+                         lb.create<arith::ConstantIndexOp>(l, numTargets)});
+          Value zeroF = lb.create<arith::ConstantOp>(l, lb.getF32FloatAttr(0));
           Value any = lb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
                                                chosen, zeroF);
-          // A row nothing chose gets 0, not the module applied with zero
-          // parameters: compute, then select.
-          {
-            OpBuilder &tb = lb;
-            Location tl = l;
-            modc::TensorMath tm(tb, tl);
-            SmallVector<Value> mixed;
-            int64_t numParams = op.getParamSegments()[0];
-            for (int64_t p = 0; p < numParams; ++p) {
-              Value acc;
-              for (int64_t t = 0; t < numTargets; ++t) {
-                Value theta = op.getTargetParams(t)[p];
-                auto type = cast<RankedTensorType>(theta.getType());
-                Value tIdx = tb.create<arith::ConstantIndexOp>(tl, t);
-                Value wgt =
-                    tb.create<memref::LoadOp>(tl, dense, ValueRange{r, tIdx});
-                Value term = tm.binary(modc::BinaryKind::Mul, theta, wgt, type);
-                acc = acc ? tm.binary(modc::BinaryKind::Add, acc, term, type)
-                          : term;
-              }
-              mixed.push_back(acc);
+          // Rows nothing chose keep 0.
+          auto ifOp = lb.create<scf::IfOp>(l, any, /*withElse=*/false);
+          OpBuilder tb = OpBuilder::atBlockBegin(ifOp.thenBlock());
+          modc::TensorMath tm(tb, l);
+          SmallVector<Value> operands;
+          int64_t numParams = op.getParamSegments()[0];
+          for (int64_t p = 0; p < numParams; ++p) {
+            Value acc;
+            for (int64_t t = 0; t < numTargets; ++t) {
+              Value theta = op.getTargetParams(t)[p];
+              auto type = cast<RankedTensorType>(theta.getType());
+              Value wgt = tb.create<memref::LoadOp>(
+                  l, dense,
+                  ValueRange{rep, tb.create<arith::ConstantIndexOp>(l, t)});
+              Value term = tm.binary(modc::BinaryKind::Mul, theta, wgt, type);
+              acc = acc ? tm.binary(modc::BinaryKind::Add, acc, term, type)
+                        : term;
             }
-            SmallVector<OpFoldResult> offsets = {OpFoldResult(r)};
-            SmallVector<OpFoldResult> sliceSizes = {tb.getIndexAttr(1)};
-            SmallVector<OpFoldResult> strides = {tb.getIndexAttr(1)};
-            SmallVector<int64_t> rowShape = {1};
-            for (int64_t i = 1; i < xt.getRank(); ++i) {
-              offsets.push_back(tb.getIndexAttr(0));
-              sliceSizes.push_back(
-                  xt.isDynamicDim(i)
-                      ? OpFoldResult(tm.dimSize(x, i))
-                      : OpFoldResult(tb.getIndexAttr(xt.getDimSize(i))));
-              strides.push_back(tb.getIndexAttr(1));
-              rowShape.push_back(xt.getDimSize(i));
-            }
-            auto rowType = RankedTensorType::get(rowShape, xt.getElementType());
-            Value xr = tb.create<tensor::ExtractSliceOp>(
-                tl, rowType, x, offsets, sliceSizes, strides);
-            SmallVector<Value> operands(mixed);
-            operands.push_back(tb.create<tensor::CastOp>(
-                tl, fn.getFunctionType().getInputs().back(), xr));
-            Value yr = tb.create<mod::ApplyOp>(
-                             tl, fn.getFunctionType().getResults(), callee,
-                             tb.getStringAttr("merge"),
-                             tb.getI64IntegerAttr(numParams), operands)
-                           .getResult(0);
-            auto yrType = cast<RankedTensorType>(yr.getType());
-            SmallVector<OpFoldResult> outOffsets = {OpFoldResult(r)};
-            SmallVector<OpFoldResult> outSizes = {tb.getIndexAttr(1)};
-            SmallVector<OpFoldResult> outStrides = {tb.getIndexAttr(1)};
-            SmallVector<int64_t> staticRow = {1};
-            for (int64_t i = 1; i < resultType.getRank(); ++i) {
-              outOffsets.push_back(tb.getIndexAttr(0));
-              outSizes.push_back(resultType.isDynamicDim(i)
-                                     ? OpFoldResult(sizes[i])
-                                     : OpFoldResult(tb.getIndexAttr(
-                                           resultType.getDimSize(i))));
-              outStrides.push_back(tb.getIndexAttr(1));
-              staticRow.push_back(resultType.getDimSize(i));
-            }
-            Value yrStatic = tb.create<tensor::CastOp>(
-                tl, RankedTensorType::get(staticRow, yrType.getElementType()),
-                yr);
-            auto outRowType = cast<RankedTensorType>(yrStatic.getType());
-            SmallVector<Value> rowSizes;
-            for (int64_t i = 0; i < outRowType.getRank(); ++i)
-              rowSizes.push_back(tm.dimSize(yrStatic, i));
-            Value emptyRow = tm.empty(outRowType, rowSizes);
-            Value zeroRow =
-                tb.create<linalg::FillOp>(tl, zeroF, emptyRow).getResult(0);
-            Value picked =
-                tb.create<arith::SelectOp>(tl, any, yrStatic, zeroRow);
-            Value updated = tb.create<tensor::InsertSliceOp>(
-                tl, picked, iter[0], outOffsets, outSizes, outStrides);
-            tb.create<scf::YieldOp>(tl, updated);
+            operands.push_back(acc);
           }
+          Value mine = tb.create<tensor::ExtractSliceOp>(
+              l, orderT, ArrayRef<OpFoldResult>{start},
+              ArrayRef<OpFoldResult>{n},
+              ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
+          Value packed = gather(tb, l, x, mine, n);
+          operands.push_back(tb.create<tensor::CastOp>(
+              l, fn.getFunctionType().getInputs().back(), packed));
+          Value y =
+              tb.create<mod::ApplyOp>(l, fn.getFunctionType().getResults(),
+                                      callee, tb.getStringAttr("merge"),
+                                      tb.getI64IntegerAttr(numParams), operands)
+                  .getResult(0);
+          call(tb, l, "modrt_route_scatter",
+               {asMemref(tb, l, out.y), asMemref(tb, l, flattenRows(tb, l, y)),
+                asMemref(tb, l, order), asMemref(tb, l, slots),
+                toI64(tb, l, start), asMemref(tb, l, dense), i64(tb, l, 1)});
+          lb.create<scf::YieldOp>(l);
         });
-    op.getResult().replaceAllUsesWith(loop.getResult(0));
+    Value yt = b.create<bufferization::ToTensorOp>(loc, out.y, true, true);
+    op.getResult().replaceAllUsesWith(
+        unflatten(b, loc, yt, cast<RankedTensorType>(op.getResult().getType()),
+                  rows, out.featureSizes));
     op.erase();
+    ++numMergeGroups;
+    modc::recordStat(getArgument(), "merges-per-weight-vector", 1);
     return success();
   }
 

@@ -53,7 +53,10 @@ def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
     Statistic<"numFusedLowered", "fused-dispatches-lowered",
               "Fused dispatches lowered to one grouped computation">,
     Statistic<"numMergesFactored", "merges-factored",
-              "merge routes evaluated by exact factoring">
+              "merge routes evaluated by exact factoring">,
+    Statistic<"numMergeGroups", "merges-per-weight-vector",
+              "merge routes mixing parameters once per distinct weight "
+              "vector">
   ];
 }
 

@@ -370,6 +370,64 @@ void _mlir_ciface_modrt_route_dense(Memref2 *idx, Memref2 *w, int64_t e,
   }
 }
 
+/// Groups the rows of `dense` ([R, E+1], from modrt_route_dense) that mix
+/// the parameters identically (the same E weights, bit for bit; rows that
+/// chose nothing form their own groups): order[0..R) lists the rows group
+/// by group (each group in row order, the groups in order of their first
+/// row), offsets[u] is where group u starts, offsets[U] = R, and
+/// numGroups[0] = U. `merge` then mixes the parameters once per group.
+void _mlir_ciface_modrt_route_distinct(Memref2 *dense, Memref1 *order,
+                                       Memref1 *offsets, Memref1 *numGroups) {
+  int64_t rows = dense->sizes[0], cols = dense->sizes[1];
+  std::vector<int64_t> sorted(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r)
+    sorted[size_t(r)] = r;
+  auto bitsOf = [&](int64_t r, int64_t c) {
+    float v = at<float>(dense, r, c);
+    uint32_t b;
+    std::memcpy(&b, &v, sizeof(b));
+    return b;
+  };
+  auto less = [&](int64_t a, int64_t b) {
+    for (int64_t c = 0; c < cols; ++c) {
+      uint32_t x = bitsOf(a, c), y = bitsOf(b, c);
+      if (x != y)
+        return x < y;
+    }
+    return a < b;
+  };
+  std::sort(sorted.begin(), sorted.end(), less);
+  auto same = [&](int64_t a, int64_t b) {
+    for (int64_t c = 0; c < cols; ++c)
+      if (bitsOf(a, c) != bitsOf(b, c))
+        return false;
+    return true;
+  };
+  // Groups of equal rows, then ordered by their first (smallest) row.
+  std::vector<std::pair<int64_t, int64_t>> groups; // (first row, start)
+  for (int64_t i = 0; i < rows; ++i)
+    if (i == 0 || !same(sorted[size_t(i - 1)], sorted[size_t(i)]))
+      groups.push_back({sorted[size_t(i)], i});
+  std::vector<int64_t> ends(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g)
+    ends[g] = g + 1 < groups.size() ? groups[g + 1].second : rows;
+  std::vector<size_t> byFirst(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g)
+    byFirst[g] = g;
+  std::sort(byFirst.begin(), byFirst.end(), [&](size_t a, size_t b) {
+    return groups[a].first < groups[b].first;
+  });
+  int64_t next = 0;
+  for (size_t u = 0; u < byFirst.size(); ++u) {
+    size_t g = byFirst[u];
+    at<int64_t>(offsets, int64_t(u)) = next;
+    for (int64_t i = groups[g].second; i < ends[g]; ++i)
+      at<int64_t>(order, next++) = sorted[size_t(i)];
+  }
+  at<int64_t>(offsets, int64_t(byFirst.size())) = next;
+  at<int64_t>(numGroups, 0) = int64_t(byFirst.size());
+}
+
 void _mlir_ciface_modrt_check_index_i32(Memref1 *ids, int64_t bound,
                                         Memref1 *msg) {
   checkIndex<int32_t>(ids, bound, msg);
