@@ -431,6 +431,16 @@ struct LowerRoutingPass
       return groups;
     };
 
+    // A body ending in a grouped matmul (SwiGLU's down projection): that
+    // GEMM scatters its weighted rows into the output itself.
+    Value ret = cast<func::ReturnOp>(body.getTerminator()).getOperand(0);
+    auto last = ret.getDefiningOp<linalg::MatmulOp>();
+    auto lastUse = last ? gb.uses.find(last) : gb.uses.end();
+    bool scatterInGemm =
+        last && lastUse != gb.uses.end() &&
+        lastUse->second == modc::GroupedUse::GroupedMatmul && ret.hasOneUse() &&
+        !gb.multipliers.count(last.getInputs()[0]) &&
+        cast<RankedTensorType>(op.getResult().getType()).getRank() == 2;
     IRMapping map;
     if (!gatherInGemm) {
       Value mine = b.create<tensor::ExtractSliceOp>(
@@ -440,6 +450,8 @@ struct LowerRoutingPass
       map.map(input, gather(b, loc, x, mine, total));
     }
     for (Operation &o : body.without_terminator()) {
+      if (scatterInGemm && &o == last.getOperation())
+        continue;
       auto it = gb.uses.find(&o);
       modc::GroupedUse use =
           it == gb.uses.end() ? modc::GroupedUse::Neutral : it->second;
@@ -526,15 +538,27 @@ struct LowerRoutingPass
         return paramRows(b, loc, op, j, groupIds(), total);
       });
     }
-    Value result =
-        map.lookup(cast<func::ReturnOp>(body.getTerminator()).getOperand(0));
-
     Output out = makeOutput(b, loc, op, rows);
-    call(b, loc, "modrt_route_scatter",
-         {asMemref(b, loc, out.y),
-          asMemref(b, loc, flattenRows(b, loc, result)),
-          asMemref(b, loc, rowList), asMemref(b, loc, slotList), i64(b, loc, 0),
-          asMemref(b, loc, op.getWeights()), i64(b, loc, out.mode)});
+    if (scatterInGemm) {
+      Value lhs = last.getInputs()[0];
+      bool gatherRows = gatherInGemm && lhs == input;
+      unsigned j = cast<BlockArgument>(last.getInputs()[1]).getArgNumber();
+      call(b, loc, "modrt_grouped_matmul_scatter_f32",
+           {asMemref(b, loc, gatherRows ? x : map.lookup(lhs)),
+            asMemref(b, loc, rowList), asMemref(b, loc, slotList),
+            asMemref(b, loc, weightTable(b, loc, op, j)),
+            asMemref(b, loc, counts), asMemref(b, loc, op.getWeights()),
+            asMemref(b, loc, out.y), i64(b, loc, gatherRows ? 1 : 0),
+            i64(b, loc, out.mode)});
+    } else {
+      Value result = map.lookup(ret);
+      call(b, loc, "modrt_route_scatter",
+           {asMemref(b, loc, out.y),
+            asMemref(b, loc, flattenRows(b, loc, result)),
+            asMemref(b, loc, rowList), asMemref(b, loc, slotList),
+            i64(b, loc, 0), asMemref(b, loc, op.getWeights()),
+            i64(b, loc, out.mode)});
+    }
     finishOutput(b, loc, op, out, rows);
     ++numFusedLowered;
     modc::recordStat(getArgument(), "fused-dispatches-lowered", 1);

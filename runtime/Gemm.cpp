@@ -832,3 +832,164 @@ extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_f32(
     return;
   groupedMatmul(X, RowList, Weights, Counts, C);
 }
+
+namespace {
+
+/// The last grouped product of a fused route with the weighted scatter
+/// fused in: each task owns a block of output columns across all groups,
+/// so no two threads write the same element of Y, and every element gets
+/// its contributions in group order, then row order: the order of the
+/// separate scatter (modrt_route_scatter), bit for bit.
+struct ScatterJob {
+  const modrt_memref2d_f32 *A;
+  const int64_t *RowList, *SlotList;
+  const modrt_memref2d_f32 *RouteW, *Y;
+  const modrt_memref1d_i64 *Weights, *Counts;
+  int64_t K, N, Width, Mode;
+  bool Gather;
+};
+
+float *scatterBuffer(int64_t Floats) {
+  thread_local struct Buffer {
+    float *Data = nullptr;
+    int64_t Capacity = 0;
+    ~Buffer() { std::free(Data); }
+  } B;
+  if (Floats > B.Capacity) {
+    void *P = nullptr;
+    if (posix_memalign(&P, 64, size_t(Floats) * sizeof(float)) != 0)
+      return nullptr;
+    std::free(B.Data);
+    B.Data = static_cast<float *>(P);
+    B.Capacity = Floats;
+  }
+  return B.Data;
+}
+
+void runScatterBlock(void *Ctx, int64_t Block) {
+  const ScatterJob &J = *static_cast<ScatterJob *>(Ctx);
+  constexpr int64_t ChunkRows = 256;
+  int64_t C0 = Block * J.Width, Width = std::min(J.Width, J.N - C0);
+  const float *A = J.A->aligned + J.A->offset;
+  float *Y = J.Y->aligned + J.Y->offset;
+  const float *RW = J.RouteW->aligned + J.RouteW->offset;
+  float *Temp = scatterBuffer(ChunkRows * Width);
+  float *Rows = J.Gather ? gatherBuffer(ChunkRows * J.K) : nullptr;
+  auto apply = [&](int64_t P, int64_t Cc, float V) {
+    int64_t Dst = J.RowList[P], Slot = J.SlotList[P];
+    float W = RW[Dst * J.RouteW->strides[0] + Slot * J.RouteW->strides[1]];
+    float &D = Y[Dst * J.Y->strides[0] + (C0 + Cc) * J.Y->strides[1]];
+    if (J.Mode == 0)
+      D += W * V;
+    else if (J.Mode == 1)
+      D += V;
+    else
+      D = std::max(D, V);
+  };
+  if (!Temp || (J.Gather && !Rows)) {
+    // No memory for the blocks: dot products, slow but exact.
+    int64_t P = 0;
+    for (int64_t G = 0; G < J.Counts->sizes[0]; ++G) {
+      int64_t M =
+          J.Counts->aligned[J.Counts->offset + G * J.Counts->strides[0]];
+      const float *B = reinterpret_cast<const float *>(
+          J.Weights->aligned[J.Weights->offset + G * J.Weights->strides[0]]);
+      for (int64_t R = 0; R < M; ++R, ++P) {
+        const float *Src = A + (J.Gather ? J.RowList[P] : P) * J.A->strides[0];
+        for (int64_t Cc = 0; Cc < Width; ++Cc) {
+          float Sum = 0.0f;
+          for (int64_t Q = 0; Q < J.K; ++Q)
+            Sum += Src[Q * J.A->strides[1]] * B[Q * J.N + C0 + Cc];
+          apply(P, Cc, Sum);
+        }
+      }
+    }
+    return;
+  }
+  int64_t Row = 0;
+  for (int64_t G = 0; G < J.Counts->sizes[0]; ++G) {
+    int64_t M = J.Counts->aligned[J.Counts->offset + G * J.Counts->strides[0]];
+    const float *B = reinterpret_cast<const float *>(
+        J.Weights->aligned[J.Weights->offset + G * J.Weights->strides[0]]);
+    for (int64_t R0 = 0; R0 < M; R0 += ChunkRows) {
+      int64_t Rn = std::min(ChunkRows, M - R0);
+      Problem Pr;
+      Pr.M = Rn;
+      Pr.N = Width;
+      Pr.K = J.K;
+      if (J.Gather) {
+        for (int64_t R = 0; R < Rn; ++R) {
+          const float *Src = A + J.RowList[Row + R0 + R] * J.A->strides[0];
+          for (int64_t Q = 0; Q < J.K; ++Q)
+            Rows[R * J.K + Q] = Src[Q * J.A->strides[1]];
+        }
+        Pr.A = {Rows, J.K, 1};
+      } else {
+        Pr.A = {A + (Row + R0) * J.A->strides[0], J.A->strides[0],
+                J.A->strides[1]};
+      }
+      Pr.B = {B + C0, J.N, 1};
+      Pr.C = {Temp, Width, 1};
+      runProblem(Pr, 1);
+      for (int64_t R = 0; R < Rn; ++R) {
+        int64_t P = Row + R0 + R;
+        int64_t Dst = J.RowList[P], Slot = J.SlotList[P];
+        float W = RW[Dst * J.RouteW->strides[0] + Slot * J.RouteW->strides[1]];
+        float *Out = Y + Dst * J.Y->strides[0] + C0 * J.Y->strides[1];
+        const float *In = Temp + R * Width;
+        int64_t S = J.Y->strides[1];
+        if (J.Mode == 0)
+          for (int64_t Cc = 0; Cc < Width; ++Cc)
+            Out[Cc * S] += W * In[Cc];
+        else if (J.Mode == 1)
+          for (int64_t Cc = 0; Cc < Width; ++Cc)
+            Out[Cc * S] += In[Cc];
+        else
+          for (int64_t Cc = 0; Cc < Width; ++Cc)
+            Out[Cc * S] = std::max(Out[Cc * S], In[Cc]);
+      }
+    }
+    Row += M;
+  }
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
+    modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
+    modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode) {
+  if (!A || !RowList || !SlotList || !Weights || !Counts || !RouteW || !Y)
+    return;
+  int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = Y->sizes[1];
+  if (Groups < 0 || Weights->sizes[0] != Groups || K < 0 || N <= 0 ||
+      RowList->strides[0] != 1 || SlotList->strides[0] != 1 || Mode < 0 ||
+      Mode > 2)
+    return;
+  int64_t Total = 0;
+  for (int64_t G = 0; G < Groups; ++G) {
+    int64_t M = Counts->aligned[Counts->offset + G * Counts->strides[0]];
+    if (M < 0)
+      return;
+    Total += M;
+  }
+  if (Total == 0 || Total > RowList->sizes[0] || Total > SlotList->sizes[0] ||
+      (!GatherRows && Total > A->sizes[0]))
+    return;
+  const int64_t *Rows = RowList->aligned + RowList->offset;
+  const int64_t *Slots = SlotList->aligned + SlotList->offset;
+  for (int64_t I = 0; I < Total; ++I)
+    if (Rows[I] < 0 || Rows[I] >= Y->sizes[0] || Slots[I] < 0 ||
+        Slots[I] >= RouteW->sizes[1] || Rows[I] >= RouteW->sizes[0] ||
+        (GatherRows && Rows[I] >= A->sizes[0]))
+      return;
+  int Threads = currentThreadCount();
+  int64_t Blocks = std::max<int64_t>(
+      1, std::min<int64_t>((N + 15) / 16, Threads > 1 ? Threads * 4 : 1));
+  int64_t Width = ((N + Blocks - 1) / Blocks + 15) / 16 * 16;
+  Blocks = (N + Width - 1) / Width;
+  ScatterJob J = {A,      Rows, Slots, RouteW, Y,    Weights,
+                  Counts, K,    N,     Width,  Mode, GatherRows != 0};
+  modrt_parallel_for(Blocks, runScatterBlock, &J);
+}

@@ -180,6 +180,20 @@ void _mlir_ciface_modrt_grouped_gather_matmul_f32(modrt_memref2d_f32 *X,
                                                   modrt_memref1d_i64 *Counts,
                                                   modrt_memref2d_f32 *C);
 
+/** The last grouped product of a fused route with the weighted scatter
+ *  fused in: for packed row i of group g (groups of Counts[g] consecutive
+ *  rows), Y[RowList[i]] op= RouteW[RowList[i], SlotList[i]] * (A_i @ W_g),
+ *  op being += weighted (Mode 0), += (1) or max (2); A_i is A[i], or
+ *  A[RowList[i]] with GatherRows. Each thread owns a block of Y's columns
+ *  across all groups: no two threads write one element, and each element
+ *  gets its contributions in group order (deterministic, the order of
+ *  modrt_route_scatter). Out-of-range lists or sizes leave Y untouched. */
+void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
+    modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
+    modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

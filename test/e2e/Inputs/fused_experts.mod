@@ -23,6 +23,12 @@ module Adapter(h: f32[N, T, D]) -> f32[N, T, D] {
   return h + relu(h @ down) @ up;
 }
 
+// One matmul: the gather and the weighted scatter both fused into it.
+module Proj(x: f32[N, D]) -> f32[N, D] {
+  param w: f32[D, D] = xavier;
+  return x @ w;
+}
+
 param g8: f32[D, 8] = normal(0.0, 0.5);
 param g3: f32[D, 3] = normal(0.0, 0.5);
 e: FFN[8];
@@ -30,6 +36,7 @@ a: FFN;
 b: FFN;
 c: FFN;
 ad: Adapter[5];
+p: Proj[8];
 
 entry top2(x: f32[N, D]) -> f32[N, D] {
   return route x to e by topk(x @ g8, 2);
@@ -49,4 +56,16 @@ entry dense_max(x: f32[N, D]) -> f32[N, D] {
 
 entry tenants(x: f32[N, T, D], tenant: i32[N]) -> f32[N, T, D] {
   return route x to ad by task(tenant);
+}
+
+entry proj_top2(x: f32[N, D]) -> f32[N, D] {
+  return route x to p by topk(x @ g8, 2, capacity = 0.75);
+}
+
+entry proj_mean(x: f32[N, D]) -> f32[N, D] {
+  return route x to p by topk(x @ g8, 3) combine mean;
+}
+
+entry proj_max(x: f32[N, D]) -> f32[N, D] {
+  return route x to p by topk(x @ g8, 2) combine max;
 }

@@ -69,9 +69,25 @@ def topk_route(x, names, logits, k, capacity=0.0, agg="weighted_sum"):
     return out
 
 
+def proj(name, x):
+    return x @ P[f"{name}.w"]
+
+
 def reference(entry, x):
     X = torch.from_numpy(x).double()
     experts = [f"e.{i}" for i in range(8)]
+    projs = [f"p.{i}" for i in range(8)]
+    if entry.startswith("proj_"):
+        global ffn
+        saved, ffn = ffn, proj
+        try:
+            if entry == "proj_top2":
+                return topk_route(X, projs, X @ P["g8"], 2, capacity=0.75)
+            if entry == "proj_mean":
+                return topk_route(X, projs, X @ P["g8"], 3, agg="mean")
+            return topk_route(X, projs, X @ P["g8"], 2, agg="max")
+        finally:
+            ffn = saved
     if entry == "top2":
         return topk_route(X, experts, X @ P["g8"], 2)
     if entry == "capped":
@@ -104,7 +120,8 @@ for n, t in ((1, 1), (3, 7), (40, 33)):
 
 for n in (1, 2, 37, 600):
     x = rng.standard_normal((n, 64)).astype(np.float32)
-    for entry in ("top2", "capped", "listed_mean", "dense_max"):
+    for entry in ("top2", "capped", "listed_mean", "dense_max", "proj_top2",
+                  "proj_mean", "proj_max"):
         want = reference(entry, x).numpy()
         got = {}
         for threads in (1, 2):

@@ -28,8 +28,8 @@ extern "C" void _mlir_ciface_modrt_route_distinct(Memref2 *dense,
 
 TEST(RoutingTest, DistinctWeightVectorsGroupRows) {
   // Rows 0 and 2 mix alike, 1 and 4 alike, 3 chose nothing.
-  float Dense[5][3] = {{0.25f, 0.75f, 2}, {1, 0, 1}, {0.25f, 0.75f, 2},
-                       {0, 0, 0},         {1, 0, 1}};
+  float Dense[5][3] = {
+      {0.25f, 0.75f, 2}, {1, 0, 1}, {0.25f, 0.75f, 2}, {0, 0, 0}, {1, 0, 1}};
   int64_t Order[5] = {}, Offsets[6] = {}, Count[1] = {};
   Memref2 D = {Dense, Dense, 0, {5, 3}, {3, 1}};
   Memref1 O = {Order, Order, 0, {5}, {1}};
