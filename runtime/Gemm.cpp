@@ -985,8 +985,10 @@ extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
         (GatherRows && Rows[I] >= A->sizes[0]))
       return;
   int Threads = currentThreadCount();
-  int64_t Blocks = std::max<int64_t>(
-      1, std::min<int64_t>((N + 15) / 16, Threads > 1 ? Threads * 4 : 1));
+  // One block of columns per thread: every block runs all groups, so the
+  // blocks are balanced, and fewer blocks read the rows of A fewer times.
+  int64_t Blocks =
+      std::max<int64_t>(1, std::min<int64_t>((N + 15) / 16, Threads));
   int64_t Width = ((N + Blocks - 1) / Blocks + 15) / 16 * 16;
   Blocks = (N + Width - 1) / Width;
   ScatterJob J = {A,      Rows, Slots, RouteW, Y,    Weights,
