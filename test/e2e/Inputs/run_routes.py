@@ -316,7 +316,10 @@ def contrast(case, params, inputs, variant):
 def run_case(case, work):
     lib = os.path.join(work, f"lib{case.name}.so")
     src = os.path.join(ROUTES, case.name + ".mod")
-    p = subprocess.run(["modc", src, "-o", lib], capture_output=True, text=True, timeout=120)
+    # MODC_FLAGS: extra modc options (the suites run at -O2 and at -O0).
+    flags = os.environ.get("MODC_FLAGS", "").split()
+    p = subprocess.run(["modc", *flags, src, "-o", lib], capture_output=True, text=True,
+                       timeout=120)
     if p.returncode != 0:
         lines = [ln for ln in (p.stderr + p.stdout).splitlines() if ln.strip()]
         first = next((ln for ln in lines if "error" in ln.lower()), lines[0] if lines else "")
