@@ -292,6 +292,13 @@ struct EliminateInactiveModulesPass
           modc::recordStat(getArgument(), "modules-eliminated", numTargets);
           continue;
         }
+        if (reached.size() > 1 && int64_t(reached.size()) < numTargets) {
+          shrinkRoute(op, w, reached);
+          numEliminated += numTargets - int64_t(reached.size());
+          modc::recordStat(getArgument(), "modules-eliminated",
+                           numTargets - int64_t(reached.size()));
+          continue;
+        }
         if (reached.size() != 1)
           continue;
         target = reached[0];
@@ -343,6 +350,70 @@ struct EliminateInactiveModulesPass
       result = b.create<tensor::CastOp>(op.getLoc(), op.getResult().getType(),
                                         result);
     op.getResult().replaceAllUsesWith(result);
+    op.erase();
+  }
+
+  /// Only the targets `reached` have nonzero weights: the route keeps
+  /// those, with their weight columns, and drops the others.
+  void shrinkRoute(mod::DispatchOp op, mod::WeightsDecisionOp w,
+                   ArrayRef<int64_t> reached) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    modc::TensorMath math(b, loc);
+    Value in = w.getInput();
+    auto inType = cast<RankedTensorType>(in.getType());
+    int64_t rank = inType.getRank(), kept = int64_t(reached.size());
+    SmallVector<int64_t> shape(inType.getShape());
+    shape.back() = kept;
+    auto keptType = RankedTensorType::get(shape, inType.getElementType());
+    SmallVector<Value> dyn;
+    for (int64_t i = 0; i + 1 < rank; ++i)
+      if (inType.isDynamicDim(i))
+        dyn.push_back(math.dimSize(in, i));
+    Value cols = b.create<tensor::EmptyOp>(loc, keptType, dyn);
+    for (auto [k, e] : llvm::enumerate(reached)) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes;
+      SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+      for (int64_t i = 0; i + 1 < rank; ++i)
+        sizes.push_back(inType.isDynamicDim(i)
+                            ? OpFoldResult(math.dimSize(in, i))
+                            : OpFoldResult(b.getIndexAttr(shape[i])));
+      sizes.push_back(b.getIndexAttr(1));
+      offsets.back() = b.getIndexAttr(e);
+      Value col =
+          b.create<tensor::ExtractSliceOp>(loc, in, offsets, sizes, strides);
+      offsets.back() = b.getIndexAttr(int64_t(k));
+      cols = b.create<tensor::InsertSliceOp>(loc, col, cols, offsets, sizes,
+                                             strides);
+    }
+    auto resized = [&](Type t) {
+      auto rt = cast<RankedTensorType>(t);
+      SmallVector<int64_t> s(rt.getShape());
+      s.back() = kept;
+      return RankedTensorType::get(s, rt.getElementType());
+    };
+    auto decision = b.create<mod::WeightsDecisionOp>(
+        loc, resized(w.getIndices().getType()),
+        resized(w.getWeights().getType()), cols, uint64_t(kept));
+    SmallVector<Value> params;
+    SmallVector<Attribute> targets, instances;
+    SmallVector<int64_t> segments;
+    for (int64_t e : reached) {
+      llvm::append_range(params, op.getTargetParams(e));
+      targets.push_back(op.getTargets()[e]);
+      instances.push_back(op.getInstances()[e]);
+      segments.push_back(op.getParamSegments()[e]);
+    }
+    auto shrunk = b.create<mod::DispatchOp>(
+        loc, op.getResult().getType(), op.getInput(), decision.getIndices(),
+        decision.getWeights(), params, op.getResultDims(),
+        b.getArrayAttr(targets), b.getArrayAttr(instances),
+        b.getDenseI64ArrayAttr(segments), op.getAggregationAttr(),
+        op.getLevelAttr());
+    for (NamedAttribute a : op->getDiscardableAttrs())
+      shrunk->setAttr(a.getName(), a.getValue());
+    op.getResult().replaceAllUsesWith(shrunk.getResult());
     op.erase();
   }
 

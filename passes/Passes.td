@@ -87,7 +87,7 @@ def EliminateInactiveModules
     constants and splats through elementwise arithmetic, e.g. the one-hot of
     a specialised id) loses the targets of weight 0: one left becomes its
     application (scaled for weighted_sum, with scaled parameters for merge),
-    none left becomes zeros.
+    none left becomes zeros, several left keep a route over just those.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
   let options = [

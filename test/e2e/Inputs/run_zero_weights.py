@@ -25,4 +25,10 @@ for name, task in (("f", 2), ("g", 1), ("h", 3)):
             assert not want.any(), "weights 0 everywhere give 0"
         check_close(f"{name} N={n}", getattr(special, name)(x, ids), want,
                     atol=1e-5, rtol=1e-5)
+for n in (1, 6):
+    x = rng.standard_normal((n, 8)).astype(np.float32)
+    t = np.full((n,), 3, np.int32)
+    u = np.zeros((n,), np.int32)
+    check_close(f"two N={n}", special.two(x, t, u), general.two(x, t, u),
+                atol=1e-5, rtol=1e-5)
 print("PASS zero weights")

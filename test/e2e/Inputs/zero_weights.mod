@@ -17,3 +17,6 @@ entry g(x: f32[N, D], t: i32[N]) -> f32[N, D] {
 entry h(x: f32[N, D], t: i32[N]) -> f32[N, D] {
   return route x to e by weights(onehot(t, 4) * 2.0) combine merge;
 }
+entry two(x: f32[N, D], t: i32[N], u: i32[N]) -> f32[N, D] {
+  return route x to e by weights(onehot(t, 4) * 0.5 + onehot(u, 4) * 0.25);
+}
