@@ -108,6 +108,15 @@ struct LowerEntryABIPass
       }
       builder.clone(op, mapping);
     }
+    // Parameter reads inside regions (a folded weight inside a routed
+    // target) read the same arguments.
+    SmallVector<mod::ParamRefOp> nested;
+    block->walk([&](mod::ParamRefOp ref) { nested.push_back(ref); });
+    for (mod::ParamRefOp ref : nested) {
+      ref.getResult().replaceAllUsesWith(
+          paramValues[paramIndex[ref.getName()]]);
+      ref.erase();
+    }
     auto ret = cast<func::ReturnOp>(oldBlock.getTerminator());
     for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
       Value out = block->getArgument(numParams + numInputs + i);
