@@ -55,15 +55,6 @@ struct LinearForm {
   }
 };
 
-bool isZeroFill(Value v) {
-  auto fill = v.getDefiningOp<linalg::FillOp>();
-  if (!fill)
-    return false;
-  auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-  auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : FloatAttr();
-  return f && f.getValue().isZero();
-}
-
 std::optional<std::string> paramName(Value v) {
   if (auto ref = v.getDefiningOp<mod::ParamRefOp>())
     return ref.getName().str();
@@ -93,14 +84,14 @@ std::optional<LinearForm> analyze(Value v, int depth = 0) {
   if (!type || type.getRank() != 2 || !type.getElementType().isF32())
     return std::nullopt;
   if (auto mm = v.getDefiningOp<linalg::MatmulOp>()) {
-    if (!isZeroFill(mm.getOutputs()[0]))
+    if (!modc::isZeroFill(mm.getOutputs()[0]))
       return std::nullopt;
     auto rhs = paramName(mm.getInputs()[1]);
     if (!rhs)
       return std::nullopt;
     Value lhs = mm.getInputs()[0];
     if (auto inner = lhs.getDefiningOp<linalg::MatmulOp>())
-      if (isZeroFill(inner.getOutputs()[0]))
+      if (modc::isZeroFill(inner.getOutputs()[0]))
         if (auto a = paramName(inner.getInputs()[1])) {
           LinearForm f;
           f.x = inner.getInputs()[0];

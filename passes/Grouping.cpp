@@ -1,6 +1,7 @@
 //===- Grouping.cpp - Module bodies that can run grouped ------------------===//
 
 #include "passes/Grouping.h"
+#include "passes/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -23,18 +24,6 @@ struct Classes {
     return it == mult.end() ? none : it->second;
   }
 };
-
-bool isZeroFill(Value v) {
-  auto fill = v.getDefiningOp<linalg::FillOp>();
-  if (!fill)
-    return false;
-  auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-  if (!cst)
-    return false;
-  if (auto f = dyn_cast<FloatAttr>(cst.getValue()))
-    return f.getValue().isZero();
-  return false;
-}
 
 /// An output init that only provides a shape (and constant fill values).
 bool isShapeOnly(Value v) {

@@ -10,6 +10,7 @@
 
 #include "passes/Passes.h"
 #include "passes/Stats.h"
+#include "passes/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -22,15 +23,6 @@ namespace modc {
 using namespace mlir;
 
 namespace {
-
-bool isZero(Value v) {
-  auto cst = v.getDefiningOp<arith::ConstantOp>();
-  if (!cst)
-    return false;
-  if (auto f = dyn_cast<FloatAttr>(cst.getValue()))
-    return f.getValue().isZero();
-  return false;
-}
 
 /// True if `buffer` holds zeros when `point` runs: its only write before
 /// `point` (in the same block) is a zero fill, or a copy from a buffer that
@@ -66,7 +58,8 @@ bool isZeroAt(Value buffer, Operation *point, int depth = 0) {
   if (!writer)
     return false;
   if (auto fill = dyn_cast<linalg::FillOp>(writer))
-    return fill.getOutputs()[0] == buffer && isZero(fill.getInputs()[0]);
+    return fill.getOutputs()[0] == buffer &&
+           modc::isZeroConstant(fill.getInputs()[0]);
   if (auto copy = dyn_cast<memref::CopyOp>(writer))
     return copy.getTarget() == buffer &&
            isZeroAt(copy.getSource(), copy, depth + 1);
@@ -101,7 +94,7 @@ struct MatmulToRuntimePass
         return false;
     auto prevFill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
     bool zeroed = prevFill && prevFill.getOutputs()[0] == c &&
-                  isZero(prevFill.getInputs()[0]);
+                  modc::isZeroConstant(prevFill.getInputs()[0]);
     if (!zeroed && !isZeroAt(c, op))
       return false;
     OpBuilder builder(op);

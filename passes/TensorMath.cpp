@@ -765,4 +765,15 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
   return reshape(merged, qt, {bSize, tq, dv});
 }
 
+bool isZeroConstant(Value v) {
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  auto f = cst ? llvm::dyn_cast<FloatAttr>(cst.getValue()) : FloatAttr();
+  return f && f.getValue().isZero();
+}
+
+bool isZeroFill(Value v) {
+  auto fill = v.getDefiningOp<linalg::FillOp>();
+  return fill && isZeroConstant(fill.getInputs()[0]);
+}
+
 } // namespace modc

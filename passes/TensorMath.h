@@ -86,6 +86,13 @@ private:
   mlir::Location loc_;
 };
 
+/// True if `v` is a floating-point constant zero.
+bool isZeroConstant(mlir::Value v);
+
+/// True if `v` is the result of a `linalg.fill` of a floating-point zero
+/// (the initial value of a matmul that computes A @ B, not C + A @ B).
+bool isZeroFill(mlir::Value v);
+
 } // namespace modc
 
 #endif // MODC_PASSES_TENSORMATH_H
