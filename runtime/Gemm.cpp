@@ -670,24 +670,16 @@ struct GroupedJob {
   const int64_t *RowIndex = nullptr;
 };
 
-/// A thread's scratch buffers (Slot 0: gathered rows, 1: a product tile
-/// before its scatter), 64-byte aligned, kept between calls.
-float *threadBuffer(int Slot, int64_t Floats) {
-  thread_local struct Buffer {
-    float *Data = nullptr;
-    int64_t Capacity = 0;
-    ~Buffer() { std::free(Data); }
-  } Buffers[2];
-  Buffer &B = Buffers[Slot];
-  if (Floats > B.Capacity) {
-    void *P = nullptr;
-    if (posix_memalign(&P, 64, size_t(Floats) * sizeof(float)) != 0)
-      return nullptr;
-    std::free(B.Data);
-    B.Data = static_cast<float *>(P);
-    B.Capacity = Floats;
-  }
-  return B.Data;
+/// The grouped products' per-thread scratch, beside the packing workspace
+/// (which the products themselves use meanwhile): gathered rows of A, and
+/// a product tile before its scatter. Subject to the same limit.
+thread_local Workspace GatherWorkspace, TileWorkspace;
+
+float *scratch(Workspace &W, int64_t Floats) {
+  if (size_t(Floats) >
+      WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float))
+    return nullptr;
+  return W.get(size_t(Floats));
 }
 
 void runGroupTile(void *Ctx, int64_t I) {
@@ -709,7 +701,7 @@ void runGroupTile(void *Ctx, int64_t I) {
     return;
   }
   // The tile's rows gathered into a dense block, then one product.
-  float *Rows = threadBuffer(0, T.M * J.K);
+  float *Rows = scratch(GatherWorkspace, T.M * J.K);
   if (!Rows) {
     // No memory for the block: one row at a time, read in place.
     Problem Row = Pr;
@@ -858,8 +850,8 @@ void runScatterBlock(void *Ctx, int64_t Block) {
   const float *A = J.A->aligned + J.A->offset;
   float *Y = J.Y->aligned + J.Y->offset;
   const float *RW = J.RouteW->aligned + J.RouteW->offset;
-  float *Temp = threadBuffer(1, ChunkRows * Width);
-  float *Rows = J.Gather ? threadBuffer(0, ChunkRows * J.K) : nullptr;
+  float *Temp = scratch(TileWorkspace, ChunkRows * Width);
+  float *Rows = J.Gather ? scratch(GatherWorkspace, ChunkRows * J.K) : nullptr;
   auto apply = [&](int64_t P, int64_t Cc, float V) {
     int64_t Dst = J.RowList[P], Slot = J.SlotList[P];
     float W = RW[Dst * J.RouteW->strides[0] + Slot * J.RouteW->strides[1]];

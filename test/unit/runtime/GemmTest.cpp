@@ -822,53 +822,133 @@ TEST(GemmTest, GroupedInvalidArgumentsLeaveCUntouched) {
 }
 
 TEST(GemmTest, GroupedProductsGatherTheirRows) {
-  // Row i of the grouped A is X[RowList[i]]: a shuffled, repeating list.
-  for (int Threads : {1, 2}) {
-    CallScope Call(Threads);
-    const int64_t XRows = 37, K = 40, N = 48;
-    std::vector<int64_t> Counts = {5, 0, 300, 9};
-    int64_t Total = 314;
-    std::mt19937 Rng(9);
-    std::uniform_real_distribution<float> U(-1.0f, 1.0f);
-    std::vector<float> X(size_t(XRows * K));
-    for (float &V : X)
-      V = U(Rng);
-    std::vector<int64_t> RowList(size_t(Total + 3));
-    for (int64_t &R : RowList)
-      R = int64_t(Rng() % XRows);
-    std::vector<std::vector<float>> W(Counts.size(),
-                                      std::vector<float>(size_t(K * N)));
-    std::vector<int64_t> Addr;
-    for (auto &Wg : W) {
-      for (float &V : Wg)
+  // Row i of the grouped A is X[RowList[i]]: a shuffled, repeating list;
+  // also without memory for the gathered block (rows read in place).
+  for (size_t Limit : {SIZE_MAX, size_t(0)})
+    for (int Threads : {1, 2}) {
+      modrt::setGemmWorkspaceLimit(Limit);
+      CallScope Call(Threads);
+      const int64_t XRows = 37, K = 40, N = 48;
+      std::vector<int64_t> Counts = {5, 0, 300, 9};
+      int64_t Total = 314;
+      std::mt19937 Rng(9);
+      std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+      std::vector<float> X(size_t(XRows * K));
+      for (float &V : X)
         V = U(Rng);
-      Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+      std::vector<int64_t> RowList(size_t(Total + 3));
+      for (int64_t &R : RowList)
+        R = int64_t(Rng() % XRows);
+      std::vector<std::vector<float>> W(Counts.size(),
+                                        std::vector<float>(size_t(K * N)));
+      std::vector<int64_t> Addr;
+      for (auto &Wg : W) {
+        for (float &V : Wg)
+          V = U(Rng);
+        Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+      }
+      std::vector<float> C(size_t(Total * N), -3.0f);
+      int64_t G = int64_t(Counts.size());
+      modrt_memref2d_f32 Xm = {X.data(), X.data(), 0, {XRows, K}, {K, 1}};
+      modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Total, N}, {N, 1}};
+      modrt_memref1d_i64 Rm = {
+          RowList.data(), RowList.data(), 0, {int64_t(RowList.size())}, {1}};
+      modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
+      modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
+      _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
+      int64_t Row = 0;
+      for (int64_t Gi = 0; Gi < G; ++Gi)
+        for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
+          for (int64_t J = 0; J < N; ++J) {
+            double Want = 0;
+            for (int64_t Q = 0; Q < K; ++Q)
+              Want += double(X[size_t(RowList[size_t(Row)] * K + Q)]) *
+                      W[size_t(Gi)][size_t(Q * N + J)];
+            ASSERT_NEAR(C[size_t(Row * N + J)], Want,
+                        1e-4 * (1 + std::fabs(Want)))
+                << "row " << Row << " col " << J;
+          }
+      // An index outside X leaves C untouched.
+      std::vector<float> Before = C;
+      RowList[7] = XRows;
+      _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
+      EXPECT_EQ(C, Before);
     }
-    std::vector<float> C(size_t(Total * N), -3.0f);
-    int64_t G = int64_t(Counts.size());
-    modrt_memref2d_f32 Xm = {X.data(), X.data(), 0, {XRows, K}, {K, 1}};
-    modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Total, N}, {N, 1}};
-    modrt_memref1d_i64 Rm = {
-        RowList.data(), RowList.data(), 0, {int64_t(RowList.size())}, {1}};
-    modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
-    modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
-    _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
-    int64_t Row = 0;
-    for (int64_t Gi = 0; Gi < G; ++Gi)
-      for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
-        for (int64_t J = 0; J < N; ++J) {
-          double Want = 0;
-          for (int64_t Q = 0; Q < K; ++Q)
-            Want += double(X[size_t(RowList[size_t(Row)] * K + Q)]) *
-                    W[size_t(Gi)][size_t(Q * N + J)];
-          ASSERT_NEAR(C[size_t(Row * N + J)], Want,
-                      1e-4 * (1 + std::fabs(Want)))
-              << "row " << Row << " col " << J;
-        }
-    // An index outside X leaves C untouched.
-    std::vector<float> Before = C;
-    RowList[7] = XRows;
-    _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
-    EXPECT_EQ(C, Before);
+  modrt::setGemmWorkspaceLimit(SIZE_MAX);
+}
+
+TEST(GemmTest, GroupedProductsScatterTheirRows) {
+  // Y[Rows[i]] op= W[Rows[i], Slots[i]] * (A_i @ B_g), groups in order; with
+  // and without the gather, with and without scratch memory.
+  const int64_t YRows = 23, K = 24, N = 40, Total = 31;
+  std::vector<int64_t> Counts = {9, 0, 17, 5};
+  std::mt19937 Rng(4);
+  std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+  std::vector<float> A(size_t(YRows * K)), RW(size_t(YRows * 2));
+  for (float &V : A)
+    V = U(Rng);
+  for (float &V : RW)
+    V = U(Rng);
+  std::vector<int64_t> Rows(static_cast<size_t>(Total)),
+      Slots(static_cast<size_t>(Total));
+  for (int64_t I = 0; I < Total; ++I) {
+    Rows[size_t(I)] = int64_t(Rng() % YRows);
+    Slots[size_t(I)] = int64_t(Rng() % 2);
   }
+  std::vector<std::vector<float>> W(Counts.size(),
+                                    std::vector<float>(size_t(K * N)));
+  std::vector<int64_t> Addr;
+  for (auto &Wg : W) {
+    for (float &V : Wg)
+      V = U(Rng);
+    Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+  }
+  int64_t G = int64_t(Counts.size());
+  modrt_memref1d_i64 Rm = {Rows.data(), Rows.data(), 0, {Total}, {1}};
+  modrt_memref1d_i64 Sm = {Slots.data(), Slots.data(), 0, {Total}, {1}};
+  modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
+  modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
+  modrt_memref2d_f32 RWm = {RW.data(), RW.data(), 0, {YRows, 2}, {2, 1}};
+  for (size_t Limit : {SIZE_MAX, size_t(0)})
+    for (int Threads : {1, 2})
+      for (int64_t Gather : {0, 1})
+        for (int64_t Mode : {0, 1, 2}) {
+          SCOPED_TRACE(testing::Message()
+                       << "limit " << Limit << ", " << Threads
+                       << " threads, gather " << Gather << ", mode " << Mode);
+          modrt::setGemmWorkspaceLimit(Limit);
+          CallScope Call(Threads);
+          // A's rows: packed (row i) or gathered (row Rows[i]).
+          std::vector<float> Packed(size_t(Total * K));
+          for (int64_t I = 0; I < Total; ++I)
+            for (int64_t Q = 0; Q < K; ++Q)
+              Packed[size_t(I * K + Q)] = A[size_t(Rows[size_t(I)] * K + Q)];
+          float *Src = Gather ? A.data() : Packed.data();
+          modrt_memref2d_f32 Am = {
+              Src, Src, 0, {Gather ? YRows : Total, K}, {K, 1}};
+          float Init = Mode == 2 ? -1e30f : 0.5f;
+          std::vector<float> Y(size_t(YRows * N), Init);
+          modrt_memref2d_f32 Ym = {Y.data(), Y.data(), 0, {YRows, N}, {N, 1}};
+          _mlir_ciface_modrt_grouped_matmul_scatter_f32(
+              &Am, &Rm, &Sm, &Wm, &Km, &RWm, &Ym, Gather, Mode);
+          std::vector<double> Want(size_t(YRows * N), Init);
+          int64_t I = 0;
+          for (int64_t Gi = 0; Gi < G; ++Gi)
+            for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++I) {
+              int64_t Dst = Rows[size_t(I)];
+              double Wt = RW[size_t(Dst * 2 + Slots[size_t(I)])];
+              for (int64_t J = 0; J < N; ++J) {
+                double V = 0;
+                for (int64_t Q = 0; Q < K; ++Q)
+                  V += double(Packed[size_t(I * K + Q)]) *
+                       W[size_t(Gi)][size_t(Q * N + J)];
+                double &D = Want[size_t(Dst * N + J)];
+                D = Mode == 0 ? D + Wt * V : Mode == 1 ? D + V : std::max(D, V);
+              }
+            }
+          for (size_t E = 0; E < Y.size(); ++E)
+            ASSERT_NEAR(Y[E], Want[E], 1e-4 * (1 + std::fabs(Want[E])))
+                << "element " << E;
+        }
+  modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
