@@ -671,22 +671,34 @@ struct LowerRoutingPass
     return sizes;
   }
 
-  /// sum_e dense[r, e] * v_e[r, ...] over all rows (v_e: [n, ...] each).
+  /// sum_e dense[r, e] * v_e over all `rows` rows: v_e is [rows, ...] per
+  /// row, or, with `rowInvariant`, one tensor read by every row (a
+  /// parameter, broadcast by the indexing map, never copied per row).
   Value weightedRows(OpBuilder &b, Location loc, Value dense,
-                     ArrayRef<Value> values) {
-    auto type = cast<RankedTensorType>(values[0].getType());
-    int64_t rank = type.getRank();
+                     ArrayRef<Value> values, Value rows, bool rowInvariant) {
+    auto vt = cast<RankedTensorType>(values[0].getType());
     modc::TensorMath math(b, loc);
+    SmallVector<int64_t> shape;
     SmallVector<Value> sizes;
-    for (int64_t i = 0; i < rank; ++i)
+    if (rowInvariant) {
+      shape.push_back(ShapedType::kDynamic);
+      sizes.push_back(rows);
+    }
+    for (int64_t i = 0; i < vt.getRank(); ++i) {
+      shape.push_back(vt.getDimSize(i));
       sizes.push_back(math.dimSize(values[0], i));
-    Value init = math.empty(type, sizes);
-    SmallVector<AffineMap> maps(
-        values.size() + 1,
-        AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+    }
+    auto type = RankedTensorType::get(shape, vt.getElementType());
+    int64_t rank = type.getRank();
+    MLIRContext *ctx = b.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap in = rowInvariant ? id.dropResult(0) : id;
+    SmallVector<AffineMap> maps(values.size(), in);
+    maps.push_back(id);
     return b
         .create<linalg::GenericOp>(
-            loc, TypeRange{type}, values, ValueRange{init}, maps,
+            loc, TypeRange{type}, values, ValueRange{math.empty(type, sizes)},
+            maps,
             SmallVector<utils::IteratorType>(rank,
                                              utils::IteratorType::parallel),
             [&](OpBuilder &nb, Location l, ValueRange v) {
@@ -748,7 +760,8 @@ struct LowerRoutingPass
         SmallVector<Value> products;
         for (int64_t t = 0; t < numTargets; ++t)
           products.push_back(math.matmul(lhs, op.getTargetParams(t)[j], type));
-        map.map(mm.getResult(0), weightedRows(b, loc, dense, products));
+        map.map(mm.getResult(0), weightedRows(b, loc, dense, products, rows,
+                                              /*rowInvariant=*/false));
         continue;
       }
       auto gen = dyn_cast<linalg::GenericOp>(o);
@@ -759,19 +772,11 @@ struct LowerRoutingPass
       }
       cloneWithParamRows(b, loc, gen, map, [&](unsigned j) {
         // The parameter's mix for every row: [rows, P...].
-        auto pt = cast<RankedTensorType>(op.getTargetParams(0)[j].getType());
-        SmallVector<int64_t> shape = {ShapedType::kDynamic};
-        shape.append(pt.getShape().begin(), pt.getShape().end());
-        auto rowsType = RankedTensorType::get(shape, pt.getElementType());
         SmallVector<Value> perTarget;
-        for (int64_t t = 0; t < numTargets; ++t) {
-          SmallVector<Value> sizes = {rows};
-          for (int64_t d : pt.getShape())
-            sizes.push_back(b.create<arith::ConstantIndexOp>(loc, d));
-          perTarget.push_back(
-              math.expand(op.getTargetParams(t)[j], rowsType, sizes));
-        }
-        return weightedRows(b, loc, dense, perTarget);
+        for (int64_t t = 0; t < numTargets; ++t)
+          perTarget.push_back(op.getTargetParams(t)[j]);
+        return weightedRows(b, loc, dense, perTarget, rows,
+                            /*rowInvariant=*/true);
       });
     }
     Value result =
@@ -913,11 +918,7 @@ struct LowerRoutingPass
                 toI64(tb, l, start), asMemref(tb, l, dense), i64(tb, l, 1)});
           lb.create<scf::YieldOp>(l);
         });
-    Value yt = b.create<bufferization::ToTensorOp>(loc, out.y, true, true);
-    op.getResult().replaceAllUsesWith(
-        unflatten(b, loc, yt, cast<RankedTensorType>(op.getResult().getType()),
-                  rows, out.featureSizes));
-    op.erase();
+    finishOutput(b, loc, op, out, rows);
     ++numMergeGroups;
     modc::recordStat(getArgument(), "merges-per-weight-vector", 1);
     return success();
