@@ -362,35 +362,42 @@ Value lowestValue(OpBuilder &b, Location loc, Type elem) {
 }
 } // namespace
 
+TensorMath::Reduced TensorMath::reduced(Value x, int64_t axis, bool keepdims) {
+  MLIRContext *ctx = b_.getContext();
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  Reduced r;
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    if (i == axis) {
+      if (keepdims) {
+        r.shape.push_back(1);
+        r.sizes.push_back(Value());
+        exprs.push_back(getAffineConstantExpr(0, ctx));
+      }
+      continue;
+    }
+    r.shape.push_back(t.getDimSize(i));
+    r.sizes.push_back(t.isDynamicDim(i) ? dimSize(x, i) : Value());
+    exprs.push_back(getAffineDimExpr(i, ctx));
+  }
+  r.map = AffineMap::get(t.getRank(), 0, exprs, ctx);
+  return r;
+}
+
 Value TensorMath::reduce(StringRef kind, Value x, int64_t axis, bool keepdims) {
   MLIRContext *ctx = b_.getContext();
   auto t = llvm::cast<RankedTensorType>(x.getType());
   Type elem = t.getElementType();
   bool isFloat = llvm::isa<FloatType>(elem);
   int64_t rank = t.getRank();
-  SmallVector<int64_t> shape;
-  SmallVector<Value> sizes;
-  SmallVector<AffineExpr> outExprs;
-  for (int64_t i = 0; i < rank; ++i) {
-    if (i == axis) {
-      if (keepdims) {
-        shape.push_back(1);
-        sizes.push_back(Value());
-        outExprs.push_back(getAffineConstantExpr(0, ctx));
-      }
-      continue;
-    }
-    shape.push_back(t.getDimSize(i));
-    sizes.push_back(t.isDynamicDim(i) ? dimSize(x, i) : Value());
-    outExprs.push_back(getAffineDimExpr(i, ctx));
-  }
-  auto resultType = RankedTensorType::get(shape, elem);
-  Value init = empty(resultType, sizes);
+  Reduced r = reduced(x, axis, keepdims);
+  auto resultType = RankedTensorType::get(r.shape, elem);
+  Value init = empty(resultType, r.sizes);
   Value start =
       kind == "max" ? lowestValue(b_, loc_, elem) : scalarConstant(elem, 0.0);
   Value filled = b_.create<linalg::FillOp>(loc_, start, init).getResult(0);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                 AffineMap::get(rank, 0, outExprs, ctx)};
+                                 r.map};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   iters[axis] = utils::IteratorType::reduction;
   std::string k = kind.str();
@@ -465,18 +472,10 @@ Value TensorMath::argmax(Value x, int64_t axis) {
   Type elem = t.getElementType();
   bool isFloat = llvm::isa<FloatType>(elem);
   int64_t rank = t.getRank();
-  SmallVector<int64_t> shape;
-  SmallVector<Value> sizes;
-  SmallVector<AffineExpr> outExprs;
-  for (int64_t i = 0; i < rank; ++i) {
-    if (i == axis)
-      continue;
-    shape.push_back(t.getDimSize(i));
-    sizes.push_back(t.isDynamicDim(i) ? dimSize(x, i) : Value());
-    outExprs.push_back(getAffineDimExpr(i, ctx));
-  }
-  auto valType = RankedTensorType::get(shape, elem);
-  auto idxType = RankedTensorType::get(shape, b_.getI64Type());
+  Reduced r = reduced(x, axis, /*keepdims=*/false);
+  SmallVector<Value> &sizes = r.sizes;
+  auto valType = RankedTensorType::get(r.shape, elem);
+  auto idxType = RankedTensorType::get(r.shape, b_.getI64Type());
   Value vals = b_.create<linalg::FillOp>(loc_, lowestValue(b_, loc_, elem),
                                          empty(valType, sizes))
                    .getResult(0);
@@ -486,7 +485,7 @@ Value TensorMath::argmax(Value x, int64_t axis) {
       b_.create<linalg::FillOp>(loc_, scalarConstant(b_.getI64Type(), -1.0),
                                 empty(idxType, sizes))
           .getResult(0);
-  AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+  AffineMap outMap = r.map;
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  outMap, outMap};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);

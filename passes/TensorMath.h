@@ -82,6 +82,15 @@ private:
                                         mlir::ValueRange)>
                   body);
 
+  /// The result of reducing `x` over `axis`: its shape, its sizes (null
+  /// where static) and the map from x's loops to its indices.
+  struct Reduced {
+    llvm::SmallVector<int64_t> shape;
+    llvm::SmallVector<mlir::Value> sizes;
+    mlir::AffineMap map;
+  };
+  Reduced reduced(mlir::Value x, int64_t axis, bool keepdims);
+
   mlir::OpBuilder &b_;
   mlir::Location loc_;
 };
