@@ -1579,43 +1579,18 @@ Analyzer::unifyCall(const InstanceSpec &inst,
   }
   // Bind the module's dyn symbols from the arguments, then check.
   std::vector<std::optional<Dim>> subst(program_->dyns.size());
-  for (size_t i = 0; i < args.size(); ++i) {
-    const TensorType &want = m.argTypes[i];
-    const TensorType &got = args[i];
-    if (want.rank() == got.rank())
-      for (size_t k = 0; k < want.rank(); ++k) {
-        const Dim &w = want.shape[k];
-        if (w.constant == 0 && w.terms.size() == 1 && w.terms[0].second == 1 &&
-            !subst[w.terms[0].first])
-          subst[w.terms[0].first] = got.shape[k];
-      }
+  int bad = bindSignature(m.argTypes, args, subst);
+  if (bad >= 0) {
+    Diagnostic &d =
+        error(loc, "argument " + std::to_string(bad + 1) + " of '" + inst.name +
+                       "' has type " + typeStr(args[bad]) + ", but " +
+                       m.displayName + " expects " + typeStr(m.argTypes[bad]));
+    DiagnosticEngine::note(d, m.loc, "module defined here");
+    return std::nullopt;
   }
-  for (size_t i = 0; i < args.size(); ++i) {
-    const TensorType &want = m.argTypes[i];
-    const TensorType &got = args[i];
-    bool match = want.elem == got.elem && want.rank() == got.rank();
-    for (size_t k = 0; match && k < want.rank(); ++k) {
-      auto d = substitute(want.shape[k], subst);
-      match = d && *d == got.shape[k];
-    }
-    if (!match) {
-      Diagnostic &d =
-          error(loc, "argument " + std::to_string(i + 1) + " of '" + inst.name +
-                         "' has type " + typeStr(got) + ", but " +
-                         m.displayName + " expects " + typeStr(want));
-      DiagnosticEngine::note(d, m.loc, "module defined here");
-      return std::nullopt;
-    }
-  }
-  TensorType result = m.resultType;
-  for (Dim &d : result.shape) {
-    auto s = substitute(d, subst);
-    if (!s) {
-      error(loc, "integer overflow in the result shape");
-      return std::nullopt;
-    }
-    d = *s;
-  }
+  auto result = substituteType(m.resultType, subst);
+  if (!result)
+    error(loc, "integer overflow in the result shape");
   return result;
 }
 

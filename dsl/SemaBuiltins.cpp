@@ -650,54 +650,36 @@ Val Analyzer::callEntry(const Val &callee, std::vector<Val> args, SourceLoc loc,
     return Val::none();
   }
   // Entries are polymorphic in their dyns, like modules.
-  std::vector<std::optional<Dim>> subst(program_->dyns.size());
   std::vector<Node *> operands;
+  std::vector<TensorType> argTypes;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i].kind != Val::Tensor) {
       error(loc, "argument " + std::to_string(i + 1) + " of '" + target.name +
                      "' must be a tensor");
       return Val::none();
     }
-    const TensorType &want = target.argTypes[i];
-    const TensorType &got = args[i].node->type;
-    if (want.rank() == got.rank())
-      for (size_t k = 0; k < want.rank(); ++k) {
-        const Dim &w = want.shape[k];
-        if (w.constant == 0 && w.terms.size() == 1 && w.terms[0].second == 1 &&
-            !subst[w.terms[0].first])
-          subst[w.terms[0].first] = got.shape[k];
-      }
     operands.push_back(args[i].node);
+    argTypes.push_back(args[i].node->type);
   }
-  for (size_t i = 0; i < args.size(); ++i) {
-    const TensorType &want = target.argTypes[i];
-    const TensorType &got = args[i].node->type;
-    bool match = want.elem == got.elem && want.rank() == got.rank();
-    for (size_t k = 0; match && k < want.rank(); ++k) {
-      auto d = substitute(want.shape[k], subst);
-      match = d && *d == got.shape[k];
-    }
-    if (!match) {
-      Diagnostic &d =
-          error(loc, "argument " + std::to_string(i + 1) + " of entry '" +
-                         target.name + "' has type " + typeStr(got) +
-                         ", expected " + typeStr(want));
-      DiagnosticEngine::note(d, target.loc,
-                             "'" + target.name + "' is defined here");
-      return Val::none();
-    }
+  std::vector<std::optional<Dim>> subst(program_->dyns.size());
+  int bad = bindSignature(target.argTypes, argTypes, subst);
+  if (bad >= 0) {
+    Diagnostic &d =
+        error(loc, "argument " + std::to_string(bad + 1) + " of entry '" +
+                       target.name + "' has type " + typeStr(argTypes[bad]) +
+                       ", expected " + typeStr(target.argTypes[bad]));
+    DiagnosticEngine::note(d, target.loc,
+                           "'" + target.name + "' is defined here");
+    return Val::none();
   }
   std::vector<TensorType> results;
-  for (TensorType t : target.resultTypes) {
-    for (Dim &d : t.shape) {
-      auto s = substitute(d, subst);
-      if (!s) {
-        error(loc, "integer overflow in the result shape");
-        return Val::none();
-      }
-      d = *s;
+  for (const TensorType &t : target.resultTypes) {
+    auto r = substituteType(t, subst);
+    if (!r) {
+      error(loc, "integer overflow in the result shape");
+      return Val::none();
     }
-    results.push_back(t);
+    results.push_back(*r);
   }
   Node *call = addNode(ctx, Op::CallEntry, results[0], loc, operands);
   call->index = index;

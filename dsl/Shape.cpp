@@ -94,6 +94,45 @@ std::optional<Dim> substitute(const Dim &d,
   return r;
 }
 
+int bindSignature(const std::vector<TensorType> &params,
+                  const std::vector<TensorType> &args,
+                  std::vector<std::optional<Dim>> &binding) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const TensorType &want = params[i];
+    if (want.rank() != args[i].rank())
+      continue;
+    for (size_t k = 0; k < want.rank(); ++k) {
+      const Dim &w = want.shape[k];
+      if (w.constant == 0 && w.terms.size() == 1 && w.terms[0].second == 1 &&
+          w.terms[0].first >= 0 && size_t(w.terms[0].first) < binding.size() &&
+          !binding[w.terms[0].first])
+        binding[w.terms[0].first] = args[i].shape[k];
+    }
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const TensorType &want = params[i];
+    bool match = want.elem == args[i].elem && want.rank() == args[i].rank();
+    for (size_t k = 0; match && k < want.rank(); ++k) {
+      auto d = substitute(want.shape[k], binding);
+      match = d && *d == args[i].shape[k];
+    }
+    if (!match)
+      return int(i);
+  }
+  return -1;
+}
+
+std::optional<TensorType>
+substituteType(TensorType t, const std::vector<std::optional<Dim>> &binding) {
+  for (Dim &d : t.shape) {
+    auto s = substitute(d, binding);
+    if (!s)
+      return std::nullopt;
+    d = *s;
+  }
+  return t;
+}
+
 bool TensorType::isStatic() const {
   for (const Dim &d : shape)
     if (!d.isStatic())

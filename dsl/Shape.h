@@ -59,6 +59,19 @@ struct TensorType {
   std::string str(const std::vector<std::string> &dynNames) const;
 };
 
+/// Binds the dyn symbols of a signature from its arguments: each parameter
+/// dim that is a dyn alone (`N`) takes the argument's dim there (the first
+/// occurrence wins); then every argument must equal its parameter with the
+/// binding applied. `binding` (indexed by dyn) is filled; returns the index
+/// of the first argument that does not match, or -1. Counts must be equal.
+int bindSignature(const std::vector<TensorType> &params,
+                  const std::vector<TensorType> &args,
+                  std::vector<std::optional<Dim>> &binding);
+
+/// `t` with `binding` applied to every dim; nullopt on overflow.
+std::optional<TensorType>
+substituteType(TensorType t, const std::vector<std::optional<Dim>> &binding);
+
 /// NumPy broadcasting of two shapes; nullopt if they are incompatible.
 std::optional<std::vector<Dim>> broadcastShapes(const std::vector<Dim> &a,
                                                 const std::vector<Dim> &b);
