@@ -105,13 +105,13 @@ struct ConstantRows {
     if (depth > 16)
       return std::nullopt;
     if (auto splat = v.getDefiningOp<tensor::SplatOp>())
-      return scalar(splat.getInput());
+      return modc::constantScalar(splat.getInput());
     if (auto fill = v.getDefiningOp<linalg::FillOp>())
-      return scalar(fill.getInputs()[0]);
+      return modc::constantScalar(fill.getInputs()[0]);
     if (auto cst = v.getDefiningOp<arith::ConstantOp>()) {
       if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue()))
         if (dense.isSplat())
-          return attrValue(dense.getSplatValue<Attribute>());
+          return modc::scalarValue(dense.getSplatValue<Attribute>());
       return std::nullopt;
     }
     auto gen = v.getDefiningOp<linalg::GenericOp>();
@@ -152,22 +152,6 @@ struct ConstantRows {
     return std::nullopt;
   }
 
-  std::optional<double> attrValue(Attribute a) {
-    if (auto f = dyn_cast<FloatAttr>(a))
-      return f.getValueAsDouble();
-    if (auto i = dyn_cast<IntegerAttr>(a))
-      return i.getType().isInteger(1) ? double(i.getValue().getZExtValue())
-                                      : double(i.getValue().getSExtValue());
-    return std::nullopt;
-  }
-
-  std::optional<double> scalar(Value v) {
-    Attribute a;
-    if (matchPattern(v, m_Constant(&a)))
-      return attrValue(a);
-    return std::nullopt;
-  }
-
   std::optional<double> evaluate(Operation &op,
                                  llvm::DenseMap<Value, double> &env,
                                  int64_t last, int64_t e) {
@@ -185,13 +169,13 @@ struct ConstantRows {
         in.push_back(it->second);
         continue;
       }
-      auto c = scalar(v);
+      auto c = modc::constantScalar(v);
       if (!c)
         return std::nullopt;
       in.push_back(*c);
     }
     if (isa<arith::ConstantOp>(op))
-      return scalar(op.getResult(0));
+      return modc::constantScalar(op.getResult(0));
     if (isa<arith::ExtSIOp, arith::ExtUIOp, arith::IndexCastOp, arith::SIToFPOp,
             arith::UIToFPOp, arith::ExtFOp>(op))
       return in[0];

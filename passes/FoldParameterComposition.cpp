@@ -61,15 +61,6 @@ std::optional<std::string> paramName(Value v) {
   return std::nullopt;
 }
 
-/// The f32 constant `v`, defined by an arith.constant anywhere.
-std::optional<double> constantOf(Value v) {
-  auto cst = v.getDefiningOp<arith::ConstantOp>();
-  auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : FloatAttr();
-  if (!f)
-    return std::nullopt;
-  return f.getValueAsDouble();
-}
-
 bool isIdentity2D(AffineMap m) { return m.isIdentity() && m.getNumDims() == 2; }
 
 bool isColumnBroadcast(AffineMap m) {
@@ -155,7 +146,7 @@ std::optional<LinearForm> analyze(Value v, int depth = 0) {
     for (auto [a, c] : {std::make_pair(mul.getLhs(), mul.getRhs()),
                         std::make_pair(mul.getRhs(), mul.getLhs())}) {
       auto [u, um] = input(a);
-      auto s = constantOf(c);
+      auto s = modc::constantScalar(c);
       if (u && s && isIdentity2D(um))
         if (auto f = analyze(u, depth + 1))
           return f->scaled(*s);

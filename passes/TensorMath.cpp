@@ -2,6 +2,8 @@
 
 #include "passes/TensorMath.h"
 
+#include "mlir/IR/Matchers.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -762,6 +764,22 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
   Value merged = transpose(out, {0, 2, 1, 3}); // [B, Tq, H, dh]
   Value dv = b_.create<arith::ConstantIndexOp>(loc_, d);
   return reshape(merged, qt, {bSize, tq, dv});
+}
+
+std::optional<double> scalarValue(Attribute a) {
+  if (auto f = llvm::dyn_cast<FloatAttr>(a))
+    return f.getValueAsDouble();
+  if (auto i = llvm::dyn_cast<IntegerAttr>(a))
+    return i.getType().isInteger(1) ? double(i.getValue().getZExtValue())
+                                    : double(i.getValue().getSExtValue());
+  return std::nullopt;
+}
+
+std::optional<double> constantScalar(Value v) {
+  Attribute a;
+  if (matchPattern(v, m_Constant(&a)))
+    return scalarValue(a);
+  return std::nullopt;
 }
 
 bool isZeroConstant(Value v) {

@@ -14,6 +14,7 @@
 #include "mlir/IR/Value.h"
 
 #include <functional>
+#include <optional>
 
 namespace modc {
 
@@ -94,6 +95,13 @@ private:
   mlir::OpBuilder &b_;
   mlir::Location loc_;
 };
+
+/// The value of a scalar constant attribute (float, integer or i1) as a
+/// double; nullopt for anything else.
+std::optional<double> scalarValue(mlir::Attribute a);
+
+/// The value of `v` if it is a scalar constant (see scalarValue).
+std::optional<double> constantScalar(mlir::Value v);
 
 /// True if `v` is a floating-point constant zero.
 bool isZeroConstant(mlir::Value v);
