@@ -430,6 +430,8 @@ struct LowerRoutingPass
       groups = b.create<bufferization::ToTensorOp>(loc, g, true, false);
       return groups;
     };
+    // Each parameter's per-row rows, built once however often it is used.
+    llvm::DenseMap<unsigned, Value> paramRowsByIndex;
 
     // A body ending in a grouped matmul (SwiGLU's down projection): that
     // GEMM scatters its weighted rows into the output itself.
@@ -535,7 +537,10 @@ struct LowerRoutingPass
         continue;
       }
       cloneWithParamRows(b, loc, gen, map, [&](unsigned j) {
-        return paramRows(b, loc, op, j, groupIds(), total);
+        Value &rowsOfJ = paramRowsByIndex[j];
+        if (!rowsOfJ)
+          rowsOfJ = paramRows(b, loc, op, j, groupIds(), total);
+        return rowsOfJ;
       });
     }
     Output out = makeOutput(b, loc, op, rows);
