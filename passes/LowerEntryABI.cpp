@@ -101,18 +101,13 @@ struct LowerEntryABIPass
     for (unsigned i = 0; i < numInputs; ++i)
       mapping.map(oldBlock.getArgument(i),
                   asTensor(block->getArgument(numParams + i)));
-    for (Operation &op : oldBlock.without_terminator()) {
-      if (auto ref = dyn_cast<mod::ParamRefOp>(op)) {
-        mapping.map(ref.getResult(), paramValues[paramIndex[ref.getName()]]);
-        continue;
-      }
+    for (Operation &op : oldBlock.without_terminator())
       builder.clone(op, mapping);
-    }
-    // Parameter reads inside regions (a folded weight inside a routed
-    // target) read the same arguments.
-    SmallVector<mod::ParamRefOp> nested;
-    block->walk([&](mod::ParamRefOp ref) { nested.push_back(ref); });
-    for (mod::ParamRefOp ref : nested) {
+    // Every parameter read, at the top or inside a region (a folded weight
+    // inside a routed target), becomes the matching argument.
+    SmallVector<mod::ParamRefOp> refs;
+    block->walk([&](mod::ParamRefOp ref) { refs.push_back(ref); });
+    for (mod::ParamRefOp ref : refs) {
       ref.getResult().replaceAllUsesWith(
           paramValues[paramIndex[ref.getName()]]);
       ref.erase();
