@@ -744,6 +744,25 @@ TEST(ParallelRangeTest, SmallLoopsStayOnTheCallingThread) {
 
 namespace {
 
+/// One random dense [K, N] weight per group, and the table of their
+/// addresses that the grouped products take.
+struct GroupWeights {
+  std::vector<std::vector<float>> W;
+  std::vector<int64_t> Addr;
+  GroupWeights(size_t Groups, int64_t K, int64_t N, std::mt19937 &Rng)
+      : W(Groups, std::vector<float>(size_t(K * N))) {
+    std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+    for (auto &Wg : W) {
+      for (float &V : Wg)
+        V = U(Rng);
+      Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+    }
+  }
+  modrt_memref1d_i64 table() {
+    return {Addr.data(), Addr.data(), 0, {int64_t(Addr.size())}, {1}};
+  }
+};
+
 void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
                   int64_t ExtraRows) {
   SCOPED_TRACE(testing::Message()
@@ -757,19 +776,14 @@ void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
   std::vector<float> A(size_t(Rows * K));
   for (float &V : A)
     V = U(Rng);
-  std::vector<std::vector<float>> W(Counts.size(),
-                                    std::vector<float>(size_t(K * N)));
-  for (auto &Wg : W)
-    for (float &V : Wg)
-      V = U(Rng);
+  GroupWeights GW(Counts.size(), K, N, Rng);
+  const auto &W = GW.W;
   std::vector<float> C(size_t(Rows * N), -3.0f);
-  std::vector<int64_t> Addr, Cnt(Counts);
-  for (auto &Wg : W)
-    Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+  std::vector<int64_t> Cnt(Counts);
   modrt_memref2d_f32 Am = {A.data(), A.data(), 0, {Rows, K}, {K, 1}};
   modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Rows, N}, {N, 1}};
   int64_t G = int64_t(Counts.size());
-  modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
+  modrt_memref1d_i64 Wm = GW.table();
   modrt_memref1d_i64 Km = {Cnt.data(), Cnt.data(), 0, {G}, {1}};
   _mlir_ciface_modrt_grouped_matmul_f32(&Am, &Wm, &Km, &Cm);
   int64_t Row = 0;
@@ -839,21 +853,15 @@ TEST(GemmTest, GroupedProductsGatherTheirRows) {
       std::vector<int64_t> RowList(size_t(Total + 3));
       for (int64_t &R : RowList)
         R = int64_t(Rng() % XRows);
-      std::vector<std::vector<float>> W(Counts.size(),
-                                        std::vector<float>(size_t(K * N)));
-      std::vector<int64_t> Addr;
-      for (auto &Wg : W) {
-        for (float &V : Wg)
-          V = U(Rng);
-        Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
-      }
+      GroupWeights GW(Counts.size(), K, N, Rng);
+      const auto &W = GW.W;
       std::vector<float> C(size_t(Total * N), -3.0f);
       int64_t G = int64_t(Counts.size());
       modrt_memref2d_f32 Xm = {X.data(), X.data(), 0, {XRows, K}, {K, 1}};
       modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Total, N}, {N, 1}};
       modrt_memref1d_i64 Rm = {
           RowList.data(), RowList.data(), 0, {int64_t(RowList.size())}, {1}};
-      modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
+      modrt_memref1d_i64 Wm = GW.table();
       modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
       _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
       int64_t Row = 0;
@@ -895,18 +903,12 @@ TEST(GemmTest, GroupedProductsScatterTheirRows) {
     Rows[size_t(I)] = int64_t(Rng() % YRows);
     Slots[size_t(I)] = int64_t(Rng() % 2);
   }
-  std::vector<std::vector<float>> W(Counts.size(),
-                                    std::vector<float>(size_t(K * N)));
-  std::vector<int64_t> Addr;
-  for (auto &Wg : W) {
-    for (float &V : Wg)
-      V = U(Rng);
-    Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
-  }
+  GroupWeights GW(Counts.size(), K, N, Rng);
+  const auto &W = GW.W;
   int64_t G = int64_t(Counts.size());
   modrt_memref1d_i64 Rm = {Rows.data(), Rows.data(), 0, {Total}, {1}};
   modrt_memref1d_i64 Sm = {Slots.data(), Slots.data(), 0, {Total}, {1}};
-  modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
+  modrt_memref1d_i64 Wm = GW.table();
   modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
   modrt_memref2d_f32 RWm = {RW.data(), RW.data(), 0, {YRows, 2}, {2, 1}};
   for (size_t Limit : {SIZE_MAX, size_t(0)})
