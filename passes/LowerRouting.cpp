@@ -676,6 +676,21 @@ struct LowerRoutingPass
     return sizes;
   }
 
+  /// dense[r, t]: the summed weight row r gives target t; dense[r, E]: how
+  /// many targets row r chose (modrt_route_dense).
+  Value denseWeights(OpBuilder &b, Location loc, mod::DispatchOp op,
+                     Value rows) {
+    int64_t numTargets = op.getTargets().size();
+    Value dense = b.create<memref::AllocOp>(
+        loc,
+        MemRefType::get({ShapedType::kDynamic, numTargets + 1}, b.getF32Type()),
+        ValueRange{rows});
+    call(b, loc, "modrt_route_dense",
+         {asMemref(b, loc, op.getIndices()), asMemref(b, loc, op.getWeights()),
+          i64(b, loc, numTargets), asMemref(b, loc, dense)});
+    return dense;
+  }
+
   /// sum_e dense[r, e] * v_e over all `rows` rows: v_e is [rows, ...] per
   /// row, or, with `rowInvariant`, one tensor read by every row (a
   /// parameter, broadcast by the indexing map, never copied per row).
@@ -738,13 +753,7 @@ struct LowerRoutingPass
         cast<FlatSymbolRefAttr>(op.getTargets()[0]));
     unsigned numParams = op.getTargetParams(0).size();
     Value rows = math.dimSize(x, 0);
-    Value dense = b.create<memref::AllocOp>(
-        loc,
-        MemRefType::get({ShapedType::kDynamic, numTargets + 1}, b.getF32Type()),
-        ValueRange{rows});
-    call(b, loc, "modrt_route_dense",
-         {asMemref(b, loc, op.getIndices()), asMemref(b, loc, op.getWeights()),
-          i64(b, loc, numTargets), asMemref(b, loc, dense)});
+    Value dense = denseWeights(b, loc, op, rows);
 
     Block &body = fn.getBody().front();
     IRMapping map;
@@ -832,14 +841,8 @@ struct LowerRoutingPass
     Value x = op.getInput();
     int64_t numTargets = op.getTargets().size();
     Value rows = math.dimSize(x, 0);
-    auto f32 = b.getF32Type();
     auto i64Type = b.getI64Type();
-    Value dense = b.create<memref::AllocOp>(
-        loc, MemRefType::get({ShapedType::kDynamic, numTargets + 1}, f32),
-        ValueRange{rows});
-    call(b, loc, "modrt_route_dense",
-         {asMemref(b, loc, op.getIndices()), asMemref(b, loc, op.getWeights()),
-          i64(b, loc, numTargets), asMemref(b, loc, dense)});
+    Value dense = denseWeights(b, loc, op, rows);
     auto listType = MemRefType::get({ShapedType::kDynamic}, i64Type);
     Value one = b.create<arith::ConstantIndexOp>(loc, 1);
     Value order = b.create<memref::AllocOp>(loc, listType, ValueRange{rows});
