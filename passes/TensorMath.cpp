@@ -28,6 +28,25 @@ Value TensorMath::scalarConstant(Type elem, double value) {
       loc_, b_.getIntegerAttr(elem, static_cast<int64_t>(value)));
 }
 
+namespace {
+/// NumPy broadcasting as indices: the first `count` dims of `t`, aligned to
+/// end at result dim `resultEnd`, each read at its result loop, or at 0
+/// where a size-1 dim is broadcast against a larger one.
+SmallVector<AffineExpr> broadcastIndices(RankedTensorType t, int64_t count,
+                                         RankedTensorType result,
+                                         int64_t resultEnd, MLIRContext *ctx) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t loop = resultEnd - count + k;
+    bool broadcast =
+        isStaticOne(t.getDimSize(k)) && !isStaticOne(result.getDimSize(loop));
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
+                              : getAffineDimExpr(loop, ctx));
+  }
+  return exprs;
+}
+} // namespace
+
 Value TensorMath::emptyLike(RankedTensorType type,
                             ArrayRef<std::pair<Value, int64_t>> dimSrc) {
   SmallVector<Value> dyn;
@@ -58,14 +77,12 @@ Value TensorMath::elementwise(
       continue;
     }
     int64_t r = t.getRank();
-    SmallVector<AffineExpr> exprs;
+    SmallVector<AffineExpr> exprs =
+        broadcastIndices(t, r, resultType, rank, ctx);
     for (int64_t k = 0; k < r; ++k) {
       int64_t resDim = rank - r + k;
-      bool broadcast = isStaticOne(t.getDimSize(k)) &&
-                       !isStaticOne(resultType.getDimSize(resDim));
-      exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
-                                : getAffineDimExpr(resDim, ctx));
-      if (!broadcast && t.isDynamicDim(k) && !dimSrc[resDim].first)
+      if (llvm::isa<AffineDimExpr>(exprs[k]) && t.isDynamicDim(k) &&
+          !dimSrc[resDim].first)
         dimSrc[resDim] = {in, k};
     }
     maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
@@ -273,15 +290,7 @@ Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
   int64_t mDim = batchRank, nDim = batchRank + (vecA ? 0 : 1);
   int64_t kDim = numLoops - 1;
   auto batchExprs = [&](RankedTensorType t, int64_t operandBatchRank) {
-    SmallVector<AffineExpr> exprs;
-    for (int64_t k = 0; k < operandBatchRank; ++k) {
-      int64_t loop = batchRank - operandBatchRank + k;
-      bool broadcast = isStaticOne(t.getDimSize(k)) &&
-                       !isStaticOne(resultType.getDimSize(loop));
-      exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
-                                : getAffineDimExpr(loop, ctx));
-    }
-    return exprs;
+    return broadcastIndices(t, operandBatchRank, resultType, batchRank, ctx);
   };
   SmallVector<AffineExpr> lhsExprs =
       batchExprs(lt, vecA ? 0 : lt.getRank() - 2);
