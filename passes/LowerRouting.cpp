@@ -137,35 +137,13 @@ struct LowerRoutingPass
   }
 
   /// rows_t[i] -> x[rows_t[i], ...]: the packed input of one target.
-  Value gather(OpBuilder &b, Location loc, Value x, Value rowIds, Value n) {
+  Value gather(OpBuilder &b, Location loc, Value x, Value rowIds) {
+    // The rows of x are an embedding table indexed by the row ids.
     auto xt = cast<RankedTensorType>(x.getType());
-    int64_t rank = xt.getRank();
-    modc::TensorMath math(b, loc);
     SmallVector<int64_t> shape(xt.getShape());
     shape[0] = ShapedType::kDynamic;
-    auto type = RankedTensorType::get(shape, xt.getElementType());
-    SmallVector<Value> sizes = {n};
-    for (int64_t i = 1; i < rank; ++i)
-      sizes.push_back(math.dimSize(x, i));
-    Value init = math.empty(type, sizes);
-    MLIRContext *ctx = b.getContext();
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx)}, ctx),
-        AffineMap::getMultiDimIdentityMap(rank, ctx)};
-    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
-    return b
-        .create<linalg::GenericOp>(
-            loc, TypeRange{type}, ValueRange{rowIds}, ValueRange{init}, maps,
-            iters,
-            [&](OpBuilder &nb, Location l, ValueRange v) {
-              SmallVector<Value> indices = {
-                  nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v[0])};
-              for (int64_t i = 1; i < rank; ++i)
-                indices.push_back(nb.create<linalg::IndexOp>(l, i));
-              nb.create<linalg::YieldOp>(
-                  l, nb.create<tensor::ExtractOp>(l, x, indices).getResult());
-            })
-        .getResult(0);
+    return modc::TensorMath(b, loc).embedding(
+        x, rowIds, RankedTensorType::get(shape, xt.getElementType()));
   }
 
   /// [n, G...] -> [n, prod(G)] (and [n] -> [n, 1]).
@@ -449,7 +427,7 @@ struct LowerRoutingPass
           loc, rowTensor, ArrayRef<OpFoldResult>{OpFoldResult(zero)},
           ArrayRef<OpFoldResult>{total},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-      map.map(input, gather(b, loc, x, mine, total));
+      map.map(input, gather(b, loc, x, mine));
     }
     for (Operation &o : body.without_terminator()) {
       if (scatterInGemm && &o == last.getOperation())
@@ -615,7 +593,7 @@ struct LowerRoutingPass
             loc, rowTensor, ArrayRef<OpFoldResult>{begin},
             ArrayRef<OpFoldResult>{n},
             ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
-        Value packed = gather(tb, loc, x, mine, n);
+        Value packed = gather(tb, loc, x, mine);
         auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[t]);
         auto fn = module.lookupSymbol<func::FuncOp>(callee);
         SmallVector<Value> operands(op.getTargetParams(t));
@@ -912,7 +890,7 @@ struct LowerRoutingPass
               l, orderT, ArrayRef<OpFoldResult>{start},
               ArrayRef<OpFoldResult>{n},
               ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
-          Value packed = gather(tb, l, x, mine, n);
+          Value packed = gather(tb, l, x, mine);
           operands.push_back(tb.create<tensor::CastOp>(
               l, fn.getFunctionType().getInputs().back(), packed));
           Value y =
