@@ -654,6 +654,23 @@ extern "C" void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,
 
 namespace {
 
+/// Rows of group G of a grouped product.
+int64_t groupCount(const modrt_memref1d_i64 *Counts, int64_t G) {
+  return Counts->aligned[Counts->offset + G * Counts->strides[0]];
+}
+
+/// Rows of all groups; -1 if a count is negative or the sum overflows.
+int64_t groupTotal(const modrt_memref1d_i64 *Counts) {
+  int64_t Total = 0;
+  for (int64_t G = 0; G < Counts->sizes[0]; ++G) {
+    int64_t M = groupCount(Counts, G);
+    if (M < 0 || M > INT64_MAX - Total)
+      return -1;
+    Total += M;
+  }
+  return Total;
+}
+
 /// One tile of a grouped product: rows [Row, Row + M) of A and C, columns
 /// [Col, Col + N) of the group's B.
 struct GroupTile {
@@ -739,16 +756,9 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
       N <= 0 || (!RowList && A->sizes[0] != Rows) ||
       (RowList && (RowList->sizes[0] < Rows || RowList->strides[0] != 1)))
     return;
-  auto count = [&](int64_t G) {
-    return Counts->aligned[Counts->offset + G * Counts->strides[0]];
-  };
-  int64_t Total = 0;
-  for (int64_t G = 0; G < Groups; ++G) {
-    if (count(G) < 0)
-      return;
-    Total += count(G);
-  }
-  if (Total > Rows)
+  auto count = [&](int64_t G) { return groupCount(Counts, G); };
+  int64_t Total = groupTotal(Counts);
+  if (Total < 0 || Total > Rows)
     return;
   if (Total == 0)
     return;
@@ -867,8 +877,7 @@ void runScatterBlock(void *Ctx, int64_t Block) {
     // No memory for the blocks: dot products, slow but exact.
     int64_t P = 0;
     for (int64_t G = 0; G < J.Counts->sizes[0]; ++G) {
-      int64_t M =
-          J.Counts->aligned[J.Counts->offset + G * J.Counts->strides[0]];
+      int64_t M = groupCount(J.Counts, G);
       const float *B = reinterpret_cast<const float *>(
           J.Weights->aligned[J.Weights->offset + G * J.Weights->strides[0]]);
       for (int64_t R = 0; R < M; ++R, ++P) {
@@ -885,7 +894,7 @@ void runScatterBlock(void *Ctx, int64_t Block) {
   }
   int64_t Row = 0;
   for (int64_t G = 0; G < J.Counts->sizes[0]; ++G) {
-    int64_t M = J.Counts->aligned[J.Counts->offset + G * J.Counts->strides[0]];
+    int64_t M = groupCount(J.Counts, G);
     const float *B = reinterpret_cast<const float *>(
         J.Weights->aligned[J.Weights->offset + G * J.Weights->strides[0]]);
     for (int64_t R0 = 0; R0 < M; R0 += ChunkRows) {
@@ -944,14 +953,8 @@ extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
       RowList->strides[0] != 1 || SlotList->strides[0] != 1 || Mode < 0 ||
       Mode > 2)
     return;
-  int64_t Total = 0;
-  for (int64_t G = 0; G < Groups; ++G) {
-    int64_t M = Counts->aligned[Counts->offset + G * Counts->strides[0]];
-    if (M < 0)
-      return;
-    Total += M;
-  }
-  if (Total == 0 || Total > RowList->sizes[0] || Total > SlotList->sizes[0] ||
+  int64_t Total = groupTotal(Counts);
+  if (Total <= 0 || Total > RowList->sizes[0] || Total > SlotList->sizes[0] ||
       (!GatherRows && Total > A->sizes[0]))
     return;
   const int64_t *Rows = RowList->aligned + RowList->offset;
