@@ -10,13 +10,15 @@
 #include "passes/Passes.h"
 #include "passes/Stats.h"
 
-#include "dialects/Mod/ModDialect.h"
+#include "dialects/Mod/ModModel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -56,31 +58,65 @@ bool writeText(const std::string &path, const std::string &text) {
   return true;
 }
 
-std::string formatShape(const sema::TensorType &t) {
-  std::string s = ast::elemTypeName(t.elem);
-  s += "[";
-  for (size_t i = 0; i < t.shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(t.shape[i].constant);
-  return s + "]";
+/// Parses, checks and imports a .mod source into `module`. Returns the exit
+/// status; kOk with no module when the options asked for the AST or a check
+/// only (already done).
+int importSource(mlir::MLIRContext &context, llvm::StringRef text,
+                 const DriverOptions &options, const SemaOptions &semaOptions,
+                 mlir::OwningOpRef<mlir::ModuleOp> &module) {
+  SourceFile source(options.inputFile, text.str());
+  DiagnosticEngine diags(source);
+  auto printDiags = [&] {
+    std::string out;
+    diags.print(out);
+    llvm::errs() << out;
+  };
+  std::unique_ptr<ast::File> file = parseFile(source, diags);
+  if (!file) {
+    printDiags();
+    return kProgramError;
+  }
+  if (options.emit == "ast" && !options.checkOnly && !options.printParams) {
+    std::string out;
+    ast::dump(*file, out);
+    return writeText(options.outputFile, out) ? kOk : kUsageError;
+  }
+  std::unique_ptr<sema::Program> program = analyze(*file, diags, semaOptions);
+  if (!program) {
+    printDiags();
+    return kProgramError;
+  }
+  if (options.checkOnly)
+    return kOk;
+  module = importProgram(context, *program, options.inputFile);
+  if (!module) {
+    llvm::errs() << options.inputFile
+                 << ": error: internal error: the imported IR does not "
+                    "verify\n";
+    return kProgramError;
+  }
+  return kOk;
 }
 
-std::string paramTable(const sema::Program &program) {
-  std::string out;
-  long long total = 0, trainable = 0;
-  for (const sema::FlatParam &p : program.flatParams()) {
-    long long count = 1;
-    for (const sema::Dim &d : p.type.shape)
-      count *= d.constant;
-    total += count;
-    if (p.trainable)
-      trainable += count;
-    out += p.name + " " + formatShape(p.type) + " " +
-           (p.trainable ? "trainable" : "frozen") + " " +
-           std::to_string(count) + "\n";
+/// Parses and verifies mod-dialect IR; it must describe a model.
+int parseModelIR(mlir::MLIRContext &context, const llvm::MemoryBuffer &buffer,
+                 const std::string &filename,
+                 mlir::OwningOpRef<mlir::ModuleOp> &module) {
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(buffer.getBuffer(), filename),
+      llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+  module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return kProgramError;
+  if (mlir::mod::getModelName(*module).empty()) {
+    llvm::errs() << filename << ": error: the IR is not a model: its module "
+                 << "has no '" << mlir::mod::kModelAttr
+                 << "' attribute (write it with modc --emit=mod)\n";
+    return kProgramError;
   }
-  out += "total parameters: " + std::to_string(total) + "\n";
-  out += "trainable parameters: " + std::to_string(trainable) + "\n";
-  return out;
+  return kOk;
 }
 
 } // namespace
@@ -125,51 +161,37 @@ int runDriver(const DriverOptions &options) {
   if (!buffer)
     return usage("cannot read " + options.inputFile + ": " +
                  buffer.getError().message());
-  SourceFile source(options.inputFile, (*buffer)->getBuffer().str());
-  DiagnosticEngine diags(source);
-  auto printDiags = [&] {
-    std::string text;
-    diags.print(text);
-    llvm::errs() << text;
-  };
-
-  std::unique_ptr<ast::File> file = parseFile(source, diags);
-  if (!file) {
-    printDiags();
-    return kProgramError;
-  }
-  if (options.emit == "ast" && !options.checkOnly && !options.printParams) {
-    std::string text;
-    ast::dump(*file, text);
-    return writeText(options.outputFile, text) ? kOk : kUsageError;
-  }
-  std::unique_ptr<sema::Program> program = analyze(*file, diags, semaOptions);
-  if (!program) {
-    printDiags();
-    return kProgramError;
-  }
-  if (options.checkOnly)
-    return kOk;
-  if (options.printParams)
-    return writeText(options.outputFile, paramTable(*program)) ? kOk
-                                                               : kUsageError;
-  if (options.emit == "header")
-    return writeText(options.outputFile, buildHeader(*program)) ? kOk
-                                                                : kUsageError;
-  if (!options.headerFile.empty() &&
-      !writeText(options.headerFile, buildHeader(*program)))
-    return kUsageError;
 
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
   mlir::MLIRContext context(registry);
-  auto module = importProgram(context, *program, options.inputFile);
-  if (!module) {
-    llvm::errs() << options.inputFile
-                 << ": error: internal error: the imported IR does not "
-                    "verify\n";
-    return kProgramError;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (llvm::StringRef(options.inputFile).ends_with(".mlir")) {
+    // mod-dialect IR (`--emit=mod`, or rewritten by mod-opt): everything the
+    // library needs is in it.
+    if (options.emit == "ast")
+      return usage("--emit=ast needs a .mod source, not IR");
+    if (!options.defines.empty())
+      return usage("-D applies to .mod sources; the dims of " +
+                   options.inputFile + " are fixed");
+    int status = parseModelIR(context, **buffer, options.inputFile, module);
+    if (status != kOk || options.checkOnly)
+      return status;
+  } else {
+    int status = importSource(context, (*buffer)->getBuffer(), options,
+                              semaOptions, module);
+    if (status != kOk || !module)
+      return status;
   }
+  if (options.printParams)
+    return writeText(options.outputFile, paramTable(*module)) ? kOk
+                                                              : kUsageError;
+  if (options.emit == "header")
+    return writeText(options.outputFile, buildHeader(*module)) ? kOk
+                                                               : kUsageError;
+  if (!options.headerFile.empty() &&
+      !writeText(options.headerFile, buildHeader(*module)))
+    return kUsageError;
   for (const std::string &spec : options.specialize) {
     std::string error = specializeEntry(*module, spec);
     if (!error.empty())
@@ -203,47 +225,14 @@ int runDriver(const DriverOptions &options) {
     return kProgramError;
   if (options.emit == "linalg")
     return printModule();
-
-  // The kernels' parameter order, before the LLVM lowering drops it.
-  std::vector<std::vector<std::string>> abiParams;
-  for (const sema::EntrySpec &e : program->entries) {
-    std::vector<std::string> names;
-    auto fn = module->lookupSymbol(e.name);
-    if (fn)
-      if (auto attr = fn->getAttrOfType<mlir::ArrayAttr>("mod.abi_params"))
-        for (mlir::Attribute a : attr)
-          names.push_back(llvm::cast<mlir::StringAttr>(a).str());
-    abiParams.push_back(std::move(names));
-  }
-  // Weights derived at load time (mod-fold-parameter-composition).
-  std::vector<DerivedParamSpec> derived;
-  if (auto list =
-          (*module)->getAttrOfType<mlir::ArrayAttr>("mod.derived_params"))
-    for (mlir::Attribute a : list) {
-      auto dict = llvm::cast<mlir::DictionaryAttr>(a);
-      DerivedParamSpec d;
-      d.name = dict.getAs<mlir::StringAttr>("name").str();
-      d.rows = dict.getAs<mlir::IntegerAttr>("rows").getInt();
-      d.cols = dict.getAs<mlir::IntegerAttr>("cols").getInt();
-      for (mlir::Attribute t : dict.getAs<mlir::ArrayAttr>("terms")) {
-        auto term = llvm::cast<mlir::ArrayAttr>(t);
-        DerivedParamSpec::Term dt;
-        dt.scale = llvm::cast<mlir::FloatAttr>(term[0]).getValueAsDouble();
-        dt.a = llvm::cast<mlir::StringAttr>(term[1]).str();
-        if (term.size() > 2)
-          dt.b = llvm::cast<mlir::StringAttr>(term[2]).str();
-        d.terms.push_back(dt);
-      }
-      derived.push_back(std::move(d));
-    }
+  std::string modelName = mlir::mod::getModelName(*module).str();
   if (!runStage(buildLinalgToLLVMPipeline))
     return kProgramError;
 
   llvm::LLVMContext llvmContext;
   std::string error;
   auto llvmModule = translateToLLVMIR(*module, llvmContext, pipeline, error);
-  if (!llvmModule ||
-      !addLibraryInterface(*llvmModule, *program, abiParams, derived, error)) {
+  if (!llvmModule) {
     llvm::errs() << options.inputFile << ": error: " << error << "\n";
     return kProgramError;
   }
@@ -257,7 +246,7 @@ int runDriver(const DriverOptions &options) {
   if (options.emit == "asm" || options.emit == "obj") {
     std::string out = options.outputFile;
     if (out.empty())
-      out = options.emit == "asm" ? "-" : program->modelName + ".o";
+      out = options.emit == "asm" ? "-" : modelName + ".o";
     if (!emitMachineCode(*llvmModule, out, options.emit == "asm", pipeline,
                          error)) {
       llvm::errs() << "modc: error: " << error << "\n";
@@ -268,9 +257,8 @@ int runDriver(const DriverOptions &options) {
 
   if (options.stats)
     llvm::errs() << statsReport();
-  std::string soPath = options.outputFile.empty()
-                           ? "lib" + program->modelName + ".so"
-                           : options.outputFile;
+  std::string soPath = options.outputFile.empty() ? "lib" + modelName + ".so"
+                                                  : options.outputFile;
   llvm::SmallString<128> objPath;
   int fd;
   if (llvm::sys::fs::createTemporaryFile("modc", "o", fd, objPath))

@@ -50,8 +50,13 @@ public:
 
   OwningOpRef<ModuleOp> run() {
     auto module = ModuleOp::create(loc({1, 1}));
-    module->setAttr("mod.model", builder_.getStringAttr(program_.modelName));
+    module->setAttr(mod::kModelAttr,
+                    builder_.getStringAttr(program_.modelName));
     builder_.setInsertionPointToEnd(module.getBody());
+    for (const auto &[name, value] : program_.dims)
+      builder_.create<mod::DimOp>(loc({1, 1}), name, value);
+    for (const std::string &name : program_.dyns)
+      builder_.create<mod::DynOp>(loc({1, 1}), name);
     for (const sema::FlatParam &p : program_.flatParams())
       declareParam(p);
     for (const auto &m : program_.modules)
@@ -101,6 +106,52 @@ private:
     return RankedTensorType::get(shape, elemType(t.elem));
   }
 
+  static mod::InitKind initKind(sema::InitKind k) {
+    switch (k) {
+    case sema::InitKind::Zeros:
+      return mod::InitKind::Zeros;
+    case sema::InitKind::Ones:
+      return mod::InitKind::Ones;
+    case sema::InitKind::Const:
+      return mod::InitKind::Const;
+    case sema::InitKind::Normal:
+      return mod::InitKind::Normal;
+    case sema::InitKind::Uniform:
+      return mod::InitKind::Uniform;
+    case sema::InitKind::Xavier:
+      return mod::InitKind::Xavier;
+    }
+    return mod::InitKind::Zeros;
+  }
+
+  /// An entry tensor's name, element type and shape over the model's dyns.
+  mod::TensorSpecAttr tensorSpec(const std::string &name,
+                                 const sema::TensorType &t) {
+    SmallVector<AffineExpr> dims;
+    for (const sema::Dim &d : t.shape) {
+      AffineExpr e = getAffineConstantExpr(d.constant, &ctx_);
+      for (auto [sym, coeff] : d.terms)
+        e = e + getAffineSymbolExpr(sym, &ctx_) * coeff;
+      dims.push_back(e);
+    }
+    AffineMap map = AffineMap::get(0, program_.dyns.size(), dims, &ctx_);
+    return mod::TensorSpecAttr::get(&ctx_, name, elemType(t.elem),
+                                    AffineMapAttr::get(map));
+  }
+
+  mod::EntrySignatureAttr signature(const sema::EntrySpec &e) {
+    SmallVector<Attribute> dyns, inputs, outputs;
+    for (int d : e.dyns)
+      dyns.push_back(builder_.getStringAttr(program_.dyns[d]));
+    for (size_t i = 0; i < e.argTypes.size(); ++i)
+      inputs.push_back(tensorSpec(e.argNames[i], e.argTypes[i]));
+    for (size_t i = 0; i < e.resultTypes.size(); ++i)
+      outputs.push_back(tensorSpec(e.resultNames[i], e.resultTypes[i]));
+    return mod::EntrySignatureAttr::get(&ctx_, builder_.getArrayAttr(dyns),
+                                        builder_.getArrayAttr(inputs),
+                                        builder_.getArrayAttr(outputs));
+  }
+
   void declareParam(const sema::FlatParam &p) {
     SmallVector<Attribute> args;
     for (double a : p.initArgs)
@@ -108,7 +159,7 @@ private:
     auto op = builder_.create<mod::ParamOp>(
         loc(p.loc), builder_.getStringAttr(p.name),
         TypeAttr::get(tensorType(p.type)),
-        builder_.getStringAttr(sema::initKindName(p.init)),
+        mod::InitKindAttr::get(&ctx_, initKind(p.init)),
         args.empty() ? ArrayAttr() : builder_.getArrayAttr(args),
         p.trainable ? UnitAttr() : builder_.getUnitAttr());
     (void)op;
@@ -201,11 +252,7 @@ private:
       results.push_back(tensorType(t));
     auto fn = builder_.create<func::FuncOp>(
         loc(e.loc), e.name, builder_.getFunctionType(inputs, results));
-    fn->setAttr(mod::kEntryAttr, builder_.getUnitAttr());
-    SmallVector<Attribute> argNames;
-    for (const std::string &n : e.argNames)
-      argNames.push_back(builder_.getStringAttr(n));
-    fn->setAttr("mod.arg_names", builder_.getArrayAttr(argNames));
+    fn->setAttr(mod::kEntryAttr, signature(e));
     Block *block = fn.addEntryBlock();
     OpBuilder::InsertionGuard guard(builder_);
     builder_.setInsertionPointToStart(block);

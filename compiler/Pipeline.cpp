@@ -130,6 +130,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createLowerLibraryInterface());
 }
 
 bool runPipeline(ModuleOp module, PassManager &pm) {

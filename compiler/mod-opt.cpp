@@ -17,8 +17,13 @@ int main(int argc, char **argv) {
   modc::registerModcPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
+  mlir::PassPipelineRegistration<> optimise(
+      "modc-mod-opt", "modc's mod-level optimisations (-O1 and up)",
+      [](mlir::OpPassManager &pm) {
+        modc::buildModOptPipeline(pm, modc::PipelineOptions());
+      });
   mlir::PassPipelineRegistration<> toLLVM(
-      "modc-linalg-to-llvm", "modc's lowering of linalg on tensors to LLVM",
+      "modc-linalg-to-llvm", "modc's lowering of linalg on tensors to LLVM, ending with the library interface",
       [](mlir::OpPassManager &pm) {
         modc::buildLinalgToLLVMPipeline(pm, modc::PipelineOptions());
       });

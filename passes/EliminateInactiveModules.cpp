@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "modrt/hash.h"
+#include "dialects/Mod/ModModel.h"
 #include "passes/Passes.h"
 #include "passes/Stats.h"
 #include "passes/TensorMath.h"
@@ -49,10 +50,10 @@ std::string specializeEntry(ModuleOp module, const std::string &spec) {
   auto fn = module.lookupSymbol<func::FuncOp>(entry);
   if (!fn || !fn->hasAttr(mod::kEntryAttr))
     return "--specialize " + spec + ": there is no entry '" + entry + "'";
-  auto names = fn->getAttrOfType<ArrayAttr>("mod.arg_names");
+  ArrayAttr inputs = mod::getSignature(fn).getInputs();
   int index = -1;
-  for (unsigned i = 0; names && i < names.size(); ++i)
-    if (llvm::cast<StringAttr>(names[i]).getValue() == arg)
+  for (unsigned i = 0; i < inputs.size(); ++i)
+    if (llvm::cast<mod::TensorSpecAttr>(inputs[i]).getName() == arg)
       index = int(i);
   if (index < 0)
     return "--specialize " + spec + ": entry '" + entry +

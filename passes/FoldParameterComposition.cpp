@@ -8,9 +8,9 @@
 // (static composition: LoRA, several adapters summed) is x @ W' + b with
 // W' = W + s1 A1 B1 + s2 A2 B2. The pass recognises such sums in the tensor
 // IR, replaces them by one matmul with a new derived parameter W', and
-// records W' in the module attribute `mod.derived_params`; the library
-// declares it to the runtime, which recomputes W' after create, init and
-// every successful load (runtime/Model.cpp). Checkpoints are unchanged.
+// declares W' with a `mod.derived` op; the library declares it to the
+// runtime, which recomputes W' after create, init and every successful load
+// (runtime/Model.cpp). Checkpoints are unchanged.
 //
 // Cost model, per row of x (multiply-adds): keeping the terms costs
 // (#full terms) K N + sum_i r_i (K + N); the folded form costs K N. Fold
@@ -162,9 +162,6 @@ struct FoldParameterCompositionPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<Attribute> derived;
-    if (auto old = module->getAttrOfType<ArrayAttr>("mod.derived_params"))
-      derived.assign(old.begin(), old.end());
     for (auto fn : module.getOps<func::FuncOp>()) {
       if (fn.isExternal())
         continue;
@@ -182,12 +179,9 @@ struct FoldParameterCompositionPass
         auto form = analyze(op->getResult(0));
         if (!form || !worthFolding(module, *form))
           continue;
-        fold(module, op, *form, derived, erased);
+        fold(module, op, *form, erased);
       }
     }
-    if (!derived.empty())
-      module->setAttr("mod.derived_params",
-                      ArrayAttr::get(&getContext(), derived));
   }
 
   /// The parameter's [rows, cols], or nothing.
@@ -236,10 +230,9 @@ struct FoldParameterCompositionPass
     return double(k) * double(n) < keep;
   }
 
-  /// Replaces `root` by x @ W' + biases; W' is a new derived parameter
-  /// appended to `derived`, or an existing one with the same terms.
+  /// Replaces `root` by x @ W' + biases; W' is a new derived parameter,
+  /// or an existing one with the same terms.
   void fold(ModuleOp module, Operation *root, const LinearForm &f,
-            SmallVectorImpl<Attribute> &derived,
             llvm::SmallPtrSetImpl<Operation *> &erased) {
     MLIRContext *ctx = &getContext();
     Builder attrs(ctx);
@@ -247,40 +240,29 @@ struct FoldParameterCompositionPass
     auto firstA = *shapeOf(module, f.terms[0].a);
     int64_t k = firstA.first, n = resultType.getDimSize(1);
     SmallVector<Attribute> terms;
-    for (const LinearForm::Term &t : f.terms) {
-      SmallVector<Attribute> term = {attrs.getF64FloatAttr(t.scale),
-                                     attrs.getStringAttr(t.a)};
-      if (!t.b.empty())
-        term.push_back(attrs.getStringAttr(t.b));
-      terms.push_back(attrs.getArrayAttr(term));
-    }
-    DictionaryAttr spec = attrs.getDictionaryAttr(
-        {attrs.getNamedAttr(
-             "name",
-             attrs.getStringAttr("__fold." + std::to_string(derived.size()))),
-         attrs.getNamedAttr("rows", attrs.getI64IntegerAttr(k)),
-         attrs.getNamedAttr("cols", attrs.getI64IntegerAttr(n)),
-         attrs.getNamedAttr("terms", attrs.getArrayAttr(terms))});
+    for (const LinearForm::Term &t : f.terms)
+      terms.push_back(mod::DerivedTermAttr::get(
+          ctx, attrs.getF64FloatAttr(t.scale), FlatSymbolRefAttr::get(ctx, t.a),
+          t.b.empty() ? FlatSymbolRefAttr()
+                      : FlatSymbolRefAttr::get(ctx, t.b)));
+    ArrayAttr termList = attrs.getArrayAttr(terms);
+    auto type = RankedTensorType::get({k, n}, attrs.getF32Type());
     // The same sum in another entry (or twice in one) shares its weight.
-    bool reused = false;
-    for (Attribute d : derived) {
-      auto other = cast<DictionaryAttr>(d);
-      if (other.get("terms") == spec.get("terms") &&
-          other.get("rows") == spec.get("rows") &&
-          other.get("cols") == spec.get("cols")) {
-        spec = other;
-        reused = true;
-      }
+    std::string name;
+    unsigned count = 0;
+    for (mod::DerivedOp d : module.getOps<mod::DerivedOp>()) {
+      ++count;
+      if (d.getTerms() == termList && d.getType() == type)
+        name = d.getSymName().str();
     }
-    std::string name = cast<StringAttr>(spec.get("name")).str();
-    if (!reused) {
-      derived.push_back(spec);
+    if (name.empty()) {
+      name = "__fold." + std::to_string(count);
+      // After the parameters, in order of creation.
       OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-      auto p = mb.create<mod::ParamOp>(
-          root->getLoc(), name, RankedTensorType::get({k, n}, mb.getF32Type()),
-          "zeros",
-          /*init_args=*/ArrayAttr(), /*frozen=*/true);
-      p->setAttr("mod.derived", mb.getUnitAttr());
+      for (Operation &op : *module.getBody())
+        if (isa<mod::ParamOp, mod::DerivedOp>(op))
+          mb.setInsertionPointAfter(&op);
+      mb.create<mod::DerivedOp>(root->getLoc(), name, type, termList);
     }
     OpBuilder b(root);
     Location loc = root->getLoc();

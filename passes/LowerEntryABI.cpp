@@ -36,8 +36,6 @@ struct LowerEntryABIPass
     for (func::FuncOp fn : entries)
       if (failed(lower(fn)))
         return signalPassFailure();
-    for (auto p : llvm::make_early_inc_range(module.getOps<mod::ParamOp>()))
-      p.erase();
     for (auto i : llvm::make_early_inc_range(module.getOps<mod::InstanceOp>()))
       i.erase();
   }
@@ -82,7 +80,7 @@ struct LowerEntryABIPass
     SmallVector<Attribute> names;
     for (StringRef n : paramNames)
       names.push_back(builder.getStringAttr(n));
-    newFn->setAttr("mod.abi_params", builder.getArrayAttr(names));
+    newFn->setAttr(mod::kAbiParamsAttr, builder.getArrayAttr(names));
 
     Block *block = newFn.addEntryBlock();
     builder.setInsertionPointToStart(block);

@@ -23,14 +23,37 @@ def InlineModules : Pass<"mod-inline-modules", "mlir::ModuleOp"> {
 def LowerEntryABI : Pass<"mod-lower-entry-abi", "mlir::ModuleOp"> {
   let summary = "Give entries the compiled library's calling convention";
   let description = [{
-    Rewrites each `mod.entry` function into destination-passing style on
-    memrefs: its arguments become the parameters it reads (in the order
-    recorded in `mod.abi_params`), then the inputs, then one caller-owned
-    output buffer per result. Parameter reads become the matching argument;
-    results are materialised into the output buffers. Erases `mod.param`.
+    Rewrites each entry function (one with a `mod.signature`) into
+    destination-passing style on memrefs: its arguments become the
+    parameters it reads (in the order recorded in `mod.abi_params`), then the
+    inputs, then one caller-owned output buffer per result. Parameter reads
+    become the matching argument; results are materialised into the output
+    buffers. Erases `mod.instance` (the parameter declarations stay for
+    mod-lower-library-interface).
   }];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect",
                            "mlir::memref::MemRefDialect"];
+}
+
+def LowerLibraryInterface
+    : Pass<"mod-lower-library-interface", "mlir::ModuleOp"> {
+  let summary = "Build the compiled library's exported C interface";
+  let description = [{
+    Runs on the LLVM dialect, after the kernels are lowered. From the
+    module's model-level facts (`mod.model`, `mod.dim`, `mod.dyn`,
+    `mod.param`, `mod.derived`, each entry's `mod.signature` and
+    `mod.abi_params`) it builds the runtime's descriptor string and the
+    exported functions of INTERFACE.md §2: `NAME_create`, `NAME_destroy`,
+    `NAME_init`, `NAME_load`, `NAME_save`, `NAME_set_threads`,
+    `NAME_error`, `NAME_describe` and one `NAME_ENTRY` per entry (argument
+    checks, parameter lookup, the kernel call with expanded memref
+    descriptors inside the runtime's call state and allocation recovery
+    point). The kernels become internal `modc.kernel.ENTRY`; the
+    model-level ops are erased, leaving plain LLVM dialect. Every runtime
+    function is declared from the runtime's public header
+    (passes/RuntimeABI.h).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {

@@ -9,11 +9,19 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mod", ".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.modc_obj_root, "test")
-config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "asan"]
+config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "asan", "via-mlir"]
 
 tools = os.path.join(config.modc_obj_root, "bin")
-config.environment["PATH"] = os.pathsep.join(
-    [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))])
+path = [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]
+if getattr(config, "modc_via_mlir", False):
+    # The e2e programs again, each library compiled from its own --emit=mod
+    # output (test/via-mlir/modc), against the same references.
+    config.name = "modc-via-mlir"
+    config.test_source_root = os.path.join(os.path.dirname(__file__), "e2e")
+    config.test_exec_root = os.path.join(config.modc_obj_root, "test", "via-mlir")
+    config.environment["MODC_REAL"] = os.path.join(tools, "modc")
+    path.insert(0, os.path.join(os.path.dirname(__file__), "via-mlir"))
+config.environment["PATH"] = os.pathsep.join(path)
 for var in ("HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
             "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
     if var in os.environ:

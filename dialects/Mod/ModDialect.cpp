@@ -15,6 +15,7 @@ using namespace mlir::mod;
 #include "dialects/Mod/ModInterfaces.cpp.inc"
 
 void ModDialect::initialize() {
+  registerAttributes();
   addOperations<
 #define GET_OP_LIST
 #include "dialects/Mod/ModOps.cpp.inc"
@@ -26,19 +27,24 @@ void ModDialect::initialize() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ParamOp::verify() {
-  static const std::pair<llvm::StringLiteral, unsigned> kinds[] = {
-      {"zeros", 0},  {"ones", 0},    {"const", 1},
-      {"normal", 2}, {"uniform", 2}, {"xavier", 0}};
-  size_t numArgs = getInitArgs() ? getInitArgs()->size() : 0;
-  for (auto [name, arity] : kinds) {
-    if (getInit() != name)
-      continue;
-    if (numArgs != arity)
-      return emitOpError() << "initialiser '" << name << "' takes " << arity
-                           << " arguments, got " << numArgs;
-    return success();
+  unsigned arity = 0;
+  switch (getInit()) {
+  case InitKind::Const:
+    arity = 1;
+    break;
+  case InitKind::Normal:
+  case InitKind::Uniform:
+    arity = 2;
+    break;
+  default:
+    break;
   }
-  return emitOpError() << "unknown initialiser '" << getInit() << "'";
+  size_t numArgs = getInitArgs() ? getInitArgs()->size() : 0;
+  if (numArgs != arity)
+    return emitOpError() << "initialiser '" << stringifyInitKind(getInit())
+                         << "' takes " << arity << " arguments, got "
+                         << numArgs;
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -66,13 +72,18 @@ LogicalResult InstanceOp::verifySymbolUses(SymbolTableCollection &symbols) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ParamRefOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
-  auto param =
-      symbolTable.lookupNearestSymbolFrom<ParamOp>(*this, getNameAttr());
-  if (!param)
-    return emitOpError() << "'" << getName() << "' does not name a mod.param";
-  if (param.getType() != getType())
-    return emitOpError() << "type " << getType() << " differs from "
-                         << param.getType() << " of '" << getName() << "'";
+  Operation *target = symbolTable.lookupNearestSymbolFrom(*this, getNameAttr());
+  Type type;
+  if (auto param = dyn_cast_or_null<ParamOp>(target))
+    type = param.getType();
+  else if (auto derived = dyn_cast_or_null<DerivedOp>(target))
+    type = derived.getType();
+  else
+    return emitOpError() << "'" << getName()
+                         << "' does not name a mod.param or mod.derived";
+  if (type != getType())
+    return emitOpError() << "type " << getType() << " differs from " << type
+                         << " of '" << getName() << "'";
   return success();
 }
 

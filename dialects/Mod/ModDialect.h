@@ -13,6 +13,9 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/Mod/ModDialect.h.inc"
+#include "dialects/Mod/ModEnums.h.inc"
+#define GET_ATTRDEF_CLASSES
+#include "dialects/Mod/ModAttrs.h.inc"
 #include "dialects/Mod/ModInterfaces.h.inc"
 
 #define GET_OP_CLASSES
@@ -21,7 +24,13 @@
 namespace mlir {
 namespace mod {
 /// Attribute names used on func.func ops by the importer and the passes.
-constexpr llvm::StringLiteral kEntryAttr = "mod.entry";
+/// An entry is a function with a signature (EntrySignatureAttr).
+constexpr llvm::StringLiteral kEntryAttr = "mod.signature";
+/// The model's name, on the builtin.module.
+constexpr llvm::StringLiteral kModelAttr = "mod.model";
+/// On a lowered entry (mod-lower-entry-abi): the parameters its leading
+/// arguments hold, in order, by symbol name.
+constexpr llvm::StringLiteral kAbiParamsAttr = "mod.abi_params";
 constexpr llvm::StringLiteral kModuleAttr = "mod.module";
 constexpr llvm::StringLiteral kParamArgAttr = "mod.param";
 } // namespace mod

@@ -3,11 +3,48 @@
 #ifndef MOD_OPS_TD
 #define MOD_OPS_TD
 
+include "dialects/Mod/ModAttrs.td"
 include "dialects/Mod/ModDialect.td"
 include "dialects/Mod/ModInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/CallInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// The model: what the compiled library's interface is built from
+// (mod-lower-library-interface). The module attribute `mod.model` names the
+// model; entries are the functions with a `mod.signature`.
+//===----------------------------------------------------------------------===//
+
+def Mod_DimOp : Mod_Op<"dim"> {
+  let summary = "declares a named compile-time dimension";
+  let description = [{
+    A `dim` of the program (after `-D` overrides), listed by the library's
+    reflection data in declaration order.
+
+    ```mlir
+    mod.dim "D" = 1024
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, I64Attr:$value);
+  let assemblyFormat = "$name `=` $value attr-dict";
+  let hasVerifier = 1;
+}
+
+def Mod_DynOp : Mod_Op<"dyn"> {
+  let summary = "declares a run-time dimension";
+  let description = [{
+    A `dyn` of the program. The k-th `mod.dyn` of the module is symbol k of
+    the shapes in `mod.signature`; an entry's exported function takes the
+    dyns it uses as `int64_t` arguments in this order.
+
+    ```mlir
+    mod.dyn "N"
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let assemblyFormat = "$name attr-dict";
+}
 
 def Mod_ParamOp : Mod_Op<"param", [Symbol]> {
   let summary = "declares one parameter of the model";
@@ -15,21 +52,45 @@ def Mod_ParamOp : Mod_Op<"param", [Symbol]> {
     A parameter tensor owned by the compiled model, named by its state_dict
     path. `init` is the `.mod` initialiser (`zeros`, `ones`, `const`,
     `normal`, `uniform`, `xavier`) with its arguments; `frozen` marks a
-    parameter that training must not update. The shape is static.
+    parameter that training must not update. The shape is static. The
+    library stores parameters in the order of these declarations.
 
     ```mlir
-    mod.param @"adapter.A" : tensor<1024x16xf32> init "normal" [0.0, 2.0e-02]
-    mod.param @"base.w" : tensor<1024x1024xf32> init "xavier" frozen
+    mod.param @"adapter.A" : tensor<1024x16xf32> init normal [0.0, 2.0e-02]
+    mod.param @"base.w" : tensor<1024x1024xf32> init xavier frozen
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<AnyStaticShapeTensor>:$type,
-                       StrAttr:$init,
+                       Mod_InitKind:$init,
                        OptionalAttr<F64ArrayAttr>:$init_args,
                        UnitAttr:$frozen);
   let assemblyFormat = [{
     $sym_name `:` $type `init` $init ($init_args^)? (`frozen` $frozen^)? attr-dict
   }];
+  let hasVerifier = 1;
+}
+
+def Mod_DerivedOp : Mod_Op<"derived",
+    [Symbol, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "declares a weight the runtime derives from parameters";
+  let description = [{
+    A 2-D f32 weight that is not a parameter: the runtime computes it as the
+    sum of its terms (`#mod.term<s, @a>` is s * a, `#mod.term<s, @a, @b>` is
+    s * a @ b) after create, init and every successful load. It is read with
+    `mod.param_ref` like a parameter, but it is not in the state dict.
+    Created by mod-fold-parameter-composition.
+
+    ```mlir
+    mod.derived @"base.w+adapter" : tensor<1024x1024xf32>
+        = [#mod.term<1.0, @"base.w">, #mod.term<2.0, @"adapter.A", @"adapter.B">]
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<AnyStaticShapeTensor>:$type,
+                       TypedArrayAttrBase<Mod_DerivedTermAttr,
+                                          "derived parameter terms">:$terms);
+  let assemblyFormat = "$sym_name `:` $type `=` $terms attr-dict";
   let hasVerifier = 1;
 }
 
@@ -59,7 +120,8 @@ def Mod_ParamRefOp : Mod_Op<"param_ref",
     [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "reads a parameter of the model";
   let description = [{
-    The current value of a `mod.param`. Parameters change only between calls
+    The current value of a `mod.param` or `mod.derived`. Parameters change
+    only between calls
     (loading, initialising), so within one call the read is pure.
 
     ```mlir

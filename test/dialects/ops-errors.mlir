@@ -1,23 +1,23 @@
 // Every verifier rule of the mod dialect.
 // RUN: mod-opt %s --split-input-file --verify-diagnostics
 
-// expected-error @+1 {{unknown initialiser 'gaussian'}}
+// expected-error @+1 {{invalid init attribute specification: "gaussian"}}
 mod.param @p : tensor<4xf32> init "gaussian"
 
 // -----
 
 // expected-error @+1 {{initialiser 'normal' takes 2 arguments, got 1}}
-mod.param @p : tensor<4xf32> init "normal" [1.0]
+mod.param @p : tensor<4xf32> init normal [1.0]
 
 // -----
 
 // expected-error @+1 {{initialiser 'zeros' takes 0 arguments, got 1}}
-mod.param @p : tensor<4xf32> init "zeros" [1.0]
+mod.param @p : tensor<4xf32> init zeros [1.0]
 
 // -----
 
 // expected-error @+1 {{'mod.param' op attribute 'type' failed to satisfy constraint}}
-mod.param @p : tensor<?xf32> init "zeros"
+mod.param @p : tensor<?xf32> init zeros
 
 // -----
 
@@ -29,7 +29,7 @@ func.func @f() -> tensor<4xf32> {
 
 // -----
 
-mod.param @p : tensor<4xf32> init "zeros"
+mod.param @p : tensor<4xf32> init zeros
 func.func @f() -> tensor<8xf32> {
   // expected-error @+1 {{type 'tensor<8xf32>' differs from 'tensor<4xf32>' of 'p'}}
   %0 = mod.param_ref @p : tensor<8xf32>

@@ -3,8 +3,8 @@
 // module functions.
 // RUN: mod-opt %s --mod-inline-modules | FileCheck %s
 
-mod.param @"outer.inner.w" : tensor<4xf32> init "ones"
-mod.param @"outer.v" : tensor<4xf32> init "ones"
+mod.param @"outer.inner.w" : tensor<4xf32> init ones
+mod.param @"outer.v" : tensor<4xf32> init ones
 
 func.func private @Inner(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<4xf32>) -> tensor<4xf32>
     attributes {mod.module = "Inner"} {
@@ -27,7 +27,9 @@ func.func private @Outer(%iw: tensor<4xf32> {mod.param = "inner.w"}, %v: tensor<
 // CHECK:         %[[A:.*]] = arith.addf %[[M]], %[[V]]
 // CHECK:         return %[[A]]
 // CHECK-NOT:     mod.apply
-func.func @forward(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.entry} {
+func.func @forward(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature = #mod.signature<dyns = [],
+    inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+    outputs = [#mod.tensor<"y" : f32, affine_map<() -> (4)>>]>} {
   %iw = mod.param_ref @"outer.inner.w" : tensor<4xf32>
   %v = mod.param_ref @"outer.v" : tensor<4xf32>
   %0 = mod.apply @Outer(%iw, %v, %x) {instance = "outer", num_params = 2 : i64} : (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>

@@ -1,0 +1,95 @@
+//===- ModAttrs.td - Attributes of the mod dialect ---------*- tablegen -*-===//
+//
+// What the compiled library's interface needs to know about the model, as
+// typed attributes: the parameter initialisers, the entries' signatures
+// (names, element types and symbolic shapes over the model's dyns) and the
+// terms of derived parameters. mod-lower-library-interface reads nothing
+// else.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOD_ATTRS_TD
+#define MOD_ATTRS_TD
+
+include "dialects/Mod/ModDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+/// The initialisers of LANGUAGE.md §5; the names are the descriptor's.
+def Mod_InitKind : I32EnumAttr<"InitKind", "parameter initialiser", [
+    I32EnumAttrCase<"Zeros", 0, "zeros">,
+    I32EnumAttrCase<"Ones", 1, "ones">,
+    I32EnumAttrCase<"Const", 2, "const">,
+    I32EnumAttrCase<"Normal", 3, "normal">,
+    I32EnumAttrCase<"Uniform", 4, "uniform">,
+    I32EnumAttrCase<"Xavier", 5, "xavier">]> {
+  let cppNamespace = "::mlir::mod";
+}
+
+class Mod_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Mod_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def Mod_TensorSpecAttr : Mod_Attr<"TensorSpec", "tensor"> {
+  let summary = "a named tensor of an entry's signature";
+  let description = [{
+    One input or output of an entry as the library's C function sees it: its
+    name, its element type and its shape, each dim a linear expression over
+    the model's dyns (symbol k is the k-th `mod.dyn` of the module).
+
+    ```mlir
+    #mod.tensor<"x" : f32, affine_map<()[s0] -> (s0, 1024)>>
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"argument name">:$name,
+                        "::mlir::Type":$elementType,
+                        "::mlir::AffineMapAttr":$shape);
+  let assemblyFormat = "`<` $name `:` $elementType `,` $shape `>`";
+  let genVerifyDecl = 1;
+}
+
+def Mod_EntrySignatureAttr : Mod_Attr<"EntrySignature", "signature"> {
+  let summary = "the C signature of an entry";
+  let description = [{
+    Attached to an entry function as `mod.signature`: the dyns the entry's
+    exported function takes as its leading `int64_t` arguments (in the
+    order of the `mod.dyn` declarations), then its inputs and outputs.
+
+    ```mlir
+    func.func @forward(...) attributes {mod.signature = #mod.signature<
+        dyns = ["N"],
+        inputs = [#mod.tensor<"x" : f32, affine_map<()[s0] -> (s0, 1024)>>],
+        outputs = [#mod.tensor<"y" : f32, affine_map<()[s0] -> (s0, 1024)>>]>}
+    ```
+  }];
+  let parameters = (ins "::mlir::ArrayAttr":$dyns, "::mlir::ArrayAttr":$inputs,
+                        "::mlir::ArrayAttr":$outputs);
+  let assemblyFormat = [{
+    `<` `dyns` `=` $dyns `,` `inputs` `=` $inputs `,` `outputs` `=` $outputs `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The inputs, then the outputs.
+    ::llvm::SmallVector<TensorSpecAttr> getTensors() const;
+  }];
+}
+
+def Mod_DerivedTermAttr : Mod_Attr<"DerivedTerm", "term"> {
+  let summary = "one term of a derived parameter";
+  let description = [{
+    `scale * a` (no `b`) or `scale * a @ b`, where `a` and `b` name
+    `mod.param`s.
+
+    ```mlir
+    #mod.term<1.0, @"base.w">
+    #mod.term<2.0, @"adapter.A", @"adapter.B">
+    ```
+  }];
+  let parameters = (ins "::mlir::FloatAttr":$scale,
+                        "::mlir::FlatSymbolRefAttr":$a,
+                        OptionalParameter<"::mlir::FlatSymbolRefAttr">:$b);
+  let assemblyFormat = "`<` $scale `,` $a (`,` $b^)? `>`";
+}
+
+#endif // MOD_ATTRS_TD
