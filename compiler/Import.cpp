@@ -708,7 +708,7 @@ Value Importer::emitRoute(const Node &n, Location l,
       builder_.getArrayAttr(targets), builder_.getArrayAttr(names),
       builder_.getDenseI64ArrayAttr(segments),
       builder_.getStringAttr(info.aggregation),
-      builder_.getI64IntegerAttr(level));
+      builder_.getI64IntegerAttr(level), mod::DispatchStrategyAttr());
   if (level == 1)
     return y;
   // Rows back to the routed dims. tensor.reshape, not expand_shape: the

@@ -11,8 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "modrt/hash.h"
 #include "dialects/Mod/ModModel.h"
+#include "modrt/hash.h"
 #include "passes/Passes.h"
 #include "passes/Stats.h"
 #include "passes/TensorMath.h"
@@ -395,7 +395,7 @@ struct EliminateInactiveModulesPass
         decision.getWeights(), params, op.getResultDims(),
         b.getArrayAttr(targets), b.getArrayAttr(instances),
         b.getDenseI64ArrayAttr(segments), op.getAggregationAttr(),
-        op.getLevelAttr());
+        op.getLevelAttr(), op.getStrategyAttr());
     for (NamedAttribute a : op->getDiscardableAttrs())
       shrunk->setAttr(a.getName(), a.getValue());
     op.getResult().replaceAllUsesWith(shrunk.getResult());

@@ -38,7 +38,8 @@ struct FuseRoutedExpertsPass
         return;
       }
       op->removeAttr("unfused");
-      op->setAttr("fused", UnitAttr::get(&getContext()));
+      op.setStrategyAttr(mod::DispatchStrategyAttr::get(
+          &getContext(), mod::DispatchStrategy::Fused));
       ++numFused;
       numTargets += op.getTargets().size();
       modc::recordStat(getArgument(), "routes-fused", 1);
@@ -66,7 +67,8 @@ struct FuseRoutedExpertsPass
                       ? modc::groupBody(fn, op.getTargetParams(0).size(), &why)
                       : std::nullopt;
       if (body && body->multipliers.empty() && body->groupedMatmuls > 0) {
-        op->setAttr("factored", UnitAttr::get(&getContext()));
+        op.setStrategyAttr(mod::DispatchStrategyAttr::get(
+            &getContext(), mod::DispatchStrategy::Factored));
         ++numFactored;
         modc::recordStat(getArgument(), "merges-factored", 1);
       } else if (body && !body->multipliers.empty()) {

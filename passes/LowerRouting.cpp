@@ -19,6 +19,8 @@
 #include "passes/Stats.h"
 #include "passes/TensorMath.h"
 
+#include "modrt/runtime.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -287,9 +289,11 @@ struct LowerRoutingPass
                         b.getF32Type()),
         ValueRange{rows, g});
     StringRef agg = op.getAggregation();
-    out.mode = agg == "weighted_sum" ? 0 : agg == "max" ? 2 : 1;
+    out.mode = agg == "weighted_sum" ? MODRT_SCATTER_WEIGHTED
+               : agg == "max"        ? MODRT_SCATTER_MAX
+                                     : MODRT_SCATTER_SUM;
     Value init = b.create<arith::ConstantOp>(
-        loc, b.getF32FloatAttr(out.mode == 2
+        loc, b.getF32FloatAttr(out.mode == MODRT_SCATTER_MAX
                                    ? -std::numeric_limits<float>::infinity()
                                    : 0.0f));
     b.create<linalg::FillOp>(loc, init, out.y);
@@ -558,13 +562,13 @@ struct LowerRoutingPass
       return op.emitOpError("routing of non-f32 results is not supported "
                             "yet");
     if (op.getAggregation() == "merge") {
-      if (op->hasAttr("factored"))
+      if (op.getStrategy() == mod::DispatchStrategy::Factored)
         if (auto body = groupedBody(op))
           if (body->multipliers.empty())
             return lowerMergeFactored(op, *body);
       return lowerMerge(op);
     }
-    if (op->hasAttr("fused"))
+    if (op.getStrategy() == mod::DispatchStrategy::Fused)
       if (auto body = groupedBody(op))
         return lowerFused(op, *body);
     int64_t numTargets = op.getTargets().size();
@@ -832,7 +836,8 @@ struct LowerRoutingPass
     call(b, loc, "modrt_route_distinct",
          {asMemref(b, loc, dense), asMemref(b, loc, order),
           asMemref(b, loc, offsets), asMemref(b, loc, numGroups)});
-    // scatter's slot list: every row's "slot" 0 (mode 1 ignores weights).
+    // scatter's slot list: every row's "slot" 0 (MODRT_SCATTER_SUM ignores
+    // weights).
     Value slots = b.create<memref::AllocOp>(loc, listType, ValueRange{rows});
     b.create<linalg::FillOp>(loc, i64(b, loc, 0), slots);
     Value orderT = b.create<bufferization::ToTensorOp>(loc, order, true, false);

@@ -866,9 +866,9 @@ void runScatterBlock(void *Ctx, int64_t Block) {
     int64_t Dst = J.RowList[P], Slot = J.SlotList[P];
     float W = RW[Dst * J.RouteW->strides[0] + Slot * J.RouteW->strides[1]];
     float &D = Y[Dst * J.Y->strides[0] + (C0 + Cc) * J.Y->strides[1]];
-    if (J.Mode == 0)
+    if (J.Mode == MODRT_SCATTER_WEIGHTED)
       D += W * V;
-    else if (J.Mode == 1)
+    else if (J.Mode == MODRT_SCATTER_SUM)
       D += V;
     else
       D = std::max(D, V);
@@ -924,10 +924,10 @@ void runScatterBlock(void *Ctx, int64_t Block) {
         float *Out = Y + Dst * J.Y->strides[0] + C0 * J.Y->strides[1];
         const float *In = Temp + R * Width;
         int64_t S = J.Y->strides[1];
-        if (J.Mode == 0)
+        if (J.Mode == MODRT_SCATTER_WEIGHTED)
           for (int64_t Cc = 0; Cc < Width; ++Cc)
             Out[Cc * S] += W * In[Cc];
-        else if (J.Mode == 1)
+        else if (J.Mode == MODRT_SCATTER_SUM)
           for (int64_t Cc = 0; Cc < Width; ++Cc)
             Out[Cc * S] += In[Cc];
         else
@@ -950,8 +950,8 @@ extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
     return;
   int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = Y->sizes[1];
   if (Groups < 0 || Weights->sizes[0] != Groups || K < 0 || N <= 0 ||
-      RowList->strides[0] != 1 || SlotList->strides[0] != 1 || Mode < 0 ||
-      Mode > 2)
+      RowList->strides[0] != 1 || SlotList->strides[0] != 1 ||
+      Mode < MODRT_SCATTER_WEIGHTED || Mode > MODRT_SCATTER_MAX)
     return;
   int64_t Total = groupTotal(Counts);
   if (Total <= 0 || Total > RowList->sizes[0] || Total > SlotList->sizes[0] ||

@@ -312,7 +312,7 @@ void _mlir_ciface_modrt_route_group_ids(Memref1 *counts, Memref1 *out) {
     at<int64_t>(out, pos++) = 0;
 }
 
-/// mode 0: y[row] += w * ye; 1: y[row] += ye; 2: y[row] = max(y[row], ye).
+/// y[row] op= ye for the modrt_scatter_mode `mode`.
 void _mlir_ciface_modrt_route_scatter(Memref2 *y, Memref2 *ye, Memref1 *rows,
                                       Memref1 *slots, int64_t begin, Memref2 *w,
                                       int64_t mode) {
@@ -324,9 +324,9 @@ void _mlir_ciface_modrt_route_scatter(Memref2 *y, Memref2 *ye, Memref1 *rows,
     for (int64_t c = 0; c < g; ++c) {
       float v = at<float>(ye, i, c);
       float &dst = at<float>(y, r, c);
-      if (mode == 0)
+      if (mode == MODRT_SCATTER_WEIGHTED)
         dst += weight * v;
-      else if (mode == 1)
+      else if (mode == MODRT_SCATTER_SUM)
         dst += v;
       else
         dst = std::max(dst, v);
@@ -334,8 +334,8 @@ void _mlir_ciface_modrt_route_scatter(Memref2 *y, Memref2 *ye, Memref1 *rows,
   }
 }
 
-/// mode 1 (mean): divide by the number of chosen targets; mode 2 (max):
-/// rows nothing chose become 0.
+/// MODRT_SCATTER_SUM (mean): divide by the number of chosen targets;
+/// MODRT_SCATTER_MAX: rows nothing chose become 0.
 void _mlir_ciface_modrt_route_finish(Memref2 *y, Memref2 *idx, int64_t mode) {
   int64_t rows = y->sizes[0], g = y->sizes[1], k = idx->sizes[1];
   for (int64_t r = 0; r < rows; ++r) {
@@ -346,7 +346,7 @@ void _mlir_ciface_modrt_route_finish(Memref2 *y, Memref2 *idx, int64_t mode) {
       float &v = at<float>(y, r, c);
       if (chosen == 0)
         v = 0.0f;
-      else if (mode == 1)
+      else if (mode == MODRT_SCATTER_SUM)
         v = float(double(v) / double(chosen));
     }
   }

@@ -26,6 +26,16 @@ def Mod_InitKind : I32EnumAttr<"InitKind", "parameter initialiser", [
   let cppNamespace = "::mlir::mod";
 }
 
+/// How mod-lower-routing runs a route (chosen by mod-fuse-routed-experts);
+/// without one, each target runs on its own packed rows.
+def Mod_DispatchStrategyKind : I32EnumAttr<"DispatchStrategy",
+    "lowering strategy of a route", [
+    I32EnumAttrCase<"Fused", 1, "fused">,
+    I32EnumAttrCase<"Factored", 2, "factored">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mod";
+}
+
 class Mod_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<Mod_Dialect, name, traits> {
   let mnemonic = attrMnemonic;
@@ -90,6 +100,16 @@ def Mod_DerivedTermAttr : Mod_Attr<"DerivedTerm", "term"> {
                         "::mlir::FlatSymbolRefAttr":$a,
                         OptionalParameter<"::mlir::FlatSymbolRefAttr">:$b);
   let assemblyFormat = "`<` $scale `,` $a (`,` $b^)? `>`";
+}
+
+def Mod_DispatchStrategyAttr
+    : EnumAttr<Mod_Dialect, Mod_DispatchStrategyKind, "strategy"> {
+  let summary = "lowering strategy of a route";
+  let description = [{
+    `fused`: the targets are instances of one module with a groupable body,
+    run as one grouped computation over all routed rows. `factored`: a
+    `merge` over such a module, computed as sum_e w_e (h @ P_e) on all rows.
+  }];
 }
 
 #endif // MOD_ATTRS_TD

@@ -301,7 +301,8 @@ def Mod_DispatchOp : Mod_Op<"dispatch", [AttrSizedOperandSegments,
                        StrArrayAttr:$instances,
                        DenseI64ArrayAttr:$param_segments,
                        StrAttr:$aggregation,
-                       I64Attr:$level);
+                       I64Attr:$level,
+                       OptionalAttr<Mod_DispatchStrategyAttr>:$strategy);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $indices `,` $weights (`params` `(` $params^ `)`)?
