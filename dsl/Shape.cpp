@@ -2,6 +2,8 @@
 
 #include "dsl/Shape.h"
 
+#include "support/LinearText.h"
+
 namespace modc {
 namespace sema {
 
@@ -19,27 +21,13 @@ bool checkedMul(int64_t a, int64_t b, int64_t &out) {
 } // namespace
 
 std::string Dim::str(const std::vector<std::string> &dynNames) const {
-  std::string out;
-  for (auto [sym, coeff] : terms) {
-    std::string name = sym >= 0 && size_t(sym) < dynNames.size()
-                           ? dynNames[sym]
-                           : "?" + std::to_string(sym);
-    if (!out.empty())
-      out += coeff < 0 ? " - " : " + ";
-    else if (coeff < 0)
-      out += "-";
-    int64_t mag = coeff < 0 ? -coeff : coeff;
-    if (mag != 1)
-      out += std::to_string(mag) + " * ";
-    out += name;
-  }
-  if (out.empty())
-    return std::to_string(constant);
-  if (constant > 0)
-    out += " + " + std::to_string(constant);
-  else if (constant < 0)
-    out += " - " + std::to_string(-constant);
-  return out;
+  std::vector<std::pair<std::string, int64_t>> named;
+  for (auto [sym, coeff] : terms)
+    named.push_back({sym >= 0 && size_t(sym) < dynNames.size()
+                         ? dynNames[sym]
+                         : "?" + std::to_string(sym),
+                     coeff});
+  return formatLinearDim(constant, named);
 }
 
 std::optional<Dim> addDims(const Dim &a, const Dim &b, int64_t scaleB) {

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Mod/ModModel.h"
+#include "support/LinearText.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AffineMap.h"
@@ -82,26 +83,12 @@ std::optional<LinearDim> mlir::mod::decomposeLinear(AffineExpr expr) {
 
 std::string mlir::mod::formatLinear(const LinearDim &dim,
                                     ArrayRef<StringRef> dynNames) {
-  std::string out;
-  for (auto [sym, coeff] : dim.terms) {
-    std::string name =
-        sym < dynNames.size() ? dynNames[sym].str() : "?" + std::to_string(sym);
-    if (!out.empty())
-      out += coeff < 0 ? " - " : " + ";
-    else if (coeff < 0)
-      out += "-";
-    int64_t mag = coeff < 0 ? -coeff : coeff;
-    if (mag != 1)
-      out += std::to_string(mag) + " * ";
-    out += name;
-  }
-  if (out.empty())
-    return std::to_string(dim.constant);
-  if (dim.constant > 0)
-    out += " + " + std::to_string(dim.constant);
-  else if (dim.constant < 0)
-    out += " - " + std::to_string(-dim.constant);
-  return out;
+  std::vector<std::pair<std::string, int64_t>> named;
+  for (auto [sym, coeff] : dim.terms)
+    named.push_back({sym < dynNames.size() ? dynNames[sym].str()
+                                           : "?" + std::to_string(sym),
+                     coeff});
+  return modc::formatLinearDim(dim.constant, named);
 }
 
 StringRef mlir::mod::getModelName(ModuleOp module) {
