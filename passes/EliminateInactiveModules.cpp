@@ -77,6 +77,29 @@ std::string specializeEntry(ModuleOp module, const std::string &spec) {
       loc, b.getIntegerAttr(type.getElementType(), value));
   Value splat = b.create<tensor::SplatOp>(loc, cst, type, sizes);
   blockArg.replaceAllUsesExcept(splat, keep);
+  // A task id no target of a route answers to would fail every call: say so
+  // now, naming the route.
+  for (Operation *user : splat.getUsers()) {
+    auto task = dyn_cast<mod::TaskDecisionOp>(user);
+    if (!task || (value >= 0 && value < int64_t(task.getNumTargets())))
+      continue;
+    std::string route = "route";
+    for (Operation *d : task.getIndices().getUsers())
+      if (auto dispatch = dyn_cast<mod::DispatchOp>(d)) {
+        StringRef first =
+            cast<StringAttr>(dispatch.getInstances()[0]).getValue();
+        route = "route over '" + first.rsplit('.').first.str() + "'";
+      }
+    std::string where;
+    if (auto fl = dyn_cast<FileLineColLoc>(task.getLoc()))
+      where = " at " + fl.getFilename().str() + ":" +
+              std::to_string(fl.getLine()) + ":" +
+              std::to_string(fl.getColumn());
+    return "--specialize " + spec + ": the task " + route + where + " has " +
+           std::to_string(task.getNumTargets()) + " targets (ids 0 to " +
+           std::to_string(int64_t(task.getNumTargets()) - 1) + "), not " +
+           std::to_string(value);
+  }
   return "";
 }
 
