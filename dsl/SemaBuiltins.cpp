@@ -8,6 +8,10 @@
 
 #include "dsl/Analyzer.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
+
 namespace modc {
 namespace detail {
 
@@ -380,39 +384,41 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
         return Val::none();
       }
     } else {
-      // Element counts must agree: compare the static factors and the
-      // (at most one per side) symbolic factor.
-      auto product = [&](const std::vector<Dim> &dims, Dim &out,
-                         std::vector<Dim> &symbolic) -> bool {
-        int64_t c = 1;
+      // Element counts must agree as polynomials in the dyns. Each dim is
+      // linear: write it as g * p with g the gcd of its coefficients and
+      // constant and p primitive (first coefficient positive). Primitive
+      // linear forms are irreducible, so the products agree exactly when
+      // the constants (static dims times every g) and the multisets of p do.
+      auto product = [&](const std::vector<Dim> &dims, int64_t &constant,
+                         std::vector<Dim> &primitive) -> bool {
+        constant = 1;
         for (const Dim &d : dims) {
-          if (d.isStatic()) {
-            if (__builtin_mul_overflow(c, d.constant, &c) || c > kMaxDim)
-              return false;
-          } else {
-            symbolic.push_back(d);
+          int64_t g = d.constant;
+          if (!d.isStatic()) {
+            g = std::abs(d.constant);
+            for (auto [sym, coeff] : d.terms)
+              g = std::gcd(g, std::abs(coeff));
+            if (d.terms[0].second < 0)
+              g = -g;
+            Dim p = d;
+            p.constant /= g;
+            for (auto &term : p.terms)
+              term.second /= g;
+            primitive.push_back(p);
           }
+          if (__builtin_mul_overflow(constant, g, &constant) ||
+              std::abs(constant) > kMaxDim)
+            return false;
         }
-        out = Dim::of(c);
         return true;
       };
-      Dim pa, pb;
+      int64_t ca = 1, cb = 1;
       std::vector<Dim> sa, sb;
-      bool okA = product(x->type.shape, pa, sa);
-      bool okB = product(shape, pb, sb);
-      bool equal = okA && okB;
-      if (equal && sa.size() <= 1 && sb.size() <= 1) {
-        auto la =
-            sa.empty() ? std::optional<Dim>(pa) : scaleDim(sa[0], pa.constant);
-        auto lb =
-            sb.empty() ? std::optional<Dim>(pb) : scaleDim(sb[0], pb.constant);
-        equal = la && lb && *la == *lb;
-      } else if (equal) {
-        equal = pa == pb && sa.size() == sb.size();
-        for (size_t i = 0; equal && i < sa.size(); ++i)
-          equal = std::count(sb.begin(), sb.end(), sa[i]) ==
-                  std::count(sa.begin(), sa.end(), sa[i]);
-      }
+      bool equal = product(x->type.shape, ca, sa) && product(shape, cb, sb) &&
+                   ca == cb && sa.size() == sb.size();
+      for (size_t i = 0; equal && i < sa.size(); ++i)
+        equal = std::count(sb.begin(), sb.end(), sa[i]) ==
+                std::count(sa.begin(), sa.end(), sa[i]);
       if (!equal) {
         error(e.loc, "'reshape': " + typeStr(x->type) + " and " +
                          TensorType{x->type.elem, shape}.str(program_->dyns) +
