@@ -67,6 +67,21 @@ public:
       diags_.error(loc, "unterminated block comment");
       return;
     }
+    // A missing token is reported where the previous one ends, as clang
+    // does: that is where it was expected, not at the start of whatever
+    // follows (often on the next line). The next token gets a note.
+    if (offending && tokens_ && msg.rfind("missing ", 0) == 0)
+      if (antlr4::Token *prev = previousToken(offending)) {
+        std::string what = msg.substr(8, msg.find(" at ") - 8);
+        SourceLoc end{static_cast<uint32_t>(prev->getLine()),
+                      static_cast<uint32_t>(prev->getCharPositionInLine() +
+                                            prev->getText().size() + 1)};
+        Diagnostic &d = diags_.error(end, "expected " + what + " after " +
+                                              describeToken(prev));
+        DiagnosticEngine::note(d, loc,
+                               "the next token is " + describeToken(offending));
+        return;
+      }
     std::string text = msg;
     // ANTLR says "extraneous input 'x' expecting ..." and similar; keep its
     // expectation list but lead with the token we stopped at.
@@ -86,6 +101,15 @@ public:
 private:
   static bool isKeyword(size_t type) {
     return type >= ModLexer::MODEL && type <= ModLexer::BOOL;
+  }
+  /// The default-channel token before `tok`, or null.
+  antlr4::Token *previousToken(antlr4::Token *tok) const {
+    for (size_t i = tok->getTokenIndex(); i-- > 0;) {
+      antlr4::Token *prev = tokens_->get(i);
+      if (prev->getChannel() == antlr4::Token::DEFAULT_CHANNEL)
+        return prev;
+    }
+    return nullptr;
   }
   /// Whether the token before `tok` must be followed by a name (`let in`).
   bool followsNameIntroducer(antlr4::Token *tok) const {

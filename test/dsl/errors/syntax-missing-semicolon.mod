@@ -1,8 +1,15 @@
-// A declaration without its ';' is a syntax error at the next token.
+// A missing ';' is reported where the statement ends (as clang does), with a
+// note at the token that follows, not at the start of the next line.
 // RUN: not modc %s --check 2>&1 | FileCheck %s -DFILE=%s --implicit-check-not=error:
 model m;
-dim D = 4
-dim E = 5;
-// CHECK:      [[FILE]]:5:1: error: syntax error at 'dim': missing ';' at 'dim'
-// CHECK-NEXT: dim E = 5;
-// CHECK-NEXT: ^
+dyn N;
+entry f(x: f32[N, 4]) -> f32[N, 4] {
+  let y = x + 1.0
+  return y;
+}
+// CHECK:      [[FILE]]:7:18: error: expected ';' after '1.0'
+// CHECK-NEXT:   let y = x + 1.0
+// CHECK-NEXT:                  ^
+// CHECK-NEXT: [[FILE]]:8:3: note: the next token is 'return'
+// CHECK-NEXT:   return y;
+// CHECK-NEXT:   ^
