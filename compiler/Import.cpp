@@ -106,24 +106,6 @@ private:
     return RankedTensorType::get(shape, elemType(t.elem));
   }
 
-  static mod::InitKind initKind(sema::InitKind k) {
-    switch (k) {
-    case sema::InitKind::Zeros:
-      return mod::InitKind::Zeros;
-    case sema::InitKind::Ones:
-      return mod::InitKind::Ones;
-    case sema::InitKind::Const:
-      return mod::InitKind::Const;
-    case sema::InitKind::Normal:
-      return mod::InitKind::Normal;
-    case sema::InitKind::Uniform:
-      return mod::InitKind::Uniform;
-    case sema::InitKind::Xavier:
-      return mod::InitKind::Xavier;
-    }
-    return mod::InitKind::Zeros;
-  }
-
   /// An entry tensor's name, element type and shape over the model's dyns.
   mod::TensorSpecAttr tensorSpec(const std::string &name,
                                  const sema::TensorType &t) {
@@ -159,7 +141,9 @@ private:
     auto op = builder_.create<mod::ParamOp>(
         loc(p.loc), builder_.getStringAttr(p.name),
         TypeAttr::get(tensorType(p.type)),
-        mod::InitKindAttr::get(&ctx_, initKind(p.init)),
+        // One vocabulary: the dialect's enum is spelled as the language's.
+        mod::InitKindAttr::get(
+            &ctx_, *mod::symbolizeInitKind(sema::initKindName(p.init))),
         args.empty() ? ArrayAttr() : builder_.getArrayAttr(args),
         p.trainable ? UnitAttr() : builder_.getUnitAttr());
     (void)op;

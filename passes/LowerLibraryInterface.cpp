@@ -62,15 +62,18 @@ std::string formatDouble(double v) {
 struct Storage {
   SmallVector<mod::ParamOp> params;
   SmallVector<mod::DerivedOp> derived;
-  llvm::StringMap<unsigned> index;
+  /// Runtime index and type of every stored tensor, by symbol name.
+  llvm::StringMap<std::pair<unsigned, RankedTensorType>> index;
 
   explicit Storage(ModuleOp module) {
     for (auto p : module.getOps<mod::ParamOp>()) {
-      index[p.getSymName()] = params.size();
+      index[p.getSymName()] = {params.size(),
+                               cast<RankedTensorType>(p.getType())};
       params.push_back(p);
     }
     for (auto d : module.getOps<mod::DerivedOp>()) {
-      index[d.getSymName()] = params.size() + derived.size();
+      index[d.getSymName()] = {params.size() + derived.size(),
+                               cast<RankedTensorType>(d.getType())};
       derived.push_back(d);
     }
   }
@@ -111,7 +114,7 @@ std::string buildDescriptor(ModuleOp module, const Storage &storage) {
            std::to_string(d.getTerms().size());
     for (auto t : d.getTerms().getAsRange<mod::DerivedTermAttr>()) {
       auto idx = [&](FlatSymbolRefAttr r) {
-        return std::to_string(storage.index.lookup(r.getValue()));
+        return std::to_string(storage.index.lookup(r.getValue()).first);
       };
       std::string scale = formatDouble(t.getScale().getValueAsDouble());
       out += t.getB()
@@ -347,14 +350,11 @@ struct LowerLibraryInterfacePass
       if (it == storage.index.end())
         return kernel.emitError() << "entry '" << entry
                                   << "' reads unknown parameter '" << p << "'";
+      auto [paramIndex, type] = it->second;
       Value data =
           b.create<LLVM::CallOp>(
-               loc, paramData, ValueRange{modelPtr, constant(i32, it->second)})
+               loc, paramData, ValueRange{modelPtr, constant(i32, paramIndex)})
               .getResult();
-      Operation *decl = module.lookupSymbol(p);
-      auto type = cast<RankedTensorType>(
-          isa<mod::ParamOp>(decl) ? cast<mod::ParamOp>(decl).getType()
-                                  : cast<mod::DerivedOp>(decl).getType());
       SmallVector<Value> sizes;
       for (int64_t s : type.getShape())
         sizes.push_back(constant(i64, s));
