@@ -37,18 +37,6 @@ namespace modc {
 
 using namespace mlir;
 
-namespace modc {
-namespace abi {
-LLVM::LLVMFuncOp declare(ModuleOp module, StringRef name,
-                         LLVM::LLVMFunctionType type) {
-  if (auto fn = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
-    return fn;
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  return b.create<LLVM::LLVMFuncOp>(module.getLoc(), name, type);
-}
-} // namespace abi
-} // namespace modc
-
 namespace {
 
 std::string formatDouble(double v) {

@@ -1,14 +1,19 @@
-//===- LowerRouting.cpp - Routing to sparse dispatch ----------------------===//
+//===- LowerRouting.cpp - Routing to tensor-level routing ops -------------===//
 //
-// Lowers the routing ops of the mod dialect to tensor code plus calls into
-// the runtime (runtime/Routing.cpp):
-// - a decision op becomes one runtime call writing [R, K] slots;
-// - mod.dispatch becomes real sparse dispatch: a plan groups the chosen rows
-//   by target, and each target with rows runs once on exactly its packed
-//   rows (gathered with a linalg.generic), its outputs scattered back with
-//   their weights; a target without rows is skipped by an scf.if;
-// - `merge` applies the module once per row with the row's weighted sum of
-//   the targets' parameters;
+// Lowers the routing ops of the mod dialect to tensor code over the
+// tensor-level routing ops (dialects/Mod/ModRouteOps.td), all on tensors:
+// their buffers come from bufferization, and mod-lower-routing-to-runtime
+// turns their buffer form into runtime calls.
+// - a decision op becomes one mod.route.decide;
+// - mod.dispatch becomes real sparse dispatch: a mod.route.plan groups the
+//   chosen rows by target, and each target with rows runs once on exactly
+//   its packed rows (gathered with a linalg.generic), its outputs scattered
+//   back with their weights (mod.route.scatter); a target without rows is
+//   skipped by an scf.if. With the `fused` strategy the shared module body
+//   runs once on all routed rows, its parameter matmuls as
+//   mod.grouped_matmul (the last one fused with the scatter);
+// - `merge` applies the module once per distinct weight vector with the
+//   weighted sum of the targets' parameters (`factored`: exact factoring);
 // - mod.aggregate becomes linalg; mod.check_* become runtime checks.
 // The per-target mod.apply ops it creates are inlined by mod-inline-modules.
 //
@@ -16,10 +21,9 @@
 
 #include "passes/Grouping.h"
 #include "passes/Passes.h"
+#include "passes/RuntimeABI.h"
 #include "passes/Stats.h"
 #include "passes/TensorMath.h"
-
-#include "modrt/runtime.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -41,31 +45,6 @@ struct LowerRoutingPass
   ModuleOp module;
   int messages = 0;
 
-  /// A fully dynamic strided memref type: what runtime functions take.
-  static MemRefType anyMemref(Type elem, int64_t rank) {
-    SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
-    SmallVector<int64_t> strides(rank, ShapedType::kDynamic);
-    auto layout = StridedLayoutAttr::get(elem.getContext(),
-                                         ShapedType::kDynamic, strides);
-    return MemRefType::get(shape, elem, layout);
-  }
-
-  func::FuncOp runtimeFn(StringRef name, TypeRange args) {
-    if (auto fn = module.lookupSymbol<func::FuncOp>(name))
-      return fn;
-    OpBuilder b(module.getBodyRegion());
-    auto fn = b.create<func::FuncOp>(module.getLoc(), name,
-                                     b.getFunctionType(args, {}));
-    fn.setPrivate();
-    fn->setAttr("llvm.emit_c_interface", b.getUnitAttr());
-    return fn;
-  }
-
-  void call(OpBuilder &b, Location loc, StringRef name, ValueRange args) {
-    func::FuncOp fn = runtimeFn(name, args.getTypes());
-    b.create<func::CallOp>(loc, fn, args);
-  }
-
   Value asMemref(OpBuilder &b, Location loc, Value v) {
     if (auto t = dyn_cast<RankedTensorType>(v.getType())) {
       SmallVector<int64_t> strides(t.getRank(), ShapedType::kDynamic);
@@ -74,25 +53,21 @@ struct LowerRoutingPass
       v = b.create<bufferization::ToMemrefOp>(
           loc, MemRefType::get(t.getShape(), t.getElementType(), layout), v);
     }
-    auto m = cast<MemRefType>(v.getType());
-    return b.create<memref::CastOp>(
-        loc, anyMemref(m.getElementType(), m.getRank()), v);
+    return v;
   }
 
-  Value message(OpBuilder &b, Location loc, StringRef text) {
-    std::string name = "modc.msg." + std::to_string(messages++);
-    auto type = MemRefType::get({int64_t(text.size())}, b.getI8Type());
-    {
-      OpBuilder gb(module.getBodyRegion());
-      auto data = DenseElementsAttr::get(
-          RankedTensorType::get({int64_t(text.size())}, gb.getI8Type()),
-          ArrayRef<char>(text.data(), text.size()));
-      gb.create<memref::GlobalOp>(loc, name, gb.getStringAttr("private"), type,
-                                  data, /*constant=*/true,
-                                  /*alignment=*/nullptr);
-    }
-    Value g = b.create<memref::GetGlobalOp>(loc, type, name);
-    return asMemref(b, loc, g);
+  /// An empty tensor of `type` whose dynamic dims are `dyn`, in order.
+  static Value empty(OpBuilder &b, Location loc, RankedTensorType type,
+                     ValueRange dyn) {
+    return b.create<tensor::EmptyOp>(loc, type, dyn);
+  }
+  static RankedTensorType listType(OpBuilder &b) {
+    return RankedTensorType::get({ShapedType::kDynamic}, b.getI64Type());
+  }
+  static Value extractIndex(OpBuilder &b, Location loc, Value t,
+                            ValueRange at) {
+    return b.create<arith::IndexCastOp>(
+        loc, b.getIndexType(), b.create<tensor::ExtractOp>(loc, t, at));
   }
 
   Value i64(OpBuilder &b, Location loc, int64_t v) {
@@ -102,34 +77,27 @@ struct LowerRoutingPass
     return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
   }
 
-  /// Replaces a decision op by a runtime call writing fresh buffers.
-  template <typename OpT>
-  void lowerDecision(OpT op, StringRef fnName, SmallVector<Value> extra,
-                     SmallVector<Value> trailing = {}) {
+  /// Replaces a decision op by a mod.route.decide into fresh tensors.
+  void lowerDecision(Operation *op, mod::RouterKind router, Value input,
+                     Value indices, Value weights, int64_t numTargets,
+                     IntegerAttr k = {}, bool normalize = false,
+                     FloatAttr capacity = {}, StringAttr message = {}) {
     OpBuilder b(op);
-    Location loc = op.getLoc();
-    Value rows = b.create<tensor::DimOp>(loc, op.getInput(), 0);
-    auto idxType = cast<RankedTensorType>(op.getIndices().getType());
-    auto wType = cast<RankedTensorType>(op.getWeights().getType());
-    auto alloc = [&](RankedTensorType t) -> Value {
-      SmallVector<Value> dyn;
-      if (t.isDynamicDim(0))
-        dyn.push_back(rows);
-      return b.create<memref::AllocOp>(
-          loc, MemRefType::get(t.getShape(), t.getElementType()), dyn);
+    Location loc = op->getLoc();
+    Value rows = b.create<tensor::DimOp>(loc, input, 0);
+    auto init = [&](Value like) {
+      auto t = cast<RankedTensorType>(like.getType());
+      return empty(b, loc, t,
+                   t.isDynamicDim(0) ? ValueRange{rows} : ValueRange{});
     };
-    Value idx = alloc(idxType), w = alloc(wType);
-    SmallVector<Value> args = {asMemref(b, loc, op.getInput())};
-    args.append(extra);
-    args.push_back(asMemref(b, loc, idx));
-    args.push_back(asMemref(b, loc, w));
-    args.append(trailing);
-    call(b, loc, fnName, args);
-    Value idxT = b.create<bufferization::ToTensorOp>(loc, idx, true, true);
-    Value wT = b.create<bufferization::ToTensorOp>(loc, w, true, true);
-    op.getIndices().replaceAllUsesWith(idxT);
-    op.getWeights().replaceAllUsesWith(wT);
-    op.erase();
+    auto decide = b.create<mod::RouteDecideOp>(
+        loc, TypeRange{indices.getType(), weights.getType()},
+        mod::RouterKindAttr::get(b.getContext(), router), input, init(indices),
+        init(weights), b.getI64IntegerAttr(numTargets), k,
+        normalize ? b.getUnitAttr() : UnitAttr(), capacity, message);
+    indices.replaceAllUsesWith(decide.getResult(0));
+    weights.replaceAllUsesWith(decide.getResult(1));
+    op->erase();
   }
 
   static bool isI32(Value v) {
@@ -178,24 +146,13 @@ struct LowerRoutingPass
     return modc::groupBody(fn, op.getTargetParams(0).size());
   }
 
-  /// `table[t]` = the address of target t's parameter `j` (a dense buffer).
-  Value weightTable(OpBuilder &b, Location loc, mod::DispatchOp op,
-                    unsigned j) {
-    int64_t e = op.getTargets().size();
-    Value table =
-        b.create<memref::AllocaOp>(loc, MemRefType::get({e}, b.getI64Type()));
-    for (int64_t t = 0; t < e; ++t) {
-      Value m = asMemref(b, loc, op.getTargetParams(t)[j]);
-      Value base = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, m);
-      auto meta = b.create<memref::ExtractStridedMetadataOp>(loc, m);
-      Value elemBytes = b.create<arith::ConstantIndexOp>(loc, 4);
-      Value addr = b.create<arith::AddIOp>(
-          loc, base, b.create<arith::MulIOp>(loc, meta.getOffset(), elemBytes));
-      b.create<memref::StoreOp>(
-          loc, toI64(b, loc, addr), table,
-          ValueRange{b.create<arith::ConstantIndexOp>(loc, t)});
-    }
-    return table;
+  /// Target t's parameter `j` for every t: the weight operands of a
+  /// grouped matmul.
+  SmallVector<Value> groupWeights(mod::DispatchOp op, unsigned j) {
+    SmallVector<Value> weights;
+    for (unsigned t = 0; t < op.getTargets().size(); ++t)
+      weights.push_back(op.getTargetParams(t)[j]);
+    return weights;
   }
 
   /// [n, P...] rows: row i is target group[i]'s parameter `j`.
@@ -244,7 +201,7 @@ struct LowerRoutingPass
   }
 
   struct Plan {
-    Value counts, rowList, slotList, rowTensor;
+    Value counts, rows, slots;
   };
 
   /// The (row, slot) choices of a dispatch grouped by target: counts[t],
@@ -254,26 +211,23 @@ struct LowerRoutingPass
     int64_t numTargets = op.getTargets().size();
     Value rk = b.create<arith::MulIOp>(loc, math.dimSize(op.getInput(), 0),
                                        math.dimSize(op.getIndices(), 1));
-    Value counts = b.create<memref::AllocOp>(
-        loc, MemRefType::get({numTargets}, b.getI64Type()));
-    auto listType = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
-    Value rowList = b.create<memref::AllocOp>(loc, listType, ValueRange{rk});
-    Value slotList = b.create<memref::AllocOp>(loc, listType, ValueRange{rk});
-    call(b, loc, "modrt_route_plan",
-         {asMemref(b, loc, op.getIndices()), i64(b, loc, numTargets),
-          asMemref(b, loc, counts), asMemref(b, loc, rowList),
-          asMemref(b, loc, slotList)});
-    Value rowTensor =
-        b.create<bufferization::ToTensorOp>(loc, rowList, true, false);
-    return {counts, rowList, slotList, rowTensor};
+    auto countsType = RankedTensorType::get({numTargets}, b.getI64Type());
+    auto plan = b.create<mod::RoutePlanOp>(
+        loc, TypeRange{countsType, listType(b), listType(b)}, op.getIndices(),
+        empty(b, loc, countsType, {}), empty(b, loc, listType(b), rk),
+        empty(b, loc, listType(b), rk));
+    return {plan.getResult(0), plan.getResult(1), plan.getResult(2)};
   }
 
   /// The dispatch's output flattened to [R, G], filled with the
-  /// aggregation's identity; `mode` is modrt_route_scatter's.
+  /// aggregation's identity, and how targets' rows combine into it.
   struct Output {
     Value y;
-    int64_t mode;
+    mod::ScatterMode mode;
     SmallVector<Value> featureSizes;
+    mod::ScatterModeAttr modeAttr(OpBuilder &b) const {
+      return mod::ScatterModeAttr::get(b.getContext(), mode);
+    }
   };
 
   Output makeOutput(OpBuilder &b, Location loc, mod::DispatchOp op,
@@ -283,20 +237,19 @@ struct LowerRoutingPass
     Value g = b.create<arith::ConstantIndexOp>(loc, 1);
     for (Value d : out.featureSizes)
       g = b.create<arith::MulIOp>(loc, g, d);
-    out.y = b.create<memref::AllocOp>(
-        loc,
-        MemRefType::get({ShapedType::kDynamic, ShapedType::kDynamic},
-                        b.getF32Type()),
-        ValueRange{rows, g});
+    auto type = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
     StringRef agg = op.getAggregation();
-    out.mode = agg == "weighted_sum" ? MODRT_SCATTER_WEIGHTED
-               : agg == "max"        ? MODRT_SCATTER_MAX
-                                     : MODRT_SCATTER_SUM;
+    out.mode = agg == "weighted_sum" ? mod::ScatterMode::Weighted
+               : agg == "max"        ? mod::ScatterMode::Max
+                                     : mod::ScatterMode::Sum;
     Value init = b.create<arith::ConstantOp>(
-        loc, b.getF32FloatAttr(out.mode == MODRT_SCATTER_MAX
+        loc, b.getF32FloatAttr(out.mode == mod::ScatterMode::Max
                                    ? -std::numeric_limits<float>::infinity()
                                    : 0.0f));
-    b.create<linalg::FillOp>(loc, init, out.y);
+    out.y = b.create<linalg::FillOp>(loc, init,
+                                     empty(b, loc, type, ValueRange{rows, g}))
+                .getResult(0);
     return out;
   }
 
@@ -304,13 +257,13 @@ struct LowerRoutingPass
   void finishOutput(OpBuilder &b, Location loc, mod::DispatchOp op,
                     const Output &out, Value rows) {
     StringRef agg = op.getAggregation();
+    Value y = out.y;
     if (agg == "mean" || agg == "max")
-      call(b, loc, "modrt_route_finish",
-           {asMemref(b, loc, out.y), asMemref(b, loc, op.getIndices()),
-            i64(b, loc, out.mode)});
-    Value yt = b.create<bufferization::ToTensorOp>(loc, out.y, true, true);
+      y = b.create<mod::RouteFinishOp>(loc, TypeRange{y.getType()},
+                                       out.modeAttr(b), op.getIndices(), y)
+              .getResult(0);
     op.getResult().replaceAllUsesWith(
-        unflatten(b, loc, yt, cast<RankedTensorType>(op.getResult().getType()),
+        unflatten(b, loc, y, cast<RankedTensorType>(op.getResult().getType()),
                   rows, out.featureSizes));
     op.erase();
   }
@@ -366,10 +319,8 @@ struct LowerRoutingPass
         cast<FlatSymbolRefAttr>(op.getTargets()[0]));
     unsigned numParams = op.getTargetParams(0).size();
     Value rows = math.dimSize(x, 0);
-    auto listType = MemRefType::get({ShapedType::kDynamic}, b.getI64Type());
     Plan routePlan = plan(b, loc, op);
-    Value counts = routePlan.counts, rowList = routePlan.rowList,
-          slotList = routePlan.slotList, rowTensor = routePlan.rowTensor;
+    Value counts = routePlan.counts;
 
     // Rows kept (capacity may drop some): the sum of the counts.
     Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
@@ -378,9 +329,7 @@ struct LowerRoutingPass
         loc, zero, b.create<arith::ConstantIndexOp>(loc, numTargets), one,
         ValueRange{zero},
         [&](OpBuilder &lb, Location l, Value t, ValueRange acc) {
-          Value c = lb.create<arith::IndexCastOp>(
-              l, lb.getIndexType(),
-              lb.create<memref::LoadOp>(l, counts, ValueRange{t}));
+          Value c = extractIndex(lb, l, counts, t);
           lb.create<scf::YieldOp>(
               l, ValueRange{lb.create<arith::AddIOp>(l, acc[0], c)});
         });
@@ -404,12 +353,11 @@ struct LowerRoutingPass
     // Per packed row, its target: only if a parameter is used per row.
     Value groups;
     auto groupIds = [&]() {
-      if (groups)
-        return groups;
-      Value g = b.create<memref::AllocOp>(loc, listType, ValueRange{total});
-      call(b, loc, "modrt_route_group_ids",
-           {asMemref(b, loc, counts), asMemref(b, loc, g)});
-      groups = b.create<bufferization::ToTensorOp>(loc, g, true, false);
+      if (!groups)
+        groups =
+            b.create<mod::RouteGroupIdsOp>(loc, TypeRange{listType(b)}, counts,
+                                           empty(b, loc, listType(b), total))
+                .getResult(0);
       return groups;
     };
     // Each parameter's per-row rows, built once however often it is used.
@@ -428,11 +376,19 @@ struct LowerRoutingPass
     IRMapping map;
     if (!gatherInGemm) {
       Value mine = b.create<tensor::ExtractSliceOp>(
-          loc, rowTensor, ArrayRef<OpFoldResult>{OpFoldResult(zero)},
+          loc, routePlan.rows, ArrayRef<OpFoldResult>{OpFoldResult(zero)},
           ArrayRef<OpFoldResult>{total},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
       map.map(input, gather(b, loc, x, mine));
     }
+    // The [rows, N] product of a grouped matmul over parameter j.
+    auto groupedOut = [&](linalg::MatmulOp mm, unsigned j, Value rowCount) {
+      auto ot = cast<RankedTensorType>(mm.getResult(0).getType());
+      SmallVector<Value> dyn = {rowCount};
+      if (ot.isDynamicDim(1))
+        dyn.push_back(math.dimSize(op.getTargetParams(0)[j], 1));
+      return empty(b, loc, ot, dyn);
+    };
     for (Operation &o : body.without_terminator()) {
       if (scatterInGemm && &o == last.getOperation())
         continue;
@@ -447,30 +403,20 @@ struct LowerRoutingPass
         map.map(dim.getResult(), *idx == 0 ? total : math.dimSize(x, *idx));
         continue;
       }
-      if (use == modc::GroupedUse::GroupedMatmul && gatherInGemm &&
-          cast<linalg::MatmulOp>(o).getInputs()[0] == input) {
-        // The gather fused into the grouped GEMM: each tile reads its rows
-        // of x through the plan's row list.
-        auto mm = cast<linalg::MatmulOp>(o);
-        unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
-        auto ot = cast<RankedTensorType>(mm.getResult(0).getType());
-        SmallVector<Value> dyn = {total};
-        if (ot.isDynamicDim(1))
-          dyn.push_back(math.dimSize(op.getTargetParams(0)[j], 1));
-        Value out = b.create<memref::AllocOp>(
-            loc, MemRefType::get(ot.getShape(), ot.getElementType()), dyn);
-        call(b, loc, "modrt_grouped_gather_matmul_f32",
-             {asMemref(b, loc, x), asMemref(b, loc, rowList),
-              asMemref(b, loc, weightTable(b, loc, op, j)),
-              asMemref(b, loc, counts), asMemref(b, loc, out)});
-        map.map(mm.getResult(0),
-                b.create<bufferization::ToTensorOp>(loc, out, true, true));
-        continue;
-      }
       if (use == modc::GroupedUse::GroupedMatmul) {
         auto mm = cast<linalg::MatmulOp>(o);
         unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
-        auto ot = cast<RankedTensorType>(mm.getResult(0).getType());
+        if (gatherInGemm && mm.getInputs()[0] == input) {
+          // The gather fused into the grouped GEMM: each tile reads its
+          // rows of x through the plan's row list.
+          map.map(mm.getResult(0),
+                  b.create<mod::GroupedMatmulOp>(
+                       loc, TypeRange{mm.getResult(0).getType()}, x,
+                       routePlan.rows, counts, groupWeights(op, j),
+                       groupedOut(mm, j, total))
+                      .getResult(0));
+          continue;
+        }
         Value lhs = map.lookup(mm.getInputs()[0]);
         // Rows split into inner rows ([n, T, D] -> [n*T, D]): each group
         // has T times as many rows.
@@ -482,30 +428,27 @@ struct LowerRoutingPass
             factor = b.create<arith::MulIOp>(loc, factor,
                                              math.dimSize(map.lookup(src), d));
           Value f64 = toI64(b, loc, factor);
-          groupRows = b.create<memref::AllocOp>(
-              loc, MemRefType::get({numTargets}, b.getI64Type()));
-          b.create<scf::ForOp>(
-              loc, zero, b.create<arith::ConstantIndexOp>(loc, numTargets), one,
-              ValueRange{},
-              [&](OpBuilder &lb, Location l, Value t, ValueRange) {
-                Value c = lb.create<memref::LoadOp>(l, counts, ValueRange{t});
-                lb.create<memref::StoreOp>(l,
-                                           lb.create<arith::MulIOp>(l, c, f64),
-                                           groupRows, ValueRange{t});
-                lb.create<scf::YieldOp>(l);
-              });
+          auto ct = cast<RankedTensorType>(counts.getType());
+          auto id = AffineMap::getMultiDimIdentityMap(1, b.getContext());
+          groupRows =
+              b.create<linalg::GenericOp>(
+                   loc, TypeRange{ct}, ValueRange{counts},
+                   ValueRange{empty(b, loc, ct, {})},
+                   SmallVector<AffineMap>{id, id},
+                   SmallVector<utils::IteratorType>{
+                       utils::IteratorType::parallel},
+                   [&](OpBuilder &nb, Location l, ValueRange v) {
+                     nb.create<linalg::YieldOp>(
+                         l, nb.create<arith::MulIOp>(l, v[0], f64).getResult());
+                   })
+                  .getResult(0);
         }
-        SmallVector<Value> dyn = {math.dimSize(lhs, 0)};
-        if (ot.isDynamicDim(1))
-          dyn.push_back(math.dimSize(op.getTargetParams(0)[j], 1));
-        Value out = b.create<memref::AllocOp>(
-            loc, MemRefType::get(ot.getShape(), ot.getElementType()), dyn);
-        call(b, loc, "modrt_grouped_matmul_f32",
-             {asMemref(b, loc, lhs),
-              asMemref(b, loc, weightTable(b, loc, op, j)),
-              asMemref(b, loc, groupRows), asMemref(b, loc, out)});
         map.map(mm.getResult(0),
-                b.create<bufferization::ToTensorOp>(loc, out, true, true));
+                b.create<mod::GroupedMatmulOp>(
+                     loc, TypeRange{mm.getResult(0).getType()}, lhs, Value(),
+                     groupRows, groupWeights(op, j),
+                     groupedOut(mm, j, math.dimSize(lhs, 0)))
+                    .getResult(0));
         continue;
       }
       auto gen = dyn_cast<linalg::GenericOp>(o);
@@ -530,26 +473,33 @@ struct LowerRoutingPass
       Value lhs = last.getInputs()[0];
       bool gatherRows = gatherInGemm && lhs == input;
       unsigned j = cast<BlockArgument>(last.getInputs()[1]).getArgNumber();
-      call(b, loc, "modrt_grouped_matmul_scatter_f32",
-           {asMemref(b, loc, gatherRows ? x : map.lookup(lhs)),
-            asMemref(b, loc, rowList), asMemref(b, loc, slotList),
-            asMemref(b, loc, weightTable(b, loc, op, j)),
-            asMemref(b, loc, counts), asMemref(b, loc, op.getWeights()),
-            asMemref(b, loc, out.y), i64(b, loc, gatherRows ? 1 : 0),
-            i64(b, loc, out.mode)});
+      out.y =
+          b.create<mod::GroupedMatmulScatterOp>(
+               loc, TypeRange{out.y.getType()}, out.modeAttr(b),
+               gatherRows ? x : map.lookup(lhs), routePlan.rows,
+               routePlan.slots, counts, op.getWeights(), groupWeights(op, j),
+               out.y, gatherRows ? b.getUnitAttr() : UnitAttr())
+              .getResult(0);
     } else {
-      Value result = map.lookup(ret);
-      call(b, loc, "modrt_route_scatter",
-           {asMemref(b, loc, out.y),
-            asMemref(b, loc, flattenRows(b, loc, result)),
-            asMemref(b, loc, rowList), asMemref(b, loc, slotList),
-            i64(b, loc, 0), asMemref(b, loc, op.getWeights()),
-            i64(b, loc, out.mode)});
+      out.y = scatter(b, loc, out, flattenRows(b, loc, map.lookup(ret)),
+                      routePlan.rows, routePlan.slots, op.getWeights(), zero);
     }
     finishOutput(b, loc, op, out, rows);
     ++numFusedLowered;
     modc::recordStat(getArgument(), "fused-dispatches-lowered", 1);
     return success();
+  }
+
+  /// out.y with `source`'s rows (packed rows `begin`.. of the lists)
+  /// scattered in.
+  Value scatter(OpBuilder &b, Location loc, const Output &out, Value source,
+                Value rowList, Value slotList, Value routeWeights,
+                Value begin) {
+    return b
+        .create<mod::RouteScatterOp>(loc, TypeRange{out.y.getType()},
+                                     out.modeAttr(b), source, rowList, slotList,
+                                     routeWeights, begin, out.y)
+        .getResult(0);
   }
 
   LogicalResult lowerDispatch(mod::DispatchOp op) {
@@ -574,49 +524,45 @@ struct LowerRoutingPass
     int64_t numTargets = op.getTargets().size();
     Value rows = math.dimSize(x, 0);
     Plan routePlan = plan(b, loc, op);
-    Value counts = routePlan.counts, rowList = routePlan.rowList,
-          slotList = routePlan.slotList, rowTensor = routePlan.rowTensor;
 
-    // The output, flattened to [R, G], accumulated in place.
+    // The output, flattened to [R, G], accumulated target by target.
     Output out = makeOutput(b, loc, op, rows);
-    Value y = out.y;
-    int64_t mode = out.mode;
     Value begin = b.create<arith::ConstantIndexOp>(loc, 0);
     Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
     for (int64_t t = 0; t < numTargets; ++t) {
-      Value tIdx = b.create<arith::ConstantIndexOp>(loc, t);
-      Value n = b.create<arith::IndexCastOp>(
-          loc, b.getIndexType(),
-          b.create<memref::LoadOp>(loc, counts, ValueRange{tIdx}));
+      Value n =
+          extractIndex(b, loc, routePlan.counts,
+                       b.create<arith::ConstantIndexOp>(loc, t).getResult());
       Value any =
           b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, n, zero);
-      auto ifOp = b.create<scf::IfOp>(loc, any, /*withElse=*/false);
-      {
-        OpBuilder tb = OpBuilder::atBlockBegin(ifOp.thenBlock());
-        Value mine = tb.create<tensor::ExtractSliceOp>(
-            loc, rowTensor, ArrayRef<OpFoldResult>{begin},
-            ArrayRef<OpFoldResult>{n},
-            ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
-        Value packed = gather(tb, loc, x, mine);
-        auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[t]);
-        auto fn = module.lookupSymbol<func::FuncOp>(callee);
-        SmallVector<Value> operands(op.getTargetParams(t));
-        int64_t numParams = int64_t(operands.size());
-        operands.push_back(packed);
-        Value out =
-            tb.create<mod::ApplyOp>(
-                  loc, fn.getFunctionType().getResults(), callee,
-                  tb.getStringAttr(
-                      cast<StringAttr>(op.getInstances()[t]).getValue()),
-                  tb.getI64IntegerAttr(numParams), operands)
-                .getResult(0);
-        Value flat = flattenRows(tb, loc, out);
-        call(tb, loc, "modrt_route_scatter",
-             {asMemref(tb, loc, y), asMemref(tb, loc, flat),
-              asMemref(tb, loc, rowList), asMemref(tb, loc, slotList),
-              toI64(tb, loc, begin), asMemref(tb, loc, op.getWeights()),
-              i64(tb, loc, mode)});
-      }
+      auto ifOp = b.create<scf::IfOp>(
+          loc, any,
+          [&](OpBuilder &tb, Location l) {
+            Value mine = tb.create<tensor::ExtractSliceOp>(
+                l, routePlan.rows, ArrayRef<OpFoldResult>{begin},
+                ArrayRef<OpFoldResult>{n},
+                ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
+            Value packed = gather(tb, l, x, mine);
+            auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[t]);
+            auto fn = module.lookupSymbol<func::FuncOp>(callee);
+            SmallVector<Value> operands(op.getTargetParams(t));
+            int64_t numParams = int64_t(operands.size());
+            operands.push_back(packed);
+            Value ye =
+                tb.create<mod::ApplyOp>(
+                      l, fn.getFunctionType().getResults(), callee,
+                      tb.getStringAttr(
+                          cast<StringAttr>(op.getInstances()[t]).getValue()),
+                      tb.getI64IntegerAttr(numParams), operands)
+                    .getResult(0);
+            tb.create<scf::YieldOp>(
+                l, scatter(tb, l, out, flattenRows(tb, l, ye), routePlan.rows,
+                           routePlan.slots, op.getWeights(), begin));
+          },
+          [&](OpBuilder &eb, Location l) {
+            eb.create<scf::YieldOp>(l, out.y);
+          });
+      out.y = ifOp.getResult(0);
       begin = b.create<arith::AddIOp>(loc, begin, n);
     }
     finishOutput(b, loc, op, out, rows);
@@ -663,14 +609,20 @@ struct LowerRoutingPass
   Value denseWeights(OpBuilder &b, Location loc, mod::DispatchOp op,
                      Value rows) {
     int64_t numTargets = op.getTargets().size();
-    Value dense = b.create<memref::AllocOp>(
-        loc,
-        MemRefType::get({ShapedType::kDynamic, numTargets + 1}, b.getF32Type()),
-        ValueRange{rows});
-    call(b, loc, "modrt_route_dense",
-         {asMemref(b, loc, op.getIndices()), asMemref(b, loc, op.getWeights()),
-          i64(b, loc, numTargets), asMemref(b, loc, dense)});
-    return dense;
+    auto type = RankedTensorType::get({ShapedType::kDynamic, numTargets + 1},
+                                      b.getF32Type());
+    return b
+        .create<mod::RouteDenseOp>(loc, TypeRange{type}, op.getIndices(),
+                                   op.getWeights(),
+                                   empty(b, loc, type, ValueRange{rows}))
+        .getResult(0);
+  }
+
+  /// The map reading dense[d0, column] in a loop nest of `rank` dims.
+  static AffineMap denseColumn(MLIRContext *ctx, int64_t rank, int64_t column) {
+    return AffineMap::get(
+        rank, 0, {getAffineDimExpr(0, ctx), getAffineConstantExpr(column, ctx)},
+        ctx);
   }
 
   /// sum_e dense[r, e] * v_e over all `rows` rows: v_e is [rows, ...] per
@@ -695,22 +647,26 @@ struct LowerRoutingPass
     MLIRContext *ctx = b.getContext();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap in = rowInvariant ? id.dropResult(0) : id;
+    // Inputs: the E values, then dense[r, e] for each e.
+    SmallVector<Value> inputs(values.begin(), values.end());
     SmallVector<AffineMap> maps(values.size(), in);
+    for (size_t e = 0; e < values.size(); ++e) {
+      inputs.push_back(dense);
+      maps.push_back(denseColumn(ctx, rank, int64_t(e)));
+    }
     maps.push_back(id);
+    size_t numValues = values.size();
     return b
         .create<linalg::GenericOp>(
-            loc, TypeRange{type}, values, ValueRange{math.empty(type, sizes)},
+            loc, TypeRange{type}, inputs, ValueRange{math.empty(type, sizes)},
             maps,
             SmallVector<utils::IteratorType>(rank,
                                              utils::IteratorType::parallel),
             [&](OpBuilder &nb, Location l, ValueRange v) {
-              Value r = nb.create<linalg::IndexOp>(l, 0);
               Value acc;
-              for (size_t e = 0; e < values.size(); ++e) {
-                Value w = nb.create<memref::LoadOp>(
-                    l, dense,
-                    ValueRange{r, nb.create<arith::ConstantIndexOp>(l, e)});
-                Value term = nb.create<arith::MulFOp>(l, w, v[e]);
+              for (size_t e = 0; e < numValues; ++e) {
+                Value term =
+                    nb.create<arith::MulFOp>(l, v[numValues + e], v[e]);
                 acc = acc ? nb.create<arith::AddFOp>(l, acc, term).getResult()
                           : term;
               }
@@ -785,20 +741,17 @@ struct LowerRoutingPass
     auto id = AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
     Value chosenOnly =
         b.create<linalg::GenericOp>(
-             loc, TypeRange{rt}, ValueRange{result},
-             ValueRange{math.empty(rt, sizes)}, SmallVector<AffineMap>{id, id},
+             loc, TypeRange{rt}, ValueRange{result, dense},
+             ValueRange{math.empty(rt, sizes)},
+             SmallVector<AffineMap>{
+                 id, denseColumn(b.getContext(), rt.getRank(), numTargets), id},
              SmallVector<utils::IteratorType>(rt.getRank(),
                                               utils::IteratorType::parallel),
              [&](OpBuilder &nb, Location l, ValueRange v) {
-               Value r = nb.create<linalg::IndexOp>(l, 0);
-               Value chosen = nb.create<memref::LoadOp>(
-                   l, dense,
-                   ValueRange{
-                       r, nb.create<arith::ConstantIndexOp>(l, numTargets)});
                Value zero =
                    nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
                Value any = nb.create<arith::CmpFOp>(
-                   l, arith::CmpFPredicate::OGT, chosen, zero);
+                   l, arith::CmpFPredicate::OGT, v[1], zero);
                nb.create<linalg::YieldOp>(
                    l,
                    nb.create<arith::SelectOp>(l, any, v[0], zero).getResult());
@@ -823,92 +776,87 @@ struct LowerRoutingPass
     Value x = op.getInput();
     int64_t numTargets = op.getTargets().size();
     Value rows = math.dimSize(x, 0);
-    auto i64Type = b.getI64Type();
     Value dense = denseWeights(b, loc, op, rows);
-    auto listType = MemRefType::get({ShapedType::kDynamic}, i64Type);
     Value one = b.create<arith::ConstantIndexOp>(loc, 1);
-    Value order = b.create<memref::AllocOp>(loc, listType, ValueRange{rows});
-    Value offsets = b.create<memref::AllocOp>(
-        loc, listType,
-        ValueRange{b.create<arith::AddIOp>(loc, rows, one).getResult()});
-    Value numGroups =
-        b.create<memref::AllocOp>(loc, MemRefType::get({1}, i64Type));
-    call(b, loc, "modrt_route_distinct",
-         {asMemref(b, loc, dense), asMemref(b, loc, order),
-          asMemref(b, loc, offsets), asMemref(b, loc, numGroups)});
-    // scatter's slot list: every row's "slot" 0 (MODRT_SCATTER_SUM ignores
+    auto countType = RankedTensorType::get({1}, b.getI64Type());
+    auto distinct = b.create<mod::RouteDistinctOp>(
+        loc, TypeRange{listType(b), listType(b), countType}, dense,
+        empty(b, loc, listType(b), rows),
+        empty(b, loc, listType(b),
+              b.create<arith::AddIOp>(loc, rows, one).getResult()),
+        empty(b, loc, countType, {}));
+    Value order = distinct.getResult(0), offsets = distinct.getResult(1);
+    // scatter's slot list: every row's "slot" 0 (the `sum` mode ignores
     // weights).
-    Value slots = b.create<memref::AllocOp>(loc, listType, ValueRange{rows});
-    b.create<linalg::FillOp>(loc, i64(b, loc, 0), slots);
-    Value orderT = b.create<bufferization::ToTensorOp>(loc, order, true, false);
-    Output out = makeOutput(b, loc, op, rows);
+    Value slots = b.create<linalg::FillOp>(loc, i64(b, loc, 0),
+                                           empty(b, loc, listType(b), rows))
+                      .getResult(0);
+    Output out = makeOutput(b, loc, op, rows); // `merge`: the sum mode
 
     Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
-    auto index = [&](OpBuilder &nb, Location l, Value v) {
-      return nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v).getResult();
-    };
-    Value groups =
-        index(b, loc, b.create<memref::LoadOp>(loc, numGroups, ValueRange{c0}));
+    Value groups = extractIndex(b, loc, distinct.getResult(2), c0);
     auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
     auto fn = module.lookupSymbol<func::FuncOp>(callee);
-    b.create<scf::ForOp>(
-        loc, c0, groups, one, ValueRange{},
-        [&](OpBuilder &lb, Location l, Value u, ValueRange) {
-          Value start = index(
-              lb, l, lb.create<memref::LoadOp>(l, offsets, ValueRange{u}));
-          Value end = index(
-              lb, l,
-              lb.create<memref::LoadOp>(
-                  l, offsets,
-                  ValueRange{lb.create<arith::AddIOp>(l, u, one).getResult()}));
+    auto loop = b.create<scf::ForOp>(
+        loc, c0, groups, one, ValueRange{out.y},
+        [&](OpBuilder &lb, Location l, Value u, ValueRange acc) {
+          Value start = extractIndex(lb, l, offsets, u);
+          Value end = extractIndex(
+              lb, l, offsets, lb.create<arith::AddIOp>(l, u, one).getResult());
           Value n = lb.create<arith::SubIOp>(l, end, start);
-          Value rep = index(
-              lb, l, lb.create<memref::LoadOp>(l, order, ValueRange{start}));
-          Value chosen = lb.create<memref::LoadOp>(
-              l, dense,
-              ValueRange{rep,
-                         lb.create<arith::ConstantIndexOp>(l, numTargets)});
+          Value rep = extractIndex(lb, l, order, start);
+          auto weightOf = [&](OpBuilder &nb, int64_t t) -> Value {
+            return nb.create<tensor::ExtractOp>(
+                l, dense,
+                ValueRange{rep, nb.create<arith::ConstantIndexOp>(l, t)});
+          };
           Value zeroF = lb.create<arith::ConstantOp>(l, lb.getF32FloatAttr(0));
           Value any = lb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
-                                               chosen, zeroF);
+                                               weightOf(lb, numTargets), zeroF);
           // Rows nothing chose keep 0.
-          auto ifOp = lb.create<scf::IfOp>(l, any, /*withElse=*/false);
-          OpBuilder tb = OpBuilder::atBlockBegin(ifOp.thenBlock());
-          modc::TensorMath tm(tb, l);
-          SmallVector<Value> operands;
-          int64_t numParams = op.getParamSegments()[0];
-          for (int64_t p = 0; p < numParams; ++p) {
-            Value acc;
-            for (int64_t t = 0; t < numTargets; ++t) {
-              Value theta = op.getTargetParams(t)[p];
-              auto type = cast<RankedTensorType>(theta.getType());
-              Value wgt = tb.create<memref::LoadOp>(
-                  l, dense,
-                  ValueRange{rep, tb.create<arith::ConstantIndexOp>(l, t)});
-              Value term = tm.binary(modc::BinaryKind::Mul, theta, wgt, type);
-              acc = acc ? tm.binary(modc::BinaryKind::Add, acc, term, type)
-                        : term;
-            }
-            operands.push_back(acc);
-          }
-          Value mine = tb.create<tensor::ExtractSliceOp>(
-              l, orderT, ArrayRef<OpFoldResult>{start},
-              ArrayRef<OpFoldResult>{n},
-              ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
-          Value packed = gather(tb, l, x, mine);
-          operands.push_back(tb.create<tensor::CastOp>(
-              l, fn.getFunctionType().getInputs().back(), packed));
-          Value y =
-              tb.create<mod::ApplyOp>(l, fn.getFunctionType().getResults(),
-                                      callee, tb.getStringAttr("merge"),
-                                      tb.getI64IntegerAttr(numParams), operands)
-                  .getResult(0);
-          call(tb, l, "modrt_route_scatter",
-               {asMemref(tb, l, out.y), asMemref(tb, l, flattenRows(tb, l, y)),
-                asMemref(tb, l, order), asMemref(tb, l, slots),
-                toI64(tb, l, start), asMemref(tb, l, dense), i64(tb, l, 1)});
-          lb.create<scf::YieldOp>(l);
+          auto ifOp = lb.create<scf::IfOp>(
+              l, any,
+              [&](OpBuilder &tb, Location l) {
+                modc::TensorMath tm(tb, l);
+                SmallVector<Value> operands;
+                int64_t numParams = op.getParamSegments()[0];
+                for (int64_t p = 0; p < numParams; ++p) {
+                  Value mix;
+                  for (int64_t t = 0; t < numTargets; ++t) {
+                    Value theta = op.getTargetParams(t)[p];
+                    auto type = cast<RankedTensorType>(theta.getType());
+                    Value term = tm.binary(modc::BinaryKind::Mul, theta,
+                                           weightOf(tb, t), type);
+                    mix =
+                        mix ? tm.binary(modc::BinaryKind::Add, mix, term, type)
+                            : term;
+                  }
+                  operands.push_back(mix);
+                }
+                Value mine = tb.create<tensor::ExtractSliceOp>(
+                    l, order, ArrayRef<OpFoldResult>{start},
+                    ArrayRef<OpFoldResult>{n},
+                    ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
+                Value packed = gather(tb, l, x, mine);
+                operands.push_back(tb.create<tensor::CastOp>(
+                    l, fn.getFunctionType().getInputs().back(), packed));
+                Value y = tb.create<mod::ApplyOp>(
+                                l, fn.getFunctionType().getResults(), callee,
+                                tb.getStringAttr("merge"),
+                                tb.getI64IntegerAttr(numParams), operands)
+                              .getResult(0);
+                Output cur = out;
+                cur.y = acc[0];
+                tb.create<scf::YieldOp>(l, scatter(tb, l, cur,
+                                                   flattenRows(tb, l, y), order,
+                                                   slots, dense, start));
+              },
+              [&](OpBuilder &eb, Location l) {
+                eb.create<scf::YieldOp>(l, acc[0]);
+              });
+          lb.create<scf::YieldOp>(l, ifOp.getResults());
         });
+    out.y = loop.getResult(0);
     finishOutput(b, loc, op, out, rows);
     ++numMergeGroups;
     modc::recordStat(getArgument(), "merges-per-weight-vector", 1);
@@ -1001,7 +949,7 @@ struct LowerRoutingPass
         .getResult(0);
   }
 
-  void lowerCheckIndex(mod::CheckIndexOp op) {
+  LogicalResult lowerCheckIndex(mod::CheckIndexOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     Value ids = op.getIds();
@@ -1018,20 +966,28 @@ struct LowerRoutingPass
         ids = b.create<tensor::CollapseShapeOp>(
             loc, ids, SmallVector<ReassociationIndices>{all});
     }
-    call(b, loc,
-         isI32(op.getIds()) ? "modrt_check_index_i32" : "modrt_check_index_i64",
-         {asMemref(b, loc, ids), i64(b, loc, op.getBound()),
-          message(b, loc, op.getMessage())});
+    Value msg = modc::abi::message(b, loc, module, op.getMessage());
+    if (failed(modc::abi::call(
+            b, loc,
+            isI32(op.getIds())
+                ? MODC_KERNEL_FUNCTION(module, modrt_check_index_i32)
+                : MODC_KERNEL_FUNCTION(module, modrt_check_index_i64),
+            {asMemref(b, loc, ids), i64(b, loc, op.getBound()), msg})))
+      return failure();
     op.erase();
+    return success();
   }
 
-  void lowerCheckLe(mod::CheckLeOp op) {
+  LogicalResult lowerCheckLe(mod::CheckLeOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
-    call(b, loc, "modrt_check_le",
-         {toI64(b, loc, op.getLhs()), toI64(b, loc, op.getRhs()),
-          message(b, loc, op.getMessage())});
+    Value msg = modc::abi::message(b, loc, module, op.getMessage());
+    if (failed(modc::abi::call(
+            b, loc, MODC_KERNEL_FUNCTION(module, modrt_check_le),
+            {toI64(b, loc, op.getLhs()), toI64(b, loc, op.getRhs()), msg})))
+      return failure();
     op.erase();
+    return success();
   }
 
   void runOnOperation() override {
@@ -1046,35 +1002,28 @@ struct LowerRoutingPass
     });
     for (Operation *op : ops) {
       OpBuilder b(op);
-      Location loc = op->getLoc();
       if (auto d = dyn_cast<mod::TopkDecisionOp>(op)) {
-        lowerDecision(
-            d, "modrt_route_topk",
-            {i64(b, loc, d.getK()), i64(b, loc, d.getNormalize() ? 1 : 0),
-             b.create<arith::ConstantOp>(
-                 loc, b.getF64FloatAttr(d.getCapacity().convertToDouble()))});
+        lowerDecision(d, mod::RouterKind::Topk, d.getInput(), d.getIndices(),
+                      d.getWeights(), d.getNumTargets(), d.getKAttr(),
+                      d.getNormalize(), d.getCapacityAttr());
       } else if (auto d = dyn_cast<mod::SoftmaxDecisionOp>(op)) {
-        lowerDecision(d, "modrt_route_softmax", {});
+        lowerDecision(d, mod::RouterKind::SoftmaxGate, d.getInput(),
+                      d.getIndices(), d.getWeights(), d.getNumTargets());
       } else if (auto d = dyn_cast<mod::ExpertChoiceDecisionOp>(op)) {
-        lowerDecision(
-            d, "modrt_route_expert_choice",
-            {b.create<arith::ConstantOp>(
-                loc, b.getF64FloatAttr(d.getCapacity().convertToDouble()))});
+        lowerDecision(d, mod::RouterKind::ExpertChoice, d.getInput(),
+                      d.getIndices(), d.getWeights(), d.getNumTargets(), {},
+                      false, d.getCapacityAttr());
       } else if (auto d = dyn_cast<mod::TaskDecisionOp>(op)) {
-        std::string text =
-            d.getEntry().str() + ": argument '" + d.getArg().str() + "'";
-        lowerDecision(d,
-                      isI32(d.getInput()) ? "modrt_route_task_i32"
-                                          : "modrt_route_task_i64",
-                      {i64(b, loc, d.getNumTargets())},
-                      {message(b, loc, text)});
+        lowerDecision(d, mod::RouterKind::Task, d.getInput(), d.getIndices(),
+                      d.getWeights(), d.getNumTargets(), {}, false, {},
+                      b.getStringAttr(d.getEntry().str() + ": argument '" +
+                                      d.getArg().str() + "'"));
       } else if (auto d = dyn_cast<mod::HashDecisionOp>(op)) {
-        lowerDecision(d,
-                      isI32(d.getInput()) ? "modrt_route_hash_i32"
-                                          : "modrt_route_hash_i64",
-                      {i64(b, loc, d.getNumTargets())});
+        lowerDecision(d, mod::RouterKind::Hash, d.getInput(), d.getIndices(),
+                      d.getWeights(), d.getNumTargets());
       } else if (auto d = dyn_cast<mod::WeightsDecisionOp>(op)) {
-        lowerDecision(d, "modrt_route_weights", {});
+        lowerDecision(d, mod::RouterKind::Weights, d.getInput(), d.getIndices(),
+                      d.getWeights(), d.getNumTargets());
       } else if (auto d = dyn_cast<mod::DispatchOp>(op)) {
         if (failed(lowerDispatch(d)))
           return signalPassFailure();
@@ -1083,9 +1032,11 @@ struct LowerRoutingPass
       } else if (auto a = dyn_cast<mod::AggregateOp>(op)) {
         lowerAggregate(a);
       } else if (auto c = dyn_cast<mod::CheckIndexOp>(op)) {
-        lowerCheckIndex(c);
+        if (failed(lowerCheckIndex(c)))
+          return signalPassFailure();
       } else if (auto c = dyn_cast<mod::CheckLeOp>(op)) {
-        lowerCheckLe(c);
+        if (failed(lowerCheckLe(c)))
+          return signalPassFailure();
       }
     }
   }

@@ -83,6 +83,25 @@ def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
   ];
 }
 
+def LowerRoutingToRuntime
+    : Pass<"mod-lower-routing-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Lower the buffer form of the routing ops to runtime calls";
+  let description = [{
+    After bufferization, each tensor-level routing op on buffers
+    (`mod.route.*`, `mod.grouped_matmul`, `mod.grouped_matmul_scatter`)
+    becomes one call of its function in modrt/routing.h or modrt/runtime.h,
+    declared from the runtime's C prototype. A grouped matmul passes its E
+    weight buffers as a table of addresses (each must be dense row-major).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numCalls", "routing-ops-to-runtime",
+              "Routing ops lowered to runtime calls">
+  ];
+}
+
 def MatmulToRuntime : Pass<"mod-matmul-to-runtime", "mlir::ModuleOp"> {
   let summary = "Call the runtime's GEMM for zero-initialised f32 matmuls";
   let description = [{

@@ -8,14 +8,24 @@
 //
 //   LLVM::LLVMFuncOp fn = MODC_RUNTIME_FUNCTION(module, modrt_create);
 //
+// Kernel-level functions take memrefs through MLIR's C interface
+// (`_mlir_ciface_NAME(descriptor *...)`); their func-dialect declarations
+// come from the same prototypes, each descriptor struct of modrt/routing.h
+// standing for a fully dynamic strided memref of its rank and element type:
+//
+//   func::FuncOp fn = MODC_KERNEL_FUNCTION(module, modrt_route_plan);
+//   if (failed(modc::abi::call(b, loc, fn, {indices, e, counts, rows, slots})))
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef MODC_PASSES_RUNTIMEABI_H
 #define MODC_PASSES_RUNTIMEABI_H
 
 #include "modrt/kernels.h"
+#include "modrt/routing.h"
 #include "modrt/runtime.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -64,6 +74,60 @@ struct FunctionTypeOf<R(A..., ...) noexcept> : FunctionTypeOf<R(A..., ...)> {};
 mlir::LLVM::LLVMFuncOp declare(mlir::ModuleOp module, llvm::StringRef name,
                                mlir::LLVM::LLVMFunctionType type);
 
+/// The memref descriptors of the runtime's headers: rank and element type.
+template <typename T> struct Descriptor;
+#define MODC_DESCRIPTOR(T, R, ELEM)                                            \
+  template <> struct Descriptor<T> {                                           \
+    static constexpr int64_t rank = R;                                         \
+    static mlir::Type element(mlir::MLIRContext *ctx) { return ELEM; }         \
+  };
+MODC_DESCRIPTOR(modrt_memref1d_i8, 1, mlir::IntegerType::get(ctx, 8))
+MODC_DESCRIPTOR(modrt_memref1d_i32, 1, mlir::IntegerType::get(ctx, 32))
+MODC_DESCRIPTOR(modrt_memref1d_i64, 1, mlir::IntegerType::get(ctx, 64))
+MODC_DESCRIPTOR(modrt_memref2d_i64, 2, mlir::IntegerType::get(ctx, 64))
+MODC_DESCRIPTOR(modrt_memref2d_f32, 2, mlir::Float32Type::get(ctx))
+MODC_DESCRIPTOR(modrt_memref3d_f32, 3, mlir::Float32Type::get(ctx))
+#undef MODC_DESCRIPTOR
+
+/// A memref of any sizes, strides and offset.
+mlir::MemRefType anyStridedMemref(mlir::Type element, int64_t rank);
+
+/// The func-dialect type of a parameter of a C-interface function.
+template <typename T> mlir::Type kernelType(mlir::MLIRContext *ctx) {
+  if constexpr (std::is_pointer_v<T>) {
+    using D = std::remove_cv_t<std::remove_pointer_t<T>>;
+    return anyStridedMemref(Descriptor<D>::element(ctx), Descriptor<D>::rank);
+  } else {
+    return llvmType<T>(ctx);
+  }
+}
+
+template <typename F> struct KernelTypeOf;
+template <typename... A> struct KernelTypeOf<void(A...)> {
+  static mlir::FunctionType get(mlir::MLIRContext *ctx) {
+    return mlir::FunctionType::get(ctx, {kernelType<A>(ctx)...}, {});
+  }
+};
+template <typename... A>
+struct KernelTypeOf<void(A...) noexcept> : KernelTypeOf<void(A...)> {};
+
+/// The declaration of kernel function `name` (without `_mlir_ciface_`),
+/// created with `type` and the C interface if missing.
+mlir::func::FuncOp declareKernel(mlir::ModuleOp module, llvm::StringRef name,
+                                 mlir::FunctionType type);
+
+/// Calls `fn` with `args`, each memref cast to the declared parameter type.
+/// An argument that cannot match (another element type or rank, a scalar of
+/// another type) is an error at `loc`: a compiler bug caught before it
+/// becomes a wrong call.
+mlir::LogicalResult call(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::func::FuncOp fn, mlir::ValueRange args);
+
+/// A memref<Nxi8> holding `text` (a private constant global of `module`),
+/// the message argument of the runtime's checks.
+mlir::Value message(mlir::OpBuilder &b, mlir::Location loc,
+                    mlir::ModuleOp module, llvm::StringRef text);
+
 } // namespace abi
 } // namespace modc
 
@@ -73,5 +137,13 @@ mlir::LLVM::LLVMFuncOp declare(mlir::ModuleOp module, llvm::StringRef name,
   ::modc::abi::declare(                                                        \
       (module), #fn,                                                           \
       ::modc::abi::FunctionTypeOf<decltype(::fn)>::get((module).getContext()))
+
+/// The func-dialect declaration of kernel function FN (the C identifier is
+/// `_mlir_ciface_` FN, declared in the runtime's public headers) in MODULE.
+#define MODC_KERNEL_FUNCTION(module, fn)                                       \
+  ::modc::abi::declareKernel(                                                  \
+      (module), #fn,                                                           \
+      ::modc::abi::KernelTypeOf<decltype(::_mlir_ciface_##fn)>::get(           \
+          (module).getContext()))
 
 #endif // MODC_PASSES_RUNTIMEABI_H

@@ -30,7 +30,7 @@
 
 #include "ThreadPool.h"
 
-#include "modrt/runtime.h"
+#include "modrt/routing.h"
 
 #include <algorithm>
 #include <atomic>

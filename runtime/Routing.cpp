@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "modrt/routing.h"
 #include "modrt/hash.h"
 #include "modrt/kernels.h"
 
@@ -26,33 +27,26 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
 
-/// A rank-1 or rank-2 memref descriptor of any element type.
-struct Memref1 {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[1];
-  int64_t strides[1];
-};
-struct Memref2 {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
+/// Element i (or (i, j)) of a memref descriptor of modrt/routing.h; T
+/// must be its element type.
+template <typename T, typename M> T &at(M *m, int64_t i) {
+  static_assert(std::is_same_v<T, std::remove_pointer_t<decltype(m->aligned)>>);
+  return m->aligned[m->offset + i * m->strides[0]];
+}
+template <typename T, typename M> T &at(M *m, int64_t i, int64_t j) {
+  static_assert(std::is_same_v<T, std::remove_pointer_t<decltype(m->aligned)>>);
+  return m->aligned[m->offset + i * m->strides[0] + j * m->strides[1]];
+}
 
-template <typename T> T &at(Memref1 *m, int64_t i) {
-  return static_cast<T *>(m->aligned)[m->offset + i * m->strides[0]];
-}
-template <typename T> T &at(Memref2 *m, int64_t i, int64_t j) {
-  return static_cast<T *>(
-      m->aligned)[m->offset + i * m->strides[0] + j * m->strides[1]];
-}
+using Logits = modrt_memref2d_f32;
+using Slots = modrt_memref2d_i64;
+using List = modrt_memref1d_i64;
+using Text = modrt_memref1d_i8;
 
 /// The first error raised by generated code during the current entry call.
 struct KernelError {
@@ -71,12 +65,12 @@ void raise(int code, const char *fmt, ...) {
   va_end(args);
 }
 
-std::string messageOf(Memref1 *msg) {
+std::string messageOf(Text *msg) {
   if (!msg || msg->sizes[0] <= 0)
     return "";
   std::string s;
   for (int64_t i = 0; i < msg->sizes[0]; ++i)
-    s.push_back(at<char>(msg, i));
+    s.push_back(char(at<int8_t>(msg, i)));
   return s;
 }
 
@@ -95,7 +89,7 @@ void softmaxInto(const std::vector<double> &in, std::vector<double> &out) {
     v /= sum;
 }
 
-void clearSlots(Memref2 *idx, Memref2 *w) {
+void clearSlots(Slots *idx, Logits *w) {
   for (int64_t r = 0; r < idx->sizes[0]; ++r)
     for (int64_t j = 0; j < idx->sizes[1]; ++j) {
       at<int64_t>(idx, r, j) = -1;
@@ -103,9 +97,10 @@ void clearSlots(Memref2 *idx, Memref2 *w) {
     }
 }
 
-template <typename Id>
-void routeIds(Memref1 *ids, int64_t numTargets, Memref2 *idx, Memref2 *w,
-              Memref1 *msg, bool hash) {
+template <typename Ids>
+void routeIds(Ids *ids, int64_t numTargets, Slots *idx, Logits *w, Text *msg,
+              bool hash) {
+  using Id = std::remove_pointer_t<decltype(ids->aligned)>;
   int64_t rows = ids->sizes[0];
   for (int64_t r = 0; r < rows; ++r) {
     Id id = at<Id>(ids, r);
@@ -127,8 +122,8 @@ void routeIds(Memref1 *ids, int64_t numTargets, Memref2 *idx, Memref2 *w,
   }
 }
 
-template <typename Id>
-void checkIndex(Memref1 *ids, int64_t bound, Memref1 *msg) {
+template <typename Ids> void checkIndex(Ids *ids, int64_t bound, Text *msg) {
+  using Id = std::remove_pointer_t<decltype(ids->aligned)>;
   for (int64_t i = 0; i < ids->sizes[0]; ++i) {
     int64_t id = int64_t(at<Id>(ids, i));
     if (id < 0 || id >= bound) {
@@ -159,9 +154,8 @@ int modrt_kernel_error_take(modrt_model *m) {
 
 void modrt_kernel_error_clear(void) { kernelError.code = 0; }
 
-void _mlir_ciface_modrt_route_topk(Memref2 *logits, int64_t k,
-                                   int64_t normalize, double capacity,
-                                   Memref2 *idx, Memref2 *w) {
+void _mlir_ciface_modrt_route_topk(Logits *logits, int64_t k, int64_t normalize,
+                                   double capacity, Slots *idx, Logits *w) {
   int64_t rows = logits->sizes[0], e = logits->sizes[1];
   clearSlots(idx, w);
   std::vector<double> row(static_cast<size_t>(e)), probs;
@@ -202,8 +196,7 @@ void _mlir_ciface_modrt_route_topk(Memref2 *logits, int64_t k,
   }
 }
 
-void _mlir_ciface_modrt_route_softmax(Memref2 *logits, Memref2 *idx,
-                                      Memref2 *w) {
+void _mlir_ciface_modrt_route_softmax(Logits *logits, Slots *idx, Logits *w) {
   int64_t rows = logits->sizes[0], e = logits->sizes[1];
   std::vector<double> row(static_cast<size_t>(e)), probs;
   for (int64_t r = 0; r < rows; ++r) {
@@ -217,8 +210,8 @@ void _mlir_ciface_modrt_route_softmax(Memref2 *logits, Memref2 *idx,
   }
 }
 
-void _mlir_ciface_modrt_route_expert_choice(Memref2 *logits, double capacity,
-                                            Memref2 *idx, Memref2 *w) {
+void _mlir_ciface_modrt_route_expert_choice(Logits *logits, double capacity,
+                                            Slots *idx, Logits *w) {
   int64_t rows = logits->sizes[0], e = logits->sizes[1];
   clearSlots(idx, w);
   std::vector<double> p(static_cast<size_t>(rows * e)),
@@ -248,25 +241,24 @@ void _mlir_ciface_modrt_route_expert_choice(Memref2 *logits, double capacity,
   }
 }
 
-void _mlir_ciface_modrt_route_task_i32(Memref1 *ids, int64_t e, Memref2 *idx,
-                                       Memref2 *w, Memref1 *msg) {
-  routeIds<int32_t>(ids, e, idx, w, msg, false);
+void _mlir_ciface_modrt_route_task_i32(modrt_memref1d_i32 *ids, int64_t e,
+                                       Slots *idx, Logits *w, Text *msg) {
+  routeIds(ids, e, idx, w, msg, false);
 }
-void _mlir_ciface_modrt_route_task_i64(Memref1 *ids, int64_t e, Memref2 *idx,
-                                       Memref2 *w, Memref1 *msg) {
-  routeIds<int64_t>(ids, e, idx, w, msg, false);
+void _mlir_ciface_modrt_route_task_i64(List *ids, int64_t e, Slots *idx,
+                                       Logits *w, Text *msg) {
+  routeIds(ids, e, idx, w, msg, false);
 }
-void _mlir_ciface_modrt_route_hash_i32(Memref1 *ids, int64_t e, Memref2 *idx,
-                                       Memref2 *w) {
-  routeIds<int32_t>(ids, e, idx, w, nullptr, true);
+void _mlir_ciface_modrt_route_hash_i32(modrt_memref1d_i32 *ids, int64_t e,
+                                       Slots *idx, Logits *w) {
+  routeIds(ids, e, idx, w, nullptr, true);
 }
-void _mlir_ciface_modrt_route_hash_i64(Memref1 *ids, int64_t e, Memref2 *idx,
-                                       Memref2 *w) {
-  routeIds<int64_t>(ids, e, idx, w, nullptr, true);
+void _mlir_ciface_modrt_route_hash_i64(List *ids, int64_t e, Slots *idx,
+                                       Logits *w) {
+  routeIds(ids, e, idx, w, nullptr, true);
 }
 
-void _mlir_ciface_modrt_route_weights(Memref2 *weights, Memref2 *idx,
-                                      Memref2 *w) {
+void _mlir_ciface_modrt_route_weights(Logits *weights, Slots *idx, Logits *w) {
   int64_t rows = weights->sizes[0], e = weights->sizes[1];
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t t = 0; t < e; ++t) {
@@ -276,8 +268,8 @@ void _mlir_ciface_modrt_route_weights(Memref2 *weights, Memref2 *idx,
     }
 }
 
-void _mlir_ciface_modrt_route_plan(Memref2 *idx, int64_t e, Memref1 *counts,
-                                   Memref1 *rowsOut, Memref1 *slotsOut) {
+void _mlir_ciface_modrt_route_plan(Slots *idx, int64_t e, List *counts,
+                                   List *rowsOut, List *slotsOut) {
   int64_t rows = idx->sizes[0], k = idx->sizes[1];
   for (int64_t t = 0; t < e; ++t)
     at<int64_t>(counts, t) = 0;
@@ -303,7 +295,7 @@ void _mlir_ciface_modrt_route_plan(Memref2 *idx, int64_t e, Memref1 *counts,
 
 /// out[i] = the target of packed row i, for the rows of a plan with these
 /// counts (rows past the counts' sum: 0).
-void _mlir_ciface_modrt_route_group_ids(Memref1 *counts, Memref1 *out) {
+void _mlir_ciface_modrt_route_group_ids(List *counts, List *out) {
   int64_t n = out->sizes[0], e = counts->sizes[0], pos = 0;
   for (int64_t t = 0; t < e; ++t)
     for (int64_t c = at<int64_t>(counts, t); c > 0 && pos < n; --c)
@@ -313,8 +305,8 @@ void _mlir_ciface_modrt_route_group_ids(Memref1 *counts, Memref1 *out) {
 }
 
 /// y[row] op= ye for the modrt_scatter_mode `mode`.
-void _mlir_ciface_modrt_route_scatter(Memref2 *y, Memref2 *ye, Memref1 *rows,
-                                      Memref1 *slots, int64_t begin, Memref2 *w,
+void _mlir_ciface_modrt_route_scatter(Logits *y, Logits *ye, List *rows,
+                                      List *slots, int64_t begin, Logits *w,
                                       int64_t mode) {
   int64_t n = ye->sizes[0], g = ye->sizes[1];
   for (int64_t i = 0; i < n; ++i) {
@@ -336,7 +328,7 @@ void _mlir_ciface_modrt_route_scatter(Memref2 *y, Memref2 *ye, Memref1 *rows,
 
 /// MODRT_SCATTER_SUM (mean): divide by the number of chosen targets;
 /// MODRT_SCATTER_MAX: rows nothing chose become 0.
-void _mlir_ciface_modrt_route_finish(Memref2 *y, Memref2 *idx, int64_t mode) {
+void _mlir_ciface_modrt_route_finish(Logits *y, Slots *idx, int64_t mode) {
   int64_t rows = y->sizes[0], g = y->sizes[1], k = idx->sizes[1];
   for (int64_t r = 0; r < rows; ++r) {
     int64_t chosen = 0;
@@ -354,8 +346,8 @@ void _mlir_ciface_modrt_route_finish(Memref2 *y, Memref2 *idx, int64_t mode) {
 
 /// dense[r, t] = sum of the weights of the slots of row r naming t;
 /// dense[r, E] = number of chosen slots of row r.
-void _mlir_ciface_modrt_route_dense(Memref2 *idx, Memref2 *w, int64_t e,
-                                    Memref2 *dense) {
+void _mlir_ciface_modrt_route_dense(Slots *idx, Logits *w, int64_t e,
+                                    Logits *dense) {
   int64_t rows = idx->sizes[0], k = idx->sizes[1];
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t t = 0; t <= e; ++t)
@@ -376,8 +368,8 @@ void _mlir_ciface_modrt_route_dense(Memref2 *idx, Memref2 *w, int64_t e,
 /// by group (each group in row order, the groups in order of their first
 /// row), offsets[u] is where group u starts, offsets[U] = R, and
 /// numGroups[0] = U. `merge` then mixes the parameters once per group.
-void _mlir_ciface_modrt_route_distinct(Memref2 *dense, Memref1 *order,
-                                       Memref1 *offsets, Memref1 *numGroups) {
+void _mlir_ciface_modrt_route_distinct(Logits *dense, List *order,
+                                       List *offsets, List *numGroups) {
   int64_t rows = dense->sizes[0], cols = dense->sizes[1];
   std::vector<int64_t> sorted(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r)
@@ -428,16 +420,15 @@ void _mlir_ciface_modrt_route_distinct(Memref2 *dense, Memref1 *order,
   at<int64_t>(numGroups, 0) = int64_t(byFirst.size());
 }
 
-void _mlir_ciface_modrt_check_index_i32(Memref1 *ids, int64_t bound,
-                                        Memref1 *msg) {
-  checkIndex<int32_t>(ids, bound, msg);
+void _mlir_ciface_modrt_check_index_i32(modrt_memref1d_i32 *ids, int64_t bound,
+                                        Text *msg) {
+  checkIndex(ids, bound, msg);
 }
-void _mlir_ciface_modrt_check_index_i64(Memref1 *ids, int64_t bound,
-                                        Memref1 *msg) {
-  checkIndex<int64_t>(ids, bound, msg);
+void _mlir_ciface_modrt_check_index_i64(List *ids, int64_t bound, Text *msg) {
+  checkIndex(ids, bound, msg);
 }
 
-void _mlir_ciface_modrt_check_le(int64_t lhs, int64_t rhs, Memref1 *msg) {
+void _mlir_ciface_modrt_check_le(int64_t lhs, int64_t rhs, Text *msg) {
   if (lhs > rhs)
     raise(MODRT_EINVAL, "%s (got %lld > %lld)", messageOf(msg).c_str(),
           (long long)lhs, (long long)rhs);

@@ -112,4 +112,36 @@ def Mod_DispatchStrategyAttr
   }];
 }
 
+/// The routers whose decisions are computed at run time (LANGUAGE.md §7;
+/// `all` and `fixed` need none).
+def Mod_RouterKindEnum : I32EnumAttr<"RouterKind", "routing decision", [
+    I32EnumAttrCase<"Topk", 0, "topk">,
+    I32EnumAttrCase<"SoftmaxGate", 1, "softmax_gate">,
+    I32EnumAttrCase<"ExpertChoice", 2, "expert_choice">,
+    I32EnumAttrCase<"Task", 3, "task">,
+    I32EnumAttrCase<"Hash", 4, "hash">,
+    I32EnumAttrCase<"Weights", 5, "weights">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mod";
+}
+
+def Mod_RouterKindAttr : EnumAttr<Mod_Dialect, Mod_RouterKindEnum, "router"> {
+  let summary = "the router of a mod.route.decide";
+}
+
+/// How a routed target's output rows combine into the route's output. The
+/// values are the runtime's `enum modrt_scatter_mode` (modrt/routing.h);
+/// mod-lower-routing-to-runtime asserts that they agree.
+def Mod_ScatterModeEnum : I32EnumAttr<"ScatterMode", "scatter combination", [
+    I32EnumAttrCase<"Weighted", 0, "weighted">,
+    I32EnumAttrCase<"Sum", 1, "sum">,
+    I32EnumAttrCase<"Max", 2, "max">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mod";
+}
+
+def Mod_ScatterModeAttr : EnumAttr<Mod_Dialect, Mod_ScatterModeEnum, "scatter"> {
+  let summary = "how mod.route.scatter combines rows";
+}
+
 #endif // MOD_ATTRS_TD

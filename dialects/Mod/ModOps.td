@@ -376,4 +376,6 @@ def Mod_CheckLeOp : Mod_Op<"check_le"> {
   let assemblyFormat = "$lhs `,` $rhs $message attr-dict";
 }
 
+include "dialects/Mod/ModRouteOps.td"
+
 #endif // MOD_OPS_TD

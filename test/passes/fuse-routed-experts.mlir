@@ -59,15 +59,15 @@ func.func private @Mix(%w: tensor<8x8xf32> {mod.param = "w"}, %x: tensor<?x8xf32
 // CHECK-LABEL: func.func @experts
 // CHECK:         mod.dispatch {{.*}}fused
 // LOWER-LABEL: func.func @experts
-// LOWER:         call @modrt_route_plan
+// LOWER:         %[[PLAN:.*]]:3 = mod.route.plan %arg1
 // The gather of the rows is fused into the grouped GEMM: x itself and the
 // plan's row list go in, no packed copy of x comes out.
-// LOWER-NOT:     tensor.extract
-// LOWER:         call @modrt_grouped_gather_matmul_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
-// LOWER:         call @modrt_route_group_ids
+// LOWER-NOT:     linalg.generic
+// LOWER:         mod.grouped_matmul %arg0 gather %[[PLAN]]#1 counts %[[PLAN]]#0 weights(%arg3, %arg5, %arg7)
+// LOWER:         mod.route.group_ids %[[PLAN]]#0
 // LOWER-NOT:     mod.apply
-// LOWER:         call @modrt_route_scatter
-// LOWER-NOT:     call @modrt_route_scatter
+// LOWER:         mod.route.scatter weighted {{.*}}, %[[PLAN]]#1, %[[PLAN]]#2, %arg2,
+// LOWER-NOT:     mod.route.scatter
 // LOWER:         return
 func.func @experts(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %w1: tensor<8x8xf32>, %b1: tensor<8xf32>, %w2: tensor<8x8xf32>, %b2: tensor<8xf32>) -> tensor<?x8xf32> {
   %y = mod.dispatch %x, %i, %g params(%w0, %b0, %w1, %b1, %w2, %b2) {aggregation = "weighted_sum", instances = ["e.0", "e.1", "e.2"], level = 1 : i64, param_segments = array<i64: 2, 2, 2>, targets = [@Lin, @Lin, @Lin]} : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
@@ -79,10 +79,10 @@ func.func @experts(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>
 // CHECK-LABEL: func.func @merged
 // CHECK:         mod.dispatch {{.*}}factored
 // LOWER-LABEL: func.func @merged
-// LOWER:         call @modrt_route_dense
+// LOWER:         mod.route.dense %arg1, %arg2
 // LOWER-NOT:     scf.for
 // LOWER-COUNT-2: linalg.matmul
-// LOWER-NOT:     modrt_grouped_matmul_f32
+// LOWER-NOT:     mod.grouped_matmul
 // LOWER:         return
 func.func @merged(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %w1: tensor<8x8xf32>, %b1: tensor<8xf32>) -> tensor<?x8xf32> {
   %y = mod.dispatch %x, %i, %g params(%w0, %b0, %w1, %b1) {aggregation = "merge", instances = ["e.0", "e.1"], level = 1 : i64, param_segments = array<i64: 2, 2>, targets = [@Lin, @Lin]} : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>

@@ -180,20 +180,11 @@ void _mlir_ciface_modrt_grouped_gather_matmul_f32(modrt_memref2d_f32 *X,
                                                   modrt_memref1d_i64 *Counts,
                                                   modrt_memref2d_f32 *C);
 
-/** How a routed target's output rows combine into the route's output: the
- *  `mode` of modrt_route_scatter, modrt_route_finish and
- *  modrt_grouped_matmul_scatter_f32. The compiler passes these constants
- *  (passes/LowerRouting.cpp), so both sides use this one definition. */
-enum modrt_scatter_mode {
-  MODRT_SCATTER_WEIGHTED = 0, /* y[row] += w * ye   (weighted_sum)        */
-  MODRT_SCATTER_SUM = 1,      /* y[row] += ye       (sum; mean: then / k) */
-  MODRT_SCATTER_MAX = 2       /* y[row] = max(y[row], ye)   (max)         */
-};
-
 /** The last grouped product of a fused route with the weighted scatter
  *  fused in: for packed row i of group g (groups of Counts[g] consecutive
  *  rows), Y[RowList[i]] op= RouteW[RowList[i], SlotList[i]] * (A_i @ W_g),
- *  op being the modrt_scatter_mode Mode; A_i is A[i], or
+ *  op being the modrt_scatter_mode Mode
+ *  (modrt/routing.h); A_i is A[i], or
  *  A[RowList[i]] with GatherRows. Each thread owns a block of Y's columns
  *  across all groups: no two threads write one element, and each element
  *  gets its contributions in group order (deterministic, the order of
