@@ -8,6 +8,7 @@
 #include "compiler/Pipeline.h"
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -17,13 +18,17 @@ int main(int argc, char **argv) {
   modc::registerModcPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
+  // The routing ops' bufferization is tested with the upstream pass.
+  mlir::bufferization::registerOneShotBufferizePass();
   mlir::PassPipelineRegistration<> optimise(
       "modc-mod-opt", "modc's mod-level optimisations (-O1 and up)",
       [](mlir::OpPassManager &pm) {
         modc::buildModOptPipeline(pm, modc::PipelineOptions());
       });
   mlir::PassPipelineRegistration<> toLLVM(
-      "modc-linalg-to-llvm", "modc's lowering of linalg on tensors to LLVM, ending with the library interface",
+      "modc-linalg-to-llvm",
+      "modc's lowering of linalg on tensors to LLVM, ending with the library "
+      "interface",
       [](mlir::OpPassManager &pm) {
         modc::buildLinalgToLLVMPipeline(pm, modc::PipelineOptions());
       });
