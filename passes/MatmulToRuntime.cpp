@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/RuntimeABI.h"
 #include "passes/Stats.h"
 #include "passes/TensorMath.h"
 
@@ -98,28 +99,12 @@ struct MatmulToRuntimePass
     if (!zeroed && !isZeroAt(c, op))
       return false;
     OpBuilder builder(op);
-    Location loc = op.getLoc();
     int64_t rank = cast<MemRefType>(c.getType()).getRank();
-    auto anyType = [&](Value v) {
-      SmallVector<int64_t> dyn(rank, ShapedType::kDynamic);
-      auto layout = StridedLayoutAttr::get(builder.getContext(),
-                                           ShapedType::kDynamic, dyn);
-      return MemRefType::get(dyn, builder.getF32Type(), layout);
-    };
-    SmallVector<Value> args;
-    for (Value v : {a, b, c})
-      args.push_back(builder.create<memref::CastOp>(loc, anyType(v), v));
-    StringRef name = rank == 2 ? "modrt_matmul_f32" : "modrt_batch_matmul_f32";
-    auto fn = module.lookupSymbol<func::FuncOp>(name);
-    if (!fn) {
-      OpBuilder mb(module.getBodyRegion());
-      fn = mb.create<func::FuncOp>(
-          module.getLoc(), name,
-          mb.getFunctionType(ValueRange(args).getTypes(), {}));
-      fn.setPrivate();
-      fn->setAttr("llvm.emit_c_interface", mb.getUnitAttr());
-    }
-    builder.create<func::CallOp>(loc, fn, args);
+    func::FuncOp fn =
+        rank == 2 ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32)
+                  : MODC_KERNEL_FUNCTION(module, modrt_batch_matmul_f32);
+    if (failed(modc::abi::call(builder, op.getLoc(), fn, {a, b, c})))
+      return false;
     op->erase();
     return true;
   }
