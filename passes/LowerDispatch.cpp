@@ -68,10 +68,15 @@ public:
         loc, v, SmallVector<ReassociationIndices>{{0}, rest});
   }
 
+  /// The module function of target `t`.
+  func::FuncOp target(mod::DispatchOp op, unsigned t) {
+    return module.lookupSymbol<func::FuncOp>(
+        cast<FlatSymbolRefAttr>(op.getTargets()[t]));
+  }
+
   /// The grouped roles of the shared module body of a fused dispatch.
   std::optional<modc::GroupedBody> groupedBody(mod::DispatchOp op) {
-    auto fn = module.lookupSymbol<func::FuncOp>(
-        cast<FlatSymbolRefAttr>(op.getTargets()[0]));
+    func::FuncOp fn = target(op, 0);
     if (!fn)
       return std::nullopt;
     return modc::groupBody(fn, op.getTargetParams(0).size());
@@ -247,8 +252,7 @@ public:
     modc::TensorMath math(b, loc);
     Value x = op.getInput();
     int64_t numTargets = op.getTargets().size();
-    auto fn = module.lookupSymbol<func::FuncOp>(
-        cast<FlatSymbolRefAttr>(op.getTargets()[0]));
+    func::FuncOp fn = target(op, 0);
     unsigned numParams = op.getTargetParams(0).size();
     Value rows = math.dimSize(x, 0);
     Plan routePlan = plan(b, loc, op);
@@ -474,7 +478,7 @@ public:
                 ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
             Value packed = gather(tb, l, x, mine);
             auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[t]);
-            auto fn = module.lookupSymbol<func::FuncOp>(callee);
+            func::FuncOp fn = target(op, t);
             SmallVector<Value> operands(op.getTargetParams(t));
             int64_t numParams = int64_t(operands.size());
             operands.push_back(packed);
@@ -617,8 +621,7 @@ public:
     modc::TensorMath math(b, loc);
     Value x = op.getInput();
     int64_t numTargets = op.getTargets().size();
-    auto fn = module.lookupSymbol<func::FuncOp>(
-        cast<FlatSymbolRefAttr>(op.getTargets()[0]));
+    func::FuncOp fn = target(op, 0);
     unsigned numParams = op.getTargetParams(0).size();
     Value rows = math.dimSize(x, 0);
     Value dense = denseWeights(b, loc, op, rows);
@@ -654,10 +657,7 @@ public:
       }
       cloneWithParamRows(b, loc, gen, map, [&](unsigned j) {
         // The parameter's mix for every row: [rows, P...].
-        SmallVector<Value> perTarget;
-        for (int64_t t = 0; t < numTargets; ++t)
-          perTarget.push_back(op.getTargetParams(t)[j]);
-        return weightedRows(b, loc, dense, perTarget, rows,
+        return weightedRows(b, loc, dense, groupWeights(op, j), rows,
                             /*rowInvariant=*/true);
       });
     }
@@ -724,7 +724,7 @@ public:
     Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
     Value groups = extractIndex(b, loc, distinct.getResult(2), c0);
     auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
-    auto fn = module.lookupSymbol<func::FuncOp>(callee);
+    func::FuncOp fn = target(op, 0);
     auto loop = b.create<scf::ForOp>(
         loc, c0, groups, one, ValueRange{out.y},
         [&](OpBuilder &lb, Location l, Value u, ValueRange acc) {

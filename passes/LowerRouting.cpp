@@ -44,6 +44,7 @@ namespace {
 struct LowerRoutingPass
     : public modc::impl::LowerRoutingBase<LowerRoutingPass> {
   ModuleOp module;
+  modc::abi::Messages *messages = nullptr;
 
   Value asMemref(OpBuilder &b, Location loc, Value v) {
     if (auto t = dyn_cast<RankedTensorType>(v.getType())) {
@@ -195,7 +196,7 @@ struct LowerRoutingPass
         ids = b.create<tensor::CollapseShapeOp>(
             loc, ids, SmallVector<ReassociationIndices>{all});
     }
-    Value msg = modc::abi::message(b, loc, module, op.getMessage());
+    Value msg = messages->get(b, loc, op.getMessage());
     if (failed(modc::abi::call(
             b, loc,
             isI32(op.getIds())
@@ -210,7 +211,7 @@ struct LowerRoutingPass
   LogicalResult lowerCheckLe(mod::CheckLeOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
-    Value msg = modc::abi::message(b, loc, module, op.getMessage());
+    Value msg = messages->get(b, loc, op.getMessage());
     if (failed(modc::abi::call(
             b, loc, MODC_KERNEL_FUNCTION(module, modrt_check_le),
             {toI64(b, loc, op.getLhs()), toI64(b, loc, op.getRhs()), msg})))
@@ -221,6 +222,8 @@ struct LowerRoutingPass
 
   void runOnOperation() override {
     module = getOperation();
+    modc::abi::Messages table(module);
+    messages = &table;
     SmallVector<Operation *> ops;
     module.walk([&](Operation *op) {
       if (isa<mod::TopkDecisionOp, mod::SoftmaxDecisionOp,

@@ -36,6 +36,7 @@ namespace {
 struct LowerRoutingToRuntimePass
     : public modc::impl::LowerRoutingToRuntimeBase<LowerRoutingToRuntimePass> {
   ModuleOp module;
+  modc::abi::Messages *messages = nullptr;
 
   static Value i64(OpBuilder &b, Location loc, int64_t v) {
     return b.create<arith::ConstantIntOp>(loc, v, 64);
@@ -98,8 +99,7 @@ struct LowerRoutingToRuntimePass
           {in, f64(b, loc, capacity), idx, w});
     case mod::RouterKind::Task: {
       Value e = i64(b, loc, op.getNumTargets());
-      Value msg = modc::abi::message(b, loc, module,
-                                     op.getMessage().value_or("task id"));
+      Value msg = messages->get(b, loc, op.getMessage().value_or("task id"));
       return modc::abi::call(
           b, loc,
           isI32(in) ? MODC_KERNEL_FUNCTION(module, modrt_route_task_i32)
@@ -182,6 +182,8 @@ struct LowerRoutingToRuntimePass
 
   void runOnOperation() override {
     module = getOperation();
+    modc::abi::Messages table(module);
+    messages = &table;
     SmallVector<Operation *> ops;
     module.walk([&](Operation *op) {
       if (isa<mod::RouteDecideOp, mod::RoutePlanOp, mod::RouteGroupIdsOp,

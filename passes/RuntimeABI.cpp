@@ -61,20 +61,28 @@ LogicalResult call(OpBuilder &b, Location loc, func::FuncOp fn,
   return success();
 }
 
-Value message(OpBuilder &b, Location loc, ModuleOp module, StringRef text) {
-  std::string name;
-  for (unsigned i = 0;; ++i) {
-    name = "modc.msg." + std::to_string(i);
-    if (!module.lookupSymbol(name))
-      break;
+Messages::Messages(ModuleOp module) : module(module) {
+  constexpr StringLiteral prefix = "modc.msg.";
+  for (auto global : module.getOps<memref::GlobalOp>()) {
+    StringRef name = global.getSymName();
+    unsigned k;
+    if (name.consume_front(prefix) && !name.getAsInteger(10, k))
+      next = std::max(next, k + 1);
   }
+}
+
+Value Messages::get(OpBuilder &b, Location loc, StringRef text) {
   auto type = MemRefType::get({int64_t(text.size())}, b.getI8Type());
-  OpBuilder gb(module.getBodyRegion());
-  auto data = DenseElementsAttr::get(
-      RankedTensorType::get({int64_t(text.size())}, gb.getI8Type()),
-      ArrayRef<char>(text.data(), text.size()));
-  gb.create<memref::GlobalOp>(loc, name, gb.getStringAttr("private"), type,
-                              data, /*constant=*/true, /*alignment=*/nullptr);
+  std::string &name = byText[text];
+  if (name.empty()) {
+    name = "modc.msg." + std::to_string(next++);
+    OpBuilder gb(module.getBodyRegion());
+    auto data = DenseElementsAttr::get(
+        RankedTensorType::get({int64_t(text.size())}, gb.getI8Type()),
+        ArrayRef<char>(text.data(), text.size()));
+    gb.create<memref::GlobalOp>(loc, name, gb.getStringAttr("private"), type,
+                                data, /*constant=*/true, /*alignment=*/nullptr);
+  }
   return b.create<memref::GetGlobalOp>(loc, type, name);
 }
 

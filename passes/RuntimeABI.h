@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <cstdint>
 #include <type_traits>
@@ -123,10 +124,20 @@ mlir::func::FuncOp declareKernel(mlir::ModuleOp module, llvm::StringRef name,
 mlir::LogicalResult call(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::func::FuncOp fn, mlir::ValueRange args);
 
-/// A memref<Nxi8> holding `text` (a private constant global of `module`),
-/// the message argument of the runtime's checks.
-mlir::Value message(mlir::OpBuilder &b, mlir::Location loc,
-                    mlir::ModuleOp module, llvm::StringRef text);
+/// The message arguments of the runtime's checks: memref<Nxi8> views of
+/// private constant globals `modc.msg.K` of one module. Built once per pass
+/// run (one scan of the module for the names already taken); a text used
+/// twice shares one global.
+class Messages {
+public:
+  explicit Messages(mlir::ModuleOp module);
+  mlir::Value get(mlir::OpBuilder &b, mlir::Location loc, llvm::StringRef text);
+
+private:
+  mlir::ModuleOp module;
+  unsigned next = 0;
+  llvm::StringMap<std::string> byText;
+};
 
 } // namespace abi
 } // namespace modc
