@@ -42,6 +42,23 @@ namespace {
 using sema::Node;
 using sema::Op;
 
+// The dialect's aggregations are the vocabulary's, value for value.
+#define MODC_SAME_AGGREGATION(name)                                            \
+  static_assert(uint32_t(vocab::Aggregation::name) ==                          \
+                    uint32_t(mod::Aggregation::name),                          \
+                "vocab::Aggregation and mod::Aggregation disagree on " #name);
+MODC_SAME_AGGREGATION(WeightedSum)
+MODC_SAME_AGGREGATION(Sum)
+MODC_SAME_AGGREGATION(Mean)
+MODC_SAME_AGGREGATION(Max)
+MODC_SAME_AGGREGATION(Concat)
+MODC_SAME_AGGREGATION(Merge)
+#undef MODC_SAME_AGGREGATION
+
+mod::Aggregation aggregationOf(vocab::Aggregation a) {
+  return mod::Aggregation(uint32_t(a));
+}
+
 class Importer {
 public:
   Importer(MLIRContext &ctx, const sema::Program &program, StringRef filename)
@@ -346,10 +363,10 @@ private:
                         tensorType(n.type));
         break;
       case Op::Neg:
-        v = math.unary("neg", values_[n.operands[0]]);
+        v = math.neg(values_[n.operands[0]]);
         break;
       case Op::Unary:
-        v = math.unary(n.name, values_[n.operands[0]]);
+        v = math.unary(n.builtin, values_[n.operands[0]]);
         break;
       case Op::Builtin:
         v = emitBuiltin(n, math, l, context);
@@ -422,48 +439,51 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
   const std::string &name = n.name;
   auto operand = [&](size_t i) { return values_[n.operands[i]]; };
   RankedTensorType type = tensorType(n.type);
-  if (name == "softmax" || name == "log_softmax")
-    return math.softmax(operand(0), n.ints[0], name == "log_softmax");
-  if (name == "argmax")
+  // Ids are checked where they are read: one message names the entry, the
+  // builtin and the value.
+  auto checkIds = [&](size_t operandIndex, int64_t bound) {
+    builder_.create<mod::CheckIndexOp>(
+        l, operand(operandIndex), builder_.getI64IntegerAttr(bound),
+        builder_.getStringAttr(context + ": " + name + " id in " +
+                               describeValue(n.operands[operandIndex])));
+  };
+  using vocab::Builtin;
+  switch (n.builtin) {
+  case Builtin::Softmax:
+  case Builtin::LogSoftmax:
+    return math.softmax(operand(0), n.ints[0],
+                        n.builtin == Builtin::LogSoftmax);
+  case Builtin::Argmax:
     return math.argmax(operand(0), n.ints[0]);
-  if (name == "sum" || name == "mean" || name == "max")
-    return math.reduce(name, operand(0), n.ints[0], n.flag);
-  if (name == "layernorm")
+  case Builtin::Sum:
+  case Builtin::Mean:
+  case Builtin::Max:
+    return math.reduce(n.builtin, operand(0), n.ints[0], n.flag);
+  case Builtin::Layernorm:
     return math.layernorm(operand(0), operand(1), operand(2), n.constant);
-  if (name == "rmsnorm")
+  case Builtin::Rmsnorm:
     return math.rmsnorm(operand(0), operand(1), n.constant);
-  if (name == "concat") {
+  case Builtin::Concat: {
     SmallVector<Value> parts;
     for (size_t i = 0; i < n.operands.size(); ++i)
       parts.push_back(operand(i));
     return math.concat(parts, n.ints[0], type);
   }
-  if (name == "reshape") {
-    std::vector<Value> sizes = shapeValues(n.type, l);
-    return math.reshape(operand(0), type, sizes);
-  }
-  if (name == "expand") {
-    std::vector<Value> sizes = shapeValues(n.type, l);
-    return math.expand(operand(0), type, sizes);
-  }
-  if (name == "transpose")
+  case Builtin::Reshape:
+    return math.reshape(operand(0), type, shapeValues(n.type, l));
+  case Builtin::Expand:
+    return math.expand(operand(0), type, shapeValues(n.type, l));
+  case Builtin::Transpose:
     return math.transpose(operand(0), n.ints);
-  if (name == "embedding" || name == "onehot") {
-    Value ids = operand(name == "embedding" ? 1 : 0);
-    const Node *idNode = n.operands[name == "embedding" ? 1 : 0];
-    int64_t bound =
-        name == "embedding" ? n.operands[0]->type.shape[0].constant : n.ints[0];
-    builder_.create<mod::CheckIndexOp>(
-        l, ids, builder_.getI64IntegerAttr(bound),
-        builder_.getStringAttr(context + ": " + name + " id in " +
-                               describeValue(idNode)));
-    if (name == "embedding")
-      return math.embedding(operand(0), ids, type);
-    return math.onehot(ids, n.ints[0], type);
-  }
-  if (name == "cast")
+  case Builtin::Embedding:
+    checkIds(1, n.operands[0]->type.shape[0].constant);
+    return math.embedding(operand(0), operand(1), type);
+  case Builtin::Onehot:
+    checkIds(0, n.ints[0]);
+    return math.onehot(operand(0), n.ints[0], type);
+  case Builtin::Cast:
     return math.cast(operand(0), type.getElementType());
-  if (name == "attention") {
+  case Builtin::Attention:
     if (n.flag) {
       Value tq = math.dimSize(operand(0), 1);
       Value tk = math.dimSize(operand(1), 1);
@@ -475,6 +495,16 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
     }
     return math.attention(operand(0), operand(1), operand(2), n.ints[0],
                           n.flag);
+  case Builtin::Relu:
+  case Builtin::Gelu:
+  case Builtin::Silu:
+  case Builtin::Sigmoid:
+  case Builtin::Tanh:
+  case Builtin::Exp:
+  case Builtin::Log:
+  case Builtin::Sqrt:
+  case Builtin::Abs:
+    return math.unary(n.builtin, operand(0));
   }
   emitError(l) << "internal error: no lowering for builtin '" << name << "'";
   return Value();
@@ -510,9 +540,11 @@ Value Importer::emitRoute(const Node &n, Location l,
         .getResult(0);
   };
 
-  if (info.router == "fixed" || info.router == "all") {
+  using vocab::Aggregation;
+  using vocab::Router;
+  if (info.router == Router::Fixed || info.router == Router::All) {
     std::vector<size_t> chosen;
-    if (info.router == "fixed")
+    if (info.router == Router::Fixed)
       chosen.assign(info.fixed.begin(), info.fixed.end());
     else
       for (int64_t t = 0; t < E; ++t)
@@ -521,7 +553,7 @@ Value Importer::emitRoute(const Node &n, Location l,
     RankedTensorType outType = tensorType(m0.resultType);
     // The target outputs have x's dyns bound; compute their type from the
     // first application.
-    if (info.aggregation == "merge") {
+    if (info.aggregation == Aggregation::Merge) {
       // Parameters summed tensor by tensor (task arithmetic), one call.
       std::vector<Value> summed;
       for (size_t c = 0; c < chosen.size(); ++c) {
@@ -538,22 +570,23 @@ Value Importer::emitRoute(const Node &n, Location l,
       return apply(chosen[0], summed, x, resultType, "merge");
     }
     SmallVector<Value> outs;
-    RankedTensorType rowType = info.aggregation == "sum" ||
-                                       info.aggregation == "mean" ||
-                                       info.aggregation == "max"
+    RankedTensorType rowType = info.aggregation == Aggregation::Sum ||
+                                       info.aggregation == Aggregation::Mean ||
+                                       info.aggregation == Aggregation::Max
                                    ? resultType
                                    : outType;
-    if (info.aggregation == "concat" || info.aggregation == "custom") {
+    if (info.aggregation == Aggregation::Concat ||
+        info.aggregation == Aggregation::Custom) {
       // Per-target result type: the route result with the last dim (concat)
       // or the stacked dim (custom) removed.
       SmallVector<int64_t> shape(resultType.getShape());
-      if (info.aggregation == "concat") {
+      if (info.aggregation == Aggregation::Concat) {
         if (!ShapedType::isDynamic(shape.back()))
           shape.back() /= int64_t(chosen.size());
         rowType = RankedTensorType::get(shape, resultType.getElementType());
       }
     }
-    if (info.aggregation == "custom") {
+    if (info.aggregation == Aggregation::Custom) {
       // The target result type with x's dims: take it from x where the
       // module maps rows through.
       SmallVector<int64_t> shape(outType.getShape());
@@ -567,12 +600,12 @@ Value Importer::emitRoute(const Node &n, Location l,
           applyParams(info.targets[t].first, info.targets[t].second, l);
       outs.push_back(apply(t, ps, x, rowType, instName(t)));
     }
-    if (info.aggregation == "custom") {
+    if (info.aggregation == Aggregation::Custom) {
       SmallVector<int64_t> stacked(rowType.getShape());
       stacked.insert(stacked.end() - 1, int64_t(chosen.size()));
       auto stackType = RankedTensorType::get(stacked, rowType.getElementType());
       Value outsStacked = builder_.create<mod::AggregateOp>(
-          l, stackType, builder_.getStringAttr("stack"), outs);
+          l, stackType, mod::Aggregation::Stack, outs);
       const sema::InstanceSpec &aggInst = instances[info.aggInstance];
       std::vector<Value> ps = applyParams(info.aggInstance, info.aggElement, l);
       SmallVector<Value> operands(ps.begin(), ps.end());
@@ -590,10 +623,10 @@ Value Importer::emitRoute(const Node &n, Location l,
               builder_.getI64IntegerAttr(int64_t(ps.size())), operands)
           .getResult(0);
     }
-    if (outs.size() == 1 && info.aggregation != "concat")
+    if (outs.size() == 1 && info.aggregation != Aggregation::Concat)
       return outs[0];
     return builder_.create<mod::AggregateOp>(
-        l, resultType, builder_.getStringAttr(info.aggregation), outs);
+        l, resultType, aggregationOf(info.aggregation), outs);
   }
 
   // Per-row routing: flatten the routed dims into R rows.
@@ -615,19 +648,19 @@ Value Importer::emitRoute(const Node &n, Location l,
   Value decision = values_[n.operands[1]];
   Value flatDecision = collapseLeading(decision, level);
   auto rowsType = cast<RankedTensorType>(rows.getType());
-  int64_t K = info.router == "topk"                            ? info.k
-              : info.router == "task" || info.router == "hash" ? 1
-                                                               : E;
+  bool byIds = info.router == Router::Task || info.router == Router::Hash;
+  int64_t K = info.router == Router::Topk ? info.k : byIds ? 1 : E;
   auto idxType =
       RankedTensorType::get({rowsType.getDimSize(0), K}, builder_.getI64Type());
   auto wType =
       RankedTensorType::get({rowsType.getDimSize(0), K}, builder_.getF32Type());
   // Decisions work on f32 logits.
-  if (info.router != "task" && info.router != "hash")
+  if (!byIds)
     flatDecision = math.cast(flatDecision, builder_.getF32Type());
   Value idx, w;
   auto numTargets = builder_.getI64IntegerAttr(E);
-  if (info.router == "topk") {
+  switch (info.router) {
+  case Router::Topk: {
     auto op = builder_.create<mod::TopkDecisionOp>(
         l, idxType, wType, flatDecision, numTargets,
         builder_.getI64IntegerAttr(info.k),
@@ -636,18 +669,24 @@ Value Importer::emitRoute(const Node &n, Location l,
         builder_.getStringAttr("lower_index"));
     idx = op.getIndices();
     w = op.getWeights();
-  } else if (info.router == "softmax") {
+    break;
+  }
+  case Router::Softmax: {
     auto op = builder_.create<mod::SoftmaxDecisionOp>(l, idxType, wType,
                                                       flatDecision, numTargets);
     idx = op.getIndices();
     w = op.getWeights();
-  } else if (info.router == "expert_choice") {
+    break;
+  }
+  case Router::ExpertChoice: {
     auto op = builder_.create<mod::ExpertChoiceDecisionOp>(
         l, idxType, wType, flatDecision, numTargets,
         builder_.getF64FloatAttr(info.capacity));
     idx = op.getIndices();
     w = op.getWeights();
-  } else if (info.router == "task") {
+    break;
+  }
+  case Router::Task: {
     auto op = builder_.create<mod::TaskDecisionOp>(
         l, idxType, wType, flatDecision, numTargets,
         builder_.getStringAttr(entryName_.empty() ? "module" : entryName_),
@@ -656,16 +695,26 @@ Value Importer::emitRoute(const Node &n, Location l,
                                    : std::string("ids")));
     idx = op.getIndices();
     w = op.getWeights();
-  } else if (info.router == "hash") {
+    break;
+  }
+  case Router::Hash: {
     auto op = builder_.create<mod::HashDecisionOp>(l, idxType, wType,
                                                    flatDecision, numTargets);
     idx = op.getIndices();
     w = op.getWeights();
-  } else {
+    break;
+  }
+  case Router::Weights: {
     auto op = builder_.create<mod::WeightsDecisionOp>(l, idxType, wType,
                                                       flatDecision, numTargets);
     idx = op.getIndices();
     w = op.getWeights();
+    break;
+  }
+  case Router::Fixed:
+  case Router::All:
+    emitError(l) << "internal error: global router in a per-row route";
+    return Value();
   }
 
   SmallVector<Value> params;
@@ -691,7 +740,7 @@ Value Importer::emitRoute(const Node &n, Location l,
       l, outType, rows, idx, w, params, resultDims,
       builder_.getArrayAttr(targets), builder_.getArrayAttr(names),
       builder_.getDenseI64ArrayAttr(segments),
-      builder_.getStringAttr(info.aggregation),
+      mod::AggregationAttr::get(&ctx_, aggregationOf(info.aggregation)),
       builder_.getI64IntegerAttr(level), mod::DispatchStrategyAttr());
   if (level == 1)
     return y;

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Driver.h"
+#include "vocab/Vocabulary.h"
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
@@ -54,6 +55,12 @@ static cl::opt<bool> stats("modc-stats",
                            cl::desc("Print what each pass did (--stats)"),
                            cl::cat(category));
 
+static cl::opt<bool> vocabulary(
+    "vocabulary",
+    cl::desc("Print the builtins, routers and aggregations with their "
+             "arguments as JSON, then exit"),
+    cl::cat(category));
+
 static cl::list<std::string>
     specialize("specialize",
                cl::desc("Fix an integer entry argument (one library per task)"),
@@ -77,6 +84,10 @@ int main(int argc, char **argv) {
           "modc: compiler for modular deep-learning programs (.mod)\n",
           &llvm::errs()))
     return 2;
+  if (vocabulary) {
+    llvm::outs() << modc::vocab::toJson();
+    return 0;
+  }
 
   modc::DriverOptions options;
   options.inputFile = inputFile;

@@ -27,25 +27,6 @@ using ast::ElemType;
 using ast::Expr;
 using ast::ExprKind;
 
-inline const std::set<std::string> &unaryBuiltins() {
-  static const std::set<std::string> names = {
-      "relu", "gelu", "silu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs"};
-  return names;
-}
-
-/// Builtins, routers and aggregations: names a user callable may not take.
-inline const std::set<std::string> &reservedCallables() {
-  static const std::set<std::string> names = {
-      "relu",        "gelu",          "silu",         "sigmoid",   "tanh",
-      "exp",         "log",           "sqrt",         "abs",       "softmax",
-      "log_softmax", "layernorm",     "rmsnorm",      "sum",       "mean",
-      "max",         "concat",        "reshape",      "transpose", "expand",
-      "embedding",   "onehot",        "argmax",       "cast",      "attention",
-      "topk",        "expert_choice", "task",         "hash",      "weights",
-      "fixed",       "all",           "weighted_sum", "merge"};
-  return names;
-}
-
 inline bool isFloatType(ElemType t) {
   return t == ElemType::F32 || t == ElemType::F16 || t == ElemType::BF16;
 }
@@ -199,6 +180,14 @@ private:
   Val evalCall(const Expr &e, Context &ctx);
   /// Builtins (SemaBuiltins.cpp). `args`/`names` are the evaluated call
   /// arguments and their names ("" for positional ones).
+  /// The slot of `entry` each call argument binds to (positional first,
+  /// then by name), or nullopt after a located error: too many, unknown,
+  /// repeated or missing arguments.
+  std::optional<std::vector<size_t>>
+  bindArguments(const vocab::Entry &entry, SourceLoc callLoc,
+                const std::vector<SourceLoc> &argLocs,
+                const std::vector<std::string> &argNames,
+                const std::vector<SourceLoc> &argNameLocs);
   Val evalBuiltin(const Expr &e, const std::string &name,
                   std::vector<Val> &args, Context &ctx);
   /// `route X to T by R [combine A]` (SemaRoute.cpp).

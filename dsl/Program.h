@@ -14,6 +14,7 @@
 
 #include "dsl/AST.h"
 #include "dsl/Shape.h"
+#include "vocab/Vocabulary.h"
 
 #include <map>
 #include <memory>
@@ -45,16 +46,14 @@ enum class Op {
 
 /// What a `route` expression decided at compile time (LANGUAGE.md §7).
 struct RouteInfo {
-  /// topk, softmax, expert_choice, task, hash, weights, fixed, all
-  std::string router;
+  vocab::Router router = vocab::Router::All;
   int64_t k = 1;
   bool normalize = true;
   double capacity = 0.0;
   std::vector<int64_t> fixed;
   /// The targets: (instance index, array element or -1), in target order.
   std::vector<std::pair<int, int64_t>> targets;
-  /// weighted_sum, sum, mean, max, concat, merge, or custom
-  std::string aggregation;
+  vocab::Aggregation aggregation = vocab::Aggregation::WeightedSum;
   int aggInstance = -1; ///< custom aggregation: the instance applied
   int64_t aggElement = -1;
   /// Number of leading dims of X that are routed rows (0: global routing).
@@ -70,6 +69,8 @@ struct Node {
   int64_t element = -1; ///< array element for Apply, -1 for a single instance
   double constant = 0.0;
   std::string name;
+  /// Unary and Builtin: which builtin.
+  vocab::Builtin builtin = vocab::Builtin::Relu;
   /// Builtin attributes: axes, permutation, heads, n...
   std::vector<int64_t> ints;
   bool flag = false; ///< keepdims, causal

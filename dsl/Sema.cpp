@@ -247,7 +247,7 @@ void Analyzer::collectGlobals() {
   auto declare = [&](std::map<std::string, SourceLoc> &ns,
                      const std::string &name, SourceLoc loc,
                      bool callable) -> bool {
-    if (callable && reservedCallables().count(name)) {
+    if (callable && vocab::isReserved(name)) {
       error(loc, "'" + name + "' is the name of a builtin and cannot be " +
                      "redefined");
       return false;
@@ -1184,7 +1184,7 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
   auto dyn = dynIndex_.find(name);
   if (dyn != dynIndex_.end())
     return Val::integer(Dim::symbol(dyn->second));
-  if (unaryBuiltins().count(name) || reservedCallables().count(name)) {
+  if (vocab::isReserved(name)) {
     Val v;
     v.kind = Val::Builtin;
     v.name = name;
@@ -1597,7 +1597,9 @@ Analyzer::unifyCall(const InstanceSpec &inst,
 Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
                     Context &ctx) {
   if (callee.kind == Val::Builtin) {
-    if (!unaryBuiltins().count(callee.name)) {
+    const vocab::Entry *entry =
+        vocab::lookup(vocab::Kind::Builtin, callee.name);
+    if (!entry || entry->rule != vocab::Rule::Elementwise) {
       error(loc, "builtin '" + callee.name + "' cannot be used in a pipe");
       return Val::none();
     }
@@ -1605,8 +1607,16 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
       error(loc, "'" + callee.name + "' needs one tensor argument");
       return Val::none();
     }
-    Node *n = addNode(ctx, Op::Unary, args[0].node->type, loc, {args[0].node});
+    const TensorType &type = args[0].node->type;
+    if (entry->args[0].type == vocab::ArgType::FloatTensor &&
+        !isFloatType(type.elem)) {
+      error(loc, "'" + callee.name + "' needs a floating-point tensor, got " +
+                     typeStr(type));
+      return Val::none();
+    }
+    Node *n = addNode(ctx, Op::Unary, type, loc, {args[0].node});
     n->name = callee.name;
+    n->builtin = entry->builtin();
     return Val::tensor(n);
   }
   if (callee.kind == Val::Array) {

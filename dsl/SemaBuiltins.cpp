@@ -53,67 +53,94 @@ bool Analyzer::checkRowIndependent(const TensorType &type, int64_t axis,
   return false;
 }
 
+std::optional<std::vector<size_t>>
+Analyzer::bindArguments(const vocab::Entry &entry, SourceLoc callLoc,
+                        const std::vector<SourceLoc> &argLocs,
+                        const std::vector<std::string> &argNames,
+                        const std::vector<SourceLoc> &argNameLocs) {
+  std::string name(entry.name);
+  std::vector<size_t> slots;
+  std::vector<bool> given(entry.numArgs, false);
+  size_t positional = 0;
+  for (size_t i = 0; i < argLocs.size(); ++i) {
+    size_t slot;
+    if (argNames[i].empty()) {
+      slot = positional++;
+      if (slot >= entry.numArgs) {
+        error(argLocs[i], "'" + name + "' takes at most " +
+                              std::to_string(entry.numArgs) + " argument" +
+                              (entry.numArgs == 1 ? "" : "s"));
+        return std::nullopt;
+      }
+    } else {
+      int found = entry.find(argNames[i]);
+      if (found < 0) {
+        error(argNameLocs[i],
+              "'" + name + "' has no argument named '" + argNames[i] + "'");
+        return std::nullopt;
+      }
+      slot = size_t(found);
+    }
+    if (given[slot]) {
+      error(argLocs[i], "argument '" + std::string(entry.args[slot].name) +
+                            "' of '" + name + "' is given twice");
+      return std::nullopt;
+    }
+    given[slot] = true;
+    slots.push_back(slot);
+  }
+  for (size_t i = 0; i < entry.numArgs; ++i)
+    if (!given[i] && entry.args[i].def == vocab::Default::Required) {
+      error(callLoc, "'" + name + "' needs the argument '" +
+                         std::string(entry.args[i].name) + "'");
+      return std::nullopt;
+    }
+  return slots;
+}
+
 Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                           std::vector<Val> &args, Context &ctx) {
+  using vocab::ArgType;
+  using vocab::Rule;
+  const vocab::Entry *entry = vocab::lookup(vocab::Kind::Builtin, name);
   // Routers and aggregations are not functions.
-  static const std::set<std::string> routers = {
-      "topk", "expert_choice", "task", "hash", "weights", "fixed", "all"};
-  static const std::set<std::string> aggregations = {"weighted_sum", "merge"};
-  if (routers.count(name)) {
+  if (!entry && vocab::lookup(vocab::Kind::Router, name)) {
     error(e.loc, "'" + name +
                      "' is a router; use it as 'route X to TARGETS "
                      "by " +
                      name + "(...)'");
     return Val::none();
   }
-  if (aggregations.count(name)) {
+  if (!entry && vocab::lookup(vocab::Kind::Aggregation, name)) {
     error(e.loc, "'" + name + "' is an aggregation; use it after 'combine'");
+    return Val::none();
+  }
+  if (!entry) {
+    error(e.loc, "unknown builtin '" + name + "'");
     return Val::none();
   }
 
   // Positional and named arguments onto the builtin's parameter list.
-  auto bind = [&](std::vector<std::string> params, size_t required,
-                  std::vector<Val> &out, std::vector<SourceLoc> &locs) -> bool {
-    out.assign(params.size(), Val::none());
-    locs.assign(params.size(), e.loc);
-    std::vector<bool> given(params.size(), false);
-    size_t positional = 0;
+  auto bind = [&](std::vector<Val> &out, std::vector<SourceLoc> &locs) {
+    std::vector<SourceLoc> argLocs;
+    for (size_t i = 0; i < args.size(); ++i)
+      argLocs.push_back(e.operands[i + 1]->loc);
+    auto slots =
+        bindArguments(*entry, e.loc, argLocs, e.argNames, e.argNameLocs);
+    if (!slots)
+      return false;
+    out.assign(entry->numArgs, Val::none());
+    locs.assign(entry->numArgs, e.loc);
     for (size_t i = 0; i < args.size(); ++i) {
-      const std::string &argName = e.argNames[i];
-      SourceLoc argLoc = e.operands[i + 1]->loc;
-      size_t slot;
-      if (argName.empty()) {
-        slot = positional++;
-        if (slot >= params.size()) {
-          error(argLoc, "'" + name + "' takes at most " +
-                            std::to_string(params.size()) + " argument" +
-                            (params.size() == 1 ? "" : "s"));
-          return false;
-        }
-      } else {
-        auto it = std::find(params.begin(), params.end(), argName);
-        if (it == params.end()) {
-          error(e.argNameLocs[i],
-                "'" + name + "' has no argument named '" + argName + "'");
-          return false;
-        }
-        slot = size_t(it - params.begin());
-      }
-      if (given[slot]) {
-        error(argLoc, "argument '" + params[slot] + "' of '" + name +
-                          "' is given twice");
-        return false;
-      }
-      given[slot] = true;
-      out[slot] = args[i];
-      locs[slot] = argLoc;
+      out[(*slots)[i]] = args[i];
+      locs[(*slots)[i]] = argLocs[i];
     }
-    for (size_t i = 0; i < required; ++i)
-      if (!given[i]) {
-        error(e.loc, "'" + name + "' needs the argument '" + params[i] + "'");
-        return false;
-      }
     return true;
+  };
+  // The default of argument `slot` (a Default::Value argument).
+  auto byDefault = [&](size_t slot) { return entry->args[slot].value; };
+  auto needsFloat = [&](size_t slot) {
+    return entry->args[slot].type == ArgType::FloatTensor;
   };
   auto tensorArg = [&](const Val &v, SourceLoc loc,
                        const char *what) -> Node * {
@@ -148,35 +175,60 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     Node *n =
         addNode(ctx, Op::Builtin, std::move(type), e.loc, std::move(operands));
     n->name = name;
+    n->builtin = entry->builtin();
     return n;
   };
+  auto shapeList = [&](const Val &v, SourceLoc loc,
+                       std::vector<Dim> &out) -> bool {
+    if (v.kind != Val::List) {
+      error(loc, "'" + name + "' needs a list of dimensions like [N, 4]");
+      return false;
+    }
+    for (const Val &el : v.elems) {
+      if (el.kind != Val::Int) {
+        if (!reportInexactDivision(el))
+          error(loc, "'" + name + "': every dimension must be an integer");
+        return false;
+      }
+      if (el.dim.isStatic() && el.dim.constant < 0) {
+        error(loc, "'" + name + "': dimension " +
+                       std::to_string(el.dim.constant) + " is negative");
+        return false;
+      }
+      out.push_back(el.dim);
+    }
+    return true;
+  };
+
   std::vector<Val> a;
   std::vector<SourceLoc> l;
 
-  if (unaryBuiltins().count(name)) {
-    if (!bind({"x"}, 1, a, l))
+  switch (entry->rule) {
+  case Rule::Elementwise: {
+    if (!bind(a, l))
       return Val::none();
     Node *x = tensorArg(a[0], l[0], "the argument");
     if (!x)
       return Val::none();
-    if (name != "relu" && name != "abs" && !floatTensor(x, l[0]))
+    if (needsFloat(0) && !floatTensor(x, l[0]))
       return Val::none();
     Node *n = addNode(ctx, Op::Unary, x->type, e.loc, {x});
     n->name = name;
+    n->builtin = entry->builtin();
     return Val::tensor(n);
   }
 
-  if (name == "softmax" || name == "log_softmax" || name == "argmax") {
-    if (!bind({"x", "axis"}, 1, a, l))
+  case Rule::AlongAxis: {
+    if (!bind(a, l))
       return Val::none();
     Node *x = tensorArg(a[0], l[0], "the argument");
-    if (!x || (name != "argmax" && !floatTensor(x, l[0])))
+    if (!x || (needsFloat(0) && !floatTensor(x, l[0])))
       return Val::none();
     if (x->type.rank() == 0) {
       error(l[0], "'" + name + "' needs a tensor of rank 1 or more");
       return Val::none();
     }
-    int64_t axis = -1;
+    int64_t axis = int64_t(byDefault(1));
     if (a[1].kind != Val::None) {
       auto v = constIntArg(a[1], l[1], "axis");
       if (!v)
@@ -187,7 +239,7 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'" + name + "'", ctx))
       return Val::none();
     TensorType type = x->type;
-    if (name == "argmax") {
+    if (entry->builtin() == vocab::Builtin::Argmax) {
       type.elem = ElemType::I64;
       type.shape.erase(type.shape.begin() + *ax);
     }
@@ -196,18 +248,18 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(n);
   }
 
-  if (name == "sum" || name == "mean" || name == "max") {
-    if (!bind({"x", "axis", "keepdims"}, 2, a, l))
+  case Rule::Reduce: {
+    if (!bind(a, l))
       return Val::none();
     Node *x = tensorArg(a[0], l[0], "the argument");
     if (!x)
       return Val::none();
-    if (name == "mean" && !floatTensor(x, l[0]))
+    if (needsFloat(0) && !floatTensor(x, l[0]))
       return Val::none();
     auto v = constIntArg(a[1], l[1], "axis");
     if (!v)
       return Val::none();
-    bool keep = false;
+    bool keep = byDefault(2) != 0;
     if (a[2].kind != Val::None) {
       auto b = constBoolArg(a[2], l[2], "keepdims");
       if (!b)
@@ -228,15 +280,11 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(n);
   }
 
-  if (name == "layernorm" || name == "rmsnorm") {
-    bool ln = name == "layernorm";
-    std::vector<std::string> params =
-        ln ? std::vector<std::string>{"x", "gamma", "beta", "eps"}
-           : std::vector<std::string>{"x", "gamma", "eps"};
-    if (!bind(params, ln ? 3 : 2, a, l))
+  case Rule::Normalize: {
+    if (!bind(a, l))
       return Val::none();
     std::vector<Node *> operands;
-    for (size_t i = 0; i + 1 < params.size(); ++i) {
+    for (size_t i = 0; i + 1 < entry->numArgs; ++i) {
       Node *t = tensorArg(a[i], l[i], i == 0 ? "x" : "gamma/beta");
       if (!t || !floatTensor(t, l[i]))
         return Val::none();
@@ -251,14 +299,14 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     for (size_t i = 1; i < operands.size(); ++i) {
       const TensorType &t = operands[i]->type;
       if (t.elem != x->type.elem || t.rank() != 1 || t.shape[0] != last) {
-        error(l[i], "'" + name + "': " + params[i] + " must be " +
-                        ast::elemTypeName(x->type.elem) + "[" +
+        error(l[i], "'" + name + "': " + std::string(entry->args[i].name) +
+                        " must be " + ast::elemTypeName(x->type.elem) + "[" +
                         last.str(program_->dyns) + "], got " + typeStr(t));
         return Val::none();
       }
     }
-    double eps = ln ? 1e-5 : 1e-6;
-    size_t epsSlot = params.size() - 1;
+    size_t epsSlot = entry->numArgs - 1;
+    double eps = byDefault(epsSlot);
     if (a[epsSlot].kind != Val::None) {
       if (a[epsSlot].kind == Val::Float)
         eps = a[epsSlot].f;
@@ -281,10 +329,10 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(n);
   }
 
-  if (name == "concat") {
+  case Rule::Concat: {
     std::vector<Node *> parts;
     std::vector<SourceLoc> partLocs;
-    int64_t axis = -1;
+    int64_t axis = int64_t(byDefault(1));
     SourceLoc axisLoc = e.loc;
     for (size_t i = 0; i < args.size(); ++i) {
       SourceLoc argLoc = e.operands[i + 1]->loc;
@@ -346,36 +394,15 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(n);
   }
 
-  auto shapeList = [&](const Val &v, SourceLoc loc,
-                       std::vector<Dim> &out) -> bool {
-    if (v.kind != Val::List) {
-      error(loc, "'" + name + "' needs a list of dimensions like [N, 4]");
-      return false;
-    }
-    for (const Val &el : v.elems) {
-      if (el.kind != Val::Int) {
-        if (!reportInexactDivision(el))
-          error(loc, "'" + name + "': every dimension must be an integer");
-        return false;
-      }
-      if (el.dim.isStatic() && el.dim.constant < 0) {
-        error(loc, "'" + name + "': dimension " +
-                       std::to_string(el.dim.constant) + " is negative");
-        return false;
-      }
-      out.push_back(el.dim);
-    }
-    return true;
-  };
-
-  if (name == "reshape" || name == "expand") {
-    if (!bind({"x", "shape"}, 2, a, l))
+  case Rule::Reshape:
+  case Rule::Expand: {
+    if (!bind(a, l))
       return Val::none();
     Node *x = tensorArg(a[0], l[0], "the argument");
     std::vector<Dim> shape;
     if (!x || !shapeList(a[1], l[1], shape))
       return Val::none();
-    if (name == "expand") {
+    if (entry->rule == Rule::Expand) {
       auto b = broadcastShapes(x->type.shape, shape);
       if (!b || *b != shape || shape.size() < x->type.rank()) {
         error(e.loc, "'expand': " + typeStr(x->type) +
@@ -457,8 +484,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(n);
   }
 
-  if (name == "transpose") {
-    if (!bind({"x", "perm"}, 2, a, l))
+  case Rule::Transpose: {
+    if (!bind(a, l))
       return Val::none();
     Node *x = tensorArg(a[0], l[0], "the argument");
     if (!x)
@@ -504,8 +531,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(n);
   }
 
-  if (name == "embedding") {
-    if (!bind({"table", "ids"}, 2, a, l))
+  case Rule::Embedding: {
+    if (!bind(a, l))
       return Val::none();
     Node *table = tensorArg(a[0], l[0], "the table");
     Node *ids = tensorArg(a[1], l[1], "ids");
@@ -527,8 +554,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(make(type, {table, ids}));
   }
 
-  if (name == "onehot") {
-    if (!bind({"ids", "n"}, 2, a, l))
+  case Rule::Onehot: {
+    if (!bind(a, l))
       return Val::none();
     Node *ids = tensorArg(a[0], l[0], "ids");
     if (!ids)
@@ -553,8 +580,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(node);
   }
 
-  if (name == "cast") {
-    if (!bind({"x", "type"}, 2, a, l))
+  case Rule::Cast: {
+    if (!bind(a, l))
       return Val::none();
     Node *x = tensorArg(a[0], l[0], "the argument");
     if (!x)
@@ -572,8 +599,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     return Val::tensor(make(TensorType{to, x->type.shape}, {x}));
   }
 
-  if (name == "attention") {
-    if (!bind({"q", "k", "v", "heads", "causal"}, 3, a, l))
+  case Rule::Attention: {
+    if (!bind(a, l))
       return Val::none();
     Node *q = tensorArg(a[0], l[0], "q");
     Node *k = tensorArg(a[1], l[1], "k");
@@ -598,14 +625,14 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                        " must be [B, Tq, D], [B, Tk, D], [B, Tk, D]");
       return Val::none();
     }
-    int64_t heads = 1;
+    int64_t heads = int64_t(byDefault(3));
     if (a[3].kind != Val::None) {
       auto h = constIntArg(a[3], l[3], "heads");
       if (!h)
         return Val::none();
       heads = *h;
     }
-    bool causal = false;
+    bool causal = byDefault(4) != 0;
     if (a[4].kind != Val::None) {
       auto c = constBoolArg(a[4], l[4], "causal");
       if (!c)
@@ -630,8 +657,11 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     n->flag = causal;
     return Val::tensor(n);
   }
-
-  error(e.loc, "unknown builtin '" + name + "'");
+  case Rule::Decision:
+  case Rule::Combine:
+    break;
+  }
+  error(e.loc, "internal error: '" + name + "' has no type rule");
   return Val::none();
 }
 

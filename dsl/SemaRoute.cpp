@@ -15,17 +15,22 @@ namespace detail {
 
 namespace {
 
-const std::set<std::string> &routerNames() {
-  static const std::set<std::string> names = {
-      "topk", "softmax", "expert_choice", "task",
-      "hash", "weights", "fixed",         "all"};
-  return names;
-}
+using vocab::Aggregation;
+using vocab::Router;
 
-const std::set<std::string> &aggregationNames() {
-  static const std::set<std::string> names = {
-      "weighted_sum", "sum", "mean", "max", "concat", "merge"};
-  return names;
+/// "a, b or c" (`last` before the last name): every entry of `kind`.
+std::string nameList(vocab::Kind kind, const char *last = " or ") {
+  std::vector<std::string_view> names;
+  for (size_t i = 0; i < vocab::numEntries(); ++i)
+    if (vocab::entries()[i].kind == kind)
+      names.push_back(vocab::entries()[i].name);
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += std::string(i == 0                  ? ""
+                       : i + 1 == names.size() ? last
+                                               : ", ") +
+           std::string(names[i]);
+  return out;
 }
 
 bool isBareSymbol(const Dim &d) {
@@ -136,49 +141,40 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
 
   // Router.
   const Expr &re = *e.operands[2];
-  std::string router;
+  std::string routerName;
   std::vector<const Expr *> rargs;
   std::vector<std::string> rnames;
   std::vector<SourceLoc> rnameLocs;
   if (re.kind == ExprKind::Name) {
-    router = re.name;
+    routerName = re.name;
   } else if (re.kind == ExprKind::Call &&
              re.operands[0]->kind == ExprKind::Name) {
-    router = re.operands[0]->name;
+    routerName = re.operands[0]->name;
     for (size_t i = 1; i < re.operands.size(); ++i) {
       rargs.push_back(re.operands[i].get());
       rnames.push_back(re.argNames[i - 1]);
       rnameLocs.push_back(re.argNameLocs[i - 1]);
     }
   }
-  if (!routerNames().count(router)) {
-    error(re.loc, (router.empty() ? std::string("this") : "'" + router + "'") +
-                      " is not a router (expected topk, softmax, "
-                      "expert_choice, task, hash, weights, fixed or all)");
+  const vocab::Entry *rentry = vocab::lookup(vocab::Kind::Router, routerName);
+  if (!rentry) {
+    error(re.loc,
+          (routerName.empty() ? std::string("this") : "'" + routerName + "'") +
+              " is not a router (expected " + nameList(vocab::Kind::Router) +
+              ")");
     return Val::none();
   }
-  info->router = router;
-  std::vector<std::string> params;
-  size_t required = 0;
-  if (router == "topk") {
-    params = {"logits", "k", "normalize", "capacity"};
-    required = 2;
-  } else if (router == "expert_choice") {
-    params = {"logits", "capacity"};
-    required = 2;
-  } else if (router == "softmax") {
-    params = {"logits"};
-    required = 1;
-  } else if (router == "task" || router == "hash") {
-    params = {"ids"};
-    required = 1;
-  } else if (router == "weights") {
-    params = {"w"};
-    required = 1;
-  }
-  std::vector<Val> bound(params.size(), Val::none());
-  std::vector<SourceLoc> boundLocs(params.size(), re.loc);
-  if (router == "fixed") {
+  const std::string &router = routerName;
+  const Router kind = rentry->router();
+  info->router = kind;
+  // The decision tensor's argument, when the router takes one.
+  bool hasDecision =
+      rentry->numArgs > 0 && rentry->args[0].type != vocab::ArgType::Indices;
+  std::string decisionArg =
+      hasDecision ? std::string(rentry->args[0].name) : std::string();
+  std::vector<Val> bound(rentry->numArgs, Val::none());
+  std::vector<SourceLoc> boundLocs(rentry->numArgs, re.loc);
+  if (kind == Router::Fixed) {
     if (rargs.empty()) {
       error(re.loc, "'fixed' needs at least one target index");
       return Val::none();
@@ -205,63 +201,38 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       }
       info->fixed.push_back(*idx);
     }
-  } else if (router == "all") {
+  } else if (kind == Router::All) {
     if (!rargs.empty()) {
       error(re.loc, "'all' takes no arguments");
       return Val::none();
     }
   } else {
-    std::vector<bool> given(params.size(), false);
-    size_t positional = 0;
+    std::vector<SourceLoc> argLocs;
+    for (const Expr *arg : rargs)
+      argLocs.push_back(arg->loc);
+    auto slots = bindArguments(*rentry, re.loc, argLocs, rnames, rnameLocs);
+    if (!slots)
+      return Val::none();
     for (size_t i = 0; i < rargs.size(); ++i) {
-      size_t slot;
-      if (rnames[i].empty()) {
-        slot = positional++;
-        if (slot >= params.size()) {
-          error(rargs[i]->loc, "'" + router + "' takes at most " +
-                                   std::to_string(params.size()) + " argument" +
-                                   (params.size() == 1 ? "" : "s"));
-          return Val::none();
-        }
-      } else {
-        auto it = std::find(params.begin(), params.end(), rnames[i]);
-        if (it == params.end()) {
-          error(rnameLocs[i],
-                "'" + router + "' has no argument named '" + rnames[i] + "'");
-          return Val::none();
-        }
-        slot = size_t(it - params.begin());
-      }
-      if (given[slot]) {
-        error(rargs[i]->loc, "argument '" + params[slot] + "' of '" + router +
-                                 "' is given twice");
-        return Val::none();
-      }
-      given[slot] = true;
+      size_t slot = (*slots)[i];
       bound[slot] = eval(*rargs[i], ctx);
       boundLocs[slot] = rargs[i]->loc;
       if (bound[slot].kind == Val::None)
         return Val::none();
     }
-    for (size_t i = 0; i < required; ++i)
-      if (!given[i]) {
-        error(re.loc,
-              "'" + router + "' needs the argument '" + params[i] + "'");
-        return Val::none();
-      }
   }
 
   // The decision tensor and the routing level.
   Node *decision = nullptr;
-  if (!params.empty()) {
+  if (hasDecision) {
     if (bound[0].kind != Val::Tensor) {
       error(boundLocs[0],
-            "'" + router + "': " + params[0] + " must be a tensor");
+            "'" + router + "': " + decisionArg + " must be a tensor");
       return Val::none();
     }
     decision = bound[0].node;
     const TensorType &dt = decision->type;
-    bool isIds = router == "task" || router == "hash";
+    bool isIds = rentry->args[0].type == vocab::ArgType::IdTensor;
     if (isIds) {
       if (dt.elem != ElemType::I32 && dt.elem != ElemType::I64) {
         error(boundLocs[0],
@@ -271,12 +242,12 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       info->level = int(dt.rank());
     } else {
       if (!isFloatType(dt.elem)) {
-        error(boundLocs[0], "'" + router + "': " + params[0] +
+        error(boundLocs[0], "'" + router + "': " + decisionArg +
                                 " must be floating-point, got " + typeStr(dt));
         return Val::none();
       }
       if (dt.rank() < 2) {
-        error(boundLocs[0], "'" + router + "': " + params[0] +
+        error(boundLocs[0], "'" + router + "': " + decisionArg +
                                 " must have shape [S..., E] with S a prefix "
                                 "of the routed value's shape, got " +
                                 typeStr(dt));
@@ -286,7 +257,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       const Dim &last = dt.shape.back();
       if (!last.isStatic() || last.constant != E) {
         error(boundLocs[0], "'" + router + "': the last dimension of " +
-                                params[0] + " (" + last.str(program_->dyns) +
+                                decisionArg + " (" + last.str(program_->dyns) +
                                 ") must be the number of targets, " +
                                 std::to_string(E));
         return Val::none();
@@ -306,7 +277,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       return Val::none();
     }
   }
-  if (router == "topk") {
+  if (kind == Router::Topk) {
     if (!bound[1].isStaticInt()) {
       if (!reportInexactDivision(bound[1]))
         error(boundLocs[1], "'topk': k must be a compile-time integer");
@@ -319,6 +290,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
                               std::to_string(E));
       return Val::none();
     }
+    info->normalize = rentry->args[2].value != 0;
     if (bound[2].kind != Val::None) {
       if (bound[2].kind != Val::Bool) {
         error(boundLocs[2], "'topk': normalize must be true or false");
@@ -327,9 +299,10 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       info->normalize = bound[2].f != 0.0;
     }
   }
-  if (router == "topk" || router == "expert_choice") {
-    const Val &cap = bound[router == "topk" ? 3 : 1];
-    SourceLoc capLoc = boundLocs[router == "topk" ? 3 : 1];
+  if (int capSlot = rentry->find("capacity"); capSlot >= 0) {
+    const Val &cap = bound[capSlot];
+    SourceLoc capLoc = boundLocs[capSlot];
+    info->capacity = rentry->args[capSlot].value;
     if (cap.kind != Val::None) {
       if (cap.kind == Val::Float)
         info->capacity = cap.f;
@@ -347,12 +320,12 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       }
     }
   }
-  bool global = router == "fixed" || router == "all";
+  bool global = kind == Router::Fixed || kind == Router::All;
 
   // Capacity makes rows compete for targets: a row's result then depends on
   // the other rows, which a module may not do along its leading dyn.
-  bool competes =
-      router == "expert_choice" || (router == "topk" && info->capacity > 0);
+  bool competes = kind == Router::ExpertChoice ||
+                  (kind == Router::Topk && info->capacity > 0);
   if (competes && ctx.module && ctx.leadingDyn >= 0) {
     bool overRows = false;
     for (int i = 0; i < info->level; ++i)
@@ -360,7 +333,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
         overRows |= sym == ctx.leadingDyn;
     if (overRows) {
       error(re.loc, "'" + router + "'" +
-                        (router == "topk" ? " with a capacity" : "") +
+                        (kind == Router::Topk ? " with a capacity" : "") +
                         " makes the rows compete for targets: module " +
                         ctx.moduleDisplay +
                         " must be row-independent along its leading dyn '" +
@@ -443,11 +416,15 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
 
   // Aggregation.
   TensorType resultType = rowResult;
-  std::string agg = global ? "sum" : "weighted_sum";
+  Aggregation agg = rentry->defaultCombine;
   if (e.operands.size() > 3) {
     const Expr &ae = *e.operands[3];
-    if (ae.kind == ExprKind::Name && aggregationNames().count(ae.name)) {
-      agg = ae.name;
+    const vocab::Entry *aentry =
+        ae.kind == ExprKind::Name
+            ? vocab::lookup(vocab::Kind::Aggregation, ae.name)
+            : nullptr;
+    if (aentry) {
+      agg = aentry->aggregation();
     } else {
       Val av = eval(ae, ctx);
       if (av.kind == Val::None)
@@ -459,17 +436,19 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
         return Val::none();
       }
       if (av.kind != Val::Instance) {
-        error(ae.loc, "'combine' expects weighted_sum, sum, mean, max, "
-                      "concat, merge or an instance (custom aggregation)");
+        error(ae.loc, "'combine' expects " +
+                          nameList(vocab::Kind::Aggregation, ", ") +
+                          " or an instance (custom aggregation)");
         return Val::none();
       }
-      agg = "custom";
+      agg = Aggregation::Custom;
       info->aggInstance = av.index;
       info->aggElement = av.element;
     }
-    if ((agg == "concat" || agg == "custom") && !global) {
+    if ((agg == Aggregation::Concat || agg == Aggregation::Custom) && !global) {
       error(ae.loc,
-            std::string(agg == "concat" ? "'concat'" : "custom aggregation") +
+            std::string(agg == Aggregation::Concat ? "'concat'"
+                                                   : "custom aggregation") +
                 " is only allowed with the routers 'all' and "
                 "'fixed', not '" +
                 router + "'");
@@ -477,8 +456,9 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     }
   }
   info->aggregation = agg;
-  int64_t chosen = router == "fixed" ? int64_t(info->fixed.size()) : E;
-  if (agg == "merge") {
+  int64_t chosen = kind == Router::Fixed ? int64_t(info->fixed.size()) : E;
+  switch (agg) {
+  case Aggregation::Merge:
     for (size_t i = 1; i < info->targets.size(); ++i)
       if (targetInst(i).module != targetInst(0).module) {
         Diagnostic &d = error(
@@ -497,12 +477,19 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       error(e.loc, "'merge' needs targets with parameters");
       return Val::none();
     }
-  } else if (agg == "max" || agg == "mean" || agg == "weighted_sum") {
-    if (!isFloatType(rowResult.elem) && agg != "max") {
-      error(e.loc, "'" + agg + "' needs floating-point target results");
+    break;
+  case Aggregation::Mean:
+  case Aggregation::WeightedSum:
+    if (!isFloatType(rowResult.elem)) {
+      error(e.loc, "'" + std::string(vocab::name(agg)) +
+                       "' needs floating-point target results");
       return Val::none();
     }
-  } else if (agg == "concat") {
+    break;
+  case Aggregation::Sum:
+  case Aggregation::Max:
+    break;
+  case Aggregation::Concat: {
     if (rowResult.rank() == 0) {
       error(e.loc, "'concat' needs target results of rank 1 or more");
       return Val::none();
@@ -513,7 +500,9 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       return Val::none();
     }
     resultType.shape.back() = *scaled;
-  } else if (agg == "custom") {
+    break;
+  }
+  case Aggregation::Custom: {
     const InstanceSpec &aggInst = (*ctx.instances)[info->aggInstance];
     if (rowResult.rank() == 0) {
       error(e.loc, "custom aggregation needs target results of rank 1 or "
@@ -526,6 +515,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     if (!r)
       return Val::none();
     resultType = *r;
+    break;
+  }
   }
 
   std::vector<Node *> operands = {x};

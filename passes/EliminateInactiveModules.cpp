@@ -331,11 +331,11 @@ struct EliminateInactiveModulesPass
     auto fn = module.lookupSymbol<func::FuncOp>(callee);
     OpBuilder b(op);
     modc::TensorMath math(b, op.getLoc());
-    StringRef agg = op.getAggregation();
+    mod::Aggregation agg = op.getAggregation();
     SmallVector<Value> operands;
     for (Value p : op.getTargetParams(target)) {
       auto pt = cast<RankedTensorType>(p.getType());
-      if (agg == "merge" && scale != 1.0)
+      if (agg == mod::Aggregation::Merge && scale != 1.0)
         p = math.binary(modc::BinaryKind::Mul, p,
                         math.scalarConstant(pt.getElementType(), scale), pt);
       operands.push_back(p);
@@ -349,7 +349,7 @@ struct EliminateInactiveModulesPass
                  cast<StringAttr>(op.getInstances()[target]).getValue()),
              b.getI64IntegerAttr(numParams), operands)
             .getResult(0);
-    if (agg == "weighted_sum" && scale != 1.0) {
+    if (agg == mod::Aggregation::WeightedSum && scale != 1.0) {
       auto rt = cast<RankedTensorType>(result.getType());
       result = math.binary(modc::BinaryKind::Mul, result,
                            math.scalarConstant(rt.getElementType(), scale), rt);

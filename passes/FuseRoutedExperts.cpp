@@ -57,7 +57,7 @@ struct FuseRoutedExpertsPass
     for (Attribute t : targets)
       if (t != targets[0])
         return false;
-    if (op.getAggregation() == "merge") {
+    if (op.getAggregation() == mod::Aggregation::Merge) {
       // Exact factoring instead (mod-lower-routing): the same body rule,
       // one row per routed row.
       auto xt = cast<RankedTensorType>(op.getInput().getType());

@@ -175,10 +175,10 @@ public:
       g = b.create<arith::MulIOp>(loc, g, d);
     auto type = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-    StringRef agg = op.getAggregation();
-    out.mode = agg == "weighted_sum" ? mod::ScatterMode::Weighted
-               : agg == "max"        ? mod::ScatterMode::Max
-                                     : mod::ScatterMode::Sum;
+    mod::Aggregation agg = op.getAggregation();
+    out.mode = agg == mod::Aggregation::WeightedSum ? mod::ScatterMode::Weighted
+               : agg == mod::Aggregation::Max       ? mod::ScatterMode::Max
+                                                    : mod::ScatterMode::Sum;
     Value init = b.create<arith::ConstantOp>(
         loc, b.getF32FloatAttr(out.mode == mod::ScatterMode::Max
                                    ? -std::numeric_limits<float>::infinity()
@@ -192,9 +192,9 @@ public:
   /// mean/max normalisation, then the output replaces the dispatch.
   void finishOutput(OpBuilder &b, Location loc, mod::DispatchOp op,
                     const Output &out, Value rows) {
-    StringRef agg = op.getAggregation();
+    mod::Aggregation agg = op.getAggregation();
     Value y = out.y;
-    if (agg == "mean" || agg == "max")
+    if (agg == mod::Aggregation::Mean || agg == mod::Aggregation::Max)
       y = b.create<mod::RouteFinishOp>(loc, TypeRange{y.getType()},
                                        out.modeAttr(b), op.getIndices(), y)
               .getResult(0);
@@ -445,7 +445,7 @@ public:
     if (!resultType.getElementType().isF32())
       return op.emitOpError("routing of non-f32 results is not supported "
                             "yet");
-    if (op.getAggregation() == "merge") {
+    if (op.getAggregation() == mod::Aggregation::Merge) {
       if (op.getStrategy() == mod::DispatchStrategy::Factored)
         if (auto body = groupedBody(op))
           if (body->multipliers.empty())

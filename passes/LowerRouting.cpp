@@ -37,6 +37,20 @@ namespace modc {
 } // namespace modc
 
 using namespace mlir;
+
+// The run-time routers are the vocabulary's, value for value (the runtime
+// and the table name them the same way).
+#define MODC_SAME_ROUTER(vocabName, modName)                                   \
+  static_assert(uint32_t(modc::vocab::Router::vocabName) ==                    \
+                    uint32_t(mod::RouterKind::modName),                        \
+                "vocab::Router and mod::RouterKind disagree on " #modName);
+MODC_SAME_ROUTER(Topk, Topk)
+MODC_SAME_ROUTER(Softmax, SoftmaxGate)
+MODC_SAME_ROUTER(ExpertChoice, ExpertChoice)
+MODC_SAME_ROUTER(Task, Task)
+MODC_SAME_ROUTER(Hash, Hash)
+MODC_SAME_ROUTER(Weights, Weights)
+#undef MODC_SAME_ROUTER
 using modc::routing::empty;
 
 namespace {
@@ -99,11 +113,11 @@ struct LowerRoutingPass
     modc::TensorMath math(b, loc);
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     SmallVector<Value> outs(op.getOutputs());
-    StringRef kind = op.getKind();
+    mod::Aggregation kind = op.getKind();
     Value result;
-    if (kind == "concat") {
+    if (kind == mod::Aggregation::Concat) {
       result = math.concat(outs, resultType.getRank() - 1, resultType);
-    } else if (kind == "stack") {
+    } else if (kind == mod::Aggregation::Stack) {
       // Each output [..., O] as [..., 1, O], concatenated on that axis.
       SmallVector<Value> parts;
       auto first = cast<RankedTensorType>(outs[0].getType());
@@ -136,13 +150,13 @@ struct LowerRoutingPass
       modc::BinaryKind combine = modc::BinaryKind::Add;
       result = outs[0];
       for (size_t i = 1; i < outs.size(); ++i) {
-        if (kind == "max") {
+        if (kind == mod::Aggregation::Max) {
           result = maxOf(b, loc, result, outs[i], resultType);
           continue;
         }
         result = math.binary(combine, result, outs[i], resultType);
       }
-      if (kind == "mean")
+      if (kind == mod::Aggregation::Mean)
         result = math.binary(modc::BinaryKind::Div, result,
                              math.scalarConstant(resultType.getElementType(),
                                                  double(outs.size())),

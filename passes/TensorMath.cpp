@@ -147,11 +147,23 @@ Value TensorMath::binary(BinaryKind kind, Value lhs, Value rhs,
       });
 }
 
-Value TensorMath::unary(StringRef name, Value x) {
+Value TensorMath::neg(Value x) {
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  Type elem = type.getElementType();
+  return elementwise(
+      {x}, type, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        if (llvm::isa<FloatType>(elem))
+          return nb.create<arith::NegFOp>(l, v[0]);
+        Value zero =
+            nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(elem, 0));
+        return nb.create<arith::SubIOp>(l, zero, v[0]);
+      });
+}
+
+Value TensorMath::unary(vocab::Builtin fn, Value x) {
   auto type = llvm::cast<RankedTensorType>(x.getType());
   Type elem = type.getElementType();
   bool isFloat = llvm::isa<FloatType>(elem);
-  std::string op = name.str();
   return elementwise(
       {x}, type, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
         Value a = v[0];
@@ -164,43 +176,58 @@ Value TensorMath::unary(StringRef name, Value x) {
           Value den = nb.create<arith::AddFOp>(l, fconst(1.0), e);
           return nb.create<arith::DivFOp>(l, fconst(1.0), den);
         };
-        if (op == "neg") {
-          if (isFloat)
-            return nb.create<arith::NegFOp>(l, a);
-          Value zero =
-              nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(elem, 0));
-          return nb.create<arith::SubIOp>(l, zero, a);
-        }
-        if (op == "relu") {
+        using vocab::Builtin;
+        switch (fn) {
+        case Builtin::Relu: {
           if (isFloat)
             return nb.create<arith::MaximumFOp>(l, a, fconst(0.0));
           Value zero =
               nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(elem, 0));
           return nb.create<arith::MaxSIOp>(l, a, zero);
         }
-        if (op == "abs") {
+        case Builtin::Abs:
           if (isFloat)
             return nb.create<math::AbsFOp>(l, a);
           return nb.create<math::AbsIOp>(l, a);
-        }
-        if (op == "exp")
+        case Builtin::Exp:
           return nb.create<math::ExpOp>(l, a);
-        if (op == "log")
+        case Builtin::Log:
           return nb.create<math::LogOp>(l, a);
-        if (op == "sqrt")
+        case Builtin::Sqrt:
           return nb.create<math::SqrtOp>(l, a);
-        if (op == "tanh")
+        case Builtin::Tanh:
           return nb.create<math::TanhOp>(l, a);
-        if (op == "sigmoid")
+        case Builtin::Sigmoid:
           return sigmoid(a);
-        if (op == "silu")
+        case Builtin::Silu:
           return nb.create<arith::MulFOp>(l, a, sigmoid(a));
-        // gelu, exact form: x * 0.5 * (1 + erf(x / sqrt(2))).
-        Value scaled = nb.create<arith::MulFOp>(l, a, fconst(M_SQRT1_2));
-        Value erf = nb.create<math::ErfOp>(l, scaled);
-        Value onePlus = nb.create<arith::AddFOp>(l, fconst(1.0), erf);
-        Value half = nb.create<arith::MulFOp>(l, a, fconst(0.5));
-        return nb.create<arith::MulFOp>(l, half, onePlus);
+        case Builtin::Gelu: {
+          // Exact form: x * 0.5 * (1 + erf(x / sqrt(2))).
+          Value scaled = nb.create<arith::MulFOp>(l, a, fconst(M_SQRT1_2));
+          Value erf = nb.create<math::ErfOp>(l, scaled);
+          Value onePlus = nb.create<arith::AddFOp>(l, fconst(1.0), erf);
+          Value half = nb.create<arith::MulFOp>(l, a, fconst(0.5));
+          return nb.create<arith::MulFOp>(l, half, onePlus);
+        }
+        case Builtin::Softmax:
+        case Builtin::LogSoftmax:
+        case Builtin::Argmax:
+        case Builtin::Sum:
+        case Builtin::Mean:
+        case Builtin::Max:
+        case Builtin::Layernorm:
+        case Builtin::Rmsnorm:
+        case Builtin::Concat:
+        case Builtin::Reshape:
+        case Builtin::Expand:
+        case Builtin::Transpose:
+        case Builtin::Embedding:
+        case Builtin::Onehot:
+        case Builtin::Cast:
+        case Builtin::Attention:
+          break;
+        }
+        llvm_unreachable("not an elementwise builtin");
       });
 }
 
@@ -395,7 +422,12 @@ TensorMath::Reduced TensorMath::reduced(Value x, int64_t axis, bool keepdims) {
   return r;
 }
 
-Value TensorMath::reduce(StringRef kind, Value x, int64_t axis, bool keepdims) {
+Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
+                         bool keepdims) {
+  assert((kind == vocab::Builtin::Sum || kind == vocab::Builtin::Mean ||
+          kind == vocab::Builtin::Max) &&
+         "not a reduction");
+  bool isMax = kind == vocab::Builtin::Max;
   MLIRContext *ctx = b_.getContext();
   auto t = llvm::cast<RankedTensorType>(x.getType());
   Type elem = t.getElementType();
@@ -404,21 +436,19 @@ Value TensorMath::reduce(StringRef kind, Value x, int64_t axis, bool keepdims) {
   Reduced r = reduced(x, axis, keepdims);
   auto resultType = RankedTensorType::get(r.shape, elem);
   Value init = empty(resultType, r.sizes);
-  Value start =
-      kind == "max" ? lowestValue(b_, loc_, elem) : scalarConstant(elem, 0.0);
+  Value start = isMax ? lowestValue(b_, loc_, elem) : scalarConstant(elem, 0.0);
   Value filled = b_.create<linalg::FillOp>(loc_, start, init).getResult(0);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  r.map};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   iters[axis] = utils::IteratorType::reduction;
-  std::string k = kind.str();
   Value result =
       b_.create<linalg::GenericOp>(
             loc_, TypeRange{resultType}, ValueRange{x}, ValueRange{filled},
             maps, iters,
             [&](OpBuilder &nb, Location l, ValueRange v) {
               Value r;
-              if (k == "max")
+              if (isMax)
                 r = isFloat
                         ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
                               .getResult()
@@ -430,7 +460,7 @@ Value TensorMath::reduce(StringRef kind, Value x, int64_t axis, bool keepdims) {
               nb.create<linalg::YieldOp>(l, r);
             })
           .getResult(0);
-  if (k != "mean")
+  if (kind != vocab::Builtin::Mean)
     return result;
   Value n =
       b_.create<arith::IndexCastOp>(loc_, b_.getI64Type(), dimSize(x, axis));
@@ -440,26 +470,28 @@ Value TensorMath::reduce(StringRef kind, Value x, int64_t axis, bool keepdims) {
 
 Value TensorMath::softmax(Value x, int64_t axis, bool log) {
   auto type = llvm::cast<RankedTensorType>(x.getType());
-  Value m = reduce("max", x, axis, /*keepdims=*/true);
+  Value m = reduce(vocab::Builtin::Max, x, axis, /*keepdims=*/true);
   Value shifted = binary(BinaryKind::Sub, x, m, type);
-  Value e = unary("exp", shifted);
-  Value s = reduce("sum", e, axis, /*keepdims=*/true);
+  Value e = unary(vocab::Builtin::Exp, shifted);
+  Value s = reduce(vocab::Builtin::Sum, e, axis, /*keepdims=*/true);
   if (log)
-    return binary(BinaryKind::Sub, shifted, unary("log", s), type);
+    return binary(BinaryKind::Sub, shifted, unary(vocab::Builtin::Log, s),
+                  type);
   return binary(BinaryKind::Div, e, s, type);
 }
 
 Value TensorMath::layernorm(Value x, Value gamma, Value beta, double eps) {
   auto type = llvm::cast<RankedTensorType>(x.getType());
   int64_t last = type.getRank() - 1;
-  Value mean = reduce("mean", x, last, true);
+  Value mean = reduce(vocab::Builtin::Mean, x, last, true);
   Value centred = binary(BinaryKind::Sub, x, mean, type);
   Value sq = binary(BinaryKind::Mul, centred, centred, type);
-  Value var = reduce("mean", sq, last, true);
+  Value var = reduce(vocab::Builtin::Mean, sq, last, true);
   auto varType = llvm::cast<RankedTensorType>(var.getType());
-  Value denom = unary("sqrt", binary(BinaryKind::Add, var,
-                                     scalarConstant(type.getElementType(), eps),
-                                     varType));
+  Value denom =
+      unary(vocab::Builtin::Sqrt,
+            binary(BinaryKind::Add, var,
+                   scalarConstant(type.getElementType(), eps), varType));
   Value normed = binary(BinaryKind::Div, centred, denom, type);
   return binary(BinaryKind::Add, binary(BinaryKind::Mul, normed, gamma, type),
                 beta, type);
@@ -468,11 +500,13 @@ Value TensorMath::layernorm(Value x, Value gamma, Value beta, double eps) {
 Value TensorMath::rmsnorm(Value x, Value gamma, double eps) {
   auto type = llvm::cast<RankedTensorType>(x.getType());
   int64_t last = type.getRank() - 1;
-  Value ms = reduce("mean", binary(BinaryKind::Mul, x, x, type), last, true);
+  Value ms = reduce(vocab::Builtin::Mean, binary(BinaryKind::Mul, x, x, type),
+                    last, true);
   auto msType = llvm::cast<RankedTensorType>(ms.getType());
   Value denom =
-      unary("sqrt", binary(BinaryKind::Add, ms,
-                           scalarConstant(type.getElementType(), eps), msType));
+      unary(vocab::Builtin::Sqrt,
+            binary(BinaryKind::Add, ms,
+                   scalarConstant(type.getElementType(), eps), msType));
   return binary(BinaryKind::Mul, binary(BinaryKind::Div, x, denom, type), gamma,
                 type);
 }

@@ -12,6 +12,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Value.h"
+#include "vocab/Vocabulary.h"
 
 #include <functional>
 #include <optional>
@@ -29,9 +30,9 @@ public:
   /// be a scalar (rank-0 tensor or a plain element value).
   mlir::Value binary(BinaryKind kind, mlir::Value lhs, mlir::Value rhs,
                      mlir::RankedTensorType resultType);
-  /// Elementwise builtin `name` (relu, gelu, silu, sigmoid, tanh, exp, log,
-  /// sqrt, abs) or `neg`.
-  mlir::Value unary(llvm::StringRef name, mlir::Value x);
+  /// Elementwise builtin `fn` (a vocabulary entry of Rule::Elementwise).
+  mlir::Value unary(vocab::Builtin fn, mlir::Value x);
+  mlir::Value neg(mlir::Value x);
   /// NumPy matmul of `lhs` and `rhs` to `resultType`.
   mlir::Value matmul(mlir::Value lhs, mlir::Value rhs,
                      mlir::RankedTensorType resultType);
@@ -40,8 +41,8 @@ public:
 
   /// Size of dim `i` of `tensor` as an index value.
   mlir::Value dimSize(mlir::Value tensor, int64_t i);
-  /// Reduction `kind` (sum, mean, max) of `x` over `axis`.
-  mlir::Value reduce(llvm::StringRef kind, mlir::Value x, int64_t axis,
+  /// Reduction `kind` (Sum, Mean or Max) of `x` over `axis`.
+  mlir::Value reduce(vocab::Builtin kind, mlir::Value x, int64_t axis,
                      bool keepdims);
   /// softmax / log_softmax over `axis`.
   mlir::Value softmax(mlir::Value x, int64_t axis, bool log);

@@ -129,6 +129,27 @@ def Mod_RouterKindAttr : EnumAttr<Mod_Dialect, Mod_RouterKindEnum, "router"> {
   let summary = "the router of a mod.route.decide";
 }
 
+/// How the outputs of a route's targets combine (LANGUAGE.md §7). The values
+/// are those of `modc::vocab::Aggregation` (the vocabulary table; the
+/// importer asserts that they agree); `stack` is the mod-level input of a
+/// custom aggregation (outputs on a new axis before the last).
+def Mod_AggregationEnum : I32EnumAttr<"Aggregation", "aggregation", [
+    I32EnumAttrCase<"WeightedSum", 0, "weighted_sum">,
+    I32EnumAttrCase<"Sum", 1, "sum">,
+    I32EnumAttrCase<"Mean", 2, "mean">,
+    I32EnumAttrCase<"Max", 3, "max">,
+    I32EnumAttrCase<"Concat", 4, "concat">,
+    I32EnumAttrCase<"Merge", 5, "merge">,
+    I32EnumAttrCase<"Stack", 6, "stack">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mod";
+}
+
+def Mod_AggregationAttr
+    : EnumAttr<Mod_Dialect, Mod_AggregationEnum, "aggregation"> {
+  let summary = "the aggregation of a mod.dispatch or mod.aggregate";
+}
+
 /// How a routed target's output rows combine into the route's output. The
 /// values are the runtime's `enum modrt_scatter_mode` (modrt/routing.h);
 /// mod-lower-routing-to-runtime asserts that they agree.

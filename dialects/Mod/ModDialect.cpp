@@ -385,11 +385,12 @@ LogicalResult DispatchOp::verify() {
   if (total != static_cast<int64_t>(getParams().size()))
     return emitOpError() << "parameter segments add up to " << total << " but "
                          << getParams().size() << " parameters are passed";
-  static const llvm::StringLiteral kinds[] = {"weighted_sum", "sum", "mean",
-                                              "max", "merge"};
-  if (!llvm::is_contained(kinds, getAggregation()))
-    return emitOpError() << "unknown aggregation '" << getAggregation() << "'";
-  if (getAggregation() == "merge" && !isHomogeneous())
+  Aggregation agg = getAggregation();
+  if (agg == Aggregation::Concat || agg == Aggregation::Stack)
+    return emitOpError() << "'" << stringifyAggregation(agg)
+                         << "' is only for globally routed targets "
+                            "(mod.aggregate)";
+  if (agg == Aggregation::Merge && !isHomogeneous())
     return emitOpError() << "'merge' needs targets that are instances of one "
                             "module";
   if (getLevel() < 1)
@@ -458,10 +459,10 @@ LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbols) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult AggregateOp::verify() {
-  static const llvm::StringLiteral kinds[] = {"sum", "mean", "max", "concat",
-                                              "stack"};
-  if (!llvm::is_contained(kinds, getKind()))
-    return emitOpError() << "unknown aggregation '" << getKind() << "'";
+  Aggregation kind = getKind();
+  if (kind == Aggregation::WeightedSum || kind == Aggregation::Merge)
+    return emitOpError() << "'" << stringifyAggregation(kind)
+                         << "' needs routing weights (mod.dispatch)";
   if (getOutputs().empty())
     return emitOpError() << "needs at least one operand";
   auto first = cast<RankedTensorType>(getOutputs()[0].getType());
@@ -472,12 +473,12 @@ LogicalResult AggregateOp::verify() {
   auto result = cast<RankedTensorType>(getResult().getType());
   SmallVector<int64_t> expected(first.getShape());
   int64_t n = getOutputs().size();
-  if (getKind() == "concat") {
+  if (kind == Aggregation::Concat) {
     if (first.getRank() == 0)
       return emitOpError() << "'concat' needs operands of rank 1 or more";
     if (!ShapedType::isDynamic(expected.back()))
       expected.back() *= n;
-  } else if (getKind() == "stack") {
+  } else if (kind == Aggregation::Stack) {
     if (first.getRank() == 0)
       return emitOpError() << "'stack' needs operands of rank 1 or more";
     expected.insert(expected.end() - 1, n);
@@ -485,7 +486,8 @@ LogicalResult AggregateOp::verify() {
   if (result.getElementType() != first.getElementType() ||
       result.getShape() != ArrayRef<int64_t>(expected))
     return emitOpError() << "result type " << result << " does not match "
-                         << getKind() << " of " << n << " x " << first;
+                         << stringifyAggregation(kind) << " of " << n << " x "
+                         << first;
   return success();
 }
 

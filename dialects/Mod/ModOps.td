@@ -288,7 +288,8 @@ def Mod_DispatchOp : Mod_Op<"dispatch", [AttrSizedOperandSegments,
     ```mlir
     %y = mod.dispatch %x, %idx, %w params(%a0, %b0, %a1, %b1)
         {targets = [@FFN_8_16, @FFN_8_16], instances = ["experts.0", "experts.1"],
-         param_segments = array<i64: 2, 2>, aggregation = "weighted_sum", level = 1 : i64}
+         param_segments = array<i64: 2, 2>, aggregation = #mod<aggregation weighted_sum>,
+         level = 1 : i64}
         : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, ...) -> tensor<?x8xf32>
     ```
   }];
@@ -300,7 +301,7 @@ def Mod_DispatchOp : Mod_Op<"dispatch", [AttrSizedOperandSegments,
                        FlatSymbolRefArrayAttr:$targets,
                        StrArrayAttr:$instances,
                        DenseI64ArrayAttr:$param_segments,
-                       StrAttr:$aggregation,
+                       Mod_AggregationAttr:$aggregation,
                        I64Attr:$level,
                        OptionalAttr<Mod_DispatchStrategyAttr>:$strategy);
   let results = (outs AnyRankedTensor:$result);
@@ -329,11 +330,12 @@ def Mod_AggregateOp : Mod_Op<"aggregate", [Pure]> {
     before the last one: the `outs` argument of a custom aggregation).
 
     ```mlir
-    %s = mod.aggregate "sum" %y0, %y1 : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
-    %o = mod.aggregate "stack" %y0, %y1 : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x2x8xf32>
+    %s = mod.aggregate sum %y0, %y1 : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+    %o = mod.aggregate stack %y0, %y1 : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x2x8xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$kind, Variadic<AnyRankedTensor>:$outputs);
+  let arguments = (ins Mod_AggregationAttr:$kind,
+                       Variadic<AnyRankedTensor>:$outputs);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $kind $outputs attr-dict `:` type($outputs) `->` type($result)

@@ -50,33 +50,33 @@ entry seq(x: f32[B, T, D], g: f32[B, E], gt: f32[B, T, E]) -> f32[B, T, D] {
 
 // CHECK-LABEL: func.func @tok(
 // CHECK: mod.topk %arg1 {capacity = 1.500000e+00 : f64, k = 2 : i64, normalize = false, num_targets = 3 : i64} : tensor<?x3xf32> -> tensor<?x2xi64>, tensor<?x2xf32> loc("{{.*}}import-routes.mod":31:12)
-// CHECK: mod.dispatch %arg0, {{.*}} {aggregation = "weighted_sum", instances = ["experts.0", "experts.1", "experts.2"], level = 1 : i64, param_segments = array<i64: 1, 1, 1>, targets = [@Lin_8, @Lin_8, @Lin_8]} {{.*}} loc("{{.*}}import-routes.mod":31:12)
+// CHECK: mod.dispatch %arg0, {{.*}} {aggregation = #mod<aggregation weighted_sum>, instances = ["experts.0", "experts.1", "experts.2"], level = 1 : i64, param_segments = array<i64: 1, 1, 1>, targets = [@Lin_8, @Lin_8, @Lin_8]} {{.*}} loc("{{.*}}import-routes.mod":31:12)
 // CHECK: mod.softmax_gate %arg1 {num_targets = 3 : i64} {{.*}} loc("{{.*}}import-routes.mod":32:12)
-// CHECK: mod.dispatch {{.*}}aggregation = "mean"{{.*}} loc("{{.*}}import-routes.mod":32:12)
+// CHECK: mod.dispatch {{.*}}aggregation = #mod<aggregation mean>{{.*}} loc("{{.*}}import-routes.mod":32:12)
 // CHECK: mod.expert_choice %arg1 {capacity = 1.000000e+00 : f64, num_targets = 3 : i64} {{.*}} loc("{{.*}}import-routes.mod":33:12)
-// CHECK: mod.dispatch {{.*}}aggregation = "max"
+// CHECK: mod.dispatch {{.*}}aggregation = #mod<aggregation max>
 // CHECK: mod.task %arg2 {arg = "ids", entry = "tok", num_targets = 3 : i64} : tensor<?xi32> -> tensor<?x1xi64>, tensor<?x1xf32> loc("{{.*}}import-routes.mod":34:12)
-// CHECK: mod.dispatch {{.*}}aggregation = "sum"
+// CHECK: mod.dispatch {{.*}}aggregation = #mod<aggregation sum>
 // CHECK: mod.hash %arg3 {num_targets = 3 : i64} : tensor<?xi64> {{.*}} loc("{{.*}}import-routes.mod":35:12)
-// CHECK: mod.dispatch {{.*}}aggregation = "weighted_sum"
+// CHECK: mod.dispatch {{.*}}aggregation = #mod<aggregation weighted_sum>
 // CHECK: mod.weights {{.*}} loc("{{.*}}import-routes.mod":36:12)
-// CHECK: mod.dispatch {{.*}}aggregation = "merge"
+// CHECK: mod.dispatch {{.*}}aggregation = #mod<aggregation merge>
 // fixed(1, 0) applies b then a, concatenated in the listed order.
 // CHECK: %[[B:.*]] = mod.apply @Lin_8({{.*}}) {instance = "b", num_params = 1 : i64}
 // CHECK: %[[A:.*]] = mod.apply @Lin_8({{.*}}) {instance = "a", num_params = 1 : i64}
-// CHECK: mod.aggregate "concat" %[[B]], %[[A]] : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x16xf32> loc("{{.*}}import-routes.mod":37:12)
+// CHECK: mod.aggregate concat %[[B]], %[[A]] : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x16xf32> loc("{{.*}}import-routes.mod":37:12)
 // Custom aggregation: the outputs stacked before the last axis, then fuse(x, outs).
-// CHECK: %[[OUTS:.*]] = mod.aggregate "stack" {{.*}} -> tensor<?x2x8xf32> loc("{{.*}}import-routes.mod":38:12)
+// CHECK: %[[OUTS:.*]] = mod.aggregate stack {{.*}} -> tensor<?x2x8xf32> loc("{{.*}}import-routes.mod":38:12)
 // CHECK: mod.apply @Fuse_8_2(%{{.*}}, %arg0, %[[OUTS]]) {instance = "fuse", num_params = 1 : i64}
 // `all` with the default `sum`:
-// CHECK: mod.aggregate "sum" {{.*}} -> tensor<?x8xf32>
+// CHECK: mod.aggregate sum {{.*}} -> tensor<?x8xf32>
 // fixed(2) combine merge: one application with the summed parameters.
 // CHECK: mod.apply @Lin_8({{.*}}) {instance = "merge", num_params = 1 : i64}
 
 // Per-example routing of [B, T, D] (logits [B, E]): rows are examples.
 // CHECK-LABEL: func.func @seq(
 // CHECK: mod.topk %arg1 {capacity = 0.000000e+00 : f64, k = 1 : i64, normalize = true, num_targets = 3 : i64} : tensor<?x3xf32> -> tensor<?x1xi64>, tensor<?x1xf32>
-// CHECK: mod.dispatch %arg0, {{.*}} dims(%{{.*}}) {aggregation = "weighted_sum", {{.*}}level = 1 : i64{{.*}}targets = [@Seq_8, @Seq_8, @Seq_8]} : (tensor<?x?x8xf32>
+// CHECK: mod.dispatch %arg0, {{.*}} dims(%{{.*}}) {aggregation = #mod<aggregation weighted_sum>, {{.*}}level = 1 : i64{{.*}}targets = [@Seq_8, @Seq_8, @Seq_8]} : (tensor<?x?x8xf32>
 // Per-token routing of [B, T, D] (logits [B, T, E]): B*T rows.
 // CHECK: tensor.collapse_shape %arg0 {{\[\[}}0, 1], [2]] : tensor<?x?x8xf32> into tensor<?x8xf32>
 // CHECK: mod.softmax_gate

@@ -85,7 +85,7 @@ func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -
 func.func private @N(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "N"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{'merge' needs targets that are instances of one module}}
-  %y = mod.dispatch %x, %i, %w params(%p, %p) {targets = [@M, @N], instances = ["a", "b"], param_segments = array<i64: 1, 1>, aggregation = "merge", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p, %p) {targets = [@M, @N], instances = ["a", "b"], param_segments = array<i64: 1, 1>, aggregation = #mod<aggregation merge>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -94,8 +94,8 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
-  // expected-error @+1 {{unknown aggregation 'median'}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = "median", level = 1 : i64}
+  // expected-error @+1 {{'concat' is only for globally routed targets (mod.aggregate)}}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = #mod<aggregation concat>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -105,7 +105,7 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{parameter segments add up to 2 but 1 parameters are passed}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 2>, aggregation = "sum", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 2>, aggregation = #mod<aggregation sum>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -115,7 +115,7 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{has 1 targets but 2 instance names and 1 parameter segments}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a", "b"], param_segments = array<i64: 1>, aggregation = "sum", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a", "b"], param_segments = array<i64: 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -125,7 +125,7 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{level must be at least 1}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = "sum", level = 0 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = #mod<aggregation sum>, level = 0 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -135,7 +135,7 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<5x4xf32>, %i: tensor<3x1xi64>, %w: tensor<3x1xf32>, %p: tensor<4xf32>) -> tensor<5x4xf32> {
   // expected-error @+1 {{input, decision and result must have the same number of rows}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = "sum", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
       : (tensor<5x4xf32>, tensor<3x1xi64>, tensor<3x1xf32>, tensor<4xf32>) -> tensor<5x4xf32>
   return %y : tensor<5x4xf32>
 }
@@ -145,7 +145,7 @@ func.func @f(%x: tensor<5x4xf32>, %i: tensor<3x1xi64>, %w: tensor<3x1xf32>, %p: 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x?xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x?xf32> {
   // expected-error @+1 {{result has 1 dynamic dims after the rows but 0 sizes are given}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = "sum", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>) -> tensor<?x?xf32>
   return %y : tensor<?x?xf32>
 }
@@ -155,7 +155,7 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 func.func private @plain(%w: tensor<4xf32>, %x: tensor<?x4xf32>) -> tensor<?x4xf32>
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{target 'plain' is not a module function}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@plain], instances = ["a"], param_segments = array<i64: 1>, aggregation = "sum", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@plain], instances = ["a"], param_segments = array<i64: 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -165,7 +165,7 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<8xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{parameters of target 0 do not match 'M'}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = "sum", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -175,7 +175,7 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x5xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{do not fit the input}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = "sum", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
       : (tensor<?x5xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -185,7 +185,7 @@ func.func @f(%x: tensor<?x5xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x6xf32> {
   // expected-error @+1 {{does not fit the result}}
-  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = "sum", level = 1 : i64}
+  %y = mod.dispatch %x, %i, %w params(%p) {targets = [@M], instances = ["a"], param_segments = array<i64: 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>) -> tensor<?x6xf32>
   return %y : tensor<?x6xf32>
 }
@@ -193,8 +193,17 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 // -----
 
 func.func @f(%a: tensor<?x4xf32>) {
-  // expected-error @+1 {{unknown aggregation 'median'}}
-  %0 = mod.aggregate "median" %a : tensor<?x4xf32> -> tensor<?x4xf32>
+  // expected-error @+1 {{'weighted_sum' needs routing weights (mod.dispatch)}}
+  %0 = mod.aggregate weighted_sum %a : tensor<?x4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x4xf32>) {
+  // expected-error @+2 {{expected ::mlir::mod::Aggregation to be one of: weighted_sum, sum, mean, max, concat, merge, stack}}
+  // expected-error @+1 {{failed to parse Mod_AggregationAttr parameter}}
+  %0 = mod.aggregate median %a : tensor<?x4xf32> -> tensor<?x4xf32>
   return
 }
 
@@ -202,7 +211,7 @@ func.func @f(%a: tensor<?x4xf32>) {
 
 func.func @f(%a: tensor<?x4xf32>, %b: tensor<?x5xf32>) {
   // expected-error @+1 {{operands must have one type}}
-  %0 = mod.aggregate "sum" %a, %b : tensor<?x4xf32>, tensor<?x5xf32> -> tensor<?x4xf32>
+  %0 = mod.aggregate sum %a, %b : tensor<?x4xf32>, tensor<?x5xf32> -> tensor<?x4xf32>
   return
 }
 
@@ -210,7 +219,7 @@ func.func @f(%a: tensor<?x4xf32>, %b: tensor<?x5xf32>) {
 
 func.func @f(%a: tensor<?x4xf32>) {
   // expected-error @+1 {{result type 'tensor<?x4xf32>' does not match concat of 2}}
-  %0 = mod.aggregate "concat" %a, %a : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  %0 = mod.aggregate concat %a, %a : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
   return
 }
 
@@ -218,7 +227,7 @@ func.func @f(%a: tensor<?x4xf32>) {
 
 func.func @f(%a: tensor<?x4xf32>) {
   // expected-error @+1 {{does not match stack of 2}}
-  %0 = mod.aggregate "stack" %a, %a : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4x2xf32>
+  %0 = mod.aggregate stack %a, %a : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4x2xf32>
   return
 }
 
@@ -226,6 +235,6 @@ func.func @f(%a: tensor<?x4xf32>) {
 
 func.func @f() {
   // expected-error @+1 {{needs at least one operand}}
-  %0 = "mod.aggregate"() {kind = "sum"} : () -> tensor<4xf32>
+  %0 = "mod.aggregate"() {kind = #mod<aggregation sum>} : () -> tensor<4xf32>
   return
 }

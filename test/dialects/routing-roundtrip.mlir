@@ -26,26 +26,26 @@ func.func @decisions(%logits: tensor<?x3xf32>, %ids32: tensor<?xi32>, %ids64: te
 // CHECK-LABEL: func.func @dispatch
 func.func @dispatch(%x: tensor<?x4xf32>, %idx: tensor<?x1xi64>, %w: tensor<?x1xf32>,
                     %a: tensor<4x4xf32>, %b: tensor<4x4xf32>) -> tensor<?x4xf32> {
-  // CHECK: mod.dispatch %{{.*}}, %{{.*}}, %{{.*}} params(%{{.*}}, %{{.*}}) {aggregation = "weighted_sum", instances = ["e.0", "e.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@FFN, @FFN]}
+  // CHECK: mod.dispatch %{{.*}}, %{{.*}}, %{{.*}} params(%{{.*}}, %{{.*}}) {aggregation = #mod<aggregation weighted_sum>, instances = ["e.0", "e.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@FFN, @FFN]}
   %y = mod.dispatch %x, %idx, %w params(%a, %b)
       {targets = [@FFN, @FFN], instances = ["e.0", "e.1"], param_segments = array<i64: 1, 1>,
-       aggregation = "weighted_sum", level = 1 : i64}
+       aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
 
 // CHECK-LABEL: func.func @aggregate
 func.func @aggregate(%a: tensor<?x4xf32>, %b: tensor<?x4xf32>) {
-  // CHECK: mod.aggregate "sum" %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
-  %0 = mod.aggregate "sum" %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
-  // CHECK: mod.aggregate "mean"
-  %1 = mod.aggregate "mean" %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
-  // CHECK: mod.aggregate "max"
-  %2 = mod.aggregate "max" %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
-  // CHECK: mod.aggregate "concat" {{.*}} -> tensor<?x8xf32>
-  %3 = mod.aggregate "concat" %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x8xf32>
-  // CHECK: mod.aggregate "stack" {{.*}} -> tensor<?x2x4xf32>
-  %4 = mod.aggregate "stack" %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x2x4xf32>
+  // CHECK: mod.aggregate sum %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  %0 = mod.aggregate sum %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  // CHECK: mod.aggregate mean
+  %1 = mod.aggregate mean %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  // CHECK: mod.aggregate max
+  %2 = mod.aggregate max %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+  // CHECK: mod.aggregate concat {{.*}} -> tensor<?x8xf32>
+  %3 = mod.aggregate concat %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x8xf32>
+  // CHECK: mod.aggregate stack {{.*}} -> tensor<?x2x4xf32>
+  %4 = mod.aggregate stack %a, %b : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x2x4xf32>
   return
 }
 

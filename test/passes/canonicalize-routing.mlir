@@ -31,7 +31,7 @@ func.func @one_target(%x: tensor<?x4xf32>, %l: tensor<?x1xf32>, %a: tensor<4x4xf
   %i, %w = mod.topk %l {num_targets = 1 : i64, k = 1 : i64, normalize = true, capacity = 0.0 : f64}
       : tensor<?x1xf32> -> tensor<?x1xi64>, tensor<?x1xf32>
   %y = mod.dispatch %x, %i, %w params(%a) {targets = [@A], instances = ["only"], param_segments = array<i64: 1>,
-       aggregation = "weighted_sum", level = 1 : i64}
+       aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -42,7 +42,7 @@ func.func @one_target(%x: tensor<?x4xf32>, %l: tensor<?x1xf32>, %a: tensor<4x4xf
 func.func @one_task_target(%x: tensor<?x4xf32>, %ids: tensor<?xi32>, %a: tensor<4x4xf32>) -> tensor<?x4xf32> {
   %i, %w = mod.task %ids {num_targets = 1 : i64, entry = "f", arg = "t"} : tensor<?xi32> -> tensor<?x1xi64>, tensor<?x1xf32>
   %y = mod.dispatch %x, %i, %w params(%a) {targets = [@A], instances = ["only"], param_segments = array<i64: 1>,
-       aggregation = "weighted_sum", level = 1 : i64}
+       aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }

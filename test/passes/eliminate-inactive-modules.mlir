@@ -16,7 +16,7 @@ func.func @task_constant(%x: tensor<?x4xf32>, %a: tensor<4x4xf32>, %b: tensor<4x
   %ids = tensor.splat %two[%n] : tensor<?xi32>
   %i, %w = mod.task %ids {num_targets = 3 : i64, entry = "f", arg = "t"} : tensor<?xi32> -> tensor<?x1xi64>, tensor<?x1xf32>
   %y = mod.dispatch %x, %i, %w params(%a, %b, %c) {targets = [@A, @A, @A], instances = ["e.0", "e.1", "e.2"],
-       param_segments = array<i64: 1, 1, 1>, aggregation = "weighted_sum", level = 1 : i64}
+       param_segments = array<i64: 1, 1, 1>, aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -31,7 +31,7 @@ func.func @task_out_of_range(%x: tensor<?x4xf32>, %a: tensor<4x4xf32>, %b: tenso
   %ids = tensor.splat %five[%n] : tensor<?xi32>
   %i, %w = mod.task %ids {num_targets = 2 : i64, entry = "f", arg = "t"} : tensor<?xi32> -> tensor<?x1xi64>, tensor<?x1xf32>
   %y = mod.dispatch %x, %i, %w params(%a, %b) {targets = [@A, @A], instances = ["e.0", "e.1"],
-       param_segments = array<i64: 1, 1>, aggregation = "weighted_sum", level = 1 : i64}
+       param_segments = array<i64: 1, 1>, aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -47,7 +47,7 @@ func.func @hash_constant(%x: tensor<?x4xf32>, %a: tensor<4x4xf32>, %b: tensor<4x
   %ids = tensor.splat %one[%n] : tensor<?xi64>
   %i, %w = mod.hash %ids {num_targets = 3 : i64} : tensor<?xi64> -> tensor<?x1xi64>, tensor<?x1xf32>
   %y = mod.dispatch %x, %i, %w params(%a, %b, %c) {targets = [@A, @A, @A], instances = ["e.0", "e.1", "e.2"],
-       param_segments = array<i64: 1, 1, 1>, aggregation = "sum", level = 1 : i64}
+       param_segments = array<i64: 1, 1, 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -58,7 +58,7 @@ func.func @hash_constant(%x: tensor<?x4xf32>, %a: tensor<4x4xf32>, %b: tensor<4x
 func.func @task_dynamic(%x: tensor<?x4xf32>, %ids: tensor<?xi32>, %a: tensor<4x4xf32>, %b: tensor<4x4xf32>) -> tensor<?x4xf32> {
   %i, %w = mod.task %ids {num_targets = 2 : i64, entry = "f", arg = "t"} : tensor<?xi32> -> tensor<?x1xi64>, tensor<?x1xf32>
   %y = mod.dispatch %x, %i, %w params(%a, %b) {targets = [@A, @A], instances = ["e.0", "e.1"],
-       param_segments = array<i64: 1, 1>, aggregation = "weighted_sum", level = 1 : i64}
+       param_segments = array<i64: 1, 1>, aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }

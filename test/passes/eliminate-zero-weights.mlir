@@ -35,7 +35,7 @@ func.func @one_target(%x: tensor<?x4xf32>, %a: tensor<4x4xf32>, %b: tensor<4x4xf
   } -> tensor<?x3xf32>
   %i, %g = mod.weights %w {num_targets = 3 : i64} : tensor<?x3xf32> -> tensor<?x3xi64>, tensor<?x3xf32>
   %y = mod.dispatch %x, %i, %g params(%a, %b, %c) {targets = [@A, @A, @A], instances = ["e.0", "e.1", "e.2"],
-       param_segments = array<i64: 1, 1, 1>, aggregation = "weighted_sum", level = 1 : i64}
+       param_segments = array<i64: 1, 1, 1>, aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x3xi64>, tensor<?x3xf32>, tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -54,7 +54,7 @@ func.func @no_target(%x: tensor<?x4xf32>, %a: tensor<4x4xf32>, %b: tensor<4x4xf3
   %w = linalg.fill ins(%zero : f32) outs(%e : tensor<?x2xf32>) -> tensor<?x2xf32>
   %i, %g = mod.weights %w {num_targets = 2 : i64} : tensor<?x2xf32> -> tensor<?x2xi64>, tensor<?x2xf32>
   %y = mod.dispatch %x, %i, %g params(%a, %b) {targets = [@A, @A], instances = ["e.0", "e.1"],
-       param_segments = array<i64: 1, 1>, aggregation = "sum", level = 1 : i64}
+       param_segments = array<i64: 1, 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
@@ -65,7 +65,7 @@ func.func @no_target(%x: tensor<?x4xf32>, %a: tensor<4x4xf32>, %b: tensor<4x4xf3
 func.func @run_time(%x: tensor<?x4xf32>, %w: tensor<?x2xf32>, %a: tensor<4x4xf32>, %b: tensor<4x4xf32>) -> tensor<?x4xf32> {
   %i, %g = mod.weights %w {num_targets = 2 : i64} : tensor<?x2xf32> -> tensor<?x2xi64>, tensor<?x2xf32>
   %y = mod.dispatch %x, %i, %g params(%a, %b) {targets = [@A, @A], instances = ["e.0", "e.1"],
-       param_segments = array<i64: 1, 1>, aggregation = "weighted_sum", level = 1 : i64}
+       param_segments = array<i64: 1, 1>, aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }

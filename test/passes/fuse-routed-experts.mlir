@@ -70,7 +70,7 @@ func.func private @Mix(%w: tensor<8x8xf32> {mod.param = "w"}, %x: tensor<?x8xf32
 // LOWER-NOT:     mod.route.scatter
 // LOWER:         return
 func.func @experts(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %w1: tensor<8x8xf32>, %b1: tensor<8xf32>, %w2: tensor<8x8xf32>, %b2: tensor<8xf32>) -> tensor<?x8xf32> {
-  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %w1, %b1, %w2, %b2) {aggregation = "weighted_sum", instances = ["e.0", "e.1", "e.2"], level = 1 : i64, param_segments = array<i64: 2, 2, 2>, targets = [@Lin, @Lin, @Lin]} : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %w1, %b1, %w2, %b2) {aggregation = #mod<aggregation weighted_sum>, instances = ["e.0", "e.1", "e.2"], level = 1 : i64, param_segments = array<i64: 2, 2, 2>, targets = [@Lin, @Lin, @Lin]} : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 
@@ -85,7 +85,7 @@ func.func @experts(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>
 // LOWER-NOT:     mod.grouped_matmul
 // LOWER:         return
 func.func @merged(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %w1: tensor<8x8xf32>, %b1: tensor<8xf32>) -> tensor<?x8xf32> {
-  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %w1, %b1) {aggregation = "merge", instances = ["e.0", "e.1"], level = 1 : i64, param_segments = array<i64: 2, 2>, targets = [@Lin, @Lin]} : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %w1, %b1) {aggregation = #mod<aggregation merge>, instances = ["e.0", "e.1"], level = 1 : i64, param_segments = array<i64: 2, 2>, targets = [@Lin, @Lin]} : (tensor<?x8xf32>, tensor<?x2xi64>, tensor<?x2xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 
@@ -95,21 +95,21 @@ func.func @merged(%x: tensor<?x8xf32>, %i: tensor<?x2xi64>, %g: tensor<?x2xf32>,
 // CHECK-NOT:     fused
 // CHECK:         return
 func.func @mixed_modules(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %w0: tensor<8x8xf32>, %b0: tensor<8xf32>, %s1: tensor<8xf32>) -> tensor<?x8xf32> {
-  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %s1) {aggregation = "weighted_sum", instances = ["a", "s"], level = 1 : i64, param_segments = array<i64: 2, 1>, targets = [@Lin, @Scale]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %y = mod.dispatch %x, %i, %g params(%w0, %b0, %s1) {aggregation = #mod<aggregation weighted_sum>, instances = ["a", "s"], level = 1 : i64, param_segments = array<i64: 2, 1>, targets = [@Lin, @Scale]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 
 // CHECK-LABEL: func.func @no_matmul
 // CHECK:         mod.dispatch {{.*}}unfused = "no matmul with a parameter to group"
 func.func @no_matmul(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %s0: tensor<8xf32>, %s1: tensor<8xf32>) -> tensor<?x8xf32> {
-  %y = mod.dispatch %x, %i, %g params(%s0, %s1) {aggregation = "weighted_sum", instances = ["s.0", "s.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@Scale, @Scale]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %y = mod.dispatch %x, %i, %g params(%s0, %s1) {aggregation = #mod<aggregation weighted_sum>, instances = ["s.0", "s.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@Scale, @Scale]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 
 // CHECK-LABEL: func.func @mixes_rows
 // CHECK:         mod.dispatch {{.*}}unfused = "a linalg.generic input that mixes rows"
 func.func @mixes_rows(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %w0: tensor<8x8xf32>, %w1: tensor<8x8xf32>) -> tensor<?x8xf32> {
-  %y = mod.dispatch %x, %i, %g params(%w0, %w1) {aggregation = "weighted_sum", instances = ["m.0", "m.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@Mix, @Mix]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
+  %y = mod.dispatch %x, %i, %g params(%w0, %w1) {aggregation = #mod<aggregation weighted_sum>, instances = ["m.0", "m.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@Mix, @Mix]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
 

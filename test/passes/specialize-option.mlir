@@ -21,7 +21,7 @@ func.func @f(%x: tensor<?x4xf32>, %t: tensor<?xi32>, %a: tensor<4x4xf32>, %b: te
       outputs = [#mod.tensor<"y" : f32, affine_map<()[s0] -> (s0, 4)>>]>} {
   %i, %w = mod.task %t {num_targets = 2 : i64, entry = "f", arg = "t"} : tensor<?xi32> -> tensor<?x1xi64>, tensor<?x1xf32>
   %y = mod.dispatch %x, %i, %w params(%a, %b) {targets = [@A, @A], instances = ["e.0", "e.1"],
-       param_segments = array<i64: 1, 1>, aggregation = "weighted_sum", level = 1 : i64}
+       param_segments = array<i64: 1, 1>, aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
        : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
