@@ -2,13 +2,14 @@
 
 #include "compiler/Driver.h"
 
-#include "compiler/Import.h"
 #include "compiler/Library.h"
 #include "compiler/Pipeline.h"
+#include "conversion/Passes.h"
 #include "dsl/Parse.h"
 #include "dsl/Sema.h"
-#include "passes/Passes.h"
-#include "passes/Stats.h"
+#include "import/Import.h"
+#include "ir/Stats.h"
+#include "transforms/Passes.h"
 
 #include "dialects/Mod/ModModel.h"
 

@@ -3,7 +3,7 @@
 // What the driver writes beside the library, read off the `mod` module
 // alone: the C header and the `--print-params` table; and the final link of
 // the object file with the runtime. The library's interface itself is built
-// inside MLIR (passes/LowerLibraryInterface.cpp).
+// inside MLIR (conversion/LowerLibraryInterface.cpp).
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,6 +1,6 @@
 //===- Parallel.cpp - Launchers of outlined parallel loops ----------------===//
 //
-// mod-outline-parallel (passes/OutlineParallel.cpp) leaves, for each loop
+// mod-outline-parallel (conversion/OutlineParallel.cpp) leaves, for each loop
 // it outlined, a body function and a declared launcher with the same
 // captured arguments. After translation to LLVM IR the captures are plain
 // scalars and pointers (memref descriptors are expanded), so packing them

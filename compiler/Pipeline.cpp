@@ -3,7 +3,8 @@
 #include "compiler/Pipeline.h"
 #include "compiler/Parallel.h"
 
-#include "passes/Passes.h"
+#include "conversion/Passes.h"
+#include "transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"

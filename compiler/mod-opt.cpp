@@ -6,7 +6,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Pipeline.h"
-#include "passes/Passes.h"
+#include "conversion/Passes.h"
+#include "transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -15,7 +16,8 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   modc::registerPipelineDialects(registry);
-  modc::registerModcPasses();
+  modc::registerModcTransformsPasses();
+  modc::registerModcConversionPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   // The routing ops' bufferization is tested with the upstream pass.

@@ -11,7 +11,7 @@
 //   wrapper to return (code 1) instead of reading out of bounds.
 //
 // The generated code lowers these with the pass mod-lower-routing
-// (passes/LowerRouting.cpp); the two must change together.
+// (conversion/LowerRouting.cpp); the two must change together.
 //
 //===----------------------------------------------------------------------===//
 

@@ -9,7 +9,7 @@
 |* tensor-level routing op of the compiler (dialects/Mod/ModRouteOps.td),     *|
 |* called through MLIR's C interface: each memref argument is a pointer to    *|
 |* its descriptor. The compiler derives the declaration it calls from these   *|
-|* prototypes (passes/RuntimeABI.h), so both sides share one definition.      *|
+|* prototypes (conversion/RuntimeABI.h): both sides share one definition.   *|
 |*                                                                            *|
 |* A decision is [R, K] slots of (target index, weight), index -1 for an      *|
 |* empty slot. A plan lists the chosen (row, slot) pairs grouped by target:   *|

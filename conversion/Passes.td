@@ -1,0 +1,132 @@
+//===- Passes.td - modc conversions ---------------------------*- tablegen -*-===//
+//
+// The conversions, in the order the pipeline runs them: mod -> tensors and
+// linalg (routing, the entry calling convention), buffers -> runtime calls
+// (routing ops, GEMMs, parallel loops), and the library interface in the
+// LLVM dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_CONVERSION_PASSES_TD
+#define MODC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
+  let summary = "Lower routing decisions, dispatch and aggregation";
+  let description = [{
+    Decision ops become runtime calls; `mod.dispatch` becomes sparse
+    dispatch (each target runs once on exactly the rows routed to it, a
+    target without rows is skipped); `merge` mixes parameters per row;
+    `mod.aggregate` becomes linalg; `mod.check_*` become runtime checks.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::bufferization::BufferizationDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numDispatches", "dispatches-lowered",
+              "Number of mod.dispatch ops lowered to sparse dispatch">,
+    Statistic<"numFusedLowered", "fused-dispatches-lowered",
+              "Fused dispatches lowered to one grouped computation">,
+    Statistic<"numMergesFactored", "merges-factored",
+              "merge routes evaluated by exact factoring">,
+    Statistic<"numMergeGroups", "merges-per-weight-vector",
+              "merge routes mixing parameters once per distinct weight "
+              "vector">
+  ];
+}
+
+def LowerEntryABI : Pass<"mod-lower-entry-abi", "mlir::ModuleOp"> {
+  let summary = "Give entries the compiled library's calling convention";
+  let description = [{
+    Rewrites each entry function (one with a `mod.signature`) into
+    destination-passing style on memrefs: its arguments become the
+    parameters it reads (in the order recorded in `mod.abi_params`), then the
+    inputs, then one caller-owned output buffer per result. Parameter reads
+    become the matching argument; results are materialised into the output
+    buffers. Erases `mod.instance` (the parameter declarations stay for
+    mod-lower-library-interface).
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def LowerRoutingToRuntime
+    : Pass<"mod-lower-routing-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Lower the buffer form of the routing ops to runtime calls";
+  let description = [{
+    After bufferization, each tensor-level routing op on buffers
+    (`mod.route.*`, `mod.grouped_matmul`, `mod.grouped_matmul_scatter`)
+    becomes one call of its function in modrt/routing.h or modrt/runtime.h,
+    declared from the runtime's C prototype. A grouped matmul passes its E
+    weight buffers as a table of addresses (each must be dense row-major).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numCalls", "routing-ops-to-runtime",
+              "Routing ops lowered to runtime calls">
+  ];
+}
+
+def MatmulToRuntime : Pass<"mod-matmul-to-runtime", "mlir::ModuleOp"> {
+  let summary = "Call the runtime's GEMM for zero-initialised f32 matmuls";
+  let description = [{
+    On buffers: `linalg.fill 0 -> C; linalg.matmul A, B -> C` (2-D, f32)
+    becomes one call of `modrt_matmul_f32(A, B, C)`, the runtime's packed,
+    register-blocked, multi-threaded GEMM.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numMatmuls", "matmuls-to-runtime",
+              "Number of matmuls calling the runtime GEMM">
+  ];
+}
+
+def OutlineParallel : Pass<"mod-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Run outermost parallel loops on the runtime's threads";
+  let description = [{
+    On buffers, after linalg-to-parallel-loops: an outermost `scf.parallel`
+    without results whose body neither calls nor allocates is outlined into
+    `__modc_par_body_K(lo, hi, captures...)`, the loop with its first
+    dimension cut to [lo, hi), and replaced by a call of the declaration
+    `__modc_par_launch_K(n, work, captures...)` (n iterations, work an
+    estimate of one iteration's cost). The library generator defines the
+    launcher on top of `modrt_parallel_range`, which splits [0, n) over the
+    entry call's threads when n * work is large enough to pay for it.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect"];
+  let statistics = [
+    Statistic<"numOutlined", "loops-outlined",
+              "Parallel loops handed to the runtime's threads">
+  ];
+}
+
+def LowerLibraryInterface
+    : Pass<"mod-lower-library-interface", "mlir::ModuleOp"> {
+  let summary = "Build the compiled library's exported C interface";
+  let description = [{
+    Runs on the LLVM dialect, after the kernels are lowered. From the
+    module's model-level facts (`mod.model`, `mod.dim`, `mod.dyn`,
+    `mod.param`, `mod.derived`, each entry's `mod.signature` and
+    `mod.abi_params`) it builds the runtime's descriptor string and the
+    exported functions of INTERFACE.md §2: `NAME_create`, `NAME_destroy`,
+    `NAME_init`, `NAME_load`, `NAME_save`, `NAME_set_threads`,
+    `NAME_error`, `NAME_describe` and one `NAME_ENTRY` per entry (argument
+    checks, parameter lookup, the kernel call with expanded memref
+    descriptors inside the runtime's call state and allocation recovery
+    point). The kernels become internal `modc.kernel.ENTRY`; the
+    model-level ops are erased, leaving plain LLVM dialect. Every runtime
+    function is declared from the runtime's public header
+    (conversion/RuntimeABI.h).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // MODC_CONVERSION_PASSES_TD

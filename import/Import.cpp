@@ -1,0 +1,767 @@
+//===- Import.cpp - Checked program to the mod dialect --------------------===//
+//
+// Each instantiated module becomes a private func.func whose leading
+// arguments are the parameters of its whole instance subtree (state_dict
+// order, names relative to the instance); each entry becomes a public
+// func.func reading model parameters with mod.param_ref. Applying an
+// instance is a mod.apply that passes the instance's parameter slice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "import/Import.h"
+
+#include "dialects/Mod/ModDialect.h"
+#include "ir/TensorMath.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+
+#include <functional>
+#include <map>
+
+using namespace mlir;
+
+namespace modc {
+
+void loadDialects(MLIRContext &context) {
+  context.loadDialect<
+      mod::ModDialect, func::FuncDialect, arith::ArithDialect,
+      math::MathDialect, linalg::LinalgDialect, tensor::TensorDialect,
+      bufferization::BufferizationDialect, memref::MemRefDialect>();
+}
+
+namespace {
+
+using sema::Node;
+using sema::Op;
+
+// The dialect's aggregations are the vocabulary's, value for value.
+#define MODC_SAME_AGGREGATION(name)                                            \
+  static_assert(uint32_t(vocab::Aggregation::name) ==                          \
+                    uint32_t(mod::Aggregation::name),                          \
+                "vocab::Aggregation and mod::Aggregation disagree on " #name);
+MODC_SAME_AGGREGATION(WeightedSum)
+MODC_SAME_AGGREGATION(Sum)
+MODC_SAME_AGGREGATION(Mean)
+MODC_SAME_AGGREGATION(Max)
+MODC_SAME_AGGREGATION(Concat)
+MODC_SAME_AGGREGATION(Merge)
+#undef MODC_SAME_AGGREGATION
+
+mod::Aggregation aggregationOf(vocab::Aggregation a) {
+  return mod::Aggregation(uint32_t(a));
+}
+
+class Importer {
+public:
+  Importer(MLIRContext &ctx, const sema::Program &program, StringRef filename)
+      : ctx_(ctx), program_(program), builder_(&ctx),
+        filename_(StringAttr::get(&ctx, filename)) {}
+
+  OwningOpRef<ModuleOp> run() {
+    auto module = ModuleOp::create(loc({1, 1}));
+    module->setAttr(mod::kModelAttr,
+                    builder_.getStringAttr(program_.modelName));
+    builder_.setInsertionPointToEnd(module.getBody());
+    for (const auto &[name, value] : program_.dims)
+      builder_.create<mod::DimOp>(loc({1, 1}), name, value);
+    for (const std::string &name : program_.dyns)
+      builder_.create<mod::DynOp>(loc({1, 1}), name);
+    for (const sema::FlatParam &p : program_.flatParams())
+      declareParam(p);
+    for (const auto &m : program_.modules)
+      declareModule(*m);
+    for (const sema::InstanceSpec &inst : program_.instances)
+      builder_.create<mod::InstanceOp>(
+          loc(inst.loc), builder_.getStringAttr(inst.name),
+          FlatSymbolRefAttr::get(&ctx_, moduleFns_[inst.module].getSymName()),
+          inst.isArray ? builder_.getI64IntegerAttr(inst.count) : IntegerAttr(),
+          inst.frozen ? builder_.getUnitAttr() : UnitAttr());
+    for (const auto &m : program_.modules)
+      defineModule(*m);
+    for (const sema::EntrySpec &e : program_.entries)
+      defineEntry(e);
+    if (failed(verify(module)))
+      return nullptr;
+    return module;
+  }
+
+private:
+  Location loc(SourceLoc l) {
+    return FileLineColLoc::get(filename_, l.line, l.col);
+  }
+
+  Type elemType(ast::ElemType t) {
+    switch (t) {
+    case ast::ElemType::F32:
+      return builder_.getF32Type();
+    case ast::ElemType::F16:
+      return builder_.getF16Type();
+    case ast::ElemType::BF16:
+      return builder_.getBF16Type();
+    case ast::ElemType::I32:
+      return builder_.getI32Type();
+    case ast::ElemType::I64:
+      return builder_.getI64Type();
+    case ast::ElemType::Bool:
+      return builder_.getI1Type();
+    }
+    return builder_.getF32Type();
+  }
+
+  RankedTensorType tensorType(const sema::TensorType &t) {
+    SmallVector<int64_t> shape;
+    for (const sema::Dim &d : t.shape)
+      shape.push_back(d.isStatic() ? d.constant : ShapedType::kDynamic);
+    return RankedTensorType::get(shape, elemType(t.elem));
+  }
+
+  /// An entry tensor's name, element type and shape over the model's dyns.
+  mod::TensorSpecAttr tensorSpec(const std::string &name,
+                                 const sema::TensorType &t) {
+    SmallVector<AffineExpr> dims;
+    for (const sema::Dim &d : t.shape) {
+      AffineExpr e = getAffineConstantExpr(d.constant, &ctx_);
+      for (auto [sym, coeff] : d.terms)
+        e = e + getAffineSymbolExpr(sym, &ctx_) * coeff;
+      dims.push_back(e);
+    }
+    AffineMap map = AffineMap::get(0, program_.dyns.size(), dims, &ctx_);
+    return mod::TensorSpecAttr::get(&ctx_, name, elemType(t.elem),
+                                    AffineMapAttr::get(map));
+  }
+
+  mod::EntrySignatureAttr signature(const sema::EntrySpec &e) {
+    SmallVector<Attribute> dyns, inputs, outputs;
+    for (int d : e.dyns)
+      dyns.push_back(builder_.getStringAttr(program_.dyns[d]));
+    for (size_t i = 0; i < e.argTypes.size(); ++i)
+      inputs.push_back(tensorSpec(e.argNames[i], e.argTypes[i]));
+    for (size_t i = 0; i < e.resultTypes.size(); ++i)
+      outputs.push_back(tensorSpec(e.resultNames[i], e.resultTypes[i]));
+    return mod::EntrySignatureAttr::get(&ctx_, builder_.getArrayAttr(dyns),
+                                        builder_.getArrayAttr(inputs),
+                                        builder_.getArrayAttr(outputs));
+  }
+
+  void declareParam(const sema::FlatParam &p) {
+    SmallVector<Attribute> args;
+    for (double a : p.initArgs)
+      args.push_back(builder_.getF64FloatAttr(a));
+    auto op = builder_.create<mod::ParamOp>(
+        loc(p.loc), builder_.getStringAttr(p.name),
+        TypeAttr::get(tensorType(p.type)),
+        // One vocabulary: the dialect's enum is spelled as the language's.
+        mod::InitKindAttr::get(
+            &ctx_, *mod::symbolizeInitKind(sema::initKindName(p.init))),
+        args.empty() ? ArrayAttr() : builder_.getArrayAttr(args),
+        p.trainable ? UnitAttr() : builder_.getUnitAttr());
+    (void)op;
+  }
+
+  /// Relative flat parameter names of a module's instance subtree.
+  const std::vector<sema::FlatParam> &localParams(const sema::ModuleSpec &m) {
+    auto it = localParams_.find(&m);
+    if (it != localParams_.end())
+      return it->second;
+    std::vector<sema::FlatParam> flat;
+    sema::flattenModule(m, "", false, flat);
+    return localParams_[&m] = std::move(flat);
+  }
+
+  /// Index range of `prefix.*` within `flat`.
+  static std::pair<size_t, size_t>
+  sliceOf(const std::vector<sema::FlatParam> &flat, const std::string &prefix) {
+    size_t begin = flat.size(), end = flat.size();
+    for (size_t i = 0; i < flat.size(); ++i) {
+      bool match = flat[i].name.compare(0, prefix.size(), prefix) == 0;
+      if (match && begin == flat.size())
+        begin = i;
+      if (!match && begin != flat.size()) {
+        end = i;
+        break;
+      }
+    }
+    if (begin == flat.size())
+      return {0, 0};
+    return {begin, end};
+  }
+
+  static std::string instancePrefix(const sema::InstanceSpec &inst,
+                                    int64_t element) {
+    if (!inst.isArray)
+      return inst.name + ".";
+    return inst.name + "." + std::to_string(element < 0 ? 0 : element) + ".";
+  }
+
+  void declareModule(const sema::ModuleSpec &m) {
+    const auto &flat = localParams(m);
+    SmallVector<Type> inputs;
+    for (const sema::FlatParam &p : flat)
+      inputs.push_back(tensorType(p.type));
+    for (const sema::TensorType &t : m.argTypes)
+      inputs.push_back(tensorType(t));
+    auto fnType = builder_.getFunctionType(inputs, {tensorType(m.resultType)});
+    auto fn = builder_.create<func::FuncOp>(loc(m.loc), m.mangledName, fnType);
+    fn.setPrivate();
+    fn->setAttr(mod::kModuleAttr, builder_.getStringAttr(m.displayName));
+    for (size_t i = 0; i < flat.size(); ++i)
+      fn.setArgAttr(i, mod::kParamArgAttr,
+                    builder_.getStringAttr(flat[i].name));
+    moduleFns_[&m] = fn;
+  }
+
+  void defineModule(const sema::ModuleSpec &m) {
+    func::FuncOp fn = moduleFns_[&m];
+    Block *block = fn.addEntryBlock();
+    OpBuilder::InsertionGuard guard(builder_);
+    builder_.setInsertionPointToStart(block);
+    const auto &flat = localParams(m);
+    std::vector<Value> params(block->args_begin(),
+                              block->args_begin() + flat.size());
+    std::vector<Value> args(block->args_begin() + flat.size(),
+                            block->args_end());
+    auto paramValue = [&](const Node &n) -> Value {
+      const std::string &name = m.params[n.index].name;
+      for (size_t i = 0; i < flat.size(); ++i)
+        if (flat[i].name == name)
+          return params[i];
+      return Value();
+    };
+    auto applyParams = [&](int index, int64_t element, Location) {
+      const sema::InstanceSpec &inst = m.instances[index];
+      auto [b, e] = sliceOf(flat, instancePrefix(inst, element));
+      return std::vector<Value>(params.begin() + b, params.begin() + e);
+    };
+    Value result = emitBody(m.body, args, m.argTypes, paramValue, applyParams,
+                            m.instances, m.displayName);
+    builder_.create<func::ReturnOp>(loc(m.loc), ValueRange{result});
+  }
+
+  void defineEntry(const sema::EntrySpec &e) {
+    SmallVector<Type> inputs, results;
+    for (const sema::TensorType &t : e.argTypes)
+      inputs.push_back(tensorType(t));
+    for (const sema::TensorType &t : e.resultTypes)
+      results.push_back(tensorType(t));
+    auto fn = builder_.create<func::FuncOp>(
+        loc(e.loc), e.name, builder_.getFunctionType(inputs, results));
+    fn->setAttr(mod::kEntryAttr, signature(e));
+    Block *block = fn.addEntryBlock();
+    OpBuilder::InsertionGuard guard(builder_);
+    builder_.setInsertionPointToStart(block);
+    std::vector<Value> args(block->args_begin(), block->args_end());
+    std::vector<sema::FlatParam> flat = program_.flatParams();
+    auto paramValue = [&](const Node &n) -> Value {
+      const sema::ParamSpec &p = program_.params[n.index];
+      return builder_.create<mod::ParamRefOp>(
+          loc(n.loc), tensorType(p.type),
+          FlatSymbolRefAttr::get(&ctx_, p.name));
+    };
+    auto applyParams = [&](int index, int64_t element, Location l) {
+      const sema::InstanceSpec &inst = program_.instances[index];
+      auto [b, en] = sliceOf(flat, instancePrefix(inst, element));
+      std::vector<Value> values;
+      for (size_t i = b; i < en; ++i)
+        values.push_back(builder_.create<mod::ParamRefOp>(
+            l, tensorType(flat[i].type),
+            FlatSymbolRefAttr::get(&ctx_, flat[i].name)));
+      return values;
+    };
+    SmallVector<Value> values;
+    entryName_ = e.name;
+    Value last = emitBody(e.body, args, e.argTypes, paramValue, applyParams,
+                          program_.instances, e.name);
+    (void)last;
+    for (Node *r : e.body.results)
+      values.push_back(values_[r]);
+    builder_.create<func::ReturnOp>(loc(e.loc), values);
+  }
+
+  using ParamsFn = std::function<std::vector<Value>(int, int64_t, Location)>;
+
+  /// Binds each dyn symbol to the run-time size of an argument dim that is
+  /// exactly that symbol.
+  void bindSymbols(const std::vector<Value> &args,
+                   const std::vector<sema::TensorType> &argTypes) {
+    symbols_.clear();
+    for (size_t i = 0; i < argTypes.size(); ++i)
+      for (size_t k = 0; k < argTypes[i].rank(); ++k) {
+        const sema::Dim &d = argTypes[i].shape[k];
+        if (d.constant == 0 && d.terms.size() == 1 && d.terms[0].second == 1 &&
+            !symbols_.count(d.terms[0].first))
+          symbols_[d.terms[0].first] =
+              builder_.create<tensor::DimOp>(args[i].getLoc(), args[i], k);
+      }
+  }
+
+  /// The run-time value (index) of a symbolic dim.
+  Value dimValue(const sema::Dim &d, Location l) {
+    Value v = builder_.create<arith::ConstantIndexOp>(l, d.constant);
+    for (auto [sym, coeff] : d.terms) {
+      Value s = symbols_.count(sym)
+                    ? symbols_[sym]
+                    : builder_.create<arith::ConstantIndexOp>(l, 0).getResult();
+      Value c = builder_.create<arith::ConstantIndexOp>(l, coeff);
+      v = builder_.create<arith::AddIOp>(
+          l, v, builder_.create<arith::MulIOp>(l, s, c));
+    }
+    return v;
+  }
+
+  std::vector<Value> shapeValues(const sema::TensorType &t, Location l) {
+    std::vector<Value> sizes;
+    for (const sema::Dim &d : t.shape)
+      sizes.push_back(dimValue(d, l));
+    return sizes;
+  }
+
+  Value emitBody(const sema::Body &body, const std::vector<Value> &args,
+                 const std::vector<sema::TensorType> &argTypes,
+                 const std::function<Value(const Node &)> &paramValue,
+                 const ParamsFn &applyParams,
+                 const std::vector<sema::InstanceSpec> &instances,
+                 const std::string &context) {
+    values_.clear();
+    bindSymbols(args, argTypes);
+    for (const auto &owned : body.nodes) {
+      const Node &n = *owned;
+      Location l = loc(n.loc);
+      TensorMath math(builder_, l);
+      Value v;
+      switch (n.op) {
+      case Op::Arg:
+        v = args[n.index];
+        break;
+      case Op::Param:
+        v = paramValue(n);
+        break;
+      case Op::Const:
+        v = math.scalarConstant(elemType(n.type.elem), n.constant);
+        break;
+      case Op::Add:
+      case Op::Sub:
+      case Op::Mul:
+      case Op::Div: {
+        BinaryKind kind = n.op == Op::Add   ? BinaryKind::Add
+                          : n.op == Op::Sub ? BinaryKind::Sub
+                          : n.op == Op::Mul ? BinaryKind::Mul
+                                            : BinaryKind::Div;
+        v = math.binary(kind, values_[n.operands[0]], values_[n.operands[1]],
+                        tensorType(n.type));
+        break;
+      }
+      case Op::MatMul:
+        v = math.matmul(values_[n.operands[0]], values_[n.operands[1]],
+                        tensorType(n.type));
+        break;
+      case Op::Neg:
+        v = math.neg(values_[n.operands[0]]);
+        break;
+      case Op::Unary:
+        v = math.unary(n.builtin, values_[n.operands[0]]);
+        break;
+      case Op::Builtin:
+        v = emitBuiltin(n, math, l, context);
+        break;
+      case Op::Route:
+        v = emitRoute(n, l, applyParams, instances);
+        break;
+      case Op::CallEntry: {
+        SmallVector<Value> operands;
+        for (Node *o : n.operands)
+          operands.push_back(values_[o]);
+        SmallVector<Type> results;
+        for (const sema::TensorType &t : n.tupleTypes)
+          results.push_back(tensorType(t));
+        auto call = builder_.create<func::CallOp>(l, n.name, results, operands);
+        callResults_[&n] = call.getResults();
+        v = call.getResult(0);
+        break;
+      }
+      case Op::TupleGet:
+        v = callResults_[n.operands[0]][n.index];
+        break;
+      case Op::Apply: {
+        const sema::InstanceSpec &inst = instances[n.index];
+        std::vector<Value> operands = applyParams(n.index, n.element, l);
+        int64_t numParams = int64_t(operands.size());
+        for (Node *o : n.operands)
+          operands.push_back(values_[o]);
+        std::string instName = inst.name;
+        if (inst.isArray)
+          instName += "." + std::to_string(n.element);
+        auto apply = builder_.create<mod::ApplyOp>(
+            l, TypeRange{tensorType(n.type)},
+            FlatSymbolRefAttr::get(&ctx_, moduleFns_[inst.module].getSymName()),
+            builder_.getStringAttr(instName),
+            builder_.getI64IntegerAttr(numParams), ValueRange(operands));
+        v = apply.getResult(0);
+        break;
+      }
+      }
+      values_[&n] = v;
+    }
+    return body.results.empty() ? Value() : values_[body.results.front()];
+  }
+
+  MLIRContext &ctx_;
+  const sema::Program &program_;
+  OpBuilder builder_;
+  StringAttr filename_;
+  std::map<const sema::ModuleSpec *, func::FuncOp> moduleFns_;
+  std::map<const sema::ModuleSpec *, std::vector<sema::FlatParam>> localParams_;
+  std::map<const Node *, Value> values_;
+  std::map<const Node *, SmallVector<Value>> callResults_;
+  std::map<int, Value> symbols_;
+  std::string entryName_;
+
+  Value emitBuiltin(const Node &n, TensorMath &math, Location l,
+                    const std::string &context);
+  Value emitRoute(const Node &n, Location l, const ParamsFn &applyParams,
+                  const std::vector<sema::InstanceSpec> &instances);
+  std::string describeValue(const Node *n) const {
+    if (n->op == Op::Arg)
+      return "argument '" + n->name + "'";
+    return "a computed value";
+  }
+};
+
+Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
+                            const std::string &context) {
+  const std::string &name = n.name;
+  auto operand = [&](size_t i) { return values_[n.operands[i]]; };
+  RankedTensorType type = tensorType(n.type);
+  // Ids are checked where they are read: one message names the entry, the
+  // builtin and the value.
+  auto checkIds = [&](size_t operandIndex, int64_t bound) {
+    builder_.create<mod::CheckIndexOp>(
+        l, operand(operandIndex), builder_.getI64IntegerAttr(bound),
+        builder_.getStringAttr(context + ": " + name + " id in " +
+                               describeValue(n.operands[operandIndex])));
+  };
+  using vocab::Builtin;
+  switch (n.builtin) {
+  case Builtin::Softmax:
+  case Builtin::LogSoftmax:
+    return math.softmax(operand(0), n.ints[0],
+                        n.builtin == Builtin::LogSoftmax);
+  case Builtin::Argmax:
+    return math.argmax(operand(0), n.ints[0]);
+  case Builtin::Sum:
+  case Builtin::Mean:
+  case Builtin::Max:
+    return math.reduce(n.builtin, operand(0), n.ints[0], n.flag);
+  case Builtin::Layernorm:
+    return math.layernorm(operand(0), operand(1), operand(2), n.constant);
+  case Builtin::Rmsnorm:
+    return math.rmsnorm(operand(0), operand(1), n.constant);
+  case Builtin::Concat: {
+    SmallVector<Value> parts;
+    for (size_t i = 0; i < n.operands.size(); ++i)
+      parts.push_back(operand(i));
+    return math.concat(parts, n.ints[0], type);
+  }
+  case Builtin::Reshape:
+    return math.reshape(operand(0), type, shapeValues(n.type, l));
+  case Builtin::Expand:
+    return math.expand(operand(0), type, shapeValues(n.type, l));
+  case Builtin::Transpose:
+    return math.transpose(operand(0), n.ints);
+  case Builtin::Embedding:
+    checkIds(1, n.operands[0]->type.shape[0].constant);
+    return math.embedding(operand(0), operand(1), type);
+  case Builtin::Onehot:
+    checkIds(0, n.ints[0]);
+    return math.onehot(operand(0), n.ints[0], type);
+  case Builtin::Cast:
+    return math.cast(operand(0), type.getElementType());
+  case Builtin::Attention:
+    if (n.flag) {
+      Value tq = math.dimSize(operand(0), 1);
+      Value tk = math.dimSize(operand(1), 1);
+      builder_.create<mod::CheckLeOp>(
+          l, tq, tk,
+          builder_.getStringAttr(context +
+                                 ": causal attention needs at least as many "
+                                 "keys as queries (Tq <= Tk)"));
+    }
+    return math.attention(operand(0), operand(1), operand(2), n.ints[0],
+                          n.flag);
+  case Builtin::Relu:
+  case Builtin::Gelu:
+  case Builtin::Silu:
+  case Builtin::Sigmoid:
+  case Builtin::Tanh:
+  case Builtin::Exp:
+  case Builtin::Log:
+  case Builtin::Sqrt:
+  case Builtin::Abs:
+    return math.unary(n.builtin, operand(0));
+  }
+  emitError(l) << "internal error: no lowering for builtin '" << name << "'";
+  return Value();
+}
+
+Value Importer::emitRoute(const Node &n, Location l,
+                          const ParamsFn &applyParams,
+                          const std::vector<sema::InstanceSpec> &instances) {
+  const sema::RouteInfo &info = *n.route;
+  TensorMath math(builder_, l);
+  Value x = values_[n.operands[0]];
+  auto xt = cast<RankedTensorType>(x.getType());
+  RankedTensorType resultType = tensorType(n.type);
+  int64_t E = int64_t(info.targets.size());
+  auto calleeOf = [&](size_t t) {
+    return moduleFns_[instances[info.targets[t].first].module].getSymName();
+  };
+  auto instName = [&](size_t t) {
+    const sema::InstanceSpec &inst = instances[info.targets[t].first];
+    return inst.isArray
+               ? inst.name + "." + std::to_string(info.targets[t].second)
+               : inst.name;
+  };
+  auto apply = [&](size_t t, ArrayRef<Value> params, Value input, Type result,
+                   const std::string &instance) {
+    SmallVector<Value> operands(params.begin(), params.end());
+    operands.push_back(input);
+    return builder_
+        .create<mod::ApplyOp>(
+            l, TypeRange{result}, FlatSymbolRefAttr::get(&ctx_, calleeOf(t)),
+            builder_.getStringAttr(instance),
+            builder_.getI64IntegerAttr(int64_t(params.size())), operands)
+        .getResult(0);
+  };
+
+  using vocab::Aggregation;
+  using vocab::Router;
+  if (info.router == Router::Fixed || info.router == Router::All) {
+    std::vector<size_t> chosen;
+    if (info.router == Router::Fixed)
+      chosen.assign(info.fixed.begin(), info.fixed.end());
+    else
+      for (int64_t t = 0; t < E; ++t)
+        chosen.push_back(size_t(t));
+    const sema::ModuleSpec &m0 = *instances[info.targets[0].first].module;
+    RankedTensorType outType = tensorType(m0.resultType);
+    // The target outputs have x's dyns bound; compute their type from the
+    // first application.
+    if (info.aggregation == Aggregation::Merge) {
+      // Parameters summed tensor by tensor (task arithmetic), one call.
+      std::vector<Value> summed;
+      for (size_t c = 0; c < chosen.size(); ++c) {
+        std::vector<Value> ps = applyParams(info.targets[chosen[c]].first,
+                                            info.targets[chosen[c]].second, l);
+        if (c == 0) {
+          summed = ps;
+          continue;
+        }
+        for (size_t i = 0; i < ps.size(); ++i)
+          summed[i] = math.binary(BinaryKind::Add, summed[i], ps[i],
+                                  cast<RankedTensorType>(ps[i].getType()));
+      }
+      return apply(chosen[0], summed, x, resultType, "merge");
+    }
+    SmallVector<Value> outs;
+    RankedTensorType rowType = info.aggregation == Aggregation::Sum ||
+                                       info.aggregation == Aggregation::Mean ||
+                                       info.aggregation == Aggregation::Max
+                                   ? resultType
+                                   : outType;
+    if (info.aggregation == Aggregation::Concat ||
+        info.aggregation == Aggregation::Custom) {
+      // Per-target result type: the route result with the last dim (concat)
+      // or the stacked dim (custom) removed.
+      SmallVector<int64_t> shape(resultType.getShape());
+      if (info.aggregation == Aggregation::Concat) {
+        if (!ShapedType::isDynamic(shape.back()))
+          shape.back() /= int64_t(chosen.size());
+        rowType = RankedTensorType::get(shape, resultType.getElementType());
+      }
+    }
+    if (info.aggregation == Aggregation::Custom) {
+      // The target result type with x's dims: take it from x where the
+      // module maps rows through.
+      SmallVector<int64_t> shape(outType.getShape());
+      for (size_t k = 0; k < shape.size() && k < size_t(xt.getRank()); ++k)
+        if (ShapedType::isDynamic(shape[k]))
+          shape[k] = xt.getDimSize(k);
+      rowType = RankedTensorType::get(shape, outType.getElementType());
+    }
+    for (size_t t : chosen) {
+      std::vector<Value> ps =
+          applyParams(info.targets[t].first, info.targets[t].second, l);
+      outs.push_back(apply(t, ps, x, rowType, instName(t)));
+    }
+    if (info.aggregation == Aggregation::Custom) {
+      SmallVector<int64_t> stacked(rowType.getShape());
+      stacked.insert(stacked.end() - 1, int64_t(chosen.size()));
+      auto stackType = RankedTensorType::get(stacked, rowType.getElementType());
+      Value outsStacked = builder_.create<mod::AggregateOp>(
+          l, stackType, mod::Aggregation::Stack, outs);
+      const sema::InstanceSpec &aggInst = instances[info.aggInstance];
+      std::vector<Value> ps = applyParams(info.aggInstance, info.aggElement, l);
+      SmallVector<Value> operands(ps.begin(), ps.end());
+      operands.push_back(x);
+      operands.push_back(outsStacked);
+      std::string name =
+          aggInst.isArray ? aggInst.name + "." + std::to_string(info.aggElement)
+                          : aggInst.name;
+      return builder_
+          .create<mod::ApplyOp>(
+              l, TypeRange{resultType},
+              FlatSymbolRefAttr::get(&ctx_,
+                                     moduleFns_[aggInst.module].getSymName()),
+              builder_.getStringAttr(name),
+              builder_.getI64IntegerAttr(int64_t(ps.size())), operands)
+          .getResult(0);
+    }
+    if (outs.size() == 1 && info.aggregation != Aggregation::Concat)
+      return outs[0];
+    return builder_.create<mod::AggregateOp>(
+        l, resultType, aggregationOf(info.aggregation), outs);
+  }
+
+  // Per-row routing: flatten the routed dims into R rows.
+  int64_t level = info.level;
+  auto collapseLeading = [&](Value v, int64_t lead) -> Value {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (lead == 1)
+      return v;
+    SmallVector<ReassociationIndices> groups;
+    ReassociationIndices first;
+    for (int64_t i = 0; i < lead; ++i)
+      first.push_back(i);
+    groups.push_back(first);
+    for (int64_t i = lead; i < t.getRank(); ++i)
+      groups.push_back({i});
+    return builder_.create<tensor::CollapseShapeOp>(l, v, groups);
+  };
+  Value rows = collapseLeading(x, level);
+  Value decision = values_[n.operands[1]];
+  Value flatDecision = collapseLeading(decision, level);
+  auto rowsType = cast<RankedTensorType>(rows.getType());
+  bool byIds = info.router == Router::Task || info.router == Router::Hash;
+  int64_t K = info.router == Router::Topk ? info.k : byIds ? 1 : E;
+  auto idxType =
+      RankedTensorType::get({rowsType.getDimSize(0), K}, builder_.getI64Type());
+  auto wType =
+      RankedTensorType::get({rowsType.getDimSize(0), K}, builder_.getF32Type());
+  // Decisions work on f32 logits.
+  if (!byIds)
+    flatDecision = math.cast(flatDecision, builder_.getF32Type());
+  Value idx, w;
+  auto numTargets = builder_.getI64IntegerAttr(E);
+  switch (info.router) {
+  case Router::Topk: {
+    auto op = builder_.create<mod::TopkDecisionOp>(
+        l, idxType, wType, flatDecision, numTargets,
+        builder_.getI64IntegerAttr(info.k),
+        builder_.getBoolAttr(info.normalize),
+        builder_.getF64FloatAttr(info.capacity),
+        builder_.getStringAttr("lower_index"));
+    idx = op.getIndices();
+    w = op.getWeights();
+    break;
+  }
+  case Router::Softmax: {
+    auto op = builder_.create<mod::SoftmaxDecisionOp>(l, idxType, wType,
+                                                      flatDecision, numTargets);
+    idx = op.getIndices();
+    w = op.getWeights();
+    break;
+  }
+  case Router::ExpertChoice: {
+    auto op = builder_.create<mod::ExpertChoiceDecisionOp>(
+        l, idxType, wType, flatDecision, numTargets,
+        builder_.getF64FloatAttr(info.capacity));
+    idx = op.getIndices();
+    w = op.getWeights();
+    break;
+  }
+  case Router::Task: {
+    auto op = builder_.create<mod::TaskDecisionOp>(
+        l, idxType, wType, flatDecision, numTargets,
+        builder_.getStringAttr(entryName_.empty() ? "module" : entryName_),
+        builder_.getStringAttr(n.operands[1]->op == Op::Arg
+                                   ? n.operands[1]->name
+                                   : std::string("ids")));
+    idx = op.getIndices();
+    w = op.getWeights();
+    break;
+  }
+  case Router::Hash: {
+    auto op = builder_.create<mod::HashDecisionOp>(l, idxType, wType,
+                                                   flatDecision, numTargets);
+    idx = op.getIndices();
+    w = op.getWeights();
+    break;
+  }
+  case Router::Weights: {
+    auto op = builder_.create<mod::WeightsDecisionOp>(l, idxType, wType,
+                                                      flatDecision, numTargets);
+    idx = op.getIndices();
+    w = op.getWeights();
+    break;
+  }
+  case Router::Fixed:
+  case Router::All:
+    emitError(l) << "internal error: global router in a per-row route";
+    return Value();
+  }
+
+  SmallVector<Value> params;
+  SmallVector<Attribute> targets, names;
+  SmallVector<int64_t> segments;
+  for (size_t t = 0; t < info.targets.size(); ++t) {
+    std::vector<Value> ps =
+        applyParams(info.targets[t].first, info.targets[t].second, l);
+    params.append(ps.begin(), ps.end());
+    segments.push_back(int64_t(ps.size()));
+    targets.push_back(FlatSymbolRefAttr::get(&ctx_, calleeOf(t)));
+    names.push_back(builder_.getStringAttr(instName(t)));
+  }
+  SmallVector<int64_t> outShape = {rowsType.getDimSize(0)};
+  for (int64_t k = level; k < resultType.getRank(); ++k)
+    outShape.push_back(resultType.getDimSize(k));
+  auto outType = RankedTensorType::get(outShape, resultType.getElementType());
+  SmallVector<Value> resultDims;
+  for (int64_t k = level; k < resultType.getRank(); ++k)
+    if (resultType.isDynamicDim(k))
+      resultDims.push_back(dimValue(n.type.shape[k], l));
+  Value y = builder_.create<mod::DispatchOp>(
+      l, outType, rows, idx, w, params, resultDims,
+      builder_.getArrayAttr(targets), builder_.getArrayAttr(names),
+      builder_.getDenseI64ArrayAttr(segments),
+      mod::AggregationAttr::get(&ctx_, aggregationOf(info.aggregation)),
+      builder_.getI64IntegerAttr(level), mod::DispatchStrategyAttr());
+  if (level == 1)
+    return y;
+  // Rows back to the routed dims. tensor.reshape, not expand_shape: the
+  // routed dims are usually several dynamic dims in one group, which
+  // expand_shape's bufferization cannot handle in MLIR 19.
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    sizes.push_back(i < level ? math.dimSize(x, i)
+                              : math.dimSize(y, i - level + 1));
+  return math.reshape(y, resultType, sizes);
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importProgram(MLIRContext &context,
+                                    const sema::Program &program,
+                                    StringRef filename) {
+  loadDialects(context);
+  Importer importer(context, program, filename);
+  return importer.run();
+}
+
+} // namespace modc

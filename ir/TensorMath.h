@@ -1,0 +1,116 @@
+//===- TensorMath.h - Tensor math as upstream linalg/tensor ops -*- C++ -*-===//
+//
+// The importer expresses plain tensor math of the .mod language (NumPy
+// broadcasting, matmul, elementwise builtins) with upstream dialects only:
+// linalg.generic / linalg.matmul on tensors with destination tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_IR_TENSORMATH_H
+#define MODC_IR_TENSORMATH_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+#include "vocab/Vocabulary.h"
+
+#include <functional>
+#include <optional>
+
+namespace modc {
+
+enum class BinaryKind { Add, Sub, Mul, Div };
+
+/// Emits broadcasting elementwise and matrix operations at one location.
+class TensorMath {
+public:
+  TensorMath(mlir::OpBuilder &b, mlir::Location loc) : b_(b), loc_(loc) {}
+
+  /// `lhs OP rhs` with NumPy broadcasting to `resultType`. Either side may
+  /// be a scalar (rank-0 tensor or a plain element value).
+  mlir::Value binary(BinaryKind kind, mlir::Value lhs, mlir::Value rhs,
+                     mlir::RankedTensorType resultType);
+  /// Elementwise builtin `fn` (a vocabulary entry of Rule::Elementwise).
+  mlir::Value unary(vocab::Builtin fn, mlir::Value x);
+  mlir::Value neg(mlir::Value x);
+  /// NumPy matmul of `lhs` and `rhs` to `resultType`.
+  mlir::Value matmul(mlir::Value lhs, mlir::Value rhs,
+                     mlir::RankedTensorType resultType);
+  /// A rank-0 tensor or scalar constant of element type `elem`.
+  mlir::Value scalarConstant(mlir::Type elem, double value);
+
+  /// Size of dim `i` of `tensor` as an index value.
+  mlir::Value dimSize(mlir::Value tensor, int64_t i);
+  /// Reduction `kind` (Sum, Mean or Max) of `x` over `axis`.
+  mlir::Value reduce(vocab::Builtin kind, mlir::Value x, int64_t axis,
+                     bool keepdims);
+  /// softmax / log_softmax over `axis`.
+  mlir::Value softmax(mlir::Value x, int64_t axis, bool log);
+  mlir::Value layernorm(mlir::Value x, mlir::Value gamma, mlir::Value beta,
+                        double eps);
+  mlir::Value rmsnorm(mlir::Value x, mlir::Value gamma, double eps);
+  /// Index of the first maximum over `axis` (i64).
+  mlir::Value argmax(mlir::Value x, int64_t axis);
+  mlir::Value concat(llvm::ArrayRef<mlir::Value> parts, int64_t axis,
+                     mlir::RankedTensorType resultType);
+  /// Reshape to `resultType`, whose dynamic dims are `dynSizes` in order.
+  mlir::Value reshape(mlir::Value x, mlir::RankedTensorType resultType,
+                      llvm::ArrayRef<mlir::Value> sizes);
+  mlir::Value transpose(mlir::Value x, llvm::ArrayRef<int64_t> perm);
+  /// Broadcast to `resultType` (NumPy rules); `sizes` are all result dims.
+  mlir::Value expand(mlir::Value x, mlir::RankedTensorType resultType,
+                     llvm::ArrayRef<mlir::Value> sizes);
+  /// table[ids] with ids clamped into range (checked separately).
+  mlir::Value embedding(mlir::Value table, mlir::Value ids,
+                        mlir::RankedTensorType resultType);
+  mlir::Value onehot(mlir::Value ids, int64_t n,
+                     mlir::RankedTensorType resultType);
+  mlir::Value cast(mlir::Value x, mlir::Type elem);
+  mlir::Value attention(mlir::Value q, mlir::Value k, mlir::Value v,
+                        int64_t heads, bool causal);
+  /// An empty tensor of `type` whose dims are `sizes` (all of them).
+  mlir::Value empty(mlir::RankedTensorType type,
+                    llvm::ArrayRef<mlir::Value> sizes);
+
+private:
+  /// Runtime sizes of the dynamic dims of `type`, taken from `sources`:
+  /// result dim i comes from dim `srcDim[i]` of `sources[srcOperand[i]]`.
+  mlir::Value emptyLike(mlir::RankedTensorType type,
+                        llvm::ArrayRef<std::pair<mlir::Value, int64_t>> dimSrc);
+  mlir::Value
+  elementwise(llvm::ArrayRef<mlir::Value> inputs,
+              mlir::RankedTensorType resultType,
+              std::function<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                        mlir::ValueRange)>
+                  body);
+
+  /// The result of reducing `x` over `axis`: its shape, its sizes (null
+  /// where static) and the map from x's loops to its indices.
+  struct Reduced {
+    llvm::SmallVector<int64_t> shape;
+    llvm::SmallVector<mlir::Value> sizes;
+    mlir::AffineMap map;
+  };
+  Reduced reduced(mlir::Value x, int64_t axis, bool keepdims);
+
+  mlir::OpBuilder &b_;
+  mlir::Location loc_;
+};
+
+/// The value of a scalar constant attribute (float, integer or i1) as a
+/// double; nullopt for anything else.
+std::optional<double> scalarValue(mlir::Attribute a);
+
+/// The value of `v` if it is a scalar constant (see scalarValue).
+std::optional<double> constantScalar(mlir::Value v);
+
+/// True if `v` is a floating-point constant zero.
+bool isZeroConstant(mlir::Value v);
+
+/// True if `v` is the result of a `linalg.fill` of a floating-point zero
+/// (the initial value of a matmul that computes A @ B, not C + A @ B).
+bool isZeroFill(mlir::Value v);
+
+} // namespace modc
+
+#endif // MODC_IR_TENSORMATH_H

@@ -1,0 +1,144 @@
+//===- Passes.td - modc optimisations ---------------------------*- tablegen -*-===//
+//
+// The optimisations, in the order the pipeline runs them: mod -> mod
+// rewrites (inactive-module elimination, expert fusion, inlining, parameter
+// folding), then the tensor-level clean-ups before bufferization.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_TRANSFORMS_PASSES_TD
+#define MODC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def EliminateInactiveModules
+    : Pass<"mod-eliminate-inactive-modules", "mlir::ModuleOp"> {
+  let summary = "Remove routing targets no row can reach";
+  let description = [{
+    A task or hash route over compile-time ids (constants, or an entry
+    argument fixed by `modc --specialize ENTRY.ARG=VALUE`) reaches one
+    target: the dispatch becomes an application of that target, and the
+    others, with their parameter reads and computation, are gone. A weights
+    route over compile-time weights (the same in every row, evaluated from
+    constants and splats through elementwise arithmetic, e.g. the one-hot of
+    a specialised id) loses the targets of weight 0: one left becomes its
+    application (scaled for weighted_sum, with scaled parameters for merge),
+    none left becomes zeros, several left keep a route over just those.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+  let options = [
+    ListOption<"specialize", "specialize", "std::string",
+               "ENTRY.ARG=VALUE: take the integer argument ARG of entry "
+               "ENTRY to be VALUE in every element first (what "
+               "`modc --specialize` does)">
+  ];
+  let statistics = [
+    Statistic<"numEliminated", "modules-eliminated",
+              "Routing targets removed because no row can reach them">,
+    Statistic<"numSpecialised", "routes-specialised",
+              "Routes replaced by one application of their only target">
+  ];
+}
+
+def FuseRoutedExperts : Pass<"mod-fuse-routed-experts", "mlir::ModuleOp"> {
+  let summary = "Run the targets of a route over one module as one grouped "
+                "computation";
+  let description = [{
+    Marks `fused` each `mod.dispatch` (not `merge`) over [rows, features]
+    whose targets are all instances of one module with a groupable body:
+    row-wise computation whose parameters are right operands of 2-D f32
+    matmuls or row-invariant inputs of row-wise `linalg.generic`s.
+    mod-lower-routing then groups the rows by target once, gathers them
+    once, runs the body once with one grouped GEMM per parameter matmul
+    (all targets' tiles in parallel, the weights read in place through a
+    table of their addresses) and per-row parameter rows for the
+    elementwise ones, and scatters the weighted results once. A route over
+    one module that cannot be fused says why in an `unfused` attribute.
+    A `merge` route over such a body is marked `factored` instead: the body
+    runs once on all rows with h @ (sum_e w_e P_e) evaluated as
+    sum_e w_e (h @ P_e), exactly, and no per-row weight matrix.
+  }];
+  let options = [
+    Option<"minTargets", "min-targets", "int64_t", /*default=*/"2",
+           "Fuse only routes with at least this many targets">
+  ];
+  let statistics = [
+    Statistic<"numFused", "routes-fused", "Routes fused into one grouped "
+              "computation">,
+    Statistic<"numTargets", "targets-fused", "Targets of the fused routes">,
+    Statistic<"numFactored", "merges-factored",
+              "merge routes marked for exact factoring">
+  ];
+}
+
+def InlineModules : Pass<"mod-inline-modules", "mlir::ModuleOp"> {
+  let summary = "Inline every mod.apply and drop the module functions";
+  let description = [{
+    Replaces each `mod.apply` by the body of its module function, with the
+    instance's parameters substituted, until no application is left, then
+    erases the (now unused) private module functions. Run after the
+    mod-level optimisations, which need the instance structure.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect"];
+  let statistics = [
+    Statistic<"numInlined", "applications-inlined",
+              "Number of mod.apply ops inlined">
+  ];
+}
+
+def FoldParameterComposition
+    : Pass<"mod-fold-parameter-composition", "mlir::ModuleOp"> {
+  let summary = "Fold a frozen linear layer and its low-rank terms into one "
+                "weight computed at load time";
+  let description = [{
+    After inlining: a sum `x @ W + b + s1 (x @ A1) @ B1 + ...` over one input
+    x, W frozen, becomes `x @ W' + b` with W' = W + s1 A1 B1 + ... a derived
+    parameter (`mod.param ... {mod.derived}`, listed in the module attribute
+    `mod.derived_params`) that the runtime recomputes after create, init and
+    every successful load. Cost model per row: the terms cost
+    (#full) K N + sum r_i (K + N) multiply-adds, the folded form K N; fold
+    when cheaper.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"foldTrainable", "fold-trainable", "bool", /*default=*/"false",
+           "Also fold trainable full weights (inference-only libraries)">
+  ];
+  let statistics = [
+    Statistic<"numFolded", "weights-folded",
+              "Sums of weight terms folded into one derived weight">,
+    Statistic<"numTerms", "terms-folded", "Terms folded">
+  ];
+}
+
+def ApproximateMath : Pass<"mod-approximate-math", "mlir::ModuleOp"> {
+  let summary = "Polynomial approximations of f32 transcendental functions";
+  let description = [{
+    Rewrites `math.exp`, `math.tanh`, `math.erf` and the other f32
+    functions MLIR can approximate into polynomial arithmetic (within a few
+    ulp, special values kept), so loops using them vectorise instead of
+    calling libm per element. Logarithms stay libm calls (the approximation
+    flushes subnormal inputs).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+  let statistics = [
+    Statistic<"numApproximated", "ops-approximated",
+              "Math ops replaced by polynomial approximations">
+  ];
+}
+
+def SplitEmptyTensors : Pass<"mod-split-empty-tensors", "mlir::ModuleOp"> {
+  let summary = "Give every use of a tensor.empty its own op";
+  let description = [{
+    Run before empty-tensor elimination: a `tensor.empty` shared (after
+    CSE) by independent computations would otherwise be replaced by one
+    result's destination buffer, and the other computations would write
+    into it too.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
+#endif // MODC_TRANSFORMS_PASSES_TD

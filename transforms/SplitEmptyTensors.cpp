@@ -1,0 +1,50 @@
+//===- SplitEmptyTensors.cpp - One tensor.empty per use -------------------===//
+//
+// CSE merges identical `tensor.empty` ops, so independent results (the
+// elements of a tuple return) can share one. Empty-tensor elimination then
+// replaces that single op by the destination of whichever result it sees
+// first, and every other computation sharing it writes into the same
+// buffer. Giving each use its own `tensor.empty` before the elimination
+// keeps the results apart (and lets each be computed in its own output
+// buffer).
+//
+//===----------------------------------------------------------------------===//
+
+#include "transforms/Passes.h"
+
+namespace modc {
+#define GEN_PASS_DEF_SPLITEMPTYTENSORS
+#include "transforms/Passes.h.inc"
+} // namespace modc
+
+using namespace mlir;
+
+namespace {
+
+struct SplitEmptyTensorsPass
+    : public modc::impl::SplitEmptyTensorsBase<SplitEmptyTensorsPass> {
+  void runOnOperation() override {
+    SmallVector<tensor::EmptyOp> shared;
+    getOperation().walk([&](tensor::EmptyOp op) {
+      if (!op->hasOneUse() && !op->use_empty())
+        shared.push_back(op);
+    });
+    for (tensor::EmptyOp op : shared) {
+      SmallVector<OpOperand *> uses;
+      for (OpOperand &use : op->getUses())
+        uses.push_back(&use);
+      // The first use in the block keeps the original (deterministic IR).
+      llvm::stable_sort(uses, [](OpOperand *a, OpOperand *b) {
+        Operation *x = a->getOwner(), *y = b->getOwner();
+        return x != y && x->getBlock() == y->getBlock() &&
+               x->isBeforeInBlock(y);
+      });
+      for (OpOperand *use : llvm::drop_begin(uses)) {
+        OpBuilder b(use->getOwner());
+        use->set(b.clone(*op)->getResult(0));
+      }
+    }
+  }
+};
+
+} // namespace
