@@ -1,9 +1,11 @@
 //===- Analyzer.h - Semantic analysis internals ------------------*- C++
 //-*-===//
 //
-// The elaborating analyzer shared by Sema.cpp (declarations, statements,
-// arithmetic), SemaBuiltins.cpp (builtin type rules) and SemaRoute.cpp
-// (routing and aggregation rules). Private to dsl/.
+// The elaborating analyzer shared by Sema.cpp (globals, dims, the driver),
+// SemaDecl.cpp (types, parameters, instances, bodies and statements),
+// SemaExpr.cpp (expressions), SemaBuiltins.cpp (builtin type rules, by the
+// vocabulary table) and SemaRoute.cpp (routing and aggregation rules).
+// Private to dsl/.
 //
 //===----------------------------------------------------------------------===//
 

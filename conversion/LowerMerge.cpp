@@ -1,0 +1,236 @@
+//===- LowerMerge.cpp - Lowering of mod.dispatch with `merge` ------------===//
+//
+// `merge` (LANGUAGE.md §7) mixes parameters, not outputs: the module runs
+// once per distinct weight vector with sum_t w_t theta_t (mod.route.dense
+// and mod.route.distinct group the rows), or, for a groupable module with
+// `factored`, by exact factoring on all rows (E GEMMs weighted per row).
+//
+//===----------------------------------------------------------------------===//
+
+#include "conversion/DispatchLowering.h"
+
+using namespace mlir;
+
+namespace modc {
+namespace routing {
+namespace detail {
+
+Value DispatchLowering::weightedRows(OpBuilder &b, Location loc, Value dense,
+                                     ArrayRef<Value> values, Value rows,
+                                     bool rowInvariant) {
+  auto vt = cast<RankedTensorType>(values[0].getType());
+  modc::TensorMath math(b, loc);
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  if (rowInvariant) {
+    shape.push_back(ShapedType::kDynamic);
+    sizes.push_back(rows);
+  }
+  for (int64_t i = 0; i < vt.getRank(); ++i) {
+    shape.push_back(vt.getDimSize(i));
+    sizes.push_back(math.dimSize(values[0], i));
+  }
+  auto type = RankedTensorType::get(shape, vt.getElementType());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap in = rowInvariant ? id.dropResult(0) : id;
+  // Inputs: the E values, then dense[r, e] for each e.
+  SmallVector<Value> inputs(values.begin(), values.end());
+  SmallVector<AffineMap> maps(values.size(), in);
+  for (size_t e = 0; e < values.size(); ++e) {
+    inputs.push_back(dense);
+    maps.push_back(denseColumn(ctx, rank, int64_t(e)));
+  }
+  maps.push_back(id);
+  size_t numValues = values.size();
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{type}, inputs, ValueRange{math.empty(type, sizes)},
+          maps,
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange v) {
+            Value acc;
+            for (size_t e = 0; e < numValues; ++e) {
+              Value term = nb.create<arith::MulFOp>(l, v[numValues + e], v[e]);
+              acc = acc ? nb.create<arith::AddFOp>(l, acc, term).getResult()
+                        : term;
+            }
+            nb.create<linalg::YieldOp>(l, acc);
+          })
+      .getResult(0);
+}
+
+FailureOr<DispatchKind>
+DispatchLowering::lowerMergeFactored(mod::DispatchOp op,
+                                     const modc::GroupedBody &gb) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  modc::TensorMath math(b, loc);
+  Value x = op.getInput();
+  int64_t numTargets = op.getTargets().size();
+  func::FuncOp fn = target(op, 0);
+  unsigned numParams = op.getTargetParams(0).size();
+  Value rows = math.dimSize(x, 0);
+  Value dense = denseWeights(b, loc, op, rows);
+
+  Block &body = fn.getBody().front();
+  IRMapping map;
+  map.map(body.getArgument(numParams), x);
+  auto isParam = [&](Value v) {
+    auto a = dyn_cast<BlockArgument>(v);
+    return a && a.getOwner() == &body && a.getArgNumber() < numParams;
+  };
+  for (Operation &o : body.without_terminator()) {
+    auto it = gb.uses.find(&o);
+    modc::GroupedUse use =
+        it == gb.uses.end() ? modc::GroupedUse::Neutral : it->second;
+    if (use == modc::GroupedUse::GroupedMatmul) {
+      auto mm = cast<linalg::MatmulOp>(o);
+      unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
+      auto type = cast<RankedTensorType>(mm.getResult(0).getType());
+      Value lhs = map.lookup(mm.getInputs()[0]);
+      SmallVector<Value> products;
+      for (int64_t t = 0; t < numTargets; ++t)
+        products.push_back(math.matmul(lhs, op.getTargetParams(t)[j], type));
+      map.map(mm.getResult(0), weightedRows(b, loc, dense, products, rows,
+                                            /*rowInvariant=*/false));
+      continue;
+    }
+    auto gen = dyn_cast<linalg::GenericOp>(o);
+    if (use != modc::GroupedUse::RowGeneric ||
+        !llvm::any_of(gen.getDpsInputs(), isParam)) {
+      b.clone(o, map);
+      continue;
+    }
+    cloneWithParamRows(b, loc, gen, map, [&](unsigned j) {
+      // The parameter's mix for every row: [rows, P...].
+      return weightedRows(b, loc, dense, groupWeights(op, j), rows,
+                          /*rowInvariant=*/true);
+    });
+  }
+  Value result =
+      map.lookup(cast<func::ReturnOp>(body.getTerminator()).getOperand(0));
+  // A row nothing chose gets 0.
+  auto rt = cast<RankedTensorType>(result.getType());
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < rt.getRank(); ++i)
+    sizes.push_back(math.dimSize(result, i));
+  auto id = AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
+  Value chosenOnly =
+      b.create<linalg::GenericOp>(
+           loc, TypeRange{rt}, ValueRange{result, dense},
+           ValueRange{math.empty(rt, sizes)},
+           SmallVector<AffineMap>{
+               id, denseColumn(b.getContext(), rt.getRank(), numTargets), id},
+           SmallVector<utils::IteratorType>(rt.getRank(),
+                                            utils::IteratorType::parallel),
+           [&](OpBuilder &nb, Location l, ValueRange v) {
+             Value zero =
+                 nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
+             Value any = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
+                                                  v[1], zero);
+             nb.create<linalg::YieldOp>(
+                 l, nb.create<arith::SelectOp>(l, any, v[0], zero).getResult());
+           })
+          .getResult(0);
+  op.getResult().replaceAllUsesWith(
+      b.create<tensor::CastOp>(loc, op.getResult().getType(), chosenOnly));
+  op.erase();
+  return DispatchKind::MergeFactored;
+}
+
+FailureOr<DispatchKind> DispatchLowering::lowerMerge(mod::DispatchOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  modc::TensorMath math(b, loc);
+  Value x = op.getInput();
+  int64_t numTargets = op.getTargets().size();
+  Value rows = math.dimSize(x, 0);
+  Value dense = denseWeights(b, loc, op, rows);
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  auto countType = RankedTensorType::get({1}, b.getI64Type());
+  auto distinct = b.create<mod::RouteDistinctOp>(
+      loc, TypeRange{listType(b), listType(b), countType}, dense,
+      empty(b, loc, listType(b), rows),
+      empty(b, loc, listType(b),
+            b.create<arith::AddIOp>(loc, rows, one).getResult()),
+      empty(b, loc, countType, {}));
+  Value order = distinct.getResult(0), offsets = distinct.getResult(1);
+  // scatter's slot list: every row's "slot" 0 (the `sum` mode ignores
+  // weights).
+  Value slots = b.create<linalg::FillOp>(loc, i64(b, loc, 0),
+                                         empty(b, loc, listType(b), rows))
+                    .getResult(0);
+  Output out = makeOutput(b, loc, op, rows); // `merge`: the sum mode
+
+  Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value groups = extractIndex(b, loc, distinct.getResult(2), c0);
+  auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
+  func::FuncOp fn = target(op, 0);
+  auto loop = b.create<scf::ForOp>(
+      loc, c0, groups, one, ValueRange{out.y},
+      [&](OpBuilder &lb, Location l, Value u, ValueRange acc) {
+        Value start = extractIndex(lb, l, offsets, u);
+        Value end = extractIndex(
+            lb, l, offsets, lb.create<arith::AddIOp>(l, u, one).getResult());
+        Value n = lb.create<arith::SubIOp>(l, end, start);
+        Value rep = extractIndex(lb, l, order, start);
+        auto weightOf = [&](OpBuilder &nb, int64_t t) -> Value {
+          return nb.create<tensor::ExtractOp>(
+              l, dense,
+              ValueRange{rep, nb.create<arith::ConstantIndexOp>(l, t)});
+        };
+        Value zeroF = lb.create<arith::ConstantOp>(l, lb.getF32FloatAttr(0));
+        Value any = lb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
+                                             weightOf(lb, numTargets), zeroF);
+        // Rows nothing chose keep 0.
+        auto ifOp = lb.create<scf::IfOp>(
+            l, any,
+            [&](OpBuilder &tb, Location l) {
+              modc::TensorMath tm(tb, l);
+              SmallVector<Value> operands;
+              int64_t numParams = op.getParamSegments()[0];
+              for (int64_t p = 0; p < numParams; ++p) {
+                Value mix;
+                for (int64_t t = 0; t < numTargets; ++t) {
+                  Value theta = op.getTargetParams(t)[p];
+                  auto type = cast<RankedTensorType>(theta.getType());
+                  Value term = tm.binary(modc::BinaryKind::Mul, theta,
+                                         weightOf(tb, t), type);
+                  mix = mix ? tm.binary(modc::BinaryKind::Add, mix, term, type)
+                            : term;
+                }
+                operands.push_back(mix);
+              }
+              Value mine = tb.create<tensor::ExtractSliceOp>(
+                  l, order, ArrayRef<OpFoldResult>{start},
+                  ArrayRef<OpFoldResult>{n},
+                  ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
+              Value packed = gather(tb, l, x, mine);
+              operands.push_back(tb.create<tensor::CastOp>(
+                  l, fn.getFunctionType().getInputs().back(), packed));
+              Value y = tb.create<mod::ApplyOp>(
+                              l, fn.getFunctionType().getResults(), callee,
+                              tb.getStringAttr("merge"),
+                              tb.getI64IntegerAttr(numParams), operands)
+                            .getResult(0);
+              Output cur = out;
+              cur.y = acc[0];
+              tb.create<scf::YieldOp>(l,
+                                      scatter(tb, l, cur, flattenRows(tb, l, y),
+                                              order, slots, dense, start));
+            },
+            [&](OpBuilder &eb, Location l) {
+              eb.create<scf::YieldOp>(l, acc[0]);
+            });
+        lb.create<scf::YieldOp>(l, ifOp.getResults());
+      });
+  out.y = loop.getResult(0);
+  finishOutput(b, loc, op, out, rows);
+  return DispatchKind::MergePerWeights;
+}
+
+} // namespace detail
+} // namespace routing
+} // namespace modc

@@ -1,0 +1,708 @@
+//===- SemaDecl.cpp - Types, parameters, instances and bodies ------------===//
+//
+// The declaration half of elaboration: tensor types, `param` and instance
+// declarations, module instantiation (once per distinct argument list),
+// entry bodies and statements (`let`, `for` unrolled, `return`).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dsl/Analyzer.h"
+
+namespace modc {
+namespace detail {
+
+bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
+                         bool allowDyn) {
+  out.elem = t.elem;
+  out.shape.clear();
+  bool ok = true;
+  if (t.elem == ElemType::F16 || t.elem == ElemType::BF16 ||
+      t.elem == ElemType::Bool) {
+    error(t.loc, std::string("element type '") + ast::elemTypeName(t.elem) +
+                     "' is not supported yet (v0.1 supports f32, i32, i64)");
+    ok = false;
+  }
+  for (const ast::ExprPtr &d : t.dims) {
+    Val v = eval(*d, ctx);
+    if (v.kind == Val::None) {
+      ok = false;
+      continue;
+    }
+    if (v.kind != Val::Int) {
+      if (!reportInexactDivision(v))
+        error(d->loc, "a dimension must be an integer expression");
+      ok = false;
+      continue;
+    }
+    if (!v.dim.isStatic() && !allowDyn) {
+      error(d->loc, "a parameter's shape must be static, but '" +
+                        v.dim.str(program_->dyns) + "' depends on a dyn");
+      ok = false;
+      continue;
+    }
+    if (v.dim.isStatic() && v.dim.constant < 0) {
+      error(d->loc, "dimension must not be negative, got " +
+                        std::to_string(v.dim.constant));
+      ok = false;
+      continue;
+    }
+    out.shape.push_back(v.dim);
+  }
+  return ok;
+}
+
+bool Analyzer::buildParam(const ast::ParamDef &def, Context &ctx,
+                          ParamSpec &out) {
+  out.name = def.name;
+  out.loc = def.loc;
+  out.frozen = def.frozen;
+  if (!buildType(def.type, ctx, out.type, /*allowDyn=*/false))
+    return false;
+  int64_t elements = 1;
+  for (const Dim &d : out.type.shape)
+    if (__builtin_mul_overflow(elements, d.constant, &elements) ||
+        elements >= kMaxDim) {
+      error(def.loc, "parameter '" + def.name + "' has 2^62 or more elements");
+      return false;
+    }
+  if (!def.init) {
+    out.init = InitKind::Zeros;
+    return true;
+  }
+  const ast::Initializer &init = *def.init;
+  static const std::map<std::string, std::pair<InitKind, size_t>> kinds = {
+      {"zeros", {InitKind::Zeros, 0}},     {"ones", {InitKind::Ones, 0}},
+      {"const", {InitKind::Const, 1}},     {"normal", {InitKind::Normal, 2}},
+      {"uniform", {InitKind::Uniform, 2}}, {"xavier", {InitKind::Xavier, 0}}};
+  auto it = kinds.find(init.kind);
+  if (it == kinds.end()) {
+    error(init.loc, "unknown initialiser '" + init.kind +
+                        "' (expected zeros, ones, const, normal, uniform or "
+                        "xavier)");
+    return false;
+  }
+  out.init = it->second.first;
+  if (init.args.size() != it->second.second) {
+    error(init.loc, "initialiser '" + init.kind + "' takes " +
+                        std::to_string(it->second.second) + " argument" +
+                        (it->second.second == 1 ? "" : "s") + ", got " +
+                        std::to_string(init.args.size()));
+    return false;
+  }
+  if (it->second.second == 0 && init.hasParens) {
+    error(init.loc, "initialiser '" + init.kind + "' takes no arguments");
+    return false;
+  }
+  for (const ast::ExprPtr &a : init.args) {
+    auto v = constNumber(*a, ctx, "an initialiser argument");
+    if (!v)
+      return false;
+    out.initArgs.push_back(*v);
+  }
+  if (out.init == InitKind::Normal && out.initArgs[1] < 0) {
+    error(init.args[1]->loc, "normal(): the standard deviation must not be "
+                             "negative");
+    return false;
+  }
+  if (out.init == InitKind::Uniform && out.initArgs[1] < out.initArgs[0]) {
+    error(init.args[1]->loc, "uniform(): the upper bound is below the lower");
+    return false;
+  }
+  return true;
+}
+
+bool Analyzer::buildInstance(const ast::InstanceDef &def, Context *ctx,
+                             InstanceSpec &out) {
+  out.name = def.name;
+  out.loc = def.loc;
+  out.frozen = def.frozen;
+  if (def.count) {
+    out.isArray = true;
+    Context scratchCtx;
+    Body scratch;
+    scratchCtx.body = &scratch;
+    Context &c = ctx ? *ctx : scratchCtx;
+    auto n = constInt(*def.count, c, "an instance array size");
+    if (!n)
+      return false;
+    if (*n < 1 || *n > 1000000) {
+      error(def.count->loc, "an instance array needs between 1 and 1000000 "
+                            "elements, got " +
+                                std::to_string(*n));
+      return false;
+    }
+    out.count = *n;
+  }
+  bool ok = true;
+  out.module = instantiate(def, ctx, ok);
+  return ok && out.module;
+}
+
+ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
+                                  bool &ok) {
+  auto defIt = moduleDefs_.find(def.module);
+  if (defIt == moduleDefs_.end()) {
+    if (entryDefs_.count(def.module))
+      error(def.moduleLoc, "'" + def.module +
+                               "' is an entry, not a module; only modules "
+                               "can be instantiated");
+    else
+      error(def.moduleLoc, "unknown module '" + def.module + "'");
+    ok = false;
+    return nullptr;
+  }
+  const ast::Function &fn = *defIt->second;
+  if (def.templateArgs.size() > fn.templateParams.size()) {
+    Diagnostic &d = error(
+        def.moduleLoc, "module '" + fn.name + "' takes " +
+                           std::to_string(fn.templateParams.size()) +
+                           " template argument" +
+                           (fn.templateParams.size() == 1 ? "" : "s") +
+                           ", got " + std::to_string(def.templateArgs.size()));
+    DiagnosticEngine::note(d, fn.nameLoc, "'" + fn.name + "' is defined here");
+    ok = false;
+    return nullptr;
+  }
+
+  // Evaluate the arguments in the instantiating scope, defaults in the
+  // module's own (earlier parameters visible).
+  Context tctx;
+  Body scratch;
+  tctx.body = &scratch;
+  Context scratchOuter;
+  Body scratchOuterBody;
+  scratchOuter.body = &scratchOuterBody;
+  Context &argCtx = outer ? *outer : scratchOuter;
+  std::string mangled = fn.name, display = fn.name + "<";
+  for (size_t i = 0; i < fn.templateParams.size(); ++i) {
+    const ast::TemplateParam &tp = fn.templateParams[i];
+    Val v;
+    if (i < def.templateArgs.size()) {
+      v = eval(*def.templateArgs[i], argCtx);
+    } else if (tp.defaultValue) {
+      v = eval(*tp.defaultValue, tctx);
+    } else {
+      Diagnostic &d =
+          error(def.moduleLoc, "missing template argument '" + tp.name +
+                                   "' of module '" + fn.name + "'");
+      DiagnosticEngine::note(d, tp.loc, "'" + tp.name + "' is declared here");
+      ok = false;
+      return nullptr;
+    }
+    SourceLoc vloc = i < def.templateArgs.size() ? def.templateArgs[i]->loc
+                                                 : tp.defaultValue->loc;
+    if (v.kind == Val::None) {
+      ok = false;
+      return nullptr;
+    }
+    if (tp.isFloat) {
+      if (v.isStaticInt())
+        v = Val::flt(double(v.dim.constant));
+      if (v.kind != Val::Float) {
+        error(vloc, "template parameter '" + tp.name +
+                        "' needs a compile-time float");
+        ok = false;
+        return nullptr;
+      }
+    } else if (!v.isStaticInt()) {
+      if (reportInexactDivision(v)) {
+        ok = false;
+        return nullptr;
+      }
+      error(vloc,
+            "template parameter '" + tp.name +
+                "' needs a compile-time integer" +
+                (v.kind == Val::Float ? " (declare it 'float' to pass a float)"
+                                      : ""));
+      ok = false;
+      return nullptr;
+    }
+    std::string text = v.kind == Val::Float ? formatFloat(v.f)
+                                            : std::to_string(v.dim.constant);
+    display += (i ? ", " : "") + text;
+    std::string sym = text;
+    for (char &c : sym)
+      if (!std::isalnum((unsigned char)c))
+        c = c == '-' ? 'm' : 'p';
+    mangled += "_" + sym;
+    tctx.templateArgs[tp.name] = v;
+  }
+  display += ">";
+  if (fn.templateParams.empty())
+    display = fn.name;
+
+  // Before the memo: a module met again while its body is being elaborated
+  // is a cycle, whatever its template arguments.
+  for (size_t i = 0; i < instantiating_.size(); ++i) {
+    if (instantiating_[i] != fn.name)
+      continue;
+    std::string msg = "module '" + fn.name + "' instantiates itself";
+    if (i + 1 < instantiating_.size()) {
+      msg += " (";
+      for (size_t k = i; k < instantiating_.size(); ++k)
+        msg += instantiating_[k] + " -> ";
+      msg += fn.name + ")";
+    }
+    Diagnostic &d = error(def.moduleLoc, msg);
+    DiagnosticEngine::note(d, fn.nameLoc, "'" + fn.name + "' is defined here");
+    ok = false;
+    return nullptr;
+  }
+  auto memo = instantiated_.find(mangled);
+  if (memo != instantiated_.end())
+    return memo->second;
+  if (instantiating_.size() > 64) {
+    error(def.moduleLoc, "modules nested more than 64 deep");
+    ok = false;
+    return nullptr;
+  }
+
+  auto spec = std::make_unique<ModuleSpec>();
+  ModuleSpec *m = spec.get();
+  program_->modules.push_back(std::move(spec));
+  instantiated_[mangled] = m;
+  m->mangledName = mangled;
+  m->displayName = display;
+  m->loc = fn.nameLoc;
+  instantiating_.push_back(fn.name);
+  size_t firstDiag = diags_.numDiagnostics();
+
+  tctx.module = m;
+  tctx.fn = &fn;
+  tctx.params = &m->params;
+  tctx.instances = &m->instances;
+  tctx.body = &m->body;
+  for (const ast::Arg &a : fn.args) {
+    TensorType t;
+    if (!buildType(a.type, tctx, t, /*allowDyn=*/true))
+      ok = false;
+    m->argNames.push_back(a.name);
+    m->argTypes.push_back(t);
+  }
+  std::vector<TensorType> results;
+  for (const ast::TypeExpr &r : fn.results) {
+    TensorType t;
+    if (!buildType(r, tctx, t, /*allowDyn=*/true))
+      ok = false;
+    results.push_back(t);
+  }
+  if (fn.tupleResult) {
+    error(fn.results.front().loc, "a module returns one tensor");
+    ok = false;
+  }
+  if (!results.empty())
+    m->resultType = results.front();
+  tctx.argNames = m->argNames;
+  tctx.argTypes = m->argTypes;
+  tctx.moduleDisplay = m->displayName;
+  if (!m->argTypes.empty() && m->argTypes[0].rank() > 0) {
+    const Dim &lead = m->argTypes[0].shape[0];
+    if (lead.constant == 0 && lead.terms.size() == 1 &&
+        lead.terms[0].second == 1)
+      tctx.leadingDyn = lead.terms[0].first;
+  }
+  if (ok)
+    elaborateBody(fn.body, tctx, fn, results);
+  instantiating_.pop_back();
+  // Errors inside a template say which instantiation they come from.
+  if (!fn.templateParams.empty() && def.loc.line != 0)
+    diags_.noteSince(firstDiag, def.moduleLoc,
+                     "in " + display + ", instantiated here");
+  return m;
+}
+
+void Analyzer::elaborateBody(const std::vector<ast::StmtPtr> &stmts,
+                             Context &ctx, const ast::Function &fn,
+                             const std::vector<TensorType> &resultTypes) {
+  for (size_t i = 0; i < ctx.argTypes.size(); ++i) {
+    Node *n = addNode(ctx, Op::Arg, ctx.argTypes[i], fn.args[i].loc);
+    n->index = int64_t(i);
+    n->name = ctx.argNames[i];
+    ctx.argNodes.push_back(n);
+  }
+  ctx.scopes.emplace_back();
+  std::vector<Val> returned;
+  bool sawReturn = false;
+  SourceLoc returnLoc;
+  bool ok = execStmts(stmts, ctx, returned, sawReturn, returnLoc);
+  if (diags_.limitReached())
+    return;
+  // The returned value is still checked after errors in other statements:
+  // a value that failed is None and reports nothing more.
+  if (!sawReturn) {
+    if (ok)
+      error(fn.nameLoc, "'" + fn.name + "' has no return statement");
+    return;
+  }
+  if (returned.size() != resultTypes.size()) {
+    error(returnLoc, "'" + fn.name + "' returns " +
+                         std::to_string(resultTypes.size()) + " value" +
+                         (resultTypes.size() == 1 ? "" : "s") + ", got " +
+                         std::to_string(returned.size()));
+    return;
+  }
+  for (size_t i = 0; i < returned.size(); ++i) {
+    Val v = returned[i];
+    if (v.kind == Val::None)
+      return;
+    if (v.kind != Val::Tensor) {
+      if (v.kind == Val::Int || v.kind == Val::Float) {
+        // A constant result is broadcast to the declared shape.
+        error(returnLoc, "a constant cannot be returned; return a tensor");
+      } else {
+        error(returnLoc, "the returned value is not a tensor");
+      }
+      return;
+    }
+    if (v.node->type != resultTypes[i]) {
+      Diagnostic &d =
+          error(returnLoc, "returned value has type " + typeStr(v.node->type) +
+                               " but the declared result is " +
+                               typeStr(resultTypes[i]));
+      DiagnosticEngine::note(d, fn.results[i].loc, "result declared here");
+      return;
+    }
+    ctx.body->results.push_back(v.node);
+  }
+}
+
+int Analyzer::requireEntry(const std::string &name, SourceLoc loc) {
+  auto state = entryState_.find(name);
+  if (state != entryState_.end()) {
+    if (state->second == -2) {
+      std::string msg = "entry '" + name + "' calls itself";
+      auto first = std::find(entryStack_.begin(), entryStack_.end(), name);
+      if (entryStack_.end() - first > 1) {
+        msg += " (";
+        for (auto it = first; it != entryStack_.end(); ++it)
+          msg += *it + " -> ";
+        msg += name + ")";
+      }
+      Diagnostic &d = error(loc, msg);
+      DiagnosticEngine::note(d, entryDefs_[name]->nameLoc,
+                             "'" + name + "' is defined here");
+      return -1;
+    }
+    return state->second >= 0 ? state->second : -1;
+  }
+  // Each level of an entry calling an entry is a few frames of recursion.
+  if (entryStack_.size() >= 256) {
+    // Once: the entries above the cut fail with it, and so would the next
+    // 256 of a longer chain.
+    if (!entryDepthReported_)
+      error(loc, "entries call each other more than 256 deep");
+    entryDepthReported_ = true;
+    return -1;
+  }
+  entryState_[name] = -2;
+  entryStack_.push_back(name);
+  size_t before = program_->entries.size();
+  elaborateEntry(*entryDefs_.at(name));
+  entryStack_.pop_back();
+  int index = program_->entries.size() > before
+                  ? int(program_->entries.size() - 1)
+                  : -3;
+  entryState_[name] = index;
+  return index >= 0 ? index : -1;
+}
+
+void Analyzer::elaborateEntry(const ast::Function &fn) {
+  EntrySpec entry;
+  entry.name = fn.name;
+  entry.loc = fn.nameLoc;
+  static const std::set<std::string> lifecycle = {
+      "create", "destroy",     "init",  "load",
+      "save",   "set_threads", "error", "describe"};
+  if (lifecycle.count(fn.name)) {
+    error(fn.nameLoc, "an entry cannot be named '" + fn.name + "': NAME_" +
+                          fn.name + " is a function of every compiled library");
+    return;
+  }
+  Context ctx;
+  ctx.params = &program_->params;
+  ctx.instances = &program_->instances;
+  ctx.body = &entry.body;
+  bool ok = true;
+  std::set<int> used;
+  for (const ast::Arg &a : fn.args) {
+    TensorType t;
+    if (!buildType(a.type, ctx, t, /*allowDyn=*/true))
+      ok = false;
+    for (const Dim &d : t.shape) {
+      for (auto [sym, coeff] : d.terms)
+        used.insert(sym);
+    }
+    entry.argNames.push_back(a.name);
+    entry.argTypes.push_back(t);
+  }
+  std::vector<TensorType> results;
+  for (const ast::TypeExpr &r : fn.results) {
+    TensorType t;
+    if (!buildType(r, ctx, t, /*allowDyn=*/true))
+      ok = false;
+    results.push_back(t);
+  }
+  // An output's shape must follow from the inputs' sizes.
+  for (size_t i = 0; ok && i < results.size(); ++i)
+    for (const Dim &d : results[i].shape)
+      for (auto [sym, coeff] : d.terms)
+        if (!used.count(sym)) {
+          error(fn.results[i].loc,
+                "result dimension '" + d.str(program_->dyns) + "' uses dyn '" +
+                    program_->dyns[sym] + "', which no argument of '" +
+                    fn.name + "' determines");
+          ok = false;
+        }
+  if (!ok)
+    return;
+  entry.dyns.assign(used.begin(), used.end());
+  entry.resultTypes = results;
+  for (size_t i = 0; i < results.size(); ++i)
+    entry.resultNames.push_back(results.size() == 1 ? std::string("y")
+                                                    : "y" + std::to_string(i));
+  ctx.argNames = entry.argNames;
+  ctx.argTypes = entry.argTypes;
+  ctx.fn = &fn;
+  if (!modelMembers_) {
+    modelMembers_ = std::make_shared<Members>();
+    modelMembers_->failed.insert(failedModelMembers_.begin(),
+                                 failedModelMembers_.end());
+    for (size_t i = 0; i < program_->params.size(); ++i)
+      modelMembers_->params[program_->params[i].name] = int(i);
+    for (size_t i = 0; i < program_->instances.size(); ++i)
+      modelMembers_->instances[program_->instances[i].name] = int(i);
+  }
+  ctx.members = modelMembers_;
+  size_t before = diags_.numErrors();
+  elaborateBody(fn.body, ctx, fn, results);
+  if (diags_.numErrors() == before)
+    program_->entries.push_back(std::move(entry));
+}
+
+bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
+                         std::vector<Val> &returned, bool &sawReturn,
+                         SourceLoc &returnLoc) {
+  bool ok = true;
+  auto lookupLocal =
+      [&](const std::string &name) -> std::pair<Val, SourceLoc> * {
+    for (auto it = ctx.scopes.rbegin(); it != ctx.scopes.rend(); ++it) {
+      auto found = it->find(name);
+      if (found != it->end())
+        return &found->second;
+    }
+    return nullptr;
+  };
+  // A name a `let` or a loop may not take: a local in scope, or a member
+  // of the function scope (argument, template parameter, ...).
+  auto alreadyDefined = [&](const std::string &name, SourceLoc loc) {
+    std::optional<SourceLoc> prev;
+    if (auto *local = lookupLocal(name))
+      prev = local->second;
+    else
+      prev = functionScopeName(name, ctx);
+    if (!prev)
+      return false;
+    Diagnostic &d = error(loc, "'" + name + "' is already defined");
+    DiagnosticEngine::note(d, *prev, "previous definition is here");
+    return true;
+  };
+  // A module member may not take the name of an argument, a template
+  // parameter or another member.
+  auto memberClash = [&](const std::string &name, SourceLoc loc) {
+    auto prev = functionScopeName(name, ctx);
+    if (!prev)
+      return false;
+    Diagnostic &d = error(loc, "redefinition of '" + name + "'");
+    DiagnosticEngine::note(d, *prev, "previous definition is here");
+    return true;
+  };
+  for (const ast::StmtPtr &sp : stmts) {
+    if (diags_.limitReached() || !spend(sp->start))
+      return false;
+    const ast::Stmt &s = *sp;
+    if (sawReturn) {
+      error(s.start, "statement after 'return'");
+      return false;
+    }
+    switch (s.kind) {
+    case ast::StmtKind::Param: {
+      if (!ctx.module) {
+        error(s.loc, "parameters are declared in modules or at model level");
+        ok = false;
+        break;
+      }
+      if (memberClash(s.param->name, s.param->loc)) {
+        ok = false;
+        break;
+      }
+      ParamSpec spec;
+      if (!buildParam(*s.param, ctx, spec)) {
+        ctx.members->failed.emplace(s.param->name, s.param->loc);
+        ok = false;
+        break;
+      }
+      ctx.members->params[spec.name] = int(ctx.params->size());
+      ctx.module->memberOrder.push_back({0, int(ctx.params->size())});
+      ctx.params->push_back(std::move(spec));
+      break;
+    }
+    case ast::StmtKind::Instance: {
+      if (!ctx.module) {
+        error(s.loc, "instances are declared in modules or at model level");
+        ok = false;
+        break;
+      }
+      if (memberClash(s.instance->name, s.instance->loc)) {
+        ok = false;
+        break;
+      }
+      InstanceSpec spec;
+      if (!buildInstance(*s.instance, &ctx, spec)) {
+        ctx.members->failed.emplace(s.instance->name, s.instance->loc);
+        ok = false;
+        break;
+      }
+      ctx.members->instances[spec.name] = int(ctx.instances->size());
+      ctx.module->memberOrder.push_back({1, int(ctx.instances->size())});
+      ctx.instances->push_back(std::move(spec));
+      break;
+    }
+    case ast::StmtKind::Let: {
+      if (alreadyDefined(s.name, s.loc)) {
+        ok = false;
+        break;
+      }
+      Val v = eval(*s.value, ctx);
+      if (v.kind == Val::None)
+        ok = false;
+      if (v.kind == Val::Tuple) {
+        error(s.value->loc,
+              "the call returns " + std::to_string(v.elems.size()) +
+                  " values; bind them with 'let (" + s.name + ", ...) = ...'");
+        v = Val::none();
+        ok = false;
+      }
+      ctx.scopes.back()[s.name] = {v, s.loc};
+      break;
+    }
+    case ast::StmtKind::LetTuple: {
+      Val v = eval(*s.value, ctx);
+      if (v.kind == Val::None) {
+        ok = false;
+        break;
+      }
+      if (v.kind != Val::Tuple) {
+        error(s.value->loc, "a tuple 'let' needs a call of an entry that "
+                            "returns a tuple");
+        ok = false;
+        break;
+      }
+      if (v.elems.size() != s.names.size()) {
+        error(s.loc, "the call returns " + std::to_string(v.elems.size()) +
+                         " values, but " + std::to_string(s.names.size()) +
+                         " names are bound");
+        ok = false;
+        break;
+      }
+      for (size_t i = 0; i < s.names.size(); ++i) {
+        if (alreadyDefined(s.names[i], s.nameLocs[i])) {
+          ok = false;
+          continue;
+        }
+        ctx.scopes.back()[s.names[i]] = {v.elems[i], s.nameLocs[i]};
+      }
+      break;
+    }
+    case ast::StmtKind::Assign: {
+      auto *prev = lookupLocal(s.name);
+      if (!prev) {
+        error(s.loc,
+              "assignment to '" + s.name + "', which is not a 'let' in scope");
+        ok = false;
+        break;
+      }
+      Val v = eval(*s.value, ctx);
+      if (v.kind == Val::None || prev->first.kind == Val::None) {
+        ok = false;
+        break;
+      }
+      if (prev->first.kind == Val::Tensor && v.kind == Val::Tensor &&
+          prev->first.node->type != v.node->type) {
+        Diagnostic &d =
+            error(s.loc, "'" + s.name + "' is re-bound to a value of type " +
+                             typeStr(v.node->type) + ", but it has type " +
+                             typeStr(prev->first.node->type));
+        DiagnosticEngine::note(d, prev->second,
+                               "'" + s.name + "' is defined here");
+        ok = false;
+        break;
+      }
+      if (prev->first.kind != v.kind) {
+        error(s.loc, "'" + s.name +
+                         "' is re-bound to a different kind of "
+                         "value");
+        ok = false;
+        break;
+      }
+      prev->first = v;
+      break;
+    }
+    case ast::StmtKind::For: {
+      auto lo = constInt(*s.lo, ctx, "a loop bound");
+      auto hi = constInt(*s.hi, ctx, "a loop bound");
+      if (!lo || !hi) {
+        ok = false;
+        break;
+      }
+      // Both bounds are within ±2^62: the difference fits in uint64_t.
+      if (*hi > *lo && uint64_t(*hi) - uint64_t(*lo) > 4096) {
+        error(s.loc, "a 'for' loop is unrolled; more than 4096 iterations "
+                     "is not supported");
+        ok = false;
+        break;
+      }
+      if (alreadyDefined(s.name, s.nameLocs.front())) {
+        ok = false;
+        break;
+      }
+      // An error in the body is reported once, not once per iteration.
+      bool bodyOk = true;
+      for (int64_t i = *lo; i < *hi && bodyOk; ++i) {
+        // Empty bodies cost something too: nested empty loops multiply.
+        if (!spend(s.start)) {
+          bodyOk = false;
+          break;
+        }
+        ctx.scopes.emplace_back();
+        ctx.scopes.back()[s.name] = {Val::integer(Dim::of(i)),
+                                     s.nameLocs.front()};
+        bool innerReturn = false;
+        std::vector<Val> innerReturned;
+        bodyOk = execStmts(s.body, ctx, innerReturned, innerReturn, returnLoc);
+        ctx.scopes.pop_back();
+        if (innerReturn) {
+          error(returnLoc, "'return' inside a 'for' loop");
+          bodyOk = false;
+        }
+      }
+      ok &= bodyOk;
+      break;
+    }
+    case ast::StmtKind::Return: {
+      sawReturn = true;
+      returnLoc = s.value->loc;
+      if (s.value->kind == ExprKind::Tuple) {
+        for (const ast::ExprPtr &e : s.value->operands)
+          returned.push_back(eval(*e, ctx));
+      } else {
+        returned.push_back(eval(*s.value, ctx));
+      }
+      break;
+    }
+    }
+  }
+  return ok;
+}
+
+} // namespace detail
+} // namespace modc

@@ -1,0 +1,213 @@
+//===- TensorShape.cpp - Shape changes and gathers as linalg/tensor ops ---===//
+//
+// The data-movement half of TensorMath: concat, reshape, transpose, expand
+// (NumPy broadcast), the id gathers (embedding, onehot) and element casts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ir/TensorMath.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
+
+using namespace mlir;
+
+namespace modc {
+
+namespace {
+bool isStaticOne(int64_t d) { return d == 1; }
+} // namespace
+
+Value TensorMath::concat(ArrayRef<Value> parts, int64_t axis,
+                         RankedTensorType resultType) {
+  int64_t rank = resultType.getRank();
+  SmallVector<Value> sizes;
+  Value axisSize;
+  for (Value p : parts) {
+    Value d = dimSize(p, axis);
+    axisSize =
+        axisSize ? b_.create<arith::AddIOp>(loc_, axisSize, d).getResult() : d;
+  }
+  for (int64_t i = 0; i < rank; ++i)
+    sizes.push_back(i == axis ? axisSize : dimSize(parts[0], i));
+  Value result = empty(resultType, sizes);
+  Value offset = b_.create<arith::ConstantIndexOp>(loc_, 0);
+  for (Value p : parts) {
+    SmallVector<OpFoldResult> offsets, partSizes, strides;
+    for (int64_t i = 0; i < rank; ++i) {
+      offsets.push_back(i == axis ? OpFoldResult(offset)
+                                  : OpFoldResult(b_.getIndexAttr(0)));
+      auto pt = llvm::cast<RankedTensorType>(p.getType());
+      partSizes.push_back(
+          pt.isDynamicDim(i) ? OpFoldResult(dimSize(p, i))
+                             : OpFoldResult(b_.getIndexAttr(pt.getDimSize(i))));
+      strides.push_back(b_.getIndexAttr(1));
+    }
+    result = b_.create<tensor::InsertSliceOp>(loc_, p, result, offsets,
+                                              partSizes, strides);
+    offset = b_.create<arith::AddIOp>(loc_, offset, dimSize(p, axis));
+  }
+  return result;
+}
+
+Value TensorMath::reshape(Value x, RankedTensorType resultType,
+                          ArrayRef<Value> sizes) {
+  SmallVector<Value> dims;
+  for (int64_t i = 0; i < resultType.getRank(); ++i)
+    dims.push_back(sizes[i] ? sizes[i]
+                            : b_.create<arith::ConstantIndexOp>(
+                                    loc_, resultType.getDimSize(i))
+                                  .getResult());
+  Value shape = b_.create<tensor::FromElementsOp>(
+      loc_, RankedTensorType::get({resultType.getRank()}, b_.getIndexType()),
+      dims);
+  return b_.create<tensor::ReshapeOp>(loc_, resultType, x, shape);
+}
+
+Value TensorMath::transpose(Value x, ArrayRef<int64_t> perm) {
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape;
+  SmallVector<Value> sizes;
+  for (int64_t p : perm) {
+    shape.push_back(t.getDimSize(p));
+    sizes.push_back(t.isDynamicDim(p) ? dimSize(x, p) : Value());
+  }
+  auto resultType = RankedTensorType::get(shape, t.getElementType());
+  Value init = empty(resultType, sizes);
+  return b_.create<linalg::TransposeOp>(loc_, x, init, perm).getResult()[0];
+}
+
+Value TensorMath::expand(Value x, RankedTensorType resultType,
+                         ArrayRef<Value> sizes) {
+  MLIRContext *ctx = b_.getContext();
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  int64_t rank = resultType.getRank(), r = t.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t k = 0; k < r; ++k) {
+    int64_t resDim = rank - r + k;
+    bool broadcast = isStaticOne(t.getDimSize(k)) &&
+                     !isStaticOne(resultType.getDimSize(resDim));
+    exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
+                              : getAffineDimExpr(resDim, ctx));
+  }
+  Value init = empty(resultType, sizes);
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, exprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return b_
+      .create<linalg::GenericOp>(loc_, TypeRange{resultType}, ValueRange{x},
+                                 ValueRange{init}, maps, iters,
+                                 [&](OpBuilder &nb, Location l, ValueRange v) {
+                                   nb.create<linalg::YieldOp>(l, v[0]);
+                                 })
+      .getResult(0);
+}
+
+Value TensorMath::embedding(Value table, Value ids,
+                            RankedTensorType resultType) {
+  MLIRContext *ctx = b_.getContext();
+  auto tt = llvm::cast<RankedTensorType>(table.getType());
+  auto it = llvm::cast<RankedTensorType>(ids.getType());
+  int64_t rank = resultType.getRank(), idsRank = it.getRank();
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < idsRank; ++i)
+    sizes.push_back(dimSize(ids, i));
+  for (int64_t i = 1; i < tt.getRank(); ++i)
+    sizes.push_back(dimSize(table, i));
+  Value init = empty(resultType, sizes);
+  SmallVector<AffineExpr> idExprs;
+  for (int64_t i = 0; i < idsRank; ++i)
+    idExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idExprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  Value rows = dimSize(table, 0);
+  return b_
+      .create<linalg::GenericOp>(
+          loc_, TypeRange{resultType}, ValueRange{ids}, ValueRange{init}, maps,
+          iters,
+          [&](OpBuilder &nb, Location l, ValueRange v) {
+            // Out-of-range ids were reported by a check before this op;
+            // clamping keeps the read in bounds regardless.
+            Value id =
+                nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v[0]);
+            Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
+            Value one = nb.create<arith::ConstantIndexOp>(l, 1);
+            Value maxId = nb.create<arith::SubIOp>(l, rows, one);
+            id = nb.create<arith::MaxSIOp>(l, id, zero);
+            id = nb.create<arith::MinSIOp>(l, id, maxId);
+            SmallVector<Value> indices = {id};
+            for (int64_t i = idsRank; i < rank; ++i)
+              indices.push_back(nb.create<linalg::IndexOp>(l, i));
+            Value val = nb.create<tensor::ExtractOp>(l, table, indices);
+            nb.create<linalg::YieldOp>(l, val);
+          })
+      .getResult(0);
+}
+
+Value TensorMath::onehot(Value ids, int64_t n, RankedTensorType resultType) {
+  MLIRContext *ctx = b_.getContext();
+  auto it = llvm::cast<RankedTensorType>(ids.getType());
+  int64_t rank = resultType.getRank(), idsRank = it.getRank();
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < idsRank; ++i)
+    sizes.push_back(dimSize(ids, i));
+  sizes.push_back(Value());
+  Value init = empty(resultType, sizes);
+  SmallVector<AffineExpr> idExprs;
+  for (int64_t i = 0; i < idsRank; ++i)
+    idExprs.push_back(getAffineDimExpr(i, ctx));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idExprs, ctx),
+                                 AffineMap::getMultiDimIdentityMap(rank, ctx)};
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  Type elem = resultType.getElementType();
+  return b_
+      .create<linalg::GenericOp>(
+          loc_, TypeRange{resultType}, ValueRange{ids}, ValueRange{init}, maps,
+          iters,
+          [&](OpBuilder &nb, Location l, ValueRange v) {
+            Value id = v[0].getType().getIntOrFloatBitWidth() == 64
+                           ? v[0]
+                           : nb.create<arith::ExtSIOp>(l, nb.getI64Type(), v[0])
+                                 .getResult();
+            Value pos = nb.create<arith::IndexCastOp>(
+                l, nb.getI64Type(), nb.create<linalg::IndexOp>(l, idsRank));
+            Value eq =
+                nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, id, pos);
+            Value one =
+                nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1));
+            Value zero =
+                nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 0));
+            nb.create<linalg::YieldOp>(
+                l, nb.create<arith::SelectOp>(l, eq, one, zero).getResult());
+          })
+      .getResult(0);
+}
+
+Value TensorMath::cast(Value x, Type elem) {
+  auto t = llvm::cast<RankedTensorType>(x.getType());
+  Type from = t.getElementType();
+  if (from == elem)
+    return x;
+  auto resultType = RankedTensorType::get(t.getShape(), elem);
+  return elementwise(
+      {x}, resultType, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        bool fromF = llvm::isa<FloatType>(from);
+        bool toF = llvm::isa<FloatType>(elem);
+        if (fromF && toF)
+          return from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
+                     ? nb.create<arith::ExtFOp>(l, elem, v[0]).getResult()
+                     : nb.create<arith::TruncFOp>(l, elem, v[0]).getResult();
+        if (fromF)
+          return nb.create<arith::FPToSIOp>(l, elem, v[0]);
+        if (toF)
+          return nb.create<arith::SIToFPOp>(l, elem, v[0]);
+        return from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
+                   ? nb.create<arith::ExtSIOp>(l, elem, v[0]).getResult()
+                   : nb.create<arith::TruncIOp>(l, elem, v[0]).getResult();
+      });
+}
+
+} // namespace modc
