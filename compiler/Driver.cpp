@@ -4,6 +4,7 @@
 
 #include "compiler/Library.h"
 #include "compiler/Pipeline.h"
+#include "compiler/Session.h"
 #include "conversion/Passes.h"
 #include "dsl/Parse.h"
 #include "dsl/Sema.h"
@@ -142,18 +143,13 @@ int runDriver(const DriverOptions &options) {
   }
   SemaOptions semaOptions;
   for (const std::string &d : options.defines) {
-    size_t eq = d.find('=');
-    std::string name = d.substr(0, eq);
-    std::string value = eq == std::string::npos ? "" : d.substr(eq + 1);
-    char *end = nullptr;
-    errno = 0;
-    long long v = std::strtoll(value.c_str(), &end, 10);
-    if (name.empty() || value.empty() || *end != '\0' || errno != 0 || v < 0 ||
-        v > (1LL << 62))
+    std::string name;
+    int64_t value;
+    if (!parseDefine(d, name, value))
       return usage("-D expects NAME=VALUE with a non-negative integer value, "
                    "got '" +
                    d + "'");
-    semaOptions.dimOverrides[name] = v;
+    semaOptions.dimOverrides[name] = value;
   }
 
   auto buffer = llvm::MemoryBuffer::getFile(options.inputFile,

@@ -75,6 +75,16 @@ int main(int argc, char **argv) {
     os << "modc " << MODC_VERSION << " (LLVM/MLIR " << LLVM_VERSION_STRING
        << ")\n";
   });
+  // --help lists modc's own options; LLVM's and MLIR's stay usable and are
+  // listed by --help-hidden.
+  for (auto &entry : cl::getRegisteredOptions()) {
+    cl::Option *option = entry.second;
+    llvm::StringRef name = entry.first();
+    bool ours = llvm::is_contained(option->Categories, &category) ||
+                name == "help" || name == "help-list" || name == "version";
+    if (!ours && option->getOptionHiddenFlag() == cl::NotHidden)
+      option->setHiddenFlag(cl::Hidden);
+  }
   std::vector<const char *> args(argv, argv + argc);
   for (const char *&a : args)
     if (llvm::StringRef(a) == "--stats" || llvm::StringRef(a) == "-stats")

@@ -78,7 +78,7 @@ void DiagnosticEngine::format(const Diagnostic &d, std::string &out) const {
   out += caret + "^\n";
 }
 
-void DiagnosticEngine::print(std::string &out) const {
+std::vector<const Diagnostic *> DiagnosticEngine::inOrder() const {
   std::vector<const Diagnostic *> sorted;
   for (const Diagnostic &d : diags_)
     sorted.push_back(&d);
@@ -88,7 +88,11 @@ void DiagnosticEngine::print(std::string &out) const {
                        return a->loc.line < b->loc.line;
                      return a->loc.col < b->loc.col;
                    });
-  for (const Diagnostic *d : sorted) {
+  return sorted;
+}
+
+void DiagnosticEngine::print(std::string &out) const {
+  for (const Diagnostic *d : inOrder()) {
     format(*d, out);
     for (const Diagnostic &n : d->notes)
       format(n, out);

@@ -66,6 +66,9 @@ public:
   bool limitReached() const { return numErrors_ >= errorLimit_; }
   const std::vector<Diagnostic> &diagnostics() const { return diags_; }
 
+  /// Every diagnostic sorted by location (stable for equal ones): the
+  /// order `print` uses.
+  std::vector<const Diagnostic *> inOrder() const;
   /// Prints every diagnostic sorted by location (stable for equal ones).
   void print(std::string &out) const;
 

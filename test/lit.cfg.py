@@ -9,7 +9,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mod", ".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.modc_obj_root, "test")
-config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "asan", "via-mlir"]
+config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "modc_session.py", "asan", "via-mlir"]
 
 tools = os.path.join(config.modc_obj_root, "bin")
 path = [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]
@@ -22,6 +22,8 @@ if getattr(config, "modc_via_mlir", False):
     config.environment["MODC_REAL"] = os.path.join(tools, "modc")
     path.insert(0, os.path.join(os.path.dirname(__file__), "via-mlir"))
 config.environment["PATH"] = os.pathsep.join(path)
+# The in-process compiler of this build, for python/modc.
+config.environment["MODC_LIBRARY"] = os.path.join(config.modc_obj_root, "lib", "libmodc.so")
 for var in ("HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
             "ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"):
     if var in os.environ:

@@ -1,0 +1,365 @@
+//===- Session.cpp - The compiler as a library ----------------------------===//
+
+#include "compiler/Session.h"
+
+#include "compiler/Driver.h"
+#include "compiler/Library.h"
+#include "compiler/Pipeline.h"
+#include "dsl/Parse.h"
+#include "dsl/Sema.h"
+#include "import/Import.h"
+#include "transforms/Passes.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SHA256.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <dlfcn.h>
+
+namespace modc {
+
+bool parseDefine(llvm::StringRef text, std::string &name, int64_t &value) {
+  auto [n, v] = text.split('=');
+  if (n.empty() || v.empty() || !text.contains('='))
+    return false;
+  std::string digits = v.str();
+  char *end = nullptr;
+  errno = 0;
+  long long parsed = std::strtoll(digits.c_str(), &end, 10);
+  if (*end != '\0' || errno != 0 || parsed < 0 || parsed > (1LL << 62) ||
+      !std::isdigit(static_cast<unsigned char>(digits[0])))
+    return false;
+  name = n.str();
+  value = parsed;
+  return true;
+}
+
+bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
+                           std::string &error) {
+  llvm::SmallVector<llvm::StringRef> words;
+  text.split(words, ' ', -1, /*KeepEmpty=*/false);
+  // Tabs and newlines separate words too.
+  llvm::SmallVector<llvm::StringRef> tokens;
+  for (llvm::StringRef w : words) {
+    llvm::SmallVector<llvm::StringRef> parts;
+    w.split(parts, '\t', -1, false);
+    for (llvm::StringRef p : parts) {
+      llvm::SmallVector<llvm::StringRef> lines;
+      p.split(lines, '\n', -1, false);
+      tokens.append(lines.begin(), lines.end());
+    }
+  }
+  CompileOptions o;
+  auto valueOf = [&](size_t &i, llvm::StringRef flag,
+                     llvm::StringRef &value) -> bool {
+    llvm::StringRef t = tokens[i];
+    if (t.consume_front(flag)) {
+      if (t.consume_front("="))
+        value = t;
+      else if (t.empty() && i + 1 < tokens.size())
+        value = tokens[++i];
+      else if (!t.empty() && flag == "-D")
+        value = t;
+      else
+        return false;
+      return !value.empty();
+    }
+    return false;
+  };
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    llvm::StringRef t = tokens[i], value;
+    if (t.starts_with("-O")) {
+      llvm::StringRef level = t.drop_front(2);
+      unsigned n;
+      if (level.size() != 1 || level.getAsInteger(10, n) || n > 3) {
+        error = "optimisation level '" + t.str() +
+                "' does not exist (use -O0 to -O3)";
+        return false;
+      }
+      o.optLevel = n;
+    } else if (t.starts_with("-D")) {
+      std::string name;
+      int64_t v;
+      if (!valueOf(i, "-D", value) || !parseDefine(value, name, v)) {
+        error = "-D expects NAME=VALUE with a non-negative integer value, "
+                "got '" +
+                t.str() + "'";
+        return false;
+      }
+      o.defines[name] = v;
+    } else if (t.starts_with("--target")) {
+      if (!valueOf(i, "--target", value)) {
+        error = "--target expects cpu or cuda";
+        return false;
+      }
+      o.target = value.str();
+    } else if (t.starts_with("--mcpu") || t.starts_with("-mcpu")) {
+      if (!valueOf(i, t.starts_with("--") ? "--mcpu" : "-mcpu", value)) {
+        error = "--mcpu expects a CPU name";
+        return false;
+      }
+      o.mcpu = value.str();
+    } else if (t.starts_with("--specialize")) {
+      if (!valueOf(i, "--specialize", value)) {
+        error = "--specialize expects ENTRY.ARG=VALUE";
+        return false;
+      }
+      o.specialize.push_back(value.str());
+    } else {
+      error = "unknown option '" + t.str() +
+              "' (expected -O<n>, -D NAME=VALUE, --target=, --mcpu=, "
+              "--specialize=)";
+      return false;
+    }
+  }
+  if (o.target != "cpu") {
+    error = o.target == "cuda"
+                ? "--target=cuda is not supported by this "
+                  "build yet"
+                : "unknown --target '" + o.target + "' (expected cpu or cuda)";
+    return false;
+  }
+  out = std::move(o);
+  return true;
+}
+
+std::string CompileOptions::key() const {
+  std::string k = "-O" + std::to_string(optLevel) + " --target=" + target +
+                  " --mcpu=" + mcpu;
+  for (const auto &[name, value] : defines)
+    k += " -D" + name + "=" + std::to_string(value);
+  for (const std::string &s : specialize)
+    k += " --specialize=" + s;
+  return k;
+}
+
+CompiledLibrary::~CompiledLibrary() {
+  if (handle_)
+    dlclose(handle_);
+  if (!path_.empty())
+    llvm::sys::fs::remove(path_);
+  if (!dir_.empty())
+    llvm::sys::fs::remove(dir_);
+}
+
+void *CompiledLibrary::symbol(const char *name) const {
+  if (!handle_ || !name)
+    return nullptr;
+  return dlsym(handle_, name);
+}
+
+bool CompiledLibrary::write(const std::string &path, std::string &error) const {
+  if (std::error_code ec = llvm::sys::fs::copy_file(path_, path)) {
+    error = "cannot write " + path + ": " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+Session::Session(size_t cacheBytes) : cacheLimit_(cacheBytes) {
+  mlir::DialectRegistry registry;
+  registerPipelineDialects(registry);
+  context_ = std::make_unique<mlir::MLIRContext>(registry);
+  // One compilation at a time per session: no worker threads of its own.
+  context_->disableMultithreading();
+}
+
+Session::~Session() = default;
+
+Session::Status Session::fail(Status status, const std::string &file,
+                              const std::string &message) {
+  diagnostics_.push_back({file, 0, 0, true, message});
+  return status;
+}
+
+namespace {
+
+/// The front end's diagnostics in the command line's order.
+void collect(const DiagnosticEngine &diags, const std::string &file,
+             std::vector<SessionDiagnostic> &out) {
+  auto add = [&](const Diagnostic &d) {
+    out.push_back({file, int(d.loc.line), int(d.loc.col),
+                   d.severity == Severity::Error, d.message});
+  };
+  for (const Diagnostic *d : diags.inOrder()) {
+    add(*d);
+    for (const Diagnostic &n : d->notes)
+      add(n);
+  }
+  if (diags.limitReached())
+    out.push_back({file, 0, 0, false,
+                   "too many errors, stopping after " +
+                       std::to_string(diags.numErrors())});
+}
+
+struct Checked {
+  std::unique_ptr<ast::File> file;
+  std::unique_ptr<sema::Program> program;
+};
+
+Checked checkSource(llvm::StringRef source, const std::string &filename,
+                    const CompileOptions &options,
+                    std::vector<SessionDiagnostic> &out) {
+  SourceFile file(filename, source.str());
+  DiagnosticEngine diags(file);
+  SemaOptions semaOptions;
+  for (const auto &[name, value] : options.defines)
+    semaOptions.dimOverrides[name] = value;
+  Checked c;
+  c.file = parseFile(file, diags);
+  if (c.file)
+    c.program = analyze(*c.file, diags, semaOptions);
+  collect(diags, filename, out);
+  return c;
+}
+
+} // namespace
+
+Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
+                               llvm::StringRef options) {
+  diagnostics_.clear();
+  CompileOptions parsed;
+  std::string error;
+  if (!CompileOptions::parse(options, parsed, error))
+    return fail(UsageError, "modc", error);
+  Checked c = checkSource(source, filename.str(), parsed, diagnostics_);
+  return c.program ? Ok : ProgramError;
+}
+
+Session::Status Session::compile(llvm::StringRef source,
+                                 llvm::StringRef filename,
+                                 llvm::StringRef options,
+                                 std::shared_ptr<CompiledLibrary> &out) {
+  diagnostics_.clear();
+  out.reset();
+  CompileOptions parsed;
+  std::string error;
+  if (!CompileOptions::parse(options, parsed, error))
+    return fail(UsageError, "modc", error);
+  llvm::SHA256 hash;
+  std::string optionKey = parsed.key();
+  for (llvm::StringRef part : {llvm::StringRef(MODC_VERSION), filename,
+                               llvm::StringRef(optionKey), source}) {
+    std::string length = std::to_string(part.size()) + ":";
+    hash.update(length);
+    hash.update(part);
+  }
+  std::array<uint8_t, 32> digest = hash.final();
+  std::string key(digest.begin(), digest.end());
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    out = it->second->second;
+    ++cacheHits_;
+    return Ok;
+  }
+  Status status = build(source, filename.str(), parsed, out);
+  if (status == Ok)
+    remember(key, out);
+  return status;
+}
+
+void Session::remember(const std::string &key,
+                       std::shared_ptr<CompiledLibrary> lib) {
+  if (lib->size() > cacheLimit_)
+    return;
+  lru_.emplace_front(key, lib);
+  cache_[key] = lru_.begin();
+  cacheSize_ += lib->size();
+  while (cacheSize_ > cacheLimit_ && !lru_.empty()) {
+    cacheSize_ -= lru_.back().second->size();
+    cache_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+Session::Status Session::build(llvm::StringRef source,
+                               const std::string &filename,
+                               const CompileOptions &options,
+                               std::shared_ptr<CompiledLibrary> &out) {
+  Checked c = checkSource(source, filename, options, diagnostics_);
+  if (!c.program)
+    return ProgramError;
+
+  // Errors of the passes and of import, located where the IR says.
+  mlir::ScopedDiagnosticHandler handler(
+      context_.get(), [&](mlir::Diagnostic &d) {
+        SessionDiagnostic sd{filename, 0, 0,
+                             d.getSeverity() == mlir::DiagnosticSeverity::Error,
+                             d.str()};
+        if (auto loc =
+                d.getLocation()->findInstanceOf<mlir::FileLineColLoc>()) {
+          sd.file = loc.getFilename().str();
+          sd.line = int(loc.getLine());
+          sd.col = int(loc.getColumn());
+        }
+        diagnostics_.push_back(std::move(sd));
+        return mlir::success();
+      });
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      importProgram(*context_, *c.program, filename);
+  if (!module)
+    return fail(ProgramError, filename,
+                "internal error: the imported IR does not verify");
+  for (const std::string &spec : options.specialize) {
+    std::string error = specializeEntry(*module, spec);
+    if (!error.empty())
+      return fail(UsageError, "modc", error);
+  }
+
+  PipelineOptions pipeline;
+  pipeline.optLevel = options.optLevel;
+  pipeline.mcpu = options.mcpu;
+  auto runStage = [&](auto buildStage) {
+    mlir::PassManager pm(context_.get());
+    buildStage(pm, pipeline);
+    return runPipeline(*module, pm);
+  };
+  if ((options.optLevel > 0 && !runStage(buildModOptPipeline)) ||
+      !runStage(buildModToLinalgPipeline) ||
+      !runStage(buildLinalgToLLVMPipeline))
+    return ProgramError;
+  llvm::LLVMContext llvmContext;
+  std::string error;
+  auto llvmModule = translateToLLVMIR(*module, llvmContext, pipeline, error);
+  if (!llvmModule)
+    return fail(ProgramError, filename, error);
+
+  std::shared_ptr<CompiledLibrary> lib(new CompiledLibrary());
+  llvm::SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("modc-session", dir))
+    return fail(UsageError, "modc", "cannot create a temporary directory");
+  lib->dir_ = dir.str().str();
+  llvm::SmallString<128> object(dir), library(dir);
+  llvm::sys::path::append(object, "model.o");
+  llvm::sys::path::append(library, "model.so");
+  bool linked =
+      emitMachineCode(*llvmModule, object.str().str(), false, pipeline,
+                      error) &&
+      linkSharedLibrary(object.str().str(), library.str().str(), error);
+  llvm::sys::fs::remove(object);
+  if (!linked)
+    return fail(UsageError, "modc", error);
+  lib->path_ = library.str().str();
+  uint64_t size = 0;
+  llvm::sys::fs::file_size(lib->path_, size);
+  lib->size_ = size_t(size);
+  lib->handle_ = dlopen(lib->path_.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib->handle_) {
+    const char *why = dlerror();
+    return fail(UsageError, "modc",
+                std::string("cannot load the compiled library: ") +
+                    (why ? why : "unknown error"));
+  }
+  out = std::move(lib);
+  return Ok;
+}
+
+} // namespace modc

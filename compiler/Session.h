@@ -1,0 +1,132 @@
+//===- Session.h - The compiler as a library ---------------------*- C++
+//-*-===//
+//
+// One Session per thread: source text in, structured diagnostics out, a
+// compiled model out, with an MLIR context reused across compilations and a
+// cache of compiled libraries keyed by content (source, file name, options,
+// compiler version). What program-induction experiments call instead of one
+// process per candidate (INTERFACE.md §5); the C API (include/modc/modc.h)
+// and the Python package `modc` wrap it. Sessions share nothing mutable:
+// two of them on two threads behave as one after the other.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_COMPILER_SESSION_H
+#define MODC_COMPILER_SESSION_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+} // namespace mlir
+
+namespace modc {
+
+/// One diagnostic of the last check or compile, in the order the command
+/// line prints them (an error, then its notes).
+struct SessionDiagnostic {
+  std::string file;
+  int line = 0; ///< 0: no location
+  int col = 0;
+  bool isError = true;
+  std::string message;
+};
+
+/// `NAME=VALUE` with a non-negative integer VALUE (at most 2^62), as -D takes.
+bool parseDefine(llvm::StringRef text, std::string &name, int64_t &value);
+
+/// The options of one compilation, in the command line's syntax.
+struct CompileOptions {
+  unsigned optLevel = 2;
+  std::map<std::string, int64_t> defines;
+  std::string target = "cpu";
+  std::string mcpu = "native";
+  std::vector<std::string> specialize;
+
+  /// `-O2 -D D=64 --target=cpu --mcpu=native --specialize E.A=V`; false
+  /// with a message on an unknown or malformed option.
+  static bool parse(llvm::StringRef text, CompileOptions &out,
+                    std::string &error);
+  /// A canonical spelling (the cache key's part).
+  std::string key() const;
+};
+
+/// A compiled model: the shared library's bytes, loaded into this process.
+class CompiledLibrary {
+public:
+  ~CompiledLibrary();
+  CompiledLibrary(const CompiledLibrary &) = delete;
+  CompiledLibrary &operator=(const CompiledLibrary &) = delete;
+
+  /// The address of exported symbol `name` (e.g. "lora_create"), or null.
+  void *symbol(const char *name) const;
+  /// Writes the same `.so` as `modc -o path`.
+  bool write(const std::string &path, std::string &error) const;
+  /// The loaded file (a private temporary, removed with the library).
+  const std::string &path() const { return path_; }
+  size_t size() const { return size_; }
+
+private:
+  friend class Session;
+  CompiledLibrary() = default;
+  std::string path_;
+  std::string dir_;
+  size_t size_ = 0;
+  void *handle_ = nullptr;
+};
+
+class Session {
+public:
+  /// `cacheBytes` bounds the total size of the cached libraries (least
+  /// recently used ones are dropped first; 0 disables the cache).
+  explicit Session(size_t cacheBytes = 256u << 20);
+  ~Session();
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+
+  enum Status { Ok = 0, ProgramError = 1, UsageError = 2 };
+
+  /// Parses and checks `source`; the diagnostics replace the last ones.
+  Status check(llvm::StringRef source, llvm::StringRef filename,
+               llvm::StringRef options);
+  /// Compiles `source` to a loaded library (`out`), from the cache when the
+  /// same source, file name and options were compiled before.
+  Status compile(llvm::StringRef source, llvm::StringRef filename,
+                 llvm::StringRef options,
+                 std::shared_ptr<CompiledLibrary> &out);
+
+  const std::vector<SessionDiagnostic> &diagnostics() const {
+    return diagnostics_;
+  }
+  /// Compilations answered from the cache, and libraries in it.
+  uint64_t cacheHits() const { return cacheHits_; }
+  size_t cachedLibraries() const { return cache_.size(); }
+
+private:
+  Status fail(Status status, const std::string &file,
+              const std::string &message);
+  Status build(llvm::StringRef source, const std::string &filename,
+               const CompileOptions &options,
+               std::shared_ptr<CompiledLibrary> &out);
+  void remember(const std::string &key, std::shared_ptr<CompiledLibrary> lib);
+
+  std::unique_ptr<mlir::MLIRContext> context_;
+  std::vector<SessionDiagnostic> diagnostics_;
+  size_t cacheLimit_;
+  size_t cacheSize_ = 0;
+  uint64_t cacheHits_ = 0;
+  /// Most recently used first.
+  std::list<std::pair<std::string, std::shared_ptr<CompiledLibrary>>> lru_;
+  std::map<std::string, decltype(lru_)::iterator> cache_;
+};
+
+} // namespace modc
+
+#endif // MODC_COMPILER_SESSION_H

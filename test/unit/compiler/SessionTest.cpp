@@ -1,0 +1,261 @@
+//===- SessionTest.cpp - The in-process compiler through its C API --------===//
+//
+// libmodc.so as a program-induction experiment uses it (modc/modc.h): checks
+// with structured diagnostics, compiles to a loaded library, the content
+// cache, bad arguments and bad bytes, and sessions on several threads.
+//
+//===----------------------------------------------------------------------===//
+
+#include "modc/modc.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+struct Diag {
+  std::string message;
+  int line, col, isError;
+};
+
+std::vector<Diag> diagnostics(modc_session *s) {
+  std::vector<Diag> out;
+  for (size_t i = 0; i < modc_diagnostic_count(s); ++i) {
+    Diag d;
+    const char *m = modc_diagnostic(s, i, &d.line, &d.col, &d.isError);
+    d.message = m ? m : "";
+    out.push_back(d);
+  }
+  return out;
+}
+
+int check(modc_session *s, const std::string &src, const char *options = "") {
+  return modc_check(s, src.data(), src.size(), "t.mod", options);
+}
+
+const char *kScale = R"(model scale;
+dim D = 4;
+dyn N;
+module Scale<F>(x: f32[N, F]) -> f32[N, F] {
+  param s: f32[F] = ones;
+  return x * s;
+}
+layer: Scale<D>;
+entry forward(x: f32[N, D]) -> f32[N, D] { return layer(x); }
+)";
+
+TEST(SessionTest, CheckReportsLocatedErrors) {
+  modc_session *s = modc_session_create();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(check(s, kScale), 0);
+  EXPECT_EQ(modc_diagnostic_count(s), 0u);
+  std::string bad = "model m;\ndyn N;\nmodule M(x: f32[N, 4]) -> f32[N, 8] "
+                    "{ return x; }\nm: M;\nentry f(x: f32[N, 4]) -> f32[N, 4]"
+                    " { return m(x) + nothing; }\n";
+  EXPECT_EQ(check(s, bad), 1);
+  std::vector<Diag> d = diagnostics(s);
+  ASSERT_GE(d.size(), 2u);
+  // In the command line's order: by location, each error before its notes.
+  EXPECT_EQ(d[0].line, 3);
+  EXPECT_TRUE(d[0].isError);
+  EXPECT_NE(d[0].message.find("declared result is f32[N, 8]"),
+            std::string::npos)
+      << d[0].message;
+  bool unknown = false;
+  for (const Diag &x : d)
+    unknown |= x.line == 5 && x.message == "unknown name 'nothing'";
+  EXPECT_TRUE(unknown);
+  // The next call replaces the diagnostics.
+  EXPECT_EQ(check(s, kScale), 0);
+  EXPECT_EQ(modc_diagnostic_count(s), 0u);
+  EXPECT_EQ(modc_diagnostic(s, 0, nullptr, nullptr, nullptr), nullptr);
+  // A note follows its error: where the mismatched module is defined.
+  std::string call = "model m;\ndyn N;\nmodule M(x: f32[N, 4]) -> f32[N, 4] "
+                     "{ return x; }\nm: M;\nentry f(x: f32[N, 5]) -> f32[N, 4]"
+                     " { return m(x); }\n";
+  EXPECT_EQ(check(s, call), 1);
+  d = diagnostics(s);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_TRUE(d[0].isError);
+  EXPECT_EQ(d[0].line, 5);
+  EXPECT_FALSE(d[1].isError);
+  EXPECT_EQ(d[1].line, 3);
+  modc_session_destroy(s);
+}
+
+TEST(SessionTest, OptionsAsOnTheCommandLine) {
+  modc_session *s = modc_session_create();
+  const char *src = "model m;\ndim D = 4;\ndyn N;\nentry f(x: f32[N, D]) -> "
+                    "f32[N, 8] { return concat(x, x); }\n";
+  EXPECT_EQ(check(s, src), 0);
+  EXPECT_EQ(check(s, src, "-D D=5"), 1); // concat gives 10, not 8
+  EXPECT_EQ(check(s, src, "-DD=4 -O0"), 0);
+  EXPECT_EQ(check(s, src, "-O7"), 2);
+  EXPECT_EQ(check(s, src, "-D D"), 2);
+  EXPECT_EQ(check(s, src, "--frobnicate"), 2);
+  EXPECT_EQ(check(s, src, "--target=tpu"), 2);
+  ASSERT_EQ(modc_diagnostic_count(s), 1u);
+  EXPECT_NE(std::string(modc_diagnostic(s, 0, nullptr, nullptr, nullptr))
+                .find("unknown --target 'tpu'"),
+            std::string::npos);
+  modc_session_destroy(s);
+}
+
+TEST(SessionTest, CompilesToALoadedLibraryAndCaches) {
+  modc_session *s = modc_session_create();
+  modc_library *lib = nullptr;
+  ASSERT_EQ(
+      modc_compile(s, kScale, std::strlen(kScale), "scale.mod", "-O2", &lib),
+      0);
+  ASSERT_NE(lib, nullptr);
+  using Create = void *(*)();
+  using Init = int (*)(void *, uint64_t);
+  using Destroy = void (*)(void *);
+  using Forward = int (*)(void *, int64_t, const float *, float *);
+  auto create =
+      reinterpret_cast<Create>(modc_library_symbol(lib, "scale_create"));
+  auto destroy =
+      reinterpret_cast<Destroy>(modc_library_symbol(lib, "scale_destroy"));
+  auto forward =
+      reinterpret_cast<Forward>(modc_library_symbol(lib, "scale_forward"));
+  ASSERT_TRUE(create && destroy && forward);
+  EXPECT_EQ(modc_library_symbol(lib, "no_such_symbol"), nullptr);
+  auto init = reinterpret_cast<Init>(modc_library_symbol(lib, "scale_init"));
+  void *model = create();
+  ASSERT_NE(model, nullptr);
+  ASSERT_EQ(init(model, 0), 0);
+  float x[8] = {1, 2, 3, 4, 5, 6, 7, 8}, y[8] = {};
+  ASSERT_EQ(forward(model, 2, x, y), 0);
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(y[i], x[i]); // `ones`
+  destroy(model);
+
+  // The same program again: the cached library.
+  modc_library *again = nullptr;
+  ASSERT_EQ(
+      modc_compile(s, kScale, std::strlen(kScale), "scale.mod", "-O2", &again),
+      0);
+  EXPECT_EQ(modc_library_symbol(again, "scale_create"),
+            reinterpret_cast<void *>(create));
+  // Other options: another library.
+  modc_library *other = nullptr;
+  ASSERT_EQ(
+      modc_compile(s, kScale, std::strlen(kScale), "scale.mod", "-O0", &other),
+      0);
+  EXPECT_NE(modc_library_symbol(other, "scale_create"),
+            reinterpret_cast<void *>(create));
+
+  std::string path = ::testing::TempDir() + "/libscale-session.so";
+  EXPECT_EQ(modc_library_write(lib, path.c_str()), 0);
+  EXPECT_EQ(access(path.c_str(), R_OK), 0);
+  std::remove(path.c_str());
+  EXPECT_EQ(modc_library_write(lib, "/nonexistent-dir/x.so"), 2);
+  EXPECT_EQ(modc_library_write(lib, nullptr), 2);
+  std::string loaded = modc_library_path(lib);
+  EXPECT_EQ(access(loaded.c_str(), R_OK), 0);
+  modc_library_release(lib);
+  modc_library_release(again);
+  modc_library_release(other);
+  modc_session_destroy(s); // the cache's last reference: the file goes
+  EXPECT_NE(access(loaded.c_str(), F_OK), 0);
+}
+
+TEST(SessionTest, BadArgumentsAreCode2) {
+  modc_session *s = modc_session_create();
+  modc_library *lib = reinterpret_cast<modc_library *>(&lib);
+  EXPECT_EQ(modc_check(nullptr, "x", 1, nullptr, nullptr), 2);
+  EXPECT_EQ(modc_check(s, nullptr, 3, nullptr, nullptr), 2);
+  EXPECT_EQ(
+      modc_compile(s, kScale, std::strlen(kScale), nullptr, nullptr, nullptr),
+      2);
+  EXPECT_EQ(modc_compile(nullptr, kScale, 1, nullptr, nullptr, &lib), 2);
+  EXPECT_EQ(modc_diagnostic_count(nullptr), 0u);
+  EXPECT_EQ(modc_library_symbol(nullptr, "x"), nullptr);
+  EXPECT_EQ(modc_library_path(nullptr), nullptr);
+  modc_library_release(nullptr);
+  modc_session_destroy(nullptr);
+  // An empty source is a program with errors, not a crash.
+  EXPECT_EQ(modc_check(s, nullptr, 0, nullptr, nullptr), 1);
+  lib = nullptr;
+  EXPECT_EQ(modc_compile(s, "", 0, nullptr, nullptr, &lib), 1);
+  EXPECT_EQ(lib, nullptr);
+  modc_session_destroy(s);
+}
+
+TEST(SessionTest, AnyBytesGiveDiagnosticsAndTheSessionStaysUsable) {
+  modc_session *s = modc_session_create();
+  std::mt19937 rng(7);
+  std::string base = kScale;
+  for (int i = 0; i < 200; ++i) {
+    std::string src = base;
+    // Random bytes (NULs and invalid UTF-8 included) over the program.
+    int edits = 1 + int(rng() % 8);
+    for (int k = 0; k < edits; ++k)
+      src[rng() % src.size()] = char(rng() % 256);
+    int rc = modc_check(s, src.data(), src.size(), "fuzz.mod", "");
+    EXPECT_TRUE(rc == 0 || rc == 1);
+    if (rc == 1)
+      EXPECT_GT(modc_diagnostic_count(s), 0u);
+  }
+  modc_library *lib = nullptr;
+  const char *broken = "model m;\nentry f(x: f32[4]) -> f32[4] { return x @ "
+                       "x; }\n";
+  EXPECT_EQ(
+      modc_compile(s, broken, std::strlen(broken), nullptr, nullptr, &lib), 1);
+  ASSERT_EQ(
+      modc_compile(s, kScale, std::strlen(kScale), nullptr, nullptr, &lib), 0);
+  modc_library_release(lib);
+  modc_session_destroy(s);
+}
+
+TEST(SessionTest, SessionsOnTwoThreadsAgreeWithOne) {
+  std::vector<std::string> programs = {
+      kScale,
+      "model m;\ndyn N;\nentry f(x: f32[N, 3]) -> f32[N, 3] { return x @ x; "
+      "}\n",
+      "model m;\ndyn N;\nentry f(x: f32[N, 3]) -> f32[N, 3] { return "
+      "softmax(x, axis = 5); }\n",
+      std::string(kScale) + "entry g(x: f32[N, D]) -> f32[N, D] { return y; "
+                            "}\n"};
+  auto run = [&](std::vector<std::string> &out) {
+    modc_session *s = modc_session_create();
+    for (const std::string &p : programs) {
+      int rc = check(s, p);
+      std::string text = std::to_string(rc);
+      for (const Diag &d : diagnostics(s))
+        text += "|" + std::to_string(d.line) + ":" + std::to_string(d.col) +
+                " " + d.message;
+      out.push_back(text);
+      modc_library *lib = nullptr;
+      out.push_back(std::to_string(
+          modc_compile(s, p.data(), p.size(), nullptr, "-O1", &lib)));
+      modc_library_release(lib);
+    }
+    modc_session_destroy(s);
+  };
+  std::vector<std::string> serial, a, b;
+  run(serial);
+  std::thread ta([&] { run(a); }), tb([&] { run(b); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a, serial);
+  EXPECT_EQ(b, serial);
+  EXPECT_EQ(serial[0], "0");
+  EXPECT_EQ(serial[1], "0");
+}
+
+TEST(SessionTest, VocabularyAndVersion) {
+  std::string json = modc_vocabulary_json();
+  EXPECT_EQ(json.front(), '[');
+  EXPECT_NE(json.find("\"name\": \"topk\""), std::string::npos);
+  EXPECT_STREQ(modc_version(), "0.1.0");
+}
+
+} // namespace
