@@ -13,10 +13,29 @@
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
 
+#ifdef MODC_IN_PROCESS_LINK
+#include "lld/Common/Driver.h"
+#include "llvm/Passes/PassPlugin.h"
+LLD_HAS_DRIVER(elf)
+
+// Debian's LLVM registers Polly as a static extension of its LTO pipeline,
+// but ships Polly only as a plugin (LLVMPolly.so): lld's LTO code refers to
+// this function. modc's links have no LTO inputs, so it is never called; it
+// registers nothing.
+llvm::PassPluginLibraryInfo getPollyPluginInfo() {
+  return {LLVM_PLUGIN_API_VERSION, "polly (not linked into modc)",
+          LLVM_VERSION_STRING, [](llvm::PassBuilder &) {}};
+}
+#endif
+
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <mutex>
+#include <vector>
 
 #ifndef MODC_RUNTIME_ARCHIVE
 #define MODC_RUNTIME_ARCHIVE "libmodrt.a"
@@ -131,6 +150,47 @@ std::string buildHeader(mlir::ModuleOp module) {
   return out;
 }
 
+#ifdef MODC_IN_PROCESS_LINK
+namespace {
+
+/// lld in this process, with the clang driver's link line for a shared
+/// library taken at configure time (compiler/CMakeLists.txt). lld keeps its
+/// state in globals: one link at a time. False with `usable` cleared if lld
+/// says it cannot run again (the caller then uses the driver).
+bool linkInProcess(const std::string &objectPath, const std::string &soPath,
+                   const std::string &runtime, std::string &error,
+                   bool &usable) {
+  static const char *const kLinkLine[] = {
+#include "compiler/LinkCommand.inc"
+  };
+  std::vector<const char *> argv;
+  for (const char *arg : kLinkLine) {
+    llvm::StringRef a(arg);
+    argv.push_back(a == "@MODC_OUTPUT@"    ? soPath.c_str()
+                   : a == "@MODC_OBJECT@"  ? objectPath.c_str()
+                   : a == "@MODC_RUNTIME@" ? runtime.c_str()
+                                           : arg);
+  }
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::string out, err;
+  llvm::raw_string_ostream outStream(out), errStream(err);
+  lld::Result result =
+      lld::lldMain(argv, outStream, errStream, {{lld::Gnu, &lld::elf::link}});
+  usable = result.canRunAgain;
+  if (result.retCode != 0) {
+    errStream.flush();
+    error = "linking " + soPath + " failed: " + err;
+    while (!error.empty() && error.back() == '\n')
+      error.pop_back();
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+#endif
+
 bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
                        std::string &error) {
   const char *driverEnv = std::getenv("MODC_LINKER");
@@ -142,6 +202,17 @@ bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
             " (set MODC_RUNTIME to its path)";
     return false;
   }
+#ifdef MODC_IN_PROCESS_LINK
+  // MODC_LINKER asks for an external driver.
+  static std::atomic<bool> lldUsable{true};
+  if (!driverEnv && lldUsable) {
+    bool usable = true;
+    bool ok = linkInProcess(objectPath, soPath, runtime, error, usable);
+    if (!usable)
+      lldUsable = false;
+    return ok;
+  }
+#endif
   std::vector<llvm::StringRef> argv = {driver,
                                        "-shared",
                                        "-fuse-ld=lld",

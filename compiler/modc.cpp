@@ -9,6 +9,7 @@
 #include "compiler/Driver.h"
 #include "vocab/Vocabulary.h"
 
+#include "llvm/CodeGen/CommandFlags.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -44,8 +45,10 @@ static cl::list<std::string> defines("D", cl::desc("Override a dim"),
                                      cl::cat(category));
 static cl::opt<std::string> target("target", cl::desc("cpu or cuda"),
                                    cl::init("cpu"), cl::cat(category));
-static cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU"),
-                                 cl::init("native"), cl::cat(category));
+// `--mcpu` is LLVM's code generation flag: lld, linked into modc for the
+// in-process link, registers the same flags, so modc registers them first
+// (once per process) and reads the CPU from there; empty means the host's.
+static llvm::codegen::RegisterCodeGenFlags codegenFlags;
 static cl::opt<std::string> headerFile("header",
                                        cl::desc("Also write the C header"),
                                        cl::value_desc("path"),
@@ -81,7 +84,8 @@ int main(int argc, char **argv) {
     cl::Option *option = entry.second;
     llvm::StringRef name = entry.first();
     bool ours = llvm::is_contained(option->Categories, &category) ||
-                name == "help" || name == "help-list" || name == "version";
+                name == "help" || name == "help-list" || name == "version" ||
+                name == "mcpu";
     if (!ours && option->getOptionHiddenFlag() == cl::NotHidden)
       option->setHiddenFlag(cl::Hidden);
   }
@@ -108,7 +112,8 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel;
   options.defines.assign(defines.begin(), defines.end());
   options.target = target;
-  options.mcpu = mcpu;
+  options.mcpu = llvm::codegen::getMCPU().empty() ? std::string("native")
+                                                  : llvm::codegen::getMCPU();
   options.headerFile = headerFile;
   options.stats = stats;
   options.specialize.assign(specialize.begin(), specialize.end());
