@@ -157,6 +157,11 @@ private:
   std::pair<int64_t, int64_t> paramFootprint(const ModuleSpec &m);
   /// Reports a model whose parameters exceed those bounds.
   void checkModelSize();
+  /// Module templates no instance uses (SemaTemplates.cpp): their names and
+  /// their instance cycles, which need no template arguments.
+  void checkUninstantiatedTemplates();
+  void checkTemplateCycle(const ast::Function &fn);
+  void checkTemplateNames(const ast::Function &fn);
   ModuleSpec *instantiate(const ast::InstanceDef &def, Context *outer,
                           bool &ok);
   bool buildInstance(const ast::InstanceDef &def, Context *ctx,
@@ -271,6 +276,10 @@ private:
   std::map<std::string, const ast::Function *> entryDefs_;
   std::map<std::string, ModuleSpec *> instantiated_;
   std::vector<std::string> instantiating_;
+  /// Modules elaborated at least once, by name.
+  std::set<std::string> instantiatedNames_;
+  /// Uninstantiated templates on a cycle already reported.
+  std::set<std::string> inReportedCycle_;
   /// Entry elaboration state: index into program_->entries, or -2 while in
   /// progress, -3 after failure.
   std::map<std::string, int> entryState_;

@@ -347,7 +347,10 @@ std::unique_ptr<Program> Analyzer::run() {
   // Modules nobody instantiates are still checked, with their defaults
   // where every template parameter has one.
   for (auto &def : file_.modules) {
-    if (!def->templateParams.empty() || diags_.limitReached())
+    bool allDefaults = true;
+    for (const ast::TemplateParam &tp : def->templateParams)
+      allDefaults &= tp.defaultValue != nullptr;
+    if (!allDefaults || diags_.limitReached())
       continue;
     // A redefinition (reported) is not checked on its own.
     auto known = moduleDefs_.find(def->name);
@@ -367,6 +370,7 @@ std::unique_ptr<Program> Analyzer::run() {
     if (entryDefs_.count(e->name) && entryDefs_[e->name] == e.get())
       requireEntry(e->name, e->nameLoc);
   }
+  checkUninstantiatedTemplates();
   checkModelSize();
   if (diags_.hasErrors())
     return nullptr;

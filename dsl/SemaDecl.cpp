@@ -261,6 +261,7 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
   ModuleSpec *m = spec.get();
   program_->modules.push_back(std::move(spec));
   instantiated_[mangled] = m;
+  instantiatedNames_.insert(fn.name);
   m->mangledName = mangled;
   m->displayName = display;
   m->loc = fn.nameLoc;

@@ -1,7 +1,8 @@
 // Module templates: integer and float parameters, defaults that use earlier
 // parameters, one instantiation per distinct argument list, template
 // parameters used in shapes and as values, a template parameter shadowing a
-// file-level dim, and templates nobody instantiates (not checked).
+// file-level dim, and a template nobody instantiates (its names are checked:
+// test/dsl/errors/unused-template.mod).
 // RUN: modc %s --check
 // RUN: modc %s --print-params | FileCheck %s
 model templates;
@@ -17,7 +18,7 @@ module LoRA<I, O, r = 8, alpha: float = 16.0, s: float = alpha / r>(x: f32[N, I]
 module Scale<k: float, n>(x: f32[N, D]) -> f32[N, D] {
   return x * k * n;
 }
-module Unused<Q>(x: f32[N, Q]) -> f32[N, Q] { return x @ nothing; }
+module Unused<Q>(x: f32[N, Q]) -> f32[N, Q] { return x @ x; }
 
 a: LoRA<D, D>;
 b: LoRA<D, D, 4, 2.0>;
