@@ -19,12 +19,68 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/thread.h"
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <mutex>
 
 namespace modc {
+
+void runOnCompilerStack(llvm::function_ref<void()> work) {
+  llvm::thread worker(std::optional<unsigned>(kCompilerStackBytes),
+                      [&] { work(); });
+  worker.join();
+}
+
+/// A session's own thread with the compiler's stack, kept for the session's
+/// life: starting one per call (mapping and unmapping 256 MiB) would cost
+/// more than checking a small program.
+class CompilerThread {
+public:
+  CompilerThread()
+      : thread_(std::optional<unsigned>(kCompilerStackBytes),
+                [this] { loop(); }) {}
+  ~CompilerThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+  /// Runs `work` on the thread and waits for it.
+  void run(llvm::function_ref<void()> work) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    task_ = &work;
+    wake_.notify_all();
+    finished_.wait(lock, [&] { return task_ == nullptr; });
+  }
+
+private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stop_ || task_ != nullptr; });
+      if (stop_)
+        return;
+      lock.unlock();
+      (*task_)();
+      lock.lock();
+      task_ = nullptr;
+      finished_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_, finished_;
+  const llvm::function_ref<void()> *task_ = nullptr;
+  bool stop_ = false;
+  llvm::thread thread_; // last: it starts running loop()
+};
 
 bool parseDefine(llvm::StringRef text, std::string &name, int64_t &value) {
   auto [n, v] = text.split('=');
@@ -164,7 +220,8 @@ bool CompiledLibrary::write(const std::string &path, std::string &error) const {
   return true;
 }
 
-Session::Session(size_t cacheBytes) : cacheLimit_(cacheBytes) {
+Session::Session(size_t cacheBytes)
+    : worker_(std::make_unique<CompilerThread>()), cacheLimit_(cacheBytes) {
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
   context_ = std::make_unique<mlir::MLIRContext>(registry);
@@ -230,8 +287,12 @@ Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
   std::string error;
   if (!CompileOptions::parse(options, parsed, error))
     return fail(UsageError, "modc", error);
-  Checked c = checkSource(source, filename.str(), parsed, diagnostics_);
-  return c.program ? Ok : ProgramError;
+  bool ok = false;
+  worker_->run([&] {
+    ok =
+        bool(checkSource(source, filename.str(), parsed, diagnostics_).program);
+  });
+  return ok ? Ok : ProgramError;
 }
 
 Session::Status Session::compile(llvm::StringRef source,
@@ -260,7 +321,8 @@ Session::Status Session::compile(llvm::StringRef source,
     ++cacheHits_;
     return Ok;
   }
-  Status status = build(source, filename.str(), parsed, out);
+  Status status = Ok;
+  worker_->run([&] { status = build(source, filename.str(), parsed, out); });
   if (status == Ok)
     remember(key, out);
   return status;

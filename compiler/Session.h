@@ -14,6 +14,7 @@
 #ifndef MODC_COMPILER_SESSION_H
 #define MODC_COMPILER_SESSION_H
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <cstdint>
@@ -29,6 +30,8 @@ class MLIRContext;
 
 namespace modc {
 
+class CompilerThread;
+
 /// One diagnostic of the last check or compile, in the order the command
 /// line prints them (an error, then its notes).
 struct SessionDiagnostic {
@@ -38,6 +41,15 @@ struct SessionDiagnostic {
   bool isError = true;
   std::string message;
 };
+
+/// The stack the front end, import and the pipelines run on: deep but
+/// legal programs (a sum of ~2,000 terms, 2,000 nesting levels) need more
+/// than a caller's thread may have (512 KiB-8 MiB), so they run on a thread
+/// of this stack size (reserved, committed only as used).
+constexpr unsigned kCompilerStackBytes = 256u << 20;
+
+/// Runs `work` on a thread with kCompilerStackBytes of stack and waits.
+void runOnCompilerStack(llvm::function_ref<void()> work);
 
 /// `NAME=VALUE` with a non-negative integer VALUE (at most 2^62), as -D takes.
 bool parseDefine(llvm::StringRef text, std::string &name, int64_t &value);
@@ -117,6 +129,7 @@ private:
                std::shared_ptr<CompiledLibrary> &out);
   void remember(const std::string &key, std::shared_ptr<CompiledLibrary> lib);
 
+  std::unique_ptr<CompilerThread> worker_;
   std::unique_ptr<mlir::MLIRContext> context_;
   std::vector<SessionDiagnostic> diagnostics_;
   size_t cacheLimit_;

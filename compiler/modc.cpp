@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Driver.h"
+#include "compiler/Session.h"
 #include "vocab/Vocabulary.h"
 
 #include "llvm/CodeGen/CommandFlags.h"
@@ -117,5 +118,7 @@ int main(int argc, char **argv) {
   options.headerFile = headerFile;
   options.stats = stats;
   options.specialize.assign(specialize.begin(), specialize.end());
-  return modc::runDriver(options);
+  int status = 0;
+  modc::runOnCompilerStack([&] { status = modc::runDriver(options); });
+  return status;
 }

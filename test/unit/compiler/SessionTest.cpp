@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <pthread.h>
 #include <random>
 #include <string>
 #include <thread>
@@ -249,6 +250,65 @@ TEST(SessionTest, SessionsOnTwoThreadsAgreeWithOne) {
   EXPECT_EQ(b, serial);
   EXPECT_EQ(serial[0], "0");
   EXPECT_EQ(serial[1], "0");
+}
+
+// Sessions run on their callers' threads, whose stacks may be small: deep
+// but legal programs (long operator chains, pipes) are still checked and
+// compiled, on a thread with 512 KiB of stack.
+TEST(SessionTest, DeepProgramsOnASmallStack) {
+  auto chain = [](const char *link, int n) {
+    std::string src =
+        "model m;\ndyn N;\nentry f(x: f32[N, 4]) -> f32[N, 4] {\n  return x";
+    for (int i = 0; i < n; ++i)
+      src += link;
+    return src + ";\n}\n";
+  };
+  std::string sum = chain(" + x", 1860), pipe = chain(" |> relu", 1900);
+  // Compiling the longest chains takes seconds (issue 11's compile time);
+  // shorter ones take the same path through import and the pipelines.
+  std::string sumShort = chain(" + x", 200), pipeShort = chain(" |> relu", 200);
+  std::string parens = "model m;\ndyn N;\nentry f(x: f32[N, 4]) -> f32[N, 4] "
+                       "{\n  return " +
+                       std::string(1990, '(') + "x" + std::string(1990, ')') +
+                       ";\n}\n";
+  struct Job {
+    const std::string *src, *compileSrc;
+    int checked = -1, compiled = -1;
+  };
+  std::vector<Job> jobs = {
+      {&sum, &sumShort}, {&pipe, &pipeShort}, {&parens, &parens}};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 512 * 1024);
+  for (Job &job : jobs) {
+    pthread_t t;
+    ASSERT_EQ(pthread_create(
+                  &t, &attr,
+                  [](void *p) -> void * {
+                    Job &j = *static_cast<Job *>(p);
+                    modc_session *s = modc_session_create();
+                    j.checked = modc_check(s, j.src->data(), j.src->size(),
+                                           "deep.mod", "");
+                    modc_library *lib = nullptr;
+                    if (j.checked == 0)
+                      j.compiled = modc_compile(s, j.compileSrc->data(),
+                                                j.compileSrc->size(),
+                                                "deep.mod", "-O0", &lib);
+                    modc_library_release(lib);
+                    modc_session_destroy(s);
+                    return nullptr;
+                  },
+                  &job),
+              0);
+    pthread_join(t, nullptr);
+  }
+  pthread_attr_destroy(&attr);
+  EXPECT_EQ(jobs[0].checked, 0);
+  EXPECT_EQ(jobs[0].compiled, 0);
+  EXPECT_EQ(jobs[1].checked, 0);
+  EXPECT_EQ(jobs[1].compiled, 0);
+  // Nested deeper than the parser takes: an error, not a crash.
+  EXPECT_EQ(jobs[2].checked, 1);
 }
 
 TEST(SessionTest, VocabularyAndVersion) {
