@@ -165,6 +165,11 @@ bool linkInProcess(const std::string &objectPath, const std::string &soPath,
   };
   std::vector<const char *> argv;
   for (const char *arg : kLinkLine) {
+    // One thread: a model's link is small, and lld's worker threads would
+    // outlive the call in a long-running process (and trip ASan's thread
+    // bookkeeping when they exit).
+    if (argv.size() == 1)
+      argv.push_back("--threads=1");
     llvm::StringRef a(arg);
     argv.push_back(a == "@MODC_OUTPUT@"    ? soPath.c_str()
                    : a == "@MODC_OBJECT@"  ? objectPath.c_str()

@@ -551,9 +551,14 @@ Value Importer::emitRoute(const Node &n, Location l,
         chosen.push_back(size_t(t));
     const sema::ModuleSpec &m0 = *instances[info.targets[0].first].module;
     RankedTensorType outType = tensorType(m0.resultType);
+    // Global routers give every chosen target weight 1: weighted_sum is
+    // their sum.
+    Aggregation agg = info.aggregation == Aggregation::WeightedSum
+                          ? Aggregation::Sum
+                          : info.aggregation;
     // The target outputs have x's dyns bound; compute their type from the
     // first application.
-    if (info.aggregation == Aggregation::Merge) {
+    if (agg == Aggregation::Merge) {
       // Parameters summed tensor by tensor (task arithmetic), one call.
       std::vector<Value> summed;
       for (size_t c = 0; c < chosen.size(); ++c) {
@@ -570,23 +575,22 @@ Value Importer::emitRoute(const Node &n, Location l,
       return apply(chosen[0], summed, x, resultType, "merge");
     }
     SmallVector<Value> outs;
-    RankedTensorType rowType = info.aggregation == Aggregation::Sum ||
-                                       info.aggregation == Aggregation::Mean ||
-                                       info.aggregation == Aggregation::Max
+    RankedTensorType rowType = agg == Aggregation::Sum ||
+                                       agg == Aggregation::Mean ||
+                                       agg == Aggregation::Max
                                    ? resultType
                                    : outType;
-    if (info.aggregation == Aggregation::Concat ||
-        info.aggregation == Aggregation::Custom) {
+    if (agg == Aggregation::Concat || agg == Aggregation::Custom) {
       // Per-target result type: the route result with the last dim (concat)
       // or the stacked dim (custom) removed.
       SmallVector<int64_t> shape(resultType.getShape());
-      if (info.aggregation == Aggregation::Concat) {
+      if (agg == Aggregation::Concat) {
         if (!ShapedType::isDynamic(shape.back()))
           shape.back() /= int64_t(chosen.size());
         rowType = RankedTensorType::get(shape, resultType.getElementType());
       }
     }
-    if (info.aggregation == Aggregation::Custom) {
+    if (agg == Aggregation::Custom) {
       // The target result type with x's dims: take it from x where the
       // module maps rows through.
       SmallVector<int64_t> shape(outType.getShape());
@@ -600,7 +604,7 @@ Value Importer::emitRoute(const Node &n, Location l,
           applyParams(info.targets[t].first, info.targets[t].second, l);
       outs.push_back(apply(t, ps, x, rowType, instName(t)));
     }
-    if (info.aggregation == Aggregation::Custom) {
+    if (agg == Aggregation::Custom) {
       SmallVector<int64_t> stacked(rowType.getShape());
       stacked.insert(stacked.end() - 1, int64_t(chosen.size()));
       auto stackType = RankedTensorType::get(stacked, rowType.getElementType());
@@ -623,10 +627,10 @@ Value Importer::emitRoute(const Node &n, Location l,
               builder_.getI64IntegerAttr(int64_t(ps.size())), operands)
           .getResult(0);
     }
-    if (outs.size() == 1 && info.aggregation != Aggregation::Concat)
+    if (outs.size() == 1 && agg != Aggregation::Concat)
       return outs[0];
-    return builder_.create<mod::AggregateOp>(
-        l, resultType, aggregationOf(info.aggregation), outs);
+    return builder_.create<mod::AggregateOp>(l, resultType, aggregationOf(agg),
+                                             outs);
   }
 
   // Per-row routing: flatten the routed dims into R rows.

@@ -1,0 +1,25 @@
+// Route test all_ws: X f32[N, D].
+// Its reference and inputs are in test/e2e/Inputs/run_routes.py.
+model all_ws;
+
+dim D = 16;
+dim H = 24;
+dim O = 12;
+dim E = 3;
+dyn N;
+
+module MLP<I, F, P>(x: f32[N, I]) -> f32[N, P] {
+  param w1: f32[I, F] = xavier;
+  param b1: f32[F] = zeros;
+  param w2: f32[F, P] = xavier;
+  param b2: f32[P] = zeros;
+  return relu(x @ w1 + b1) @ w2 + b2;
+}
+
+a: MLP<D, H, O>;
+b: MLP<D, H, O>;
+c: MLP<D, H, O>;
+
+entry forward(x: f32[N, D]) -> f32[N, O] {
+  return route x to [a, b, c] by all combine weighted_sum;
+}
