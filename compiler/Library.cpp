@@ -121,6 +121,10 @@ std::string buildHeader(mlir::ModuleOp module) {
   out += "int " + n + "_init(" + n + "* m, uint64_t seed);\n";
   out += "int " + n + "_load(" + n + "* m, const char* path);\n";
   out += "int " + n + "_save(const " + n + "* m, const char* path);\n";
+  out += "int " + n + "_get_param(const " + n +
+         "* m, const char* name, void* out);\n";
+  out += "int " + n + "_set_param(" + n +
+         "* m, const char* name, const void* in);\n";
   out += "int " + n + "_set_threads(" + n + "* m, int n);\n";
   out += "const char* " + n + "_error(const " + n + "* m);\n";
   out += "const modrt_info* " + n + "_describe(void);\n\n";

@@ -239,6 +239,10 @@ struct LowerLibraryInterfacePass
     forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_load), args(fn));
     fn = exported(b, name + "_save", i32, {ptrTy, ptrTy});
     forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_save), args(fn));
+    fn = exported(b, name + "_get_param", i32, {ptrTy, ptrTy, ptrTy});
+    forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_get_param), args(fn));
+    fn = exported(b, name + "_set_param", i32, {ptrTy, ptrTy, ptrTy});
+    forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_set_param), args(fn));
     fn = exported(b, name + "_set_threads", i32, {ptrTy, i32});
     forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_set_threads), args(fn));
     fn = exported(b, name + "_error", ptrTy, {ptrTy});

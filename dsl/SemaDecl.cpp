@@ -412,8 +412,8 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
   entry.name = fn.name;
   entry.loc = fn.nameLoc;
   static const std::set<std::string> lifecycle = {
-      "create", "destroy",     "init",  "load",
-      "save",   "set_threads", "error", "describe"};
+      "create",      "destroy", "init",     "load",      "save",
+      "set_threads", "error",   "describe", "get_param", "set_param"};
   if (lifecycle.count(fn.name)) {
     error(fn.nameLoc, "an entry cannot be named '" + fn.name + "': NAME_" +
                           fn.name + " is a function of every compiled library");

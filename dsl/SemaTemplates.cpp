@@ -114,20 +114,19 @@ void Analyzer::checkTemplateNames(const ast::Function &fn) {
         moduleDefs_.count(name) || entryDefs_.count(name) ||
         vocab::isReserved(name))
       return;
+    const char *modelLevel = nullptr;
     for (auto &p : file_.params)
-      if (p->name == name) {
-        error(loc, "'" + name +
-                       "' is a model-level parameter; a module may use only "
-                       "its own parameters, instances and arguments");
-        return;
-      }
+      if (p->name == name)
+        modelLevel = "parameter";
     for (auto &i : file_.instances)
-      if (i->name == name) {
-        error(loc, "'" + name +
-                       "' is a model-level instance; a module may use only "
-                       "its own parameters, instances and arguments");
-        return;
-      }
+      if (i->name == name)
+        modelLevel = "instance";
+    if (modelLevel) {
+      error(loc, "'" + name + "' is a model-level " + modelLevel +
+                     "; a module may use only its own parameters, instances "
+                     "and arguments");
+      return;
+    }
     error(loc, "unknown name '" + name + "'");
   };
   std::function<void(const ast::Expr &)> expr = [&](const ast::Expr &e) {

@@ -29,6 +29,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <unistd.h>
 
@@ -230,6 +231,59 @@ int modrt_save(const modrt_model *m, const char *path) {
   if (!tensorRefs(m, Refs))
     return Err.fail(MODRT_ENOMEM, "save %s: out of memory", path);
   return modrt::saveSafetensors(path, Refs.data(), Refs.size(), Err);
+}
+
+} // extern "C"
+
+namespace {
+
+/// Index of the parameter whose state_dict name is `Name`, or -1 after an
+/// error on M.
+int32_t findParam(const modrt_model *M, const char *Verb, const char *Name) {
+  modrt::ErrorSink Err = errorSink(M);
+  if (!Name) {
+    Err.fail(MODRT_EINVAL, "%s: the parameter name is NULL", Verb);
+    return -1;
+  }
+  const modrt_info &Info = M->Desc->info();
+  for (int32_t I = 0; I < Info.num_params; ++I)
+    if (std::strcmp(Info.params[I].name, Name) == 0)
+      return I;
+  Err.fail(MODRT_EINVAL, "%s: the model has no parameter '%s'", Verb, Name);
+  return -1;
+}
+
+} // namespace
+
+extern "C" {
+
+int modrt_get_param(const modrt_model *m, const char *name, void *out) {
+  if (!m)
+    return MODRT_EINVAL;
+  int32_t I = findParam(m, "get_param", name);
+  if (I < 0)
+    return MODRT_EINVAL;
+  if (!out)
+    return errorSink(m).fail(MODRT_EINVAL, "get_param %s: the buffer is NULL",
+                             name);
+  std::memcpy(out, m->Block + m->Desc->paramOffset(I),
+              size_t(m->Desc->paramBytes(I)));
+  return MODRT_OK;
+}
+
+int modrt_set_param(modrt_model *m, const char *name, const void *in) {
+  if (!m)
+    return MODRT_EINVAL;
+  int32_t I = findParam(m, "set_param", name);
+  if (I < 0)
+    return MODRT_EINVAL;
+  if (!in)
+    return modrt_fail(m, MODRT_EINVAL, "set_param %s: the buffer is NULL",
+                      name);
+  std::memcpy(m->Block + m->Desc->paramOffset(I), in,
+              size_t(m->Desc->paramBytes(I)));
+  computeDerived(m);
+  return MODRT_OK;
 }
 
 int modrt_set_threads(modrt_model *m, int n) {

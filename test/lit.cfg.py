@@ -9,7 +9,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mod", ".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.modc_obj_root, "test")
-config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "modc_session.py", "asan", "via-mlir"]
+config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "modc_session.py", "params.py", "params.mod", "asan", "via-mlir"]
 
 tools = os.path.join(config.modc_obj_root, "bin")
 path = [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]

@@ -12,6 +12,6 @@ works without generated bindings. Shapes and dtypes are checked before the
 call; a failed call raises ``modrt.Error`` with the library's message.
 """
 
-from ._lib import Error, Model, load
+from ._lib import Error, Info, Model, load
 
-__all__ = ["Error", "Model", "load"]
+__all__ = ["Error", "Info", "Model", "load"]

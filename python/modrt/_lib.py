@@ -79,7 +79,7 @@ class _Entry:
         self.dyns = [info.dyns[i] for i in range(info.num_dyns)]
         self.inputs = [_Tensor(info.inputs[i]) for i in range(info.num_inputs)]
         self.outputs = [_Tensor(info.outputs[i]) for i in range(info.num_outputs)]
-        fn = getattr(model._lib, f"{model.name}_{self.name}")
+        fn = getattr(model._lib, f"{model._name}_{self.name}")
         fn.restype = ctypes.c_int
         fn.argtypes = ([ctypes.c_void_p] + [ctypes.c_int64] * len(self.dyns)
                        + [ctypes.c_void_p] * (len(self.inputs) + len(self.outputs)))
@@ -102,7 +102,7 @@ class _Entry:
                             values[s] = (size - c) // terms[0][1]
             if s not in values:
                 raise ValueError(f"{self.name}: cannot infer dyn "
-                                 f"'{self._model.dyn_names[s]}' from the inputs")
+                                 f"'{self._model.info.dyn_names[s]}' from the inputs")
         return values
 
     def __call__(self, *args):
@@ -132,27 +132,45 @@ class _Entry:
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 
+class Info:
+    """A compiled model's metadata: name, path, dims, dyn_names, params
+    (name, dtype, shape, trainable, count) and entries (name -> callable)."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
+
+    def __repr__(self):
+        return (f"Info(name={self.name!r}, dims={self.dims}, "
+                f"params={[p['name'] for p in self.params]}, entries={list(self.entries)})")
+
+
 class Model:
-    """One instance of a compiled model: its parameters and its entries."""
+    """One instance of a compiled model: its parameters and its entries.
+
+    Entries are attributes (``m.forward(x)``) and ``m.entry(name)``; the
+    metadata is ``m.info``, so that only the methods below can hide an entry
+    of the same name (INTERFACE.md §4). Parameters read and write as arrays:
+    ``m["adapter.A"]``, ``m["adapter.A"] = a``, ``m.state_dict()``,
+    ``m.load_state_dict(d)``."""
 
     def __init__(self, path):
-        self.path = os.path.abspath(path)
-        self._lib = ctypes.CDLL(self.path)
+        path = os.path.abspath(path)
+        self._lib = ctypes.CDLL(path)
+        self._path = path
         describe = self._find_describe()
         info = describe().contents
         if info.abi_version != ABI_VERSION:
             raise Error(5, f"{path}: ABI version {info.abi_version}, expected {ABI_VERSION}")
-        self.name = info.model_name.decode()
-        self.dyn_names = [info.dyn_names[i].decode() for i in range(info.num_dyns)]
-        self.dims = {info.dim_names[i].decode(): info.dim_values[i]
-                     for i in range(info.num_dims)}
-        self.params = []
+        self._name = info.model_name.decode()
+        params = []
         for i in range(info.num_params):
             p = info.params[i]
-            self.params.append({
+            params.append({
                 "name": p.name.decode(), "dtype": _DTYPE_NAMES[p.dtype],
                 "shape": tuple(p.shape[k] for k in range(p.rank)),
                 "trainable": bool(p.trainable), "count": p.count})
+        self._param_dtypes = {p["name"]: np.dtype(_DTYPES[info.params[i].dtype])
+                              for i, p in enumerate(params)}
         lib = self._lib
         for suffix, restype, argtypes in [
                 ("create", ctypes.c_void_p, []),
@@ -160,26 +178,33 @@ class Model:
                 ("init", ctypes.c_int, [ctypes.c_void_p, ctypes.c_uint64]),
                 ("load", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
                 ("save", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+                ("get_param", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]),
+                ("set_param", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]),
                 ("set_threads", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
                 ("error", ctypes.c_char_p, [ctypes.c_void_p])]:
-            fn = getattr(lib, f"{self.name}_{suffix}")
+            fn = getattr(lib, f"{self._name}_{suffix}")
             fn.restype = restype
             fn.argtypes = argtypes
-        self._handle = getattr(lib, f"{self.name}_create")()
+        self._handle = getattr(lib, f"{self._name}_create")()
         if not self._handle:
-            raise Error(4, f"{self.name}_create failed")
-        self.entries = {}
+            raise Error(4, f"{self._name}_create failed")
+        entries = {}
+        self.info = Info(
+            name=self._name, path=path,
+            dyn_names=[info.dyn_names[i].decode() for i in range(info.num_dyns)],
+            dims={info.dim_names[i].decode(): info.dim_values[i] for i in range(info.num_dims)},
+            params=params, entries=entries)
         for i in range(info.num_entries):
             e = _Entry(self, info.entries[i])
-            self.entries[e.name] = e
+            entries[e.name] = e
 
     def _find_describe(self):
         # The model name is not known yet: find NAME_describe by the
         # library's file name first, then by scanning its dynamic symbols.
-        base = os.path.basename(self.path)
+        base = os.path.basename(self._path)
         stem = base[3:] if base.startswith("lib") else base
         stem = stem.split(".so")[0]
-        for name in [stem] + _exported_models(self.path):
+        for name in [stem] + _exported_models(self._path):
             try:
                 fn = self._lib[f"{name}_describe"]
             except AttributeError:
@@ -187,34 +212,102 @@ class Model:
             fn.restype = ctypes.POINTER(_Info)
             fn.argtypes = []
             return fn
-        raise Error(5, f"{self.path}: no NAME_describe symbol found")
+        raise Error(5, f"{self._path}: no NAME_describe symbol found")
 
     def _check(self, rc):
         if rc != 0:
-            msg = getattr(self._lib, f"{self.name}_error")(self._handle)
+            msg = getattr(self._lib, f"{self._name}_error")(self._handle)
             raise Error(rc, msg.decode() if msg else "failed")
 
     def __getattr__(self, name):
-        entries = self.__dict__.get("entries", {})
-        if name in entries:
-            return entries[name]
+        info = self.__dict__.get("info")
+        if info is not None and name in info.entries:
+            return info.entries[name]
         raise AttributeError(name)
 
+    # Older spellings of the metadata; an entry of the same name wins.
+    def _meta(name):  # noqa: N805
+        def get(self):
+            entries = self.info.entries
+            return entries[name] if name in entries else getattr(self.info, name)
+        return property(get)
+    name = _meta("name")
+    path = _meta("path")
+    dims = _meta("dims")
+    dyn_names = _meta("dyn_names")
+    params = _meta("params")
+    entries = _meta("entries")
+    del _meta
+
+    def entry(self, name):
+        """The entry `name`, whatever attribute would hide it."""
+        try:
+            return self.info.entries[name]
+        except KeyError:
+            raise AttributeError(f"{self._name} has no entry '{name}'") from None
+
     def init(self, seed=0):
-        self._check(getattr(self._lib, f"{self.name}_init")(self._handle, seed))
+        self._check(getattr(self._lib, f"{self._name}_init")(self._handle, seed))
 
     def load(self, path):
-        self._check(getattr(self._lib, f"{self.name}_load")(self._handle, os.fsencode(path)))
+        self._check(getattr(self._lib, f"{self._name}_load")(self._handle, os.fsencode(path)))
 
     def save(self, path):
-        self._check(getattr(self._lib, f"{self.name}_save")(self._handle, os.fsencode(path)))
+        self._check(getattr(self._lib, f"{self._name}_save")(self._handle, os.fsencode(path)))
 
     def set_threads(self, n):
-        self._check(getattr(self._lib, f"{self.name}_set_threads")(self._handle, n))
+        self._check(getattr(self._lib, f"{self._name}_set_threads")(self._handle, n))
+
+    def _param(self, name):
+        for p in self.info.params:
+            if p["name"] == name:
+                return p
+        raise KeyError(f"{self._name} has no parameter '{name}'")
+
+    def __getitem__(self, name):
+        """A copy of parameter `name` (its state_dict name) as an array."""
+        p = self._param(name)
+        out = np.empty(p["shape"], dtype=self._param_dtypes[name])
+        self._check(getattr(self._lib, f"{self._name}_get_param")(
+            self._handle, name.encode(), out.ctypes.data_as(ctypes.c_void_p)))
+        return out
+
+    def _checked_value(self, name, value):
+        p = self._param(name)
+        a = np.asarray(value)
+        want = self._param_dtypes[name]
+        if a.dtype != want:
+            raise TypeError(f"{name}: dtype {a.dtype}, expected {p['dtype']}")
+        if tuple(a.shape) != p["shape"]:
+            raise ValueError(f"{name}: shape {tuple(a.shape)}, expected {p['shape']}")
+        return np.ascontiguousarray(a)
+
+    def __setitem__(self, name, value):
+        """Replaces parameter `name` (same shape and dtype); derived
+        parameters are recomputed."""
+        a = self._checked_value(name, value)
+        self._check(getattr(self._lib, f"{self._name}_set_param")(
+            self._handle, name.encode(), a.ctypes.data_as(ctypes.c_void_p)))
+
+    def state_dict(self):
+        """{name: array} for every parameter, in state_dict order."""
+        return {p["name"]: self[p["name"]] for p in self.info.params}
+
+    def load_state_dict(self, state):
+        """Sets every parameter from `state`, all or nothing: a missing name
+        or a wrong shape or dtype is an error; extra names are ignored."""
+        missing = [p["name"] for p in self.info.params if p["name"] not in state]
+        if missing:
+            raise KeyError(f"load_state_dict: missing {', '.join(missing)}")
+        values = {p["name"]: self._checked_value(p["name"], state[p["name"]])
+                  for p in self.info.params}
+        for name, a in values.items():
+            self._check(getattr(self._lib, f"{self._name}_set_param")(
+                self._handle, name.encode(), a.ctypes.data_as(ctypes.c_void_p)))
 
     def close(self):
         if getattr(self, "_handle", None):
-            getattr(self._lib, f"{self.name}_destroy")(self._handle)
+            getattr(self._lib, f"{self._name}_destroy")(self._handle)
             self._handle = None
 
     def __del__(self):

@@ -52,6 +52,15 @@ int modrt_load(modrt_model *m, const char *path);
  *  file renamed over path). */
 int modrt_save(const modrt_model *m, const char *path);
 
+/** Copies parameter `name` (its state_dict name) into out, a buffer of its
+ *  size (count * element size, dense row-major). MODRT_EINVAL (1) for an
+ *  unknown name or a NULL argument, with the message on m. */
+int modrt_get_param(const modrt_model *m, const char *name, void *out);
+
+/** Replaces parameter `name` with the bytes at in (its size); the derived
+ *  parameters are recomputed. Errors as modrt_get_param. */
+int modrt_set_param(modrt_model *m, const char *name, const void *in);
+
 /** Sets the number of threads entries may use; n must be >= 1. */
 int modrt_set_threads(modrt_model *m, int n);
 

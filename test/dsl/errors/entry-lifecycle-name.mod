@@ -11,6 +11,8 @@ entry destroy(x: f32[N]) -> f32[N] { return x; }
 entry set_threads(x: f32[N]) -> f32[N] { return x; }
 entry error(x: f32[N]) -> f32[N] { return x; }
 entry describe(x: f32[N]) -> f32[N] { return x; }
+entry get_param(x: f32[N]) -> f32[N] { return x; }
+entry set_param(x: f32[N]) -> f32[N] { return x; }
 // CHECK:      [[FILE]]:6:7: error: an entry cannot be named 'create': NAME_create is a function of every compiled library
 // CHECK-NEXT: entry create(x: f32[N]) -> f32[N] { return x; }
 // CHECK-NEXT:       ^
@@ -35,3 +37,5 @@ entry describe(x: f32[N]) -> f32[N] { return x; }
 // CHECK:      [[FILE]]:13:7: error: an entry cannot be named 'describe': NAME_describe is a function of every compiled library
 // CHECK-NEXT: entry describe(x: f32[N]) -> f32[N] { return x; }
 // CHECK-NEXT:       ^
+// CHECK:      [[FILE]]:14:7: error: an entry cannot be named 'get_param': NAME_get_param is a function of every compiled library
+// CHECK:      [[FILE]]:15:7: error: an entry cannot be named 'set_param': NAME_set_param is a function of every compiled library
