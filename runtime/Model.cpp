@@ -46,6 +46,10 @@ struct modrt_model {
   int PoolThreads = 0;
   /// The model current on this thread before modrt_begin_call(this).
   modrt_model *PreviousCall = nullptr;
+  /// A parameter was set since the derived ones were last computed: they
+  /// are recomputed before the next entry call or read, once for any number
+  /// of set_param calls (a load_state_dict sets every parameter).
+  bool DerivedStale = false;
   /// Written by const calls too (save), hence mutable.
   mutable char Error[ErrorCapacity] = {};
 };
@@ -112,6 +116,7 @@ namespace {
 
 /// Recomputes every derived parameter from the current parameters.
 void computeDerived(modrt_model *M) {
+  M->DerivedStale = false;
   const modrt::Descriptor &D = *M->Desc;
   int32_t NumParams = D.info().num_params;
   auto data = [&](int32_t I) {
@@ -282,7 +287,7 @@ int modrt_set_param(modrt_model *m, const char *name, const void *in) {
                       name);
   std::memcpy(m->Block + m->Desc->paramOffset(I), in,
               size_t(m->Desc->paramBytes(I)));
-  computeDerived(m);
+  m->DerivedStale = m->Desc->numDerived() > 0;
   return MODRT_OK;
 }
 
@@ -306,6 +311,8 @@ int modrt_num_threads(const modrt_model *m) {
 void modrt_begin_call(modrt_model *m) {
   if (!m)
     return;
+  if (m->DerivedStale)
+    computeDerived(m);
   m->PreviousCall = CurrentModel;
   CurrentModel = m;
 }
@@ -324,6 +331,8 @@ void *modrt_param_data(modrt_model *m, int32_t index) {
       size_t(index) >=
           size_t(m->Desc->info().num_params) + m->Desc->numDerived())
     return nullptr;
+  if (m->DerivedStale && index >= m->Desc->info().num_params)
+    computeDerived(m);
   return m->Block + m->Desc->paramOffset(index);
 }
 

@@ -169,6 +169,7 @@ class Model:
                 "name": p.name.decode(), "dtype": _DTYPE_NAMES[p.dtype],
                 "shape": tuple(p.shape[k] for k in range(p.rank)),
                 "trainable": bool(p.trainable), "count": p.count})
+        self._params_by_name = {p["name"]: p for p in params}
         self._param_dtypes = {p["name"]: np.dtype(_DTYPES[info.params[i].dtype])
                               for i, p in enumerate(params)}
         lib = self._lib
@@ -259,10 +260,10 @@ class Model:
         self._check(getattr(self._lib, f"{self._name}_set_threads")(self._handle, n))
 
     def _param(self, name):
-        for p in self.info.params:
-            if p["name"] == name:
-                return p
-        raise KeyError(f"{self._name} has no parameter '{name}'")
+        try:
+            return self._params_by_name[name]
+        except KeyError:
+            raise KeyError(f"{self._name} has no parameter '{name}'") from None
 
     def __getitem__(self, name):
         """A copy of parameter `name` (its state_dict name) as an array."""

@@ -58,7 +58,9 @@ int modrt_save(const modrt_model *m, const char *path);
 int modrt_get_param(const modrt_model *m, const char *name, void *out);
 
 /** Replaces parameter `name` with the bytes at in (its size); the derived
- *  parameters are recomputed. Errors as modrt_get_param. */
+ *  parameters are recomputed before the next entry call (modrt_begin_call)
+ *  or modrt_param_data of one, once however many were set. Errors as
+ *  modrt_get_param. */
 int modrt_set_param(modrt_model *m, const char *name, const void *in);
 
 /** Sets the number of threads entries may use; n must be >= 1. */
