@@ -519,6 +519,11 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
   }
   }
 
+  // Global routers choose with weight 1: their weighted sum is the sum,
+  // which is what the IR has for them.
+  if (global && agg == Aggregation::WeightedSum)
+    info->aggregation = Aggregation::Sum;
+
   std::vector<Node *> operands = {x};
   if (decision)
     operands.push_back(decision);

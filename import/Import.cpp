@@ -551,11 +551,7 @@ Value Importer::emitRoute(const Node &n, Location l,
         chosen.push_back(size_t(t));
     const sema::ModuleSpec &m0 = *instances[info.targets[0].first].module;
     RankedTensorType outType = tensorType(m0.resultType);
-    // Global routers give every chosen target weight 1: weighted_sum is
-    // their sum.
-    Aggregation agg = info.aggregation == Aggregation::WeightedSum
-                          ? Aggregation::Sum
-                          : info.aggregation;
+    Aggregation agg = info.aggregation;
     // The target outputs have x's dyns bound; compute their type from the
     // first application.
     if (agg == Aggregation::Merge) {
