@@ -25,7 +25,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cerrno>
@@ -135,12 +134,8 @@ int runDriver(const DriverOptions &options) {
   if (options.optLevel > 3)
     return usage("optimisation level -O" + std::to_string(options.optLevel) +
                  " does not exist (use -O0 to -O3)");
-  if (options.target != "cpu") {
-    if (options.target == "cuda")
-      return usage("--target=cuda is not supported by this build yet");
-    return usage("unknown --target '" + options.target +
-                 "' (expected cpu or cuda)");
-  }
+  if (std::string error = targetError(options.target); !error.empty())
+    return usage(error);
   SemaOptions semaOptions;
   for (const std::string &d : options.defines) {
     std::string name;
@@ -256,16 +251,7 @@ int runDriver(const DriverOptions &options) {
     llvm::errs() << statsReport();
   std::string soPath = options.outputFile.empty() ? "lib" + modelName + ".so"
                                                   : options.outputFile;
-  llvm::SmallString<128> objPath;
-  int fd;
-  if (llvm::sys::fs::createTemporaryFile("modc", "o", fd, objPath))
-    return usage("cannot create a temporary file");
-  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  bool ok = emitMachineCode(*llvmModule, objPath.str().str(), false, pipeline,
-                            error) &&
-            linkSharedLibrary(objPath.str().str(), soPath, error);
-  llvm::sys::fs::remove(objPath);
-  if (!ok) {
+  if (!buildSharedLibrary(*llvmModule, pipeline, soPath, error)) {
     llvm::errs() << "modc: error: " << error << "\n";
     return kUsageError;
   }

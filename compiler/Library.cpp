@@ -11,7 +11,9 @@
 
 #include "dialects/Mod/ModModel.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -248,6 +250,22 @@ bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
     return false;
   }
   return true;
+}
+
+bool buildSharedLibrary(llvm::Module &module, const PipelineOptions &options,
+                        const std::string &soPath, std::string &error) {
+  llvm::SmallString<128> objPath;
+  int fd;
+  if (llvm::sys::fs::createTemporaryFile("modc", "o", fd, objPath)) {
+    error = "cannot create a temporary file";
+    return false;
+  }
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  bool ok = emitMachineCode(module, objPath.str().str(), /*assembly=*/false,
+                            options, error) &&
+            linkSharedLibrary(objPath.str().str(), soPath, error);
+  llvm::sys::fs::remove(objPath);
+  return ok;
 }
 
 } // namespace modc

@@ -9,6 +9,8 @@
 #ifndef MODC_COMPILER_LIBRARY_H
 #define MODC_COMPILER_LIBRARY_H
 
+#include "compiler/Pipeline.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
@@ -25,6 +27,11 @@ std::string buildHeader(mlir::ModuleOp module);
 /// Links `objectPath` with the runtime into the shared library `soPath`.
 bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
                        std::string &error);
+
+/// Code generation of `module` into a temporary object, linked into
+/// `soPath` (the last step of `modc -o` and of an in-process compile).
+bool buildSharedLibrary(llvm::Module &module, const PipelineOptions &options,
+                        const std::string &soPath, std::string &error);
 
 } // namespace modc
 

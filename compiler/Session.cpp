@@ -15,6 +15,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
@@ -82,6 +83,14 @@ private:
   llvm::thread thread_; // last: it starts running loop()
 };
 
+std::string targetError(llvm::StringRef target) {
+  if (target == "cpu")
+    return "";
+  if (target == "cuda")
+    return "--target=cuda is not supported by this build yet";
+  return "unknown --target '" + target.str() + "' (expected cpu or cuda)";
+}
+
 bool parseDefine(llvm::StringRef text, std::string &name, int64_t &value) {
   auto [n, v] = text.split('=');
   if (n.empty() || v.empty() || !text.contains('='))
@@ -100,19 +109,8 @@ bool parseDefine(llvm::StringRef text, std::string &name, int64_t &value) {
 
 bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
                            std::string &error) {
-  llvm::SmallVector<llvm::StringRef> words;
-  text.split(words, ' ', -1, /*KeepEmpty=*/false);
-  // Tabs and newlines separate words too.
   llvm::SmallVector<llvm::StringRef> tokens;
-  for (llvm::StringRef w : words) {
-    llvm::SmallVector<llvm::StringRef> parts;
-    w.split(parts, '\t', -1, false);
-    for (llvm::StringRef p : parts) {
-      llvm::SmallVector<llvm::StringRef> lines;
-      p.split(lines, '\n', -1, false);
-      tokens.append(lines.begin(), lines.end());
-    }
-  }
+  llvm::SplitString(text, tokens); // on any whitespace
   CompileOptions o;
   auto valueOf = [&](size_t &i, llvm::StringRef flag,
                      llvm::StringRef &value) -> bool {
@@ -176,13 +174,9 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
       return false;
     }
   }
-  if (o.target != "cpu") {
-    error = o.target == "cuda"
-                ? "--target=cuda is not supported by this "
-                  "build yet"
-                : "unknown --target '" + o.target + "' (expected cpu or cuda)";
+  error = targetError(o.target);
+  if (!error.empty())
     return false;
-  }
   out = std::move(o);
   return true;
 }
@@ -399,15 +393,9 @@ Session::Status Session::build(llvm::StringRef source,
   if (llvm::sys::fs::createUniqueDirectory("modc-session", dir))
     return fail(UsageError, "modc", "cannot create a temporary directory");
   lib->dir_ = dir.str().str();
-  llvm::SmallString<128> object(dir), library(dir);
-  llvm::sys::path::append(object, "model.o");
+  llvm::SmallString<128> library(dir);
   llvm::sys::path::append(library, "model.so");
-  bool linked =
-      emitMachineCode(*llvmModule, object.str().str(), false, pipeline,
-                      error) &&
-      linkSharedLibrary(object.str().str(), library.str().str(), error);
-  llvm::sys::fs::remove(object);
-  if (!linked)
+  if (!buildSharedLibrary(*llvmModule, pipeline, library.str().str(), error))
     return fail(UsageError, "modc", error);
   lib->path_ = library.str().str();
   uint64_t size = 0;

@@ -51,6 +51,9 @@ constexpr unsigned kCompilerStackBytes = 256u << 20;
 /// Runs `work` on a thread with kCompilerStackBytes of stack and waits.
 void runOnCompilerStack(llvm::function_ref<void()> work);
 
+/// "" for a --target this build compiles for, else the message.
+std::string targetError(llvm::StringRef target);
+
 /// `NAME=VALUE` with a non-negative integer VALUE (at most 2^62), as -D takes.
 bool parseDefine(llvm::StringRef text, std::string &name, int64_t &value);
 
