@@ -160,6 +160,11 @@ private:
   /// Module templates no instance uses (SemaTemplates.cpp): their names and
   /// their instance cycles, which need no template arguments.
   void checkUninstantiatedTemplates();
+  /// Reports `name` as unknown, or as a model-level parameter or instance
+  /// out of reach: from a module (`atModelLevel` null), or with
+  /// `atModelLevel` appended where a compile-time value was needed.
+  void unknownName(const std::string &name, SourceLoc loc,
+                   const char *atModelLevel);
   void checkTemplateCycle(const ast::Function &fn);
   void checkTemplateNames(const ast::Function &fn);
   ModuleSpec *instantiate(const ast::InstanceDef &def, Context *outer,

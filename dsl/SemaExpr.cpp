@@ -44,6 +44,26 @@ std::optional<double> Analyzer::constNumber(const Expr &e, Context &ctx,
   return std::nullopt;
 }
 
+void Analyzer::unknownName(const std::string &name, SourceLoc loc,
+                           const char *atModelLevel) {
+  // Names that exist at model level but are out of reach here.
+  const char *kind = nullptr;
+  for (auto &p : file_.params)
+    if (p->name == name)
+      kind = "parameter";
+  for (auto &i : file_.instances)
+    if (i->name == name)
+      kind = "instance";
+  if (!kind) {
+    error(loc, "unknown name '" + name + "'");
+    return;
+  }
+  error(loc, "'" + name + "' is a model-level " + kind +
+                 (atModelLevel ? atModelLevel
+                               : "; a module may use only its own parameters, "
+                                 "instances and arguments"));
+}
+
 Val Analyzer::evalName(const Expr &e, Context &ctx) {
   const std::string &name = e.name;
   for (auto it = ctx.scopes.rbegin(); it != ctx.scopes.rend(); ++it) {
@@ -108,27 +128,8 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
     v.name = name;
     return v;
   }
-  // Names that exist at model level but are out of reach here.
-  bool modelParam = false, modelInstance = false;
-  for (auto &p : file_.params)
-    modelParam |= p->name == name;
-  for (auto &i : file_.instances)
-    modelInstance |= i->name == name;
-  if (ctx.module && (modelParam || modelInstance)) {
-    error(e.loc, "'" + name + "' is a model-level " +
-                     (modelParam ? "parameter" : "instance") +
-                     "; a module may use only its own parameters, instances "
-                     "and arguments");
-    return Val::none();
-  }
-  if (modelParam || modelInstance) {
-    // Template arguments and array sizes at model level are compile-time.
-    error(e.loc, "'" + name + "' is a model-level " +
-                     (modelParam ? "parameter" : "instance") +
-                     ", not a compile-time value");
-    return Val::none();
-  }
-  error(e.loc, "unknown name '" + name + "'");
+  // Template arguments and array sizes at model level are compile-time.
+  unknownName(name, e.loc, ctx.module ? nullptr : ", not a compile-time value");
   return Val::none();
 }
 

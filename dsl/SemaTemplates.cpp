@@ -114,20 +114,7 @@ void Analyzer::checkTemplateNames(const ast::Function &fn) {
         moduleDefs_.count(name) || entryDefs_.count(name) ||
         vocab::isReserved(name))
       return;
-    const char *modelLevel = nullptr;
-    for (auto &p : file_.params)
-      if (p->name == name)
-        modelLevel = "parameter";
-    for (auto &i : file_.instances)
-      if (i->name == name)
-        modelLevel = "instance";
-    if (modelLevel) {
-      error(loc, "'" + name + "' is a model-level " + modelLevel +
-                     "; a module may use only its own parameters, instances "
-                     "and arguments");
-      return;
-    }
-    error(loc, "unknown name '" + name + "'");
+    unknownName(name, loc, nullptr);
   };
   std::function<void(const ast::Expr &)> expr = [&](const ast::Expr &e) {
     if (diags_.limitReached())
