@@ -1,6 +1,7 @@
 //===- Driver.cpp - The compilation driver --------------------------------===//
 
 #include "compiler/Driver.h"
+#include "compiler/CodeGen.h"
 
 #include "compiler/Library.h"
 #include "compiler/Pipeline.h"
@@ -154,6 +155,11 @@ int runDriver(const DriverOptions &options) {
     return usage("cannot read " + options.inputFile + ": " +
                  buffer.getError().message());
 
+  // `--mlir-timing`: every phase, from parsing to the link.
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  mlir::TimingScope rootTimer = timing.getRootScope();
+
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
   mlir::MLIRContext context(registry);
@@ -170,6 +176,7 @@ int runDriver(const DriverOptions &options) {
     if (status != kOk || options.checkOnly)
       return status;
   } else {
+    mlir::TimingScope timer = rootTimer.nest("Front end and import");
     int status = importSource(context, (*buffer)->getBuffer(), options,
                               semaOptions, module);
     if (status != kOk || !module)
@@ -202,10 +209,12 @@ int runDriver(const DriverOptions &options) {
   PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.mcpu = options.mcpu;
+  pipeline.timing = &rootTimer;
   auto runStage = [&](auto build) {
     mlir::PassManager pm(&context);
     if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
       return false;
+    pm.enableTiming(rootTimer);
     build(pm, pipeline);
     return runPipeline(*module, pm);
   };

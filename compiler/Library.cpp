@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Library.h"
+#include "compiler/CodeGen.h"
 
 #include "dialects/Mod/ModModel.h"
 
@@ -16,6 +17,7 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
 
 #ifdef MODC_IN_PROCESS_LINK
 #include "lld/Common/Driver.h"
@@ -163,9 +165,9 @@ namespace {
 /// library taken at configure time (compiler/CMakeLists.txt). lld keeps its
 /// state in globals: one link at a time. False with `usable` cleared if lld
 /// says it cannot run again (the caller then uses the driver).
-bool linkInProcess(const std::string &objectPath, const std::string &soPath,
-                   const std::string &runtime, std::string &error,
-                   bool &usable) {
+bool linkInProcess(const std::vector<std::string> &objects,
+                   const std::string &soPath, const std::string &runtime,
+                   std::string &error, bool &usable) {
   static const char *const kLinkLine[] = {
 #include "compiler/LinkCommand.inc"
   };
@@ -177,8 +179,12 @@ bool linkInProcess(const std::string &objectPath, const std::string &soPath,
     if (argv.size() == 1)
       argv.push_back("--threads=1");
     llvm::StringRef a(arg);
+    if (a == "@MODC_OBJECT@") {
+      for (const std::string &object : objects)
+        argv.push_back(object.c_str());
+      continue;
+    }
     argv.push_back(a == "@MODC_OUTPUT@"    ? soPath.c_str()
-                   : a == "@MODC_OBJECT@"  ? objectPath.c_str()
                    : a == "@MODC_RUNTIME@" ? runtime.c_str()
                                            : arg);
   }
@@ -202,8 +208,8 @@ bool linkInProcess(const std::string &objectPath, const std::string &soPath,
 } // namespace
 #endif
 
-bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
-                       std::string &error) {
+bool linkSharedLibrary(const std::vector<std::string> &objects,
+                       const std::string &soPath, std::string &error) {
   const char *driverEnv = std::getenv("MODC_LINKER");
   const char *runtimeEnv = std::getenv("MODC_RUNTIME");
   std::string driver = driverEnv ? driverEnv : MODC_LINKER_DRIVER;
@@ -218,23 +224,20 @@ bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
   static std::atomic<bool> lldUsable{true};
   if (!driverEnv && lldUsable) {
     bool usable = true;
-    bool ok = linkInProcess(objectPath, soPath, runtime, error, usable);
+    bool ok = linkInProcess(objects, soPath, runtime, error, usable);
     if (!usable)
       lldUsable = false;
     return ok;
   }
 #endif
-  std::vector<llvm::StringRef> argv = {driver,
-                                       "-shared",
-                                       "-fuse-ld=lld",
-                                       "-o",
-                                       soPath,
-                                       objectPath,
-                                       runtime,
-                                       "-lpthread",
-                                       "-lm",
-                                       "-Wl,--no-undefined",
-                                       "-Wl,-z,noexecstack"};
+  std::vector<llvm::StringRef> argv = {driver, "-shared", "-fuse-ld=lld", "-o",
+                                       soPath};
+  argv.insert(argv.end(), objects.begin(), objects.end());
+  for (llvm::StringRef arg :
+       {llvm::StringRef(runtime), llvm::StringRef("-lpthread"),
+        llvm::StringRef("-lm"), llvm::StringRef("-Wl,--no-undefined"),
+        llvm::StringRef("-Wl,-z,noexecstack")})
+    argv.push_back(arg);
   // Flags of a sanitizer build (space-separated), so that models link
   // against the instrumented runtime.
   llvm::SmallVector<llvm::StringRef> extra;
@@ -254,17 +257,39 @@ bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
 
 bool buildSharedLibrary(llvm::Module &module, const PipelineOptions &options,
                         const std::string &soPath, std::string &error) {
-  llvm::SmallString<128> objPath;
-  int fd;
-  if (llvm::sys::fs::createTemporaryFile("modc", "o", fd, objPath)) {
-    error = "cannot create a temporary file";
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostTargetMachine(options, error);
+  if (!machine)
     return false;
+  optimizeModule(module, *machine, options);
+  std::vector<llvm::SmallString<0>> code;
+  if (!generateObjects(module, options, code, error))
+    return false;
+  std::vector<std::string> objects;
+  bool ok = true;
+  for (const llvm::SmallString<0> &object : code) {
+    llvm::SmallString<128> path;
+    int fd;
+    if (llvm::sys::fs::createTemporaryFile("modc", "o", fd, path)) {
+      error = "cannot create a temporary file";
+      ok = false;
+      break;
+    }
+    objects.push_back(path.str().str());
+    llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
+    out << object.str();
+    out.close();
+    if (out.has_error()) {
+      error = "cannot write " + objects.back() + ": " + out.error().message();
+      out.clear_error();
+      ok = false;
+      break;
+    }
   }
-  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  bool ok = emitMachineCode(module, objPath.str().str(), /*assembly=*/false,
-                            options, error) &&
-            linkSharedLibrary(objPath.str().str(), soPath, error);
-  llvm::sys::fs::remove(objPath);
+  mlir::TimingScope timer = nestTimer(options, "Link");
+  ok = ok && linkSharedLibrary(objects, soPath, error);
+  for (const std::string &path : objects)
+    llvm::sys::fs::remove(path);
   return ok;
 }
 

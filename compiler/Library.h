@@ -14,6 +14,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
+#include <vector>
 
 namespace modc {
 
@@ -24,12 +25,13 @@ std::string paramTable(mlir::ModuleOp module);
 /// The C header of the library compiled from `module`.
 std::string buildHeader(mlir::ModuleOp module);
 
-/// Links `objectPath` with the runtime into the shared library `soPath`.
-bool linkSharedLibrary(const std::string &objectPath, const std::string &soPath,
-                       std::string &error);
+/// Links `objects` with the runtime into the shared library `soPath`.
+bool linkSharedLibrary(const std::vector<std::string> &objects,
+                       const std::string &soPath, std::string &error);
 
-/// Code generation of `module` into a temporary object, linked into
-/// `soPath` (the last step of `modc -o` and of an in-process compile).
+/// LLVM's optimisations and code generation of `module` into temporary
+/// objects, linked into `soPath` (the last step of `modc -o` and of an
+/// in-process compile).
 bool buildSharedLibrary(llvm::Module &module, const PipelineOptions &options,
                         const std::string &soPath, std::string &error);
 

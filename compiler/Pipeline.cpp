@@ -1,6 +1,7 @@
 //===- Pipeline.cpp - The compilation pipeline ----------------------------===//
 
 #include "compiler/Pipeline.h"
+#include "compiler/CodeGen.h"
 #include "compiler/Parallel.h"
 
 #include "conversion/Passes.h"
@@ -36,14 +37,8 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "dialects/Mod/ModBufferization.h"
-#include "llvm/IR/LegacyPassManager.h"
-#include "llvm/MC/TargetRegistry.h"
-#include "llvm/Passes/PassBuilder.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -106,6 +101,7 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
     pm.addPass(createApproximateMath());
   }
   pm.addPass(createSplitEmptyTensors());
+  pm.addPass(createSplitLargeFunctions());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -137,53 +133,29 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createLowerLibraryInterface());
 }
 
+mlir::TimingScope nestTimer(const PipelineOptions &options,
+                            llvm::StringRef name) {
+  if (!options.timing)
+    return mlir::TimingScope();
+  return options.timing->nest(name);
+}
+
 bool runPipeline(ModuleOp module, PassManager &pm) {
   return succeeded(pm.run(module));
 }
-
-namespace {
-llvm::TargetMachine *hostTargetMachine(const PipelineOptions &options,
-                                       std::string &error) {
-  static bool initialised = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)initialised;
-  std::string triple = llvm::sys::getProcessTriple();
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return nullptr;
-  std::string cpu = options.mcpu;
-  std::string features;
-  if (cpu.empty() || cpu == "native") {
-    cpu = llvm::sys::getHostCPUName().str();
-    llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
-    for (auto &f : hostFeatures)
-      features += (features.empty() ? "" : ",") +
-                  std::string(f.second ? "+" : "-") + f.first().str();
-  }
-  llvm::TargetOptions targetOptions;
-  auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
-               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
-               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
-                                       : llvm::CodeGenOptLevel::Aggressive;
-  return target->createTargetMachine(triple, cpu, features, targetOptions,
-                                     llvm::Reloc::PIC_, std::nullopt, level);
-}
-} // namespace
 
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
                                                 llvm::LLVMContext &context,
                                                 const PipelineOptions &options,
                                                 std::string &error) {
+  mlir::TimingScope timer = nestTimer(options, "Translate to LLVM IR");
   auto llvmModule = translateModuleToLLVMIR(module, context, "modc");
   if (!llvmModule) {
     error = "translation to LLVM IR failed";
     return nullptr;
   }
-  std::unique_ptr<llvm::TargetMachine> tm(hostTargetMachine(options, error));
+  std::unique_ptr<llvm::TargetMachine> tm =
+      createHostTargetMachine(options, error);
   if (!tm)
     return nullptr;
   llvmModule->setDataLayout(tm->createDataLayout());
@@ -197,48 +169,6 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
       f.addFnAttr("target-features", tm->getTargetFeatureString());
   }
   return llvmModule;
-}
-
-bool emitMachineCode(llvm::Module &module, const std::string &path,
-                     bool assembly, const PipelineOptions &options,
-                     std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> tm(hostTargetMachine(options, error));
-  if (!tm)
-    return false;
-  if (options.optLevel > 0) {
-    llvm::LoopAnalysisManager lam;
-    llvm::FunctionAnalysisManager fam;
-    llvm::CGSCCAnalysisManager cgam;
-    llvm::ModuleAnalysisManager mam;
-    llvm::PassBuilder pb(tm.get());
-    pb.registerModuleAnalyses(mam);
-    pb.registerCGSCCAnalyses(cgam);
-    pb.registerFunctionAnalyses(fam);
-    pb.registerLoopAnalyses(lam);
-    pb.crossRegisterProxies(lam, fam, cgam, mam);
-    llvm::OptimizationLevel level =
-        options.optLevel == 1   ? llvm::OptimizationLevel::O1
-        : options.optLevel == 2 ? llvm::OptimizationLevel::O2
-                                : llvm::OptimizationLevel::O3;
-    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
-    mpm.run(module, mam);
-  }
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
-  if (ec) {
-    error = "cannot write " + path + ": " + ec.message();
-    return false;
-  }
-  llvm::legacy::PassManager codegen;
-  if (tm->addPassesToEmitFile(codegen, out, nullptr,
-                              assembly ? llvm::CodeGenFileType::AssemblyFile
-                                       : llvm::CodeGenFileType::ObjectFile)) {
-    error = "the target cannot emit this file type";
-    return false;
-  }
-  codegen.run(module);
-  out.flush();
-  return true;
 }
 
 } // namespace modc

@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -24,7 +25,14 @@ struct PipelineOptions {
   unsigned optLevel = 2;
   std::string mcpu = "native";
   bool printStats = false;
+  /// Where the LLVM phases report their time (`--mlir-timing`); none if
+  /// null.
+  mlir::TimingScope *timing = nullptr;
 };
+
+/// A timer nested in `options.timing`, or one that records nothing.
+mlir::TimingScope nestTimer(const PipelineOptions &options,
+                            llvm::StringRef name);
 
 /// Registers the dialects, interfaces and translations the pipeline needs.
 void registerPipelineDialects(mlir::DialectRegistry &registry);
@@ -47,11 +55,6 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &context,
                                                 const PipelineOptions &options,
                                                 std::string &error);
-
-/// Writes `module` as an object file (or assembly) for the host triple.
-bool emitMachineCode(llvm::Module &module, const std::string &path,
-                     bool assembly, const PipelineOptions &options,
-                     std::string &error);
 
 } // namespace modc
 

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace modc {
 #define GEN_PASS_DEF_OUTLINEPARALLEL
@@ -89,6 +90,7 @@ struct OutlineParallelPass
         loops.push_back(op);
     });
     int counter = 0;
+    llvm::StringMap<func::FuncOp> launchers;
     for (scf::ParallelOp loop : loops) {
       if (loop.getNumResults() != 0)
         continue;
@@ -99,13 +101,20 @@ struct OutlineParallelPass
       });
       if (!ok)
         continue;
-      outline(module, loop, counter++);
+      if (outline(module, loop, counter, launchers))
+        ++counter;
+      else
+        modc::recordStat(getArgument(), "bodies-shared", 1);
       ++numOutlined;
       modc::recordStat(getArgument(), "loops-outlined", 1);
     }
   }
 
-  void outline(ModuleOp module, scf::ParallelOp loop, int id) {
+  /// Outlines `loop`; returns false when an identical body already existed
+  /// (generated programs repeat the same layer many times, and each copy
+  /// would otherwise cost LLVM a body, a launcher and a trampoline).
+  bool outline(ModuleOp module, scf::ParallelOp loop, int id,
+               llvm::StringMap<func::FuncOp> &launchers) {
     Location loc = loop.getLoc();
     MLIRContext *ctx = &getContext();
     // Values from above that the body needs; constants are re-created.
@@ -161,6 +170,25 @@ struct OutlineParallelPass
     clone.getUpperBoundMutable()[0].set(hi);
     bb.create<func::ReturnOp>(loc);
 
+    // The same body (printed without its name: bodies call nothing, so the
+    // text is the whole function) reuses the earlier launcher.
+    bool fresh = true;
+    {
+      body.setName("__modc_par_body");
+      std::string key;
+      llvm::raw_string_ostream os(key);
+      body.print(os, OpPrintingFlags().printGenericOpForm().useLocalScope());
+      os.flush();
+      body.setName("__modc_par_body_" + suffix);
+      auto [it, inserted] = launchers.try_emplace(key, launch);
+      if (!inserted) {
+        body.erase();
+        launch.erase();
+        launch = it->second;
+        fresh = false;
+      }
+    }
+
     // The call site.
     OpBuilder cb(loop);
     Value l0 = loop.getLowerBound()[0], u0 = loop.getUpperBound()[0],
@@ -182,6 +210,7 @@ struct OutlineParallelPass
     args.append(captures);
     cb.create<func::CallOp>(loc, launch, args);
     loop.erase();
+    return fresh;
   }
 };
 

@@ -141,4 +141,36 @@ def SplitEmptyTensors : Pass<"mod-split-empty-tensors", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def SplitLargeFunctions : Pass<"mod-split-large-functions", "mlir::ModuleOp"> {
+  let summary = "Outline runs of a huge function's top-level ops into "
+                "functions of bounded size";
+  let description = [{
+    A generated program of thousands of statements is one entry function of
+    thousands of ops, and the analyses that follow (bufferization, buffer
+    deallocation, LLVM's optimisations and code generation) grow faster
+    than linearly in the size of a function. On tensors, before
+    bufferization, this pass cuts the top-level ops of every single-block
+    function larger than `ops-per-function` (counting nested ops) into
+    consecutive runs of about that size, and moves each run but the last
+    into a private function (`__modc_part_F_K`, marked `no_inline`) called
+    in its place: the run's inputs become arguments and the values used
+    after it become results. Constants, `tensor.empty` and `linalg.fill`
+    are re-created inside instead of passed, so a callee never writes into
+    a caller's buffer. Ops on memrefs (the entry's `bufferization.to_tensor`
+    of its arguments, `materialize_in_destination` into its outputs) stay in
+    the original function, and so does the last run, which computes into
+    the output buffers.
+  }];
+  let options = [
+    Option<"opsPerFunction", "ops-per-function", "int64_t",
+           /*default=*/"256", "Size (ops, nested ones included) above which "
+           "a function is split, and of each part">
+  ];
+  let statistics = [
+    Statistic<"numParts", "parts-outlined", "Runs of ops outlined">,
+    Statistic<"numShared", "parts-shared",
+              "Runs outlined as a call of an identical earlier part">
+  ];
+}
+
 #endif // MODC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,284 @@
+//===- CodeGen.cpp - LLVM optimisation and code generation ----------------===//
+//
+// After mod-split-large-functions and mod-outline-parallel, a large module
+// is many bounded functions of two kinds: the kernels (loops over tensors,
+// shared between identical statements) and the glue between them (one
+// straight-line function per run of statements: descriptors, allocations,
+// kernel launches, runtime calls). The glue is nearly all of the module and
+// nearly none of the run time, so it gets a light pipeline and -O0 code
+// generation; the kernels get everything. Code generation of a large module
+// runs on two threads, each over one part of a split of it (each part in
+// its own LLVMContext, as LLVM's parallel code generation for LTO does).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/CodeGen.h"
+
+#include "llvm/Analysis/CFG.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/InstCombine/InstCombine.h"
+#include "llvm/Transforms/Scalar/EarlyCSE.h"
+#include "llvm/Transforms/Scalar/SimplifyCFG.h"
+#include "llvm/Transforms/Utils/Cloning.h"
+
+#include <thread>
+
+namespace modc {
+
+namespace {
+
+/// Instructions above which a module is large: about 150 statements of a
+/// generated program. Below it, the full pipeline on one thread costs less
+/// than a second and gives the best code.
+constexpr size_t kLargeModule = 20000;
+
+size_t instructionCount(const llvm::Module &module) {
+  size_t n = 0;
+  for (const llvm::Function &f : module)
+    n += f.getInstructionCount();
+  return n;
+}
+
+bool hasLoop(const llvm::Function &f) {
+  llvm::SmallVector<
+      std::pair<const llvm::BasicBlock *, const llvm::BasicBlock *>>
+      backEdges;
+  llvm::FindFunctionBackedges(f, backEdges);
+  return !backEdges.empty();
+}
+
+bool generate(llvm::Module &module, llvm::TargetMachine &machine,
+              llvm::raw_pwrite_stream &out, llvm::CodeGenFileType type,
+              std::string &error) {
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, out, nullptr, type)) {
+    error = "the target cannot emit this file type";
+    return false;
+  }
+  codegen.run(module);
+  return true;
+}
+
+} // namespace
+
+std::unique_ptr<llvm::TargetMachine>
+createHostTargetMachine(const PipelineOptions &options, std::string &error) {
+  static bool initialised = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialised;
+  std::string triple = llvm::sys::getProcessTriple();
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string cpu = options.mcpu;
+  std::string features;
+  if (cpu.empty() || cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
+    for (auto &f : hostFeatures)
+      features += (features.empty() ? "" : ",") +
+                  std::string(f.second ? "+" : "-") + f.first().str();
+  }
+  llvm::TargetOptions targetOptions;
+  auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
+               : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+               : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                       : llvm::CodeGenOptLevel::Aggressive;
+  return std::unique_ptr<llvm::TargetMachine>(
+      target->createTargetMachine(triple, cpu, features, targetOptions,
+                                  llvm::Reloc::PIC_, std::nullopt, level));
+}
+
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
+                    const PipelineOptions &options) {
+  if (options.optLevel == 0)
+    return;
+  mlir::TimingScope timer = nestTimer(options, "LLVM optimisations");
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&machine);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+
+  if (instructionCount(module) > kLargeModule) {
+    llvm::FunctionPassManager light;
+    light.addPass(llvm::EarlyCSEPass());
+    light.addPass(llvm::InstCombinePass());
+    light.addPass(llvm::SimplifyCFGPass());
+    for (llvm::Function &f : module) {
+      if (f.isDeclaration() || hasLoop(f))
+        continue;
+      light.run(f, fam);
+      fam.clear(f, f.getName());
+      f.addFnAttr(llvm::Attribute::NoInline);
+      f.addFnAttr(llvm::Attribute::OptimizeNone);
+    }
+  }
+  llvm::OptimizationLevel level =
+      options.optLevel == 1   ? llvm::OptimizationLevel::O1
+      : options.optLevel == 2 ? llvm::OptimizationLevel::O2
+                              : llvm::OptimizationLevel::O3;
+  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+}
+
+bool emitMachineCode(llvm::Module &module, const std::string &path,
+                     bool assembly, const PipelineOptions &options,
+                     std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostTargetMachine(options, error);
+  if (!machine)
+    return false;
+  optimizeModule(module, *machine, options);
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
+    return false;
+  }
+  mlir::TimingScope timer = nestTimer(options, "Code generation");
+  return generate(module, *machine, out,
+                  assembly ? llvm::CodeGenFileType::AssemblyFile
+                           : llvm::CodeGenFileType::ObjectFile,
+                  error);
+}
+
+namespace {
+
+/// Gives every local symbol of `module` external linkage with hidden
+/// visibility, so that the parts of a split can refer to each other's (the
+/// shared library exports none of them).
+void externalizeLocals(llvm::Module &module) {
+  auto externalize = [](llvm::GlobalValue &gv) {
+    if (gv.isDeclaration() || !gv.hasLocalLinkage())
+      return;
+    if (!gv.hasName())
+      gv.setName("__modc_anon");
+    gv.setLinkage(llvm::GlobalValue::ExternalLinkage);
+    gv.setVisibility(llvm::GlobalValue::HiddenVisibility);
+  };
+  for (llvm::Function &f : module)
+    externalize(f);
+  for (llvm::GlobalVariable &g : module.globals())
+    externalize(g);
+}
+
+/// Machine code of one part, read back from bitcode into its own context.
+void generatePart(const llvm::SmallString<0> &bitcode,
+                  const PipelineOptions &options, llvm::SmallString<0> &object,
+                  std::string &error) {
+  llvm::LLVMContext context;
+  auto part = llvm::parseBitcodeFile(
+      llvm::MemoryBufferRef(bitcode.str(), "part"), context);
+  if (!part) {
+    error = "cannot read back a part of the module: " +
+            llvm::toString(part.takeError());
+    return;
+  }
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostTargetMachine(options, error);
+  if (!machine)
+    return;
+  llvm::raw_svector_ostream out(object);
+  generate(**part, *machine, out, llvm::CodeGenFileType::ObjectFile, error);
+}
+
+} // namespace
+
+bool generateObjects(llvm::Module &module, const PipelineOptions &options,
+                     std::vector<llvm::SmallString<0>> &objects,
+                     std::string &error) {
+  objects.clear();
+  mlir::TimingScope timer = nestTimer(options, "Code generation");
+  if (instructionCount(module) <= kLargeModule) {
+    std::unique_ptr<llvm::TargetMachine> machine =
+        createHostTargetMachine(options, error);
+    if (!machine)
+      return false;
+    objects.emplace_back();
+    llvm::raw_svector_ostream out(objects.back());
+    return generate(module, *machine, out, llvm::CodeGenFileType::ObjectFile,
+                    error);
+  }
+
+  // Three parts: the kernels and the data at the requested level, and the
+  // glue (what optimizeModule left `optnone`) in two halves at -O0, where
+  // instruction selection and register allocation are linear. One thread
+  // generates the kernels and the first half, another the second half.
+  externalizeLocals(module);
+  llvm::DenseMap<const llvm::GlobalValue *, int> partOf;
+  std::vector<llvm::Function *> glue;
+  size_t kernelSize = 0;
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    if (f.hasFnAttribute(llvm::Attribute::OptimizeNone))
+      glue.push_back(&f);
+    else
+      kernelSize += f.getInstructionCount();
+  }
+  llvm::stable_sort(glue, [](llvm::Function *a, llvm::Function *b) {
+    return a->getInstructionCount() > b->getInstructionCount();
+  });
+  // Optimised code generation costs about three times -O0's per
+  // instruction.
+  size_t load[2] = {3 * kernelSize, 0};
+  for (llvm::Function *f : glue) {
+    int thread = load[0] <= load[1] ? 0 : 1;
+    load[thread] += f->getInstructionCount();
+    partOf[f] = 1 + thread;
+  }
+  std::vector<llvm::SmallString<0>> bitcode(3);
+  for (int part = 0; part < 3; ++part) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> clone =
+        llvm::CloneModule(module, map, [&](const llvm::GlobalValue *gv) {
+          auto it = partOf.find(gv);
+          return (it == partOf.end() ? 0 : it->second) == part;
+        });
+    llvm::raw_svector_ostream out(bitcode[part]);
+    llvm::WriteBitcodeToFile(*clone, out);
+  }
+  PipelineOptions glueOptions = options;
+  glueOptions.optLevel = 0;
+  objects.resize(3);
+  std::vector<std::string> errors(3);
+  std::thread helper;
+  bool threaded = std::thread::hardware_concurrency() >= 2;
+  if (threaded)
+    helper = std::thread(
+        [&] { generatePart(bitcode[2], glueOptions, objects[2], errors[2]); });
+  generatePart(bitcode[0], options, objects[0], errors[0]);
+  generatePart(bitcode[1], glueOptions, objects[1], errors[1]);
+  if (threaded)
+    helper.join();
+  else
+    generatePart(bitcode[2], glueOptions, objects[2], errors[2]);
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return false;
+    }
+  return true;
+}
+
+} // namespace modc

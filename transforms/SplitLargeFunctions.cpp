@@ -1,0 +1,281 @@
+//===- SplitLargeFunctions.cpp - Huge functions into bounded parts --------===//
+//
+// Bufferization, buffer deallocation and LLVM's function passes all cost
+// more than linearly in the size of one function; a generated program of a
+// few thousand statements is one entry of tens of thousands of ops. Cutting
+// the entry into parts of bounded size, on tensors and before any of them
+// runs, keeps the whole compilation linear in the program:
+//
+//   func.func @f(...) {            func.func @f(...) {
+//     run 1                          %r1 = call @__modc_part_f_0(inputs 1)
+//     run 2               ==>        %r2 = call @__modc_part_f_1(inputs 2)
+//     run 3 (the last)               run 3
+//     return                         return
+//   }                              }
+//
+// A part's arguments are the values it reads that are defined before it,
+// its results the values it defines that are read after it. Cheap ops with
+// no inputs but scalars (constants, tensor.empty, linalg.fill of those) are
+// cloned into each part that needs them rather than passed: a tensor
+// argument a callee writes into would make bufferization copy it at the
+// call. Ops on memrefs are the entry's interface with its caller's buffers
+// and stay where they are; so does the last run, whose results are
+// computed straight into the output buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "transforms/Passes.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace modc {
+#define GEN_PASS_DEF_SPLITLARGEFUNCTIONS
+#include "transforms/Passes.h.inc"
+} // namespace modc
+
+using namespace mlir;
+
+namespace {
+
+bool isScalar(Type type) { return type.isIntOrIndexOrFloat(); }
+
+/// True if `op` is part of the function's interface with its caller's
+/// buffers (or its terminator) and must stay in it.
+bool isAnchored(Operation *op) {
+  if (op->hasTrait<OpTrait::IsTerminator>())
+    return true;
+  auto tensorOrScalar = [](Type t) {
+    return isa<RankedTensorType>(t) || isScalar(t);
+  };
+  return !llvm::all_of(op->getOperandTypes(), tensorOrScalar) ||
+         !llvm::all_of(op->getResultTypes(), tensorOrScalar);
+}
+
+/// Ops cheaper to re-create in a part than to pass to it.
+bool isCheapKind(Operation *op) {
+  return op->hasTrait<OpTrait::ConstantLike>() ||
+         isa<tensor::EmptyOp, linalg::FillOp>(op);
+}
+
+int64_t weight(Operation *op) {
+  int64_t n = 0;
+  op->walk([&](Operation *) { ++n; });
+  return n;
+}
+
+struct SplitLargeFunctionsPass
+    : public modc::impl::SplitLargeFunctionsBase<SplitLargeFunctionsPass> {
+  using SplitLargeFunctionsBase::SplitLargeFunctionsBase;
+
+  void runOnOperation() override {
+    if (opsPerFunction < 1) {
+      getOperation().emitError("ops-per-function must be at least 1");
+      return signalPassFailure();
+    }
+    partsByBody.clear();
+    SymbolTable symbols(getOperation());
+    symbolTable = &symbols;
+    SmallVector<func::FuncOp> functions(getOperation().getOps<func::FuncOp>());
+    for (func::FuncOp fn : functions)
+      if (!fn.isExternal() && fn.getBody().hasOneBlock())
+        split(fn);
+  }
+
+  /// Whether `op` (outside the part being built) can be cloned into a part:
+  /// a cheap kind whose operands are scalars or themselves cloneable.
+  bool cloneable(Operation *op) {
+    auto [it, inserted] = cloneableMemo.try_emplace(op, false);
+    if (!inserted)
+      return it->second;
+    bool ok = isCheapKind(op);
+    for (Value v : op->getOperands()) {
+      if (!ok)
+        break;
+      Operation *def = v.getDefiningOp();
+      ok = isScalar(v.getType()) || (def && cloneable(def));
+    }
+    cloneableMemo[op] = ok;
+    return ok;
+  }
+
+  void split(func::FuncOp fn) {
+    Block &block = fn.getBody().front();
+    int64_t total = 0;
+    for (Operation &op : block)
+      total += weight(&op);
+    if (total <= 2 * opsPerFunction)
+      return;
+    cloneableMemo.clear();
+
+    // Consecutive runs of movable ops, each of about opsPerFunction.
+    SmallVector<SmallVector<Operation *>> runs(1);
+    int64_t size = 0;
+    for (Operation &op : block) {
+      if (isAnchored(&op)) {
+        if (!runs.back().empty())
+          runs.emplace_back();
+        size = 0;
+        continue;
+      }
+      runs.back().push_back(&op);
+      size += weight(&op);
+      if (size >= opsPerFunction) {
+        runs.emplace_back();
+        size = 0;
+      }
+    }
+    while (!runs.empty() && runs.back().empty())
+      runs.pop_back();
+    // The last run stays: it writes the entry's outputs in place.
+    if (!runs.empty())
+      runs.pop_back();
+    int counter = 0;
+    // The parts go first in the module, in order: MLIR 19's bufferization
+    // finds a call's callee by a scan of the module from its start, past
+    // every mod.param, on each query.
+    Operation *last = nullptr;
+    for (ArrayRef<Operation *> run : runs) {
+      int64_t runSize = 0;
+      for (Operation *op : run)
+        runSize += weight(op);
+      if (runSize * 2 < opsPerFunction)
+        continue;
+      bool isNew;
+      func::FuncOp part = outline(fn, run, counter, isNew);
+      if (isNew) {
+        if (last)
+          part->moveAfter(last);
+        else
+          part->moveBefore(&getOperation().getBody()->front());
+        last = part;
+        ++counter;
+      }
+    }
+  }
+
+  /// Moves the ops of `run` (but the cheap ones, which are cloned where
+  /// needed) into a new function called in their place.
+  /// Sets `isNew` unless an identical part existed and is called instead.
+  func::FuncOp outline(func::FuncOp fn, ArrayRef<Operation *> run, int id,
+                       bool &isNew) {
+    isNew = false;
+    llvm::DenseSet<Operation *> moved;
+    for (Operation *op : run) {
+      // A cheap op whose inputs come from before the run stays where it is
+      // and is cloned into the part if the part reads it.
+      bool stays = isCheapKind(op) && op->getNumRegions() == 0 &&
+                   llvm::all_of(op->getOperands(), [&](Value v) {
+                     Operation *def = v.getDefiningOp();
+                     return !def || !moved.contains(def);
+                   });
+      if (!stays)
+        moved.insert(op);
+    }
+    if (moved.empty())
+      return nullptr;
+
+    MLIRContext *ctx = &getContext();
+    Location loc = fn.getLoc();
+    auto part = func::FuncOp::create(
+        loc, ("__modc_part_" + fn.getSymName() + "_" + Twine(id)).str(),
+        FunctionType::get(ctx, {}, {}));
+    part.setPrivate();
+    part->setAttr("no_inline", UnitAttr::get(ctx));
+    Block *entry = part.addEntryBlock();
+    OpBuilder b = OpBuilder::atBlockBegin(entry);
+    IRMapping map;
+    SmallVector<Value> captures;
+    // The part's value for `v`, defined outside the moved ops.
+    std::function<Value(Value)> input = [&](Value v) -> Value {
+      if (Value m = map.lookupOrNull(v))
+        return m;
+      Operation *def = v.getDefiningOp();
+      if (def && cloneable(def)) {
+        for (Value operand : def->getOperands())
+          input(operand);
+        Operation *clone = b.clone(*def, map);
+        return clone->getResult(cast<OpResult>(v).getResultNumber());
+      }
+      captures.push_back(v);
+      Value arg = entry->addArgument(v.getType(), v.getLoc());
+      map.map(v, arg);
+      return arg;
+    };
+
+    SmallVector<Operation *> order;
+    for (Operation *op : run) {
+      if (!moved.contains(op))
+        continue;
+      order.push_back(op);
+      llvm::SetVector<Value> above;
+      getUsedValuesDefinedAbove(op->getRegions(), above);
+      for (Value v : op->getOperands())
+        above.insert(v);
+      for (Value v : above) {
+        Operation *def = v.getDefiningOp();
+        if (!def || !moved.contains(def))
+          input(v);
+      }
+      b.clone(*op, map);
+    }
+
+    // Results read after the part.
+    SmallVector<Value> outputs, returned;
+    for (Operation *op : order)
+      for (Value r : op->getResults())
+        if (llvm::any_of(r.getUsers(), [&](Operation *user) {
+              Operation *top =
+                  fn.getBody().front().findAncestorOpInBlock(*user);
+              return !top || !moved.contains(top);
+            })) {
+          outputs.push_back(r);
+          returned.push_back(map.lookup(r));
+        }
+    b.create<func::ReturnOp>(loc, returned);
+    part.setFunctionType(FunctionType::get(ctx, entry->getArgumentTypes(),
+                                           ValueRange(returned).getTypes()));
+    // A part identical to an earlier one (a generated program repeats its
+    // statements, a model stacks the same block) is that one: bufferization,
+    // lowering and LLVM then see each distinct part once.
+    std::string key;
+    {
+      llvm::raw_string_ostream os(key);
+      os << part.getFunctionType();
+      for (Operation &op : *entry)
+        op.print(os, OpPrintingFlags().printGenericOpForm().useLocalScope());
+    }
+    auto [known, fresh] = partsByBody.try_emplace(key, part);
+    if (fresh) {
+      symbolTable->insert(part);
+    } else {
+      part.erase();
+      part = known->second;
+      ++numShared;
+    }
+
+    OpBuilder cb(order.front());
+    auto call = cb.create<func::CallOp>(loc, part, captures);
+    for (auto [old, replacement] : llvm::zip(outputs, call.getResults()))
+      old.replaceAllUsesWith(replacement);
+    for (Operation *op : llvm::reverse(order)) {
+      op->dropAllUses();
+      op->erase();
+    }
+    // The cheap ops that stayed and only fed the part.
+    for (Operation *op : llvm::reverse(run))
+      if (!moved.contains(op) && op->use_empty())
+        op->erase();
+    ++numParts;
+    isNew = fresh;
+    return part;
+  }
+
+  SymbolTable *symbolTable = nullptr;
+  llvm::StringMap<func::FuncOp> partsByBody;
+  llvm::DenseMap<Operation *, bool> cloneableMemo;
+};
+
+} // namespace
