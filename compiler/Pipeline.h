@@ -50,7 +50,8 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
 /// Runs the passes of `pm` on `module`; false on failure.
 bool runPipeline(mlir::ModuleOp module, mlir::PassManager &pm);
 
-/// Translates an LLVM-dialect module and runs LLVM's optimisations.
+/// Translates an LLVM-dialect module for the host (LLVM's optimisations are
+/// optimizeModule in compiler/CodeGen.h).
 std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &context,
                                                 const PipelineOptions &options,
