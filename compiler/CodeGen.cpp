@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/CodeGen.h"
+#include "compiler/CallConstants.h"
 
 #include "llvm/Analysis/CFG.h"
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -26,6 +27,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/IPO/DeadArgumentElimination.h"
 #include "llvm/Transforms/InstCombine/InstCombine.h"
 #include "llvm/Transforms/Scalar/EarlyCSE.h"
 #include "llvm/Transforms/Scalar/SimplifyCFG.h"
@@ -120,6 +122,14 @@ void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
   pb.crossRegisterProxies(lam, fam, cgam, mam);
 
   if (instructionCount(module) > kLargeModule) {
+    // The constant parts of the descriptors the glue passes between its
+    // functions, then the arguments and results that carried them: most of
+    // the glue's instructions, which the -O0 code generation below would
+    // otherwise spill and reload one by one.
+    propagateCallConstants(module);
+    llvm::ModulePassManager deadArguments;
+    deadArguments.addPass(llvm::DeadArgumentEliminationPass());
+    deadArguments.run(module, mam);
     llvm::FunctionPassManager light;
     light.addPass(llvm::EarlyCSEPass());
     light.addPass(llvm::InstCombinePass());
@@ -209,7 +219,12 @@ bool generateObjects(llvm::Module &module, const PipelineOptions &options,
                      std::string &error) {
   objects.clear();
   mlir::TimingScope timer = nestTimer(options, "Code generation");
-  if (instructionCount(module) <= kLargeModule) {
+  // optimizeModule decided whether the module is large, before its
+  // optimisations shrank it: the glue it left `optnone` says so.
+  bool large = llvm::any_of(module, [](const llvm::Function &f) {
+    return f.hasFnAttribute(llvm::Attribute::OptimizeNone);
+  });
+  if (!large) {
     std::unique_ptr<llvm::TargetMachine> machine =
         createHostTargetMachine(options, error);
     if (!machine)
