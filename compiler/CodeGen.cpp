@@ -105,11 +105,11 @@ createHostTargetMachine(const PipelineOptions &options, std::string &error) {
                                   llvm::Reloc::PIC_, std::nullopt, level));
 }
 
-void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
-                    const PipelineOptions &options) {
-  if (options.optLevel == 0)
-    return;
-  mlir::TimingScope timer = nestTimer(options, "LLVM optimisations");
+namespace {
+
+/// LLVM's default pipeline for `options.optLevel` (at least 1).
+void runDefaultPipeline(llvm::Module &module, llvm::TargetMachine &machine,
+                        const PipelineOptions &options) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -120,35 +120,72 @@ void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-
-  if (instructionCount(module) > kLargeModule) {
-    // The constant parts of the descriptors the glue passes between its
-    // functions, then the arguments and results that carried them: most of
-    // the glue's instructions, which the -O0 code generation below would
-    // otherwise spill and reload one by one.
-    propagateCallConstants(module);
-    llvm::ModulePassManager deadArguments;
-    deadArguments.addPass(llvm::DeadArgumentEliminationPass());
-    deadArguments.run(module, mam);
-    llvm::FunctionPassManager light;
-    light.addPass(llvm::EarlyCSEPass());
-    light.addPass(llvm::InstCombinePass());
-    light.addPass(llvm::SimplifyCFGPass());
-    for (llvm::Function &f : module) {
-      if (f.isDeclaration() || hasLoop(f))
-        continue;
-      light.run(f, fam);
-      fam.clear(f, f.getName());
-      f.addFnAttr(llvm::Attribute::NoInline);
-      f.addFnAttr(llvm::Attribute::OptimizeNone);
-    }
-  }
   llvm::OptimizationLevel level =
       options.optLevel == 1   ? llvm::OptimizationLevel::O1
       : options.optLevel == 2 ? llvm::OptimizationLevel::O2
                               : llvm::OptimizationLevel::O3;
   llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
   mpm.run(module, mam);
+}
+
+/// The glue of a large module: constants across its calls, then a light
+/// function pipeline, then `optnone noinline`.
+void optimizeGlue(llvm::Module &module, llvm::TargetMachine &machine) {
+  // The constant parts of the descriptors the glue passes between its
+  // functions, then the arguments and results that carried them: most of
+  // the glue's instructions, which the -O0 code generation below would
+  // otherwise spill and reload one by one.
+  propagateCallConstants(module);
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(&machine);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager deadArguments;
+  deadArguments.addPass(llvm::DeadArgumentEliminationPass());
+  deadArguments.run(module, mam);
+  llvm::FunctionPassManager light;
+  light.addPass(llvm::EarlyCSEPass());
+  light.addPass(llvm::InstCombinePass());
+  light.addPass(llvm::SimplifyCFGPass());
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration() || hasLoop(f))
+      continue;
+    light.run(f, fam);
+    fam.clear(f, f.getName());
+    f.addFnAttr(llvm::Attribute::NoInline);
+    f.addFnAttr(llvm::Attribute::OptimizeNone);
+  }
+}
+
+/// Whether optimizeModule treated `module` as large: it left its glue
+/// `optnone`.
+bool isSplit(const llvm::Module &module) {
+  return llvm::any_of(module, [](const llvm::Function &f) {
+    return f.hasFnAttribute(llvm::Attribute::OptimizeNone);
+  });
+}
+
+} // namespace
+
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
+                    const PipelineOptions &options, bool deferKernels) {
+  if (options.optLevel == 0)
+    return;
+  mlir::TimingScope timer = nestTimer(options, "LLVM optimisations");
+  if (instructionCount(module) > kLargeModule) {
+    optimizeGlue(module, machine);
+    // The default pipeline's module passes would walk all of the glue,
+    // several times: generateObjects runs it over the kernels' part only.
+    if (deferKernels)
+      return;
+  }
+  runDefaultPipeline(module, machine, options);
 }
 
 bool emitMachineCode(llvm::Module &module, const std::string &path,
@@ -193,9 +230,10 @@ void externalizeLocals(llvm::Module &module) {
 }
 
 /// Machine code of one part, read back from bitcode into its own context.
+/// With `optimize`, the default pipeline runs over it first.
 void generatePart(const llvm::SmallString<0> &bitcode,
-                  const PipelineOptions &options, llvm::SmallString<0> &object,
-                  std::string &error) {
+                  const PipelineOptions &options, bool optimize,
+                  llvm::SmallString<0> &object, std::string &error) {
   llvm::LLVMContext context;
   auto part = llvm::parseBitcodeFile(
       llvm::MemoryBufferRef(bitcode.str(), "part"), context);
@@ -208,6 +246,8 @@ void generatePart(const llvm::SmallString<0> &bitcode,
       createHostTargetMachine(options, error);
   if (!machine)
     return;
+  if (optimize && options.optLevel > 0)
+    runDefaultPipeline(**part, *machine, options);
   llvm::raw_svector_ostream out(object);
   generate(**part, *machine, out, llvm::CodeGenFileType::ObjectFile, error);
 }
@@ -215,16 +255,14 @@ void generatePart(const llvm::SmallString<0> &bitcode,
 } // namespace
 
 bool generateObjects(llvm::Module &module, const PipelineOptions &options,
+                     bool kernelsDeferred,
                      std::vector<llvm::SmallString<0>> &objects,
                      std::string &error) {
   objects.clear();
   mlir::TimingScope timer = nestTimer(options, "Code generation");
   // optimizeModule decided whether the module is large, before its
-  // optimisations shrank it: the glue it left `optnone` says so.
-  bool large = llvm::any_of(module, [](const llvm::Function &f) {
-    return f.hasFnAttribute(llvm::Attribute::OptimizeNone);
-  });
-  if (!large) {
+  // optimisations shrank it.
+  if (!isSplit(module)) {
     std::unique_ptr<llvm::TargetMachine> machine =
         createHostTargetMachine(options, error);
     if (!machine)
@@ -280,14 +318,15 @@ bool generateObjects(llvm::Module &module, const PipelineOptions &options,
   std::thread helper;
   bool threaded = std::thread::hardware_concurrency() >= 2;
   if (threaded)
-    helper = std::thread(
-        [&] { generatePart(bitcode[2], glueOptions, objects[2], errors[2]); });
-  generatePart(bitcode[0], options, objects[0], errors[0]);
-  generatePart(bitcode[1], glueOptions, objects[1], errors[1]);
+    helper = std::thread([&] {
+      generatePart(bitcode[2], glueOptions, false, objects[2], errors[2]);
+    });
+  generatePart(bitcode[0], options, kernelsDeferred, objects[0], errors[0]);
+  generatePart(bitcode[1], glueOptions, false, objects[1], errors[1]);
   if (threaded)
     helper.join();
   else
-    generatePart(bitcode[2], glueOptions, objects[2], errors[2]);
+    generatePart(bitcode[2], glueOptions, false, objects[2], errors[2]);
   for (const std::string &e : errors)
     if (!e.empty()) {
       error = e;

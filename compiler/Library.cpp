@@ -261,9 +261,9 @@ bool buildSharedLibrary(llvm::Module &module, const PipelineOptions &options,
       createHostTargetMachine(options, error);
   if (!machine)
     return false;
-  optimizeModule(module, *machine, options);
+  optimizeModule(module, *machine, options, /*deferKernels=*/true);
   std::vector<llvm::SmallString<0>> code;
-  if (!generateObjects(module, options, code, error))
+  if (!generateObjects(module, options, /*kernelsDeferred=*/true, code, error))
     return false;
   std::vector<std::string> objects;
   bool ok = true;
