@@ -3,7 +3,7 @@ generated small programs, compile time of the examples to a loaded model
 (cold cache) and of a cache hit, and compile time against program size.
 Prints a table and, with matplotlib, writes compile_time.png beside itself.
 
-    /usr/bin/python3 bench/session/bench.py [--sizes 500,2000] [--no-sizes]
+    /usr/bin/python3 bench/session/bench.py [--sizes 500,2000,10000,50000] [--no-sizes]
 """
 
 import argparse
@@ -72,7 +72,7 @@ def compile_seconds(api, session, src, options=b"-O2"):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="250,500,1000,2000")
+    parser.add_argument("--sizes", default="250,1000,2000,5000,10000")
     parser.add_argument("--no-sizes", action="store_true")
     args = parser.parse_args()
     api = modc._api()
