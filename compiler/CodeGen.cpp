@@ -107,25 +107,35 @@ createHostTargetMachine(const PipelineOptions &options, std::string &error) {
 
 namespace {
 
+/// A pass builder for `machine` with its analyses registered.
+struct Passes {
+  explicit Passes(llvm::TargetMachine &machine) : builder(&machine) {
+    builder.registerModuleAnalyses(modules);
+    builder.registerCGSCCAnalyses(sccs);
+    builder.registerFunctionAnalyses(functions);
+    builder.registerLoopAnalyses(loops);
+    builder.crossRegisterProxies(loops, functions, sccs, modules);
+  }
+  // Declared in the order their destruction needs (the proxies refer to
+  // the analysis managers declared before them).
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager sccs;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder;
+};
+
 /// LLVM's default pipeline for `options.optLevel` (at least 1).
 void runDefaultPipeline(llvm::Module &module, llvm::TargetMachine &machine,
                         const PipelineOptions &options) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&machine);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  Passes passes(machine);
   llvm::OptimizationLevel level =
       options.optLevel == 1   ? llvm::OptimizationLevel::O1
       : options.optLevel == 2 ? llvm::OptimizationLevel::O2
                               : llvm::OptimizationLevel::O3;
-  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
-  mpm.run(module, mam);
+  llvm::ModulePassManager mpm =
+      passes.builder.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, passes.modules);
 }
 
 /// The glue of a large module: constants across its calls, then a light
@@ -136,19 +146,10 @@ void optimizeGlue(llvm::Module &module, llvm::TargetMachine &machine) {
   // the glue's instructions, which the -O0 code generation below would
   // otherwise spill and reload one by one.
   propagateCallConstants(module);
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&machine);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  Passes passes(machine);
   llvm::ModulePassManager deadArguments;
   deadArguments.addPass(llvm::DeadArgumentEliminationPass());
-  deadArguments.run(module, mam);
+  deadArguments.run(module, passes.modules);
   llvm::FunctionPassManager light;
   light.addPass(llvm::EarlyCSEPass());
   light.addPass(llvm::InstCombinePass());
@@ -156,8 +157,8 @@ void optimizeGlue(llvm::Module &module, llvm::TargetMachine &machine) {
   for (llvm::Function &f : module) {
     if (f.isDeclaration() || hasLoop(f))
       continue;
-    light.run(f, fam);
-    fam.clear(f, f.getName());
+    light.run(f, passes.functions);
+    passes.functions.clear(f, f.getName());
     f.addFnAttr(llvm::Attribute::NoInline);
     f.addFnAttr(llvm::Attribute::OptimizeNone);
   }
