@@ -164,28 +164,22 @@ void optimizeGlue(llvm::Module &module, llvm::TargetMachine &machine) {
   }
 }
 
-/// Whether optimizeModule treated `module` as large: it left its glue
-/// `optnone`.
-bool isSplit(const llvm::Module &module) {
-  return llvm::any_of(module, [](const llvm::Function &f) {
-    return f.hasFnAttribute(llvm::Attribute::OptimizeNone);
-  });
+/// Whether `module` is treated as large: its glue is optimised lightly and
+/// generated at -O0, on two threads (never at -O0, where nothing is
+/// optimised anyway).
+bool isLarge(const llvm::Module &module, const PipelineOptions &options) {
+  return options.optLevel > 0 && instructionCount(module) > kLargeModule;
 }
 
 } // namespace
 
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
-                    const PipelineOptions &options, bool deferKernels) {
+                    const PipelineOptions &options) {
   if (options.optLevel == 0)
     return;
   mlir::TimingScope timer = nestTimer(options, "LLVM optimisations");
-  if (instructionCount(module) > kLargeModule) {
+  if (isLarge(module, options))
     optimizeGlue(module, machine);
-    // The default pipeline's module passes would walk all of the glue,
-    // several times: generateObjects runs it over the kernels' part only.
-    if (deferKernels)
-      return;
-  }
   runDefaultPipeline(module, machine, options);
 }
 
@@ -256,18 +250,16 @@ void generatePart(const llvm::SmallString<0> &bitcode,
 } // namespace
 
 bool generateObjects(llvm::Module &module, const PipelineOptions &options,
-                     bool kernelsDeferred,
                      std::vector<llvm::SmallString<0>> &objects,
                      std::string &error) {
   objects.clear();
-  mlir::TimingScope timer = nestTimer(options, "Code generation");
-  // optimizeModule decided whether the module is large, before its
-  // optimisations shrank it.
-  if (!isSplit(module)) {
-    std::unique_ptr<llvm::TargetMachine> machine =
-        createHostTargetMachine(options, error);
-    if (!machine)
-      return false;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostTargetMachine(options, error);
+  if (!machine)
+    return false;
+  if (!isLarge(module, options)) {
+    optimizeModule(module, *machine, options);
+    mlir::TimingScope timer = nestTimer(options, "Code generation");
     objects.emplace_back();
     llvm::raw_svector_ostream out(objects.back());
     return generate(module, *machine, out, llvm::CodeGenFileType::ObjectFile,
@@ -275,9 +267,16 @@ bool generateObjects(llvm::Module &module, const PipelineOptions &options,
   }
 
   // Three parts: the kernels and the data at the requested level, and the
-  // glue (what optimizeModule left `optnone`) in two halves at -O0, where
+  // glue (what optimizeGlue left `optnone`) in two halves at -O0, where
   // instruction selection and register allocation are linear. One thread
   // generates the kernels and the first half, another the second half.
+  {
+    mlir::TimingScope timer = nestTimer(options, "LLVM optimisations");
+    optimizeGlue(module, *machine);
+  }
+  // The default pipeline runs in generatePart over the kernels' part only:
+  // over the whole module its module passes would walk all of the glue.
+  mlir::TimingScope timer = nestTimer(options, "Code generation");
   externalizeLocals(module);
   llvm::DenseMap<const llvm::GlobalValue *, int> partOf;
   std::vector<llvm::Function *> glue;
@@ -322,7 +321,7 @@ bool generateObjects(llvm::Module &module, const PipelineOptions &options,
     helper = std::thread([&] {
       generatePart(bitcode[2], glueOptions, false, objects[2], errors[2]);
     });
-  generatePart(bitcode[0], options, kernelsDeferred, objects[0], errors[0]);
+  generatePart(bitcode[0], options, true, objects[0], errors[0]);
   generatePart(bitcode[1], glueOptions, false, objects[1], errors[1]);
   if (threaded)
     helper.join();

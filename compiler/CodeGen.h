@@ -35,22 +35,18 @@ createHostTargetMachine(const PipelineOptions &options, std::string &error);
 /// calls) get a light function pipeline and are then left alone by the full
 /// one (`optnone`), and code generation treats them as at -O0: their time
 /// is in the kernels they call, and they are nearly all of such a module.
-///
-/// With `deferKernels`, a large module's default pipeline is left to
-/// generateObjects, which runs it over the part holding the kernels only.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
-                    const PipelineOptions &options, bool deferKernels = false);
+                    const PipelineOptions &options);
 
 /// Optimises `module` and writes it as one object file (or assembly).
 bool emitMachineCode(llvm::Module &module, const std::string &path,
                      bool assembly, const PipelineOptions &options,
                      std::string &error);
 
-/// Object code of `module` (already optimised): one object, or, for a large
-/// module, one per part of a split of it, generated on two threads.
-/// `kernelsDeferred`: optimizeModule ran with `deferKernels`.
+/// Optimises `module` and generates its object code: one object, or, for a
+/// large module, one per part of a split of it, generated on two threads,
+/// with the default pipeline run over the kernels' part only.
 bool generateObjects(llvm::Module &module, const PipelineOptions &options,
-                     bool kernelsDeferred,
                      std::vector<llvm::SmallString<0>> &objects,
                      std::string &error);
 

@@ -17,7 +17,6 @@
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Target/TargetMachine.h"
 
 #ifdef MODC_IN_PROCESS_LINK
 #include "lld/Common/Driver.h"
@@ -257,13 +256,8 @@ bool linkSharedLibrary(const std::vector<std::string> &objects,
 
 bool buildSharedLibrary(llvm::Module &module, const PipelineOptions &options,
                         const std::string &soPath, std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createHostTargetMachine(options, error);
-  if (!machine)
-    return false;
-  optimizeModule(module, *machine, options, /*deferKernels=*/true);
   std::vector<llvm::SmallString<0>> code;
-  if (!generateObjects(module, options, /*kernelsDeferred=*/true, code, error))
+  if (!generateObjects(module, options, code, error))
     return false;
   std::vector<std::string> objects;
   bool ok = true;
