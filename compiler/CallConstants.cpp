@@ -6,7 +6,6 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/Constants.h"
-#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
 
@@ -133,19 +132,28 @@ private:
     return replaced;
   }
 
+  /// The extracts of a result field of the calls of internal functions.
   size_t propagateResults() {
     size_t replaced = 0;
-    for (llvm::Function &f : module)
-      for (llvm::Instruction &inst : llvm::instructions(f)) {
-        auto *extract = llvm::dyn_cast<llvm::ExtractValueInst>(&inst);
-        if (!extract || extract->use_empty() ||
-            !llvm::isa<llvm::CallInst>(extract->getAggregateOperand()))
+    for (llvm::Function &f : module) {
+      if (f.isDeclaration() || !f.hasLocalLinkage() ||
+          f.getReturnType()->isVoidTy())
+        continue;
+      for (llvm::User *user : f.users()) {
+        auto *call = llvm::dyn_cast<llvm::CallInst>(user);
+        if (!call || call->getCalledFunction() != &f)
           continue;
-        if (llvm::Constant *c = resolve(extract)) {
-          extract->replaceAllUsesWith(c);
-          ++replaced;
+        for (llvm::User *field : call->users()) {
+          auto *extract = llvm::dyn_cast<llvm::ExtractValueInst>(field);
+          if (!extract || extract->use_empty())
+            continue;
+          if (llvm::Constant *c = resolve(extract)) {
+            extract->replaceAllUsesWith(c);
+            ++replaced;
+          }
         }
       }
+    }
     return replaced;
   }
 
