@@ -88,9 +88,21 @@ TEST(CallConstantsTest, ConstantsFlowDownAChainOfCalls) {
   EXPECT_TRUE(llvm::isa<llvm::ConstantInt>(sum->getOperand(1)));
 }
 
-TEST(CallConstantsTest, DifferentConstantsOrUndefinedValuesStay) {
+/// Propagation over `text` replaces nothing: the argument `index` of each
+/// of `functions` is still used.
+void expectNothingReplaced(const char *text,
+                           std::initializer_list<const char *> functions,
+                           unsigned index) {
   llvm::LLVMContext context;
-  auto module = parse(context, R"(
+  auto module = parse(context, text);
+  ASSERT_TRUE(module);
+  EXPECT_EQ(modc::propagateCallConstants(*module), 0u);
+  for (const char *fn : functions)
+    EXPECT_FALSE(arg(*module, fn, index)->use_empty()) << fn;
+}
+
+TEST(CallConstantsTest, DifferentConstantsOrUndefinedValuesStay) {
+  const char *text = R"(
 define void @entry(ptr %p) {
   call void @f(ptr %p, i64 1, i64 undef)
   call void @f(ptr %p, i64 2, i64 undef)
@@ -101,16 +113,14 @@ define internal void @f(ptr %p, i64 %a, i64 %b) {
   store i64 %s, ptr %p
   ret void
 }
-)");
-  ASSERT_TRUE(module);
-  EXPECT_EQ(modc::propagateCallConstants(*module), 0u);
-  EXPECT_FALSE(arg(*module, "f", 1)->use_empty());
-  EXPECT_FALSE(arg(*module, "f", 2)->use_empty());
+)";
+  expectNothingReplaced(text, {"f"}, 1);
+  expectNothingReplaced(text, {"f"}, 2);
 }
 
 TEST(CallConstantsTest, FunctionsCalledOtherwiseStay) {
-  llvm::LLVMContext context;
-  auto module = parse(context, R"(
+  // @f may be called from outside, @g through @table.
+  expectNothingReplaced(R"(
 @table = global ptr @g
 define void @entry(ptr %p) {
   call void @f(ptr %p, i64 1)
@@ -125,12 +135,8 @@ define internal void @g(ptr %p, i64 %a) {
   store i64 %a, ptr %p
   ret void
 }
-)");
-  ASSERT_TRUE(module);
-  // @f may be called from outside, @g through @table.
-  EXPECT_EQ(modc::propagateCallConstants(*module), 0u);
-  EXPECT_FALSE(arg(*module, "f", 1)->use_empty());
-  EXPECT_FALSE(arg(*module, "g", 1)->use_empty());
+)",
+                        {"f", "g"}, 1);
 }
 
 } // namespace
