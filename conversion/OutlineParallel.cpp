@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "conversion/Passes.h"
+#include "ir/FunctionKey.h"
 #include "ir/Stats.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -170,23 +171,16 @@ struct OutlineParallelPass
     clone.getUpperBoundMutable()[0].set(hi);
     bb.create<func::ReturnOp>(loc);
 
-    // The same body (printed without its name: bodies call nothing, so the
-    // text is the whole function) reuses the earlier launcher.
+    // The same body (bodies call nothing, so the body is the whole
+    // function) reuses the earlier launcher.
     bool fresh = true;
-    {
-      body.setName("__modc_par_body");
-      std::string key;
-      llvm::raw_string_ostream os(key);
-      body.print(os, OpPrintingFlags().printGenericOpForm().useLocalScope());
-      os.flush();
-      body.setName("__modc_par_body_" + suffix);
-      auto [it, inserted] = launchers.try_emplace(key, launch);
-      if (!inserted) {
-        body.erase();
-        launch.erase();
-        launch = it->second;
-        fresh = false;
-      }
+    auto [it, inserted] =
+        launchers.try_emplace(modc::functionKey(body), launch);
+    if (!inserted) {
+      body.erase();
+      launch.erase();
+      launch = it->second;
+      fresh = false;
     }
 
     // The call site.

@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/FunctionKey.h"
 #include "transforms/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -240,14 +241,8 @@ struct SplitLargeFunctionsPass
     // A part identical to an earlier one (a generated program repeats its
     // statements, a model stacks the same block) is that one: bufferization,
     // lowering and LLVM then see each distinct part once.
-    std::string key;
-    {
-      llvm::raw_string_ostream os(key);
-      os << part.getFunctionType();
-      for (Operation &op : *entry)
-        op.print(os, OpPrintingFlags().printGenericOpForm().useLocalScope());
-    }
-    auto [known, fresh] = partsByBody.try_emplace(key, part);
+    auto [known, fresh] =
+        partsByBody.try_emplace(modc::functionKey(part), part);
     if (fresh) {
       symbolTable->insert(part);
     } else {
