@@ -20,8 +20,9 @@ int main(int argc, char **argv) {
   modc::registerModcConversionPasses();
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
-  // The routing ops' bufferization is tested with the upstream pass.
-  mlir::bufferization::registerOneShotBufferizePass();
+  // The routing ops' bufferization is tested with the upstream passes, and
+  // the deallocation passes of the pipeline can be printed after.
+  mlir::bufferization::registerBufferizationPasses();
   mlir::PassPipelineRegistration<> optimise(
       "modc-mod-opt", "modc's mod-level optimisations (-O1 and up)",
       [](mlir::OpPassManager &pm) {

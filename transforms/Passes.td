@@ -2,7 +2,8 @@
 //
 // The optimisations, in the order the pipeline runs them: mod -> mod
 // rewrites (inactive-module elimination, expert fusion, inlining, parameter
-// folding), then the tensor-level clean-ups before bufferization.
+// folding), the tensor-level clean-ups before bufferization, then the
+// buffer-level ones after it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -171,6 +172,34 @@ def SplitLargeFunctions : Pass<"mod-split-large-functions", "mlir::ModuleOp"> {
     Statistic<"numShared", "parts-shared",
               "Runs outlined as a call of an identical earlier part">
   ];
+}
+
+def SplitDeallocations
+    : Pass<"mod-split-deallocations", "mlir::ModuleOp"> {
+  let summary = "One `bufferization.dealloc` per allocation, after its last "
+                "use";
+  let description = [{
+    Run right after ownership-based buffer deallocation (and its
+    canonicalisation). That pass frees everything a block owns in one
+    `bufferization.dealloc` at the block's end: one op over every
+    intermediate buffer of a function, on which the simplification and
+    lowering that follow are quadratic (and whose generic lowering compares
+    every pair at run time), and every buffer stays alive until the function
+    returns.
+
+    Where each memref of such an op is a view of a distinct fresh
+    allocation (a `memref.alloc` or `bufferization.clone` result, or a
+    result of a call to a function of the module whose every return gives
+    distinct values of that kind, so that the caller owns a new buffer), the
+    op is split into one `bufferization.dealloc` per allocation. An
+    allocation whose every alias (views and strided-metadata bases, followed
+    transitively) is only read or written by ops of the op's block, none of
+    which forwards it to another block or returns it, is freed right after
+    the last of those ops, without a retain list: it cannot alias a retained
+    value. The others stay in the original op.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::bufferization::BufferizationDialect"];
 }
 
 #endif // MODC_TRANSFORMS_PASSES_TD
