@@ -14,6 +14,11 @@
 // kCacheMin bytes, kCacheBytes in all; a block is reused for a request of
 // at most its size and at least half of it.
 //
+// With MODRT_DEBUG_POISON_FREED set in the environment, a freed buffer is
+// filled with 0xff bytes (NaN as floats) and never cached: a kernel that
+// reads a buffer after freeing it computes NaN instead of a plausible
+// result. The e2e tests run with it (test/e2e/lit.local.cfg).
+//
 //===----------------------------------------------------------------------===//
 
 #include "modrt/kernels.h"
@@ -23,6 +28,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <malloc.h>
 
@@ -187,6 +193,12 @@ void _mlir_memref_to_llvm_free(void *p) {
   if (!p)
     return;
   untrack(p);
+  static const bool poison = std::getenv("MODRT_DEBUG_POISON_FREED");
+  if (poison) {
+    std::memset(p, 0xff, malloc_usable_size(p));
+    std::free(p);
+    return;
+  }
   if (!blockCache.put(p))
     std::free(p);
 }
