@@ -209,25 +209,32 @@ int runDriver(const DriverOptions &options) {
   PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.mcpu = options.mcpu;
+  pipeline.verifyEach = options.verifyEach;
   pipeline.timing = &rootTimer;
-  auto runStage = [&](auto build) {
+  // Each stage's passes time in a scope of their own: the timer of a pass
+  // is keyed by its address, which the next stage's passes may reuse.
+  auto runStage = [&](llvm::StringRef name, auto build) {
+    mlir::TimingScope stageTimer = rootTimer.nest(name);
     mlir::PassManager pm(&context);
     if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
       return false;
-    pm.enableTiming(rootTimer);
-    build(pm, pipeline);
-    return runPipeline(*module, pm);
+    pm.enableTiming(stageTimer);
+    PipelineOptions stage = pipeline;
+    stage.timing = &stageTimer;
+    build(pm, stage);
+    return runPipeline(*module, pm, stage);
   };
-  if (options.optLevel > 0 && !runStage(buildModOptPipeline))
+  if (options.optLevel > 0 &&
+      !runStage("Mod-level optimisation", buildModOptPipeline))
     return kProgramError;
   if (options.emit == "opt")
     return printModule();
-  if (!runStage(buildModToLinalgPipeline))
+  if (!runStage("Lowering to linalg", buildModToLinalgPipeline))
     return kProgramError;
   if (options.emit == "linalg")
     return printModule();
   std::string modelName = mlir::mod::getModelName(*module).str();
-  if (!runStage(buildLinalgToLLVMPipeline))
+  if (!runStage("Lowering to LLVM", buildLinalgToLLVMPipeline))
     return kProgramError;
 
   llvm::LLVMContext llvmContext;

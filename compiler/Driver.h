@@ -28,6 +28,7 @@ struct DriverOptions {
   std::string mcpu = "native";
   std::string headerFile;
   bool stats = false;
+  bool verifyEach = false;
   /// `ENTRY.ARG=VALUE`: the integer argument ARG of ENTRY is VALUE in every
   /// element (one library per task or tenant); the argument stays in the
   /// ABI and is ignored.

@@ -30,6 +30,7 @@
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -149,8 +150,24 @@ mlir::TimingScope nestTimer(const PipelineOptions &options,
   return options.timing->nest(name);
 }
 
-bool runPipeline(ModuleOp module, PassManager &pm) {
-  return succeeded(pm.run(module));
+bool runPipeline(ModuleOp module, PassManager &pm,
+                 const PipelineOptions &options) {
+  bool each = options.verifyEach;
+  if (!each) {
+    int64_t ops = 0;
+    module->walk([&](Operation *) {
+      return ++ops > kVerifyEachMaxOps ? WalkResult::interrupt()
+                                       : WalkResult::advance();
+    });
+    each = ops <= kVerifyEachMaxOps;
+  }
+  pm.enableVerifier(each);
+  if (failed(pm.run(module)))
+    return false;
+  if (each)
+    return true;
+  mlir::TimingScope timer = nestTimer(options, "Verifier");
+  return succeeded(verify(module));
 }
 
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,

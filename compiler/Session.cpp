@@ -376,7 +376,7 @@ Session::Status Session::build(llvm::StringRef source,
   auto runStage = [&](auto buildStage) {
     mlir::PassManager pm(context_.get());
     buildStage(pm, pipeline);
-    return runPipeline(*module, pm);
+    return runPipeline(*module, pm, pipeline);
   };
   if ((options.optLevel > 0 && !runStage(buildModOptPipeline)) ||
       !runStage(buildModToLinalgPipeline) ||

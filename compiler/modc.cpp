@@ -60,6 +60,11 @@ static cl::opt<bool> stats("modc-stats",
                            cl::desc("Print what each pass did (--stats)"),
                            cl::cat(category));
 
+static cl::opt<bool> verifyEach(
+    "verify-each",
+    cl::desc("Verify the IR after every pass, also in large programs"),
+    cl::Hidden, cl::cat(category));
+
 static cl::opt<bool> vocabulary(
     "vocabulary",
     cl::desc("Print the builtins, routers and aggregations with their "
@@ -119,6 +124,7 @@ int main(int argc, char **argv) {
                                                   : llvm::codegen::getMCPU();
   options.headerFile = headerFile;
   options.stats = stats;
+  options.verifyEach = verifyEach;
   options.specialize.assign(specialize.begin(), specialize.end());
   int status = 0;
   modc::runOnCompilerStack([&] { status = modc::runDriver(options); });
