@@ -162,6 +162,9 @@ struct FoldParameterCompositionPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Parameters by name: a lookup in the module itself scans it, once per
+    // matmul of the program.
+    SymbolTable symbols(module);
     for (auto fn : module.getOps<func::FuncOp>()) {
       if (fn.isExternal())
         continue;
@@ -177,17 +180,17 @@ struct FoldParameterCompositionPass
         if (erased.contains(op) || op->use_empty())
           continue;
         auto form = analyze(op->getResult(0));
-        if (!form || !worthFolding(module, *form))
+        if (!form || !worthFolding(symbols, *form))
           continue;
-        fold(module, op, *form, erased);
+        fold(module, symbols, op, *form, erased);
       }
     }
   }
 
   /// The parameter's [rows, cols], or nothing.
-  static std::optional<std::pair<int64_t, int64_t>> shapeOf(ModuleOp module,
-                                                            StringRef name) {
-    auto p = module.lookupSymbol<mod::ParamOp>(name);
+  static std::optional<std::pair<int64_t, int64_t>>
+  shapeOf(const SymbolTable &symbols, StringRef name) {
+    auto p = symbols.lookup<mod::ParamOp>(name);
     if (!p)
       return std::nullopt;
     auto t = cast<RankedTensorType>(p.getType());
@@ -196,16 +199,16 @@ struct FoldParameterCompositionPass
     return std::make_pair(t.getDimSize(0), t.getDimSize(1));
   }
 
-  bool worthFolding(ModuleOp module, const LinearForm &f) {
+  bool worthFolding(const SymbolTable &symbols, const LinearForm &f) {
     int64_t k = -1, n = -1;
     double keep = 0;
     int lowRank = 0;
     for (const LinearForm::Term &t : f.terms) {
-      auto a = shapeOf(module, t.a);
+      auto a = shapeOf(symbols, t.a);
       if (!a)
         return false;
       if (t.b.empty()) {
-        auto p = module.lookupSymbol<mod::ParamOp>(t.a);
+        auto p = symbols.lookup<mod::ParamOp>(t.a);
         if (!p.getFrozen() && !foldTrainable)
           return false; // A trainable full weight stays as written.
         if ((k >= 0 && a->first != k) || (n >= 0 && a->second != n))
@@ -215,7 +218,7 @@ struct FoldParameterCompositionPass
         keep += double(k) * double(n);
         continue;
       }
-      auto b = shapeOf(module, t.b);
+      auto b = shapeOf(symbols, t.b);
       if (!b || b->first != a->second)
         return false;
       if ((k >= 0 && a->first != k) || (n >= 0 && b->second != n))
@@ -232,12 +235,12 @@ struct FoldParameterCompositionPass
 
   /// Replaces `root` by x @ W' + biases; W' is a new derived parameter,
   /// or an existing one with the same terms.
-  void fold(ModuleOp module, Operation *root, const LinearForm &f,
-            llvm::SmallPtrSetImpl<Operation *> &erased) {
+  void fold(ModuleOp module, const SymbolTable &symbols, Operation *root,
+            const LinearForm &f, llvm::SmallPtrSetImpl<Operation *> &erased) {
     MLIRContext *ctx = &getContext();
     Builder attrs(ctx);
     auto resultType = cast<RankedTensorType>(root->getResult(0).getType());
-    auto firstA = *shapeOf(module, f.terms[0].a);
+    auto firstA = *shapeOf(symbols, f.terms[0].a);
     int64_t k = firstA.first, n = resultType.getDimSize(1);
     SmallVector<Attribute> terms;
     for (const LinearForm::Term &t : f.terms)
