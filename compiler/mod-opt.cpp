@@ -10,6 +10,7 @@
 #include "transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   // The routing ops' bufferization is tested with the upstream passes, and
   // the deallocation passes of the pipeline can be printed after.
   mlir::bufferization::registerBufferizationPasses();
+  mlir::registerLinalgPasses();
   mlir::PassPipelineRegistration<> optimise(
       "modc-mod-opt", "modc's mod-level optimisations (-O1 and up)",
       [](mlir::OpPassManager &pm) {

@@ -151,8 +151,11 @@ def SplitLargeFunctions : Pass<"mod-split-large-functions", "mlir::ModuleOp"> {
     deallocation, LLVM's optimisations and code generation) grow faster
     than linearly in the size of a function. On tensors, before
     bufferization, this pass cuts the top-level ops of every single-block
-    function larger than `ops-per-function` (counting nested ops) into
-    consecutive runs of about that size, and moves each run but the last
+    function larger than twice `ops-per-function` (counting nested ops)
+    into consecutive runs of about max(`ops-per-function`, 2 sqrt(size))
+    ops (so that the number of parts, on which the bufferization of their
+    calls is quadratic, grows as the square root of the function), and
+    moves each run but the last
     into a private function (`__modc_part_F_K`, marked `no_inline`) called
     in its place: the run's inputs become arguments and the values used
     after it become results. Constants, `tensor.empty` and `linalg.fill`
@@ -165,7 +168,7 @@ def SplitLargeFunctions : Pass<"mod-split-large-functions", "mlir::ModuleOp"> {
   let options = [
     Option<"opsPerFunction", "ops-per-function", "int64_t",
            /*default=*/"256", "Size (ops, nested ones included) above which "
-           "a function is split, and of each part">
+           "a function is split (twice it), and the least of each part">
   ];
   let statistics = [
     Statistic<"numParts", "parts-outlined", "Runs of ops outlined">,

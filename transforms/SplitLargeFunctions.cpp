@@ -25,12 +25,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "ir/FunctionKey.h"
+#include "ir/Stats.h"
 #include "transforms/Passes.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
+
+#include <cmath>
 
 namespace modc {
 #define GEN_PASS_DEF_SPLITLARGEFUNCTIONS
@@ -40,6 +43,9 @@ namespace modc {
 using namespace mlir;
 
 namespace {
+
+/// Part size over the square root of the function's size.
+constexpr double kPartsPerSqrt = 2.0;
 
 bool isScalar(Type type) { return type.isIntOrIndexOrFloat(); }
 
@@ -110,8 +116,14 @@ struct SplitLargeFunctionsPass
     if (total <= 2 * opsPerFunction)
       return;
     cloneableMemo.clear();
+    // Parts of sqrt(total) ops, but at least opsPerFunction: MLIR 19's
+    // bufferization looks a call's callee up by a scan of the module on
+    // each query, a cost of about (calls x functions), quadratic in the
+    // number of parts; with sqrt-sized parts it is linear in the program.
+    int64_t partSize = std::max<int64_t>(
+        opsPerFunction, int64_t(kPartsPerSqrt * std::sqrt(double(total))));
 
-    // Consecutive runs of movable ops, each of about opsPerFunction.
+    // Consecutive runs of movable ops, each of about partSize.
     SmallVector<SmallVector<Operation *>> runs(1);
     int64_t size = 0;
     for (Operation &op : block) {
@@ -123,7 +135,7 @@ struct SplitLargeFunctionsPass
       }
       runs.back().push_back(&op);
       size += weight(&op);
-      if (size >= opsPerFunction) {
+      if (size >= partSize) {
         runs.emplace_back();
         size = 0;
       }
@@ -142,7 +154,7 @@ struct SplitLargeFunctionsPass
       int64_t runSize = 0;
       for (Operation *op : run)
         runSize += weight(op);
-      if (runSize * 2 < opsPerFunction)
+      if (runSize * 2 < partSize)
         continue;
       bool isNew;
       func::FuncOp part = outline(fn, run, counter, isNew);
@@ -249,6 +261,7 @@ struct SplitLargeFunctionsPass
       part.erase();
       part = known->second;
       ++numShared;
+      modc::recordStat(getArgument(), "parts-shared", 1);
     }
 
     OpBuilder cb(order.front());
@@ -264,6 +277,7 @@ struct SplitLargeFunctionsPass
       if (!moved.contains(op) && op->use_empty())
         op->erase();
     ++numParts;
+    modc::recordStat(getArgument(), "parts-outlined", 1);
     isNew = fresh;
     return part;
   }
