@@ -84,6 +84,10 @@ const char *modc_diagnostic(const modc_session *session, size_t i, int *line,
   return d.message.c_str();
 }
 
+const char *modc_statistics(const modc_session *session) {
+  return session ? session->session.statistics().c_str() : "";
+}
+
 void *modc_library_symbol(modc_library *library, const char *name) {
   return library ? library->library->symbol(name) : nullptr;
 }

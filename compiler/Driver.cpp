@@ -264,7 +264,7 @@ int runDriver(const DriverOptions &options) {
   }
 
   if (options.stats)
-    llvm::errs() << statsReport();
+    llvm::errs() << statsReport(&context);
   std::string soPath = options.outputFile.empty() ? "lib" + modelName + ".so"
                                                   : options.outputFile;
   if (!buildSharedLibrary(*llvmModule, pipeline, soPath, error)) {

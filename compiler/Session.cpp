@@ -8,6 +8,7 @@
 #include "dsl/Parse.h"
 #include "dsl/Sema.h"
 #include "import/Import.h"
+#include "ir/Stats.h"
 #include "transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -223,7 +224,7 @@ Session::Session(size_t cacheBytes)
   context_->disableMultithreading();
 }
 
-Session::~Session() = default;
+Session::~Session() { resetStats(context_.get()); }
 
 Session::Status Session::fail(Status status, const std::string &file,
                               const std::string &message) {
@@ -277,6 +278,7 @@ Checked checkSource(llvm::StringRef source, const std::string &filename,
 Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
                                llvm::StringRef options) {
   diagnostics_.clear();
+  statistics_.clear();
   CompileOptions parsed;
   std::string error;
   if (!CompileOptions::parse(options, parsed, error))
@@ -294,6 +296,7 @@ Session::Status Session::compile(llvm::StringRef source,
                                  llvm::StringRef options,
                                  std::shared_ptr<CompiledLibrary> &out) {
   diagnostics_.clear();
+  statistics_.clear();
   out.reset();
   CompileOptions parsed;
   std::string error;
@@ -316,7 +319,11 @@ Session::Status Session::compile(llvm::StringRef source,
     return Ok;
   }
   Status status = Ok;
-  worker_->run([&] { status = build(source, filename.str(), parsed, out); });
+  worker_->run([&] {
+    resetStats(context_.get());
+    status = build(source, filename.str(), parsed, out);
+    statistics_ = statsReport(context_.get());
+  });
   if (status == Ok)
     remember(key, out);
   return status;

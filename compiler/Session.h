@@ -120,6 +120,11 @@ public:
   const std::vector<SessionDiagnostic> &diagnostics() const {
     return diagnostics_;
   }
+  /// What each pass did in the last compile that ran the pipeline (none
+  /// for a check, a cache hit or an error before it): `PASS: NAME = N`
+  /// lines, as `modc --stats` prints them. This session's alone: the
+  /// counters are kept per MLIRContext (ir/Stats.h).
+  const std::string &statistics() const { return statistics_; }
   /// Compilations answered from the cache, and libraries in it.
   uint64_t cacheHits() const { return cacheHits_; }
   size_t cachedLibraries() const { return cache_.size(); }
@@ -135,6 +140,7 @@ private:
   std::unique_ptr<CompilerThread> worker_;
   std::unique_ptr<mlir::MLIRContext> context_;
   std::vector<SessionDiagnostic> diagnostics_;
+  std::string statistics_;
   size_t cacheLimit_;
   size_t cacheSize_ = 0;
   uint64_t cacheHits_ = 0;

@@ -170,7 +170,8 @@ struct LowerLibraryInterfacePass
     for (FunctionOpInterface fn : entries)
       if (failed(wrapEntry(name.str(), cast<LLVM::LLVMFuncOp>(fn), storage)))
         return signalPassFailure();
-    modc::recordStat(getArgument(), "entries-wrapped", entries.size());
+    modc::recordStat(&getContext(), getArgument(), "entries-wrapped",
+                     entries.size());
 
     // What is left is plain LLVM dialect.
     for (Operation &op : llvm::make_early_inc_range(*module.getBody()))

@@ -276,16 +276,18 @@ struct LowerRoutingPass
         if (failed(kind))
           return signalPassFailure();
         ++numDispatches;
-        modc::recordStat(getArgument(), "dispatches-lowered", 1);
+        modc::recordStat(&getContext(), getArgument(), "dispatches-lowered", 1);
         if (*kind == modc::routing::DispatchKind::Fused) {
           ++numFusedLowered;
-          modc::recordStat(getArgument(), "fused-dispatches-lowered", 1);
+          modc::recordStat(&getContext(), getArgument(),
+                           "fused-dispatches-lowered", 1);
         } else if (*kind == modc::routing::DispatchKind::MergeFactored) {
           ++numMergesFactored;
-          modc::recordStat(getArgument(), "merges-factored", 1);
+          modc::recordStat(&getContext(), getArgument(), "merges-factored", 1);
         } else if (*kind == modc::routing::DispatchKind::MergePerWeights) {
           ++numMergeGroups;
-          modc::recordStat(getArgument(), "merges-per-weight-vector", 1);
+          modc::recordStat(&getContext(), getArgument(),
+                           "merges-per-weight-vector", 1);
         }
       } else if (auto a = dyn_cast<mod::AggregateOp>(op)) {
         lowerAggregate(a);

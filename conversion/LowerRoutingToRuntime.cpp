@@ -202,7 +202,8 @@ struct LowerRoutingToRuntimePass
         return signalPassFailure();
       op->erase();
       ++numCalls;
-      modc::recordStat(getArgument(), "routing-ops-to-runtime", 1);
+      modc::recordStat(&getContext(), getArgument(), "routing-ops-to-runtime",
+                       1);
     }
   }
 };

@@ -79,7 +79,7 @@ struct MatmulToRuntimePass
     for (Operation *op : matmuls)
       if (rewrite(module, cast<linalg::LinalgOp>(op))) {
         ++numMatmuls;
-        modc::recordStat(getArgument(), "matmuls-to-runtime", 1);
+        modc::recordStat(&getContext(), getArgument(), "matmuls-to-runtime", 1);
       }
   }
 

@@ -105,9 +105,9 @@ struct OutlineParallelPass
       if (outline(module, loop, counter, launchers))
         ++counter;
       else
-        modc::recordStat(getArgument(), "bodies-shared", 1);
+        modc::recordStat(&getContext(), getArgument(), "bodies-shared", 1);
       ++numOutlined;
-      modc::recordStat(getArgument(), "loops-outlined", 1);
+      modc::recordStat(&getContext(), getArgument(), "loops-outlined", 1);
     }
   }
 

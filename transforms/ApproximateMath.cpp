@@ -58,7 +58,8 @@ struct ApproximateMathPass
     });
     if (before > after) {
       numApproximated += before - after;
-      modc::recordStat(getArgument(), "ops-approximated", before - after);
+      modc::recordStat(&getContext(), getArgument(), "ops-approximated",
+                       before - after);
     }
   }
 };

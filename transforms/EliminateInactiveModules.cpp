@@ -297,13 +297,14 @@ struct EliminateInactiveModulesPass
         if (reached.empty() && op.getLevel() == 1) {
           replaceByZeros(op);
           numEliminated += numTargets;
-          modc::recordStat(getArgument(), "modules-eliminated", numTargets);
+          modc::recordStat(&getContext(), getArgument(), "modules-eliminated",
+                           numTargets);
           continue;
         }
         if (reached.size() > 1 && int64_t(reached.size()) < numTargets) {
           shrinkRoute(op, w, reached);
           numEliminated += numTargets - int64_t(reached.size());
-          modc::recordStat(getArgument(), "modules-eliminated",
+          modc::recordStat(&getContext(), getArgument(), "modules-eliminated",
                            numTargets - int64_t(reached.size()));
           continue;
         }
@@ -317,8 +318,9 @@ struct EliminateInactiveModulesPass
       replaceBySingleTarget(module, op, *target, scale);
       numEliminated += numTargets - 1;
       ++numSpecialised;
-      modc::recordStat(getArgument(), "modules-eliminated", numTargets - 1);
-      modc::recordStat(getArgument(), "routes-specialised", 1);
+      modc::recordStat(&getContext(), getArgument(), "modules-eliminated",
+                       numTargets - 1);
+      modc::recordStat(&getContext(), getArgument(), "routes-specialised", 1);
     }
   }
 

@@ -300,8 +300,9 @@ struct FoldParameterCompositionPass
 
     ++numFolded;
     numTerms += f.terms.size();
-    modc::recordStat(getArgument(), "weights-folded", 1);
-    modc::recordStat(getArgument(), "terms-folded", int64_t(f.terms.size()));
+    modc::recordStat(&getContext(), getArgument(), "weights-folded", 1);
+    modc::recordStat(&getContext(), getArgument(), "terms-folded",
+                     int64_t(f.terms.size()));
   }
 };
 

@@ -42,8 +42,8 @@ struct FuseRoutedExpertsPass
           &getContext(), mod::DispatchStrategy::Fused));
       ++numFused;
       numTargets += op.getTargets().size();
-      modc::recordStat(getArgument(), "routes-fused", 1);
-      modc::recordStat(getArgument(), "targets-fused",
+      modc::recordStat(&getContext(), getArgument(), "routes-fused", 1);
+      modc::recordStat(&getContext(), getArgument(), "targets-fused",
                        int64_t(op.getTargets().size()));
     });
   }
@@ -70,7 +70,7 @@ struct FuseRoutedExpertsPass
         op.setStrategyAttr(mod::DispatchStrategyAttr::get(
             &getContext(), mod::DispatchStrategy::Factored));
         ++numFactored;
-        modc::recordStat(getArgument(), "merges-factored", 1);
+        modc::recordStat(&getContext(), getArgument(), "merges-factored", 1);
       } else if (body && !body->multipliers.empty()) {
         why = "per-example rows split into inner rows";
       } else if (body) {

@@ -60,7 +60,8 @@ struct InlineModulesPass
         apply->replaceAllUsesWith(results);
         apply->erase();
         ++numInlined;
-        modc::recordStat(getArgument(), "applications-inlined", 1);
+        modc::recordStat(&getContext(), getArgument(), "applications-inlined",
+                         1);
       }
     }
     // Instances are declarations about module functions; both go now.

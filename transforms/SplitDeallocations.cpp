@@ -262,7 +262,8 @@ struct SplitDeallocationsPass
     }
     if (moved == 0)
       return;
-    modc::recordStat(getArgument(), "deallocations-moved", moved);
+    modc::recordStat(&getContext(), getArgument(), "deallocations-moved",
+                     moved);
 
     // What stays: the allocations that may alias a retained value, in one
     // op with the retain list, as before.

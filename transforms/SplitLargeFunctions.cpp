@@ -261,7 +261,7 @@ struct SplitLargeFunctionsPass
       part.erase();
       part = known->second;
       ++numShared;
-      modc::recordStat(getArgument(), "parts-shared", 1);
+      modc::recordStat(&getContext(), getArgument(), "parts-shared", 1);
     }
 
     OpBuilder cb(order.front());
@@ -277,7 +277,7 @@ struct SplitLargeFunctionsPass
       if (!moved.contains(op) && op->use_empty())
         op->erase();
     ++numParts;
-    modc::recordStat(getArgument(), "parts-outlined", 1);
+    modc::recordStat(&getContext(), getArgument(), "parts-outlined", 1);
     isNew = fresh;
     return part;
   }

@@ -69,6 +69,7 @@ def _api():
                                      ctypes.POINTER(c_void_p)]),
             ("modc_diagnostic_count", c_size, [c_void_p]),
             ("modc_diagnostic", c_char_p, [c_void_p, c_size, p_int, p_int, p_int]),
+            ("modc_statistics", c_char_p, [c_void_p]),
             ("modc_library_symbol", c_void_p, [c_void_p, c_char_p]),
             ("modc_library_write", c_int, [c_void_p, c_char_p]),
             ("modc_library_path", c_char_p, [c_void_p]),
@@ -162,6 +163,15 @@ class Session:
         if rc == 2:
             raise CompileError(rc, diags)
         return diags
+
+    def statistics(self):
+        """What each pass did in this session's last compile that ran the
+        pipeline: {"PASS: NAME": N} ({} after a check or a cache hit)."""
+        out = {}
+        for line in self._api.modc_statistics(self._handle).decode().splitlines():
+            key, _, value = line.rpartition(" = ")
+            out[key] = int(value)
+        return out
 
     def compile(self, src, opt=2, defines=None, output=None, filename="input.mod",
                 options=None):

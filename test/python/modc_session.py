@@ -65,6 +65,11 @@ for opt in (0, 2):
 a = s.compile(SRC, opt=2)
 b = s.compile(SRC, opt=2)
 assert a.path == b.path, (a.path, b.path)
+# A cache hit runs no pass; a fresh compile reports its own counters.
+assert s.statistics() == {}, s.statistics()
+s.compile(SRC, opt=2, defines={"D": 7})
+stats = s.statistics()
+assert stats.get("mod-lower-library-interface: entries-wrapped") == 1, stats
 assert s.compile(SRC, opt=1).path != a.path
 
 # output= writes the same library modrt.load opens.

@@ -48,6 +48,12 @@ size_t modc_diagnostic_count(const modc_session *session);
 const char *modc_diagnostic(const modc_session *session, size_t i, int *line,
                             int *col, int *is_error);
 
+/* What each pass did in the session's last compile that ran the pipeline
+ * ("" after a check, a cache hit or a failure before it): one line per
+ * counter, "PASS: NAME = N", as `modc --stats` prints them; this session's
+ * alone. The text lives until the next call on the session. */
+const char *modc_statistics(const modc_session *session);
+
 /* The address of an exported symbol of the library, e.g. "lora_create". */
 void *modc_library_symbol(modc_library *library, const char *name);
 /* Writes the same .so as `modc -o path`; 0 on success. */

@@ -237,6 +237,9 @@ TEST(SessionTest, SessionsOnTwoThreadsAgreeWithOne) {
       modc_library *lib = nullptr;
       out.push_back(std::to_string(
           modc_compile(s, p.data(), p.size(), nullptr, "-O1", &lib)));
+      // The counters are the session's: another thread's compilations of
+      // the same programs add nothing to them.
+      out.push_back(modc_statistics(s));
       modc_library_release(lib);
     }
     modc_session_destroy(s);
@@ -250,6 +253,35 @@ TEST(SessionTest, SessionsOnTwoThreadsAgreeWithOne) {
   EXPECT_EQ(b, serial);
   EXPECT_EQ(serial[0], "0");
   EXPECT_EQ(serial[1], "0");
+}
+
+TEST(SessionTest, StatisticsOfTheLastCompile) {
+  modc_session *s = modc_session_create();
+  std::string src = kScale;
+  modc_library *lib = nullptr;
+  ASSERT_EQ(modc_compile(s, src.data(), src.size(), nullptr, "-O2", &lib), 0);
+  std::string stats = modc_statistics(s);
+  EXPECT_NE(stats.find("mod-lower-library-interface: entries-wrapped = 1\n"),
+            std::string::npos)
+      << stats;
+  modc_library_release(lib);
+  // A second entry: counted once more in a compile of its own, not added
+  // to the last one's.
+  std::string two = src + "entry g(x: f32[N, D]) -> f32[N, D] { return x; }\n";
+  ASSERT_EQ(modc_compile(s, two.data(), two.size(), nullptr, "-O2", &lib), 0);
+  stats = modc_statistics(s);
+  EXPECT_NE(stats.find("mod-lower-library-interface: entries-wrapped = 2\n"),
+            std::string::npos)
+      << stats;
+  modc_library_release(lib);
+  // A cache hit and a check run no pass.
+  ASSERT_EQ(modc_compile(s, src.data(), src.size(), nullptr, "-O2", &lib), 0);
+  EXPECT_STREQ(modc_statistics(s), "");
+  modc_library_release(lib);
+  ASSERT_EQ(check(s, src), 0);
+  EXPECT_STREQ(modc_statistics(s), "");
+  EXPECT_STREQ(modc_statistics(nullptr), "");
+  modc_session_destroy(s);
 }
 
 // Sessions run on their callers' threads, whose stacks may be small: deep
