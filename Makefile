@@ -2,6 +2,7 @@
 #   make demo    install what is missing, build, compile examples/lora.mod, run it
 #   make check   install what is missing, build, run every lit and GoogleTest test
 #   make fuzz    fuzz the front end (ASan+UBSan) for FUZZ_SECONDS (default 60)
+#   make fuzz-session  fuzz modc_check/modc_compile in one session (ASan build)
 BUILD     ?= build
 JOBS      ?= $(shell nproc)
 CC_BIN    ?= /usr/bin/clang-19
@@ -10,11 +11,12 @@ LIT       ?= /usr/lib/llvm-19/build/utils/lit/lit.py
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_JOBS    ?= 1
+ASAN_BUILD   ?= build-asan
 
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all setup configure build demo check check-asan bench fuzz format clean
+.PHONY: all setup configure build demo check check-asan bench fuzz fuzz-session format clean
 
 all: build
 
@@ -60,18 +62,33 @@ fuzz: setup
 	  -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/
 
+# The in-process compiler (modc_check/modc_compile in one session) on
+# arbitrary bytes, in the ASan build of check-asan; same corpus seeds and
+# artifacts as `make fuzz`, in $(ASAN_BUILD)/session-*.
+fuzz-session: setup $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD) -j $(JOBS) session_fuzzer modrt
+	rm -rf $(ASAN_BUILD)/session-seeds
+	mkdir -p $(ASAN_BUILD)/session-corpus $(ASAN_BUILD)/session-seeds $(ASAN_BUILD)/session-artifacts
+	for f in examples/*.mod $$(find test/dsl test/fuzz -name '*.mod'); do \
+	  { printf '\002'; cat "$$f"; } > "$(ASAN_BUILD)/session-seeds/$$(echo "$$f" | tr / _)"; done
+	ASAN_OPTIONS=detect_leaks=1:detect_odr_violation=0:allocator_may_return_null=1 \
+	  $(ASAN_BUILD)/bin/session_fuzzer $(ASAN_BUILD)/session-corpus $(ASAN_BUILD)/session-seeds \
+	  -dict=test/fuzz/mod.dict -max_len=16384 -timeout=30 -rss_limit_mb=6144 \
+	  -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -artifact_prefix=$(ASAN_BUILD)/session-artifacts/
+
 # The runtime, the compiler and the end-to-end tests under ASan + UBSan + LSan.
 # Python runs the compiled models, so it gets the shared sanitizer runtime
 # preloaded; leaks inside Python, NumPy and PyTorch themselves are suppressed
 # (test/asan/lsan.supp), the models' and the runtime's are not.
-ASAN_BUILD ?= build-asan
-check-asan: setup
-	@test -f $(ASAN_BUILD)/build.ninja || cmake -G Ninja -S . -B $(ASAN_BUILD) \
+$(ASAN_BUILD)/build.ninja:
+	cmake -G Ninja -S . -B $(ASAN_BUILD) \
 	  -DCMAKE_BUILD_TYPE=Release -DMODC_ASAN=ON \
 	  -DCMAKE_C_COMPILER=$(CC_BIN) -DCMAKE_CXX_COMPILER=$(CXX_BIN) \
 	  -DLLVM_USE_LINKER=lld \
 	  -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
 	  -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir
+check-asan: setup $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS)
 	@MODC_ASAN_PRELOAD=$$($(CC_BIN) -print-file-name=libclang_rt.asan-x86_64.so) \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:detect_odr_violation=0:allocator_may_return_null=1 \
