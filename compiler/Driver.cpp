@@ -211,30 +211,15 @@ int runDriver(const DriverOptions &options) {
   pipeline.mcpu = options.mcpu;
   pipeline.verifyEach = options.verifyEach;
   pipeline.timing = &rootTimer;
-  // Each stage's passes time in a scope of their own: the timer of a pass
-  // is keyed by its address, which the next stage's passes may reuse.
-  auto runStage = [&](llvm::StringRef name, auto build) {
-    mlir::TimingScope stageTimer = rootTimer.nest(name);
-    mlir::PassManager pm(&context);
-    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-      return false;
-    pm.enableTiming(stageTimer);
-    PipelineOptions stage = pipeline;
-    stage.timing = &stageTimer;
-    build(pm, stage);
-    return runPipeline(*module, pm, stage);
-  };
-  if (options.optLevel > 0 &&
-      !runStage("Mod-level optimisation", buildModOptPipeline))
-    return kProgramError;
-  if (options.emit == "opt")
+  pipeline.commandLinePassOptions = true;
+  if (options.emit == "opt" || options.emit == "linalg") {
+    if (!lowerModule(*module, pipeline,
+                     options.emit == "opt" ? Stage::ModOpt : Stage::Linalg))
+      return kProgramError;
     return printModule();
-  if (!runStage("Lowering to linalg", buildModToLinalgPipeline))
-    return kProgramError;
-  if (options.emit == "linalg")
-    return printModule();
+  }
   std::string modelName = mlir::mod::getModelName(*module).str();
-  if (!runStage("Lowering to LLVM", buildLinalgToLLVMPipeline))
+  if (!lowerModule(*module, pipeline))
     return kProgramError;
 
   llvm::LLVMContext llvmContext;

@@ -170,6 +170,40 @@ bool runPipeline(ModuleOp module, PassManager &pm,
   return succeeded(verify(module));
 }
 
+bool lowerModule(ModuleOp module, const PipelineOptions &options, Stage last) {
+  struct StageInfo {
+    Stage stage;
+    const char *name;
+    void (*build)(OpPassManager &, const PipelineOptions &);
+  };
+  const StageInfo stages[] = {
+      {Stage::ModOpt, "Mod-level optimisation", buildModOptPipeline},
+      {Stage::Linalg, "Lowering to linalg", buildModToLinalgPipeline},
+      {Stage::LLVM, "Lowering to LLVM", buildLinalgToLLVMPipeline}};
+  for (const StageInfo &s : stages) {
+    if (s.stage == Stage::ModOpt && options.optLevel == 0) {
+      if (s.stage == last)
+        break;
+      continue;
+    }
+    mlir::TimingScope timer = nestTimer(options, s.name);
+    PassManager pm(module->getContext());
+    if (options.commandLinePassOptions && failed(applyPassManagerCLOptions(pm)))
+      return false;
+    PipelineOptions stage = options;
+    if (options.timing) {
+      pm.enableTiming(timer);
+      stage.timing = &timer;
+    }
+    s.build(pm, stage);
+    if (!runPipeline(module, pm, stage))
+      return false;
+    if (s.stage == last)
+      break;
+  }
+  return true;
+}
+
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
                                                 llvm::LLVMContext &context,
                                                 const PipelineOptions &options,

@@ -27,6 +27,8 @@ struct PipelineOptions {
   bool printStats = false;
   /// Verify the IR after every pass whatever the size of the module.
   bool verifyEach = false;
+  /// Apply MLIR's pass-manager options of the command line (modc only).
+  bool commandLinePassOptions = false;
   /// Where the LLVM phases report their time (`--mlir-timing`); none if
   /// null.
   mlir::TimingScope *timing = nullptr;
@@ -57,6 +59,23 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
 bool runPipeline(mlir::ModuleOp module, mlir::PassManager &pm,
                  const PipelineOptions &options);
 inline constexpr int64_t kVerifyEachMaxOps = 20000;
+
+/// The stages from the mod dialect to the LLVM dialect, in order.
+enum class Stage {
+  ModOpt, ///< mod-level optimisations (-O1 and up only)
+  Linalg, ///< lowering to linalg on tensors with the library ABI
+  LLVM,   ///< lowering to the LLVM dialect
+};
+
+/// Runs the stages on `module` up to and including `last`: what `modc` and a
+/// Session both run, so that they build the same library. Each stage's
+/// passes time in a scope of their own under `options.timing` (a pass's
+/// timer is keyed by its address, which a later stage's pass may reuse);
+/// with `options.commandLinePassOptions`, the `--mlir-print-ir-*` and
+/// similar options of the command line apply. False on failure
+/// (diagnostics through the context).
+bool lowerModule(mlir::ModuleOp module, const PipelineOptions &options,
+                 Stage last = Stage::LLVM);
 
 /// Translates an LLVM-dialect module for the host (LLVM's optimisations are
 /// optimizeModule in compiler/CodeGen.h).

@@ -380,14 +380,7 @@ Session::Status Session::build(llvm::StringRef source,
   PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.mcpu = options.mcpu;
-  auto runStage = [&](auto buildStage) {
-    mlir::PassManager pm(context_.get());
-    buildStage(pm, pipeline);
-    return runPipeline(*module, pm, pipeline);
-  };
-  if ((options.optLevel > 0 && !runStage(buildModOptPipeline)) ||
-      !runStage(buildModToLinalgPipeline) ||
-      !runStage(buildLinalgToLLVMPipeline))
+  if (!lowerModule(*module, pipeline))
     return ProgramError;
   llvm::LLVMContext llvmContext;
   std::string error;

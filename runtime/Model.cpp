@@ -283,8 +283,8 @@ int modrt_set_param(modrt_model *m, const char *name, const void *in) {
   if (I < 0)
     return MODRT_EINVAL;
   if (!in)
-    return modrt_fail(m, MODRT_EINVAL, "set_param %s: the buffer is NULL",
-                      name);
+    return errorSink(m).fail(MODRT_EINVAL, "set_param %s: the buffer is NULL",
+                             name);
   std::memcpy(m->Block + m->Desc->paramOffset(I), in,
               size_t(m->Desc->paramBytes(I)));
   m->DerivedStale = m->Desc->numDerived() > 0;
