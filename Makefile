@@ -71,7 +71,7 @@ fuzz-session: setup $(ASAN_BUILD)/build.ninja
 	mkdir -p $(ASAN_BUILD)/session-corpus $(ASAN_BUILD)/session-seeds $(ASAN_BUILD)/session-artifacts
 	for f in examples/*.mod $$(find test/dsl test/fuzz -name '*.mod'); do \
 	  { printf '\002'; cat "$$f"; } > "$(ASAN_BUILD)/session-seeds/$$(echo "$$f" | tr / _)"; done
-	ASAN_OPTIONS=detect_leaks=1:detect_odr_violation=0:allocator_may_return_null=1 \
+	ASAN_OPTIONS=detect_leaks=1:detect_odr_violation=0:allocator_may_return_null=1:verify_asan_link_order=0 \
 	  $(ASAN_BUILD)/bin/session_fuzzer $(ASAN_BUILD)/session-corpus $(ASAN_BUILD)/session-seeds \
 	  -dict=test/fuzz/mod.dict -max_len=16384 -timeout=30 -rss_limit_mb=6144 \
 	  -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
