@@ -160,6 +160,39 @@ int runDriver(const DriverOptions &options) {
   mlir::applyDefaultTimingManagerCLOptions(timing);
   mlir::TimingScope rootTimer = timing.getRootScope();
 
+  // A .mod program checked, or compiled to a library: a session does it, as
+  // for a program-induction loop, so that both give the same diagnostics
+  // and the same library. The other stages (--emit, --print-params, .mlir
+  // inputs) are for inspection and run below.
+  bool isSource = !llvm::StringRef(options.inputFile).ends_with(".mlir");
+  if (isSource && !options.printParams &&
+      (options.checkOnly || options.emit == "so")) {
+    Session session(/*cacheBytes=*/0);
+    DriverSettings settings;
+    settings.timing = &rootTimer;
+    settings.verifyEach = options.verifyEach;
+    settings.commandLinePassOptions = true;
+    settings.onCallerThread = true; // modc's driver thread has the stack
+    session.setDriverSettings(settings);
+    CompileOptions compile;
+    compile.optLevel = options.optLevel;
+    compile.defines = semaOptions.dimOverrides;
+    compile.target = options.target;
+    compile.mcpu = options.mcpu;
+    compile.specialize = options.specialize;
+    llvm::StringRef text = (*buffer)->getBuffer();
+    std::string written;
+    Session::Status status =
+        options.checkOnly ? session.check(text, options.inputFile, compile)
+                          : session.writeLibrary(text, options.inputFile,
+                                                 compile, options.outputFile,
+                                                 options.headerFile, written);
+    llvm::errs() << session.diagnosticText();
+    if (options.stats && !options.checkOnly)
+      llvm::errs() << session.statistics();
+    return int(status);
+  }
+
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
   mlir::MLIRContext context(registry);

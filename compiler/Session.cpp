@@ -11,6 +11,8 @@
 #include "ir/Stats.h"
 #include "transforms/Passes.h"
 
+#include "dialects/Mod/ModModel.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -229,7 +231,21 @@ Session::~Session() { resetStats(context_.get()); }
 Session::Status Session::fail(Status status, const std::string &file,
                               const std::string &message) {
   diagnostics_.push_back({file, 0, 0, true, message});
+  diagnosticText_ += file + ": error: " + message + "\n";
   return status;
+}
+
+void Session::run(llvm::function_ref<void()> work) {
+  if (settings_.onCallerThread)
+    work();
+  else
+    worker_->run(work);
+}
+
+void Session::clearResults() {
+  diagnostics_.clear();
+  diagnosticText_.clear();
+  statistics_.clear();
 }
 
 namespace {
@@ -259,7 +275,7 @@ struct Checked {
 
 Checked checkSource(llvm::StringRef source, const std::string &filename,
                     const CompileOptions &options,
-                    std::vector<SessionDiagnostic> &out) {
+                    std::vector<SessionDiagnostic> &out, std::string &text) {
   SourceFile file(filename, source.str());
   DiagnosticEngine diags(file);
   SemaOptions semaOptions;
@@ -270,6 +286,7 @@ Checked checkSource(llvm::StringRef source, const std::string &filename,
   if (c.file)
     c.program = analyze(*c.file, diags, semaOptions);
   collect(diags, filename, out);
+  diags.print(text);
   return c;
 }
 
@@ -277,26 +294,47 @@ Checked checkSource(llvm::StringRef source, const std::string &filename,
 
 Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
                                llvm::StringRef options) {
-  diagnostics_.clear();
-  statistics_.clear();
+  clearResults();
   CompileOptions parsed;
   std::string error;
   if (!CompileOptions::parse(options, parsed, error))
     return fail(UsageError, "modc", error);
+  return check(source, filename, parsed);
+}
+
+Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
+                               const CompileOptions &options) {
+  clearResults();
   bool ok = false;
-  worker_->run([&] {
-    ok =
-        bool(checkSource(source, filename.str(), parsed, diagnostics_).program);
+  run([&] {
+    ok = bool(checkSource(source, filename.str(), options, diagnostics_,
+                          diagnosticText_)
+                  .program);
   });
   return ok ? Ok : ProgramError;
+}
+
+Session::Status
+Session::writeLibrary(llvm::StringRef source, llvm::StringRef filename,
+                      const CompileOptions &options, const std::string &path,
+                      const std::string &headerPath, std::string &written) {
+  clearResults();
+  Status status = Ok;
+  std::shared_ptr<CompiledLibrary> none;
+  Output output{path, headerPath, written};
+  run([&] {
+    resetStats(context_.get());
+    status = build(source, filename.str(), options, none, &output);
+    statistics_ = statsReport(context_.get());
+  });
+  return status;
 }
 
 Session::Status Session::compile(llvm::StringRef source,
                                  llvm::StringRef filename,
                                  llvm::StringRef options,
                                  std::shared_ptr<CompiledLibrary> &out) {
-  diagnostics_.clear();
-  statistics_.clear();
+  clearResults();
   out.reset();
   CompileOptions parsed;
   std::string error;
@@ -319,9 +357,9 @@ Session::Status Session::compile(llvm::StringRef source,
     return Ok;
   }
   Status status = Ok;
-  worker_->run([&] {
+  run([&] {
     resetStats(context_.get());
-    status = build(source, filename.str(), parsed, out);
+    status = build(source, filename.str(), parsed, out, nullptr);
     statistics_ = statsReport(context_.get());
   });
   if (status == Ok)
@@ -346,8 +384,17 @@ void Session::remember(const std::string &key,
 Session::Status Session::build(llvm::StringRef source,
                                const std::string &filename,
                                const CompileOptions &options,
-                               std::shared_ptr<CompiledLibrary> &out) {
-  Checked c = checkSource(source, filename, options, diagnostics_);
+                               std::shared_ptr<CompiledLibrary> &out,
+                               const Output *output) {
+  PipelineOptions pipeline;
+  pipeline.optLevel = options.optLevel;
+  pipeline.mcpu = options.mcpu;
+  pipeline.timing = settings_.timing;
+  pipeline.verifyEach = settings_.verifyEach;
+  pipeline.commandLinePassOptions = settings_.commandLinePassOptions;
+  mlir::TimingScope frontEndTimer = nestTimer(pipeline, "Front end and import");
+  Checked c =
+      checkSource(source, filename, options, diagnostics_, diagnosticText_);
   if (!c.program)
     return ProgramError;
 
@@ -363,6 +410,12 @@ Session::Status Session::build(llvm::StringRef source,
           sd.line = int(loc.getLine());
           sd.col = int(loc.getColumn());
         }
+        diagnosticText_ += sd.file;
+        if (sd.line > 0)
+          diagnosticText_ +=
+              ":" + std::to_string(sd.line) + ":" + std::to_string(sd.col);
+        diagnosticText_ += sd.isError ? ": error: " : ": note: ";
+        diagnosticText_ += sd.message + "\n";
         diagnostics_.push_back(std::move(sd));
         return mlir::success();
       });
@@ -371,15 +424,22 @@ Session::Status Session::build(llvm::StringRef source,
   if (!module)
     return fail(ProgramError, filename,
                 "internal error: the imported IR does not verify");
+  if (output && !output->headerPath.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream header(output->headerPath, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail(UsageError, "modc",
+                  "cannot write " + output->headerPath + ": " + ec.message());
+    header << buildHeader(*module);
+  }
   for (const std::string &spec : options.specialize) {
     std::string error = specializeEntry(*module, spec);
     if (!error.empty())
       return fail(UsageError, "modc", error);
   }
+  frontEndTimer.stop();
+  std::string modelName = mlir::mod::getModelName(*module).str();
 
-  PipelineOptions pipeline;
-  pipeline.optLevel = options.optLevel;
-  pipeline.mcpu = options.mcpu;
   if (!lowerModule(*module, pipeline))
     return ProgramError;
   llvm::LLVMContext llvmContext;
@@ -387,6 +447,14 @@ Session::Status Session::build(llvm::StringRef source,
   auto llvmModule = translateToLLVMIR(*module, llvmContext, pipeline, error);
   if (!llvmModule)
     return fail(ProgramError, filename, error);
+
+  if (output) {
+    output->written =
+        output->path.empty() ? "lib" + modelName + ".so" : output->path;
+    if (!buildSharedLibrary(*llvmModule, pipeline, output->written, error))
+      return fail(UsageError, "modc", error);
+    return Ok;
+  }
 
   std::shared_ptr<CompiledLibrary> lib(new CompiledLibrary());
   llvm::SmallString<128> dir;

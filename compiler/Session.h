@@ -26,6 +26,7 @@
 
 namespace mlir {
 class MLIRContext;
+class TimingScope;
 } // namespace mlir
 
 namespace modc {
@@ -97,6 +98,20 @@ private:
   void *handle_ = nullptr;
 };
 
+/// What the command line adds to a session's compilations; none of it
+/// changes the library (nor the cache key).
+struct DriverSettings {
+  /// `--mlir-timing`: the phases time under this scope.
+  mlir::TimingScope *timing = nullptr;
+  /// `--verify-each`.
+  bool verifyEach = false;
+  /// MLIR's `--mlir-*` pass-manager options of the command line apply.
+  bool commandLinePassOptions = false;
+  /// Run on the calling thread (which must have kCompilerStackBytes of
+  /// stack, as modc's driver thread has) instead of the session's own.
+  bool onCallerThread = false;
+};
+
 class Session {
 public:
   /// `cacheBytes` bounds the total size of the cached libraries (least
@@ -117,9 +132,27 @@ public:
                  llvm::StringRef options,
                  std::shared_ptr<CompiledLibrary> &out);
 
+  /// Compiles `source` to the shared library `path` (empty: `libNAME.so`
+  /// after the model's name, in the working directory), and the C header
+  /// to `headerPath` if not empty: what `modc FILE.mod -o PATH` does. The
+  /// library is neither loaded nor cached. `written` receives the path.
+  Status writeLibrary(llvm::StringRef source, llvm::StringRef filename,
+                      const CompileOptions &options, const std::string &path,
+                      const std::string &headerPath, std::string &written);
+  /// check() with options already parsed.
+  Status check(llvm::StringRef source, llvm::StringRef filename,
+               const CompileOptions &options);
+  void setDriverSettings(const DriverSettings &settings) {
+    settings_ = settings;
+  }
+
   const std::vector<SessionDiagnostic> &diagnostics() const {
     return diagnostics_;
   }
+  /// The same diagnostics as the command line prints them: the front end's
+  /// with their source line and caret (LANGUAGE.md §9), the others as
+  /// `FILE:LINE:COL: error: message` or `modc: error: message`.
+  const std::string &diagnosticText() const { return diagnosticText_; }
   /// What each pass did in the last compile that ran the pipeline (none
   /// for a check, a cache hit or an error before it): `PASS: NAME = N`
   /// lines, as `modc --stats` prints them. This session's alone: the
@@ -132,14 +165,24 @@ public:
 private:
   Status fail(Status status, const std::string &file,
               const std::string &message);
+  /// Where writeLibrary puts the library; null: loaded, for compile().
+  struct Output {
+    const std::string &path;
+    const std::string &headerPath;
+    std::string &written;
+  };
   Status build(llvm::StringRef source, const std::string &filename,
                const CompileOptions &options,
-               std::shared_ptr<CompiledLibrary> &out);
+               std::shared_ptr<CompiledLibrary> &out, const Output *output);
+  void run(llvm::function_ref<void()> work);
+  void clearResults();
   void remember(const std::string &key, std::shared_ptr<CompiledLibrary> lib);
 
   std::unique_ptr<CompilerThread> worker_;
   std::unique_ptr<mlir::MLIRContext> context_;
+  DriverSettings settings_;
   std::vector<SessionDiagnostic> diagnostics_;
+  std::string diagnosticText_;
   std::string statistics_;
   size_t cacheLimit_;
   size_t cacheSize_ = 0;
