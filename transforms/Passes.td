@@ -158,9 +158,9 @@ def SplitLargeFunctions : Pass<"mod-split-large-functions", "mlir::ModuleOp"> {
     moves each run but the last
     into a private function (`__modc_part_F_K`, marked `no_inline`) called
     in its place: the run's inputs become arguments and the values used
-    after it become results. Constants, `tensor.empty` and `linalg.fill`
-    are re-created inside instead of passed, so a callee never writes into
-    a caller's buffer. Ops on memrefs (the entry's `bufferization.to_tensor`
+    after it become results. Constants, `tensor.dim`, `tensor.empty` and
+    `linalg.fill` stay in the caller and are re-created inside instead of
+    passed or returned, so a callee never writes into a caller's buffer. Ops on memrefs (the entry's `bufferization.to_tensor`
     of its arguments, `materialize_in_destination` into its outputs) stay in
     the original function, and so does the last run, which computes into
     the output buffers.

@@ -64,7 +64,7 @@ bool isAnchored(Operation *op) {
 /// Ops cheaper to re-create in a part than to pass to it.
 bool isCheapKind(Operation *op) {
   return op->hasTrait<OpTrait::ConstantLike>() ||
-         isa<tensor::EmptyOp, linalg::FillOp>(op);
+         isa<tensor::EmptyOp, linalg::FillOp, tensor::DimOp>(op);
 }
 
 int64_t weight(Operation *op) {
@@ -178,17 +178,31 @@ struct SplitLargeFunctionsPass
     llvm::DenseSet<Operation *> moved;
     for (Operation *op : run) {
       // A cheap op whose inputs come from before the run stays where it is
-      // and is cloned into the part if the part reads it.
-      bool stays = isCheapKind(op) && op->getNumRegions() == 0 &&
-                   llvm::all_of(op->getOperands(), [&](Value v) {
-                     Operation *def = v.getDefiningOp();
-                     return !def || !moved.contains(def);
-                   });
+      // and is cloned into the part if the part reads it; a fill too (its
+      // region only yields its scalar). Moved, a zero fill shared by the
+      // matmuls of several parts became a part's result, which bufferization
+      // then copied before every later part that computes into it.
+      bool stays =
+          isCheapKind(op) && llvm::all_of(op->getOperands(), [&](Value v) {
+            Operation *def = v.getDefiningOp();
+            return !def || !moved.contains(def);
+          });
       if (!stays)
         moved.insert(op);
     }
     if (moved.empty())
       return nullptr;
+    // What stays goes before the call, which takes the place of the first
+    // moved op: a part may read it (its operands come from before the run).
+    // (`run` is in block order: no order query, which would renumber the
+    // huge block after every move.)
+    Operation *first = nullptr;
+    for (Operation *op : run) {
+      if (moved.contains(op))
+        first = first ? first : op;
+      else if (first)
+        op->moveBefore(first);
+    }
 
     MLIRContext *ctx = &getContext();
     Location loc = fn.getLoc();
