@@ -174,12 +174,9 @@ int runDriver(const DriverOptions &options) {
     settings.commandLinePassOptions = true;
     settings.onCallerThread = true; // modc's driver thread has the stack
     session.setDriverSettings(settings);
-    CompileOptions compile;
-    compile.optLevel = options.optLevel;
-    compile.defines = semaOptions.dimOverrides;
-    compile.target = options.target;
-    compile.mcpu = options.mcpu;
-    compile.specialize = options.specialize;
+    // Validated above: -O, -D, --target, --mcpu, --specialize, in order.
+    CompileOptions compile{options.optLevel, semaOptions.dimOverrides,
+                           options.target, options.mcpu, options.specialize};
     llvm::StringRef text = (*buffer)->getBuffer();
     std::string written;
     Session::Status status =
