@@ -132,14 +132,19 @@ def ApproximateMath : Pass<"mod-approximate-math", "mlir::ModuleOp"> {
 }
 
 def SplitEmptyTensors : Pass<"mod-split-empty-tensors", "mlir::ModuleOp"> {
-  let summary = "Give every use of a tensor.empty its own op";
+  let summary = "Give every use of a tensor.empty, and every destination "
+                "use of a linalg.fill, its own op";
   let description = [{
     Run before empty-tensor elimination: a `tensor.empty` shared (after
     CSE) by independent computations would otherwise be replaced by one
     result's destination buffer, and the other computations would write
-    into it too.
+    into it too. A `linalg.fill` shared as the destination of several ops
+    (CSE merges the zero initialisation of matmuls of one shape) gets one
+    copy per destination use, or bufferization would allocate and copy the
+    filled buffer for each.
   }];
-  let dependentDialects = ["mlir::tensor::TensorDialect"];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 def SplitLargeFunctions : Pass<"mod-split-large-functions", "mlir::ModuleOp"> {

@@ -6,7 +6,8 @@
 // first, and every other computation sharing it writes into the same
 // buffer. Giving each use its own `tensor.empty` before the elimination
 // keeps the results apart (and lets each be computed in its own output
-// buffer).
+// buffer). Fills shared as destinations (the zero init of matmuls) are
+// split the same way, or bufferization copies the filled buffer per use.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +25,7 @@ namespace {
 struct SplitEmptyTensorsPass
     : public modc::impl::SplitEmptyTensorsBase<SplitEmptyTensorsPass> {
   void runOnOperation() override {
+    splitSharedFills();
     SmallVector<tensor::EmptyOp> shared;
     getOperation().walk([&](tensor::EmptyOp op) {
       if (!op->hasOneUse() && !op->use_empty())
@@ -42,6 +44,32 @@ struct SplitEmptyTensorsPass
       for (OpOperand *use : llvm::drop_begin(uses)) {
         OpBuilder b(use->getOwner());
         use->set(b.clone(*op)->getResult(0));
+      }
+    }
+  }
+
+  /// CSE also merges the zero fills of matmuls of one shape: each op that
+  /// computes into a shared fill but the first gets a fill of its own, or
+  /// bufferization copies the filled buffer once per op. (The fills' shared
+  /// tensor.empty is then split as above.)
+  void splitSharedFills() {
+    SmallVector<linalg::FillOp> shared;
+    getOperation().walk([&](linalg::FillOp op) {
+      if (!op->hasOneUse() && !op->use_empty())
+        shared.push_back(op);
+    });
+    for (linalg::FillOp fill : shared) {
+      bool first = true;
+      for (OpOperand &use : llvm::make_early_inc_range(fill->getUses())) {
+        auto dps = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+        if (!dps || !dps.isDpsInit(&use))
+          continue;
+        if (first) {
+          first = false;
+          continue;
+        }
+        OpBuilder b(use.getOwner());
+        use.set(b.clone(*fill)->getResult(0));
       }
     }
   }

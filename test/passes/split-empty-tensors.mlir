@@ -25,3 +25,27 @@ func.func @single(%n: index) -> tensor<?x4xf32> {
   %a = linalg.fill ins(%one : f32) outs(%e : tensor<?x4xf32>) -> tensor<?x4xf32>
   return %a : tensor<?x4xf32>
 }
+
+// A zero fill CSE shares between two matmuls: each computes into a fill of
+// its own (over an empty of its own), so bufferization copies nothing; a
+// read of the fill keeps the original.
+// CHECK-LABEL: func.func @shared_fill
+// CHECK:         %[[E0:.*]] = tensor.empty
+// CHECK:         %[[F0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E0]] :
+// CHECK:         %[[E1:.*]] = tensor.empty
+// CHECK:         %[[F1:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E1]] :
+// CHECK:         linalg.matmul {{.*}} outs(%[[F1]] :
+// CHECK:         linalg.matmul {{.*}} outs(%[[F0]] :
+// CHECK:         linalg.add ins(%{{.*}}, %[[F0]] :
+func.func @shared_fill(%x: tensor<?x4xf32>, %w: tensor<4x4xf32>, %v: tensor<4x4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %e = tensor.empty(%n) : tensor<?x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %a = linalg.matmul ins(%x, %w : tensor<?x4xf32>, tensor<4x4xf32>) outs(%z : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %b = linalg.matmul ins(%x, %v : tensor<?x4xf32>, tensor<4x4xf32>) outs(%z : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %e2 = tensor.empty(%n) : tensor<?x4xf32>
+  %s = linalg.add ins(%b, %z : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e2 : tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %a, %s : tensor<?x4xf32>, tensor<?x4xf32>
+}
