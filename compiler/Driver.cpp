@@ -178,12 +178,11 @@ int runDriver(const DriverOptions &options) {
     CompileOptions compile{options.optLevel, semaOptions.dimOverrides,
                            options.target, options.mcpu, options.specialize};
     llvm::StringRef text = (*buffer)->getBuffer();
-    std::string written;
     Session::Status status =
-        options.checkOnly ? session.check(text, options.inputFile, compile)
-                          : session.writeLibrary(text, options.inputFile,
-                                                 compile, options.outputFile,
-                                                 options.headerFile, written);
+        options.checkOnly
+            ? session.check(text, options.inputFile, compile)
+            : session.writeLibrary(text, options.inputFile, compile,
+                                   options.outputFile, options.headerFile);
     llvm::errs() << session.diagnosticText();
     if (options.stats && !options.checkOnly)
       llvm::errs() << session.statistics();
@@ -194,7 +193,7 @@ int runDriver(const DriverOptions &options) {
   registerPipelineDialects(registry);
   mlir::MLIRContext context(registry);
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (llvm::StringRef(options.inputFile).ends_with(".mlir")) {
+  if (!isSource) {
     // mod-dialect IR (`--emit=mod`, or rewritten by mod-opt): everything the
     // library needs is in it.
     if (options.emit == "ast")

@@ -170,6 +170,24 @@ bool runPipeline(ModuleOp module, PassManager &pm,
   return succeeded(verify(module));
 }
 
+/// One stage's passes in a pass manager of their own, timed in a scope of
+/// their own.
+static bool runStage(ModuleOp module, const PipelineOptions &options,
+                     const char *name,
+                     void (*build)(OpPassManager &, const PipelineOptions &)) {
+  mlir::TimingScope timer = nestTimer(options, name);
+  PassManager pm(module->getContext());
+  if (options.commandLinePassOptions && failed(applyPassManagerCLOptions(pm)))
+    return false;
+  PipelineOptions stage = options;
+  if (options.timing) {
+    pm.enableTiming(timer);
+    stage.timing = &timer;
+  }
+  build(pm, stage);
+  return runPipeline(module, pm, stage);
+}
+
 bool lowerModule(ModuleOp module, const PipelineOptions &options, Stage last) {
   struct StageInfo {
     Stage stage;
@@ -181,22 +199,8 @@ bool lowerModule(ModuleOp module, const PipelineOptions &options, Stage last) {
       {Stage::Linalg, "Lowering to linalg", buildModToLinalgPipeline},
       {Stage::LLVM, "Lowering to LLVM", buildLinalgToLLVMPipeline}};
   for (const StageInfo &s : stages) {
-    if (s.stage == Stage::ModOpt && options.optLevel == 0) {
-      if (s.stage == last)
-        break;
-      continue;
-    }
-    mlir::TimingScope timer = nestTimer(options, s.name);
-    PassManager pm(module->getContext());
-    if (options.commandLinePassOptions && failed(applyPassManagerCLOptions(pm)))
-      return false;
-    PipelineOptions stage = options;
-    if (options.timing) {
-      pm.enableTiming(timer);
-      stage.timing = &timer;
-    }
-    s.build(pm, stage);
-    if (!runPipeline(module, pm, stage))
+    bool skipped = s.stage == Stage::ModOpt && options.optLevel == 0;
+    if (!skipped && !runStage(module, options, s.name, s.build))
       return false;
     if (s.stage == last)
       break;

@@ -226,13 +226,39 @@ Session::Session(size_t cacheBytes)
   context_->disableMultithreading();
 }
 
+/// One front-end run: the source and what the front end said of it.
+struct FrontEnd {
+  FrontEnd(const std::string &filename, llvm::StringRef source)
+      : file(filename, source.str()), diags(file) {}
+  SourceFile file;
+  DiagnosticEngine diags;
+};
+
 Session::~Session() { resetStats(context_.get()); }
+
+void Session::report(SessionDiagnostic d) {
+  diagnostics_.push_back(std::move(d));
+}
 
 Session::Status Session::fail(Status status, const std::string &file,
                               const std::string &message) {
-  diagnostics_.push_back({file, 0, 0, true, message});
-  diagnosticText_ += file + ": error: " + message + "\n";
+  report({file, 0, 0, true, message});
   return status;
+}
+
+std::string Session::diagnosticText() const {
+  std::string text;
+  if (frontEnd_)
+    frontEnd_->diags.print(text);
+  for (size_t i = frontEndCount_; i < diagnostics_.size(); ++i) {
+    const SessionDiagnostic &d = diagnostics_[i];
+    text += d.file;
+    if (d.line > 0)
+      text += ":" + std::to_string(d.line) + ":" + std::to_string(d.col);
+    text += d.isError ? ": error: " : ": note: ";
+    text += d.message + "\n";
+  }
+  return text;
 }
 
 void Session::run(llvm::function_ref<void()> work) {
@@ -244,7 +270,8 @@ void Session::run(llvm::function_ref<void()> work) {
 
 void Session::clearResults() {
   diagnostics_.clear();
-  diagnosticText_.clear();
+  frontEnd_.reset();
+  frontEndCount_ = 0;
   statistics_.clear();
 }
 
@@ -273,20 +300,16 @@ struct Checked {
   std::unique_ptr<sema::Program> program;
 };
 
-Checked checkSource(llvm::StringRef source, const std::string &filename,
-                    const CompileOptions &options,
-                    std::vector<SessionDiagnostic> &out, std::string &text) {
-  SourceFile file(filename, source.str());
-  DiagnosticEngine diags(file);
+Checked checkSource(FrontEnd &fe, const CompileOptions &options,
+                    std::vector<SessionDiagnostic> &out) {
   SemaOptions semaOptions;
   for (const auto &[name, value] : options.defines)
     semaOptions.dimOverrides[name] = value;
   Checked c;
-  c.file = parseFile(file, diags);
+  c.file = parseFile(fe.file, fe.diags);
   if (c.file)
-    c.program = analyze(*c.file, diags, semaOptions);
-  collect(diags, filename, out);
-  diags.print(text);
+    c.program = analyze(*c.file, fe.diags, semaOptions);
+  collect(fe.diags, fe.file.name(), out);
   return c;
 }
 
@@ -307,24 +330,33 @@ Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
   clearResults();
   bool ok = false;
   run([&] {
-    ok = bool(checkSource(source, filename.str(), options, diagnostics_,
-                          diagnosticText_)
-                  .program);
+    frontEnd_ = std::make_unique<FrontEnd>(filename.str(), source);
+    ok = bool(checkSource(*frontEnd_, options, diagnostics_).program);
+    frontEndCount_ = diagnostics_.size();
   });
   return ok ? Ok : ProgramError;
 }
 
-Session::Status
-Session::writeLibrary(llvm::StringRef source, llvm::StringRef filename,
-                      const CompileOptions &options, const std::string &path,
-                      const std::string &headerPath, std::string &written) {
+Session::Status Session::writeLibrary(llvm::StringRef source,
+                                      llvm::StringRef filename,
+                                      const CompileOptions &options,
+                                      const std::string &path,
+                                      const std::string &headerPath) {
   clearResults();
-  Status status = Ok;
   std::shared_ptr<CompiledLibrary> none;
-  Output output{path, headerPath, written};
+  Output output{path, headerPath};
+  return runBuild(source, filename, options, none, &output);
+}
+
+Session::Status Session::runBuild(llvm::StringRef source,
+                                  llvm::StringRef filename,
+                                  const CompileOptions &options,
+                                  std::shared_ptr<CompiledLibrary> &out,
+                                  const Output *output) {
+  Status status = Ok;
   run([&] {
     resetStats(context_.get());
-    status = build(source, filename.str(), options, none, &output);
+    status = build(source, filename.str(), options, out, output);
     statistics_ = statsReport(context_.get());
   });
   return status;
@@ -356,12 +388,7 @@ Session::Status Session::compile(llvm::StringRef source,
     ++cacheHits_;
     return Ok;
   }
-  Status status = Ok;
-  run([&] {
-    resetStats(context_.get());
-    status = build(source, filename.str(), parsed, out, nullptr);
-    statistics_ = statsReport(context_.get());
-  });
+  Status status = runBuild(source, filename, parsed, out, nullptr);
   if (status == Ok)
     remember(key, out);
   return status;
@@ -393,8 +420,9 @@ Session::Status Session::build(llvm::StringRef source,
   pipeline.verifyEach = settings_.verifyEach;
   pipeline.commandLinePassOptions = settings_.commandLinePassOptions;
   mlir::TimingScope frontEndTimer = nestTimer(pipeline, "Front end and import");
-  Checked c =
-      checkSource(source, filename, options, diagnostics_, diagnosticText_);
+  frontEnd_ = std::make_unique<FrontEnd>(filename, source);
+  Checked c = checkSource(*frontEnd_, options, diagnostics_);
+  frontEndCount_ = diagnostics_.size();
   if (!c.program)
     return ProgramError;
 
@@ -410,13 +438,7 @@ Session::Status Session::build(llvm::StringRef source,
           sd.line = int(loc.getLine());
           sd.col = int(loc.getColumn());
         }
-        diagnosticText_ += sd.file;
-        if (sd.line > 0)
-          diagnosticText_ +=
-              ":" + std::to_string(sd.line) + ":" + std::to_string(sd.col);
-        diagnosticText_ += sd.isError ? ": error: " : ": note: ";
-        diagnosticText_ += sd.message + "\n";
-        diagnostics_.push_back(std::move(sd));
+        report(std::move(sd));
         return mlir::success();
       });
   mlir::OwningOpRef<mlir::ModuleOp> module =
@@ -449,9 +471,9 @@ Session::Status Session::build(llvm::StringRef source,
     return fail(ProgramError, filename, error);
 
   if (output) {
-    output->written =
+    std::string path =
         output->path.empty() ? "lib" + modelName + ".so" : output->path;
-    if (!buildSharedLibrary(*llvmModule, pipeline, output->written, error))
+    if (!buildSharedLibrary(*llvmModule, pipeline, path, error))
       return fail(UsageError, "modc", error);
     return Ok;
   }

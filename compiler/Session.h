@@ -32,6 +32,7 @@ class TimingScope;
 namespace modc {
 
 class CompilerThread;
+struct FrontEnd;
 
 /// One diagnostic of the last check or compile, in the order the command
 /// line prints them (an error, then its notes).
@@ -135,10 +136,10 @@ public:
   /// Compiles `source` to the shared library `path` (empty: `libNAME.so`
   /// after the model's name, in the working directory), and the C header
   /// to `headerPath` if not empty: what `modc FILE.mod -o PATH` does. The
-  /// library is neither loaded nor cached. `written` receives the path.
+  /// library is neither loaded nor cached.
   Status writeLibrary(llvm::StringRef source, llvm::StringRef filename,
                       const CompileOptions &options, const std::string &path,
-                      const std::string &headerPath, std::string &written);
+                      const std::string &headerPath);
   /// check() with options already parsed.
   Status check(llvm::StringRef source, llvm::StringRef filename,
                const CompileOptions &options);
@@ -151,8 +152,9 @@ public:
   }
   /// The same diagnostics as the command line prints them: the front end's
   /// with their source line and caret (LANGUAGE.md §9), the others as
-  /// `FILE:LINE:COL: error: message` or `modc: error: message`.
-  const std::string &diagnosticText() const { return diagnosticText_; }
+  /// `FILE:LINE:COL: error: message` or `modc: error: message`. Rendered
+  /// when asked, not on every check.
+  std::string diagnosticText() const;
   /// What each pass did in the last compile that ran the pipeline (none
   /// for a check, a cache hit or an error before it): `PASS: NAME = N`
   /// lines, as `modc --stats` prints them. This session's alone: the
@@ -165,12 +167,17 @@ public:
 private:
   Status fail(Status status, const std::string &file,
               const std::string &message);
+  /// A diagnostic of import, the passes, the link or the options.
+  void report(SessionDiagnostic d);
   /// Where writeLibrary puts the library; null: loaded, for compile().
   struct Output {
     const std::string &path;
     const std::string &headerPath;
-    std::string &written;
   };
+  /// build() on the compiler's thread, with this session's statistics.
+  Status runBuild(llvm::StringRef source, llvm::StringRef filename,
+                  const CompileOptions &options,
+                  std::shared_ptr<CompiledLibrary> &out, const Output *output);
   Status build(llvm::StringRef source, const std::string &filename,
                const CompileOptions &options,
                std::shared_ptr<CompiledLibrary> &out, const Output *output);
@@ -182,7 +189,10 @@ private:
   std::unique_ptr<mlir::MLIRContext> context_;
   DriverSettings settings_;
   std::vector<SessionDiagnostic> diagnostics_;
-  std::string diagnosticText_;
+  /// The last front end run (its source and diagnostics), for
+  /// diagnosticText(); its diagnostics are the first frontEndCount_.
+  std::unique_ptr<FrontEnd> frontEnd_;
+  size_t frontEndCount_ = 0;
   std::string statistics_;
   size_t cacheLimit_;
   size_t cacheSize_ = 0;
