@@ -126,13 +126,12 @@ bool onlyFeeds(Operation *op, bufferization::DeallocOp dealloc) {
 /// region, returned, retained by `dealloc`, or produced by an op whose
 /// aliasing is unknown).
 Operation *lastUse(Value root, Block *block, bufferization::DeallocOp dealloc,
+                   const llvm::SmallDenseSet<Value> &retained,
                    const FreshResults &fresh,
                    const DenseMap<Operation *, unsigned> &order) {
   Operation *last = block->findAncestorOpInBlock(*root.getDefiningOp());
   if (!last)
     return nullptr;
-  llvm::SmallDenseSet<Value> retained(dealloc.getRetained().begin(),
-                                      dealloc.getRetained().end());
   SmallVector<Value> worklist{root};
   llvm::SmallDenseSet<Value> aliases{root};
   while (!worklist.empty()) {
@@ -212,11 +211,13 @@ struct SplitDeallocationsPass
       return;
 
     Block *block = op->getBlock();
+    llvm::SmallDenseSet<Value> retained(op.getRetained().begin(),
+                                        op.getRetained().end());
     SmallVector<Value> keptMemrefs, keptConditions;
     int64_t moved = 0;
     for (Value root : roots) {
       SmallVector<unsigned> &idx = members[root];
-      Operation *after = lastUse(root, block, op, fresh, order);
+      Operation *after = lastUse(root, block, op, retained, fresh, order);
       // The conditions must be defined at the new place.
       for (unsigned i : idx) {
         if (!after)
