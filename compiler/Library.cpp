@@ -128,19 +128,25 @@ std::string buildHeader(mlir::ModuleOp module) {
          "* m, const char* name, void* out);\n";
   out += "int " + n + "_set_param(" + n +
          "* m, const char* name, const void* in);\n";
+  out +=
+      "int " + n + "_save_optimizer(const " + n + "* m, const char* path);\n";
+  out += "int " + n + "_load_optimizer(" + n + "* m, const char* path);\n";
   out += "int " + n + "_set_threads(" + n + "* m, int n);\n";
   out += "const char* " + n + "_error(const " + n + "* m);\n";
   out += "const modrt_info* " + n + "_describe(void);\n\n";
   for (mlir::FunctionOpInterface fn : mlir::mod::getEntries(module)) {
     mlir::mod::EntrySignatureAttr sig = mlir::mod::getSignature(fn);
     std::string e = fn.getName().str();
-    out += "/* " + e + "(";
+    bool train = bool(mlir::mod::getTrainUpdates(fn));
+    out += std::string(train ? "/* train " : "/* ") + e + "(";
     for (auto [i, a] : llvm::enumerate(sig.getInputs())) {
       auto t = llvm::cast<mlir::mod::TensorSpecAttr>(a);
       out += (i ? ", " : "") + t.getName().str() + ": " + typeString(t, dyns);
     }
-    out += ") -> ";
-    for (auto [i, a] : llvm::enumerate(sig.getOutputs()))
+    out +=
+        train ? "): one optimisation step; *loss before the update" : ") -> ";
+    for (auto [i, a] : llvm::enumerate(train ? mlir::ArrayRef<mlir::Attribute>()
+                                             : sig.getOutputs().getValue()))
       out += (i ? ", " : "") +
              typeString(llvm::cast<mlir::mod::TensorSpecAttr>(a), dyns);
     out += " */\n";

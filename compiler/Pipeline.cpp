@@ -77,6 +77,7 @@ void buildModToLinalgPipeline(OpPassManager &pm,
                               const PipelineOptions &options) {
   pm.addPass(createLowerRouting());
   pm.addPass(createInlineModules());
+  pm.addPass(createDifferentiate());
   if (options.optLevel > 0) {
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createFoldParameterComposition());

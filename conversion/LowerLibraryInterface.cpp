@@ -113,8 +113,9 @@ std::string buildDescriptor(ModuleOp module, const Storage &storage) {
   }
   for (FunctionOpInterface fn : mod::getEntries(module)) {
     mod::EntrySignatureAttr sig = mod::getSignature(fn);
-    out += "entry " + fn.getName().str() + " " +
-           std::to_string(sig.getDyns().size());
+    ArrayAttr updates = mod::getTrainUpdates(fn);
+    out += std::string(updates ? "train " : "entry ") + fn.getName().str() +
+           " " + std::to_string(sig.getDyns().size());
     for (Attribute a : sig.getDyns())
       out += " " + std::to_string(llvm::find(dyns, cast<StringAttr>(a)) -
                                   dyns.begin());
@@ -132,6 +133,18 @@ std::string buildDescriptor(ModuleOp module, const Storage &storage) {
         for (auto [sym, coeff] : d.terms)
           out += " " + std::to_string(sym) + " " + std::to_string(coeff);
       }
+      out += "\n";
+    }
+    if (!updates)
+      continue;
+    for (auto u : updates.getAsRange<mod::UpdateAttr>()) {
+      out += "update " + std::to_string(uint32_t(u.getOptimizer())) + " " +
+             std::to_string(u.getParams().size());
+      for (auto p : u.getParams().getAsRange<FlatSymbolRefAttr>())
+        out += " " + std::to_string(storage.index.lookup(p.getValue()).first);
+      out += " " + std::to_string(u.getHyper().size());
+      for (auto h : u.getHyper().getAsRange<FloatAttr>())
+        out += " " + formatDouble(h.getValueAsDouble());
       out += "\n";
     }
   }
@@ -167,9 +180,14 @@ struct LowerLibraryInterfacePass
     LLVM::GlobalOp descriptor =
         global("modc.descriptor", buildDescriptor(module, storage));
     lifecycle(name.str(), descriptor);
-    for (FunctionOpInterface fn : entries)
-      if (failed(wrapEntry(name.str(), cast<LLVM::LLVMFuncOp>(fn), storage)))
+    int32_t trainIndex = 0;
+    for (FunctionOpInterface fn : entries) {
+      bool isTrain = bool(mod::getTrainUpdates(fn));
+      if (failed(wrapEntry(name.str(), cast<LLVM::LLVMFuncOp>(fn), storage,
+                           isTrain ? trainIndex : -1)))
         return signalPassFailure();
+      trainIndex += isTrain;
+    }
     modc::recordStat(&getContext(), getArgument(), "entries-wrapped",
                      entries.size());
 
@@ -244,6 +262,12 @@ struct LowerLibraryInterfacePass
     forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_get_param), args(fn));
     fn = exported(b, name + "_set_param", i32, {ptrTy, ptrTy, ptrTy});
     forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_set_param), args(fn));
+    fn = exported(b, name + "_save_optimizer", i32, {ptrTy, ptrTy});
+    forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_save_optimizer),
+            args(fn));
+    fn = exported(b, name + "_load_optimizer", i32, {ptrTy, ptrTy});
+    forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_load_optimizer),
+            args(fn));
     fn = exported(b, name + "_set_threads", i32, {ptrTy, i32});
     forward(b, fn, MODC_RUNTIME_FUNCTION(module, modrt_set_threads), args(fn));
     fn = exported(b, name + "_error", ptrTy, {ptrTy});
@@ -253,8 +277,11 @@ struct LowerLibraryInterfacePass
             ValueRange{desc()});
   }
 
+  /// Wraps the kernel of an entry, or of train block `trainIndex` (>= 0):
+  /// its gradients go to the runtime's buffers and a successful kernel call
+  /// is followed by the optimisers' step.
   LogicalResult wrapEntry(const std::string &model, LLVM::LLVMFuncOp kernel,
-                          const Storage &storage) {
+                          const Storage &storage, int32_t trainIndex) {
     mod::EntrySignatureAttr sig = mod::getSignature(kernel);
     std::string entry = kernel.getName().str();
     Location loc = kernel.getLoc();
@@ -267,8 +294,15 @@ struct LowerLibraryInterfacePass
              << "': run mod-lower-entry-abi first";
     kernel.setSymName(("modc.kernel." + entry));
     kernel.setLinkage(LLVM::Linkage::Internal);
+    auto grads = kernel->getAttrOfType<ArrayAttr>(mod::kGradsAttr);
+    if (trainIndex >= 0 && !grads)
+      return kernel.emitError()
+             << "train block '" << entry << "' has no '" << mod::kGradsAttr
+             << "': run mod-differentiate first";
     kernel->removeAttr(mod::kEntryAttr);
     kernel->removeAttr(mod::kAbiParamsAttr);
+    kernel->removeAttr(mod::kTrainAttr);
+    kernel->removeAttr(mod::kGradsAttr);
 
     OpBuilder b(module.getContext());
     SmallVector<Type> argTypes = {ptrTy};
@@ -383,6 +417,31 @@ struct LowerLibraryInterfacePass
       });
       pushMemref(ptr, sizes);
     }
+    // A train block's gradients, after its signature's tensors, in the
+    // runtime's buffers (allocated on first use).
+    if (grads) {
+      LLVM::LLVMFuncOp gradData =
+          MODC_RUNTIME_FUNCTION(module, modrt_grad_data);
+      for (auto g : grads.getAsRange<FlatSymbolRefAttr>()) {
+        auto it = storage.index.find(g.getValue());
+        if (it == storage.index.end())
+          return kernel.emitError()
+                 << "train block '" << entry << "' updates unknown parameter '"
+                 << g.getValue() << "'";
+        auto [paramIndex, type] = it->second;
+        Value data =
+            b.create<LLVM::CallOp>(
+                 loc, gradData, ValueRange{modelPtr, constant(i32, paramIndex)})
+                .getResult();
+        failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, data,
+                                      b.create<LLVM::ZeroOp>(loc, ptrTy)),
+               [&] { return constant(i32, 4); });
+        SmallVector<Value> sizes;
+        for (int64_t s : type.getShape())
+          sizes.push_back(constant(i64, s));
+        pushMemref(data, sizes);
+      }
+    }
     if (kernel.getNumArguments() != kernelArgs.size())
       return kernel.emitError()
              << "the kernel of entry '" << entry << "' takes "
@@ -424,6 +483,17 @@ struct LowerLibraryInterfacePass
                     loc, MODC_RUNTIME_FUNCTION(module, modrt_kernel_error_take),
                     ValueRange{modelPtr})
                    .getResult();
+    if (trainIndex >= 0) {
+      // Parameters and optimiser state change only after a successful
+      // forward and backward computation.
+      failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, rc,
+                                    constant(i32, 0)),
+             [&] { return rc; });
+      rc = b.create<LLVM::CallOp>(
+                loc, MODC_RUNTIME_FUNCTION(module, modrt_train_step),
+                ValueRange{modelPtr, constant(i32, trainIndex)})
+               .getResult();
+    }
     b.create<LLVM::ReturnOp>(loc, rc);
     return success();
   }

@@ -100,7 +100,17 @@ struct InstanceDef {
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
 
-enum class StmtKind { Param, Instance, Let, LetTuple, Assign, For, Return };
+enum class StmtKind {
+  Param,
+  Instance,
+  Let,
+  LetTuple,
+  Assign,
+  For,
+  Return,
+  Minimize, ///< `minimize EXPR;` (train blocks)
+  Update,   ///< `update TARGETS with OPTIMIZER;` (train blocks)
+};
 
 struct Stmt {
   StmtKind kind;
@@ -109,9 +119,11 @@ struct Stmt {
   std::string name;               ///< Let, Assign, For (loop variable)
   std::vector<std::string> names; ///< LetTuple
   std::vector<SourceLoc> nameLocs;
-  ExprPtr value;             ///< Let, LetTuple, Assign, Return
-  ExprPtr lo, hi;            ///< For
-  std::vector<StmtPtr> body; ///< For
+  ExprPtr value; ///< Let, LetTuple, Assign, Return, Minimize, Update (the
+                 ///< optimiser call)
+  std::vector<ExprPtr> targets; ///< Update
+  ExprPtr lo, hi;               ///< For
+  std::vector<StmtPtr> body;    ///< For
   std::unique_ptr<ParamDef> param;
   std::unique_ptr<InstanceDef> instance;
 
@@ -165,6 +177,8 @@ struct File {
   std::vector<DynDecl> dyns;
   std::vector<std::unique_ptr<Function>> modules;
   std::vector<std::unique_ptr<Function>> entries;
+  /// `train` blocks (LANGUAGE.md §10): functions without results.
+  std::vector<std::unique_ptr<Function>> trains;
   std::vector<std::unique_ptr<ParamDef>> params;
   std::vector<std::unique_ptr<InstanceDef>> instances;
 };

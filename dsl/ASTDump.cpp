@@ -66,6 +66,8 @@ public:
       function(1, "Module", *m);
     for (auto &e : f.entries)
       function(1, "Entry", *e);
+    for (auto &t : f.trains)
+      function(1, "Train", *t);
   }
 
 private:
@@ -166,6 +168,16 @@ private:
       return;
     case StmtKind::Return:
       line(depth, "Return", s.loc);
+      expr(depth + 1, *s.value);
+      return;
+    case StmtKind::Minimize:
+      line(depth, "Minimize", s.loc);
+      expr(depth + 1, *s.value);
+      return;
+    case StmtKind::Update:
+      line(depth, "Update", s.loc);
+      for (const ExprPtr &t : s.targets)
+        expr(depth + 1, *t);
       expr(depth + 1, *s.value);
       return;
     }

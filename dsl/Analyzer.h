@@ -104,6 +104,18 @@ struct Members {
   std::unordered_map<std::string, SourceLoc> failed;
 };
 
+/// What a train block's statements collect while it is elaborated.
+struct TrainState {
+  TrainSpec *spec = nullptr;
+  Node *loss = nullptr;
+  SourceLoc minimizeLoc;
+  bool sawMinimize = false;
+  /// Parameters already named by an update line, with that line.
+  std::map<std::string, SourceLoc> updated;
+  /// Every parameter of the model by state_dict name (index into flat).
+  std::vector<FlatParam> flat;
+};
+
 /// What a body may refer to: a module's own members, or the model's.
 struct Context {
   ModuleSpec *module = nullptr; ///< null in entries
@@ -127,6 +139,8 @@ struct Context {
   /// which it must be row-independent (-1: none).
   int leadingDyn = -1;
   std::string moduleDisplay;
+  /// In a train block: what `minimize` and `update` record.
+  TrainState *train = nullptr;
 };
 
 class Analyzer {
@@ -178,6 +192,16 @@ private:
                      const ast::Function &fn,
                      const std::vector<TensorType> &resultTypes);
   void elaborateEntry(const ast::Function &fn);
+  /// A `train` block (SemaTrain.cpp).
+  void elaborateTrain(const ast::Function &fn);
+  bool execMinimize(const ast::Stmt &s, Context &ctx);
+  bool execUpdate(const ast::Stmt &s, Context &ctx);
+  /// The model's members as entries and train blocks see them.
+  std::shared_ptr<Members> modelMembers();
+  /// Types and dyns of an entry's or train block's arguments; false after
+  /// an error.
+  bool buildEntryArgs(const ast::Function &fn, Context &ctx, EntrySpec &entry,
+                      std::set<int> &used);
   /// Index of entry `name` in program_->entries, elaborating it first if
   /// needed; -1 on error (reported at `loc`).
   int requireEntry(const std::string &name, SourceLoc loc);
@@ -279,6 +303,7 @@ private:
   std::map<std::string, int> dynIndex_;
   std::map<std::string, const ast::Function *> moduleDefs_;
   std::map<std::string, const ast::Function *> entryDefs_;
+  std::map<std::string, const ast::Function *> trainDefs_;
   std::map<std::string, ModuleSpec *> instantiated_;
   std::vector<std::string> instantiating_;
   /// Modules elaborated at least once, by name.

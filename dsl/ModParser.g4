@@ -12,6 +12,7 @@ decl
   | MODULE IDENT templateParams? LPAREN argList? RPAREN
       ARROW resultType block                                    # moduleDecl
   | ENTRY IDENT LPAREN argList? RPAREN ARROW resultType block   # entryDecl
+  | TRAIN IDENT LPAREN argList? RPAREN block                    # trainDecl
   | paramDef                                                    # paramDecl
   | instanceDef                                                 # instanceDecl
   ;
@@ -44,6 +45,8 @@ stmt
   | IDENT ASSIGN expr SEMI                                      # assignStmt
   | FOR IDENT IN expr DOTDOT expr block                         # forStmt
   | RETURN expr SEMI                                            # returnStmt
+  | MINIMIZE expr SEMI                                          # minimizeStmt
+  | UPDATE expr (COMMA expr)* WITH expr SEMI                    # updateStmt
   ;
 
 expr

@@ -289,6 +289,16 @@ private:
       file.entries.push_back(std::move(fn));
       return;
     }
+    if (auto *td = dynamic_cast<P::TrainDeclContext *>(d)) {
+      auto fn = std::make_unique<ast::Function>();
+      fn->loc = locOf(td);
+      fn->nameLoc = locOf(td->IDENT());
+      fn->name = td->IDENT()->getText();
+      buildSignature(td->argList(), nullptr, *fn);
+      buildBlock(td->block(), fn->body);
+      file.trains.push_back(std::move(fn));
+      return;
+    }
     if (auto *pd = dynamic_cast<P::ParamDeclContext *>(d)) {
       file.params.push_back(buildParam(pd->paramDef()));
       file.params.back()->order = declOrder++;
@@ -438,6 +448,19 @@ private:
       st->lo = buildExpr(f->expr(0));
       st->hi = buildExpr(f->expr(1));
       buildBlock(f->block(), st->body);
+      return st;
+    }
+    if (auto *m = dynamic_cast<P::MinimizeStmtContext *>(s)) {
+      auto st = std::make_unique<ast::Stmt>(StmtKind::Minimize, locOf(s));
+      st->value = buildExpr(m->expr());
+      return st;
+    }
+    if (auto *u = dynamic_cast<P::UpdateStmtContext *>(s)) {
+      auto st = std::make_unique<ast::Stmt>(StmtKind::Update, locOf(s));
+      std::vector<P::ExprContext *> exprs = u->expr();
+      for (size_t i = 0; i + 1 < exprs.size(); ++i)
+        st->targets.push_back(buildExpr(exprs[i]));
+      st->value = buildExpr(exprs.back());
       return st;
     }
     auto *r = static_cast<P::ReturnStmtContext *>(s);

@@ -137,6 +137,24 @@ struct EntrySpec {
   Body body;
 };
 
+/// One `update TARGETS with OPTIMIZER(...);` line of a train block.
+struct UpdateSpec {
+  SourceLoc loc;
+  vocab::Optimizer optimizer = vocab::Optimizer::Sgd;
+  /// One value per argument of the optimiser's vocabulary row, in its order
+  /// (defaults filled in; booleans are 0 or 1).
+  std::vector<double> hyper;
+  /// The updated parameters' state_dict names, in state_dict order.
+  std::vector<std::string> params;
+};
+
+/// A `train` block (LANGUAGE.md §10): an entry whose one result is the loss
+/// of its `minimize`, plus what its update lines change.
+struct TrainSpec {
+  EntrySpec entry; ///< result: `loss`, rank-0 f32
+  std::vector<UpdateSpec> updates;
+};
+
 /// A parameter of the whole model under its state_dict name.
 struct FlatParam {
   std::string name;
@@ -156,6 +174,7 @@ struct Program {
   std::vector<std::pair<int, int>> memberOrder;
   std::vector<std::unique_ptr<ModuleSpec>> modules;
   std::vector<EntrySpec> entries;
+  std::vector<TrainSpec> trains;
 
   /// Every parameter of the model, in state_dict order.
   std::vector<FlatParam> flatParams() const;

@@ -143,6 +143,8 @@ void Analyzer::checkSignatureNames() {
     check(*m);
   for (auto &e : file_.entries)
     check(*e);
+  for (auto &t : file_.trains)
+    check(*t);
 }
 
 std::optional<SourceLoc> Analyzer::functionScopeName(const std::string &name,
@@ -197,6 +199,8 @@ bool Analyzer::spend(SourceLoc loc, uint64_t units) {
     for (auto &fn : file_.modules)
       nodes += countNodes(fn->body);
     for (auto &fn : file_.entries)
+      nodes += countNodes(fn->body);
+    for (auto &fn : file_.trains)
       nodes += countNodes(fn->body);
     workBudget_ = 500000 + 4 * uint64_t(nodes);
   }
@@ -278,6 +282,9 @@ void Analyzer::collectGlobals() {
   for (auto &e : file_.entries)
     if (declare(callables, e->name, e->nameLoc, true))
       entryDefs_[e->name] = e.get();
+  for (auto &t : file_.trains)
+    if (declare(callables, t->name, t->nameLoc, true))
+      trainDefs_[t->name] = t.get();
   for (auto &[name, value] : options_.dimOverrides)
     if (!dimDecls_.count(name))
       error({}, "-D " + name + ": the file declares no dim '" + name + "'");
@@ -369,6 +376,12 @@ std::unique_ptr<Program> Analyzer::run() {
       break;
     if (entryDefs_.count(e->name) && entryDefs_[e->name] == e.get())
       requireEntry(e->name, e->nameLoc);
+  }
+  for (auto &t : file_.trains) {
+    if (diags_.limitReached())
+      break;
+    if (trainDefs_.count(t->name) && trainDefs_[t->name] == t.get())
+      elaborateTrain(*t);
   }
   checkUninstantiatedTemplates();
   checkModelSize();

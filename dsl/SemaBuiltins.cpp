@@ -657,8 +657,95 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     n->flag = causal;
     return Val::tensor(n);
   }
+  case Rule::Loss: {
+    if (!bind(a, l))
+      return Val::none();
+    if (ctx.module) {
+      error(e.loc, "'" + name +
+                       "' reduces over every row: losses belong in "
+                       "train blocks and entries, not in module " +
+                       ctx.moduleDisplay);
+      return Val::none();
+    }
+    Node *x = tensorArg(a[0], l[0], "the first argument");
+    if (!x)
+      return Val::none();
+    if (x->type.elem != ElemType::F32) {
+      error(l[0],
+            "'" + name + "' needs an f32 tensor, got " + typeStr(x->type));
+      return Val::none();
+    }
+    TensorType scalar{ElemType::F32, {}};
+    switch (entry->builtin()) {
+    case vocab::Builtin::Mse: {
+      Node *y = tensorArg(a[1], l[1], "the second argument");
+      if (!y)
+        return Val::none();
+      if (y->type != x->type) {
+        error(e.loc, "'mse' needs two tensors of one type, got " +
+                         typeStr(x->type) + " and " + typeStr(y->type));
+        return Val::none();
+      }
+      return Val::tensor(make(scalar, {x, y}));
+    }
+    case vocab::Builtin::CrossEntropy: {
+      Node *labels = tensorArg(a[1], l[1], "labels");
+      if (!labels)
+        return Val::none();
+      if (x->type.rank() == 0) {
+        error(l[0], "'cross_entropy': logits need a class axis, got " +
+                        typeStr(x->type));
+        return Val::none();
+      }
+      TensorType rows = x->type;
+      rows.shape.pop_back();
+      rows.elem = labels->type.elem;
+      if ((labels->type.elem != ElemType::I32 &&
+           labels->type.elem != ElemType::I64) ||
+          labels->type != rows) {
+        error(l[1], "'cross_entropy': labels must be i32 or i64 of shape " +
+                        typeStr(TensorType{ElemType::I64, rows.shape}) +
+                        " (the logits' without the class axis), got " +
+                        typeStr(labels->type));
+        return Val::none();
+      }
+      return Val::tensor(make(scalar, {x, labels}));
+    }
+    case vocab::Builtin::LoadBalance: {
+      if (x->type.rank() == 0 || !x->type.shape.back().isStatic()) {
+        error(l[0], "'load_balance': logits need a static expert axis, got " +
+                        typeStr(x->type));
+        return Val::none();
+      }
+      auto k = constIntArg(a[1], l[1], "k");
+      if (!k)
+        return Val::none();
+      int64_t experts = x->type.shape.back().constant;
+      if (*k < 1 || *k > experts) {
+        error(l[1], "'load_balance': k = " + std::to_string(*k) +
+                        " must be between 1 and the " +
+                        std::to_string(experts) + " experts");
+        return Val::none();
+      }
+      Node *n = make(scalar, {x});
+      n->ints = {*k};
+      return Val::tensor(n);
+    }
+    case vocab::Builtin::ZLoss:
+      if (x->type.rank() == 0) {
+        error(l[0],
+              "'z_loss': logits need a class axis, got " + typeStr(x->type));
+        return Val::none();
+      }
+      return Val::tensor(make(scalar, {x}));
+    default:
+      break;
+    }
+    break;
+  }
   case Rule::Decision:
   case Rule::Combine:
+  case Rule::Optimize:
     break;
   }
   error(e.loc, "internal error: '" + name + "' has no type rule");

@@ -412,8 +412,9 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
   entry.name = fn.name;
   entry.loc = fn.nameLoc;
   static const std::set<std::string> lifecycle = {
-      "create",      "destroy", "init",     "load",      "save",
-      "set_threads", "error",   "describe", "get_param", "set_param"};
+      "create",    "destroy",     "init",           "load",
+      "save",      "set_threads", "error",          "describe",
+      "get_param", "set_param",   "save_optimizer", "load_optimizer"};
   if (lifecycle.count(fn.name)) {
     error(fn.nameLoc, "an entry cannot be named '" + fn.name + "': NAME_" +
                           fn.name + " is a function of every compiled library");
@@ -423,19 +424,8 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
   ctx.params = &program_->params;
   ctx.instances = &program_->instances;
   ctx.body = &entry.body;
-  bool ok = true;
   std::set<int> used;
-  for (const ast::Arg &a : fn.args) {
-    TensorType t;
-    if (!buildType(a.type, ctx, t, /*allowDyn=*/true))
-      ok = false;
-    for (const Dim &d : t.shape) {
-      for (auto [sym, coeff] : d.terms)
-        used.insert(sym);
-    }
-    entry.argNames.push_back(a.name);
-    entry.argTypes.push_back(t);
-  }
+  bool ok = buildEntryArgs(fn, ctx, entry, used);
   std::vector<TensorType> results;
   for (const ast::TypeExpr &r : fn.results) {
     TensorType t;
@@ -464,6 +454,14 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
   ctx.argNames = entry.argNames;
   ctx.argTypes = entry.argTypes;
   ctx.fn = &fn;
+  ctx.members = modelMembers();
+  size_t before = diags_.numErrors();
+  elaborateBody(fn.body, ctx, fn, results);
+  if (diags_.numErrors() == before)
+    program_->entries.push_back(std::move(entry));
+}
+
+std::shared_ptr<Members> Analyzer::modelMembers() {
   if (!modelMembers_) {
     modelMembers_ = std::make_shared<Members>();
     modelMembers_->failed.insert(failedModelMembers_.begin(),
@@ -473,11 +471,24 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
     for (size_t i = 0; i < program_->instances.size(); ++i)
       modelMembers_->instances[program_->instances[i].name] = int(i);
   }
-  ctx.members = modelMembers_;
-  size_t before = diags_.numErrors();
-  elaborateBody(fn.body, ctx, fn, results);
-  if (diags_.numErrors() == before)
-    program_->entries.push_back(std::move(entry));
+  return modelMembers_;
+}
+
+bool Analyzer::buildEntryArgs(const ast::Function &fn, Context &ctx,
+                              EntrySpec &entry, std::set<int> &used) {
+  bool ok = true;
+  for (const ast::Arg &a : fn.args) {
+    TensorType t;
+    if (!buildType(a.type, ctx, t, /*allowDyn=*/true))
+      ok = false;
+    for (const Dim &d : t.shape) {
+      for (auto [sym, coeff] : d.terms)
+        used.insert(sym);
+    }
+    entry.argNames.push_back(a.name);
+    entry.argTypes.push_back(t);
+  }
+  return ok;
 }
 
 bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
@@ -689,7 +700,19 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
       ok &= bodyOk;
       break;
     }
+    case ast::StmtKind::Minimize:
+      ok &= execMinimize(s, ctx);
+      break;
+    case ast::StmtKind::Update:
+      ok &= execUpdate(s, ctx);
+      break;
     case ast::StmtKind::Return: {
+      if (ctx.train) {
+        error(s.start, "a train block has no 'return': it returns the loss "
+                       "of its 'minimize'");
+        ok = false;
+        break;
+      }
       sawReturn = true;
       returnLoc = s.value->loc;
       if (s.value->kind == ExprKind::Tuple) {

@@ -122,6 +122,13 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
     v.name = name;
     return v;
   }
+  if (trainDefs_.count(name)) {
+    error(e.loc, "'" + name +
+                     "' is a train block; it cannot be called "
+                     "(call NAME_" +
+                     name + " from C or m." + name + "(...) from Python)");
+    return Val::none();
+  }
   if (entryDefs_.count(name)) {
     Val v;
     v.kind = Val::Entry;

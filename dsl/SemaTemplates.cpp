@@ -160,6 +160,8 @@ void Analyzer::checkTemplateNames(const ast::Function &fn) {
           case ast::StmtKind::Let:
           case ast::StmtKind::Assign:
           case ast::StmtKind::Return:
+          case ast::StmtKind::Minimize:
+          case ast::StmtKind::Update:
             if (s->value)
               expr(*s->value);
             if (s->kind == ast::StmtKind::Let)

@@ -54,6 +54,11 @@ MODC_SAME_AGGREGATION(Max)
 MODC_SAME_AGGREGATION(Concat)
 MODC_SAME_AGGREGATION(Merge)
 #undef MODC_SAME_AGGREGATION
+static_assert(
+    uint32_t(vocab::Optimizer::Sgd) == uint32_t(mod::Optimizer::Sgd) &&
+        uint32_t(vocab::Optimizer::Adam) == uint32_t(mod::Optimizer::Adam) &&
+        uint32_t(vocab::Optimizer::Adamw) == uint32_t(mod::Optimizer::Adamw),
+    "vocab::Optimizer and mod::Optimizer disagree");
 
 mod::Aggregation aggregationOf(vocab::Aggregation a) {
   return mod::Aggregation(uint32_t(a));
@@ -88,6 +93,8 @@ public:
       defineModule(*m);
     for (const sema::EntrySpec &e : program_.entries)
       defineEntry(e);
+    for (const sema::TrainSpec &t : program_.trains)
+      defineTrain(t);
     if (failed(verify(module)))
       return nullptr;
     return module;
@@ -245,7 +252,24 @@ private:
     builder_.create<func::ReturnOp>(loc(m.loc), ValueRange{result});
   }
 
-  void defineEntry(const sema::EntrySpec &e) {
+  /// A train block: an entry returning its loss, with its update lines.
+  void defineTrain(const sema::TrainSpec &t) {
+    func::FuncOp fn = defineEntry(t.entry);
+    SmallVector<Attribute> updates;
+    for (const sema::UpdateSpec &u : t.updates) {
+      SmallVector<Attribute> params, hyper;
+      for (const std::string &p : u.params)
+        params.push_back(FlatSymbolRefAttr::get(&ctx_, p));
+      for (double h : u.hyper)
+        hyper.push_back(builder_.getF64FloatAttr(h));
+      updates.push_back(mod::UpdateAttr::get(
+          &ctx_, mod::Optimizer(uint32_t(u.optimizer)),
+          builder_.getArrayAttr(params), builder_.getArrayAttr(hyper)));
+    }
+    fn->setAttr(mod::kTrainAttr, builder_.getArrayAttr(updates));
+  }
+
+  func::FuncOp defineEntry(const sema::EntrySpec &e) {
     SmallVector<Type> inputs, results;
     for (const sema::TensorType &t : e.argTypes)
       inputs.push_back(tensorType(t));
@@ -283,6 +307,7 @@ private:
     for (Node *r : e.body.results)
       values.push_back(values_[r]);
     builder_.create<func::ReturnOp>(loc(e.loc), values);
+    return fn;
   }
 
   using ParamsFn = std::function<std::vector<Value>(int, int64_t, Location)>;
@@ -495,6 +520,15 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
     }
     return math.attention(operand(0), operand(1), operand(2), n.ints[0],
                           n.flag);
+  case Builtin::Mse:
+    return math.mse(operand(0), operand(1));
+  case Builtin::CrossEntropy:
+    checkIds(1, n.operands[0]->type.shape.back().constant);
+    return math.crossEntropy(operand(0), operand(1));
+  case Builtin::LoadBalance:
+    return math.loadBalance(operand(0), n.ints[0]);
+  case Builtin::ZLoss:
+    return math.zLoss(operand(0));
   case Builtin::Relu:
   case Builtin::Gelu:
   case Builtin::Silu:

@@ -68,11 +68,24 @@ public:
   mlir::Value cast(mlir::Value x, mlir::Type elem);
   mlir::Value attention(mlir::Value q, mlir::Value k, mlir::Value v,
                         int64_t heads, bool causal);
+  // Losses (TensorLoss.cpp): rank-0 f32 tensors.
+  mlir::Value mse(mlir::Value a, mlir::Value b);
+  /// Mean over rows of -log_softmax(logits)[label]; labels checked apart.
+  mlir::Value crossEntropy(mlir::Value logits, mlir::Value labels);
+  mlir::Value loadBalance(mlir::Value logits, int64_t k);
+  mlir::Value zLoss(mlir::Value logits);
+  /// The sum of every element of `x` as a rank-0 tensor.
+  mlir::Value sumAll(mlir::Value x);
+
   /// An empty tensor of `type` whose dims are `sizes` (all of them).
   mlir::Value empty(mlir::RankedTensorType type,
                     llvm::ArrayRef<mlir::Value> sizes);
 
 private:
+  /// The product of the first `dims` sizes of `x` as an f32 scalar.
+  mlir::Value countOf(mlir::Value x, int64_t dims);
+  /// sumAll(perRow) / rows.
+  mlir::Value meanOverRows(mlir::Value perRow, mlir::Value rows);
   /// Runtime sizes of the dynamic dims of `type`, taken from `sources`:
   /// result dim i comes from dim `srcDim[i]` of `sources[srcOperand[i]]`.
   mlir::Value emptyLike(mlir::RankedTensorType type,

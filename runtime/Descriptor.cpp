@@ -17,6 +17,10 @@
 ///   entry NAME NUMDYNS DYNIDX...            followed by its in/out lines
 ///   in  NAME DTYPE RANK DIM...              an input of the last entry
 ///   out NAME DTYPE RANK DIM...              an output of the last entry
+///   train NAME NUMDYNS DYNIDX...            a train block: in lines, one
+///                                           `out loss f32 0`, update lines
+///   update OPT NPARAMS PARAMIDX... NHYPER HYPER...
+///                                           OPT 0 sgd, 1 adam, 2 adamw
 ///   end                                     last line
 ///
 /// with DTYPE one of f32 f16 bf16 i32 i64 bool; INIT one of `zeros`, `ones`,
@@ -99,6 +103,11 @@ bool parseDtype(const char *Text, modrt_dtype &DType) {
 
 } // namespace
 
+/// The descriptor text's format version (the `modrt N` record). Records
+/// added since (train, update) are optional, so it stays 1 while
+/// modrt_info's layout (MODRT_ABI_VERSION) grew.
+constexpr int DescriptorVersion = 1;
+
 /// Fills a Descriptor from text, record by record, then fixes up the
 /// pointers of the modrt_info structs once every array has its final size.
 class DescriptorParser {
@@ -162,7 +171,8 @@ private:
   bool parseDyn();
   bool parseParam();
   bool parseDerived();
-  bool parseEntry();
+  bool parseEntry(bool IsTrain);
+  bool parseUpdate();
   bool parseTensor(bool IsInput);
   bool finish();
   bool checkNames();
@@ -180,6 +190,11 @@ private:
   Vec<size_t> EntryDynStart;
   Vec<size_t> EntryInputStart;
   Vec<size_t> EntryOutputStart;
+  Vec<size_t> TrainDynStart;
+  Vec<size_t> TrainInputStart;
+  Vec<size_t> TrainOutputStart;
+  /// `in`/`out` records belong to the last `entry` or `train`.
+  bool LastIsTrain = false;
   Vec<size_t> InputDimStart;
   Vec<size_t> OutputDimStart;
   Vec<size_t> DimTermStart;
@@ -245,12 +260,12 @@ bool DescriptorParser::parseLine() {
     if (!D.Info.abi_version) {
       int64_t Version;
       if (std::strcmp(Record, "modrt") != 0)
-        return fail("expected 'modrt %d'", MODRT_ABI_VERSION);
+        return fail("expected 'modrt %d'", DescriptorVersion);
       if (!expectTokens(2, "modrt") || !integerAt(1, Version, "version"))
         return false;
-      if (Version != MODRT_ABI_VERSION)
+      if (Version != DescriptorVersion)
         return fail("unsupported descriptor version %lld (expected %d)",
-                    static_cast<long long>(Version), MODRT_ABI_VERSION);
+                    static_cast<long long>(Version), DescriptorVersion);
       D.Info.abi_version = MODRT_ABI_VERSION;
       return true;
     }
@@ -267,7 +282,11 @@ bool DescriptorParser::parseLine() {
   if (std::strcmp(Record, "derived") == 0)
     return parseDerived();
   if (std::strcmp(Record, "entry") == 0)
-    return parseEntry();
+    return parseEntry(/*IsTrain=*/false);
+  if (std::strcmp(Record, "train") == 0)
+    return parseEntry(/*IsTrain=*/true);
+  if (std::strcmp(Record, "update") == 0)
+    return parseUpdate();
   if (std::strcmp(Record, "in") == 0)
     return parseTensor(/*IsInput=*/true);
   if (std::strcmp(Record, "out") == 0)
@@ -375,20 +394,21 @@ bool DescriptorParser::parseParam() {
   return true;
 }
 
-bool DescriptorParser::parseEntry() {
+bool DescriptorParser::parseEntry(bool IsTrain) {
   modrt_entry_info E{};
+  const char *Record = IsTrain ? "train" : "entry";
   int64_t NumDyns;
   if (!nameAt(1, E.name) || !integerAt(2, NumDyns, "dyn count"))
     return false;
   if (NumDyns < 0 || NumDyns > MaxEntryDyns)
-    return fail("entry '%s': dyn count %lld outside [0, %d]", E.name,
+    return fail("%s '%s': dyn count %lld outside [0, %d]", Record, E.name,
                 static_cast<long long>(NumDyns), MaxEntryDyns);
   E.num_dyns = int32_t(NumDyns);
-  if (!expectTokens(3 + size_t(NumDyns), "entry"))
+  if (!expectTokens(3 + size_t(NumDyns), Record))
     return false;
-  if (!EntryDynStart.push(D.EntryDyns.size()) ||
-      !EntryInputStart.push(D.Inputs.size()) ||
-      !EntryOutputStart.push(D.Outputs.size()))
+  if (!(IsTrain ? TrainDynStart : EntryDynStart).push(D.EntryDyns.size()) ||
+      !(IsTrain ? TrainInputStart : EntryInputStart).push(D.Inputs.size()) ||
+      !(IsTrain ? TrainOutputStart : EntryOutputStart).push(D.Outputs.size()))
     return noMemory();
   for (int32_t I = 0; I < E.num_dyns; ++I) {
     int64_t Index;
@@ -396,19 +416,68 @@ bool DescriptorParser::parseEntry() {
       return false;
     // Checked against the dyn count in finish(); here only the range.
     if (Index < 0 || Index > INT32_MAX)
-      return fail("entry '%s': dyn index %lld out of range", E.name,
+      return fail("%s '%s': dyn index %lld out of range", Record, E.name,
                   static_cast<long long>(Index));
     if (!D.EntryDyns.push(int32_t(Index)))
       return noMemory();
   }
-  if (!D.Entries.push(E))
+  if (!(IsTrain ? D.Trains : D.Entries).push(E))
+    return noMemory();
+  LastIsTrain = IsTrain;
+  return true;
+}
+
+/// update OPTIMIZER NPARAMS PARAM... NHYPER HYPER... for the last train.
+bool DescriptorParser::parseUpdate() {
+  if (D.Trains.empty() || !LastIsTrain)
+    return fail("'update' record outside a 'train'");
+  UpdateRecord U{};
+  U.Train = int32_t(D.Trains.size() - 1);
+  int64_t Kind, NumParams, NumHyper;
+  if (!integerAt(1, Kind, "optimizer") ||
+      !integerAt(2, NumParams, "parameter count"))
+    return false;
+  if (Kind < 0 || Kind > 2)
+    return fail("update: unknown optimizer %lld", static_cast<long long>(Kind));
+  U.Optimizer = OptimizerKind(Kind);
+  if (NumParams < 1 || NumParams > int64_t(1) << 30)
+    return fail("update: parameter count %lld out of range",
+                static_cast<long long>(NumParams));
+  U.FirstParam = D.UpdateParams.size();
+  U.NumParams = size_t(NumParams);
+  size_t I = 3;
+  for (int64_t P = 0; P < NumParams; ++P) {
+    int64_t Index;
+    if (!integerAt(I++, Index, "parameter index"))
+      return false;
+    // Checked against the parameters in finish(); here only the range.
+    if (Index < 0 || Index > INT32_MAX)
+      return fail("update: parameter index %lld out of range",
+                  static_cast<long long>(Index));
+    if (!D.UpdateParams.push(int32_t(Index)))
+      return noMemory();
+  }
+  if (!integerAt(I++, NumHyper, "hyper-parameter count"))
+    return false;
+  int64_t Expected = U.Optimizer == OptimizerKind::Sgd ? 4 : 5;
+  if (NumHyper != Expected)
+    return fail("update: %lld hyper-parameters, expected %lld",
+                static_cast<long long>(NumHyper),
+                static_cast<long long>(Expected));
+  for (int64_t H = 0; H < NumHyper; ++H)
+    if (!realAt(I++, U.Hyper[H], "hyper-parameter"))
+      return false;
+  if (Toks.size() != I)
+    return fail("update: unexpected fields after the hyper-parameters");
+  if (!D.Updates.push(U))
     return noMemory();
   return true;
 }
 
 bool DescriptorParser::parseTensor(bool IsInput) {
   const char *Record = IsInput ? "in" : "out";
-  if (D.Entries.empty())
+  Vec<modrt_entry_info> &Owners = LastIsTrain ? D.Trains : D.Entries;
+  if (Owners.empty())
     return fail("'%s' record before any 'entry'", Record);
   modrt_tensor_info T{};
   int64_t Rank;
@@ -451,7 +520,7 @@ bool DescriptorParser::parseTensor(bool IsInput) {
   if (Toks.size() != I)
     return fail("%s '%s': unexpected fields after the dimensions", Record,
                 T.name);
-  modrt_entry_info &E = D.Entries.back();
+  modrt_entry_info &E = Owners.back();
   if (!(IsInput ? D.Inputs : D.Outputs).push(T))
     return noMemory();
   ++(IsInput ? E.num_inputs : E.num_outputs);
@@ -555,14 +624,19 @@ bool DescriptorParser::checkNames() {
     if (!Names.insert(D.DynNames[I], int64_t(I)))
       return fail("duplicate dim or dyn '%s'", D.DynNames[I]);
 
-  if (!Names.init(D.Entries.size()))
+  // Entries and train blocks are both exported as NAME_X.
+  if (!Names.init(D.Entries.size() + D.Trains.size()))
     return noMemory();
   for (size_t I = 0; I < D.Entries.size(); ++I)
     if (!Names.insert(D.Entries[I].name, int64_t(I)))
       return fail("duplicate entry '%s'", D.Entries[I].name);
+  for (size_t I = 0; I < D.Trains.size(); ++I)
+    if (!Names.insert(D.Trains[I].name, int64_t(D.Entries.size() + I)))
+      return fail("duplicate entry '%s'", D.Trains[I].name);
 
-  for (size_t I = 0; I < D.Entries.size(); ++I) {
-    const modrt_entry_info &E = D.Entries[I];
+  for (size_t I = 0; I < D.Entries.size() + D.Trains.size(); ++I) {
+    const modrt_entry_info &E =
+        I < D.Entries.size() ? D.Entries[I] : D.Trains[I - D.Entries.size()];
     if (!Names.init(size_t(E.num_inputs) + size_t(E.num_outputs)))
       return noMemory();
     for (int32_t J = 0; J < E.num_inputs; ++J)
@@ -583,8 +657,9 @@ bool DescriptorParser::checkDynIndices() {
   if (!InEntry.resize(D.DynNames.size()))
     return noMemory();
   size_t NumDyns = D.DynNames.size();
-  for (size_t I = 0; I < D.Entries.size(); ++I) {
-    const modrt_entry_info &E = D.Entries[I];
+  for (size_t I = 0; I < D.Entries.size() + D.Trains.size(); ++I) {
+    const modrt_entry_info &E =
+        I < D.Entries.size() ? D.Entries[I] : D.Trains[I - D.Entries.size()];
     bool Valid = true;
     for (int32_t J = 0; J < E.num_dyns; ++J) {
       size_t Index = size_t(E.dyns[J]);
@@ -654,6 +729,38 @@ bool DescriptorParser::finish() {
     E.outputs =
         E.num_outputs ? D.Outputs.data() + EntryOutputStart[I] : nullptr;
   }
+  for (size_t I = 0; I < D.Trains.size(); ++I) {
+    modrt_entry_info &E = D.Trains[I];
+    E.dyns = E.num_dyns ? D.EntryDyns.data() + TrainDynStart[I] : nullptr;
+    E.inputs = E.num_inputs ? D.Inputs.data() + TrainInputStart[I] : nullptr;
+    E.outputs =
+        E.num_outputs ? D.Outputs.data() + TrainOutputStart[I] : nullptr;
+    if (E.num_outputs != 1 || E.outputs[0].rank != 0 ||
+        E.outputs[0].dtype != MODRT_F32)
+      return fail("train '%s': the one output must be an f32 scalar loss",
+                  E.name);
+  }
+  // Updates name trainable parameters, each at most once per train block.
+  for (size_t U = 0; U < D.Updates.size(); ++U) {
+    const UpdateRecord &R = D.Updates[U];
+    for (size_t P = R.FirstParam; P < R.FirstParam + R.NumParams; ++P) {
+      size_t Index = size_t(D.UpdateParams[P]);
+      if (Index >= D.Params.size())
+        return fail("update: parameter index %zu out of range", Index);
+      if (!D.Params[Index].trainable)
+        return fail("update: parameter '%s' is frozen", D.Params[Index].name);
+      for (size_t V = 0; V <= U; ++V) {
+        const UpdateRecord &Other = D.Updates[V];
+        if (Other.Train != R.Train)
+          continue;
+        size_t End = V == U ? P : Other.FirstParam + Other.NumParams;
+        for (size_t Q = Other.FirstParam; Q < End; ++Q)
+          if (size_t(D.UpdateParams[Q]) == Index)
+            return fail("update: parameter '%s' updated twice",
+                        D.Params[Index].name);
+      }
+    }
+  }
 
   modrt_info &Info = D.Info;
   Info.num_params = int32_t(D.Params.size());
@@ -665,6 +772,8 @@ bool DescriptorParser::finish() {
   Info.dim_values = D.DimValues.empty() ? nullptr : D.DimValues.data();
   Info.num_dyns = int32_t(D.DynNames.size());
   Info.dyn_names = D.DynNames.empty() ? nullptr : D.DynNames.data();
+  Info.num_trains = int32_t(D.Trains.size());
+  Info.trains = D.Trains.empty() ? nullptr : D.Trains.data();
 
   if (!checkNames() || !checkDynIndices())
     return false;

@@ -65,6 +65,19 @@ struct DerivedParam {
   size_t FirstTerm, NumTerms;
 };
 
+/// Optimisers (LANGUAGE.md §10), the compiler's mod::Optimizer values.
+enum class OptimizerKind : int32_t { Sgd = 0, Adam = 1, Adamw = 2 };
+
+/// One update line of a train block: an optimiser with its
+/// hyper-parameters (sgd: lr, momentum, weight_decay, nesterov; adam and
+/// adamw: lr, beta1, beta2, eps, weight_decay) over some parameters.
+struct UpdateRecord {
+  int32_t Train;
+  OptimizerKind Optimizer;
+  size_t FirstParam, NumParams; ///< into updateParam()
+  double Hyper[5];
+};
+
 class Descriptor {
 public:
   Descriptor(const Descriptor &) = delete;
@@ -97,6 +110,11 @@ public:
   const DerivedParam &derived(size_t I) const { return Derived[I]; }
   const DerivedTerm &derivedTerm(size_t I) const { return DerivedTerms[I]; }
 
+  /// Update lines of every train block, in train order.
+  size_t numUpdates() const { return Updates.size(); }
+  const UpdateRecord &update(size_t I) const { return Updates[I]; }
+  int32_t updateParam(size_t I) const { return UpdateParams[I]; }
+
 private:
   Descriptor() = default;
   friend class DescriptorParser;
@@ -116,6 +134,9 @@ private:
   Vec<DerivedTerm> DerivedTerms;
 
   Vec<modrt_entry_info> Entries;
+  Vec<modrt_entry_info> Trains;
+  Vec<UpdateRecord> Updates;
+  Vec<int32_t> UpdateParams;
   Vec<int32_t> EntryDyns;
   Vec<modrt_tensor_info> Inputs;
   Vec<modrt_tensor_info> Outputs;

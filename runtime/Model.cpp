@@ -23,6 +23,7 @@
 #include "Safetensors.h"
 #include "Support.h"
 #include "ThreadPool.h"
+#include "Training.h"
 
 #include "modrt/runtime.h"
 
@@ -50,6 +51,8 @@ struct modrt_model {
   /// are recomputed before the next entry call or read, once for any number
   /// of set_param calls (a load_state_dict sets every parameter).
   bool DerivedStale = false;
+  /// Gradients and optimiser state; created by the first train call.
+  modrt::TrainingState *Training = nullptr;
   /// Written by const calls too (save), hence mutable.
   mutable char Error[ErrorCapacity] = {};
 };
@@ -196,6 +199,7 @@ void modrt_destroy(modrt_model *m) {
   if (CurrentModel == m)
     CurrentModel = m->PreviousCall;
   dropPool(m);
+  modrt::TrainingState::destroy(m->Training);
   std::free(m->Allocation);
   delete m;
 }
@@ -208,6 +212,8 @@ int modrt_init(modrt_model *m, uint64_t seed) {
     modrt::initParameter(Info.params[I], m->Desc->init(I), seed,
                          m->Block + m->Desc->paramOffset(I));
   computeDerived(m);
+  if (m->Training)
+    m->Training->reset();
   return MODRT_OK;
 }
 
@@ -221,8 +227,11 @@ int modrt_load(modrt_model *m, const char *path) {
     return modrt_fail(m, MODRT_ENOMEM, "load %s: out of memory", path);
   modrt::ErrorSink Err = errorSink(m);
   int Rc = modrt::loadSafetensors(path, Refs.data(), Refs.size(), Err);
-  if (Rc == MODRT_OK)
+  if (Rc == MODRT_OK) {
     computeDerived(m);
+    if (m->Training)
+      m->Training->reset();
+  }
   return Rc;
 }
 
@@ -324,6 +333,81 @@ void modrt_end_call(modrt_model *m) {
 
 const char *modrt_error(const modrt_model *m) {
   return m ? m->Error : NullModelMessage;
+}
+
+} // extern "C"
+
+namespace {
+
+/// The model's training state, created on first use; null (and the
+/// model's error set) when memory is short.
+modrt::TrainingState *training(modrt_model *M) {
+  if (!M->Training)
+    M->Training = modrt::TrainingState::create(*M->Desc);
+  if (!M->Training)
+    errorSink(M).fail(MODRT_ENOMEM, "out of memory for the training state");
+  return M->Training;
+}
+
+} // namespace
+
+extern "C" {
+
+void *modrt_grad_data(modrt_model *m, int32_t param) {
+  if (!m)
+    return nullptr;
+  modrt::TrainingState *T = training(m);
+  if (!T)
+    return nullptr;
+  float *G = T->gradient(param);
+  if (!G)
+    errorSink(m).fail(MODRT_ENOMEM, "out of memory for the gradient of '%s'",
+                      param >= 0 && param < m->Desc->info().num_params
+                          ? m->Desc->info().params[param].name
+                          : "?");
+  return G;
+}
+
+int modrt_train_step(modrt_model *m, int32_t train) {
+  if (!m)
+    return MODRT_EINVAL;
+  modrt::TrainingState *T = training(m);
+  if (!T)
+    return MODRT_ENOMEM;
+  modrt::ErrorSink Err = errorSink(m);
+  int Rc = T->step(train, m->Block, Err);
+  if (Rc == MODRT_OK)
+    m->DerivedStale = m->Desc->numDerived() > 0;
+  return Rc;
+}
+
+int modrt_save_optimizer(const modrt_model *m, const char *path) {
+  if (!m)
+    return MODRT_EINVAL;
+  modrt::ErrorSink Err = errorSink(m);
+  if (!path)
+    return Err.fail(MODRT_EINVAL, "save_optimizer: the path is NULL");
+  if (m->Training)
+    return m->Training->save(path, Err);
+  // Nothing trained yet: the state is all zeros, saved from a scratch one.
+  modrt::TrainingState *T = modrt::TrainingState::create(*m->Desc);
+  if (!T)
+    return Err.fail(MODRT_ENOMEM, "save_optimizer %s: out of memory", path);
+  int Rc = T->save(path, Err);
+  modrt::TrainingState::destroy(T);
+  return Rc;
+}
+
+int modrt_load_optimizer(modrt_model *m, const char *path) {
+  if (!m)
+    return MODRT_EINVAL;
+  modrt::ErrorSink Err = errorSink(m);
+  if (!path)
+    return Err.fail(MODRT_EINVAL, "load_optimizer: the path is NULL");
+  modrt::TrainingState *T = training(m);
+  if (!T)
+    return MODRT_ENOMEM;
+  return T->load(path, Err);
 }
 
 void *modrt_param_data(modrt_model *m, int32_t index) {

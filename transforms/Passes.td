@@ -87,6 +87,31 @@ def InlineModules : Pass<"mod-inline-modules", "mlir::ModuleOp"> {
   ];
 }
 
+def Differentiate : Pass<"mod-differentiate", "mlir::ModuleOp"> {
+  let summary = "Append the backward computation of each train block";
+  let description = [{
+    A train block (a function with `mod.train`, returning its loss) gets,
+    after its forward ops, the reverse-mode adjoints of every value between
+    an updated parameter and the loss (transforms/GradientRules.cpp: one
+    rule for every linalg.generic from its scalar body, rules for
+    linalg.matmul/batch_matmul/transpose and the tensor shape and slice
+    ops), and returns the updated parameters' gradients after the loss, in
+    update-line order, named by `mod.grads`. Frozen parameters and
+    parameters no update line names are constants here: no adjoint, no
+    gradient, no work. An op on the active path without a rule is an error
+    at its location. Runs after mod-inline-modules, before the entry ABI.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+  let statistics = [
+    Statistic<"numTrainBlocks", "train-blocks",
+              "Train blocks differentiated">,
+    Statistic<"numGradients", "gradients", "Parameter gradients returned">
+  ];
+}
+
 def FoldParameterComposition
     : Pass<"mod-fold-parameter-composition", "mlir::ModuleOp"> {
   let summary = "Fold a frozen linear layer and its low-rank terms into one "

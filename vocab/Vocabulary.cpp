@@ -43,6 +43,30 @@ constexpr Arg kAttention[] = {{"q", ArgType::FloatTensor},
                               {"heads", ArgType::Int, Default::Value, 1},
                               {"causal", ArgType::Bool, Default::Value, 0}};
 
+constexpr Arg kMse[] = {{"a", ArgType::FloatTensor},
+                        {"b", ArgType::FloatTensor}};
+constexpr Arg kCrossEntropy[] = {{"logits", ArgType::FloatTensor},
+                                 {"labels", ArgType::IdTensor}};
+constexpr Arg kLoadBalance[] = {{"logits", ArgType::FloatTensor},
+                                {"k", ArgType::Int}};
+
+constexpr Arg kSgd[] = {{"lr", ArgType::Number},
+                        {"momentum", ArgType::Number, Default::Value, 0.0},
+                        {"weight_decay", ArgType::Number, Default::Value, 0.0},
+                        {"nesterov", ArgType::Bool, Default::Value, 0}};
+constexpr Arg kAdam[] = {
+    {"lr", ArgType::Number, Default::Value, 1e-3},
+    {"beta1", ArgType::Number, Default::Value, 0.9},
+    {"beta2", ArgType::Number, Default::Value, 0.999},
+    {"eps", ArgType::Number, Default::Value, 1e-8},
+    {"weight_decay", ArgType::Number, Default::Value, 0.0}};
+constexpr Arg kAdamw[] = {
+    {"lr", ArgType::Number, Default::Value, 1e-3},
+    {"beta1", ArgType::Number, Default::Value, 0.9},
+    {"beta2", ArgType::Number, Default::Value, 0.999},
+    {"eps", ArgType::Number, Default::Value, 1e-8},
+    {"weight_decay", ArgType::Number, Default::Value, 0.01}};
+
 constexpr Arg kTopk[] = {{"logits", ArgType::FloatTensor},
                          {"k", ArgType::Int},
                          {"normalize", ArgType::Bool, Default::Value, 1},
@@ -123,6 +147,20 @@ constexpr Entry kEntries[] = {
     {Kind::Builtin, uint8_t(Builtin::Attention), "attention",
      MODC_ARGS(kAttention), Rule::Attention, "q's type [B, Tq, D]",
      "linalg.batch_matmul + softmax per head (mod.check_le when causal)"},
+    {Kind::Builtin, uint8_t(Builtin::Mse), "mse", MODC_ARGS(kMse), Rule::Loss,
+     "f32 scalar: mean((a - b)^2) over all elements",
+     "linalg.generic reductions"},
+    {Kind::Builtin, uint8_t(Builtin::CrossEntropy), "cross_entropy",
+     MODC_ARGS(kCrossEntropy), Rule::Loss,
+     "f32 scalar: mean over rows of -log_softmax(logits)[label]",
+     "mod.check_index + log_softmax + linalg.generic reductions"},
+    {Kind::Builtin, uint8_t(Builtin::LoadBalance), "load_balance",
+     MODC_ARGS(kLoadBalance), Rule::Loss,
+     "f32 scalar: E * sum_e f_e * P_e (f: top-k fractions, no gradient)",
+     "softmax + top-k counts: linalg.generic reductions"},
+    {Kind::Builtin, uint8_t(Builtin::ZLoss), "z_loss", MODC_ARGS(kLogits),
+     Rule::Loss, "f32 scalar: mean over rows of logsumexp(row)^2",
+     "linalg.generic reductions"},
 
     {Kind::Router, uint8_t(Router::Topk), "topk", MODC_ARGS(kTopk),
      Rule::Decision, "k targets per row, weights softmax(k chosen or all E)",
@@ -171,17 +209,33 @@ constexpr Entry kEntries[] = {
     {Kind::Aggregation, uint8_t(Aggregation::Merge), "merge", nullptr, 0,
      Rule::Combine, "the targets' result type",
      "mod.dispatch merge: the module once per row with merged parameters"},
+
+    {Kind::Optimizer, uint8_t(Optimizer::Sgd), "sgd", MODC_ARGS(kSgd),
+     Rule::Optimize, "updates in place; state: momentum_buffer",
+     "modrt_train_step (runtime/Optimizer.cpp)"},
+    {Kind::Optimizer, uint8_t(Optimizer::Adam), "adam", MODC_ARGS(kAdam),
+     Rule::Optimize,
+     "updates in place; state: exp_avg, exp_avg_sq (L2 in the "
+     "gradient)",
+     "modrt_train_step (runtime/Optimizer.cpp)"},
+    {Kind::Optimizer, uint8_t(Optimizer::Adamw), "adamw", MODC_ARGS(kAdamw),
+     Rule::Optimize,
+     "updates in place; state: exp_avg, exp_avg_sq (decoupled "
+     "weight decay)",
+     "modrt_train_step (runtime/Optimizer.cpp)"},
 };
 
 #undef MODC_UNARY
 #undef MODC_ARGS
 
 constexpr size_t kNumEntries = sizeof(kEntries) / sizeof(kEntries[0]);
-constexpr size_t kNumBuiltins = size_t(Builtin::Attention) + 1;
+constexpr size_t kNumBuiltins = size_t(Builtin::ZLoss) + 1;
 constexpr size_t kNumRouters = size_t(Router::All) + 1;
 constexpr size_t kNumAggregations = size_t(Aggregation::Merge) + 1;
-static_assert(kNumEntries == kNumBuiltins + kNumRouters + kNumAggregations,
-              "one row per Builtin, Router and Aggregation");
+constexpr size_t kNumOptimizers = size_t(Optimizer::Adamw) + 1;
+static_assert(kNumEntries == kNumBuiltins + kNumRouters + kNumAggregations +
+                                 kNumOptimizers,
+              "one row per Builtin, Router, Aggregation and Optimizer");
 
 constexpr size_t firstOf(Kind kind) {
   switch (kind) {
@@ -191,6 +245,8 @@ constexpr size_t firstOf(Kind kind) {
     return kNumBuiltins;
   case Kind::Aggregation:
     return kNumBuiltins + kNumRouters;
+  case Kind::Optimizer:
+    return kNumBuiltins + kNumRouters + kNumAggregations;
   }
   return 0;
 }
@@ -276,7 +332,12 @@ const Entry &entry(Aggregation a) {
   return kEntries[firstOf(Kind::Aggregation) + size_t(a)];
 }
 
+const Entry &entry(Optimizer o) {
+  return kEntries[firstOf(Kind::Optimizer) + size_t(o)];
+}
+
 std::string_view name(Builtin b) { return entry(b).name; }
+std::string_view name(Optimizer o) { return entry(o).name; }
 std::string_view name(Router r) { return entry(r).name; }
 std::string_view name(Aggregation a) {
   return a == Aggregation::Custom ? "custom" : entry(a).name;
@@ -297,6 +358,8 @@ std::string_view kindName(Kind kind) {
     return "router";
   case Kind::Aggregation:
     return "aggregation";
+  case Kind::Optimizer:
+    return "optimizer";
   }
   return "";
 }

@@ -25,7 +25,7 @@
 namespace modc {
 namespace vocab {
 
-enum class Kind : uint8_t { Builtin, Router, Aggregation };
+enum class Kind : uint8_t { Builtin, Router, Aggregation, Optimizer };
 
 /// Builtin functions (§6), in table order.
 enum class Builtin : uint8_t {
@@ -54,6 +54,10 @@ enum class Builtin : uint8_t {
   Onehot,
   Cast,
   Attention,
+  Mse,
+  CrossEntropy,
+  LoadBalance,
+  ZLoss,
 };
 
 /// Routing functions (§7). `Softmax` is the router `softmax(logits)`.
@@ -79,6 +83,13 @@ enum class Aggregation : uint8_t {
   Concat,
   Merge,
   Custom,
+};
+
+/// Optimisers of `update ... with OPTIMIZER(...)` (§10), PyTorch semantics.
+enum class Optimizer : uint8_t {
+  Sgd,
+  Adam,
+  Adamw,
 };
 
 /// What an argument slot accepts; sema checks it before the entry's rule.
@@ -125,8 +136,10 @@ enum class Rule : uint8_t {
   Onehot,      ///< ids' shape + [n], f32
   Cast,        ///< the argument's shape, the given element type
   Attention,   ///< q's type
+  Loss,        ///< a rank-0 f32 loss
   Decision,    ///< a router: weights per routed row and target
   Combine,     ///< an aggregation: the route's result type
+  Optimize,    ///< an optimiser: hyper-parameters of an update line
 };
 
 struct Entry {
@@ -150,10 +163,11 @@ struct Entry {
   Builtin builtin() const { return Builtin(id); }
   Router router() const { return Router(id); }
   Aggregation aggregation() const { return Aggregation(id); }
+  Optimizer optimizer() const { return Optimizer(id); }
 };
 
-/// Every entry, builtins first, then routers, then aggregations, each in
-/// enum order.
+/// Every entry, builtins first, then routers, aggregations and optimisers,
+/// each in enum order.
 const Entry *entries();
 size_t numEntries();
 
@@ -163,11 +177,13 @@ const Entry *lookup(Kind kind, std::string_view name);
 const Entry &entry(Builtin b);
 const Entry &entry(Router r);
 const Entry &entry(Aggregation a);
+const Entry &entry(Optimizer o);
 
 /// `name` for a Builtin, Router or Aggregation (`custom` for Custom).
 std::string_view name(Builtin b);
 std::string_view name(Router r);
 std::string_view name(Aggregation a);
+std::string_view name(Optimizer o);
 
 /// True if `name` is a builtin, router or aggregation: a user callable may
 /// not take it.

@@ -165,4 +165,33 @@ def Mod_ScatterModeAttr : EnumAttr<Mod_Dialect, Mod_ScatterModeEnum, "scatter"> 
   let summary = "how mod.route.scatter combines rows";
 }
 
+def Mod_OptimizerEnum : I32EnumAttr<"Optimizer", "optimiser", [
+    I32EnumAttrCase<"Sgd", 0, "sgd">,
+    I32EnumAttrCase<"Adam", 1, "adam">,
+    I32EnumAttrCase<"Adamw", 2, "adamw">]> {
+  let genSpecializedAttr = 0;
+  let cppNamespace = "::mlir::mod";
+}
+
+def Mod_UpdateAttr : Mod_Attr<"Update", "update"> {
+  let summary = "one update line of a train block";
+  let description = [{
+    On a train block's function, `mod.train` holds one of these per
+    `update TARGETS with OPTIMIZER(...)` line: the optimiser, the
+    parameters it changes (state_dict names of `mod.param`s) and its
+    hyper-parameters, one per argument of the optimiser's vocabulary row in
+    that row's order (defaults filled in; booleans 0 or 1).
+
+    ```mlir
+    #mod.update<adamw, [@"adapter.A", @"adapter.B"],
+                [1.0e-03, 0.9, 0.999, 1.0e-08, 0.01]>
+    ```
+  }];
+  let parameters = (ins EnumParameter<Mod_OptimizerEnum>:$optimizer,
+                        "::mlir::ArrayAttr":$params,
+                        "::mlir::ArrayAttr":$hyper);
+  let assemblyFormat = "`<` $optimizer `,` $params `,` $hyper `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // MOD_ATTRS_TD

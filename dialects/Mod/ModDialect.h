@@ -33,6 +33,12 @@ constexpr llvm::StringLiteral kModelAttr = "mod.model";
 /// arguments hold, in order, by symbol name.
 constexpr llvm::StringLiteral kAbiParamsAttr = "mod.abi_params";
 constexpr llvm::StringLiteral kModuleAttr = "mod.module";
+/// A train block is an entry (its one output the loss) with this array of
+/// UpdateAttr: what its optimisers change.
+constexpr llvm::StringLiteral kTrainAttr = "mod.train";
+/// On a differentiated train block (mod-differentiate): the parameters whose
+/// gradients it returns after its signature's outputs, in order.
+constexpr llvm::StringLiteral kGradsAttr = "mod.grads";
 constexpr llvm::StringLiteral kParamArgAttr = "mod.param";
 } // namespace mod
 } // namespace mlir

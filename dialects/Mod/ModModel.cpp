@@ -116,6 +116,10 @@ EntrySignatureAttr mlir::mod::getSignature(Operation *fn) {
   return fn->getAttrOfType<EntrySignatureAttr>(kEntryAttr);
 }
 
+ArrayAttr mlir::mod::getTrainUpdates(Operation *fn) {
+  return fn->getAttrOfType<ArrayAttr>(kTrainAttr);
+}
+
 StringRef mlir::mod::elementTypeName(Type type) {
   if (type.isF32())
     return "f32";
@@ -165,6 +169,26 @@ TensorSpecAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "dim " << str(e) << " of '" << name
                          << "' is negative";
   }
+  return success();
+}
+
+LogicalResult UpdateAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 Optimizer optimizer, ArrayAttr params,
+                                 ArrayAttr hyper) {
+  // The optimisers' argument counts: sgd(lr, momentum, weight_decay,
+  // nesterov), adam/adamw(lr, beta1, beta2, eps, weight_decay).
+  size_t expected = optimizer == Optimizer::Sgd ? 4 : 5;
+  if (hyper.size() != expected)
+    return emitError() << stringifyOptimizer(optimizer) << " takes " << expected
+                       << " hyper-parameters, got " << hyper.size();
+  for (Attribute h : hyper)
+    if (!llvm::isa<FloatAttr>(h))
+      return emitError() << "hyper-parameters must be float attributes";
+  if (params.empty())
+    return emitError() << "an update changes at least one parameter";
+  for (Attribute p : params)
+    if (!llvm::isa<FlatSymbolRefAttr>(p))
+      return emitError() << "updated parameters are symbol references";
   return success();
 }
 
@@ -339,8 +363,12 @@ LogicalResult verifySignature(Operation *op, Attribute value) {
   if (!fn || fn->hasAttr(kAbiParamsAttr))
     return success();
   FunctionType type = fn.getFunctionType();
+  // A differentiated train block returns its gradients after the loss.
+  size_t extra = 0;
+  if (auto grads = fn->getAttrOfType<ArrayAttr>(kGradsAttr))
+    extra = grads.size();
   if (type.getNumInputs() != sig.getInputs().size() ||
-      type.getNumResults() != sig.getOutputs().size())
+      type.getNumResults() != sig.getOutputs().size() + extra)
     return op->emitError() << "the signature has " << sig.getInputs().size()
                            << " inputs and " << sig.getOutputs().size()
                            << " outputs, the function " << type.getNumInputs()

@@ -47,6 +47,10 @@ SmallVector<FunctionOpInterface> getEntries(ModuleOp module);
 /// The signature of an entry function (null if it is not an entry).
 EntrySignatureAttr getSignature(Operation *fn);
 
+/// The update lines (UpdateAttr) of a train block's function; null if `fn`
+/// is not a train block.
+ArrayAttr getTrainUpdates(Operation *fn);
+
 /// The element type's name in `.mod` source (f32, i64, bool, ...).
 StringRef elementTypeName(Type type);
 

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 _DTYPES = {0: np.float32, 1: np.float16, 2: np.uint16, 3: np.int32,
            4: np.int64, 5: np.bool_}
@@ -44,7 +44,8 @@ class _Info(ctypes.Structure):
                 ("num_entries", ctypes.c_int32), ("entries", ctypes.POINTER(_EntryInfo)),
                 ("num_dims", ctypes.c_int32), ("dim_names", ctypes.POINTER(ctypes.c_char_p)),
                 ("dim_values", ctypes.POINTER(ctypes.c_int64)),
-                ("num_dyns", ctypes.c_int32), ("dyn_names", ctypes.POINTER(ctypes.c_char_p))]
+                ("num_dyns", ctypes.c_int32), ("dyn_names", ctypes.POINTER(ctypes.c_char_p)),
+                ("num_trains", ctypes.c_int32), ("trains", ctypes.POINTER(_EntryInfo))]
 
 
 class Error(RuntimeError):
@@ -132,6 +133,14 @@ class _Entry:
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 
+class _Train(_Entry):
+    """A train block: one optimisation step on a batch, returning the loss
+    (a float) computed before the update."""
+
+    def __call__(self, *args):
+        return float(super().__call__(*args))
+
+
 class Info:
     """A compiled model's metadata: name, path, dims, dyn_names, params
     (name, dtype, shape, trainable, count) and entries (name -> callable)."""
@@ -194,10 +203,17 @@ class Model:
             name=self._name, path=path,
             dyn_names=[info.dyn_names[i].decode() for i in range(info.num_dyns)],
             dims={info.dim_names[i].decode(): info.dim_values[i] for i in range(info.num_dims)},
-            params=params, entries=entries)
+            params=params, entries=entries, trains={})
         for i in range(info.num_entries):
             e = _Entry(self, info.entries[i])
             entries[e.name] = e
+        for i in range(info.num_trains):
+            t = _Train(self, info.trains[i])
+            self.info.trains[t.name] = t
+        for suffix in ("save_optimizer", "load_optimizer"):
+            fn = getattr(lib, f"{self._name}_{suffix}")
+            fn.restype = ctypes.c_int
+            fn.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
 
     def _find_describe(self):
         # The model name is not known yet: find NAME_describe by the
@@ -224,6 +240,8 @@ class Model:
         info = self.__dict__.get("info")
         if info is not None and name in info.entries:
             return info.entries[name]
+        if info is not None and name in info.trains:
+            return info.trains[name]
         raise AttributeError(name)
 
     # Older spellings of the metadata; an entry of the same name wins.
@@ -241,7 +259,10 @@ class Model:
     del _meta
 
     def entry(self, name):
-        """The entry `name`, whatever attribute would hide it."""
+        """The entry or train block `name`, whatever attribute would hide
+        it."""
+        if name in self.info.trains:
+            return self.info.trains[name]
         try:
             return self.info.entries[name]
         except KeyError:
@@ -255,6 +276,16 @@ class Model:
 
     def save(self, path):
         self._check(getattr(self._lib, f"{self._name}_save")(self._handle, os.fsencode(path)))
+
+    def save_optimizer(self, path):
+        """Writes the optimiser state (PyTorch's names: PARAM.exp_avg, ...,
+        TRAIN.step) as safetensors."""
+        self._check(getattr(self._lib, f"{self._name}_save_optimizer")(
+            self._handle, os.fsencode(path)))
+
+    def load_optimizer(self, path):
+        self._check(getattr(self._lib, f"{self._name}_load_optimizer")(
+            self._handle, os.fsencode(path)))
 
     def set_threads(self, n):
         self._check(getattr(self._lib, f"{self._name}_set_threads")(self._handle, n))

@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /** Version of the layout of the structs below; modrt_info.abi_version. */
-#define MODRT_ABI_VERSION 1
+#define MODRT_ABI_VERSION 2
 
 /** Return codes of every model function. */
 enum {
@@ -96,6 +96,10 @@ typedef struct modrt_info {
   const int64_t *dim_values;
   int32_t num_dyns; /**< Runtime `dyn` dimensions, in declaration order. */
   const char *const *dyn_names;
+  /** Train blocks NAME_TRAIN (version 2): their inputs, and one output, the
+   *  rank-0 f32 `loss`. */
+  int32_t num_trains;
+  const modrt_entry_info *trains;
 } modrt_info;
 
 #ifdef __cplusplus

@@ -64,6 +64,19 @@ int modrt_get_param(const modrt_model *m, const char *name, void *out);
 int modrt_set_param(modrt_model *m, const char *name, const void *in);
 
 /** Sets the number of threads entries may use; n must be >= 1. */
+/* Training (LANGUAGE.md §10, runtime/Training.cpp). The generated NAME_TRAIN
+ * wrapper asks for a gradient buffer per updated parameter (allocated on
+ * first use, zero-filled; NULL when memory is short, the model's error set),
+ * runs the kernel, which writes the loss and the gradients, and only if it
+ * succeeded calls modrt_train_step: the train block's optimisers update the
+ * parameters in place (state allocated before anything changes: a failure
+ * changes nothing). The optimiser state is zero after create, init and load. */
+void *modrt_grad_data(modrt_model *m, int32_t param);
+int modrt_train_step(modrt_model *m, int32_t train);
+/* Safetensors with PyTorch's names: PARAM.exp_avg, PARAM.exp_avg_sq,
+ * PARAM.momentum_buffer and TRAIN.step (i64 scalar); load is all-or-nothing. */
+int modrt_save_optimizer(const modrt_model *m, const char *path);
+int modrt_load_optimizer(modrt_model *m, const char *path);
 int modrt_set_threads(modrt_model *m, int n);
 
 /** Returns the thread setting: by default the number of online cores.

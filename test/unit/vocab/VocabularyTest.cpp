@@ -45,14 +45,17 @@ TEST(VocabularyTest, EveryIdHasItsRow) {
     EXPECT_EQ(&vocab::entry(e->router()), e) << e->name;
   for (const vocab::Entry *e : entriesOf(vocab::Kind::Aggregation))
     EXPECT_EQ(&vocab::entry(e->aggregation()), e) << e->name;
-  EXPECT_EQ(entriesOf(vocab::Kind::Builtin).size(), 25u);
+  for (const vocab::Entry *e : entriesOf(vocab::Kind::Optimizer))
+    EXPECT_EQ(&vocab::entry(e->optimizer()), e) << e->name;
+  EXPECT_EQ(entriesOf(vocab::Kind::Builtin).size(), 29u);
   EXPECT_EQ(entriesOf(vocab::Kind::Router).size(), 8u);
   EXPECT_EQ(entriesOf(vocab::Kind::Aggregation).size(), 6u);
+  EXPECT_EQ(entriesOf(vocab::Kind::Optimizer).size(), 3u);
 }
 
 TEST(VocabularyTest, NamesAreUniquePerKindAndLookedUp) {
-  for (vocab::Kind kind :
-       {vocab::Kind::Builtin, vocab::Kind::Router, vocab::Kind::Aggregation}) {
+  for (vocab::Kind kind : {vocab::Kind::Builtin, vocab::Kind::Router,
+                           vocab::Kind::Aggregation, vocab::Kind::Optimizer}) {
     std::set<std::string_view> seen;
     for (const vocab::Entry *e : entriesOf(kind)) {
       EXPECT_TRUE(seen.insert(e->name).second) << e->name;

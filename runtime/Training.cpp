@@ -1,0 +1,273 @@
+//===- Training.cpp - Gradients and optimiser state of a model ------------===//
+//
+// Part of modc, a compiler for modular deep-learning models.
+//
+//===----------------------------------------------------------------------===//
+///
+/// \file
+/// The optimisers of LANGUAGE.md §10 with PyTorch's semantics (torch.optim
+/// SGD, Adam, AdamW: the same update order, f32 arithmetic with the
+/// hyper-parameter products rounded to f32 as PyTorch's CPU kernels do, the
+/// bias corrections in double), updating the model's parameters in place.
+///
+//===----------------------------------------------------------------------===//
+
+#include "Training.h"
+
+#include "Safetensors.h"
+
+#include <cmath>
+#include <cstdio>
+#include <new>
+#include <utility>
+
+namespace modrt {
+
+TrainingState *TrainingState::create(const Descriptor &D) {
+  TrainingState *T = new (std::nothrow) TrainingState(D);
+  if (!T)
+    return nullptr;
+  size_t NumParams = size_t(D.info().num_params);
+  if (!T->Grad.resize(NumParams) || !T->ExpAvg.resize(NumParams) ||
+      !T->ExpAvgSq.resize(NumParams) || !T->Momentum.resize(NumParams) ||
+      !T->Steps.resize(size_t(D.info().num_trains))) {
+    delete T;
+    return nullptr;
+  }
+  return T;
+}
+
+void TrainingState::destroy(TrainingState *T) { delete T; }
+
+TrainingState::~TrainingState() {
+  for (size_t I = 0; I < Grad.size(); ++I) {
+    std::free(Grad[I]);
+    std::free(ExpAvg[I]);
+    std::free(ExpAvgSq[I]);
+    std::free(Momentum[I]);
+  }
+}
+
+int64_t TrainingState::count(int32_t Param) const {
+  const modrt_param_info &P = D.info().params[Param];
+  return P.count;
+}
+
+namespace {
+
+bool allocate(float *&Slot, int64_t Count) {
+  if (Slot)
+    return true;
+  Slot = static_cast<float *>(
+      std::calloc(size_t(Count > 0 ? Count : 1), sizeof(float)));
+  return Slot != nullptr;
+}
+
+bool usesMomentum(const UpdateRecord &U) {
+  return U.Optimizer == OptimizerKind::Sgd && U.Hyper[1] != 0.0;
+}
+
+bool usesMoments(const UpdateRecord &U) {
+  return U.Optimizer != OptimizerKind::Sgd;
+}
+
+} // namespace
+
+float *TrainingState::gradient(int32_t Param) {
+  if (Param < 0 || Param >= D.info().num_params)
+    return nullptr;
+  float *&Slot = Grad[size_t(Param)];
+  return allocate(Slot, count(Param)) ? Slot : nullptr;
+}
+
+bool TrainingState::allocateState(int32_t Train) {
+  for (size_t I = 0; I < D.numUpdates(); ++I) {
+    const UpdateRecord &U = D.update(I);
+    if (Train >= 0 && U.Train != Train)
+      continue;
+    for (size_t K = U.FirstParam; K < U.FirstParam + U.NumParams; ++K) {
+      int32_t P = D.updateParam(K);
+      if (usesMoments(U) && (!allocate(ExpAvg[size_t(P)], count(P)) ||
+                             !allocate(ExpAvgSq[size_t(P)], count(P))))
+        return false;
+      if (usesMomentum(U) && !allocate(Momentum[size_t(P)], count(P)))
+        return false;
+    }
+  }
+  return true;
+}
+
+int TrainingState::step(int32_t Train, unsigned char *Block, ErrorSink &Err) {
+  if (Train < 0 || Train >= D.info().num_trains)
+    return Err.fail(MODRT_EINVAL, "train: no train block %d", int(Train));
+  if (!allocateState(Train))
+    return Err.fail(MODRT_ENOMEM, "%s: out of memory for the optimizer state",
+                    D.info().trains[Train].name);
+  int64_t Step = ++Steps[size_t(Train)];
+  for (size_t I = 0; I < D.numUpdates(); ++I) {
+    const UpdateRecord &U = D.update(I);
+    if (U.Train != Train)
+      continue;
+    for (size_t K = U.FirstParam; K < U.FirstParam + U.NumParams; ++K) {
+      int32_t P = D.updateParam(K);
+      float *W = reinterpret_cast<float *>(Block + D.paramOffset(P));
+      const float *G = Grad[size_t(P)];
+      int64_t N = count(P);
+      if (!G)
+        continue; // Never happens after a kernel call: it asked for it.
+      if (U.Optimizer == OptimizerKind::Sgd) {
+        float Lr = float(U.Hyper[0]), Mom = float(U.Hyper[1]),
+              Wd = float(U.Hyper[2]);
+        bool Nesterov = U.Hyper[3] != 0.0;
+        float *Buf = Momentum[size_t(P)];
+        for (int64_t J = 0; J < N; ++J) {
+          float Dp = G[J];
+          if (Wd != 0.0f)
+            Dp = Dp + Wd * W[J];
+          if (Buf) {
+            // PyTorch starts the buffer at the first gradient; from zero,
+            // momentum * 0 + g is the same value.
+            Buf[J] = Buf[J] * Mom + Dp;
+            Dp = Nesterov ? Dp + Mom * Buf[J] : Buf[J];
+          }
+          W[J] = W[J] + -Lr * Dp;
+        }
+        continue;
+      }
+      double Lr = U.Hyper[0], Beta1 = U.Hyper[1], Beta2 = U.Hyper[2],
+             Eps = U.Hyper[3], Wd = U.Hyper[4];
+      bool Decoupled = U.Optimizer == OptimizerKind::Adamw;
+      double Bc1 = 1.0 - std::pow(Beta1, double(Step));
+      double Bc2 = 1.0 - std::pow(Beta2, double(Step));
+      float StepSize = float(-(Lr / Bc1));
+      float Bc2Sqrt = float(std::sqrt(Bc2));
+      float B1 = float(Beta1), B2 = float(Beta2), OneB1 = float(1.0 - Beta1),
+            OneB2 = float(1.0 - Beta2), EpsF = float(Eps), WdF = float(Wd),
+            Decay = float(1.0 - Lr * Wd);
+      float *M = ExpAvg[size_t(P)], *V = ExpAvgSq[size_t(P)];
+      for (int64_t J = 0; J < N; ++J) {
+        float Gj = G[J];
+        if (Decoupled)
+          W[J] = W[J] * Decay;
+        else if (WdF != 0.0f)
+          Gj = Gj + WdF * W[J];
+        M[J] = M[J] * B1 + OneB1 * Gj;
+        V[J] = V[J] * B2 + OneB2 * (Gj * Gj);
+        float Denom = std::sqrt(V[J]) / Bc2Sqrt + EpsF;
+        W[J] = W[J] + StepSize * M[J] / Denom;
+      }
+    }
+  }
+  return MODRT_OK;
+}
+
+void TrainingState::reset() {
+  for (size_t I = 0; I < ExpAvg.size(); ++I) {
+    int64_t N = count(int32_t(I));
+    for (float *Buf : {ExpAvg[I], ExpAvgSq[I], Momentum[I]})
+      if (Buf)
+        std::memset(Buf, 0, size_t(N) * sizeof(float));
+  }
+  for (size_t T = 0; T < Steps.size(); ++T)
+    Steps[T] = 0;
+}
+
+bool TrainingState::stateRefs(Vec<TensorRef> &Refs, MallocBuffer &Names,
+                              const float *Zeros) const {
+  // Names: "PARAM.exp_avg_sq" is the longest suffix (12 bytes).
+  size_t Bytes = 1;
+  const modrt_info &Info = D.info();
+  for (int32_t P = 0; P < Info.num_params; ++P)
+    Bytes += 3 * (std::strlen(Info.params[P].name) + 16);
+  for (int32_t T = 0; T < Info.num_trains; ++T)
+    Bytes += std::strlen(Info.trains[T].name) + 8;
+  Names.reset(std::malloc(Bytes));
+  if (!Names.get())
+    return false;
+  char *Cursor = Names.chars();
+  auto name = [&](const char *Base, const char *Suffix) {
+    char *Start = Cursor;
+    Cursor += std::snprintf(Cursor, Bytes - size_t(Cursor - Names.chars()),
+                            "%s.%s", Base, Suffix) +
+              1;
+    return Start;
+  };
+  // One entry per parameter and kind of state, in parameter order.
+  for (int32_t P = 0; P < Info.num_params; ++P) {
+    bool Moments = false, Mom = false;
+    for (size_t I = 0; I < D.numUpdates(); ++I) {
+      const UpdateRecord &U = D.update(I);
+      for (size_t K = U.FirstParam; K < U.FirstParam + U.NumParams; ++K)
+        if (D.updateParam(K) == P) {
+          Moments |= usesMoments(U);
+          Mom |= usesMomentum(U);
+        }
+    }
+    const modrt_param_info &Pi = Info.params[P];
+    auto push = [&](const char *Suffix, const float *Data) {
+      return Refs.push(TensorRef{name(Pi.name, Suffix), MODRT_F32, Pi.rank,
+                                 Pi.shape,
+                                 const_cast<float *>(Data ? Data : Zeros)});
+    };
+    if (Moments && (!push("exp_avg", ExpAvg[size_t(P)]) ||
+                    !push("exp_avg_sq", ExpAvgSq[size_t(P)])))
+      return false;
+    if (Mom && !push("momentum_buffer", Momentum[size_t(P)]))
+      return false;
+  }
+  for (int32_t T = 0; T < Info.num_trains; ++T)
+    if (!Refs.push(TensorRef{name(Info.trains[T].name, "step"), MODRT_I64, 0,
+                             nullptr,
+                             const_cast<int64_t *>(&Steps[size_t(T)])}))
+      return false;
+  return true;
+}
+
+int TrainingState::save(const char *Path, ErrorSink &Err) const {
+  int64_t Largest = 1;
+  for (int32_t P = 0; P < D.info().num_params; ++P)
+    Largest = count(P) > Largest ? count(P) : Largest;
+  // State not allocated yet (no step taken) is saved as the zeros it is.
+  MallocBuffer Zeros(std::calloc(size_t(Largest), sizeof(float)));
+  Vec<TensorRef> Refs;
+  MallocBuffer Names;
+  if (!Zeros.get() ||
+      !stateRefs(Refs, Names, static_cast<const float *>(Zeros.get())))
+    return Err.fail(MODRT_ENOMEM, "save_optimizer %s: out of memory", Path);
+  return saveSafetensors(Path, Refs.data(), Refs.size(), Err);
+}
+
+int TrainingState::load(const char *Path, ErrorSink &Err) {
+  // Loaded into fresh buffers and swapped in only once the file proved
+  // valid: a failed load leaves the state as it was.
+  TrainingState *Fresh = create(D);
+  if (!Fresh || !Fresh->allocateState(-1)) {
+    destroy(Fresh);
+    return Err.fail(MODRT_ENOMEM, "load_optimizer %s: out of memory", Path);
+  }
+  Vec<TensorRef> Refs;
+  MallocBuffer Names;
+  if (!Fresh->stateRefs(Refs, Names, nullptr)) {
+    destroy(Fresh);
+    return Err.fail(MODRT_ENOMEM, "load_optimizer %s: out of memory", Path);
+  }
+  int Rc = loadSafetensors(Path, Refs.data(), Refs.size(), Err);
+  for (size_t T = 0; Rc == MODRT_OK && T < Steps.size(); ++T)
+    if (Fresh->Steps[T] < 0)
+      Rc = Err.fail(MODRT_EFORMAT,
+                    "load_optimizer %s: negative step count for '%s'", Path,
+                    D.info().trains[T].name);
+  if (Rc == MODRT_OK) {
+    for (size_t I = 0; I < ExpAvg.size(); ++I) {
+      std::swap(ExpAvg[I], Fresh->ExpAvg[I]);
+      std::swap(ExpAvgSq[I], Fresh->ExpAvgSq[I]);
+      std::swap(Momentum[I], Fresh->Momentum[I]);
+    }
+    for (size_t T = 0; T < Steps.size(); ++T)
+      Steps[T] = Fresh->Steps[T];
+  }
+  destroy(Fresh);
+  return Rc;
+}
+
+} // namespace modrt

@@ -1,0 +1,68 @@
+// The rules of train blocks (LANGUAGE.md §10), each a located error.
+// RUN: not modc %s --check 2>&1 | FileCheck %s -DFILE=%s --implicit-check-not=error:
+model m;
+dim D = 4;
+dyn N;
+module Lin(x: f32[N, D]) -> f32[N, D] {
+  param w: f32[D, D] = zeros;
+  return x @ w;
+}
+frozen base: Lin;
+a: Lin;
+b: Lin;
+experts: Lin[2];
+frozen param s: f32[D] = ones;
+entry f(x: f32[N, D]) -> f32[N, D] { return a(x); }
+
+train vector_loss(x: f32[N, D]) {
+  minimize f(x);
+  update a with sgd(lr = 0.1);
+}
+// CHECK:      [[FILE]]:18:12: error: the loss must be a rank-0 f32 tensor (e.g. mse(y, target)), got f32[N, 4]
+
+train frozen_target(x: f32[N, D], t: f32[N, D]) {
+  minimize mse(f(x), t);
+  update base, s with adam();
+}
+// CHECK:      [[FILE]]:25:10: error: 'base' is frozen: it has no trainable parameter to update
+// CHECK:      [[FILE]]:10:8: note: declared frozen here
+// CHECK:      [[FILE]]:25:16: error: parameter 's' is frozen and cannot be updated
+// CHECK:      [[FILE]]:14:14: note: declared frozen here
+
+train twice(x: f32[N, D], t: f32[N, D]) {
+  minimize mse(f(x), t);
+  update experts with sgd(lr = 0.1);
+  update experts[1], a with adamw();
+}
+// CHECK:      [[FILE]]:35:10: error: parameter 'experts.1.w' is updated twice: one parameter has one optimizer
+// CHECK:      [[FILE]]:34:10: note: first updated here
+
+train bad_optimizer(x: f32[N, D], t: f32[N, D]) {
+  minimize mse(f(x), t);
+  update a with rmsprop(lr = 0.1);
+  update b with sgd(momentum = 0.9);
+  update experts with adam(lr = 0.1, gamma = 2.0);
+}
+// CHECK:      [[FILE]]:42:17: error: unknown optimizer 'rmsprop'; the optimizers are sgd, adam, adamw, e.g. adamw(lr = 1e-3)
+// CHECK:      [[FILE]]:43:17: error: 'sgd' needs the argument 'lr'
+// CHECK:      [[FILE]]:44:38: error: 'adam' has no argument named 'gamma'
+
+train no_minimize(x: f32[N, D]) {
+  update a with sgd(lr = 0.1);
+}
+// CHECK:      [[FILE]]:50:7: error: train block 'no_minimize' has no 'minimize'
+
+train two(x: f32[N, D], t: f32[N, D]) {
+  minimize mse(f(x), t);
+  minimize mse(a(x), t);
+  update a with sgd(lr = -1.0);
+}
+// CHECK:      [[FILE]]:57:3: error: a train block has one 'minimize'
+// CHECK:      [[FILE]]:56:3: note: the first 'minimize' is here
+// CHECK:      [[FILE]]:58:26: error: 'sgd': lr = -1.0 is out of range (finite and >= 0)
+
+entry g(x: f32[N, D]) -> f32[N, D] {
+  minimize mse(x, x);
+  return x;
+}
+// CHECK:      [[FILE]]:65:3: error: 'minimize' is only allowed in a train block

@@ -1,0 +1,178 @@
+"""Train blocks against PyTorch autograd (float64 references).
+
+  run_train.py LIB MODEL [--adamw-steps K]
+
+For each train block of MODEL's library: one `sgd(lr = 1.0)` step must
+change every updated parameter by minus its gradient (PyTorch's, float64,
+same weights and batch) and leave every other parameter bit-identical; the
+returned loss is the loss before the step. Then AdamW: K steps tracked
+against torch.optim.AdamW from the same initial weights and data (float64),
+the loss at every step within 1e-4 relative.
+"""
+
+import argparse
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from harness import modrt  # noqa: E402
+
+torch.set_default_dtype(torch.float64)
+
+
+def lora_forward(p, x):
+    base = x @ p["base.w"] + p["base.b"]
+    ad = (x @ p["adapter.A"]) @ p["adapter.B"] * (8.0 / 4)
+    return (base + ad) @ p["head.w"] + p["head.b"]
+
+
+def lora_loss(p, x, target):
+    return F.mse_loss(lora_forward(p, x), target)
+
+
+def layernorm(x, g, b, eps=1e-5):
+    m = x.mean(-1, keepdim=True)
+    v = ((x - m) ** 2).mean(-1, keepdim=True)
+    return (x - m) / torch.sqrt(v + eps) * g + b
+
+
+def attention(q, k, v, heads, causal):
+    bsz, tq, d = q.shape
+    tk = k.shape[1]
+    dh = d // heads
+    qh = q.reshape(bsz, tq, heads, dh).transpose(1, 2)
+    kh = k.reshape(bsz, tk, heads, dh).transpose(1, 2)
+    vh = v.reshape(bsz, tk, heads, dh).transpose(1, 2)
+    s = qh @ kh.transpose(-1, -2) / math.sqrt(dh)
+    if causal:
+        t = torch.arange(tq).unsqueeze(1)
+        j = torch.arange(tk).unsqueeze(0)
+        s = s.masked_fill(j > t + (tk - tq), float("-inf"))
+    o = torch.softmax(s, -1) @ vh
+    return o.transpose(1, 2).reshape(bsz, tq, d)
+
+
+def mlp_logits(p, x):
+    bsz, t, _ = x.shape
+    h = F.gelu(layernorm(x @ p["w1"] + p["b1"], p["g"], p["beta"]))
+    a = attention(h @ p["wq"], h @ p["wk"], torch.tanh(h @ p["wf"]), 2, True)
+    s = torch.softmax(a, -1) * torch.sigmoid(h) + torch.relu(h) * 0.5
+    m = s.max(2, keepdim=True).values
+    n = torch.sqrt(s.abs() + 1.0) + torch.log(torch.exp(s - m) + 1.0)
+    u = n.reshape(bsz, t, 4, 4).transpose(2, 3).reshape(bsz, t, 16)
+    return torch.cat([u, h - h.mean(2, keepdim=True)], 2) @ p["w2"]
+
+
+def mlp_loss(p, x, labels):
+    z = mlp_logits(p, x)
+    ce = F.cross_entropy(z.reshape(-1, z.shape[-1]), labels.reshape(-1))
+    zl = (torch.logsumexp(z, -1) ** 2).mean()
+    return ce + 0.1 * zl
+
+
+MODELS = {
+    "lora": {
+        "loss": lora_loss,
+        "batch": lambda rng: (rng.standard_normal((7, 24)).astype(np.float32),
+                              rng.standard_normal((7, 24)).astype(np.float32)),
+        "blocks": {"sgd_step": ["adapter.A", "adapter.B"]},
+        "adamw": ("adamw_step", ["adapter.A", "adapter.B", "head.w", "head.b"], 0.01),
+    },
+    "mlp": {
+        "loss": mlp_loss,
+        "batch": lambda rng: (rng.standard_normal((3, 5, 8)).astype(np.float32),
+                              rng.integers(0, 5, (3, 5)).astype(np.int64)),
+        "blocks": {"step": ["w1", "b1", "g", "beta", "wq", "wk", "w2", "unused"]},
+        "adamw": None,
+    },
+}
+
+
+def torch_params(state):
+    return {k: torch.tensor(v.astype(np.float64), requires_grad=True)
+            for k, v in state.items()}
+
+
+def torch_batch(batch):
+    return [torch.tensor(b.astype(np.float64)) if b.dtype.kind == "f"
+            else torch.tensor(b) for b in batch]
+
+
+def check_sgd(m, spec, block, updated, rng):
+    m.init(7)
+    before = m.state_dict()
+    batch = spec["batch"](rng)
+    loss = getattr(m, block)(*batch)
+    after = m.state_dict()
+    p = torch_params(before)
+    ref = spec["loss"](p, *torch_batch(batch))
+    ref.backward()
+    rel = abs(loss - ref.item()) / max(1.0, abs(ref.item()))
+    assert rel < 1e-5, f"{block}: loss {loss} vs {ref.item()}"
+    worst = 0.0
+    for name, value in before.items():
+        if name in updated:
+            grad = p[name].grad
+            grad = np.zeros(value.shape) if grad is None else grad.numpy()
+            want = value.astype(np.float64) - grad
+            err = np.max(np.abs(after[name] - want)) if want.size else 0.0
+            scale = max(1.0, float(np.max(np.abs(grad), initial=0.0)))
+            worst = max(worst, err / scale)
+            if err > 1e-4 * scale:
+                print(f"BAD {block}: {name} off by {err}")
+            assert err <= 1e-4 * scale or os.environ.get("KEEP_GOING"), f"{block}: {name} off by {err}"
+        else:
+            assert np.array_equal(after[name], value), f"{block}: {name} changed"
+    print(f"ok {block} sgd step = minus the gradient (worst {worst:.2e})")
+
+
+def check_adamw(m, spec, steps, rng):
+    block, updated, lr = spec["adamw"]
+    m.init(11)
+    state = m.state_dict()
+    p = torch_params(state)
+    for name in p:
+        if name not in updated:
+            p[name].requires_grad_(False)
+    opt = torch.optim.AdamW([p[n] for n in updated], lr=lr)
+    worst = 0.0
+    for i in range(steps):
+        batch = spec["batch"](rng)
+        loss = getattr(m, block)(*batch)
+        opt.zero_grad()
+        ref = spec["loss"](p, *torch_batch(batch))
+        ref.backward()
+        opt.step()
+        rel = abs(loss - ref.item()) / abs(ref.item())
+        worst = max(worst, rel)
+        assert rel < 1e-4, f"{block}: step {i} loss {loss} vs {ref.item()}"
+    after = m.state_dict()
+    for name in state:
+        if name not in updated:
+            assert np.array_equal(after[name], state[name]), f"{name} changed"
+    print(f"ok {block} tracks torch.optim.AdamW for {steps} steps "
+          f"(worst relative loss error {worst:.2e})")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("lib")
+    ap.add_argument("model")
+    ap.add_argument("--adamw-steps", type=int, default=50)
+    args = ap.parse_args()
+    spec = MODELS[args.model]
+    m = modrt.load(args.lib)
+    rng = np.random.default_rng(2026)
+    for block, updated in spec["blocks"].items():
+        check_sgd(m, spec, block, set(updated), rng)
+    if spec["adamw"]:
+        check_adamw(m, spec, args.adamw_steps, rng)
+    print(f"PASS train {args.model}")
+
+
+main()

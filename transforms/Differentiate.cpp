@@ -1,0 +1,206 @@
+//===- Differentiate.cpp - Reverse mode over a train block ----------------===//
+//
+// A train block arrives as an entry returning its loss (after routing is
+// lowered and modules are inlined: one block of tensor-level ops). This pass
+// appends the backward computation of the loss with respect to the
+// parameters its update lines name, and returns their gradients after the
+// loss (`mod.grads` lists them). Only what lies between an updated
+// parameter and the loss is differentiated: a frozen parameter, or one no
+// update line names, gets no adjoint, no gradient buffer and no work.
+//
+//===----------------------------------------------------------------------===//
+
+#include "transforms/GradientRules.h"
+#include "transforms/Passes.h"
+
+#include "dialects/Mod/ModModel.h"
+#include "ir/Stats.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/ADT/StringMap.h"
+
+namespace modc {
+#define GEN_PASS_DEF_DIFFERENTIATE
+#include "transforms/Passes.h.inc"
+} // namespace modc
+
+using namespace mlir;
+
+namespace {
+
+bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+/// Calls `fn` on every value `op` reads: its operands and the values its
+/// regions capture from above.
+void forEachRead(Operation *op, function_ref<void(Value)> fn) {
+  for (Value v : op->getOperands())
+    fn(v);
+  if (op->getNumRegions() == 0)
+    return;
+  op->walk([&](Operation *inner) {
+    if (inner == op)
+      return;
+    for (Value v : inner->getOperands())
+      if (!op->isAncestor(v.getParentRegion()->getParentOp()))
+        fn(v);
+  });
+}
+
+struct DifferentiatePass
+    : public modc::impl::DifferentiateBase<DifferentiatePass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> trains;
+    for (auto fn : getOperation().getOps<func::FuncOp>())
+      if (mlir::mod::getTrainUpdates(fn))
+        trains.push_back(fn);
+    for (func::FuncOp fn : trains)
+      if (failed(differentiate(fn)))
+        return signalPassFailure();
+    modc::recordStat(&getContext(), getArgument(), "train-blocks",
+                     trains.size());
+  }
+
+  LogicalResult differentiate(func::FuncOp fn) {
+    if (!fn.getBody().hasOneBlock())
+      return fn.emitOpError("a train block must be one block after inlining");
+    Block &block = fn.getBody().front();
+    auto ret = cast<func::ReturnOp>(block.getTerminator());
+    if (ret.getNumOperands() != 1)
+      return fn.emitOpError("a train block returns its loss alone");
+    Value loss = ret.getOperand(0);
+
+    // The updated parameters, in update-line order.
+    SmallVector<StringRef> names;
+    llvm::StringMap<Type> types;
+    for (Attribute a : mlir::mod::getTrainUpdates(fn)) {
+      auto update = cast<mlir::mod::UpdateAttr>(a);
+      for (Attribute p : update.getParams())
+        names.push_back(cast<FlatSymbolRefAttr>(p).getValue());
+    }
+    llvm::StringMap<unsigned> index;
+    for (auto [i, n] : llvm::enumerate(names))
+      index[n] = unsigned(i);
+    auto module = fn->getParentOfType<ModuleOp>();
+    for (auto p : module.getOps<mlir::mod::ParamOp>())
+      if (index.count(p.getSymName()))
+        types[p.getSymName()] = p.getType();
+    for (StringRef n : names)
+      if (!types.count(n))
+        return fn.emitOpError() << "updates unknown parameter '" << n << "'";
+
+    // Active values: float tensors that depend on an updated parameter and
+    // that the loss depends on.
+    SmallVector<Operation *> forward;
+    for (Operation &op : block.without_terminator())
+      forward.push_back(&op);
+    llvm::DenseSet<Value> varied, useful, active;
+    for (Operation *op : forward) {
+      if (auto ref = dyn_cast<mlir::mod::ParamRefOp>(op)) {
+        if (index.count(ref.getName()))
+          varied.insert(ref.getResult());
+        continue;
+      }
+      bool any = false;
+      forEachRead(op, [&](Value v) { any |= varied.contains(v); });
+      if (any)
+        for (Value r : op->getResults())
+          if (isFloatTensor(r))
+            varied.insert(r);
+    }
+    useful.insert(loss);
+    for (Operation *op : llvm::reverse(forward)) {
+      bool needed = llvm::any_of(op->getResults(),
+                                 [&](Value r) { return useful.contains(r); });
+      if (needed)
+        forEachRead(op, [&](Value v) { useful.insert(v); });
+    }
+    for (Value v : varied)
+      if (useful.contains(v))
+        active.insert(v);
+
+    OpBuilder b(ret);
+    Location loc = ret.getLoc();
+    modc::Adjoints adjoints(b, active);
+    if (active.contains(loss)) {
+      auto lt = cast<RankedTensorType>(loss.getType());
+      Value one = b.create<arith::ConstantOp>(
+          loc, b.getFloatAttr(lt.getElementType(), 1.0));
+      Value seed =
+          b.create<linalg::FillOp>(loc, one,
+                                   b.create<tensor::EmptyOp>(
+                                        loc, lt.getShape(), lt.getElementType())
+                                       .getResult())
+              .getResult(0);
+      adjoints.add(loss, seed);
+    }
+    for (Operation *op : llvm::reverse(forward))
+      if (failed(adjoints.propagate(op)))
+        return failure();
+
+    // Each parameter's gradient: the sum over its reads, zero if the loss
+    // does not depend on it.
+    SmallVector<Value> grads(names.size());
+    for (Operation *op : forward) {
+      auto ref = dyn_cast<mlir::mod::ParamRefOp>(op);
+      if (!ref || !index.count(ref.getName()))
+        continue;
+      Value d = adjoints.get(ref.getResult());
+      if (!d)
+        continue;
+      Value &g = grads[index[ref.getName()]];
+      if (!g) {
+        g = d;
+        continue;
+      }
+      auto type = cast<RankedTensorType>(ref.getType());
+      Value sum =
+          b.create<linalg::AddOp>(
+               loc, TypeRange{type}, ValueRange{g, d},
+               ValueRange{b.create<tensor::EmptyOp>(loc, type.getShape(),
+                                                    type.getElementType())
+                              .getResult()})
+              .getResult(0);
+      g = sum;
+    }
+    SmallVector<Attribute> gradNames;
+    SmallVector<Value> results = {loss};
+    for (auto [i, n] : llvm::enumerate(names)) {
+      auto type = cast<RankedTensorType>(types[n]);
+      Value g = grads[i];
+      if (!g) {
+        Value zero = b.create<arith::ConstantOp>(
+            loc, b.getFloatAttr(type.getElementType(), 0.0));
+        g = b.create<linalg::FillOp>(
+                 loc, zero,
+                 b.create<tensor::EmptyOp>(loc, type.getShape(),
+                                           type.getElementType())
+                     .getResult())
+                .getResult(0);
+      }
+      if (g.getType() != type)
+        g = b.create<tensor::CastOp>(loc, type, g);
+      results.push_back(g);
+      gradNames.push_back(FlatSymbolRefAttr::get(&getContext(), n));
+    }
+    b.create<func::ReturnOp>(loc, results);
+    ret.erase();
+    SmallVector<Type> resultTypes;
+    for (Value v : results)
+      resultTypes.push_back(v.getType());
+    fn.setFunctionType(
+        FunctionType::get(&getContext(), fn.getArgumentTypes(), resultTypes));
+    fn->setAttr(mlir::mod::kGradsAttr, b.getArrayAttr(gradNames));
+    modc::recordStat(&getContext(), getArgument(), "gradients",
+                     gradNames.size());
+    return success();
+  }
+};
+
+} // namespace

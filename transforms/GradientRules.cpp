@@ -1,0 +1,541 @@
+//===- GradientRules.cpp - Reverse-mode rules of tensor-level ops ---------===//
+//
+// Saved values versus recomputation, the rule: every tensor the forward
+// computation produced stays alive for the backward ops that read it (a
+// matmul's operands, a generic's inputs); the scalar body of a
+// linalg.generic is recomputed inside its backward generic from those
+// inputs instead of saving its intermediates (exp, erf, a division...), so
+// elementwise chains cost one extra pass over their inputs and no memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "transforms/GradientRules.h"
+
+#include "ir/TensorMath.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+
+namespace modc {
+
+Value zerosLike(OpBuilder &b, Location loc, Value like) {
+  auto t = cast<RankedTensorType>(like.getType());
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (t.isDynamicDim(i))
+      dyn.push_back(b.create<tensor::DimOp>(loc, like, i));
+  Value empty =
+      b.create<tensor::EmptyOp>(loc, t.getShape(), t.getElementType(), dyn);
+  Value zero =
+      b.create<arith::ConstantOp>(loc, b.getFloatAttr(t.getElementType(), 0.0));
+  return b.create<linalg::FillOp>(loc, zero, empty).getResult(0);
+}
+
+namespace {
+
+Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return b.create<tensor::CastOp>(loc, type, v);
+}
+
+bool isFloat(Value v) { return isa<FloatType>(v.getType()); }
+
+std::string mapText(AffineMap map) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  map.print(os);
+  return text;
+}
+
+} // namespace
+
+void Adjoints::add(Value v, Value d) {
+  if (!isActive(v) || !d)
+    return;
+  Location loc = d.getLoc();
+  d = castTo(b_, loc, d, v.getType());
+  Value &slot = adj_[v];
+  if (!slot) {
+    slot = d;
+    return;
+  }
+  TensorMath math(b_, loc);
+  slot = math.binary(BinaryKind::Add, slot, d,
+                     cast<RankedTensorType>(v.getType()));
+}
+
+LogicalResult Adjoints::propagate(Operation *op) {
+  bool any = false;
+  for (Value r : op->getResults())
+    any |= bool(get(r));
+  if (!any)
+    return success();
+  if (isa<linalg::GenericOp>(op))
+    return generic(op);
+  if (isa<linalg::MatmulOp>(op))
+    return matmul(op, /*batched=*/false);
+  if (isa<linalg::BatchMatmulOp>(op))
+    return matmul(op, /*batched=*/true);
+  if (isa<linalg::TransposeOp>(op))
+    return transpose(op);
+  if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp,
+          tensor::CastOp>(op))
+    return shape(op);
+  if (isa<tensor::InsertSliceOp, tensor::ExtractSliceOp>(op))
+    return slice(op);
+  for (Value o : op->getOperands())
+    if (isActive(o))
+      return op->emitError() << "training: the gradient through '"
+                             << op->getName() << "' is not supported yet";
+  return success();
+}
+
+LogicalResult Adjoints::matmul(Operation *op, bool batched) {
+  auto mm = cast<linalg::LinalgOp>(op);
+  Location loc = op->getLoc();
+  Value a = mm.getDpsInputs()[0], bm = mm.getDpsInputs()[1];
+  Value init = mm.getDpsInits()[0];
+  Value d = get(op->getResult(0));
+  TensorMath math(b_, loc);
+  SmallVector<int64_t> perm =
+      batched ? SmallVector<int64_t>{0, 2, 1} : SmallVector<int64_t>{1, 0};
+  // dA = dR @ B^T, dB = A^T @ dR, and the accumulator passes dR through.
+  if (isActive(a))
+    add(a, math.matmul(d, math.transpose(bm, perm),
+                       cast<RankedTensorType>(a.getType())));
+  if (isActive(bm))
+    add(bm, math.matmul(math.transpose(a, perm), d,
+                        cast<RankedTensorType>(bm.getType())));
+  add(init, d);
+  return success();
+}
+
+LogicalResult Adjoints::transpose(Operation *op) {
+  auto t = cast<linalg::TransposeOp>(op);
+  Value d = get(t.getResult()[0]);
+  ArrayRef<int64_t> perm = t.getPermutation();
+  SmallVector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i)
+    inverse[perm[i]] = int64_t(i);
+  TensorMath math(b_, op->getLoc());
+  add(t.getInput(), math.transpose(d, inverse));
+  return success();
+}
+
+LogicalResult Adjoints::shape(Operation *op) {
+  Location loc = op->getLoc();
+  Value src = op->getOperand(0);
+  Value d = get(op->getResult(0));
+  if (!isActive(src))
+    return success();
+  Type srcType = src.getType();
+  // The adjoint of a collapse is a reshape back (MLIR 19 bufferizes an
+  // expand_shape with two dynamic dims in one group wrongly).
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+    add(src, b_.create<tensor::CollapseShapeOp>(
+                 loc, srcType, d, expand.getReassociationIndices()));
+    return success();
+  }
+  if (isa<tensor::CastOp>(op)) {
+    add(src, castTo(b_, loc, d, srcType));
+    return success();
+  }
+  TensorMath math(b_, loc);
+  auto st = cast<RankedTensorType>(srcType);
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < st.getRank(); ++i)
+    sizes.push_back(math.dimSize(src, i));
+  add(src, math.reshape(d, st, sizes));
+  return success();
+}
+
+LogicalResult Adjoints::slice(Operation *op) {
+  Location loc = op->getLoc();
+  Value d = get(op->getResult(0));
+  if (auto ins = dyn_cast<tensor::InsertSliceOp>(op)) {
+    Value source = ins.getSource(), dest = ins.getDest();
+    if (isActive(source))
+      add(source, b_.create<tensor::ExtractSliceOp>(
+                      loc, cast<RankedTensorType>(source.getType()), d,
+                      ins.getMixedOffsets(), ins.getMixedSizes(),
+                      ins.getMixedStrides()));
+    if (isActive(dest))
+      add(dest, b_.create<tensor::InsertSliceOp>(
+                    loc, zerosLike(b_, loc, source), d, ins.getMixedOffsets(),
+                    ins.getMixedSizes(), ins.getMixedStrides()));
+    return success();
+  }
+  auto ext = cast<tensor::ExtractSliceOp>(op);
+  Value src = ext.getSource();
+  if (isActive(src))
+    add(src, b_.create<tensor::InsertSliceOp>(
+                 loc, d, zerosLike(b_, loc, src), ext.getMixedOffsets(),
+                 ext.getMixedSizes(), ext.getMixedStrides()));
+  return success();
+}
+
+namespace {
+
+/// Reverse mode over the scalar ops of a generic's body, cloned into the
+/// backward generic: the adjoint of every float value from those of the
+/// yielded ones.
+class ScalarAdjoints {
+public:
+  ScalarAdjoints(OpBuilder &b, Location loc,
+                 const llvm::DenseSet<Value> &accumulators)
+      : b_(b), loc_(loc), accumulators_(accumulators) {}
+
+  void add(Value v, Value d) {
+    if (!d || !isFloat(v) || v.getDefiningOp<arith::ConstantOp>())
+      return;
+    Value &slot = adj_[v];
+    slot = slot ? b_.create<arith::AddFOp>(loc_, slot, d).getResult() : d;
+  }
+  Value get(Value v) const { return adj_.lookup(v); }
+
+  /// Propagates through `op`; failure for a float op without a rule.
+  LogicalResult step(Operation *op) {
+    if (op->getNumResults() != 1)
+      return success();
+    Value y = op->getResult(0);
+    Value d = get(y);
+    if (!d || !isFloat(y))
+      return success();
+    Type t = y.getType();
+    auto c = [&](double v) -> Value {
+      return b_.create<arith::ConstantOp>(loc_, b_.getFloatAttr(t, v));
+    };
+    auto mul = [&](Value a, Value b) -> Value {
+      return b_.create<arith::MulFOp>(loc_, a, b);
+    };
+    auto div = [&](Value a, Value b) -> Value {
+      return b_.create<arith::DivFOp>(loc_, a, b);
+    };
+    auto neg = [&](Value a) -> Value {
+      return b_.create<arith::NegFOp>(loc_, a);
+    };
+    auto select = [&](Value cond, Value a, Value b) -> Value {
+      return b_.create<arith::SelectOp>(loc_, cond, a, b);
+    };
+    auto cmp = [&](arith::CmpFPredicate p, Value a, Value b) -> Value {
+      return b_.create<arith::CmpFOp>(loc_, p, a, b);
+    };
+    // max/min: an operand that stands for the reduction's accumulator
+    // (the final result) gives the gradient to the elements equal to it;
+    // otherwise the strictly larger operand takes it (relu: 0 at 0).
+    auto extremum = [&](Value lhs, Value rhs, arith::CmpFPredicate strict) {
+      if (accumulators_.contains(rhs)) {
+        add(lhs, select(cmp(arith::CmpFPredicate::OEQ, lhs, rhs), d, c(0.0)));
+        return;
+      }
+      if (accumulators_.contains(lhs)) {
+        add(rhs, select(cmp(arith::CmpFPredicate::OEQ, rhs, lhs), d, c(0.0)));
+        return;
+      }
+      Value take = cmp(strict, lhs, rhs);
+      add(lhs, select(take, d, c(0.0)));
+      add(rhs, select(take, c(0.0), d));
+    };
+    bool handled =
+        llvm::TypeSwitch<Operation *, bool>(op)
+            .Case([&](arith::AddFOp o) {
+              add(o.getLhs(), d);
+              add(o.getRhs(), d);
+              return true;
+            })
+            .Case([&](arith::SubFOp o) {
+              add(o.getLhs(), d);
+              add(o.getRhs(), neg(d));
+              return true;
+            })
+            .Case([&](arith::MulFOp o) {
+              add(o.getLhs(), mul(d, o.getRhs()));
+              add(o.getRhs(), mul(d, o.getLhs()));
+              return true;
+            })
+            .Case([&](arith::DivFOp o) {
+              add(o.getLhs(), div(d, o.getRhs()));
+              add(o.getRhs(), neg(div(mul(d, y), o.getRhs())));
+              return true;
+            })
+            .Case([&](arith::NegFOp o) {
+              add(o.getOperand(), neg(d));
+              return true;
+            })
+            .Case<arith::MaximumFOp, arith::MaxNumFOp>([&](auto o) {
+              extremum(o.getLhs(), o.getRhs(), arith::CmpFPredicate::OGT);
+              return true;
+            })
+            .Case<arith::MinimumFOp, arith::MinNumFOp>([&](auto o) {
+              extremum(o.getLhs(), o.getRhs(), arith::CmpFPredicate::OLT);
+              return true;
+            })
+            .Case([&](math::ExpOp o) {
+              add(o.getOperand(), mul(d, y));
+              return true;
+            })
+            .Case([&](math::LogOp o) {
+              add(o.getOperand(), div(d, o.getOperand()));
+              return true;
+            })
+            .Case([&](math::SqrtOp o) {
+              add(o.getOperand(), div(mul(d, c(0.5)), y));
+              return true;
+            })
+            .Case([&](math::TanhOp o) {
+              Value oneMinus =
+                  b_.create<arith::SubFOp>(loc_, c(1.0), mul(y, y));
+              add(o.getOperand(), mul(d, oneMinus));
+              return true;
+            })
+            .Case([&](math::ErfOp o) {
+              Value x = o.getOperand();
+              Value e = b_.create<math::ExpOp>(loc_, neg(mul(x, x)));
+              // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
+              add(x, mul(d, mul(e, c(1.1283791670955126))));
+              return true;
+            })
+            .Case([&](math::AbsFOp o) {
+              Value x = o.getOperand();
+              Value sign =
+                  select(cmp(arith::CmpFPredicate::OGT, x, c(0.0)), c(1.0),
+                         select(cmp(arith::CmpFPredicate::OLT, x, c(0.0)),
+                                c(-1.0), c(0.0)));
+              add(x, mul(d, sign));
+              return true;
+            })
+            .Case([&](arith::SelectOp o) {
+              add(o.getTrueValue(), select(o.getCondition(), d, c(0.0)));
+              add(o.getFalseValue(), select(o.getCondition(), c(0.0), d));
+              return true;
+            })
+            .Case([&](arith::ExtFOp o) {
+              add(o.getIn(),
+                  b_.create<arith::TruncFOp>(loc_, o.getIn().getType(), d));
+              return true;
+            })
+            .Case([&](arith::TruncFOp o) {
+              add(o.getIn(),
+                  b_.create<arith::ExtFOp>(loc_, o.getIn().getType(), d));
+              return true;
+            })
+            .Case<arith::ConstantOp, arith::SIToFPOp, arith::UIToFPOp>(
+                [&](auto) { return true; })
+            .Default([&](Operation *o) {
+              for (Value v : o->getOperands())
+                if (isFloat(v))
+                  return false;
+              return true;
+            });
+    return success(handled);
+  }
+
+private:
+  OpBuilder &b_;
+  Location loc_;
+  const llvm::DenseSet<Value> &accumulators_;
+  llvm::DenseMap<Value, Value> adj_;
+};
+
+} // namespace
+
+LogicalResult Adjoints::generic(Operation *op) {
+  auto g = cast<linalg::GenericOp>(op);
+  Location loc = g.getLoc();
+  MLIRContext *ctx = g.getContext();
+  unsigned numIns = g.getNumDpsInputs(), numOuts = g.getNumDpsInits();
+  unsigned numLoops = g.getNumLoops();
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  Block &body = g.getRegion().front();
+
+  // Values read inside the body from outside (an embedding's table) are
+  // not differentiated yet.
+  WalkResult captured = g.getRegion().walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (isActive(v) && !g->isAncestor(v.getParentRegion()->getParentOp()))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  if (captured.wasInterrupted())
+    return g.emitError() << "training: the gradient of a gather from a "
+                            "trained tensor (embedding) is not supported yet";
+  for (unsigned j = 0; j < numOuts; ++j)
+    if (isActive(g.getDpsInits()[j]) &&
+        !body.getArgument(numIns + j).use_empty())
+      return g.emitError() << "training: the gradient through an "
+                              "accumulation into a trained tensor is not "
+                              "supported yet";
+
+  SmallVector<Value> dR(numOuts);
+  for (unsigned j = 0; j < numOuts; ++j)
+    dR[j] = get(g->getResult(j));
+
+  // Input slots grouped by (value, map): `d * d` reads d twice.
+  struct Group {
+    Value value;
+    AffineMap map;
+    SmallVector<unsigned> slots;
+  };
+  SmallVector<Group> groups;
+  for (unsigned k = 0; k < numIns; ++k) {
+    Value in = g.getDpsInputs()[k];
+    if (!isActive(in))
+      continue;
+    auto it = llvm::find_if(groups, [&](const Group &gr) {
+      return gr.value == in && gr.map == maps[k];
+    });
+    if (it == groups.end())
+      groups.push_back({in, maps[k], {k}});
+    else
+      it->slots.push_back(k);
+  }
+
+  for (const Group &gr : groups) {
+    auto vt = cast<RankedTensorType>(gr.value.getType());
+    // The adjoint's indexing: the input's map without its broadcast (unit,
+    // constant-indexed) dims, which are put back by an expand_shape.
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<int64_t> kept, outShape;
+    SmallVector<Value> outDyn;
+    for (auto [pos, e] : llvm::enumerate(gr.map.getResults())) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+        outExprs.push_back(dim);
+        kept.push_back(int64_t(pos));
+        outShape.push_back(vt.getDimSize(pos));
+        if (vt.isDynamicDim(pos))
+          outDyn.push_back(b_.create<tensor::DimOp>(loc, gr.value, pos));
+        continue;
+      }
+      auto cst = dyn_cast<AffineConstantExpr>(e);
+      if (!cst || cst.getValue() != 0 || vt.getDimSize(pos) != 1)
+        return g.emitError() << "training: no gradient rule for the indexing "
+                                "map "
+                             << mapText(gr.map) << " of this linalg.generic";
+    }
+    AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, ctx);
+    if (!outMap.isProjectedPermutation())
+      return g.emitError() << "training: no gradient rule for the indexing "
+                              "map "
+                           << mapText(gr.map) << " of this linalg.generic";
+    auto outType = RankedTensorType::get(outShape, vt.getElementType());
+    // Without a reduction loop each element is written once: an empty
+    // destination, never read (linalg's elementwise fusion would turn a read
+    // of a rank-0 destination inside parallel loops into an accumulation).
+    bool reduces = outMap.getNumResults() != numLoops;
+    Value zero = b_.create<arith::ConstantOp>(
+        loc, b_.getFloatAttr(vt.getElementType(), 0.0));
+    Value init =
+        b_.create<tensor::EmptyOp>(loc, outShape, vt.getElementType(), outDyn);
+    if (reduces)
+      init = b_.create<linalg::FillOp>(loc, zero, init).getResult(0);
+
+    // Inputs: the forward inputs, the result adjoints, and the results
+    // where the body reads its accumulator (a reduction's running value
+    // stands for the final one).
+    SmallVector<Value> inputs = g.getDpsInputs();
+    SmallVector<AffineMap> newMaps(maps.begin(), maps.begin() + numIns);
+    SmallVector<int> dSlot(numOuts, -1), rSlot(numOuts, -1);
+    for (unsigned j = 0; j < numOuts; ++j)
+      if (dR[j]) {
+        dSlot[j] = int(inputs.size());
+        inputs.push_back(dR[j]);
+        newMaps.push_back(maps[numIns + j]);
+      }
+    for (unsigned j = 0; j < numOuts; ++j)
+      if (!body.getArgument(numIns + j).use_empty()) {
+        rSlot[j] = int(inputs.size());
+        inputs.push_back(g->getResult(j));
+        newMaps.push_back(maps[numIns + j]);
+      }
+    newMaps.push_back(outMap);
+    SmallVector<utils::IteratorType> iters;
+    for (unsigned l = 0; l < numLoops; ++l)
+      iters.push_back(outMap.isFunctionOfDim(l)
+                          ? utils::IteratorType::parallel
+                          : utils::IteratorType::reduction);
+
+    LogicalResult bodyResult = success();
+    auto backward = b_.create<linalg::GenericOp>(
+        loc, TypeRange{outType}, inputs, ValueRange{init}, newMaps, iters,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          IRMapping mapping;
+          llvm::DenseSet<Value> accumulators;
+          for (unsigned k = 0; k < numIns; ++k)
+            mapping.map(body.getArgument(k), args[k]);
+          for (unsigned j = 0; j < numOuts; ++j)
+            if (rSlot[j] >= 0) {
+              mapping.map(body.getArgument(numIns + j), args[rSlot[j]]);
+              accumulators.insert(args[rSlot[j]]);
+            }
+          SmallVector<Operation *> cloned;
+          for (Operation &inner : body.without_terminator())
+            cloned.push_back(nb.clone(inner, mapping));
+          ScalarAdjoints scalar(nb, nl, accumulators);
+          auto yield = cast<linalg::YieldOp>(body.getTerminator());
+          for (unsigned j = 0; j < numOuts; ++j)
+            if (dSlot[j] >= 0)
+              scalar.add(mapping.lookupOrDefault(yield.getOperand(j)),
+                         args[dSlot[j]]);
+          for (Operation *c : llvm::reverse(cloned))
+            if (failed(scalar.step(c))) {
+              bodyResult = c->emitError() << "training: no derivative for '"
+                                          << c->getName() << "'";
+              break;
+            }
+          Value total;
+          for (unsigned k : gr.slots) {
+            Value a = scalar.get(args[k]);
+            if (a)
+              total = total ? nb.create<arith::AddFOp>(nl, total, a).getResult()
+                            : a;
+          }
+          if (!total)
+            total = nb.create<arith::ConstantOp>(
+                nl, nb.getFloatAttr(vt.getElementType(), 0.0));
+          if (reduces)
+            total = nb.create<arith::AddFOp>(nl, args.back(), total);
+          nb.create<linalg::YieldOp>(nl, total);
+        });
+    if (failed(bodyResult))
+      return failure();
+    Value result = backward.getResult(0);
+    if (kept.size() != size_t(vt.getRank())) {
+      // Put the unit dims back: each one joins the group of the kept dim
+      // before it (or the first one).
+      SmallVector<ReassociationIndices> groupsOfDims;
+      for (int64_t pos = 0; pos < vt.getRank(); ++pos) {
+        bool isKept = llvm::is_contained(kept, pos);
+        if (isKept || groupsOfDims.empty())
+          groupsOfDims.push_back({pos});
+        else
+          groupsOfDims.back().push_back(pos);
+      }
+      // Unit dims before the first kept one went into a group of their
+      // own; merge it into the next group.
+      if (!kept.empty() && kept.front() != 0 && groupsOfDims.size() > 1) {
+        ReassociationIndices first = groupsOfDims.front();
+        groupsOfDims.erase(groupsOfDims.begin());
+        groupsOfDims.front().insert(groupsOfDims.front().begin(), first.begin(),
+                                    first.end());
+      }
+      if (kept.empty())
+        groupsOfDims.clear();
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(b_, loc, gr.value);
+      result = b_.create<tensor::ExpandShapeOp>(loc, vt, result, groupsOfDims,
+                                                sizes);
+    }
+    add(gr.value, result);
+  }
+  return success();
+}
+
+} // namespace modc

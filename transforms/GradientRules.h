@@ -1,0 +1,59 @@
+//===- GradientRules.h - Reverse-mode rules of tensor-level ops -*- C++ -*-===//
+//
+// The per-op rules of mod-differentiate: given an op of the tensor-level IR
+// (after inlining) and the adjoints of its results, they build the adjoints
+// of its operands. One rule covers every linalg.generic (elementwise,
+// broadcasting, reductions, the losses), by differentiating its scalar body;
+// the named ops (matmul, batch_matmul, transpose) and the shape ops of the
+// tensor dialect have a rule each. An op without a rule on the active path is
+// an error at its location, never a silently wrong gradient.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MODC_TRANSFORMS_GRADIENTRULES_H
+#define MODC_TRANSFORMS_GRADIENTRULES_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Operation.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace modc {
+
+/// The state of one reverse sweep: the adjoint of each active value so far.
+class Adjoints {
+public:
+  Adjoints(mlir::OpBuilder &b, const llvm::DenseSet<mlir::Value> &active)
+      : b_(b), active_(active) {}
+
+  bool isActive(mlir::Value v) const { return active_.contains(v); }
+  /// The adjoint of `v`, or null if nothing flowed into it (zero).
+  mlir::Value get(mlir::Value v) const { return adj_.lookup(v); }
+  /// Adds `d` (of `v`'s shape) into the adjoint of `v` if `v` is active.
+  void add(mlir::Value v, mlir::Value d);
+
+  /// Builds the adjoints of the active operands of `op` from those of its
+  /// results; failure (reported at the op) if `op` has no rule.
+  mlir::LogicalResult propagate(mlir::Operation *op);
+
+  mlir::OpBuilder &builder() { return b_; }
+
+private:
+  mlir::LogicalResult generic(mlir::Operation *op);
+  mlir::LogicalResult matmul(mlir::Operation *op, bool batched);
+  mlir::LogicalResult transpose(mlir::Operation *op);
+  mlir::LogicalResult shape(mlir::Operation *op);
+  mlir::LogicalResult slice(mlir::Operation *op);
+
+  mlir::OpBuilder &b_;
+  const llvm::DenseSet<mlir::Value> &active_;
+  llvm::DenseMap<mlir::Value, mlir::Value> adj_;
+};
+
+/// A zero tensor of `like`'s type and run-time shape.
+mlir::Value zerosLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like);
+
+} // namespace modc
+
+#endif // MODC_TRANSFORMS_GRADIENTRULES_H
