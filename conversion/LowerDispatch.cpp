@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "conversion/DispatchLowering.h"
+#include "dialects/Mod/ModModel.h"
 
 using namespace mlir;
 
@@ -249,7 +250,13 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
           return lowerMergeFactored(op, *body);
     return lowerMerge(op);
   }
-  if (op.getStrategy() == mod::DispatchStrategy::Fused)
+  // In a train block the route is lowered in the form mod-differentiate
+  // has rules for: the sparse form (plan, gather, each target on its rows,
+  // scatter) with every target applied, to no rows if none chose it, so
+  // that the block stays one straight-line region.
+  bool training =
+      bool(mod::getTrainUpdates(op->getParentOfType<func::FuncOp>()));
+  if (op.getStrategy() == mod::DispatchStrategy::Fused && !training)
     if (auto body = groupedBody(op))
       return lowerFused(op, *body);
   int64_t numTargets = op.getTargets().size();
@@ -264,34 +271,41 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
     Value n =
         extractIndex(b, loc, routePlan.counts,
                      b.create<arith::ConstantIndexOp>(loc, t).getResult());
-    Value any =
-        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, n, zero);
-    auto ifOp = b.create<scf::IfOp>(
-        loc, any,
-        [&](OpBuilder &tb, Location l) {
-          Value mine = tb.create<tensor::ExtractSliceOp>(
-              l, routePlan.rows, ArrayRef<OpFoldResult>{begin},
-              ArrayRef<OpFoldResult>{n},
-              ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
-          Value packed = gather(tb, l, x, mine);
-          auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[t]);
-          func::FuncOp fn = target(op, t);
-          SmallVector<Value> operands(op.getTargetParams(t));
-          int64_t numParams = int64_t(operands.size());
-          operands.push_back(packed);
-          Value ye =
-              tb.create<mod::ApplyOp>(
-                    l, fn.getFunctionType().getResults(), callee,
-                    tb.getStringAttr(
-                        cast<StringAttr>(op.getInstances()[t]).getValue()),
-                    tb.getI64IntegerAttr(numParams), operands)
-                  .getResult(0);
-          tb.create<scf::YieldOp>(l, scatter(tb, l, out, flattenRows(tb, l, ye),
-                                             routePlan.rows, routePlan.slots,
-                                             op.getWeights(), begin));
-        },
-        [&](OpBuilder &eb, Location l) { eb.create<scf::YieldOp>(l, out.y); });
-    out.y = ifOp.getResult(0);
+    auto applyTarget = [&](OpBuilder &tb, Location l) {
+      Value mine = tb.create<tensor::ExtractSliceOp>(
+          l, routePlan.rows, ArrayRef<OpFoldResult>{begin},
+          ArrayRef<OpFoldResult>{n},
+          ArrayRef<OpFoldResult>{tb.getIndexAttr(1)});
+      Value packed = gather(tb, l, x, mine);
+      auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[t]);
+      func::FuncOp fn = target(op, t);
+      SmallVector<Value> operands(op.getTargetParams(t));
+      int64_t numParams = int64_t(operands.size());
+      operands.push_back(packed);
+      Value ye = tb.create<mod::ApplyOp>(
+                       l, fn.getFunctionType().getResults(), callee,
+                       tb.getStringAttr(
+                           cast<StringAttr>(op.getInstances()[t]).getValue()),
+                       tb.getI64IntegerAttr(numParams), operands)
+                     .getResult(0);
+      return scatter(tb, l, out, flattenRows(tb, l, ye), routePlan.rows,
+                     routePlan.slots, op.getWeights(), begin);
+    };
+    if (training) {
+      out.y = applyTarget(b, loc);
+    } else {
+      Value any =
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, n, zero);
+      auto ifOp = b.create<scf::IfOp>(
+          loc, any,
+          [&](OpBuilder &tb, Location l) {
+            tb.create<scf::YieldOp>(l, applyTarget(tb, l));
+          },
+          [&](OpBuilder &eb, Location l) {
+            eb.create<scf::YieldOp>(l, out.y);
+          });
+      out.y = ifOp.getResult(0);
+    }
     begin = b.create<arith::AddIOp>(loc, begin, n);
   }
   finishOutput(b, loc, op, out, rows);

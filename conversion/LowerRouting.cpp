@@ -22,6 +22,8 @@
 #include "conversion/LowerDispatch.h"
 #include "conversion/Passes.h"
 #include "conversion/RuntimeABI.h"
+#include "dialects/Mod/ModModel.h"
+#include "ir/Inlining.h"
 #include "ir/Stats.h"
 #include "ir/TensorMath.h"
 
@@ -236,6 +238,14 @@ struct LowerRoutingPass
 
   void runOnOperation() override {
     module = getOperation();
+    // A train block gets the modules and entries it uses inlined first, so
+    // that its routes are lowered here in the differentiable form (see
+    // DispatchLowering::lower); the entries keep theirs.
+    SymbolTable symbols(module);
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (mod::getTrainUpdates(fn) &&
+          failed(modc::inlineEverything(fn, symbols)))
+        return signalPassFailure();
     modc::abi::Messages table(module);
     messages = &table;
     SmallVector<Operation *> ops;

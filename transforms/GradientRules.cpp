@@ -11,6 +11,7 @@
 
 #include "transforms/GradientRules.h"
 
+#include "dialects/Mod/ModDialect.h"
 #include "ir/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -78,8 +79,17 @@ LogicalResult Adjoints::propagate(Operation *op) {
     any |= bool(get(r));
   if (!any)
     return success();
-  if (isa<linalg::GenericOp>(op))
+  if (isa<linalg::GenericOp>(op)) {
+    if (Value table = gatheredTable(op))
+      return gatherRows(op, table);
     return generic(op);
+  }
+  if (isa<mod::RouteDecideOp>(op))
+    return routeDecide(op);
+  if (isa<mod::RouteScatterOp>(op))
+    return routeScatter(op);
+  if (isa<mod::RouteFinishOp>(op))
+    return routeFinish(op);
   if (isa<linalg::MatmulOp>(op))
     return matmul(op, /*batched=*/false);
   if (isa<linalg::BatchMatmulOp>(op))

@@ -45,11 +45,23 @@ private:
   mlir::LogicalResult transpose(mlir::Operation *op);
   mlir::LogicalResult shape(mlir::Operation *op);
   mlir::LogicalResult slice(mlir::Operation *op);
+  // Routing (RouteGradients.cpp).
+  mlir::LogicalResult routeDecide(mlir::Operation *op);
+  mlir::LogicalResult routeScatter(mlir::Operation *op);
+  mlir::LogicalResult routeFinish(mlir::Operation *op);
+  /// The gather `table[ids]` of an embedding or of a route's packed rows:
+  /// its adjoint is a scatter-add of the rows into the table.
+  mlir::LogicalResult gatherRows(mlir::Operation *op, mlir::Value table);
 
   mlir::OpBuilder &b_;
   const llvm::DenseSet<mlir::Value> &active_;
   llvm::DenseMap<mlir::Value, mlir::Value> adj_;
 };
+
+/// The table a linalg.generic gathers rows from (TensorMath::embedding: one
+/// integer input of ids, the yielded value a tensor.extract from a tensor
+/// defined outside), or null.
+mlir::Value gatheredTable(mlir::Operation *op);
 
 /// A zero tensor of `like`'s type and run-time shape.
 mlir::Value zerosLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like);

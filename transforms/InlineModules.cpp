@@ -1,5 +1,6 @@
 //===- InlineModules.cpp - Inline module applications ---------------------===//
 
+#include "ir/Inlining.h"
 #include "ir/Stats.h"
 #include "transforms/Passes.h"
 
@@ -43,22 +44,8 @@ struct InlineModulesPass
                                    ? cast<mod::ApplyOp>(apply).getCallee()
                                    : cast<func::CallOp>(apply).getCallee();
         auto callee = symbols.lookup<func::FuncOp>(calleeName);
-        if (!callee || callee.getBody().getBlocks().size() != 1) {
-          apply->emitOpError("cannot inline '") << calleeName << "'";
+        if (failed(modc::inlineCall(apply, callee)))
           return signalPassFailure();
-        }
-        Block &body = callee.getBody().front();
-        IRMapping mapping;
-        mapping.map(body.getArguments(), apply->getOperands());
-        OpBuilder builder(apply);
-        for (Operation &op : body.without_terminator())
-          builder.clone(op, mapping);
-        auto ret = cast<func::ReturnOp>(body.getTerminator());
-        SmallVector<Value> results;
-        for (Value v : ret.getOperands())
-          results.push_back(mapping.lookup(v));
-        apply->replaceAllUsesWith(results);
-        apply->erase();
         ++numInlined;
         modc::recordStat(&getContext(), getArgument(), "applications-inlined",
                          1);

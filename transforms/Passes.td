@@ -104,7 +104,8 @@ def Differentiate : Pass<"mod-differentiate", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect",
-                           "mlir::math::MathDialect"];
+                           "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect"];
   let statistics = [
     Statistic<"numTrainBlocks", "train-blocks",
               "Train blocks differentiated">,

@@ -75,6 +75,104 @@ def mlp_loss(p, x, labels):
     return ce + 0.1 * zl
 
 
+def expert(p, e, x):
+    pre = x @ p[f"experts.{e}.w1"] + p[f"experts.{e}.b1"]
+    return F.gelu(pre) @ p[f"experts.{e}.w2"]
+
+
+def all_experts(p, x):
+    return torch.stack([expert(p, e, x) for e in range(4)])  # [E, N, D]
+
+
+def gate(p, x):
+    return x @ p["gate.w"]
+
+
+def combine(outs, weights):
+    """sum_e weights[r, e] * outs[e, r] (weights 0 where not chosen)."""
+    return torch.einsum("re,erd->rd", weights, outs)
+
+
+def topk_mask(logits, k):
+    idx = logits.topk(k, dim=-1).indices
+    return torch.zeros_like(logits).scatter(1, idx, 1.0), idx
+
+
+def load_balance(logits, k):
+    e = logits.shape[-1]
+    mask, _ = topk_mask(logits, k)
+    f = mask.sum(0) / (logits.shape[0] * k)
+    return e * (f * torch.softmax(logits, -1).mean(0)).sum()
+
+
+def route_topk(p, x, k, normalize=True):
+    logits = gate(p, x)
+    mask, idx = topk_mask(logits, k)
+    if normalize:
+        chosen = torch.softmax(logits.gather(1, idx), -1)
+        w = torch.zeros_like(logits).scatter(1, idx, chosen)
+    else:
+        w = torch.softmax(logits, -1) * mask
+    return combine(all_experts(p, x), w), logits
+
+
+def routes_loss(block):
+    def top2(p, x, t):
+        y, logits = route_topk(p, x, 2)
+        return (F.mse_loss(y, t) + 0.1 * load_balance(logits, 2)
+                + 0.01 * (torch.logsumexp(logits, -1) ** 2).mean())
+
+    def raw(p, x, t):
+        return F.mse_loss(route_topk(p, x, 1, normalize=False)[0], t)
+
+    def soft(p, x, t):
+        w = torch.softmax(gate(p, x), -1)
+        return F.mse_loss(combine(all_experts(p, x), w), t)
+
+    def mean(p, x, t):
+        mask, _ = topk_mask(gate(p, x), 2)
+        return F.mse_loss(combine(all_experts(p, x), mask / 2), t)
+
+    def total(p, x, t):
+        mask, _ = topk_mask(gate(p, x), 3)
+        return F.mse_loss(combine(all_experts(p, x), mask), t)
+
+    def ec(p, x, t):
+        probs = torch.softmax(gate(p, x), -1)
+        cap = math.ceil(1.0 * x.shape[0] / 4)
+        w = torch.zeros_like(probs)
+        for e in range(4):
+            # Largest p[:, e] first, ties to the lower row.
+            order = sorted(range(x.shape[0]), key=lambda r: -probs[r, e].item())
+            for r in order[:cap]:
+                w[r, e] = 1.0
+        return F.mse_loss(combine(all_experts(p, x), w * probs), t)
+
+    def weights(p, x, t):
+        return F.mse_loss(combine(all_experts(p, x), torch.relu(gate(p, x))), t)
+
+    def task(p, x, ids, t):
+        w = F.one_hot(ids, 4).to(x.dtype)
+        return F.mse_loss(combine(all_experts(p, x), w), t)
+
+    return {"step_top2": top2, "step_raw": raw, "step_soft": soft,
+            "step_mean": mean, "step_sum": total, "step_ec": ec,
+            "step_weights": weights, "step_task": task}[block]
+
+
+def routes_batch(rng):
+    return (rng.standard_normal((9, 12)).astype(np.float32),
+            rng.standard_normal((9, 12)).astype(np.float32))
+
+
+def task_batch(rng):
+    return (rng.standard_normal((9, 12)).astype(np.float32),
+            rng.integers(0, 4, 9).astype(np.int64),
+            rng.standard_normal((9, 12)).astype(np.float32))
+
+
+EXPERTS = [f"experts.{e}.{n}" for e in range(4) for n in ("w1", "b1", "w2")]
+
 MODELS = {
     "lora": {
         "loss": lora_loss,
@@ -90,7 +188,15 @@ MODELS = {
         "blocks": {"step": ["w1", "b1", "g", "beta", "wq", "wk", "w2", "unused"]},
         "adamw": None,
     },
+    "routes": {
+        "blocks": {b: ["gate.w"] * (b != "step_mean") + EXPERTS
+                   for b in ("step_top2", "step_raw", "step_soft", "step_mean",
+                             "step_sum", "step_ec", "step_weights")},
+        "adamw": None,
+    },
 }
+MODELS["routes"]["blocks"]["step_task"] = [
+    n for n in EXPERTS if n.startswith(("experts.0.", "experts.2."))]
 
 
 def torch_params(state):
@@ -106,11 +212,14 @@ def torch_batch(batch):
 def check_sgd(m, spec, block, updated, rng):
     m.init(7)
     before = m.state_dict()
-    batch = spec["batch"](rng)
+    loss_fn = spec["loss"] if "loss" in spec else routes_loss(block)
+    batch_fn = spec.get("batch") or (task_batch if block == "step_task"
+                                      else routes_batch)
+    batch = batch_fn(rng)
     loss = getattr(m, block)(*batch)
     after = m.state_dict()
     p = torch_params(before)
-    ref = spec["loss"](p, *torch_batch(batch))
+    ref = loss_fn(p, *torch_batch(batch))
     ref.backward()
     rel = abs(loss - ref.item()) / max(1.0, abs(ref.item()))
     assert rel < 1e-5, f"{block}: loss {loss} vs {ref.item()}"

@@ -1,0 +1,395 @@
+//===- RouteGradients.cpp - Reverse-mode rules of the routing ops ---------===//
+//
+// LANGUAGE.md §10: routing decisions are piecewise constant (chosen
+// indices, plans, task/hash targets carry no gradient); the weights do.
+// A route in a train block is lowered in its sparse form (mod-lower-routing:
+// plan, gather of each target's rows, the target on them, scatter), so the
+// rules here are: the gather (a scatter-add back into the rows, with the
+// runtime's own scatter), the scatter (the rows' adjoints gathered and
+// weighted, and the weights' adjoint as per-row dot products), the finish
+// of `mean`/`max` and each router's decision.
+//
+//===----------------------------------------------------------------------===//
+
+#include "transforms/GradientRules.h"
+
+#include "dialects/Mod/ModDialect.h"
+#include "ir/TensorMath.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+namespace modc {
+
+namespace {
+
+RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantIndexOp>(loc, v);
+}
+
+/// The product of dims [from, to) of `v` as an index value.
+Value product(OpBuilder &b, Location loc, Value v, int64_t from, int64_t to) {
+  TensorMath math(b, loc);
+  Value n = indexConst(b, loc, 1);
+  for (int64_t i = from; i < to; ++i)
+    n = b.create<arith::MulIOp>(loc, n, math.dimSize(v, i));
+  return n;
+}
+
+/// `v` reshaped to [rows, cols] (either static or dynamic).
+Value as2d(OpBuilder &b, Location loc, Value v, int64_t split) {
+  auto t = tensorType(v);
+  auto type = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, t.getElementType());
+  TensorMath math(b, loc);
+  return math.reshape(
+      v, type,
+      {product(b, loc, v, 0, split), product(b, loc, v, split, t.getRank())});
+}
+
+/// A [rows, cols] f32 zero tensor.
+Value zeros2d(OpBuilder &b, Location loc, Value rows, Value cols) {
+  auto type = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+  Value empty = b.create<tensor::EmptyOp>(loc, type, ValueRange{rows, cols});
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0));
+  return b.create<linalg::FillOp>(loc, zero, empty).getResult(0);
+}
+
+/// y[ids[begin + i]] += source[i] for every row i of `source` ([n, G]),
+/// into `y` ([R, G]): the runtime's scatter in its summing mode.
+Value scatterAdd(OpBuilder &b, Location loc, Value source, Value ids,
+                 Value begin, Value y) {
+  return b
+      .create<mod::RouteScatterOp>(
+          loc, TypeRange{y.getType()},
+          mod::ScatterModeAttr::get(b.getContext(), mod::ScatterMode::Sum),
+          source, ids, ids, source, begin, y)
+      .getResult(0);
+}
+
+/// An i64 element of a 1-D list, as an index.
+Value listAt(OpBuilder &b, Location loc, Value list, Value i) {
+  Value v = b.create<tensor::ExtractOp>(loc, list, ValueRange{i});
+  return b.create<arith::IndexCastOp>(loc, b.getIndexType(), v);
+}
+
+/// A linalg.generic over a [dims...] destination whose body computes each
+/// element from the loop indices (reading captured tensors).
+Value tabulate(OpBuilder &b, Location loc, RankedTensorType type,
+               ArrayRef<Value> dynSizes,
+               function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  int64_t rank = type.getRank();
+  Value init = b.create<tensor::EmptyOp>(loc, type, dynSizes);
+  auto id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{type}, ValueRange{}, ValueRange{init},
+          SmallVector<AffineMap>{id},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange) {
+            SmallVector<Value> idx;
+            for (int64_t i = 0; i < rank; ++i)
+              idx.push_back(nb.create<linalg::IndexOp>(nl, i));
+            nb.create<linalg::YieldOp>(nl, body(nb, nl, idx));
+          })
+      .getResult(0);
+}
+
+} // namespace
+
+Value gatheredTable(Operation *op) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1)
+    return Value();
+  auto ids = dyn_cast<RankedTensorType>(g.getDpsInputs()[0].getType());
+  if (!ids || !isa<IntegerType>(ids.getElementType()))
+    return Value();
+  auto yield = cast<linalg::YieldOp>(g.getRegion().front().getTerminator());
+  auto extract = yield.getOperand(0).getDefiningOp<tensor::ExtractOp>();
+  if (!extract ||
+      g->isAncestor(extract.getTensor().getParentRegion()->getParentOp()))
+    return Value();
+  return extract.getTensor();
+}
+
+LogicalResult Adjoints::gatherRows(Operation *op, Value table) {
+  if (!isActive(table))
+    return success();
+  auto g = cast<linalg::GenericOp>(op);
+  Location loc = op->getLoc();
+  Value ids = g.getDpsInputs()[0];
+  Value d = get(g->getResult(0));
+  int64_t idsRank = tensorType(ids).getRank();
+  TensorMath math(b_, loc);
+  // Rows of the adjoint, flattened: [n, G] with n ids and G per row.
+  Value rows2d = as2d(b_, loc, d, idsRank);
+  auto listType =
+      RankedTensorType::get({ShapedType::kDynamic}, b_.getI64Type());
+  Value n = product(b_, loc, ids, 0, idsRank);
+  Value flatIds =
+      math.reshape(ids,
+                   RankedTensorType::get({ShapedType::kDynamic},
+                                         tensorType(ids).getElementType()),
+                   {n});
+  if (!tensorType(ids).getElementType().isInteger(64))
+    flatIds = math.cast(flatIds, b_.getI64Type());
+  flatIds = b_.create<tensor::CastOp>(loc, listType, flatIds);
+  Value tableRows = math.dimSize(table, 0);
+  Value cols = product(b_, loc, table, 1, tensorType(table).getRank());
+  Value sum = scatterAdd(b_, loc, rows2d, flatIds, indexConst(b_, loc, 0),
+                         zeros2d(b_, loc, tableRows, cols));
+  auto tt = tensorType(table);
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < tt.getRank(); ++i)
+    sizes.push_back(math.dimSize(table, i));
+  add(table, math.reshape(sum, tt, sizes));
+  return success();
+}
+
+LogicalResult Adjoints::routeScatter(Operation *op) {
+  auto sc = cast<mod::RouteScatterOp>(op);
+  Location loc = op->getLoc();
+  Value d = get(sc->getResult(0));
+  // The destination accumulates: its adjoint passes through.
+  add(sc.getY(), d);
+  bool weighted = sc.getMode() == mod::ScatterMode::Weighted;
+  if (sc.getMode() == mod::ScatterMode::Max &&
+      (isActive(sc.getSource()) || isActive(sc.getRouteWeights())))
+    return op->emitError() << "training: the gradient of the 'max' "
+                              "aggregation of a routed target is not "
+                              "supported yet";
+  Value source = sc.getSource(), rows = sc.getRows(), slots = sc.getSlots();
+  Value weights = sc.getRouteWeights(), begin = sc.getBegin();
+  TensorMath math(b_, loc);
+  auto st = tensorType(source);
+  Value n = math.dimSize(source, 0), cols = math.dimSize(source, 1);
+  // The packed row i's destination row and weight.
+  auto rowOf = [&](OpBuilder &nb, Location nl, Value i) {
+    return listAt(nb, nl, rows, nb.create<arith::AddIOp>(nl, begin, i));
+  };
+  auto weightOf = [&](OpBuilder &nb, Location nl, Value i, Value r) {
+    Value s = listAt(nb, nl, slots, nb.create<arith::AddIOp>(nl, begin, i));
+    return nb.create<tensor::ExtractOp>(nl, weights, ValueRange{r, s});
+  };
+  if (isActive(source)) {
+    SmallVector<Value> dyn;
+    if (st.isDynamicDim(0))
+      dyn.push_back(n);
+    if (st.isDynamicDim(1))
+      dyn.push_back(cols);
+    add(source,
+        tabulate(b_, loc, st, dyn,
+                 [&](OpBuilder &nb, Location nl, ValueRange idx) -> Value {
+                   Value r = rowOf(nb, nl, idx[0]);
+                   Value v = nb.create<tensor::ExtractOp>(
+                       nl, d, ValueRange{r, idx[1]});
+                   if (!weighted)
+                     return v;
+                   return nb.create<arith::MulFOp>(nl, v,
+                                                   weightOf(nb, nl, idx[0], r));
+                 }));
+  }
+  if (weighted && isActive(weights)) {
+    // d w[r, s] = <source[i], dy[r]> for the packed row i of (r, s): the
+    // dot products, scattered by the linear index r * K + s.
+    MLIRContext *ctx = b_.getContext();
+    auto dotType =
+        RankedTensorType::get({ShapedType::kDynamic, 1}, b_.getF32Type());
+    Value zero = b_.create<arith::ConstantOp>(loc, b_.getF32FloatAttr(0.0));
+    Value dots = b_.create<linalg::FillOp>(
+                       loc, zero,
+                       b_.create<tensor::EmptyOp>(loc, dotType, ValueRange{n})
+                           .getResult())
+                     .getResult(0);
+    AffineExpr i = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx);
+    dots =
+        b_.create<linalg::GenericOp>(
+              loc, TypeRange{dotType}, ValueRange{source}, ValueRange{dots},
+              SmallVector<AffineMap>{
+                  AffineMap::get(2, 0, {i, c}, ctx),
+                  AffineMap::get(2, 0, {i, getAffineConstantExpr(0, ctx)},
+                                 ctx)},
+              SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                               utils::IteratorType::reduction},
+              [&](OpBuilder &nb, Location nl, ValueRange v) {
+                Value row = nb.create<linalg::IndexOp>(nl, 0);
+                Value col = nb.create<linalg::IndexOp>(nl, 1);
+                Value r = rowOf(nb, nl, row);
+                Value dy =
+                    nb.create<tensor::ExtractOp>(nl, d, ValueRange{r, col});
+                Value p = nb.create<arith::MulFOp>(nl, v[0], dy);
+                nb.create<linalg::YieldOp>(
+                    nl, nb.create<arith::AddFOp>(nl, v[1], p).getResult());
+              })
+            .getResult(0);
+    Value k = math.dimSize(weights, 1), numRows = math.dimSize(weights, 0);
+    Value listLen = math.dimSize(rows, 0);
+    auto listType =
+        RankedTensorType::get({ShapedType::kDynamic}, b_.getI64Type());
+    Value k64 = b_.create<arith::IndexCastOp>(loc, b_.getI64Type(), k);
+    Value linear =
+        tabulate(b_, loc, listType, {listLen},
+                 [&](OpBuilder &nb, Location nl, ValueRange idx) -> Value {
+                   Value r = nb.create<tensor::ExtractOp>(nl, rows, idx[0]);
+                   Value s = nb.create<tensor::ExtractOp>(nl, slots, idx[0]);
+                   return nb.create<arith::AddIOp>(
+                       nl, nb.create<arith::MulIOp>(nl, r, k64), s);
+                 });
+    Value flat =
+        scatterAdd(b_, loc, dots, linear, begin,
+                   zeros2d(b_, loc, b_.create<arith::MulIOp>(loc, numRows, k),
+                           indexConst(b_, loc, 1)));
+    add(weights, math.reshape(flat, tensorType(weights), {numRows, k}));
+  }
+  return success();
+}
+
+LogicalResult Adjoints::routeFinish(Operation *op) {
+  auto fin = cast<mod::RouteFinishOp>(op);
+  Location loc = op->getLoc();
+  Value d = get(fin->getResult(0));
+  Value y = fin.getY(), idx = fin.getIndices();
+  if (!isActive(y))
+    return success();
+  bool mean = fin.getMode() == mod::ScatterMode::Sum;
+  TensorMath math(b_, loc);
+  auto yt = tensorType(y);
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < 2; ++i)
+    if (yt.isDynamicDim(i))
+      dyn.push_back(math.dimSize(y, i));
+  Value k = math.dimSize(idx, 1);
+  // Rows nothing chose were set to 0; the others divided by the number of
+  // targets they chose (mean).
+  add(y,
+      tabulate(
+          b_, loc, yt, dyn,
+          [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
+            Value zero = nb.create<arith::ConstantIndexOp>(nl, 0);
+            Value one = nb.create<arith::ConstantIndexOp>(nl, 1);
+            auto count = nb.create<scf::ForOp>(
+                nl, zero, k, one, ValueRange{zero},
+                [&](OpBuilder &lb, Location ll, Value j, ValueRange acc) {
+                  Value t = lb.create<tensor::ExtractOp>(ll, idx,
+                                                         ValueRange{i[0], j});
+                  Value z =
+                      lb.create<arith::ConstantOp>(ll, lb.getI64IntegerAttr(0));
+                  Value chosen = lb.create<arith::CmpIOp>(
+                      ll, arith::CmpIPredicate::sge, t, z);
+                  Value inc = lb.create<arith::SelectOp>(ll, chosen, one, zero);
+                  lb.create<scf::YieldOp>(
+                      ll,
+                      ValueRange{lb.create<arith::AddIOp>(ll, acc[0], inc)});
+                });
+            Value c = count.getResult(0);
+            Value v = nb.create<tensor::ExtractOp>(nl, d, i);
+            Value fz =
+                nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0));
+            Value any = nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::sgt,
+                                                 c, zero);
+            if (mean) {
+              Value cf = nb.create<arith::SIToFPOp>(
+                  nl, nb.getF32Type(),
+                  nb.create<arith::IndexCastOp>(nl, nb.getI64Type(), c));
+              v = nb.create<arith::DivFOp>(nl, v, cf);
+            }
+            return nb.create<arith::SelectOp>(nl, any, v, fz);
+          }));
+  return success();
+}
+
+LogicalResult Adjoints::routeDecide(Operation *op) {
+  auto dec = cast<mod::RouteDecideOp>(op);
+  Location loc = op->getLoc();
+  Value input = dec.getInput();
+  Value dW = get(dec->getResult(1));
+  if (!isActive(input) || !dW)
+    return success();
+  mod::RouterKind kind = dec.getRouter();
+  if (kind == mod::RouterKind::Topk && dec.getCapacity() &&
+      !dec.getCapacity()->isZero())
+    return op->emitError() << "training: the gradient of topk with a "
+                              "capacity is not supported yet";
+  MLIRContext *ctx = b_.getContext();
+  TensorMath math(b_, loc);
+  Value idx = dec->getResult(0), w = dec->getResult(1);
+  auto it = tensorType(input); // [R, E]
+  Value rows = math.dimSize(input, 0);
+  // g[r, e] = sum over the slots k of row r naming e of v[r, k].
+  auto byTarget = [&](Value v) {
+    SmallVector<Value> dyn;
+    if (it.isDynamicDim(0))
+      dyn.push_back(rows);
+    Value zero = b_.create<arith::ConstantOp>(loc, b_.getF32FloatAttr(0.0));
+    Value init =
+        b_.create<linalg::FillOp>(
+              loc, zero, b_.create<tensor::EmptyOp>(loc, it, dyn).getResult())
+            .getResult(0);
+    AffineExpr r = getAffineDimExpr(0, ctx), e = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    return b_
+        .create<linalg::GenericOp>(
+            loc, TypeRange{it}, ValueRange{idx, v}, ValueRange{init},
+            SmallVector<AffineMap>{AffineMap::get(3, 0, {r, k}, ctx),
+                                   AffineMap::get(3, 0, {r, k}, ctx),
+                                   AffineMap::get(3, 0, {r, e}, ctx)},
+            SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                             utils::IteratorType::parallel,
+                                             utils::IteratorType::reduction},
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value target = nb.create<arith::IndexCastOp>(
+                  nl, nb.getI64Type(), nb.create<linalg::IndexOp>(nl, 1));
+              Value hit = nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::eq,
+                                                   a[0], target);
+              Value z =
+                  nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0));
+              Value take = nb.create<arith::SelectOp>(nl, hit, a[1], z);
+              nb.create<linalg::YieldOp>(
+                  nl, nb.create<arith::AddFOp>(nl, a[2], take).getResult());
+            })
+        .getResult(0);
+  };
+  // Softmax backward along the last axis: p * (g - sum(p * g)).
+  auto softmaxBackward = [&](Value p, Value g) {
+    auto pt = tensorType(p);
+    Value pg = math.binary(BinaryKind::Mul, p, g, pt);
+    Value s = math.reduce(vocab::Builtin::Sum, pg, 1, /*keepdims=*/true);
+    Value centred = math.binary(BinaryKind::Sub, g, s, pt);
+    return math.binary(BinaryKind::Mul, p, centred, pt);
+  };
+  switch (kind) {
+  case mod::RouterKind::Weights:
+    add(input, byTarget(dW));
+    return success();
+  case mod::RouterKind::Topk:
+    if (dec.getNormalize()) {
+      // Softmax over the k chosen logits: its backward over the slots,
+      // then back to the chosen targets.
+      add(input, byTarget(softmaxBackward(w, dW)));
+      return success();
+    }
+    [[fallthrough]];
+  case mod::RouterKind::SoftmaxGate:
+  case mod::RouterKind::ExpertChoice: {
+    // Weights read from softmax(logits) over all targets.
+    Value p = math.softmax(input, 1, /*log=*/false);
+    add(input, softmaxBackward(p, byTarget(dW)));
+    return success();
+  }
+  case mod::RouterKind::Task:
+  case mod::RouterKind::Hash:
+    return success();
+  }
+  return success();
+}
+
+} // namespace modc
