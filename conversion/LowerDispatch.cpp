@@ -243,19 +243,23 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
   if (!resultType.getElementType().isF32())
     return op.emitOpError("routing of non-f32 results is not supported "
                           "yet");
+  // In a train block the route is lowered in the form mod-differentiate
+  // has rules for, one straight-line region: `merge` by exact factoring,
+  // everything else in the sparse form (plan, gather, each target on its
+  // rows, scatter) with every target applied, to no rows if none chose it.
+  bool training =
+      bool(mod::getTrainUpdates(op->getParentOfType<func::FuncOp>()));
   if (op.getAggregation() == mod::Aggregation::Merge) {
-    if (op.getStrategy() == mod::DispatchStrategy::Factored)
+    if (op.getStrategy() == mod::DispatchStrategy::Factored || training)
       if (auto body = groupedBody(op))
         if (body->multipliers.empty())
           return lowerMergeFactored(op, *body);
+    if (training)
+      return op.emitOpError("training: the gradient of 'merge' over a module "
+                            "that does not compute row by row is not "
+                            "supported yet");
     return lowerMerge(op);
   }
-  // In a train block the route is lowered in the form mod-differentiate
-  // has rules for: the sparse form (plan, gather, each target on its rows,
-  // scatter) with every target applied, to no rows if none chose it, so
-  // that the block stays one straight-line region.
-  bool training =
-      bool(mod::getTrainUpdates(op->getParentOfType<func::FuncOp>()));
   if (op.getStrategy() == mod::DispatchStrategy::Fused && !training)
     if (auto body = groupedBody(op))
       return lowerFused(op, *body);

@@ -90,6 +90,8 @@ LogicalResult Adjoints::propagate(Operation *op) {
     return routeScatter(op);
   if (isa<mod::RouteFinishOp>(op))
     return routeFinish(op);
+  if (isa<mod::RouteDenseOp>(op))
+    return routeDense(op);
   if (isa<linalg::MatmulOp>(op))
     return matmul(op, /*batched=*/false);
   if (isa<linalg::BatchMatmulOp>(op))
@@ -414,6 +416,8 @@ LogicalResult Adjoints::generic(Operation *op) {
     // constant-indexed) dims, which are put back by an expand_shape.
     SmallVector<AffineExpr> outExprs;
     SmallVector<int64_t> kept, outShape;
+    SmallVector<std::pair<int64_t, int64_t>> constants;
+    bool allUnit = true;
     SmallVector<Value> outDyn;
     for (auto [pos, e] : llvm::enumerate(gr.map.getResults())) {
       if (auto dim = dyn_cast<AffineDimExpr>(e)) {
@@ -425,10 +429,14 @@ LogicalResult Adjoints::generic(Operation *op) {
         continue;
       }
       auto cst = dyn_cast<AffineConstantExpr>(e);
-      if (!cst || cst.getValue() != 0 || vt.getDimSize(pos) != 1)
+      if (!cst)
         return g.emitError() << "training: no gradient rule for the indexing "
                                 "map "
                              << mapText(gr.map) << " of this linalg.generic";
+      // A broadcast unit dim (index 0 of size 1), or one column read by a
+      // constant index (dense[r, e]).
+      constants.push_back({int64_t(pos), cst.getValue()});
+      allUnit &= cst.getValue() == 0 && vt.getDimSize(pos) == 1;
     }
     AffineMap outMap = AffineMap::get(numLoops, 0, outExprs, ctx);
     if (!outMap.isProjectedPermutation())
@@ -517,7 +525,20 @@ LogicalResult Adjoints::generic(Operation *op) {
     if (failed(bodyResult))
       return failure();
     Value result = backward.getResult(0);
-    if (kept.size() != size_t(vt.getRank())) {
+    if (!allUnit) {
+      // The columns read at constant indices: the adjoint goes into that
+      // slice of a zero tensor.
+      SmallVector<OpFoldResult> offsets(vt.getRank(), b_.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(b_, loc, gr.value);
+      SmallVector<OpFoldResult> strides(vt.getRank(), b_.getIndexAttr(1));
+      for (auto [pos, value] : constants) {
+        offsets[pos] = b_.getIndexAttr(value);
+        sizes[pos] = b_.getIndexAttr(1);
+      }
+      result = b_.create<tensor::InsertSliceOp>(
+          loc, result, zerosLike(b_, loc, gr.value), offsets, sizes, strides);
+    } else if (kept.size() != size_t(vt.getRank())) {
       // Put the unit dims back: each one joins the group of the kept dim
       // before it (or the first one).
       SmallVector<ReassociationIndices> groupsOfDims;

@@ -49,6 +49,7 @@ private:
   mlir::LogicalResult routeDecide(mlir::Operation *op);
   mlir::LogicalResult routeScatter(mlir::Operation *op);
   mlir::LogicalResult routeFinish(mlir::Operation *op);
+  mlir::LogicalResult routeDense(mlir::Operation *op);
   /// The gather `table[ids]` of an embedding or of a route's packed rows:
   /// its adjoint is a scatter-add of the rows into the table.
   mlir::LogicalResult gatherRows(mlir::Operation *op, mlir::Value table);

@@ -307,6 +307,52 @@ LogicalResult Adjoints::routeFinish(Operation *op) {
   return success();
 }
 
+LogicalResult Adjoints::routeDense(Operation *op) {
+  auto dense = cast<mod::RouteDenseOp>(op);
+  Value w = dense.getWeights(), idx = dense.getIndices();
+  Value d = get(dense->getResult(0));
+  if (!isActive(w))
+    return success();
+  Location loc = op->getLoc();
+  MLIRContext *ctx = b_.getContext();
+  // d w[r, k] = d dense[r, idx[r, k]] (0 for an empty slot): a reduction
+  // over the dense columns picking the one the slot names.
+  auto wt = tensorType(w);
+  SmallVector<Value> dyn;
+  TensorMath math(b_, loc);
+  for (int64_t i = 0; i < 2; ++i)
+    if (wt.isDynamicDim(i))
+      dyn.push_back(math.dimSize(w, i));
+  Value zero = b_.create<arith::ConstantOp>(loc, b_.getF32FloatAttr(0.0));
+  Value init =
+      b_.create<linalg::FillOp>(
+            loc, zero, b_.create<tensor::EmptyOp>(loc, wt, dyn).getResult())
+          .getResult(0);
+  AffineExpr r = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
+             t = getAffineDimExpr(2, ctx);
+  add(w, b_.create<linalg::GenericOp>(
+               loc, TypeRange{wt}, ValueRange{idx, d}, ValueRange{init},
+               SmallVector<AffineMap>{AffineMap::get(3, 0, {r, k}, ctx),
+                                      AffineMap::get(3, 0, {r, t}, ctx),
+                                      AffineMap::get(3, 0, {r, k}, ctx)},
+               SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                                utils::IteratorType::parallel,
+                                                utils::IteratorType::reduction},
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 Value col = nb.create<arith::IndexCastOp>(
+                     nl, nb.getI64Type(), nb.create<linalg::IndexOp>(nl, 2));
+                 Value hit = nb.create<arith::CmpIOp>(
+                     nl, arith::CmpIPredicate::eq, a[0], col);
+                 Value z =
+                     nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0));
+                 Value take = nb.create<arith::SelectOp>(nl, hit, a[1], z);
+                 nb.create<linalg::YieldOp>(
+                     nl, nb.create<arith::AddFOp>(nl, a[2], take).getResult());
+               })
+             .getResult(0));
+  return success();
+}
+
 LogicalResult Adjoints::routeDecide(Operation *op) {
   auto dec = cast<mod::RouteDecideOp>(op);
   Location loc = op->getLoc();

@@ -277,14 +277,16 @@ class Topk:
         chosen = torch.zeros((r, e), dtype=torch.bool)
         weight = torch.zeros((r, e), dtype=DTYPE)
         rows = self.logits.tolist()
+        logits = self.logits.to(DTYPE)
         for i, lg in enumerate(rows):
             # Largest first; among equal logits the lower index first.
             order = sorted(range(e), key=lambda j: (-lg[j], j))[:self.k]
+            # The weights stay differentiable in the logits (training).
             if self.normalize:
-                w = softmax(torch.tensor([lg[j] for j in order], dtype=DTYPE))
+                w = softmax(logits[i, order])
             else:
-                w = softmax(torch.tensor(lg, dtype=DTYPE))[order]
-            for j, wj in zip(order, w.tolist()):
+                w = softmax(logits[i])[order]
+            for j, wj in zip(order, w):
                 chosen[i, j] = True
                 weight[i, j] = wj
         if self.capacity > 0:
@@ -332,7 +334,7 @@ class ExpertChoice:
             order = sorted(range(r), key=lambda i: (-pl[i][j], i))[:cap]
             for i in order:
                 chosen[i, j] = True
-                weight[i, j] = pl[i][j]
+                weight[i, j] = p[i, j]
         return chosen, weight
 
 
@@ -464,6 +466,17 @@ def _merge_rows(xr, targets, chosen, weight):
     r = xr.shape[0]
     o = tuple(merged(targets, [1.0] * len(targets))(xr[:0]).shape[1:])
     out = torch.zeros((r,) + o, dtype=DTYPE)
+    if weight.requires_grad:
+        # Training: each row its own merge, so that every row's weights get
+        # their gradient (the same values as the grouped form below).
+        rows = []
+        for i in range(r):
+            if not bool(chosen[i].any()):
+                rows.append(torch.zeros(o, dtype=DTYPE))
+                continue
+            w = torch.where(chosen[i], weight[i], torch.zeros_like(weight[i]))
+            rows.append(merged(targets, list(w))(xr[i:i + 1])[0])
+        return torch.stack(rows) if rows else out
     groups = {}
     for i in range(r):
         if not bool(chosen[i].any()):

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from harness import modrt  # noqa: E402
+from harness import modrt, read_safetensors  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 
@@ -268,11 +268,98 @@ def check_adamw(m, spec, steps, rng):
           f"(worst relative loss error {worst:.2e})")
 
 
+def check_state_and_errors(m, spec, work, rng):
+    """Optimiser state saved and loaded (PyTorch's names), zero after init;
+    bad input leaves parameters and state unchanged; saved parameters give
+    PyTorch the same outputs."""
+    block, updated, _ = spec["adamw"]
+    m.init(3)
+    for _ in range(3):
+        getattr(m, block)(*spec["batch"](rng))
+    m.save_optimizer(f"{work}/opt.safetensors")
+    saved = read_safetensors(f"{work}/opt.safetensors")
+    assert saved[f"{block}.step"].item() == 3, saved[f"{block}.step"]
+    for name in updated:
+        assert saved[f"{name}.exp_avg"].shape == m[name].shape
+        assert np.any(saved[f"{name}.exp_avg_sq"] != 0), name
+    params = m.state_dict()
+    batch = spec["batch"](rng)
+    loss_a = getattr(m, block)(*batch)
+    after_a = m.state_dict()
+    # The same step again from the same parameters and loaded state.
+    m.load_state_dict(params)
+    m.load_optimizer(f"{work}/opt.safetensors")
+    loss_b = getattr(m, block)(*batch)
+    after_b = m.state_dict()
+    assert loss_a == loss_b, (loss_a, loss_b)
+    for name in params:
+        assert np.array_equal(after_a[name], after_b[name]), name
+    print("ok optimizer state saved and loaded (PyTorch names)")
+    # init zeroes the state: a step from init equals the first step ever.
+    m.init(5)
+    first = getattr(m, block)(*batch), m.state_dict()
+    for _ in range(2):
+        getattr(m, block)(*batch)
+    m.init(5)
+    again = getattr(m, block)(*batch), m.state_dict()
+    assert first[0] == again[0]
+    for name in first[1]:
+        assert np.array_equal(first[1][name], again[1][name]), name
+    print("ok init resets the optimizer state")
+    # Bad input: a failed step changes nothing (parameters, state).
+    m.save_optimizer(f"{work}/before.safetensors")
+    before = m.state_dict()
+    x, t = batch
+    try:
+        getattr(m, block)(x, t[:-1])
+        raise AssertionError("mismatched batch accepted")
+    except ValueError:
+        pass
+    fn = getattr(m._lib, f"{m.info.name}_{block}")
+    import ctypes
+    loss = ctypes.c_float(0.0)
+    rc = fn(m._handle, -1, x.ctypes.data_as(ctypes.c_void_p),
+            t.ctypes.data_as(ctypes.c_void_p), ctypes.byref(loss))
+    assert rc == 1, rc
+    m.save_optimizer(f"{work}/after.safetensors")
+    for name, value in m.state_dict().items():
+        assert np.array_equal(value, before[name]), name
+    a, b = read_safetensors(f"{work}/before.safetensors"), read_safetensors(f"{work}/after.safetensors")
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    print("ok a negative dyn is error 1 and changes nothing")
+    # Saved parameters, read back by name, give the same outputs in PyTorch.
+    m.save(f"{work}/trained.safetensors")
+    p = {k: torch.tensor(v.astype(np.float64))
+         for k, v in read_safetensors(f"{work}/trained.safetensors").items()}
+    want = lora_forward(p, torch.tensor(x.astype(np.float64))).numpy()
+    got = m.forward(x)
+    assert np.max(np.abs(got - want)) < 1e-4, np.max(np.abs(got - want))
+    print("ok trained weights load into PyTorch by state_dict name")
+
+
+def check_bad_labels(m, rng):
+    m.init(7)
+    before = m.state_dict()
+    x = rng.standard_normal((2, 3, 8)).astype(np.float32)
+    labels = rng.integers(0, 5, (2, 3)).astype(np.int64)
+    labels[1, 2] = 5
+    try:
+        m.step(x, labels)
+        raise AssertionError("a label outside [0, C) was accepted")
+    except modrt.Error as e:
+        assert e.code == 1, e
+        assert "cross_entropy" in str(e), e
+    for name, value in m.state_dict().items():
+        assert np.array_equal(value, before[name]), name
+    print("ok a label outside [0, C) is error 1 and changes nothing")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("lib")
     ap.add_argument("model")
     ap.add_argument("--adamw-steps", type=int, default=50)
+    ap.add_argument("--work", default=None)
     args = ap.parse_args()
     spec = MODELS[args.model]
     m = modrt.load(args.lib)
@@ -281,6 +368,10 @@ def main():
         check_sgd(m, spec, block, set(updated), rng)
     if spec["adamw"]:
         check_adamw(m, spec, args.adamw_steps, rng)
+    if args.model == "lora" and args.work:
+        check_state_and_errors(m, spec, args.work, rng)
+    if args.model == "mlp":
+        check_bad_labels(m, rng)
     print(f"PASS train {args.model}")
 
 
