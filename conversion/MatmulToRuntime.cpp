@@ -96,7 +96,7 @@ struct MatmulToRuntimePass
     auto prevFill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
     bool zeroed = prevFill && prevFill.getOutputs()[0] == c &&
                   modc::isZeroConstant(prevFill.getInputs()[0]);
-    if (!zeroed && !isZeroAt(c, op))
+    if (!zeroed && !op->hasAttr(mod::kZeroInitAttr) && !isZeroAt(c, op))
       return false;
     OpBuilder builder(op);
     int64_t rank = cast<MemRefType>(c.getType()).getRank();

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ir/TensorMath.h"
 #include "transforms/Passes.h"
 
 namespace modc {
@@ -25,6 +26,15 @@ namespace {
 struct SplitEmptyTensorsPass
     : public modc::impl::SplitEmptyTensorsBase<SplitEmptyTensorsPass> {
   void runOnOperation() override {
+    // A matmul into a zero fill computes A @ B whatever bufferization and
+    // mod-split-large-functions later make of the fill (in another
+    // function, passed as an argument): say so where mod-matmul-to-runtime
+    // will look.
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) &&
+          modc::isZeroFill(cast<linalg::LinalgOp>(op).getDpsInits()[0]))
+        op->setAttr(mlir::mod::kZeroInitAttr, UnitAttr::get(op->getContext()));
+    });
     splitSharedFills();
     SmallVector<tensor::EmptyOp> shared;
     getOperation().walk([&](tensor::EmptyOp op) {

@@ -61,10 +61,21 @@ bool isAnchored(Operation *op) {
          !llvm::all_of(op->getResultTypes(), tensorOrScalar);
 }
 
-/// Ops cheaper to re-create in a part than to pass to it.
+/// Ops cheaper to re-create in a part than to pass to it. Index arithmetic
+/// and scalar reads count too: the sizes of a zero fill (a routed target's
+/// row count read from the plan) must come along with it, or the fill would
+/// reach a part as an argument, where the matmul it initialises can no
+/// longer be seen to start from zeros (mod-matmul-to-runtime).
 bool isCheapKind(Operation *op) {
-  return op->hasTrait<OpTrait::ConstantLike>() ||
-         isa<tensor::EmptyOp, linalg::FillOp, tensor::DimOp>(op);
+  if (op->hasTrait<OpTrait::ConstantLike>() ||
+      isa<tensor::EmptyOp, linalg::FillOp, tensor::DimOp>(op))
+    return true;
+  if (isa<tensor::ExtractOp>(op))
+    return op->getResult(0).getType().isIntOrIndex();
+  return isa<arith::IndexCastOp, arith::AddIOp, arith::SubIOp, arith::MulIOp>(
+             op) &&
+         llvm::all_of(op->getResultTypes(),
+                      [](Type t) { return t.isIntOrIndex(); });
 }
 
 int64_t weight(Operation *op) {
@@ -102,7 +113,9 @@ struct SplitLargeFunctionsPass
       if (!ok)
         break;
       Operation *def = v.getDefiningOp();
-      ok = isScalar(v.getType()) || (def && cloneable(def));
+      // A scalar read clones with its tensor passed to the part.
+      ok = isScalar(v.getType()) || (def && cloneable(def)) ||
+           (isa<tensor::ExtractOp>(op) && isa<RankedTensorType>(v.getType()));
     }
     cloneableMemo[op] = ok;
     return ok;

@@ -39,6 +39,10 @@ constexpr llvm::StringLiteral kTrainAttr = "mod.train";
 /// On a differentiated train block (mod-differentiate): the parameters whose
 /// gradients it returns after its signature's outputs, in order.
 constexpr llvm::StringLiteral kGradsAttr = "mod.grads";
+/// On a linalg.matmul/batch_matmul whose destination is a zero fill at the
+/// tensor level: it computes A @ B (mod-split-empty-tensors sets it,
+/// mod-matmul-to-runtime reads it after bufferization).
+constexpr llvm::StringLiteral kZeroInitAttr = "mod.zero_init";
 constexpr llvm::StringLiteral kParamArgAttr = "mod.param";
 } // namespace mod
 } // namespace mlir

@@ -49,3 +49,19 @@ func.func @shared_fill(%x: tensor<?x4xf32>, %w: tensor<4x4xf32>, %v: tensor<4x4x
   %s = linalg.add ins(%b, %z : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e2 : tensor<?x4xf32>) -> tensor<?x4xf32>
   return %a, %s : tensor<?x4xf32>, tensor<?x4xf32>
 }
+
+// A matmul into a zero fill is marked: it computes A @ B wherever its
+// destination buffer later comes from (mod-matmul-to-runtime reads the mark
+// after bufferization and function splitting). One into other data is not.
+// CHECK-LABEL: func.func @zero_init
+// CHECK:         linalg.matmul {mod.zero_init} ins
+// CHECK:         linalg.matmul ins
+// CHECK-NOT:     mod.zero_init
+func.func @zero_init(%a: tensor<4x8xf32>, %b: tensor<8x4xf32>, %c: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %p = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x4xf32>) outs(%z : tensor<4x4xf32>) -> tensor<4x4xf32>
+  %q = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x4xf32>) outs(%c : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %p, %q : tensor<4x4xf32>, tensor<4x4xf32>
+}
