@@ -73,7 +73,10 @@ struct MatmulToRuntimePass
     ModuleOp module = getOperation();
     SmallVector<Operation *> matmuls;
     module.walk([&](Operation *op) {
-      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp,
+              linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp,
+              linalg::BatchMatmulTransposeAOp, linalg::BatchMatmulTransposeBOp>(
+              op))
         matmuls.push_back(op);
     });
     for (Operation *op : matmuls)
@@ -100,6 +103,22 @@ struct MatmulToRuntimePass
       return false;
     OpBuilder builder(op);
     int64_t rank = cast<MemRefType>(c.getType()).getRank();
+    // A transposed operand (the backward products of training, A^T dY and
+    // dY B^T) is passed as a strided view: the GEMM reads any strides, so
+    // nothing is copied.
+    auto transposed = [&](Value v) -> Value {
+      SmallVector<unsigned> perm;
+      for (int64_t i = 0; i < rank; ++i)
+        perm.push_back(unsigned(i));
+      std::swap(perm[rank - 2], perm[rank - 1]);
+      AffineMap map = AffineMap::getPermutationMap(perm, op->getContext());
+      return builder.create<memref::TransposeOp>(op.getLoc(), v,
+                                                 AffineMapAttr::get(map));
+    };
+    if (isa<linalg::MatmulTransposeAOp, linalg::BatchMatmulTransposeAOp>(op))
+      a = transposed(a);
+    if (isa<linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(op))
+      b = transposed(b);
     func::FuncOp fn =
         rank == 2 ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32)
                   : MODC_KERNEL_FUNCTION(module, modrt_batch_matmul_f32);

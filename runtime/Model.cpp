@@ -320,8 +320,9 @@ int modrt_num_threads(const modrt_model *m) {
 void modrt_begin_call(modrt_model *m) {
   if (!m)
     return;
-  if (m->DerivedStale)
-    computeDerived(m);
+  // Derived weights are recomputed by the read that needs them
+  // (modrt_param_data): a train step, which reads none, must not pay for
+  // a fold its own update just made stale.
   m->PreviousCall = CurrentModel;
   CurrentModel = m;
 }
@@ -375,7 +376,10 @@ int modrt_train_step(modrt_model *m, int32_t train) {
   if (!T)
     return MODRT_ENOMEM;
   modrt::ErrorSink Err = errorSink(m);
-  int Rc = T->step(train, m->Block, Err);
+  // On the model's threads, as its entries run.
+  modrt_begin_call(m);
+  int Rc = T->step(train, m->Block, modrt::currentThreadPool(), Err);
+  modrt_end_call(m);
   if (Rc == MODRT_OK)
     m->DerivedStale = m->Desc->numDerived() > 0;
   return Rc;

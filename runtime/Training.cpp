@@ -15,6 +15,7 @@
 #include "Training.h"
 
 #include "Safetensors.h"
+#include "ThreadPool.h"
 
 #include <cmath>
 #include <cstdio>
@@ -97,67 +98,120 @@ bool TrainingState::allocateState(int32_t Train) {
   return true;
 }
 
-int TrainingState::step(int32_t Train, unsigned char *Block, ErrorSink &Err) {
+namespace {
+
+/// One optimiser update of elements [Begin, End) of one parameter.
+struct UpdateJob {
+  const UpdateRecord *U;
+  float *W;
+  const float *G;
+  float *M, *V, *Buf;
+  int64_t Begin, End;
+};
+
+struct StepContext {
+  const Vec<UpdateJob> *Jobs;
+  int64_t Step;
+};
+
+void applyJob(const UpdateJob &J, int64_t Step) {
+  const UpdateRecord &U = *J.U;
+  float *W = J.W;
+  const float *G = J.G;
+  if (U.Optimizer == OptimizerKind::Sgd) {
+    float Lr = float(U.Hyper[0]), Mom = float(U.Hyper[1]),
+          Wd = float(U.Hyper[2]);
+    bool Nesterov = U.Hyper[3] != 0.0;
+    float *Buf = J.Buf;
+    for (int64_t I = J.Begin; I < J.End; ++I) {
+      float Dp = G[I];
+      if (Wd != 0.0f)
+        Dp = Dp + Wd * W[I];
+      if (Buf) {
+        // PyTorch starts the buffer at the first gradient; from zero,
+        // momentum * 0 + g is the same value.
+        Buf[I] = Buf[I] * Mom + Dp;
+        Dp = Nesterov ? Dp + Mom * Buf[I] : Buf[I];
+      }
+      W[I] = W[I] + -Lr * Dp;
+    }
+    return;
+  }
+  double Lr = U.Hyper[0], Beta1 = U.Hyper[1], Beta2 = U.Hyper[2],
+         Eps = U.Hyper[3], Wd = U.Hyper[4];
+  bool Decoupled = U.Optimizer == OptimizerKind::Adamw;
+  double Bc1 = 1.0 - std::pow(Beta1, double(Step));
+  double Bc2 = 1.0 - std::pow(Beta2, double(Step));
+  float StepSize = float(-(Lr / Bc1));
+  float Bc2Sqrt = float(std::sqrt(Bc2));
+  float B1 = float(Beta1), B2 = float(Beta2), OneB1 = float(1.0 - Beta1),
+        OneB2 = float(1.0 - Beta2), EpsF = float(Eps), WdF = float(Wd),
+        Decay = float(1.0 - Lr * Wd);
+  float *M = J.M, *V = J.V;
+  for (int64_t I = J.Begin; I < J.End; ++I) {
+    float Gi = G[I];
+    if (Decoupled)
+      W[I] = W[I] * Decay;
+    else if (WdF != 0.0f)
+      Gi = Gi + WdF * W[I];
+    M[I] = M[I] * B1 + OneB1 * Gi;
+    V[I] = V[I] * B2 + OneB2 * (Gi * Gi);
+    float Denom = std::sqrt(V[I]) / Bc2Sqrt + EpsF;
+    W[I] = W[I] + StepSize * M[I] / Denom;
+  }
+}
+
+void runJob(void *Ctx, int64_t I) {
+  auto *C = static_cast<StepContext *>(Ctx);
+  applyJob((*C->Jobs)[size_t(I)], C->Step);
+}
+
+/// Elements per job: large enough to amortise the hand-off, small enough
+/// to spread one big parameter over every thread.
+constexpr int64_t JobElements = 1 << 16;
+
+} // namespace
+
+int TrainingState::step(int32_t Train, unsigned char *Block, ThreadPool *Pool,
+                        ErrorSink &Err) {
   if (Train < 0 || Train >= D.info().num_trains)
     return Err.fail(MODRT_EINVAL, "train: no train block %d", int(Train));
   if (!allocateState(Train))
     return Err.fail(MODRT_ENOMEM, "%s: out of memory for the optimizer state",
                     D.info().trains[Train].name);
-  int64_t Step = ++Steps[size_t(Train)];
+  Vec<UpdateJob> Jobs;
   for (size_t I = 0; I < D.numUpdates(); ++I) {
     const UpdateRecord &U = D.update(I);
     if (U.Train != Train)
       continue;
     for (size_t K = U.FirstParam; K < U.FirstParam + U.NumParams; ++K) {
       int32_t P = D.updateParam(K);
-      float *W = reinterpret_cast<float *>(Block + D.paramOffset(P));
-      const float *G = Grad[size_t(P)];
-      int64_t N = count(P);
-      if (!G)
+      if (!Grad[size_t(P)])
         continue; // Never happens after a kernel call: it asked for it.
-      if (U.Optimizer == OptimizerKind::Sgd) {
-        float Lr = float(U.Hyper[0]), Mom = float(U.Hyper[1]),
-              Wd = float(U.Hyper[2]);
-        bool Nesterov = U.Hyper[3] != 0.0;
-        float *Buf = Momentum[size_t(P)];
-        for (int64_t J = 0; J < N; ++J) {
-          float Dp = G[J];
-          if (Wd != 0.0f)
-            Dp = Dp + Wd * W[J];
-          if (Buf) {
-            // PyTorch starts the buffer at the first gradient; from zero,
-            // momentum * 0 + g is the same value.
-            Buf[J] = Buf[J] * Mom + Dp;
-            Dp = Nesterov ? Dp + Mom * Buf[J] : Buf[J];
-          }
-          W[J] = W[J] + -Lr * Dp;
-        }
-        continue;
-      }
-      double Lr = U.Hyper[0], Beta1 = U.Hyper[1], Beta2 = U.Hyper[2],
-             Eps = U.Hyper[3], Wd = U.Hyper[4];
-      bool Decoupled = U.Optimizer == OptimizerKind::Adamw;
-      double Bc1 = 1.0 - std::pow(Beta1, double(Step));
-      double Bc2 = 1.0 - std::pow(Beta2, double(Step));
-      float StepSize = float(-(Lr / Bc1));
-      float Bc2Sqrt = float(std::sqrt(Bc2));
-      float B1 = float(Beta1), B2 = float(Beta2), OneB1 = float(1.0 - Beta1),
-            OneB2 = float(1.0 - Beta2), EpsF = float(Eps), WdF = float(Wd),
-            Decay = float(1.0 - Lr * Wd);
-      float *M = ExpAvg[size_t(P)], *V = ExpAvgSq[size_t(P)];
-      for (int64_t J = 0; J < N; ++J) {
-        float Gj = G[J];
-        if (Decoupled)
-          W[J] = W[J] * Decay;
-        else if (WdF != 0.0f)
-          Gj = Gj + WdF * W[J];
-        M[J] = M[J] * B1 + OneB1 * Gj;
-        V[J] = V[J] * B2 + OneB2 * (Gj * Gj);
-        float Denom = std::sqrt(V[J]) / Bc2Sqrt + EpsF;
-        W[J] = W[J] + StepSize * M[J] / Denom;
+      int64_t N = count(P);
+      for (int64_t Begin = 0; Begin < N; Begin += JobElements) {
+        int64_t End = N - Begin > JobElements ? Begin + JobElements : N;
+        UpdateJob J{&U,
+                    reinterpret_cast<float *>(Block + D.paramOffset(P)),
+                    Grad[size_t(P)],
+                    ExpAvg[size_t(P)],
+                    ExpAvgSq[size_t(P)],
+                    Momentum[size_t(P)],
+                    Begin,
+                    End};
+        if (!Jobs.push(J))
+          return Err.fail(MODRT_ENOMEM, "%s: out of memory",
+                          D.info().trains[Train].name);
       }
     }
   }
+  // Nothing has changed yet: the step count moves with the parameters.
+  StepContext C{&Jobs, ++Steps[size_t(Train)]};
+  if (Pool && Jobs.size() > 1)
+    Pool->run(int64_t(Jobs.size()), runJob, &C);
+  else
+    for (size_t I = 0; I < Jobs.size(); ++I)
+      runJob(&C, int64_t(I));
   return MODRT_OK;
 }
 

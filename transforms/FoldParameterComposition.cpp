@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/Mod/ModModel.h"
 #include "ir/Stats.h"
 #include "ir/TensorMath.h"
 #include "transforms/Passes.h"
@@ -166,7 +167,9 @@ struct FoldParameterCompositionPass
     // matmul of the program.
     SymbolTable symbols(module);
     for (auto fn : module.getOps<func::FuncOp>()) {
-      if (fn.isExternal())
+      // A train block changes the terms every step: a folded weight would
+      // be recomputed after each one, and its backward reads the terms.
+      if (fn.isExternal() || mlir::mod::getTrainUpdates(fn))
         continue;
       // Last first: the outermost sum of a chain folds; the partial sums
       // inside it become dead.

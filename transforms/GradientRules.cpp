@@ -116,18 +116,50 @@ LogicalResult Adjoints::matmul(Operation *op, bool batched) {
   Value a = mm.getDpsInputs()[0], bm = mm.getDpsInputs()[1];
   Value init = mm.getDpsInits()[0];
   Value d = get(op->getResult(0));
-  TensorMath math(b_, loc);
-  SmallVector<int64_t> perm =
-      batched ? SmallVector<int64_t>{0, 2, 1} : SmallVector<int64_t>{1, 0};
-  // dA = dR @ B^T, dB = A^T @ dR, and the accumulator passes dR through.
+  // dA = dR @ B^T, dB = A^T @ dR (the named transposed products: the
+  // runtime's GEMM reads the transposed operand in place), and the
+  // accumulator passes dR through.
+  auto product = [&](Value lhs, Value rhs, Value like, bool transposeA) {
+    auto type = cast<RankedTensorType>(like.getType());
+    Value zero = b_.create<arith::ConstantOp>(
+        loc, b_.getFloatAttr(type.getElementType(), 0.0));
+    Value init =
+        b_.create<linalg::FillOp>(loc, zero, zerosShape(like)).getResult(0);
+    SmallVector<Value, 2> ins = {lhs, rhs};
+    if (batched && transposeA)
+      return b_
+          .create<linalg::BatchMatmulTransposeAOp>(loc, TypeRange{type}, ins,
+                                                   init)
+          .getResult(0);
+    if (batched)
+      return b_
+          .create<linalg::BatchMatmulTransposeBOp>(loc, TypeRange{type}, ins,
+                                                   init)
+          .getResult(0);
+    if (transposeA)
+      return b_
+          .create<linalg::MatmulTransposeAOp>(loc, TypeRange{type}, ins, init)
+          .getResult(0);
+    return b_
+        .create<linalg::MatmulTransposeBOp>(loc, TypeRange{type}, ins, init)
+        .getResult(0);
+  };
   if (isActive(a))
-    add(a, math.matmul(d, math.transpose(bm, perm),
-                       cast<RankedTensorType>(a.getType())));
+    add(a, product(d, bm, a, /*transposeA=*/false));
   if (isActive(bm))
-    add(bm, math.matmul(math.transpose(a, perm), d,
-                        cast<RankedTensorType>(bm.getType())));
+    add(bm, product(a, d, bm, /*transposeA=*/true));
   add(init, d);
   return success();
+}
+
+Value Adjoints::zerosShape(Value like) {
+  Location loc = like.getLoc();
+  auto t = cast<RankedTensorType>(like.getType());
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (t.isDynamicDim(i))
+      dyn.push_back(b_.create<tensor::DimOp>(loc, like, i));
+  return b_.create<tensor::EmptyOp>(loc, t.getShape(), t.getElementType(), dyn);
 }
 
 LogicalResult Adjoints::transpose(Operation *op) {

@@ -43,6 +43,8 @@ private:
   mlir::LogicalResult generic(mlir::Operation *op);
   mlir::LogicalResult matmul(mlir::Operation *op, bool batched);
   mlir::LogicalResult transpose(mlir::Operation *op);
+  /// An empty tensor of `like`'s type and run-time shape.
+  mlir::Value zerosShape(mlir::Value like);
   mlir::LogicalResult shape(mlir::Operation *op);
   mlir::LogicalResult slice(mlir::Operation *op);
   // Routing (RouteGradients.cpp).

@@ -31,7 +31,10 @@ struct SplitEmptyTensorsPass
     // function, passed as an argument): say so where mod-matmul-to-runtime
     // will look.
     getOperation().walk([&](Operation *op) {
-      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op) &&
+      if (isa<linalg::MatmulOp, linalg::BatchMatmulOp,
+              linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp,
+              linalg::BatchMatmulTransposeAOp, linalg::BatchMatmulTransposeBOp>(
+              op) &&
           modc::isZeroFill(cast<linalg::LinalgOp>(op).getDpsInits()[0]))
         op->setAttr(mlir::mod::kZeroInitAttr, UnitAttr::get(op->getContext()));
     });
