@@ -125,6 +125,10 @@ struct MatmulToRuntimePass
     if (failed(modc::abi::call(builder, op.getLoc(), fn, {a, b, c})))
       return false;
     op->erase();
+    // The GEMM writes every element of C (zeros when K = 0): a zero fill
+    // just before it is dead.
+    if (zeroed)
+      prevFill->erase();
     return true;
   }
 };

@@ -60,7 +60,7 @@ void untrack(void *p) {
 
 /// Freed large blocks of this thread, for reuse.
 struct BlockCache {
-  static constexpr int kCacheSlots = 16;
+  static constexpr int kCacheSlots = 64;
   static constexpr size_t kCacheMin = size_t(64) << 10;
   static constexpr size_t kCacheBytes = size_t(256) << 20;
   void *block[kCacheSlots] = {};
