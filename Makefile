@@ -16,7 +16,7 @@ ASAN_BUILD   ?= build-asan
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all setup configure build demo check check-asan bench fuzz fuzz-session format clean
+.PHONY: all setup configure build demo check check-asan bench bench-train fuzz fuzz-session format clean
 
 all: build
 
@@ -101,6 +101,10 @@ bench: build
 	./scripts/setup-deps.sh python3-matplotlib
 	ninja -C $(BUILD) modrt-gemm-bench 2>/dev/null || true
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/models/bench.py $(BUILD)
+
+# One training step of moe.mod and lora.mod against PyTorch eager + AdamW.
+bench-train: build
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/train/bench.py $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.c')
