@@ -159,14 +159,32 @@ LogicalResult Adjoints::routeScatter(Operation *op) {
   auto sc = cast<mod::RouteScatterOp>(op);
   Location loc = op->getLoc();
   Value d = get(sc->getResult(0));
-  // The destination accumulates: its adjoint passes through.
-  add(sc.getY(), d);
   bool weighted = sc.getMode() == mod::ScatterMode::Weighted;
-  if (sc.getMode() == mod::ScatterMode::Max &&
-      (isActive(sc.getSource()) || isActive(sc.getRouteWeights())))
-    return op->emitError() << "training: the gradient of the 'max' "
-                              "aggregation of a routed target is not "
-                              "supported yet";
+  bool max = sc.getMode() == mod::ScatterMode::Max;
+  // The destination accumulates: its adjoint passes through (for `max`,
+  // where it kept its value: a row that beat it takes the gradient).
+  if (!max) {
+    add(sc.getY(), d);
+  } else if (isActive(sc.getY())) {
+    auto yt = tensorType(sc.getY());
+    TensorMath m(b_, loc);
+    SmallVector<Value> dyn;
+    for (int64_t i = 0; i < 2; ++i)
+      if (yt.isDynamicDim(i))
+        dyn.push_back(m.dimSize(sc.getY(), i));
+    Value y = sc.getY(), r = sc->getResult(0);
+    add(y, tabulate(b_, loc, yt, dyn,
+                    [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
+                      Value kept = nb.create<arith::CmpFOp>(
+                          nl, arith::CmpFPredicate::OEQ,
+                          nb.create<tensor::ExtractOp>(nl, r, i),
+                          nb.create<tensor::ExtractOp>(nl, y, i));
+                      Value z = nb.create<arith::ConstantOp>(
+                          nl, nb.getF32FloatAttr(0.0));
+                      return nb.create<arith::SelectOp>(
+                          nl, kept, nb.create<tensor::ExtractOp>(nl, d, i), z);
+                    }));
+  }
   Value source = sc.getSource(), rows = sc.getRows(), slots = sc.getSlots();
   Value weights = sc.getRouteWeights(), begin = sc.getBegin();
   TensorMath math(b_, loc);
@@ -192,6 +210,19 @@ LogicalResult Adjoints::routeScatter(Operation *op) {
                    Value r = rowOf(nb, nl, idx[0]);
                    Value v = nb.create<tensor::ExtractOp>(
                        nl, d, ValueRange{r, idx[1]});
+                   if (max) {
+                     // The row won if it is above what the destination
+                     // held before it.
+                     Value mine = nb.create<tensor::ExtractOp>(nl, source,
+                                                               ValueRange(idx));
+                     Value held = nb.create<tensor::ExtractOp>(
+                         nl, sc.getY(), ValueRange{r, idx[1]});
+                     Value won = nb.create<arith::CmpFOp>(
+                         nl, arith::CmpFPredicate::OGT, mine, held);
+                     Value z = nb.create<arith::ConstantOp>(
+                         nl, nb.getF32FloatAttr(0.0));
+                     return nb.create<arith::SelectOp>(nl, won, v, z);
+                   }
                    if (!weighted)
                      return v;
                    return nb.create<arith::MulFOp>(nl, v,
@@ -361,13 +392,19 @@ LogicalResult Adjoints::routeDecide(Operation *op) {
   if (!isActive(input) || !dW)
     return success();
   mod::RouterKind kind = dec.getRouter();
-  if (kind == mod::RouterKind::Topk && dec.getCapacity() &&
-      !dec.getCapacity()->isZero())
-    return op->emitError() << "training: the gradient of topk with a "
-                              "capacity is not supported yet";
   MLIRContext *ctx = b_.getContext();
   TensorMath math(b_, loc);
   Value idx = dec->getResult(0), w = dec->getResult(1);
+  if (kind == mod::RouterKind::Topk && dec.getNormalize() &&
+      dec.getCapacity() && !dec.getCapacity()->isZero()) {
+    // The kept weights are the softmax over all k chosen logits, dropped
+    // ones included: differentiate the decision before the drops (the same
+    // slots: a drop only empties one), the dropped slots' adjoint being 0.
+    Operation *before = b_.clone(*op);
+    before->setAttr("capacity", b_.getF64FloatAttr(0.0));
+    idx = before->getResult(0);
+    w = before->getResult(1);
+  }
   auto it = tensorType(input); // [R, E]
   Value rows = math.dimSize(input, 0);
   // g[r, e] = sum over the slots k of row r naming e of v[r, k].

@@ -71,11 +71,18 @@ struct SplitEmptyTensorsPass
       if (!op->hasOneUse() && !op->use_empty())
         shared.push_back(op);
     });
+    auto isInit = [](OpOperand &use) {
+      auto dps = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+      return dps && dps.isDpsInit(&use);
+    };
     for (linalg::FillOp fill : shared) {
-      bool first = true;
+      // Read as a value too (a zero gradient returned by a train block):
+      // every op computing into it gets a fill of its own, or empty-tensor
+      // elimination may place the shared fill in one op's destination
+      // argument, which that op then overwrites before the reads.
+      bool first = llvm::all_of(fill->getUses(), isInit);
       for (OpOperand &use : llvm::make_early_inc_range(fill->getUses())) {
-        auto dps = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
-        if (!dps || !dps.isDpsInit(&use))
+        if (!isInit(use))
           continue;
         if (first) {
           first = false;

@@ -160,6 +160,55 @@ def routes_loss(block):
             "step_weights": weights, "step_task": task}[block]
 
 
+def routes2_loss(block):
+    import reference as ref
+
+    def expert_fn(p, x):
+        return F.gelu(x @ p["w1"] + p["b1"]) @ p["w2"]
+
+    def seq_fn(p, x):
+        return torch.tanh(x @ p["w1"]) @ p["w2"]
+
+    def experts(p):
+        return [ref.instance_from(expert_fn, p, f"experts.{e}") for e in range(4)]
+
+    def loss(block, p, *args):
+        if block == "per_example":
+            xs, t = args
+            logits = xs.mean(1) @ p["gate.w"]
+            seqs = [ref.instance_from(seq_fn, p, f"seq.{e}") for e in range(4)]
+            return F.mse_loss(ref.route(xs, seqs, ref.Topk(logits, 2)), t)
+        if block == "hashed":
+            x, ids, t = args
+            return F.mse_loss(ref.route(x, experts(p), ref.Hash(ids)), t)
+        x, t = args
+        gate = x @ p["gate.w"]
+        router, combine = {
+            "cap": (ref.Topk(gate, 2, capacity=0.75), None),
+            "maxagg": (ref.Topk(gate, 2), "max"),
+            "global_mean": (ref.All(), "mean"),
+            "global_max": (ref.Fixed(0, 2), "max"),
+            "global_concat": (ref.Fixed(3, 1), "concat"),
+        }[block]
+        return F.mse_loss(ref.route(x, experts(p), router, combine), t)
+
+    return lambda p, *args: loss(block, p, *args)
+
+
+def routes2_batch(block):
+    def batch(rng):
+        if block == "per_example":
+            return (rng.standard_normal((5, 3, 8)).astype(np.float32),
+                    rng.standard_normal((5, 3, 8)).astype(np.float32))
+        x = rng.standard_normal((9, 8)).astype(np.float32)
+        cols = 16 if block == "global_concat" else 8
+        t = rng.standard_normal((9, cols)).astype(np.float32)
+        if block == "hashed":
+            return x, rng.integers(-50, 50, 9).astype(np.int64), t
+        return x, t
+    return batch
+
+
 def routes_batch(rng):
     return (rng.standard_normal((9, 12)).astype(np.float32),
             rng.standard_normal((9, 12)).astype(np.float32))
@@ -195,6 +244,16 @@ MODELS = {
         "adamw": None,
     },
 }
+EXPERTS2 = [f"experts.{e}.{n}" for e in range(4) for n in ("w1", "b1", "w2")]
+SEQ2 = [f"seq.{e}.{n}" for e in range(4) for n in ("w1", "w2")]
+MODELS["routes2"] = {
+    "blocks": {"cap": ["gate.w"] + EXPERTS2, "maxagg": EXPERTS2,
+               "global_mean": EXPERTS2, "global_max": EXPERTS2,
+               "global_concat": EXPERTS2, "per_example": ["gate.w"] + SEQ2,
+               "hashed": EXPERTS2},
+    "adamw": None,
+    "per_block": True,
+}
 MODELS["routes"]["blocks"]["step_task"] = [
     n for n in EXPERTS if n.startswith(("experts.0.", "experts.2."))]
 
@@ -212,9 +271,12 @@ def torch_batch(batch):
 def check_sgd(m, spec, block, updated, rng):
     m.init(7)
     before = m.state_dict()
-    loss_fn = spec["loss"] if "loss" in spec else routes_loss(block)
-    batch_fn = spec.get("batch") or (task_batch if block == "step_task"
-                                      else routes_batch)
+    if spec.get("per_block"):
+        loss_fn, batch_fn = routes2_loss(block), routes2_batch(block)
+    else:
+        loss_fn = spec["loss"] if "loss" in spec else routes_loss(block)
+        batch_fn = spec.get("batch") or (task_batch if block == "step_task"
+                                          else routes_batch)
     batch = batch_fn(rng)
     loss = getattr(m, block)(*batch)
     after = m.state_dict()

@@ -1,0 +1,67 @@
+// More routes trained: topk with a capacity (dropped choices), the max
+// aggregation, global routes (all, fixed) with mean, max and concat,
+// per-example routing of [B, T, D] on [B, E] logits, and hash routing.
+model troute2;
+dim D = 8;
+dim H = 12;
+dim E = 4;
+dim T = 3;
+dyn N;
+dyn B;
+
+module Expert<I, F>(x: f32[N, I]) -> f32[N, I] {
+  param w1: f32[I, F] = normal(0.0, 0.4);
+  param b1: f32[F] = normal(0.0, 0.1);
+  param w2: f32[F, I] = normal(0.0, 0.4);
+  return gelu(x @ w1 + b1) @ w2;
+}
+
+module SeqExpert<I, F>(x: f32[N, T, I]) -> f32[N, T, I] {
+  param w1: f32[I, F] = normal(0.0, 0.4);
+  param w2: f32[F, I] = normal(0.0, 0.4);
+  return tanh(x @ w1) @ w2;
+}
+
+module Gate<I, K>(x: f32[N, I]) -> f32[N, K] {
+  param w: f32[I, K] = normal(0.0, 0.7);
+  return x @ w;
+}
+
+gate: Gate<D, E>;
+experts: Expert<D, H>[E];
+seq: SeqExpert<D, H>[E];
+
+train cap(x: f32[N, D], target: f32[N, D]) {
+  minimize mse(route x to experts by topk(gate(x), 2, capacity = 0.75), target);
+  update gate, experts with sgd(lr = 1.0);
+}
+
+train maxagg(x: f32[N, D], target: f32[N, D]) {
+  minimize mse(route x to experts by topk(gate(x), 2) combine max, target);
+  update experts with sgd(lr = 1.0);
+}
+
+train global_mean(x: f32[N, D], target: f32[N, D]) {
+  minimize mse(route x to experts by all combine mean, target);
+  update experts with sgd(lr = 1.0);
+}
+
+train global_max(x: f32[N, D], target: f32[N, D]) {
+  minimize mse(route x to experts by fixed(0, 2) combine max, target);
+  update experts with sgd(lr = 1.0);
+}
+
+train global_concat(x: f32[N, D], target: f32[N, 2 * D]) {
+  minimize mse(route x to experts by fixed(3, 1) combine concat, target);
+  update experts with sgd(lr = 1.0);
+}
+
+train per_example(xs: f32[B, T, D], target: f32[B, T, D]) {
+  minimize mse(route xs to seq by topk(gate(mean(xs, 1)), 2), target);
+  update gate, seq with sgd(lr = 1.0);
+}
+
+train hashed(x: f32[N, D], ids: i64[N], target: f32[N, D]) {
+  minimize mse(route x to experts by hash(ids), target);
+  update experts with sgd(lr = 1.0);
+}
