@@ -22,6 +22,8 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace modc {
@@ -82,6 +84,8 @@ LogicalResult Adjoints::propagate(Operation *op) {
   if (isa<linalg::GenericOp>(op)) {
     if (Value table = gatheredTable(op))
       return gatherRows(op, table);
+    if (firstMaximum(op))
+      return success();
     return generic(op);
   }
   if (isa<mod::RouteDecideOp>(op))
@@ -275,7 +279,8 @@ public:
     // max/min: an operand that stands for the reduction's accumulator
     // (the final result) gives the gradient to the elements equal to it;
     // otherwise the strictly larger operand takes it (relu: 0 at 0).
-    auto extremum = [&](Value lhs, Value rhs, arith::CmpFPredicate strict) {
+    auto extremum = [&](Value lhs, Value rhs, arith::CmpFPredicate strict,
+                        arith::CmpFPredicate orEqual) {
       if (accumulators_.contains(rhs)) {
         add(lhs, select(cmp(arith::CmpFPredicate::OEQ, lhs, rhs), d, c(0.0)));
         return;
@@ -284,7 +289,12 @@ public:
         add(rhs, select(cmp(arith::CmpFPredicate::OEQ, rhs, lhs), d, c(0.0)));
         return;
       }
-      Value take = cmp(strict, lhs, rhs);
+      // Against a constant (relu's 0) only a strictly larger value takes
+      // the gradient (relu has gradient 0 at 0); between two values a tie
+      // goes to the first operand (the earlier target of a `max` route).
+      bool constant = lhs.getDefiningOp<arith::ConstantOp>() ||
+                      rhs.getDefiningOp<arith::ConstantOp>();
+      Value take = cmp(constant ? strict : orEqual, lhs, rhs);
       add(lhs, select(take, d, c(0.0)));
       add(rhs, select(take, c(0.0), d));
     };
@@ -315,11 +325,13 @@ public:
               return true;
             })
             .Case<arith::MaximumFOp, arith::MaxNumFOp>([&](auto o) {
-              extremum(o.getLhs(), o.getRhs(), arith::CmpFPredicate::OGT);
+              extremum(o.getLhs(), o.getRhs(), arith::CmpFPredicate::OGT,
+                       arith::CmpFPredicate::OGE);
               return true;
             })
             .Case<arith::MinimumFOp, arith::MinNumFOp>([&](auto o) {
-              extremum(o.getLhs(), o.getRhs(), arith::CmpFPredicate::OLT);
+              extremum(o.getLhs(), o.getRhs(), arith::CmpFPredicate::OLT,
+                       arith::CmpFPredicate::OLE);
               return true;
             })
             .Case([&](math::ExpOp o) {
@@ -390,6 +402,91 @@ private:
 };
 
 } // namespace
+
+bool Adjoints::firstMaximum(Operation *op) {
+  // `max` over one axis (TensorMath::reduce): the gradient goes to the
+  // first maximum of each reduced row (LANGUAGE.md §10), not to every tie.
+  auto g = cast<linalg::GenericOp>(op);
+  if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 1)
+    return false;
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  if (!maps[0].isIdentity())
+    return false;
+  Block &body = g.getRegion().front();
+  if (!llvm::hasSingleElement(body.without_terminator()))
+    return false;
+  Operation &inner = body.front();
+  if (!isa<arith::MaximumFOp, arith::MaxNumFOp>(inner))
+    return false;
+  Value in = body.getArgument(0), acc = body.getArgument(1);
+  if (!((inner.getOperand(0) == in && inner.getOperand(1) == acc) ||
+        (inner.getOperand(0) == acc && inner.getOperand(1) == in)))
+    return false;
+  Value x = g.getDpsInputs()[0], r = g->getResult(0);
+  Value d = get(r);
+  if (!isActive(x) || !d)
+    return true;
+  Location loc = g.getLoc();
+  MLIRContext *ctx = g.getContext();
+  unsigned axis = 0;
+  for (auto [i, it] : llvm::enumerate(g.getIteratorTypesArray()))
+    if (it == utils::IteratorType::reduction)
+      axis = unsigned(i);
+  auto rt = cast<RankedTensorType>(r.getType());
+  auto firstType = RankedTensorType::get(rt.getShape(), b_.getI64Type());
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < rt.getRank(); ++i)
+    if (rt.isDynamicDim(i))
+      dyn.push_back(b_.create<tensor::DimOp>(loc, r, i));
+  Value none = b_.create<arith::ConstantOp>(
+      loc, b_.getI64IntegerAttr(std::numeric_limits<int64_t>::max()));
+  Value firstInit =
+      b_.create<linalg::FillOp>(
+            loc, none,
+            b_.create<tensor::EmptyOp>(loc, firstType, dyn).getResult())
+          .getResult(0);
+  auto indexAt = [&](OpBuilder &nb, Location nl) -> Value {
+    return nb.create<arith::IndexCastOp>(nl, nb.getI64Type(),
+                                         nb.create<linalg::IndexOp>(nl, axis));
+  };
+  Value first =
+      b_.create<linalg::GenericOp>(
+            loc, TypeRange{firstType}, ValueRange{x, r}, ValueRange{firstInit},
+            SmallVector<AffineMap>{maps[0], maps[1], maps[1]},
+            g.getIteratorTypesArray(),
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value hit = nb.create<arith::CmpFOp>(
+                  nl, arith::CmpFPredicate::OEQ, a[0], a[1]);
+              Value cand =
+                  nb.create<arith::SelectOp>(nl, hit, indexAt(nb, nl), none);
+              nb.create<linalg::YieldOp>(
+                  nl, nb.create<arith::MinSIOp>(nl, a[2], cand).getResult());
+            })
+          .getResult(0);
+  auto xt = cast<RankedTensorType>(x.getType());
+  SmallVector<utils::IteratorType> parallel(xt.getRank(),
+                                            utils::IteratorType::parallel);
+  Value dx =
+      b_.create<linalg::GenericOp>(
+            loc, TypeRange{xt}, ValueRange{first, d}, ValueRange{zerosShape(x)},
+            SmallVector<AffineMap>{
+                maps[1], maps[1],
+                AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx)},
+            parallel,
+            [&](OpBuilder &nb, Location nl, ValueRange a) {
+              Value take = nb.create<arith::CmpIOp>(
+                  nl, arith::CmpIPredicate::eq, indexAt(nb, nl), a[0]);
+              Value z = nb.create<arith::ConstantOp>(
+                  nl, nb.getFloatAttr(xt.getElementType(), 0.0));
+              nb.create<linalg::YieldOp>(
+                  nl,
+                  nb.create<arith::SelectOp>(nl, take, a[1], z).getResult());
+            })
+          .getResult(0);
+  add(x, dx);
+  return true;
+}
 
 LogicalResult Adjoints::generic(Operation *op) {
   auto g = cast<linalg::GenericOp>(op);

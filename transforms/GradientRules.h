@@ -41,6 +41,9 @@ public:
 
 private:
   mlir::LogicalResult generic(mlir::Operation *op);
+  /// A `max` reduction over one axis, its gradient to the first maximum;
+  /// false if `op` is not one.
+  bool firstMaximum(mlir::Operation *op);
   mlir::LogicalResult matmul(mlir::Operation *op, bool batched);
   mlir::LogicalResult transpose(mlir::Operation *op);
   /// An empty tensor of `like`'s type and run-time shape.

@@ -97,6 +97,19 @@ def main():
         status = "ok" if worst < 2e-3 else "FAIL"
         failed += status == "FAIL"
         print(f"{status} {name}: worst relative error {worst:.1e}")
+    # Ties: `max` sends the gradient to the first maximum, and a `max`
+    # route to the earlier target; relu's gradient at 0 is 0.
+    ties = program("max(q, 0) + sum(sum(relu(x * 0.0), 1), 0)").replace(
+        "normal(1.0, 0.3)", "ones")
+    m = s.compile(ties, filename="ties.mod")
+    m.init(1)
+    before = m.state_dict()
+    x = rng.standard_normal((5, 6)).astype(np.float32)
+    m.step(x, np.zeros(5, np.int64))
+    g = before["q"] - m["q"]
+    assert np.array_equal(g, [1, 0, 0, 0, 0, 0]), g
+    assert np.array_equal(m["p"], before["p"])
+    print("ok ties: the first maximum takes the gradient")
     if failed:
         sys.exit(f"{failed} finite-difference checks failed")
     print("PASS finite differences")
