@@ -65,3 +65,8 @@ train hashed(x: f32[N, D], ids: i64[N], target: f32[N, D]) {
   minimize mse(route x to experts by hash(ids), target);
   update experts with sgd(lr = 1.0);
 }
+
+train merged(x: f32[N, D], target: f32[N, D]) {
+  minimize mse(route x to experts by topk(gate(x), 2) combine merge, target);
+  update gate, experts with sgd(lr = 1.0);
+}

@@ -189,6 +189,7 @@ def routes2_loss(block):
             "global_mean": (ref.All(), "mean"),
             "global_max": (ref.Fixed(0, 2), "max"),
             "global_concat": (ref.Fixed(3, 1), "concat"),
+            "merged": (ref.Topk(gate, 2), "merge"),
         }[block]
         return F.mse_loss(ref.route(x, experts(p), router, combine), t)
 
@@ -250,7 +251,7 @@ MODELS["routes2"] = {
     "blocks": {"cap": ["gate.w"] + EXPERTS2, "maxagg": EXPERTS2,
                "global_mean": EXPERTS2, "global_max": EXPERTS2,
                "global_concat": EXPERTS2, "per_example": ["gate.w"] + SEQ2,
-               "hashed": EXPERTS2},
+               "hashed": EXPERTS2, "merged": ["gate.w"] + EXPERTS2},
     "adamw": None,
     "per_block": True,
 }
