@@ -198,6 +198,12 @@ private:
   bool execUpdate(const ast::Stmt &s, Context &ctx);
   /// The model's members as entries and train blocks see them.
   std::shared_ptr<Members> modelMembers();
+  /// The start of an entry or a train block (`what` in messages): its name
+  /// checked against the library's own functions (nullopt after an error),
+  /// `ctx` set up for the model's members, then buildEntryArgs' result.
+  std::optional<bool> beginExported(const ast::Function &fn, const char *what,
+                                    EntrySpec &entry, Context &ctx,
+                                    std::set<int> &used);
   /// Types and dyns of an entry's or train block's arguments; false after
   /// an error.
   bool buildEntryArgs(const ast::Function &fn, Context &ctx, EntrySpec &entry,

@@ -407,8 +407,9 @@ int Analyzer::requireEntry(const std::string &name, SourceLoc loc) {
   return index >= 0 ? index : -1;
 }
 
-void Analyzer::elaborateEntry(const ast::Function &fn) {
-  EntrySpec entry;
+std::optional<bool> Analyzer::beginExported(const ast::Function &fn,
+                                            const char *what, EntrySpec &entry,
+                                            Context &ctx, std::set<int> &used) {
   entry.name = fn.name;
   entry.loc = fn.nameLoc;
   static const std::set<std::string> lifecycle = {
@@ -416,16 +417,25 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
       "save",      "set_threads", "error",          "describe",
       "get_param", "set_param",   "save_optimizer", "load_optimizer"};
   if (lifecycle.count(fn.name)) {
-    error(fn.nameLoc, "an entry cannot be named '" + fn.name + "': NAME_" +
-                          fn.name + " is a function of every compiled library");
-    return;
+    error(fn.nameLoc, std::string(what) + " cannot be named '" + fn.name +
+                          "': NAME_" + fn.name +
+                          " is a function of every compiled library");
+    return std::nullopt;
   }
-  Context ctx;
   ctx.params = &program_->params;
   ctx.instances = &program_->instances;
   ctx.body = &entry.body;
+  return buildEntryArgs(fn, ctx, entry, used);
+}
+
+void Analyzer::elaborateEntry(const ast::Function &fn) {
+  EntrySpec entry;
+  Context ctx;
   std::set<int> used;
-  bool ok = buildEntryArgs(fn, ctx, entry, used);
+  std::optional<bool> started = beginExported(fn, "an entry", entry, ctx, used);
+  if (!started)
+    return;
+  bool ok = *started;
   std::vector<TensorType> results;
   for (const ast::TypeExpr &r : fn.results) {
     TensorType t;

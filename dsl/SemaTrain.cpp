@@ -16,23 +16,11 @@ namespace detail {
 void Analyzer::elaborateTrain(const ast::Function &fn) {
   TrainSpec spec;
   EntrySpec &entry = spec.entry;
-  entry.name = fn.name;
-  entry.loc = fn.nameLoc;
-  static const std::set<std::string> reserved = {
-      "create",    "destroy",     "init",           "load",
-      "save",      "set_threads", "error",          "describe",
-      "get_param", "set_param",   "save_optimizer", "load_optimizer"};
-  if (reserved.count(fn.name)) {
-    error(fn.nameLoc, "a train block cannot be named '" + fn.name + "': NAME_" +
-                          fn.name + " is a function of every compiled library");
-    return;
-  }
   Context ctx;
-  ctx.params = &program_->params;
-  ctx.instances = &program_->instances;
-  ctx.body = &entry.body;
   std::set<int> used;
-  if (!buildEntryArgs(fn, ctx, entry, used))
+  std::optional<bool> started =
+      beginExported(fn, "a train block", entry, ctx, used);
+  if (!started || !*started)
     return;
   entry.dyns.assign(used.begin(), used.end());
   entry.resultTypes = {TensorType{ElemType::F32, {}}};

@@ -722,19 +722,21 @@ bool DescriptorParser::finish() {
   for (size_t I = 0; I < D.Outputs.size(); ++I)
     D.Outputs[I].dims =
         D.Outputs[I].rank ? D.Dims.data() + OutputDimStart[I] : nullptr;
-  for (size_t I = 0; I < D.Entries.size(); ++I) {
-    modrt_entry_info &E = D.Entries[I];
-    E.dyns = E.num_dyns ? D.EntryDyns.data() + EntryDynStart[I] : nullptr;
-    E.inputs = E.num_inputs ? D.Inputs.data() + EntryInputStart[I] : nullptr;
-    E.outputs =
-        E.num_outputs ? D.Outputs.data() + EntryOutputStart[I] : nullptr;
-  }
+  // Entries and train blocks point into the shared dyn/input/output arrays.
+  auto point = [&](Vec<modrt_entry_info> &List, const Vec<size_t> &DynStart,
+                   const Vec<size_t> &InputStart,
+                   const Vec<size_t> &OutputStart) {
+    for (size_t I = 0; I < List.size(); ++I) {
+      modrt_entry_info &E = List[I];
+      E.dyns = E.num_dyns ? D.EntryDyns.data() + DynStart[I] : nullptr;
+      E.inputs = E.num_inputs ? D.Inputs.data() + InputStart[I] : nullptr;
+      E.outputs = E.num_outputs ? D.Outputs.data() + OutputStart[I] : nullptr;
+    }
+  };
+  point(D.Entries, EntryDynStart, EntryInputStart, EntryOutputStart);
+  point(D.Trains, TrainDynStart, TrainInputStart, TrainOutputStart);
   for (size_t I = 0; I < D.Trains.size(); ++I) {
-    modrt_entry_info &E = D.Trains[I];
-    E.dyns = E.num_dyns ? D.EntryDyns.data() + TrainDynStart[I] : nullptr;
-    E.inputs = E.num_inputs ? D.Inputs.data() + TrainInputStart[I] : nullptr;
-    E.outputs =
-        E.num_outputs ? D.Outputs.data() + TrainOutputStart[I] : nullptr;
+    const modrt_entry_info &E = D.Trains[I];
     if (E.num_outputs != 1 || E.outputs[0].rank != 0 ||
         E.outputs[0].dtype != MODRT_F32)
       return fail("train '%s': the one output must be an f32 scalar loss",

@@ -104,6 +104,49 @@ Value tabulate(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
+/// Values moved between a decision's slots [R, K] and its targets [R, E]
+/// through its indices: to the targets, out[r, e] = sum over the slots k
+/// naming e of v[r, k]; to the slots, out[r, k] = v[r, idx[r, k]] (0 for an
+/// empty slot). `like` has the result's type and rows.
+Value throughIndices(OpBuilder &b, Location loc, Value idx, Value v, Value like,
+                     bool toTargets) {
+  MLIRContext *ctx = b.getContext();
+  auto type = tensorType(like);
+  SmallVector<Value> dyn;
+  if (type.isDynamicDim(0))
+    dyn.push_back(TensorMath(b, loc).dimSize(like, 0));
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0.0));
+  Value init =
+      b.create<linalg::FillOp>(
+           loc, zero, b.create<tensor::EmptyOp>(loc, type, dyn).getResult())
+          .getResult(0);
+  // Loops (r, kept, summed): the result's column, then the other side's.
+  AffineExpr r = getAffineDimExpr(0, ctx), kept = getAffineDimExpr(1, ctx),
+             summed = getAffineDimExpr(2, ctx);
+  AffineExpr slot = toTargets ? summed : kept;
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{type}, ValueRange{idx, v}, ValueRange{init},
+          SmallVector<AffineMap>{AffineMap::get(3, 0, {r, slot}, ctx),
+                                 AffineMap::get(3, 0, {r, summed}, ctx),
+                                 AffineMap::get(3, 0, {r, kept}, ctx)},
+          SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction},
+          [&](OpBuilder &nb, Location nl, ValueRange a) {
+            Value target = nb.create<arith::IndexCastOp>(
+                nl, nb.getI64Type(),
+                nb.create<linalg::IndexOp>(nl, toTargets ? 1 : 2));
+            Value hit = nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::eq,
+                                                 a[0], target);
+            Value z = nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0));
+            Value take = nb.create<arith::SelectOp>(nl, hit, a[1], z);
+            nb.create<linalg::YieldOp>(
+                nl, nb.create<arith::AddFOp>(nl, a[2], take).getResult());
+          })
+      .getResult(0);
+}
+
 } // namespace
 
 Value gatheredTable(Operation *op) {
@@ -340,47 +383,13 @@ LogicalResult Adjoints::routeFinish(Operation *op) {
 
 LogicalResult Adjoints::routeDense(Operation *op) {
   auto dense = cast<mod::RouteDenseOp>(op);
-  Value w = dense.getWeights(), idx = dense.getIndices();
+  Value w = dense.getWeights();
   Value d = get(dense->getResult(0));
   if (!isActive(w))
     return success();
-  Location loc = op->getLoc();
-  MLIRContext *ctx = b_.getContext();
-  // d w[r, k] = d dense[r, idx[r, k]] (0 for an empty slot): a reduction
-  // over the dense columns picking the one the slot names.
-  auto wt = tensorType(w);
-  SmallVector<Value> dyn;
-  TensorMath math(b_, loc);
-  for (int64_t i = 0; i < 2; ++i)
-    if (wt.isDynamicDim(i))
-      dyn.push_back(math.dimSize(w, i));
-  Value zero = b_.create<arith::ConstantOp>(loc, b_.getF32FloatAttr(0.0));
-  Value init =
-      b_.create<linalg::FillOp>(
-            loc, zero, b_.create<tensor::EmptyOp>(loc, wt, dyn).getResult())
-          .getResult(0);
-  AffineExpr r = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
-             t = getAffineDimExpr(2, ctx);
-  add(w, b_.create<linalg::GenericOp>(
-               loc, TypeRange{wt}, ValueRange{idx, d}, ValueRange{init},
-               SmallVector<AffineMap>{AffineMap::get(3, 0, {r, k}, ctx),
-                                      AffineMap::get(3, 0, {r, t}, ctx),
-                                      AffineMap::get(3, 0, {r, k}, ctx)},
-               SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
-                                                utils::IteratorType::parallel,
-                                                utils::IteratorType::reduction},
-               [&](OpBuilder &nb, Location nl, ValueRange a) {
-                 Value col = nb.create<arith::IndexCastOp>(
-                     nl, nb.getI64Type(), nb.create<linalg::IndexOp>(nl, 2));
-                 Value hit = nb.create<arith::CmpIOp>(
-                     nl, arith::CmpIPredicate::eq, a[0], col);
-                 Value z =
-                     nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0));
-                 Value take = nb.create<arith::SelectOp>(nl, hit, a[1], z);
-                 nb.create<linalg::YieldOp>(
-                     nl, nb.create<arith::AddFOp>(nl, a[2], take).getResult());
-               })
-             .getResult(0));
+  // d w[r, k] = d dense[r, idx[r, k]] (the count column is never named).
+  add(w, throughIndices(b_, op->getLoc(), dense.getIndices(), d, w,
+                        /*toTargets=*/false));
   return success();
 }
 
@@ -392,7 +401,6 @@ LogicalResult Adjoints::routeDecide(Operation *op) {
   if (!isActive(input) || !dW)
     return success();
   mod::RouterKind kind = dec.getRouter();
-  MLIRContext *ctx = b_.getContext();
   TensorMath math(b_, loc);
   Value idx = dec->getResult(0), w = dec->getResult(1);
   if (kind == mod::RouterKind::Topk && dec.getNormalize() &&
@@ -405,41 +413,9 @@ LogicalResult Adjoints::routeDecide(Operation *op) {
     idx = before->getResult(0);
     w = before->getResult(1);
   }
-  auto it = tensorType(input); // [R, E]
-  Value rows = math.dimSize(input, 0);
   // g[r, e] = sum over the slots k of row r naming e of v[r, k].
   auto byTarget = [&](Value v) {
-    SmallVector<Value> dyn;
-    if (it.isDynamicDim(0))
-      dyn.push_back(rows);
-    Value zero = b_.create<arith::ConstantOp>(loc, b_.getF32FloatAttr(0.0));
-    Value init =
-        b_.create<linalg::FillOp>(
-              loc, zero, b_.create<tensor::EmptyOp>(loc, it, dyn).getResult())
-            .getResult(0);
-    AffineExpr r = getAffineDimExpr(0, ctx), e = getAffineDimExpr(1, ctx),
-               k = getAffineDimExpr(2, ctx);
-    return b_
-        .create<linalg::GenericOp>(
-            loc, TypeRange{it}, ValueRange{idx, v}, ValueRange{init},
-            SmallVector<AffineMap>{AffineMap::get(3, 0, {r, k}, ctx),
-                                   AffineMap::get(3, 0, {r, k}, ctx),
-                                   AffineMap::get(3, 0, {r, e}, ctx)},
-            SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
-                                             utils::IteratorType::parallel,
-                                             utils::IteratorType::reduction},
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value target = nb.create<arith::IndexCastOp>(
-                  nl, nb.getI64Type(), nb.create<linalg::IndexOp>(nl, 1));
-              Value hit = nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::eq,
-                                                   a[0], target);
-              Value z =
-                  nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0));
-              Value take = nb.create<arith::SelectOp>(nl, hit, a[1], z);
-              nb.create<linalg::YieldOp>(
-                  nl, nb.create<arith::AddFOp>(nl, a[2], take).getResult());
-            })
-        .getResult(0);
+    return throughIndices(b_, loc, idx, v, input, /*toTargets=*/true);
   };
   // Softmax backward along the last axis: p * (g - sum(p * g)).
   auto softmaxBackward = [&](Value p, Value g) {
