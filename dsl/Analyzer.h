@@ -188,6 +188,10 @@ private:
   bool buildParam(const ast::ParamDef &def, Context &ctx, ParamSpec &out);
   bool buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
                  bool allowDyn);
+  /// The function's argument nodes, a scope, then its statements.
+  bool runBody(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
+               const ast::Function &fn, std::vector<Val> &returned,
+               bool &sawReturn, SourceLoc &returnLoc);
   void elaborateBody(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
                      const ast::Function &fn,
                      const std::vector<TensorType> &resultTypes);

@@ -312,9 +312,9 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
   return m;
 }
 
-void Analyzer::elaborateBody(const std::vector<ast::StmtPtr> &stmts,
-                             Context &ctx, const ast::Function &fn,
-                             const std::vector<TensorType> &resultTypes) {
+bool Analyzer::runBody(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
+                       const ast::Function &fn, std::vector<Val> &returned,
+                       bool &sawReturn, SourceLoc &returnLoc) {
   for (size_t i = 0; i < ctx.argTypes.size(); ++i) {
     Node *n = addNode(ctx, Op::Arg, ctx.argTypes[i], fn.args[i].loc);
     n->index = int64_t(i);
@@ -322,10 +322,16 @@ void Analyzer::elaborateBody(const std::vector<ast::StmtPtr> &stmts,
     ctx.argNodes.push_back(n);
   }
   ctx.scopes.emplace_back();
+  return execStmts(stmts, ctx, returned, sawReturn, returnLoc);
+}
+
+void Analyzer::elaborateBody(const std::vector<ast::StmtPtr> &stmts,
+                             Context &ctx, const ast::Function &fn,
+                             const std::vector<TensorType> &resultTypes) {
   std::vector<Val> returned;
   bool sawReturn = false;
   SourceLoc returnLoc;
-  bool ok = execStmts(stmts, ctx, returned, sawReturn, returnLoc);
+  bool ok = runBody(stmts, ctx, fn, returned, sawReturn, returnLoc);
   if (diags_.limitReached())
     return;
   // The returned value is still checked after errors in other statements:

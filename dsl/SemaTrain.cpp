@@ -35,17 +35,10 @@ void Analyzer::elaborateTrain(const ast::Function &fn) {
   ctx.train = &state;
 
   size_t before = diags_.numErrors();
-  for (size_t i = 0; i < ctx.argTypes.size(); ++i) {
-    Node *n = addNode(ctx, Op::Arg, ctx.argTypes[i], fn.args[i].loc);
-    n->index = int64_t(i);
-    n->name = ctx.argNames[i];
-    ctx.argNodes.push_back(n);
-  }
-  ctx.scopes.emplace_back();
   std::vector<Val> returned;
   bool sawReturn = false;
   SourceLoc returnLoc;
-  bool ok = execStmts(fn.body, ctx, returned, sawReturn, returnLoc);
+  bool ok = runBody(fn.body, ctx, fn, returned, sawReturn, returnLoc);
   if (diags_.limitReached())
     return;
   if (!state.sawMinimize && ok)
