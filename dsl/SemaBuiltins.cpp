@@ -743,6 +743,72 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     }
     break;
   }
+  case Rule::Broadcast: {
+    if (!bind(a, l))
+      return Val::none();
+    // Tensors and numbers, broadcast together; a number takes the
+    // tensors' element type, as in `x + 1.0`.
+    std::optional<ElemType> elem;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i].kind == Val::Tensor) {
+        if (elem && *elem != a[i].node->type.elem) {
+          error(l[i], "'" + name + "': element types differ: " +
+                          ast::elemTypeName(*elem) + " and " +
+                          ast::elemTypeName(a[i].node->type.elem) +
+                          " (use cast)");
+          return Val::none();
+        }
+        elem = a[i].node->type.elem;
+        continue;
+      }
+      if (a[i].kind != Val::Int && a[i].kind != Val::Float) {
+        error(l[i], "'" + name + "': argument '" +
+                        std::string(entry->args[i].name) +
+                        "' must be a tensor or a number");
+        return Val::none();
+      }
+    }
+    if (!elem) {
+      error(e.loc, "'" + name + "' needs at least one tensor argument");
+      return Val::none();
+    }
+    if (entry->builtin() == vocab::Builtin::Pow && !isFloatType(*elem)) {
+      error(e.loc, "'pow' needs floating-point tensors, got " +
+                       std::string(ast::elemTypeName(*elem)));
+      return Val::none();
+    }
+    std::vector<Node *> operands;
+    std::vector<Dim> shape;
+    for (size_t i = 0; i < a.size(); ++i) {
+      Node *n = a[i].node;
+      if (a[i].kind != Val::Tensor) {
+        if (a[i].kind == Val::Int && !a[i].dim.isStatic()) {
+          error(l[i], "a dyn dimension cannot be used as a tensor value");
+          return Val::none();
+        }
+        if (a[i].kind == Val::Float && !isFloatType(*elem)) {
+          error(l[i], "'" + name +
+                          "': float literal used with an integer "
+                          "tensor of type " +
+                          ast::elemTypeName(*elem));
+          return Val::none();
+        }
+        double value =
+            a[i].kind == Val::Float ? a[i].f : double(a[i].dim.constant);
+        n = constNode(ctx, *elem, value, l[i]);
+      }
+      auto joined = broadcastShapes(shape, n->type.shape);
+      if (!joined) {
+        error(l[i], "'" + name + "': shapes do not broadcast: " +
+                        typeStr(TensorType{*elem, shape}) + " and " +
+                        typeStr(n->type));
+        return Val::none();
+      }
+      shape = *joined;
+      operands.push_back(n);
+    }
+    return Val::tensor(make(TensorType{*elem, shape}, operands));
+  }
   case Rule::Decision:
   case Rule::Combine:
   case Rule::Optimize:

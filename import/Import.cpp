@@ -483,7 +483,17 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
   case Builtin::Sum:
   case Builtin::Mean:
   case Builtin::Max:
+  case Builtin::Min:
     return math.reduce(n.builtin, operand(0), n.ints[0], n.flag);
+  case Builtin::Pow:
+  case Builtin::Minimum:
+  case Builtin::Maximum:
+  case Builtin::Clamp: {
+    SmallVector<Value> args;
+    for (size_t i = 0; i < n.operands.size(); ++i)
+      args.push_back(operand(i));
+    return math.pointwise(n.builtin, args, type);
+  }
   case Builtin::Layernorm:
     return math.layernorm(operand(0), operand(1), operand(2), n.constant);
   case Builtin::Rmsnorm:
@@ -538,6 +548,7 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
   case Builtin::Log:
   case Builtin::Sqrt:
   case Builtin::Abs:
+  case Builtin::Softplus:
     return math.unary(n.builtin, operand(0));
   }
   emitError(l) << "internal error: no lowering for builtin '" << name << "'";

@@ -201,6 +201,15 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
           return sigmoid(a);
         case Builtin::Silu:
           return nb.create<arith::MulFOp>(l, a, sigmoid(a));
+        case Builtin::Softplus: {
+          // log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
+          Value pos = nb.create<arith::MaximumFOp>(l, a, fconst(0.0));
+          Value negAbs =
+              nb.create<arith::NegFOp>(l, nb.create<math::AbsFOp>(l, a));
+          Value tail =
+              nb.create<math::Log1pOp>(l, nb.create<math::ExpOp>(l, negAbs));
+          return nb.create<arith::AddFOp>(l, pos, tail);
+        }
         case Builtin::Gelu: {
           // Exact form: x * 0.5 * (1 + erf(x / sqrt(2))).
           Value scaled = nb.create<arith::MulFOp>(l, a, fconst(M_SQRT1_2));
@@ -229,10 +238,44 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
         case Builtin::CrossEntropy:
         case Builtin::LoadBalance:
         case Builtin::ZLoss:
+        case Builtin::Pow:
+        case Builtin::Minimum:
+        case Builtin::Maximum:
+        case Builtin::Clamp:
+        case Builtin::Min:
           break;
         }
         llvm_unreachable("not an elementwise builtin");
       });
+}
+
+Value TensorMath::pointwise(vocab::Builtin fn, ArrayRef<Value> args,
+                            RankedTensorType resultType) {
+  bool isFloat = llvm::isa<FloatType>(resultType.getElementType());
+  auto lower = [&](OpBuilder &nb, Location l, Value a, Value b) -> Value {
+    return isFloat ? nb.create<arith::MinimumFOp>(l, a, b).getResult()
+                   : nb.create<arith::MinSIOp>(l, a, b).getResult();
+  };
+  auto upper = [&](OpBuilder &nb, Location l, Value a, Value b) -> Value {
+    return isFloat ? nb.create<arith::MaximumFOp>(l, a, b).getResult()
+                   : nb.create<arith::MaxSIOp>(l, a, b).getResult();
+  };
+  return elementwise(args, resultType,
+                     [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                       switch (fn) {
+                       case vocab::Builtin::Pow:
+                         return nb.create<math::PowFOp>(l, v[0], v[1]);
+                       case vocab::Builtin::Minimum:
+                         return lower(nb, l, v[0], v[1]);
+                       case vocab::Builtin::Maximum:
+                         return upper(nb, l, v[0], v[1]);
+                       case vocab::Builtin::Clamp:
+                         // PyTorch's clamp: min(max(x, lo), hi).
+                         return lower(nb, l, upper(nb, l, v[0], v[1]), v[2]);
+                       default:
+                         llvm_unreachable("not a pointwise builtin");
+                       }
+                     });
 }
 
 Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
@@ -404,6 +447,17 @@ Value lowestValue(OpBuilder &b, Location loc, Type elem) {
 }
 } // namespace
 
+namespace {
+Value highestValue(OpBuilder &b, Location loc, Type elem) {
+  if (auto f = llvm::dyn_cast<FloatType>(elem))
+    return b.create<arith::ConstantOp>(
+        loc, b.getFloatAttr(f, std::numeric_limits<double>::infinity()));
+  unsigned width = elem.getIntOrFloatBitWidth();
+  return b.create<arith::ConstantOp>(
+      loc, b.getIntegerAttr(elem, llvm::APInt::getSignedMaxValue(width)));
+}
+} // namespace
+
 TensorMath::Reduced TensorMath::reduced(Value x, int64_t axis, bool keepdims) {
   MLIRContext *ctx = b_.getContext();
   auto t = llvm::cast<RankedTensorType>(x.getType());
@@ -429,9 +483,10 @@ TensorMath::Reduced TensorMath::reduced(Value x, int64_t axis, bool keepdims) {
 Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
                          bool keepdims) {
   assert((kind == vocab::Builtin::Sum || kind == vocab::Builtin::Mean ||
-          kind == vocab::Builtin::Max) &&
+          kind == vocab::Builtin::Max || kind == vocab::Builtin::Min) &&
          "not a reduction");
   bool isMax = kind == vocab::Builtin::Max;
+  bool isMin = kind == vocab::Builtin::Min;
   MLIRContext *ctx = b_.getContext();
   auto t = llvm::cast<RankedTensorType>(x.getType());
   Type elem = t.getElementType();
@@ -440,7 +495,9 @@ Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
   Reduced r = reduced(x, axis, keepdims);
   auto resultType = RankedTensorType::get(r.shape, elem);
   Value init = empty(resultType, r.sizes);
-  Value start = isMax ? lowestValue(b_, loc_, elem) : scalarConstant(elem, 0.0);
+  Value start = isMax   ? lowestValue(b_, loc_, elem)
+                : isMin ? highestValue(b_, loc_, elem)
+                        : scalarConstant(elem, 0.0);
   Value filled = b_.create<linalg::FillOp>(loc_, start, init).getResult(0);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  r.map};
@@ -452,7 +509,12 @@ Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
             maps, iters,
             [&](OpBuilder &nb, Location l, ValueRange v) {
               Value r;
-              if (isMax)
+              if (isMin)
+                r = isFloat
+                        ? nb.create<arith::MinimumFOp>(l, v[0], v[1])
+                              .getResult()
+                        : nb.create<arith::MinSIOp>(l, v[0], v[1]).getResult();
+              else if (isMax)
                 r = isFloat
                         ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
                               .getResult()

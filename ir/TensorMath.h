@@ -33,6 +33,9 @@ public:
   /// Elementwise builtin `fn` (a vocabulary entry of Rule::Elementwise).
   mlir::Value unary(vocab::Builtin fn, mlir::Value x);
   mlir::Value neg(mlir::Value x);
+  /// pow, minimum, maximum or clamp of `args` broadcast to `resultType`.
+  mlir::Value pointwise(vocab::Builtin fn, llvm::ArrayRef<mlir::Value> args,
+                        mlir::RankedTensorType resultType);
   /// NumPy matmul of `lhs` and `rhs` to `resultType`.
   mlir::Value matmul(mlir::Value lhs, mlir::Value rhs,
                      mlir::RankedTensorType resultType);
@@ -41,7 +44,7 @@ public:
 
   /// Size of dim `i` of `tensor` as an index value.
   mlir::Value dimSize(mlir::Value tensor, int64_t i);
-  /// Reduction `kind` (Sum, Mean or Max) of `x` over `axis`.
+  /// Reduction `kind` (Sum, Mean, Max or Min) of `x` over `axis`.
   mlir::Value reduce(vocab::Builtin kind, mlir::Value x, int64_t axis,
                      bool keepdims);
   /// softmax / log_softmax over `axis`.

@@ -342,6 +342,22 @@ public:
               add(o.getOperand(), div(d, o.getOperand()));
               return true;
             })
+            .Case([&](math::Log1pOp o) {
+              Value x = o.getOperand();
+              add(x, div(d, b_.create<arith::AddFOp>(loc_, x, c(1.0))));
+              return true;
+            })
+            .Case([&](math::PowFOp o) {
+              Value a = o.getLhs(), p = o.getRhs();
+              // d/da = p a^(p-1); d/dp = a^p log(a), 0 where a = 0 (as
+              // PyTorch: no NaN from 0 * log 0).
+              Value pm1 = b_.create<arith::SubFOp>(loc_, p, c(1.0));
+              add(a, mul(d, mul(p, b_.create<math::PowFOp>(loc_, a, pm1))));
+              Value zeroBase = cmp(arith::CmpFPredicate::OEQ, a, c(0.0));
+              Value logA = b_.create<math::LogOp>(loc_, a);
+              add(p, select(zeroBase, c(0.0), mul(d, mul(y, logA))));
+              return true;
+            })
             .Case([&](math::SqrtOp o) {
               add(o.getOperand(), div(mul(d, c(0.5)), y));
               return true;
@@ -404,8 +420,9 @@ private:
 } // namespace
 
 bool Adjoints::firstMaximum(Operation *op) {
-  // `max` over one axis (TensorMath::reduce): the gradient goes to the
-  // first maximum of each reduced row (LANGUAGE.md §10), not to every tie.
+  // `max` (`min`) over one axis (TensorMath::reduce): the gradient goes to
+  // the first maximum (minimum) of each reduced row (LANGUAGE.md §10), not
+  // to every tie.
   auto g = cast<linalg::GenericOp>(op);
   if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
       g.getNumReductionLoops() != 1)
@@ -417,7 +434,8 @@ bool Adjoints::firstMaximum(Operation *op) {
   if (!llvm::hasSingleElement(body.without_terminator()))
     return false;
   Operation &inner = body.front();
-  if (!isa<arith::MaximumFOp, arith::MaxNumFOp>(inner))
+  if (!isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+           arith::MinNumFOp>(inner))
     return false;
   Value in = body.getArgument(0), acc = body.getArgument(1);
   if (!((inner.getOperand(0) == in && inner.getOperand(1) == acc) ||

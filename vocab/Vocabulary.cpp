@@ -50,6 +50,11 @@ constexpr Arg kCrossEntropy[] = {{"logits", ArgType::FloatTensor},
 constexpr Arg kLoadBalance[] = {{"logits", ArgType::FloatTensor},
                                 {"k", ArgType::Int}};
 
+constexpr Arg kPow[] = {{"x", ArgType::Tensor}, {"p", ArgType::Tensor}};
+constexpr Arg kPair[] = {{"a", ArgType::Tensor}, {"b", ArgType::Tensor}};
+constexpr Arg kClamp[] = {
+    {"x", ArgType::Tensor}, {"lo", ArgType::Tensor}, {"hi", ArgType::Tensor}};
+
 constexpr Arg kSgd[] = {{"lr", ArgType::Number},
                         {"momentum", ArgType::Number, Default::Value, 0.0},
                         {"weight_decay", ArgType::Number, Default::Value, 0.0},
@@ -161,6 +166,23 @@ constexpr Entry kEntries[] = {
     {Kind::Builtin, uint8_t(Builtin::ZLoss), "z_loss", MODC_ARGS(kLogits),
      Rule::Loss, "f32 scalar: mean over rows of logsumexp(row)^2",
      "linalg.generic reductions"},
+    MODC_UNARY(Softplus, "softplus", kFloatX,
+               "linalg.generic: max(x, 0) + log1p(exp(-|x|))"),
+    {Kind::Builtin, uint8_t(Builtin::Pow), "pow", MODC_ARGS(kPow),
+     Rule::Broadcast, "the broadcast shape, float",
+     "linalg.generic (math.powf)"},
+    {Kind::Builtin, uint8_t(Builtin::Minimum), "minimum", MODC_ARGS(kPair),
+     Rule::Broadcast, "the broadcast shape",
+     "linalg.generic (arith.minimumf/minsi)"},
+    {Kind::Builtin, uint8_t(Builtin::Maximum), "maximum", MODC_ARGS(kPair),
+     Rule::Broadcast, "the broadcast shape",
+     "linalg.generic (arith.maximumf/maxsi)"},
+    {Kind::Builtin, uint8_t(Builtin::Clamp), "clamp", MODC_ARGS(kClamp),
+     Rule::Broadcast, "the broadcast shape",
+     "linalg.generic: minimum(maximum(x, lo), hi)"},
+    {Kind::Builtin, uint8_t(Builtin::Min), "min", MODC_ARGS(kReduce),
+     Rule::Reduce, "the axis dropped, or kept as 1 with keepdims",
+     "linalg.reduce"},
 
     {Kind::Router, uint8_t(Router::Topk), "topk", MODC_ARGS(kTopk),
      Rule::Decision, "k targets per row, weights softmax(k chosen or all E)",
@@ -229,7 +251,7 @@ constexpr Entry kEntries[] = {
 #undef MODC_ARGS
 
 constexpr size_t kNumEntries = sizeof(kEntries) / sizeof(kEntries[0]);
-constexpr size_t kNumBuiltins = size_t(Builtin::ZLoss) + 1;
+constexpr size_t kNumBuiltins = size_t(Builtin::Min) + 1;
 constexpr size_t kNumRouters = size_t(Router::All) + 1;
 constexpr size_t kNumAggregations = size_t(Aggregation::Merge) + 1;
 constexpr size_t kNumOptimizers = size_t(Optimizer::Adamw) + 1;

@@ -58,6 +58,12 @@ enum class Builtin : uint8_t {
   CrossEntropy,
   LoadBalance,
   ZLoss,
+  Softplus,
+  Pow,
+  Minimum,
+  Maximum,
+  Clamp,
+  Min,
 };
 
 /// Routing functions (§7). `Softmax` is the router `softmax(logits)`.
@@ -137,6 +143,7 @@ enum class Rule : uint8_t {
   Cast,        ///< the argument's shape, the given element type
   Attention,   ///< q's type
   Loss,        ///< a rank-0 f32 loss
+  Broadcast,   ///< tensors or numbers broadcast together (NumPy), one type
   Decision,    ///< a router: weights per routed row and target
   Combine,     ///< an aggregation: the route's result type
   Optimize,    ///< an optimiser: hyper-parameters of an update line

@@ -46,6 +46,12 @@ CASES = {
     "z_loss": "z_loss(x @ p)",
     "load_balance": "load_balance(x @ p, 2)",
     "embedding": "sum(sum(embedding(p, ids) * x, 1), 0)",
+    "softplus": "sum(sum(softplus(x @ p * 3.0) * x, 1), 0)",
+    "pow": "sum(sum(pow(abs(x @ p) + 0.5, q * 0.5) * x, 1), 0)",
+    "pow_negative_base": "sum(sum(pow(x @ p, 3.0), 1), 0)",
+    "minimum_maximum": "sum(sum(minimum(x @ p, q) * x + maximum(x @ p, 0.1) * x, 1), 0)",
+    "clamp": "sum(sum(clamp(x @ p, -0.3, q * 0.5) * x, 1), 0)",
+    "min": "sum(min(x @ p, 1), 0) + sum(sum(min(x @ p, 0, keepdims = true), 1), 0)",
 }
 
 
