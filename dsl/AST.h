@@ -42,7 +42,9 @@ enum class ExprKind {
   List,     ///< `[a, b]`; operands = elements
 };
 
-enum class BinaryOp { Add, Sub, Mul, Div, MatMul };
+enum class BinaryOp { Add, Sub, Mul, Div, MatMul, Lt, Le, Gt, Ge, Eq, Ne };
+/// `<`, `<=`, `>`, `>=`, `==`, `!=`.
+inline bool isComparison(BinaryOp op) { return op >= BinaryOp::Lt; }
 const char *binaryOpSpelling(BinaryOp op);
 
 struct Expr {
@@ -54,6 +56,8 @@ struct Expr {
   bool boolValue = false;
   ElemType elemType = ElemType::F32;
   BinaryOp op = BinaryOp::Add;
+  /// Written in parentheses (comparisons do not chain without them).
+  bool parenthesized = false;
   std::vector<ExprPtr> operands;
   /// For calls: one entry per argument, empty for positional arguments.
   std::vector<std::string> argNames;

@@ -40,6 +40,18 @@ const char *binaryOpSpelling(BinaryOp op) {
     return "/";
   case BinaryOp::MatMul:
     return "@";
+  case BinaryOp::Lt:
+    return "<";
+  case BinaryOp::Le:
+    return "<=";
+  case BinaryOp::Gt:
+    return ">";
+  case BinaryOp::Ge:
+    return ">=";
+  case BinaryOp::Eq:
+    return "==";
+  case BinaryOp::Ne:
+    return "!=";
   }
   return "?";
 }

@@ -55,6 +55,7 @@ expr
   | MINUS expr                                                  # negExpr
   | expr op=(STAR | SLASH | AT) expr                            # mulExpr
   | expr op=(PLUS | MINUS) expr                                 # addExpr
+  | expr op=(LT | LE | GT | GE | EQ | NE) expr                  # compareExpr
   | expr PIPE expr                                              # pipeExpr
   | ROUTE expr TO expr BY expr (COMBINE expr)?                  # routeExpr
   // One alternative for `(a)` and `(a, b)`: two would need lookahead to the

@@ -519,6 +519,32 @@ private:
       x->operands.push_back(buildExpr(a->expr(1)));
       return x;
     }
+    if (auto *c = dynamic_cast<P::CompareExprContext *>(e)) {
+      auto x = make(ExprKind::Binary, locOf(c->op));
+      switch (c->op->getType()) {
+      case ModLexer::LT:
+        x->op = ast::BinaryOp::Lt;
+        break;
+      case ModLexer::LE:
+        x->op = ast::BinaryOp::Le;
+        break;
+      case ModLexer::GT:
+        x->op = ast::BinaryOp::Gt;
+        break;
+      case ModLexer::GE:
+        x->op = ast::BinaryOp::Ge;
+        break;
+      case ModLexer::EQ:
+        x->op = ast::BinaryOp::Eq;
+        break;
+      default:
+        x->op = ast::BinaryOp::Ne;
+        break;
+      }
+      x->operands.push_back(buildExpr(c->expr(0)));
+      x->operands.push_back(buildExpr(c->expr(1)));
+      return x;
+    }
     if (auto *p = dynamic_cast<P::PipeExprContext *>(e)) {
       auto x = make(ExprKind::Pipe, locOf(p->PIPE()));
       x->operands.push_back(buildExpr(p->expr(0)));
@@ -532,8 +558,11 @@ private:
       return x;
     }
     if (auto *p = dynamic_cast<P::ParenExprContext *>(e)) {
-      if (p->expr().size() == 1)
-        return buildExpr(p->expr(0));
+      if (p->expr().size() == 1) {
+        ast::ExprPtr inner = buildExpr(p->expr(0));
+        inner->parenthesized = true;
+        return inner;
+      }
       auto x = make(ExprKind::Tuple, locOf(p));
       for (P::ExprContext *sub : p->expr())
         x->operands.push_back(buildExpr(sub));

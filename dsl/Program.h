@@ -35,6 +35,7 @@ enum class Op {
   Mul,
   Div,
   MatMul,
+  Compare, ///< a comparison (`index` is its ast::BinaryOp), bool result
   Neg,
   Unary,     ///< elementwise builtin `name` (relu, gelu, exp, ...)
   Apply,     ///< apply instance `index` (element `element` of an array)

@@ -591,9 +591,10 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       return Val::none();
     }
     ElemType to = a[1].elem;
-    if (to != ElemType::F32 && to != ElemType::I32 && to != ElemType::I64) {
+    if (to != ElemType::F32 && to != ElemType::I32 && to != ElemType::I64 &&
+        to != ElemType::Bool) {
       error(l[1], std::string("element type '") + ast::elemTypeName(to) +
-                      "' is not supported yet (v0.1 supports f32, i32, i64)");
+                      "' is not supported yet (f32, i32, i64 and bool are)");
       return Val::none();
     }
     return Val::tensor(make(TensorType{to, x->type.shape}, {x}));
@@ -749,7 +750,18 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     // Tensors and numbers, broadcast together; a number takes the
     // tensors' element type, as in `x + 1.0`.
     std::optional<ElemType> elem;
-    for (size_t i = 0; i < a.size(); ++i) {
+    // where(cond, a, b): cond is a bool tensor, a and b share a type.
+    size_t firstValue = 0;
+    if (entry->builtin() == vocab::Builtin::Where) {
+      firstValue = 1;
+      if (a[0].kind != Val::Tensor || a[0].node->type.elem != ElemType::Bool) {
+        error(l[0], "'where' needs a bool condition (a comparison), got " +
+                        (a[0].kind == Val::Tensor ? typeStr(a[0].node->type)
+                                                  : std::string("a number")));
+        return Val::none();
+      }
+    }
+    for (size_t i = firstValue; i < a.size(); ++i) {
       if (a[i].kind == Val::Tensor) {
         if (elem && *elem != a[i].node->type.elem) {
           error(l[i], "'" + name + "': element types differ: " +
@@ -781,6 +793,12 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     std::vector<Dim> shape;
     for (size_t i = 0; i < a.size(); ++i) {
       Node *n = a[i].node;
+      if (i < firstValue) {
+        auto joined = broadcastShapes(shape, n->type.shape);
+        shape = *joined;
+        operands.push_back(n);
+        continue;
+      }
       if (a[i].kind != Val::Tensor) {
         if (a[i].kind == Val::Int && !a[i].dim.isStatic()) {
           error(l[i], "a dyn dimension cannot be used as a tensor value");

@@ -16,10 +16,9 @@ bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
   out.elem = t.elem;
   out.shape.clear();
   bool ok = true;
-  if (t.elem == ElemType::F16 || t.elem == ElemType::BF16 ||
-      t.elem == ElemType::Bool) {
+  if (t.elem == ElemType::F16 || t.elem == ElemType::BF16) {
     error(t.loc, std::string("element type '") + ast::elemTypeName(t.elem) +
-                     "' is not supported yet (v0.1 supports f32, i32, i64)");
+                     "' is not supported yet (f32, i32, i64 and bool are)");
     ok = false;
   }
   for (const ast::ExprPtr &d : t.dims) {

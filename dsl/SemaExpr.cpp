@@ -263,6 +263,18 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
 }
 
 Val Analyzer::evalBinary(const Expr &e, Context &ctx) {
+  // Comparisons are non-associative (LANGUAGE.md §6): `a < b < c` is an
+  // error, `(a < b) == c` is fine.
+  if (ast::isComparison(e.op))
+    for (const ast::ExprPtr &operand : e.operands)
+      if (operand->kind == ExprKind::Binary && ast::isComparison(operand->op) &&
+          !operand->parenthesized) {
+        error(e.loc, std::string("comparisons do not chain: '") +
+                         ast::binaryOpSpelling(operand->op) + "' and '" +
+                         ast::binaryOpSpelling(e.op) +
+                         "' need parentheses to say which comes first");
+        return Val::none();
+      }
   Val a = eval(*e.operands[0], ctx);
   Val b = eval(*e.operands[1], ctx);
   if (a.kind == Val::None || b.kind == Val::None)
@@ -282,6 +294,25 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
     if (op == BinaryOp::MatMul) {
       error(loc, "'@' needs tensor operands");
       return Val::none();
+    }
+    if (ast::isComparison(op)) {
+      if ((a.kind == Val::Int && !a.dim.isStatic()) ||
+          (b.kind == Val::Int && !b.dim.isStatic())) {
+        error(loc, "a dyn dimension cannot be compared at compile time");
+        return Val::none();
+      }
+      double x = a.kind == Val::Float ? a.f : double(a.dim.constant);
+      double y = b.kind == Val::Float ? b.f : double(b.dim.constant);
+      bool r = op == BinaryOp::Lt   ? x < y
+               : op == BinaryOp::Le ? x <= y
+               : op == BinaryOp::Gt ? x > y
+               : op == BinaryOp::Ge ? x >= y
+               : op == BinaryOp::Eq ? x == y
+                                    : x != y;
+      Val v;
+      v.kind = Val::Bool;
+      v.f = r ? 1.0 : 0.0;
+      return v;
     }
     if (a.kind == Val::Int && b.kind == Val::Int) {
       std::optional<Dim> r;
@@ -435,6 +466,11 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
     error(loc, std::string("shapes do not broadcast: ") + typeStr(x->type) +
                    " " + spelling + " " + typeStr(y->type));
     return Val::none();
+  }
+  if (ast::isComparison(op)) {
+    Node *n = addNode(ctx, Op::Compare, {ElemType::Bool, *shape}, loc, {x, y});
+    n->index = int64_t(op);
+    return Val::tensor(n);
   }
   Op nodeOp = op == BinaryOp::Add   ? Op::Add
               : op == BinaryOp::Sub ? Op::Sub

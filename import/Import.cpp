@@ -387,6 +387,11 @@ private:
         v = math.matmul(values_[n.operands[0]], values_[n.operands[1]],
                         tensorType(n.type));
         break;
+      case Op::Compare:
+        v = math.compare(int(n.index) - int(ast::BinaryOp::Lt),
+                         values_[n.operands[0]], values_[n.operands[1]],
+                         tensorType(n.type));
+        break;
       case Op::Neg:
         v = math.neg(values_[n.operands[0]]);
         break;
@@ -488,7 +493,8 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
   case Builtin::Pow:
   case Builtin::Minimum:
   case Builtin::Maximum:
-  case Builtin::Clamp: {
+  case Builtin::Clamp:
+  case Builtin::Where: {
     SmallVector<Value> args;
     for (size_t i = 0; i < n.operands.size(); ++i)
       args.push_back(operand(i));

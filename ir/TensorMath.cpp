@@ -147,6 +147,31 @@ Value TensorMath::binary(BinaryKind kind, Value lhs, Value rhs,
       });
 }
 
+Value TensorMath::compare(int pred, Value lhs, Value rhs,
+                          RankedTensorType resultType) {
+  static const arith::CmpFPredicate floats[] = {
+      arith::CmpFPredicate::OLT, arith::CmpFPredicate::OLE,
+      arith::CmpFPredicate::OGT, arith::CmpFPredicate::OGE,
+      arith::CmpFPredicate::OEQ, arith::CmpFPredicate::UNE};
+  static const arith::CmpIPredicate ints[] = {
+      arith::CmpIPredicate::slt, arith::CmpIPredicate::sle,
+      arith::CmpIPredicate::sgt, arith::CmpIPredicate::sge,
+      arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne};
+  static const arith::CmpIPredicate bools[] = {
+      arith::CmpIPredicate::ult, arith::CmpIPredicate::ule,
+      arith::CmpIPredicate::ugt, arith::CmpIPredicate::uge,
+      arith::CmpIPredicate::eq,  arith::CmpIPredicate::ne};
+  return elementwise(
+      {lhs, rhs}, resultType,
+      [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        Type t = v[0].getType();
+        if (llvm::isa<FloatType>(t))
+          return nb.create<arith::CmpFOp>(l, floats[pred], v[0], v[1]);
+        return nb.create<arith::CmpIOp>(
+            l, t.isInteger(1) ? bools[pred] : ints[pred], v[0], v[1]);
+      });
+}
+
 Value TensorMath::neg(Value x) {
   auto type = llvm::cast<RankedTensorType>(x.getType());
   Type elem = type.getElementType();
@@ -243,6 +268,7 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
         case Builtin::Maximum:
         case Builtin::Clamp:
         case Builtin::Min:
+        case Builtin::Where:
           break;
         }
         llvm_unreachable("not an elementwise builtin");
@@ -272,6 +298,8 @@ Value TensorMath::pointwise(vocab::Builtin fn, ArrayRef<Value> args,
                        case vocab::Builtin::Clamp:
                          // PyTorch's clamp: min(max(x, lo), hi).
                          return lower(nb, l, upper(nb, l, v[0], v[1]), v[2]);
+                       case vocab::Builtin::Where:
+                         return nb.create<arith::SelectOp>(l, v[0], v[1], v[2]);
                        default:
                          llvm_unreachable("not a pointwise builtin");
                        }

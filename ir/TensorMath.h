@@ -33,6 +33,10 @@ public:
   /// Elementwise builtin `fn` (a vocabulary entry of Rule::Elementwise).
   mlir::Value unary(vocab::Builtin fn, mlir::Value x);
   mlir::Value neg(mlir::Value x);
+  /// `lhs PRED rhs` as a bool (i1) tensor with broadcasting; `pred` is 0..5
+  /// for < <= > >= == !=.
+  mlir::Value compare(int pred, mlir::Value lhs, mlir::Value rhs,
+                      mlir::RankedTensorType resultType);
   /// pow, minimum, maximum or clamp of `args` broadcast to `resultType`.
   mlir::Value pointwise(vocab::Builtin fn, llvm::ArrayRef<mlir::Value> args,
                         mlir::RankedTensorType resultType);

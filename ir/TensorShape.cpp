@@ -196,6 +196,19 @@ Value TensorMath::cast(Value x, Type elem) {
       {x}, resultType, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
         bool fromF = llvm::isa<FloatType>(from);
         bool toF = llvm::isa<FloatType>(elem);
+        // To bool: x != 0; from bool: 0 or 1 (unsigned: true is not -1).
+        if (elem.isInteger(1)) {
+          if (fromF)
+            return nb.create<arith::CmpFOp>(
+                l, arith::CmpFPredicate::UNE, v[0],
+                nb.create<arith::ConstantOp>(l, nb.getFloatAttr(from, 0.0)));
+          return nb.create<arith::CmpIOp>(
+              l, arith::CmpIPredicate::ne, v[0],
+              nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(from, 0)));
+        }
+        if (from.isInteger(1))
+          return toF ? nb.create<arith::UIToFPOp>(l, elem, v[0]).getResult()
+                     : nb.create<arith::ExtUIOp>(l, elem, v[0]).getResult();
         if (fromF && toF)
           return from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
                      ? nb.create<arith::ExtFOp>(l, elem, v[0]).getResult()

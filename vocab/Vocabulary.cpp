@@ -55,6 +55,9 @@ constexpr Arg kPair[] = {{"a", ArgType::Tensor}, {"b", ArgType::Tensor}};
 constexpr Arg kClamp[] = {
     {"x", ArgType::Tensor}, {"lo", ArgType::Tensor}, {"hi", ArgType::Tensor}};
 
+constexpr Arg kWhere[] = {
+    {"cond", ArgType::Tensor}, {"a", ArgType::Tensor}, {"b", ArgType::Tensor}};
+
 constexpr Arg kSgd[] = {{"lr", ArgType::Number},
                         {"momentum", ArgType::Number, Default::Value, 0.0},
                         {"weight_decay", ArgType::Number, Default::Value, 0.0},
@@ -183,6 +186,9 @@ constexpr Entry kEntries[] = {
     {Kind::Builtin, uint8_t(Builtin::Min), "min", MODC_ARGS(kReduce),
      Rule::Reduce, "the axis dropped, or kept as 1 with keepdims",
      "linalg.reduce"},
+    {Kind::Builtin, uint8_t(Builtin::Where), "where", MODC_ARGS(kWhere),
+     Rule::Broadcast, "the broadcast shape, a's element type (cond bool)",
+     "linalg.generic (arith.select)"},
 
     {Kind::Router, uint8_t(Router::Topk), "topk", MODC_ARGS(kTopk),
      Rule::Decision, "k targets per row, weights softmax(k chosen or all E)",
@@ -251,7 +257,7 @@ constexpr Entry kEntries[] = {
 #undef MODC_ARGS
 
 constexpr size_t kNumEntries = sizeof(kEntries) / sizeof(kEntries[0]);
-constexpr size_t kNumBuiltins = size_t(Builtin::Min) + 1;
+constexpr size_t kNumBuiltins = size_t(Builtin::Where) + 1;
 constexpr size_t kNumRouters = size_t(Router::All) + 1;
 constexpr size_t kNumAggregations = size_t(Aggregation::Merge) + 1;
 constexpr size_t kNumOptimizers = size_t(Optimizer::Adamw) + 1;

@@ -64,6 +64,7 @@ enum class Builtin : uint8_t {
   Maximum,
   Clamp,
   Min,
+  Where,
 };
 
 /// Routing functions (§7). `Softmax` is the router `softmax(logits)`.

@@ -8,7 +8,7 @@ entry f(x: f32[N]) -> f32[N] {
   let b = cast(x, 3);
   return x;
 }
-// CHECK:      [[FILE]]:7:19: error: element type 'f16' is not supported yet (v0.1 supports f32, i32, i64)
+// CHECK:      [[FILE]]:7:19: error: element type 'f16' is not supported yet (f32, i32, i64 and bool are)
 // CHECK-NEXT:   let a = cast(x, f16);
 // CHECK-NEXT:                   ^
 // CHECK:      [[FILE]]:8:19: error: 'cast' needs an element type such as f32

@@ -4,6 +4,6 @@
 model m;
 dyn N;
 entry f(x: f16[N]) -> f32[N] { return cast(x, f32); }
-// CHECK:      [[FILE]]:6:12: error: element type 'f16' is not supported yet (v0.1 supports f32, i32, i64)
+// CHECK:      [[FILE]]:6:12: error: element type 'f16' is not supported yet (f32, i32, i64 and bool are)
 // CHECK-NEXT: entry f(x: f16[N]) -> f32[N] { return cast(x, f32); }
 // CHECK-NEXT:            ^

@@ -52,6 +52,7 @@ CASES = {
     "minimum_maximum": "sum(sum(minimum(x @ p, q) * x + maximum(x @ p, 0.1) * x, 1), 0)",
     "clamp": "sum(sum(clamp(x @ p, -0.3, q * 0.5) * x, 1), 0)",
     "min": "sum(min(x @ p, 1), 0) + sum(sum(min(x @ p, 0, keepdims = true), 1), 0)",
+    "where": "sum(sum(where(x > 0.0, x @ p, q * 0.5 + x) * x, 1), 0)",
 }
 
 
