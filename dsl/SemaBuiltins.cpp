@@ -827,6 +827,114 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     }
     return Val::tensor(make(TensorType{*elem, shape}, operands));
   }
+  case Rule::Constant: {
+    if (!bind(a, l))
+      return Val::none();
+    std::vector<Dim> shape;
+    ElemType elem = ElemType::F32;
+    double value = 0.0;
+    vocab::Builtin which = entry->builtin();
+    if (which == vocab::Builtin::Full) {
+      if (!shapeList(a[0], l[0], shape))
+        return Val::none();
+      if (a[1].kind != Val::Int && a[1].kind != Val::Float) {
+        error(l[1], "'full': the value must be a number");
+        return Val::none();
+      }
+      if (a[1].kind == Val::Int && !a[1].dim.isStatic()) {
+        error(l[1], "'full': a dyn dimension cannot be used as a value");
+        return Val::none();
+      }
+      value = a[1].kind == Val::Float ? a[1].f : double(a[1].dim.constant);
+      elem = a[1].kind == Val::Float ? ElemType::F32 : ElemType::I64;
+      if (a[2].kind != Val::None) {
+        if (a[2].kind != Val::TypeName) {
+          error(l[2], "'full': dtype must be an element type such as f32");
+          return Val::none();
+        }
+        elem = a[2].elem;
+        if (elem == ElemType::F16 || elem == ElemType::BF16) {
+          error(l[2], std::string("element type '") + ast::elemTypeName(elem) +
+                          "' is not supported yet (f32, i32, i64 and bool "
+                          "are)");
+          return Val::none();
+        }
+        if (!isFloatType(elem) && a[1].kind == Val::Float) {
+          error(l[1], "'full': a float value for an integer dtype " +
+                          std::string(ast::elemTypeName(elem)));
+          return Val::none();
+        }
+      }
+    } else {
+      if (a[0].kind != Val::Int) {
+        if (!reportInexactDivision(a[0]))
+          error(l[0], "'" + name + "': n must be an integer (a dim or a dyn)");
+        return Val::none();
+      }
+      if (a[0].dim.isStatic() && a[0].dim.constant < 0) {
+        error(l[0], "'" + name + "': n = " + std::to_string(a[0].dim.constant) +
+                        " is negative");
+        return Val::none();
+      }
+      shape.push_back(a[0].dim);
+      if (which == vocab::Builtin::Eye)
+        shape.push_back(a[0].dim);
+      else
+        elem = ElemType::I64;
+    }
+    // A dyn in the shape takes its size from an argument of the function.
+    for (const Dim &d : shape)
+      for (auto [sym, coeff] : d.terms) {
+        bool bound = false;
+        for (const TensorType &t : ctx.argTypes)
+          for (const Dim &ad : t.shape)
+            bound |= ad.constant == 0 && ad.terms.size() == 1 &&
+                     ad.terms[0].first == sym && ad.terms[0].second == 1;
+        if (!bound) {
+          error(e.loc, "'" + name + "': dyn '" + program_->dyns[sym] +
+                           "' is not the size of any argument here");
+          return Val::none();
+        }
+      }
+    Node *n = make(TensorType{elem, shape}, {});
+    n->constant = value;
+    return Val::tensor(n);
+  }
+  case Rule::Kron: {
+    if (!bind(a, l))
+      return Val::none();
+    Node *x = tensorArg(a[0], l[0], "the first argument");
+    Node *y = tensorArg(a[1], l[1], "the second argument");
+    if (!x || !y)
+      return Val::none();
+    if (x->type.rank() != 2 || y->type.rank() != 2) {
+      error(e.loc, "'kron' needs two 2-D tensors, got " + typeStr(x->type) +
+                       " and " + typeStr(y->type));
+      return Val::none();
+    }
+    if (x->type.elem != y->type.elem) {
+      error(e.loc, "'kron': element types differ: " + typeStr(x->type) +
+                       " and " + typeStr(y->type) + " (use cast)");
+      return Val::none();
+    }
+    std::vector<Dim> shape;
+    for (int i = 0; i < 2; ++i) {
+      const Dim &p = x->type.shape[i], &q = y->type.shape[i];
+      if (!p.isStatic() && !q.isStatic()) {
+        error(e.loc, "'kron': dims '" + p.str(program_->dyns) + "' and '" +
+                         q.str(program_->dyns) +
+                         "' are both dyn: their product is not linear");
+        return Val::none();
+      }
+      auto r = p.isStatic() ? scaleDim(q, p.constant) : scaleDim(p, q.constant);
+      if (!r) {
+        error(e.loc, "integer overflow in the result shape");
+        return Val::none();
+      }
+      shape.push_back(*r);
+    }
+    return Val::tensor(make(TensorType{x->type.elem, shape}, {x, y}));
+  }
   case Rule::Decision:
   case Rule::Combine:
   case Rule::Optimize:

@@ -490,6 +490,13 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
   case Builtin::Max:
   case Builtin::Min:
     return math.reduce(n.builtin, operand(0), n.ints[0], n.flag);
+  case Builtin::Eye:
+  case Builtin::Arange:
+  case Builtin::Full:
+    return math.constantTensor(n.builtin, type, shapeValues(n.type, l),
+                               n.constant);
+  case Builtin::Kron:
+    return math.kron(operand(0), operand(1), type);
   case Builtin::Pow:
   case Builtin::Minimum:
   case Builtin::Maximum:

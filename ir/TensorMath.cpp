@@ -269,6 +269,10 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
         case Builtin::Clamp:
         case Builtin::Min:
         case Builtin::Where:
+        case Builtin::Eye:
+        case Builtin::Arange:
+        case Builtin::Full:
+        case Builtin::Kron:
           break;
         }
         llvm_unreachable("not an elementwise builtin");

@@ -84,6 +84,13 @@ public:
   /// The sum of every element of `x` as a rank-0 tensor.
   mlir::Value sumAll(mlir::Value x);
 
+  /// eye, arange or full (value `value`) of `type`, its dims `sizes`.
+  mlir::Value constantTensor(vocab::Builtin fn, mlir::RankedTensorType type,
+                             llvm::ArrayRef<mlir::Value> sizes, double value);
+  /// torch.kron of two 2-D tensors.
+  mlir::Value kron(mlir::Value a, mlir::Value b,
+                   mlir::RankedTensorType resultType);
+
   /// An empty tensor of `type` whose dims are `sizes` (all of them).
   mlir::Value empty(mlir::RankedTensorType type,
                     llvm::ArrayRef<mlir::Value> sizes);

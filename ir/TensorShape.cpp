@@ -223,4 +223,74 @@ Value TensorMath::cast(Value x, Type elem) {
       });
 }
 
+Value TensorMath::constantTensor(vocab::Builtin fn, RankedTensorType type,
+                                 ArrayRef<Value> sizes, double value) {
+  Value init = empty(type, sizes);
+  Type elem = type.getElementType();
+  if (fn == vocab::Builtin::Full)
+    return b_.create<linalg::FillOp>(loc_, scalarConstant(elem, value), init)
+        .getResult(0);
+  int64_t rank = type.getRank();
+  auto id = AffineMap::getMultiDimIdentityMap(rank, b_.getContext());
+  return b_
+      .create<linalg::GenericOp>(
+          loc_, TypeRange{type}, ValueRange{}, ValueRange{init},
+          SmallVector<AffineMap>{id},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange) {
+            Value i = nb.create<linalg::IndexOp>(l, 0);
+            Value r;
+            if (fn == vocab::Builtin::Arange) {
+              r = nb.create<arith::IndexCastOp>(l, elem, i);
+            } else {
+              Value j = nb.create<linalg::IndexOp>(l, 1);
+              Value diag =
+                  nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, i, j);
+              r = nb.create<arith::SelectOp>(
+                  l, diag,
+                  nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1.0)),
+                  nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 0.0)));
+            }
+            nb.create<linalg::YieldOp>(l, r);
+          })
+      .getResult(0);
+}
+
+Value TensorMath::kron(Value a, Value b, RankedTensorType resultType) {
+  // out[i, k, j, l] = a[i, j] * b[k, l], then (i, k) and (j, l) flattened:
+  // row i * b0 + k, column j * b1 + l.
+  MLIRContext *ctx = b_.getContext();
+  auto at = llvm::cast<RankedTensorType>(a.getType());
+  auto bt = llvm::cast<RankedTensorType>(b.getType());
+  Type elem = at.getElementType();
+  auto fourType = RankedTensorType::get(
+      {at.getDimSize(0), bt.getDimSize(0), at.getDimSize(1), bt.getDimSize(1)},
+      elem);
+  Value init = empty(
+      fourType, {dimSize(a, 0), dimSize(b, 0), dimSize(a, 1), dimSize(b, 1)});
+  AffineExpr i = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
+             j = getAffineDimExpr(2, ctx), l = getAffineDimExpr(3, ctx);
+  bool isFloat = llvm::isa<FloatType>(elem);
+  Value four =
+      b_.create<linalg::GenericOp>(
+            loc_, TypeRange{fourType}, ValueRange{a, b}, ValueRange{init},
+            SmallVector<AffineMap>{AffineMap::get(4, 0, {i, j}, ctx),
+                                   AffineMap::get(4, 0, {k, l}, ctx),
+                                   AffineMap::getMultiDimIdentityMap(4, ctx)},
+            SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location loc, ValueRange v) {
+              Value p =
+                  isFloat
+                      ? nb.create<arith::MulFOp>(loc, v[0], v[1]).getResult()
+                      : nb.create<arith::MulIOp>(loc, v[0], v[1]).getResult();
+              nb.create<linalg::YieldOp>(loc, p);
+            })
+          .getResult(0);
+  Value flat = b_.create<tensor::CollapseShapeOp>(
+      loc_, four, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  if (flat.getType() != resultType)
+    flat = b_.create<tensor::CastOp>(loc_, resultType, flat);
+  return flat;
+}
+
 } // namespace modc

@@ -58,6 +58,11 @@ constexpr Arg kClamp[] = {
 constexpr Arg kWhere[] = {
     {"cond", ArgType::Tensor}, {"a", ArgType::Tensor}, {"b", ArgType::Tensor}};
 
+constexpr Arg kSize[] = {{"n", ArgType::Int}};
+constexpr Arg kFull[] = {{"shape", ArgType::Shape},
+                         {"value", ArgType::Number},
+                         {"dtype", ArgType::ElemType, Default::Absent}};
+
 constexpr Arg kSgd[] = {{"lr", ArgType::Number},
                         {"momentum", ArgType::Number, Default::Value, 0.0},
                         {"weight_decay", ArgType::Number, Default::Value, 0.0},
@@ -189,6 +194,18 @@ constexpr Entry kEntries[] = {
     {Kind::Builtin, uint8_t(Builtin::Where), "where", MODC_ARGS(kWhere),
      Rule::Broadcast, "the broadcast shape, a's element type (cond bool)",
      "linalg.generic (arith.select)"},
+    {Kind::Builtin, uint8_t(Builtin::Eye), "eye", MODC_ARGS(kSize),
+     Rule::Constant, "f32 [n, n] (n may be a dyn)",
+     "linalg.generic (index compare)"},
+    {Kind::Builtin, uint8_t(Builtin::Arange), "arange", MODC_ARGS(kSize),
+     Rule::Constant, "i64 [n] (n may be a dyn)", "linalg.generic (index)"},
+    {Kind::Builtin, uint8_t(Builtin::Full), "full", MODC_ARGS(kFull),
+     Rule::Constant,
+     "the given shape; dtype, else i64 for an integer value, f32 for a float",
+     "linalg.fill"},
+    {Kind::Builtin, uint8_t(Builtin::Kron), "kron", MODC_ARGS(kPair),
+     Rule::Kron, "[a0 * b0, a1 * b1] (torch.kron)",
+     "linalg.generic over 4 loops + tensor.collapse_shape"},
 
     {Kind::Router, uint8_t(Router::Topk), "topk", MODC_ARGS(kTopk),
      Rule::Decision, "k targets per row, weights softmax(k chosen or all E)",
@@ -257,7 +274,7 @@ constexpr Entry kEntries[] = {
 #undef MODC_ARGS
 
 constexpr size_t kNumEntries = sizeof(kEntries) / sizeof(kEntries[0]);
-constexpr size_t kNumBuiltins = size_t(Builtin::Where) + 1;
+constexpr size_t kNumBuiltins = size_t(Builtin::Kron) + 1;
 constexpr size_t kNumRouters = size_t(Router::All) + 1;
 constexpr size_t kNumAggregations = size_t(Aggregation::Merge) + 1;
 constexpr size_t kNumOptimizers = size_t(Optimizer::Adamw) + 1;

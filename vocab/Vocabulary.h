@@ -65,6 +65,10 @@ enum class Builtin : uint8_t {
   Clamp,
   Min,
   Where,
+  Eye,
+  Arange,
+  Full,
+  Kron,
 };
 
 /// Routing functions (§7). `Softmax` is the router `softmax(logits)`.
@@ -145,6 +149,8 @@ enum class Rule : uint8_t {
   Attention,   ///< q's type
   Loss,        ///< a rank-0 f32 loss
   Broadcast,   ///< tensors or numbers broadcast together (NumPy), one type
+  Constant,    ///< a tensor from sizes (static or dyn) and values
+  Kron,        ///< the Kronecker product of two 2-D tensors
   Decision,    ///< a router: weights per routed row and target
   Combine,     ///< an aggregation: the route's result type
   Optimize,    ///< an optimiser: hyper-parameters of an update line

@@ -53,6 +53,7 @@ CASES = {
     "clamp": "sum(sum(clamp(x @ p, -0.3, q * 0.5) * x, 1), 0)",
     "min": "sum(min(x @ p, 1), 0) + sum(sum(min(x @ p, 0, keepdims = true), 1), 0)",
     "where": "sum(sum(where(x > 0.0, x @ p, q * 0.5 + x) * x, 1), 0)",
+    "kron_eye": "sum(sum(tanh(kron(p, eye(2)) @ full([12, 1], 0.5)), 1), 0) + sum(sum(x @ (p + eye(6)), 1), 0)",
 }
 
 
