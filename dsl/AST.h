@@ -37,6 +37,7 @@ enum class ExprKind {
   Pipe,     ///< `lhs |> rhs`; operands = {lhs, rhs}
   Call,     ///< operands = {callee, args...}; argNames parallel to args
   Index,    ///< operands = {base, index}
+  Member,   ///< `base.name` (a parameter read by path); operands = {base}
   Route,    ///< operands = {input, targets, router, [combine]}
   Tuple,    ///< `(a, b)`; operands = elements
   List,     ///< `[a, b]`; operands = elements

@@ -238,6 +238,9 @@ private:
     case ExprKind::Index:
       line(depth, "Index", e.loc);
       break;
+    case ExprKind::Member:
+      line(depth, "Member " + e.name, e.loc);
+      break;
     case ExprKind::Route: {
       line(depth, "Route", e.loc);
       static const char *labels[] = {"Input", "Targets", "Router", "Combine"};

@@ -49,7 +49,11 @@ struct Val {
     List,
     Tuple,
     Bool, ///< compile-time boolean: `f` is 1 or 0
+    Path, ///< an instance below a model-level one (`layers[2].down`):
+          ///< `name` its state_dict prefix, `module` and `inst` its decl
   } kind = None;
+  const ModuleSpec *module = nullptr;
+  const InstanceSpec *inst = nullptr;
   Node *node = nullptr;
   Dim dim;
   double f = 0.0;
@@ -222,6 +226,8 @@ private:
                  SourceLoc &returnLoc);
   Val eval(const Expr &e, Context &ctx);
   Val evalName(const Expr &e, Context &ctx);
+  /// `base.name`: a parameter read or an instance below `base`.
+  Val evalMember(const Expr &e, Context &ctx);
   Val evalBinary(const Expr &e, Context &ctx);
   Val evalCall(const Expr &e, Context &ctx);
   /// Builtins (SemaBuiltins.cpp). `args`/`names` are the evaluated call

@@ -34,6 +34,7 @@ BOOL    : 'bool';
 ARROW   : '->';
 PIPE    : '|>';
 DOTDOT  : '..';
+DOT     : '.';
 SEMI    : ';';
 COMMA   : ',';
 COLON   : ':';

@@ -52,6 +52,7 @@ stmt
 expr
   : expr LPAREN callArgs? RPAREN                                # callExpr
   | expr LBRACK expr RBRACK                                     # indexExpr
+  | expr DOT IDENT                                              # memberExpr
   | MINUS expr                                                  # negExpr
   | expr op=(STAR | SLASH | AT) expr                            # mulExpr
   | expr op=(PLUS | MINUS) expr                                 # addExpr

@@ -497,6 +497,12 @@ private:
       x->loc = x->operands[0]->loc;
       return x;
     }
+    if (auto *m = dynamic_cast<P::MemberExprContext *>(e)) {
+      auto x = make(ExprKind::Member, locOf(m->IDENT()));
+      x->name = m->IDENT()->getText();
+      x->operands.push_back(buildExpr(m->expr()));
+      return x;
+    }
     if (auto *n = dynamic_cast<P::NegExprContext *>(e)) {
       auto x = make(ExprKind::Neg, locOf(n));
       x->operands.push_back(buildExpr(n->expr()));

@@ -219,14 +219,17 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
     Val base = eval(*e.operands[0], ctx);
     if (base.kind == Val::None)
       return base;
-    if (base.kind != Val::Array) {
+    bool nestedArray = base.kind == Val::Path && base.inst &&
+                       base.inst->isArray && base.element < 0;
+    if (base.kind != Val::Array && !nestedArray) {
       error(e.loc, "only instance arrays can be indexed in v0.1");
       return Val::none();
     }
     auto i = constInt(*e.operands[1], ctx, "an instance array index");
     if (!i)
       return Val::none();
-    const InstanceSpec &inst = (*ctx.instances)[base.index];
+    const InstanceSpec &inst =
+        nestedArray ? *base.inst : (*ctx.instances)[base.index];
     if (*i < 0 || *i >= inst.count) {
       Diagnostic &d =
           error(e.operands[1]->loc,
@@ -239,10 +242,17 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
                              "'" + inst.name + "' is declared here");
       return Val::none();
     }
+    if (nestedArray) {
+      base.name += "." + std::to_string(*i);
+      base.element = *i;
+      return base;
+    }
     base.kind = Val::Instance;
     base.element = *i;
     return base;
   }
+  case ExprKind::Member:
+    return evalMember(e, ctx);
   case ExprKind::Route:
     return evalRoute(e, ctx);
   case ExprKind::Tuple:
@@ -259,6 +269,72 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
     return v;
   }
   }
+  return Val::none();
+}
+
+Val Analyzer::evalMember(const Expr &e, Context &ctx) {
+  Val base = eval(*e.operands[0], ctx);
+  if (base.kind == Val::None)
+    return base;
+  if (ctx.module) {
+    error(e.loc, "parameters are read by path ('a.b') in entries and train "
+                 "blocks; a module reads its own by name");
+    return Val::none();
+  }
+  // The instance on the left: its state_dict prefix and module.
+  std::string prefix;
+  const ModuleSpec *module = nullptr;
+  SourceLoc declLoc;
+  if (base.kind == Val::Instance && base.index >= 0) {
+    const InstanceSpec &inst = (*ctx.instances)[base.index];
+    prefix = inst.name;
+    if (inst.isArray)
+      prefix += "." + std::to_string(base.element < 0 ? 0 : base.element);
+    module = inst.module;
+    declLoc = inst.loc;
+  } else if (base.kind == Val::Array ||
+             (base.kind == Val::Path && base.inst && base.inst->isArray &&
+              base.element < 0)) {
+    error(e.loc, "'" + (base.kind == Val::Path ? base.name : base.name) +
+                     "' is an instance array: pick an element first, as in "
+                     "'" +
+                     base.name + "[0]." + e.name + "'");
+    return Val::none();
+  } else if (base.kind == Val::Path) {
+    prefix = base.name;
+    module = base.module;
+    declLoc = base.inst ? base.inst->loc : SourceLoc{};
+  } else {
+    error(e.loc, "'." + e.name +
+                     "' needs an instance on its left (a "
+                     "parameter is read as 'instance." +
+                     e.name + "')");
+    return Val::none();
+  }
+  if (!module)
+    return Val::none(); // its declaration failed (reported)
+  for (const ParamSpec &p : module->params)
+    if (p.name == e.name) {
+      Node *n = addNode(ctx, Op::Param, p.type, e.loc);
+      n->index = -1; // by state_dict name, not a model-level param
+      n->name = prefix + "." + p.name;
+      return Val::tensor(n);
+    }
+  for (const InstanceSpec &sub : module->instances)
+    if (sub.name == e.name) {
+      Val v;
+      v.kind = Val::Path;
+      v.name = prefix + "." + sub.name;
+      v.module = sub.module;
+      v.inst = &sub;
+      v.element = -1;
+      return v;
+    }
+  Diagnostic &d =
+      error(e.loc, "'" + prefix + "' (" + module->displayName +
+                       ") has no parameter or instance '" + e.name + "'");
+  DiagnosticEngine::note(d, module->loc, "module defined here");
+  (void)declLoc;
   return Val::none();
 }
 
