@@ -651,6 +651,20 @@ std::unique_ptr<ast::File> parseFile(const SourceFile &file,
     }
     if (!checkNesting(tokens, diags))
       return nullptr;
+    // `1.` is no number (LANGUAGE.md §1), and a member needs a name on its
+    // left: a dot right after an integer is the lexical error it used to be.
+    bool badDot = false;
+    const std::vector<antlr4::Token *> &all = tokens.getTokens();
+    for (size_t i = 1; i < all.size(); ++i)
+      if (all[i]->getType() == ModLexer::DOT &&
+          all[i - 1]->getType() == ModLexer::INT &&
+          all[i - 1]->getStopIndex() + 1 == all[i]->getStartIndex()) {
+        diags.error(locOf(all[i]), "unexpected character '.' (a float needs "
+                                   "a digit after the point, as in 1.0)");
+        badDot = true;
+      }
+    if (badDot)
+      return nullptr;
     listener.setTokens(&tokens);
     ModParser parser(&tokens);
     parser.removeErrorListeners();
