@@ -236,79 +236,102 @@ struct LowerRoutingPass
     return success();
   }
 
-  void runOnOperation() override {
-    module = getOperation();
-    // A train block gets the modules and entries it uses inlined first, so
-    // that its routes are lowered here in the differentiable form (see
-    // DispatchLowering::lower); the entries keep theirs.
-    SymbolTable symbols(module);
-    for (auto fn : module.getOps<func::FuncOp>())
-      if (mod::getTrainUpdates(fn) &&
-          failed(modc::inlineEverything(fn, symbols)))
-        return signalPassFailure();
-    modc::abi::Messages table(module);
-    messages = &table;
+  /// The ops this pass lowers, below `root`, in walk order.
+  static SmallVector<Operation *> collect(Operation *root) {
     SmallVector<Operation *> ops;
-    module.walk([&](Operation *op) {
+    root->walk([&](Operation *op) {
       if (isa<mod::TopkDecisionOp, mod::SoftmaxDecisionOp,
               mod::ExpertChoiceDecisionOp, mod::TaskDecisionOp,
               mod::HashDecisionOp, mod::WeightsDecisionOp, mod::DispatchOp,
               mod::AggregateOp, mod::CheckIndexOp, mod::CheckLeOp>(op))
         ops.push_back(op);
     });
-    for (Operation *op : ops) {
-      OpBuilder b(op);
-      if (auto d = dyn_cast<mod::TopkDecisionOp>(op)) {
-        lowerDecision(d, mod::RouterKind::Topk, d.getInput(), d.getIndices(),
-                      d.getWeights(), d.getNumTargets(), d.getKAttr(),
-                      d.getNormalize(), d.getCapacityAttr());
-      } else if (auto d = dyn_cast<mod::SoftmaxDecisionOp>(op)) {
-        lowerDecision(d, mod::RouterKind::SoftmaxGate, d.getInput(),
-                      d.getIndices(), d.getWeights(), d.getNumTargets());
-      } else if (auto d = dyn_cast<mod::ExpertChoiceDecisionOp>(op)) {
-        lowerDecision(d, mod::RouterKind::ExpertChoice, d.getInput(),
-                      d.getIndices(), d.getWeights(), d.getNumTargets(), {},
-                      false, d.getCapacityAttr());
-      } else if (auto d = dyn_cast<mod::TaskDecisionOp>(op)) {
-        lowerDecision(d, mod::RouterKind::Task, d.getInput(), d.getIndices(),
-                      d.getWeights(), d.getNumTargets(), {}, false, {},
-                      b.getStringAttr(d.getEntry().str() + ": argument '" +
-                                      d.getArg().str() + "'"));
-      } else if (auto d = dyn_cast<mod::HashDecisionOp>(op)) {
-        lowerDecision(d, mod::RouterKind::Hash, d.getInput(), d.getIndices(),
-                      d.getWeights(), d.getNumTargets());
-      } else if (auto d = dyn_cast<mod::WeightsDecisionOp>(op)) {
-        lowerDecision(d, mod::RouterKind::Weights, d.getInput(), d.getIndices(),
-                      d.getWeights(), d.getNumTargets());
-      } else if (auto d = dyn_cast<mod::DispatchOp>(op)) {
-        FailureOr<modc::routing::DispatchKind> kind =
-            modc::routing::lowerDispatch(module, d);
-        if (failed(kind))
+    return ops;
+  }
+
+  LogicalResult lowerOne(Operation *op) {
+    OpBuilder b(op);
+    if (auto d = dyn_cast<mod::TopkDecisionOp>(op)) {
+      lowerDecision(d, mod::RouterKind::Topk, d.getInput(), d.getIndices(),
+                    d.getWeights(), d.getNumTargets(), d.getKAttr(),
+                    d.getNormalize(), d.getCapacityAttr());
+    } else if (auto d = dyn_cast<mod::SoftmaxDecisionOp>(op)) {
+      lowerDecision(d, mod::RouterKind::SoftmaxGate, d.getInput(),
+                    d.getIndices(), d.getWeights(), d.getNumTargets());
+    } else if (auto d = dyn_cast<mod::ExpertChoiceDecisionOp>(op)) {
+      lowerDecision(d, mod::RouterKind::ExpertChoice, d.getInput(),
+                    d.getIndices(), d.getWeights(), d.getNumTargets(), {},
+                    false, d.getCapacityAttr());
+    } else if (auto d = dyn_cast<mod::TaskDecisionOp>(op)) {
+      lowerDecision(d, mod::RouterKind::Task, d.getInput(), d.getIndices(),
+                    d.getWeights(), d.getNumTargets(), {}, false, {},
+                    b.getStringAttr(d.getEntry().str() + ": argument '" +
+                                    d.getArg().str() + "'"));
+    } else if (auto d = dyn_cast<mod::HashDecisionOp>(op)) {
+      lowerDecision(d, mod::RouterKind::Hash, d.getInput(), d.getIndices(),
+                    d.getWeights(), d.getNumTargets());
+    } else if (auto d = dyn_cast<mod::WeightsDecisionOp>(op)) {
+      lowerDecision(d, mod::RouterKind::Weights, d.getInput(), d.getIndices(),
+                    d.getWeights(), d.getNumTargets());
+    } else if (auto d = dyn_cast<mod::DispatchOp>(op)) {
+      FailureOr<modc::routing::DispatchKind> kind =
+          modc::routing::lowerDispatch(module, d);
+      if (failed(kind))
+        return failure();
+      ++numDispatches;
+      modc::recordStat(&getContext(), getArgument(), "dispatches-lowered", 1);
+      if (*kind == modc::routing::DispatchKind::Fused) {
+        ++numFusedLowered;
+        modc::recordStat(&getContext(), getArgument(),
+                         "fused-dispatches-lowered", 1);
+      } else if (*kind == modc::routing::DispatchKind::MergeFactored) {
+        ++numMergesFactored;
+        modc::recordStat(&getContext(), getArgument(), "merges-factored", 1);
+      } else if (*kind == modc::routing::DispatchKind::MergePerWeights) {
+        ++numMergeGroups;
+        modc::recordStat(&getContext(), getArgument(),
+                         "merges-per-weight-vector", 1);
+      }
+    } else if (auto a = dyn_cast<mod::AggregateOp>(op)) {
+      lowerAggregate(a);
+    } else if (auto c = dyn_cast<mod::CheckIndexOp>(op)) {
+      return lowerCheckIndex(c);
+    } else if (auto c = dyn_cast<mod::CheckLeOp>(op)) {
+      return lowerCheckLe(c);
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    module = getOperation();
+    modc::abi::Messages table(module);
+    messages = &table;
+    // A train block is lowered first, in the differentiable form (see
+    // DispatchLowering::lower), with everything it uses inlined: its own
+    // routes, then those inside the targets they apply, round by round,
+    // until none is left. The entries and modules keep their forms.
+    SymbolTable symbols(module);
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      if (!mod::getTrainUpdates(fn))
+        continue;
+      for (int round = 0;; ++round) {
+        if (round == 64) {
+          fn.emitOpError("routes nest more than 64 deep");
           return signalPassFailure();
-        ++numDispatches;
-        modc::recordStat(&getContext(), getArgument(), "dispatches-lowered", 1);
-        if (*kind == modc::routing::DispatchKind::Fused) {
-          ++numFusedLowered;
-          modc::recordStat(&getContext(), getArgument(),
-                           "fused-dispatches-lowered", 1);
-        } else if (*kind == modc::routing::DispatchKind::MergeFactored) {
-          ++numMergesFactored;
-          modc::recordStat(&getContext(), getArgument(), "merges-factored", 1);
-        } else if (*kind == modc::routing::DispatchKind::MergePerWeights) {
-          ++numMergeGroups;
-          modc::recordStat(&getContext(), getArgument(),
-                           "merges-per-weight-vector", 1);
         }
-      } else if (auto a = dyn_cast<mod::AggregateOp>(op)) {
-        lowerAggregate(a);
-      } else if (auto c = dyn_cast<mod::CheckIndexOp>(op)) {
-        if (failed(lowerCheckIndex(c)))
+        if (failed(modc::inlineEverything(fn, symbols)))
           return signalPassFailure();
-      } else if (auto c = dyn_cast<mod::CheckLeOp>(op)) {
-        if (failed(lowerCheckLe(c)))
-          return signalPassFailure();
+        SmallVector<Operation *> ops = collect(fn);
+        if (ops.empty())
+          break;
+        for (Operation *op : ops)
+          if (failed(lowerOne(op)))
+            return signalPassFailure();
       }
     }
+    for (Operation *op : collect(module))
+      if (failed(lowerOne(op)))
+        return signalPassFailure();
   }
 };
 

@@ -70,3 +70,18 @@ train merged(x: f32[N, D], target: f32[N, D]) {
   minimize mse(route x to experts by topk(gate(x), 2) combine merge, target);
   update gate, experts with sgd(lr = 1.0);
 }
+
+// A route inside a module (a mixture-of-experts block): lowered in the
+// train block's differentiable form after the block is inlined.
+module MoEBlock<I, F>(x: f32[N, I]) -> f32[N, I] {
+  g: Gate<I, 4>;
+  ex: Expert<I, F>[4];
+  return x + route x to ex by topk(g(x), 2);
+}
+
+block: MoEBlock<D, H>;
+
+train nested(x: f32[N, D], target: f32[N, D]) {
+  minimize mse(block(x), target);
+  update block with sgd(lr = 1.0);
+}

@@ -178,6 +178,11 @@ def routes2_loss(block):
             logits = xs.mean(1) @ p["gate.w"]
             seqs = [ref.instance_from(seq_fn, p, f"seq.{e}") for e in range(4)]
             return F.mse_loss(ref.route(xs, seqs, ref.Topk(logits, 2)), t)
+        if block == "nested":
+            x, t = args
+            ex = [ref.instance_from(expert_fn, p, f"block.ex.{e}") for e in range(4)]
+            y = x + ref.route(x, ex, ref.Topk(x @ p["block.g.w"], 2))
+            return F.mse_loss(y, t)
         if block == "hashed":
             x, ids, t = args
             return F.mse_loss(ref.route(x, experts(p), ref.Hash(ids)), t)
@@ -251,7 +256,9 @@ MODELS["routes2"] = {
     "blocks": {"cap": ["gate.w"] + EXPERTS2, "maxagg": EXPERTS2,
                "global_mean": EXPERTS2, "global_max": EXPERTS2,
                "global_concat": EXPERTS2, "per_example": ["gate.w"] + SEQ2,
-               "hashed": EXPERTS2, "merged": ["gate.w"] + EXPERTS2},
+               "hashed": EXPERTS2, "merged": ["gate.w"] + EXPERTS2,
+               "nested": ["block.g.w"] + [f"block.ex.{e}.{n}" for e in range(4)
+                                          for n in ("w1", "b1", "w2")]},
     "adamw": None,
     "per_block": True,
 }
