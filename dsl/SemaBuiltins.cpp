@@ -653,7 +653,22 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     if (!checkRowIndependent(k->type, 1, e.loc, "'attention'", ctx) ||
         !checkRowIndependent(q->type, 2, e.loc, "'attention'", ctx))
       return Val::none();
-    Node *n = make(q->type, {q, k, v});
+    std::vector<Node *> operands = {q, k, v};
+    if (a[5].kind != Val::None) {
+      // key_mask: [B, Tk], any element type, nonzero = attend.
+      Node *m = tensorArg(a[5], l[5], "key_mask");
+      if (!m)
+        return Val::none();
+      if (m->type.rank() != 2 || m->type.shape[0] != ks[0] ||
+          m->type.shape[1] != ks[1]) {
+        error(l[5], "'attention': key_mask must be [B, Tk] = " +
+                        typeStr(TensorType{m->type.elem, {ks[0], ks[1]}}) +
+                        ", got " + typeStr(m->type));
+        return Val::none();
+      }
+      operands.push_back(m);
+    }
+    Node *n = make(q->type, operands);
     n->ints = {heads};
     n->flag = causal;
     return Val::tensor(n);

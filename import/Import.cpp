@@ -542,8 +542,8 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
                                  ": causal attention needs at least as many "
                                  "keys as queries (Tq <= Tk)"));
     }
-    return math.attention(operand(0), operand(1), operand(2), n.ints[0],
-                          n.flag);
+    return math.attention(operand(0), operand(1), operand(2), n.ints[0], n.flag,
+                          n.operands.size() > 3 ? operand(3) : Value());
   case Builtin::Mse:
     return math.mse(operand(0), operand(1));
   case Builtin::CrossEntropy:

@@ -658,7 +658,7 @@ Value TensorMath::argmax(Value x, int64_t axis) {
 }
 
 Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
-                            bool causal) {
+                            bool causal, Value keyMask) {
   MLIRContext *ctx = b_.getContext();
   auto qt = llvm::cast<RankedTensorType>(q.getType());
   auto kt = llvm::cast<RankedTensorType>(k.getType());
@@ -708,7 +708,106 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
               })
             .getResult(0);
   }
+  // key_mask: masked keys get the lowest finite score (exp gives exactly
+  // 0 against any other key; no infinities, so no NaN reaches the
+  // gradient), and a query with no allowed key gets 0 below.
+  auto nonzero = [&](OpBuilder &nb, Location l, Value m) -> Value {
+    Type t = m.getType();
+    if (llvm::isa<FloatType>(t))
+      return nb.create<arith::CmpFOp>(
+          l, arith::CmpFPredicate::UNE, m,
+          nb.create<arith::ConstantOp>(l, nb.getFloatAttr(t, 0.0)));
+    return nb.create<arith::CmpIOp>(
+        l, arith::CmpIPredicate::ne, m,
+        nb.create<arith::ConstantOp>(l, nb.getIntegerAttr(t, 0)));
+  };
+  Value hasKey;
+  if (keyMask) {
+    auto id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+               d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
+    Value init = empty(scoreType, {bSize, hv, tq, tk});
+    scores =
+        b_.create<linalg::GenericOp>(
+              loc_, TypeRange{scoreType}, ValueRange{scores, keyMask},
+              ValueRange{init},
+              SmallVector<AffineMap>{id, AffineMap::get(4, 0, {d0, d3}, ctx),
+                                     id},
+              SmallVector<utils::IteratorType>(4,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange vals) {
+                Value lowest = nb.create<arith::ConstantOp>(
+                    l,
+                    nb.getFloatAttr(elem, -std::numeric_limits<float>::max()));
+                nb.create<linalg::YieldOp>(
+                    l, nb.create<arith::SelectOp>(l, nonzero(nb, l, vals[1]),
+                                                  vals[0], lowest)
+                           .getResult());
+              })
+            .getResult(0);
+    // hasKey[b, t] = 1 if query t may attend to some key (mask and causal).
+    Value shift = b_.create<arith::SubIOp>(loc_, tk, tq);
+    auto keyType =
+        RankedTensorType::get({qt.getDimSize(0), qt.getDimSize(1)}, elem);
+    Value zero = scalarConstant(elem, 0.0);
+    Value any =
+        b_.create<linalg::FillOp>(loc_, zero, empty(keyType, {bSize, tq}))
+            .getResult(0);
+    any =
+        b_.create<linalg::GenericOp>(
+              loc_, TypeRange{keyType}, ValueRange{keyMask}, ValueRange{any},
+              SmallVector<AffineMap>{AffineMap::get(3, 0, {d0, d2}, ctx),
+                                     AffineMap::get(3, 0, {d0, d1}, ctx)},
+              SmallVector<utils::IteratorType>{utils::IteratorType::parallel,
+                                               utils::IteratorType::parallel,
+                                               utils::IteratorType::reduction},
+              [&](OpBuilder &nb, Location l, ValueRange vals) {
+                Value ok = nonzero(nb, l, vals[0]);
+                if (causal) {
+                  Value t = nb.create<linalg::IndexOp>(l, 1);
+                  Value j = nb.create<linalg::IndexOp>(l, 2);
+                  Value limit = nb.create<arith::AddIOp>(l, t, shift);
+                  ok = nb.create<arith::AndIOp>(
+                      l, ok,
+                      nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sle, j,
+                                               limit));
+                }
+                Value one =
+                    nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1.0));
+                Value z =
+                    nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 0.0));
+                nb.create<linalg::YieldOp>(
+                    l,
+                    nb.create<arith::MaximumFOp>(
+                          l, vals[1], nb.create<arith::SelectOp>(l, ok, one, z))
+                        .getResult());
+              })
+            .getResult(0);
+    hasKey = any;
+  }
   Value p = softmax(scores, 3, /*log=*/false);
+  if (hasKey) {
+    auto id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d2 = getAffineDimExpr(2, ctx);
+    Value init = empty(scoreType, {bSize, hv, tq, tk});
+    p = b_.create<linalg::GenericOp>(
+              loc_, TypeRange{scoreType}, ValueRange{p, hasKey},
+              ValueRange{init},
+              SmallVector<AffineMap>{id, AffineMap::get(4, 0, {d0, d2}, ctx),
+                                     id},
+              SmallVector<utils::IteratorType>(4,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange vals) {
+                Value z =
+                    nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 0.0));
+                Value some = nb.create<arith::CmpFOp>(
+                    l, arith::CmpFPredicate::OGT, vals[1], z);
+                nb.create<linalg::YieldOp>(
+                    l, nb.create<arith::SelectOp>(l, some, vals[0], z)
+                           .getResult());
+              })
+            .getResult(0);
+  }
   auto outType = RankedTensorType::get(
       {qt.getDimSize(0), heads, qt.getDimSize(1), dh}, elem);
   Value out = matmul(p, vh, outType);          // [B, H, Tq, dh]

@@ -73,8 +73,11 @@ public:
   mlir::Value onehot(mlir::Value ids, int64_t n,
                      mlir::RankedTensorType resultType);
   mlir::Value cast(mlir::Value x, mlir::Type elem);
+  /// `keyMask` ([B, Tk], nonzero = attend) is optional; a query left with
+  /// no key gets 0.
   mlir::Value attention(mlir::Value q, mlir::Value k, mlir::Value v,
-                        int64_t heads, bool causal);
+                        int64_t heads, bool causal,
+                        mlir::Value keyMask = mlir::Value());
   // Losses (TensorLoss.cpp): rank-0 f32 tensors.
   mlir::Value mse(mlir::Value a, mlir::Value b);
   /// Mean over rows of -log_softmax(logits)[label]; labels checked apart.

@@ -41,7 +41,8 @@ constexpr Arg kAttention[] = {{"q", ArgType::FloatTensor},
                               {"k", ArgType::FloatTensor},
                               {"v", ArgType::FloatTensor},
                               {"heads", ArgType::Int, Default::Value, 1},
-                              {"causal", ArgType::Bool, Default::Value, 0}};
+                              {"causal", ArgType::Bool, Default::Value, 0},
+                              {"key_mask", ArgType::Tensor, Default::Absent}};
 
 constexpr Arg kMse[] = {{"a", ArgType::FloatTensor},
                         {"b", ArgType::FloatTensor}};
