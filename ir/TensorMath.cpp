@@ -321,6 +321,20 @@ Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {
   // The common case, [M, K] @ [K, N]: a named matmul that later passes
   // recognise.
   if (lt.getRank() == 2 && rt.getRank() == 2) {
+    // x @ transpose(w, [1, 0]) (PyTorch's [out, in] Linear layout): the
+    // product reads w in place (the runtime GEMM takes the transposed view);
+    // the transpose is left dead.
+    auto tr = rhs.getDefiningOp<linalg::TransposeOp>();
+    if (tr && tr.getPermutation() == ArrayRef<int64_t>{1, 0}) {
+      Value w = tr.getInput();
+      Value init = emptyLike(resultType, {{lhs, 0}, {w, 0}});
+      Value filled = b_.create<linalg::FillOp>(loc_, zero, init).getResult(0);
+      return b_
+          .create<linalg::MatmulTransposeBOp>(loc_, TypeRange{resultType},
+                                              ValueRange{lhs, w},
+                                              ValueRange{filled})
+          .getResult(0);
+    }
     Value init = emptyLike(resultType, {{lhs, 0}, {rhs, 1}});
     Value filled = b_.create<linalg::FillOp>(loc_, zero, init).getResult(0);
     return b_

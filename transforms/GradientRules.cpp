@@ -98,6 +98,8 @@ LogicalResult Adjoints::propagate(Operation *op) {
     return routeDense(op);
   if (isa<linalg::MatmulOp>(op))
     return matmul(op, /*batched=*/false);
+  if (isa<linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op))
+    return matmulTransposed(op);
   if (isa<linalg::BatchMatmulOp>(op))
     return matmul(op, /*batched=*/true);
   if (isa<linalg::TransposeOp>(op))
@@ -153,6 +155,48 @@ LogicalResult Adjoints::matmul(Operation *op, bool batched) {
   if (isActive(bm))
     add(bm, product(a, d, bm, /*transposeA=*/true));
   add(init, d);
+  return success();
+}
+
+LogicalResult Adjoints::matmulTransposed(Operation *op) {
+  // C = A B^T (an [out, in] weight read in place) or C = A^T B.
+  auto mm = cast<linalg::LinalgOp>(op);
+  Location loc = op->getLoc();
+  Value a = mm.getDpsInputs()[0], bm = mm.getDpsInputs()[1];
+  Value d = get(op->getResult(0));
+  bool transposedB = isa<linalg::MatmulTransposeBOp>(op);
+  auto product = [&](Value lhs, Value rhs, Value like, int kind) -> Value {
+    auto type = cast<RankedTensorType>(like.getType());
+    Value zero = b_.create<arith::ConstantOp>(
+        loc, b_.getFloatAttr(type.getElementType(), 0.0));
+    Value init =
+        b_.create<linalg::FillOp>(loc, zero, zerosShape(like)).getResult(0);
+    SmallVector<Value, 2> ins = {lhs, rhs};
+    if (kind == 0)
+      return b_.create<linalg::MatmulOp>(loc, TypeRange{type}, ins, init)
+          .getResult(0);
+    if (kind == 1)
+      return b_
+          .create<linalg::MatmulTransposeAOp>(loc, TypeRange{type}, ins, init)
+          .getResult(0);
+    return b_
+        .create<linalg::MatmulTransposeBOp>(loc, TypeRange{type}, ins, init)
+        .getResult(0);
+  };
+  if (transposedB) {
+    // dA = dC B, dB = dC^T A.
+    if (isActive(a))
+      add(a, product(d, bm, a, 0));
+    if (isActive(bm))
+      add(bm, product(d, a, bm, 1));
+  } else {
+    // dA = B dC^T, dB = A dC.
+    if (isActive(a))
+      add(a, product(bm, d, a, 2));
+    if (isActive(bm))
+      add(bm, product(a, d, bm, 0));
+  }
+  add(mm.getDpsInits()[0], d);
   return success();
 }
 

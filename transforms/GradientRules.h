@@ -45,6 +45,7 @@ private:
   /// false if `op` is not one.
   bool firstMaximum(mlir::Operation *op);
   mlir::LogicalResult matmul(mlir::Operation *op, bool batched);
+  mlir::LogicalResult matmulTransposed(mlir::Operation *op);
   mlir::LogicalResult transpose(mlir::Operation *op);
   /// An empty tensor of `like`'s type and run-time shape.
   mlir::Value zerosShape(mlir::Value like);
