@@ -74,7 +74,10 @@ int importSource(mlir::MLIRContext &context, llvm::StringRef text,
     llvm::errs() << out;
   };
   std::unique_ptr<ast::File> file = parseFile(source, diags);
-  if (!file) {
+  // Syntax errors: the clean declarations are still checked (analyze reports
+  // their errors too and then fails); nothing is emitted.
+  if (!file || (diags.hasErrors() && options.emit == "ast" &&
+                !options.checkOnly && !options.printParams)) {
     printDiags();
     return kProgramError;
   }

@@ -186,6 +186,9 @@ struct File {
   std::vector<std::unique_ptr<Function>> trains;
   std::vector<std::unique_ptr<ParamDef>> params;
   std::vector<std::unique_ptr<InstanceDef>> instances;
+  /// Names of declarations dropped after a syntax error in them (the rest
+  /// of the file is still checked; uses of these report nothing more).
+  std::vector<std::string> brokenNames;
 };
 
 /// Writes the stable, indented textual form printed by `modc --emit=ast`.

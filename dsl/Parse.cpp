@@ -236,9 +236,38 @@ class Builder {
 public:
   std::unique_ptr<ast::File> build(P::FileContext *ctx) {
     auto file = std::make_unique<ast::File>();
-    for (P::DeclContext *d : ctx->decl())
+    for (P::DeclContext *d : ctx->decl()) {
+      // After a syntax error the declarations that parsed cleanly are still
+      // built (and checked); a broken one is left out, its name kept.
+      if (hasError(d)) {
+        firstDeclSeen = true;
+        for (antlr4::tree::ParseTree *child : d->children)
+          if (auto *t = dynamic_cast<antlr4::tree::TerminalNode *>(child);
+              t && t->getSymbol()->getType() == ModLexer::IDENT) {
+            file->brokenNames.push_back(t->getText());
+            break;
+          }
+        if (d->getStart() && d->getStart()->getType() == ModLexer::MODEL)
+          file->hasModel = file->modelFirst = true;
+        continue;
+      }
       buildDecl(d, *file);
+    }
     return file;
+  }
+
+  /// Whether `tree` holds a syntax error: a rule the parser gave up on, or
+  /// a token it conjured or skipped.
+  static bool hasError(antlr4::tree::ParseTree *tree) {
+    if (auto *rule = dynamic_cast<antlr4::ParserRuleContext *>(tree))
+      if (rule->exception)
+        return true;
+    if (dynamic_cast<antlr4::tree::ErrorNode *>(tree))
+      return true;
+    for (antlr4::tree::ParseTree *child : tree->children)
+      if (hasError(child))
+        return true;
+    return false;
   }
 
 private:
@@ -694,8 +723,11 @@ std::unique_ptr<ast::File> parseFile(const SourceFile &file,
       parser.addParseListener(&resync);
       tree = parser.file();
     }
-    if (diags.hasErrors() || !checkTreeDepth(tree, diags))
+    if (!checkTreeDepth(tree, diags))
       return nullptr;
+    // With syntax errors, the clean declarations still go to the checker,
+    // so that errors elsewhere in the file are reported too (LANGUAGE.md
+    // §9); the caller sees the errors in `diags`.
     Builder builder;
     return builder.build(tree);
   } catch (const std::exception &ex) {

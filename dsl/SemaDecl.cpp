@@ -145,7 +145,8 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
       error(def.moduleLoc, "'" + def.module +
                                "' is an entry, not a module; only modules "
                                "can be instantiated");
-    else
+    else if (std::find(file_.brokenNames.begin(), file_.brokenNames.end(),
+                       def.module) == file_.brokenNames.end())
       error(def.moduleLoc, "unknown module '" + def.module + "'");
     ok = false;
     return nullptr;

@@ -46,6 +46,10 @@ std::optional<double> Analyzer::constNumber(const Expr &e, Context &ctx,
 
 void Analyzer::unknownName(const std::string &name, SourceLoc loc,
                            const char *atModelLevel) {
+  // A declaration dropped after its syntax error (reported).
+  if (std::find(file_.brokenNames.begin(), file_.brokenNames.end(), name) !=
+      file_.brokenNames.end())
+    return;
   // Names that exist at model level but are out of reach here.
   const char *kind = nullptr;
   for (auto &p : file_.params)
