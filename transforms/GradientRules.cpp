@@ -116,85 +116,71 @@ LogicalResult Adjoints::propagate(Operation *op) {
   return success();
 }
 
+Value Adjoints::product(Product kind, Value lhs, Value rhs, Value like) {
+  Location loc = like.getLoc();
+  auto type = cast<RankedTensorType>(like.getType());
+  Value zero = b_.create<arith::ConstantOp>(
+      loc, b_.getFloatAttr(type.getElementType(), 0.0));
+  Value init =
+      b_.create<linalg::FillOp>(loc, zero, zerosShape(like)).getResult(0);
+  SmallVector<Value, 2> ins = {lhs, rhs};
+  Operation *op = nullptr;
+  switch (kind) {
+  case Product::Plain:
+    op = b_.create<linalg::MatmulOp>(loc, TypeRange{type}, ins, init);
+    break;
+  case Product::TransposeA:
+    op = b_.create<linalg::MatmulTransposeAOp>(loc, TypeRange{type}, ins, init);
+    break;
+  case Product::TransposeB:
+    op = b_.create<linalg::MatmulTransposeBOp>(loc, TypeRange{type}, ins, init);
+    break;
+  case Product::BatchTransposeA:
+    op = b_.create<linalg::BatchMatmulTransposeAOp>(loc, TypeRange{type}, ins,
+                                                    init);
+    break;
+  case Product::BatchTransposeB:
+    op = b_.create<linalg::BatchMatmulTransposeBOp>(loc, TypeRange{type}, ins,
+                                                    init);
+    break;
+  }
+  return op->getResult(0);
+}
+
 LogicalResult Adjoints::matmul(Operation *op, bool batched) {
   auto mm = cast<linalg::LinalgOp>(op);
-  Location loc = op->getLoc();
   Value a = mm.getDpsInputs()[0], bm = mm.getDpsInputs()[1];
-  Value init = mm.getDpsInits()[0];
   Value d = get(op->getResult(0));
   // dA = dR @ B^T, dB = A^T @ dR (the named transposed products: the
   // runtime's GEMM reads the transposed operand in place), and the
   // accumulator passes dR through.
-  auto product = [&](Value lhs, Value rhs, Value like, bool transposeA) {
-    auto type = cast<RankedTensorType>(like.getType());
-    Value zero = b_.create<arith::ConstantOp>(
-        loc, b_.getFloatAttr(type.getElementType(), 0.0));
-    Value init =
-        b_.create<linalg::FillOp>(loc, zero, zerosShape(like)).getResult(0);
-    SmallVector<Value, 2> ins = {lhs, rhs};
-    if (batched && transposeA)
-      return b_
-          .create<linalg::BatchMatmulTransposeAOp>(loc, TypeRange{type}, ins,
-                                                   init)
-          .getResult(0);
-    if (batched)
-      return b_
-          .create<linalg::BatchMatmulTransposeBOp>(loc, TypeRange{type}, ins,
-                                                   init)
-          .getResult(0);
-    if (transposeA)
-      return b_
-          .create<linalg::MatmulTransposeAOp>(loc, TypeRange{type}, ins, init)
-          .getResult(0);
-    return b_
-        .create<linalg::MatmulTransposeBOp>(loc, TypeRange{type}, ins, init)
-        .getResult(0);
-  };
   if (isActive(a))
-    add(a, product(d, bm, a, /*transposeA=*/false));
+    add(a, product(batched ? Product::BatchTransposeB : Product::TransposeB, d,
+                   bm, a));
   if (isActive(bm))
-    add(bm, product(a, d, bm, /*transposeA=*/true));
-  add(init, d);
+    add(bm, product(batched ? Product::BatchTransposeA : Product::TransposeA, a,
+                    d, bm));
+  add(mm.getDpsInits()[0], d);
   return success();
 }
 
 LogicalResult Adjoints::matmulTransposed(Operation *op) {
   // C = A B^T (an [out, in] weight read in place) or C = A^T B.
   auto mm = cast<linalg::LinalgOp>(op);
-  Location loc = op->getLoc();
   Value a = mm.getDpsInputs()[0], bm = mm.getDpsInputs()[1];
   Value d = get(op->getResult(0));
-  bool transposedB = isa<linalg::MatmulTransposeBOp>(op);
-  auto product = [&](Value lhs, Value rhs, Value like, int kind) -> Value {
-    auto type = cast<RankedTensorType>(like.getType());
-    Value zero = b_.create<arith::ConstantOp>(
-        loc, b_.getFloatAttr(type.getElementType(), 0.0));
-    Value init =
-        b_.create<linalg::FillOp>(loc, zero, zerosShape(like)).getResult(0);
-    SmallVector<Value, 2> ins = {lhs, rhs};
-    if (kind == 0)
-      return b_.create<linalg::MatmulOp>(loc, TypeRange{type}, ins, init)
-          .getResult(0);
-    if (kind == 1)
-      return b_
-          .create<linalg::MatmulTransposeAOp>(loc, TypeRange{type}, ins, init)
-          .getResult(0);
-    return b_
-        .create<linalg::MatmulTransposeBOp>(loc, TypeRange{type}, ins, init)
-        .getResult(0);
-  };
-  if (transposedB) {
+  if (isa<linalg::MatmulTransposeBOp>(op)) {
     // dA = dC B, dB = dC^T A.
     if (isActive(a))
-      add(a, product(d, bm, a, 0));
+      add(a, product(Product::Plain, d, bm, a));
     if (isActive(bm))
-      add(bm, product(d, a, bm, 1));
+      add(bm, product(Product::TransposeA, d, a, bm));
   } else {
     // dA = B dC^T, dB = A dC.
     if (isActive(a))
-      add(a, product(bm, d, a, 2));
+      add(a, product(Product::TransposeB, bm, d, a));
     if (isActive(bm))
-      add(bm, product(a, d, bm, 0));
+      add(bm, product(Product::Plain, a, d, bm));
   }
   add(mm.getDpsInits()[0], d);
   return success();

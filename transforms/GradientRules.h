@@ -49,6 +49,16 @@ private:
   mlir::LogicalResult transpose(mlir::Operation *op);
   /// An empty tensor of `like`'s type and run-time shape.
   mlir::Value zerosShape(mlir::Value like);
+  enum class Product {
+    Plain,
+    TransposeA,
+    TransposeB,
+    BatchTransposeA,
+    BatchTransposeB
+  };
+  /// The named product `kind` of lhs and rhs into zeros shaped like `like`.
+  mlir::Value product(Product kind, mlir::Value lhs, mlir::Value rhs,
+                      mlir::Value like);
   mlir::LogicalResult shape(mlir::Operation *op);
   mlir::LogicalResult slice(mlir::Operation *op);
   // Routing (RouteGradients.cpp).

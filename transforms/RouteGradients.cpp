@@ -36,7 +36,8 @@ Value indexConst(OpBuilder &b, Location loc, int64_t v) {
 }
 
 /// The product of dims [from, to) of `v` as an index value.
-Value product(OpBuilder &b, Location loc, Value v, int64_t from, int64_t to) {
+Value sizeProduct(OpBuilder &b, Location loc, Value v, int64_t from,
+                  int64_t to) {
   TensorMath math(b, loc);
   Value n = indexConst(b, loc, 1);
   for (int64_t i = from; i < to; ++i)
@@ -50,9 +51,9 @@ Value as2d(OpBuilder &b, Location loc, Value v, int64_t split) {
   auto type = RankedTensorType::get(
       {ShapedType::kDynamic, ShapedType::kDynamic}, t.getElementType());
   TensorMath math(b, loc);
-  return math.reshape(
-      v, type,
-      {product(b, loc, v, 0, split), product(b, loc, v, split, t.getRank())});
+  return math.reshape(v, type,
+                      {sizeProduct(b, loc, v, 0, split),
+                       sizeProduct(b, loc, v, split, t.getRank())});
 }
 
 /// A [rows, cols] f32 zero tensor.
@@ -177,7 +178,7 @@ LogicalResult Adjoints::gatherRows(Operation *op, Value table) {
   Value rows2d = as2d(b_, loc, d, idsRank);
   auto listType =
       RankedTensorType::get({ShapedType::kDynamic}, b_.getI64Type());
-  Value n = product(b_, loc, ids, 0, idsRank);
+  Value n = sizeProduct(b_, loc, ids, 0, idsRank);
   Value flatIds =
       math.reshape(ids,
                    RankedTensorType::get({ShapedType::kDynamic},
@@ -187,7 +188,7 @@ LogicalResult Adjoints::gatherRows(Operation *op, Value table) {
     flatIds = math.cast(flatIds, b_.getI64Type());
   flatIds = b_.create<tensor::CastOp>(loc, listType, flatIds);
   Value tableRows = math.dimSize(table, 0);
-  Value cols = product(b_, loc, table, 1, tensorType(table).getRank());
+  Value cols = sizeProduct(b_, loc, table, 1, tensorType(table).getRank());
   Value sum = scatterAdd(b_, loc, rows2d, flatIds, indexConst(b_, loc, 0),
                          zeros2d(b_, loc, tableRows, cols));
   auto tt = tensorType(table);
