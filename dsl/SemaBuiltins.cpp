@@ -950,6 +950,63 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     }
     return Val::tensor(make(TensorType{x->type.elem, shape}, {x, y}));
   }
+  case Rule::Split: {
+    if (!bind(a, l))
+      return Val::none();
+    Node *x = tensorArg(a[0], l[0], "the argument");
+    std::vector<Dim> sizes;
+    if (!x || !shapeList(a[1], l[1], sizes))
+      return Val::none();
+    if (x->type.rank() == 0) {
+      error(l[0], "'split' needs a tensor of rank 1 or more");
+      return Val::none();
+    }
+    int64_t axis = int64_t(byDefault(2));
+    if (a[2].kind != Val::None) {
+      auto v = constIntArg(a[2], l[2], "axis");
+      if (!v)
+        return Val::none();
+      axis = *v;
+    }
+    auto ax = normalizeAxis(axis, x->type.rank(), l[2]);
+    if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'split'", ctx))
+      return Val::none();
+    if (sizes.empty()) {
+      error(l[1], "'split' needs at least one size");
+      return Val::none();
+    }
+    Dim total = Dim::of(0);
+    for (const Dim &d : sizes) {
+      auto t = addDims(total, d);
+      if (!t) {
+        error(l[1], "integer overflow in the sizes");
+        return Val::none();
+      }
+      total = *t;
+    }
+    if (total != x->type.shape[*ax]) {
+      error(l[1], "'split': the sizes add up to " + total.str(program_->dyns) +
+                      ", but axis " + std::to_string(*ax) + " of " +
+                      typeStr(x->type) + " has " +
+                      x->type.shape[*ax].str(program_->dyns));
+      return Val::none();
+    }
+    // One piece per size; a piece's offset (a linear dim) travels as the
+    // one dim of `tupleTypes[0]`.
+    Val tuple;
+    tuple.kind = Val::Tuple;
+    Dim offset = Dim::of(0);
+    for (const Dim &d : sizes) {
+      TensorType piece = x->type;
+      piece.shape[*ax] = d;
+      Node *n = make(piece, {x});
+      n->ints = {*ax};
+      n->tupleTypes = {TensorType{ElemType::I64, {offset}}};
+      tuple.elems.push_back(Val::tensor(n));
+      offset = *addDims(offset, d);
+    }
+    return tuple;
+  }
   case Rule::Decision:
   case Rule::Combine:
   case Rule::Optimize:

@@ -616,6 +616,11 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
     case ast::StmtKind::LetTuple: {
       Val v = eval(*s.value, ctx);
       if (v.kind == Val::None) {
+        // Reported: the names are bound to nothing, so that their uses
+        // report nothing more.
+        for (size_t i = 0; i < s.names.size(); ++i)
+          if (!lookupLocal(s.names[i]))
+            ctx.scopes.back()[s.names[i]] = {Val::none(), s.nameLocs[i]};
         ok = false;
         break;
       }

@@ -498,6 +498,25 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
                                n.constant);
   case Builtin::Kron:
     return math.kron(operand(0), operand(1), type);
+  case Builtin::Split: {
+    // The piece at `offset` along the axis: offset and sizes may be dyns.
+    Value x = operand(0);
+    int64_t axis = n.ints[0];
+    auto fold = [&](const sema::Dim &d) -> OpFoldResult {
+      if (d.isStatic())
+        return builder_.getIndexAttr(d.constant);
+      return dimValue(d, l);
+    };
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      offsets.push_back(i == axis ? fold(n.tupleTypes[0].shape[0])
+                                  : OpFoldResult(builder_.getIndexAttr(0)));
+      sizes.push_back(fold(n.type.shape[i]));
+      strides.push_back(builder_.getIndexAttr(1));
+    }
+    return builder_.create<tensor::ExtractSliceOp>(l, type, x, offsets, sizes,
+                                                   strides);
+  }
   case Builtin::Pow:
   case Builtin::Minimum:
   case Builtin::Maximum:

@@ -273,6 +273,7 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
         case Builtin::Arange:
         case Builtin::Full:
         case Builtin::Kron:
+        case Builtin::Split:
           break;
         }
         llvm_unreachable("not an elementwise builtin");

@@ -64,6 +64,10 @@ constexpr Arg kFull[] = {{"shape", ArgType::Shape},
                          {"value", ArgType::Number},
                          {"dtype", ArgType::ElemType, Default::Absent}};
 
+constexpr Arg kSplit[] = {{"x", ArgType::Tensor},
+                          {"sizes", ArgType::Shape},
+                          {"axis", ArgType::Int, Default::Value, -1}};
+
 constexpr Arg kSgd[] = {{"lr", ArgType::Number},
                         {"momentum", ArgType::Number, Default::Value, 0.0},
                         {"weight_decay", ArgType::Number, Default::Value, 0.0},
@@ -207,6 +211,9 @@ constexpr Entry kEntries[] = {
     {Kind::Builtin, uint8_t(Builtin::Kron), "kron", MODC_ARGS(kPair),
      Rule::Kron, "[a0 * b0, a1 * b1] (torch.kron)",
      "linalg.generic over 4 loops + tensor.collapse_shape"},
+    {Kind::Builtin, uint8_t(Builtin::Split), "split", MODC_ARGS(kSplit),
+     Rule::Split, "a tuple of the pieces (sizes sum to the dim)",
+     "tensor.extract_slice per piece"},
 
     {Kind::Router, uint8_t(Router::Topk), "topk", MODC_ARGS(kTopk),
      Rule::Decision, "k targets per row, weights softmax(k chosen or all E)",
@@ -275,7 +282,7 @@ constexpr Entry kEntries[] = {
 #undef MODC_ARGS
 
 constexpr size_t kNumEntries = sizeof(kEntries) / sizeof(kEntries[0]);
-constexpr size_t kNumBuiltins = size_t(Builtin::Kron) + 1;
+constexpr size_t kNumBuiltins = size_t(Builtin::Split) + 1;
 constexpr size_t kNumRouters = size_t(Router::All) + 1;
 constexpr size_t kNumAggregations = size_t(Aggregation::Merge) + 1;
 constexpr size_t kNumOptimizers = size_t(Optimizer::Adamw) + 1;

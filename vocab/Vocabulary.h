@@ -69,6 +69,7 @@ enum class Builtin : uint8_t {
   Arange,
   Full,
   Kron,
+  Split,
 };
 
 /// Routing functions (§7). `Softmax` is the router `softmax(logits)`.
@@ -151,6 +152,7 @@ enum class Rule : uint8_t {
   Broadcast,   ///< tensors or numbers broadcast together (NumPy), one type
   Constant,    ///< a tensor from sizes (static or dyn) and values
   Kron,        ///< the Kronecker product of two 2-D tensors
+  Split,       ///< consecutive pieces along an axis, a tuple
   Decision,    ///< a router: weights per routed row and target
   Combine,     ///< an aggregation: the route's result type
   Optimize,    ///< an optimiser: hyper-parameters of an update line
