@@ -14,33 +14,20 @@ torch.matmul in GFLOP/s on the models' shapes. Writes BUILD/bench/bench.png
 """
 
 import os
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "python"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
 import modrt  # noqa: E402
+from timing import median_time  # noqa: E402
 
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 NS = [1, 16, 256, 2048]
-
-
-def median_time(fn, min_time=0.25, min_reps=5):
-    fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < min_reps or time.perf_counter() - start < min_time:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-        if len(times) > 2000:
-            break
-    return statistics.median(times)
 
 
 def compile_example(name, *flags, tag=""):

@@ -14,13 +14,13 @@ torch / modc (> 1: modc faster).
 """
 
 import os
-import statistics
 import subprocess
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NS = [16, 256, 2048]
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from timing import median_time  # noqa: E402
 
 TRAIN = {
     "moe": "train step(x: f32[N, D], target: f32[N, D]) {\n"
@@ -30,18 +30,6 @@ TRAIN = {
             "  minimize mse(forward(x), target);\n"
             "  update adapter with adamw(lr = 1e-3);\n}\n",
 }
-
-
-def median_time(fn, min_time=1.0, min_reps=5):
-    fn()
-    fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < min_reps or time.perf_counter() - start < min_time:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def modc_worker(build, model, n):
@@ -61,7 +49,7 @@ def modc_worker(build, model, n):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, 512 if model == "moe" else 1024)).astype(np.float32)
     t = rng.standard_normal(x.shape).astype(np.float32)
-    return median_time(lambda: m.step(x, t))
+    return median_time(lambda: m.step(x, t), min_time=1.0, warmup=2)
 
 
 def torch_worker(model, n, threads):
@@ -109,7 +97,7 @@ def torch_worker(model, n, threads):
         loss = torch.nn.functional.mse_loss(forward(x), t)
         loss.backward()
         opt.step()
-    return median_time(step)
+    return median_time(step, min_time=1.0, warmup=2)
 
 
 def run(*args):
