@@ -378,7 +378,7 @@ int modrt_train_step(modrt_model *m, int32_t train) {
   modrt::ErrorSink Err = errorSink(m);
   // On the model's threads, as its entries run.
   modrt_begin_call(m);
-  int Rc = T->step(train, m->Block, modrt::currentThreadPool(), Err);
+  int Rc = T->step(train, m->Block, Err);
   modrt_end_call(m);
   if (Rc == MODRT_OK)
     m->DerivedStale = m->Desc->numDerived() > 0;

@@ -15,7 +15,7 @@
 #include "Training.h"
 
 #include "Safetensors.h"
-#include "ThreadPool.h"
+#include "modrt/runtime.h"
 
 #include <cmath>
 #include <cstdio>
@@ -172,8 +172,7 @@ constexpr int64_t JobElements = 1 << 16;
 
 } // namespace
 
-int TrainingState::step(int32_t Train, unsigned char *Block, ThreadPool *Pool,
-                        ErrorSink &Err) {
+int TrainingState::step(int32_t Train, unsigned char *Block, ErrorSink &Err) {
   if (Train < 0 || Train >= D.info().num_trains)
     return Err.fail(MODRT_EINVAL, "train: no train block %d", int(Train));
   if (!allocateState(Train))
@@ -207,11 +206,7 @@ int TrainingState::step(int32_t Train, unsigned char *Block, ThreadPool *Pool,
   }
   // Nothing has changed yet: the step count moves with the parameters.
   StepContext C{&Jobs, ++Steps[size_t(Train)]};
-  if (Pool && Jobs.size() > 1)
-    Pool->run(int64_t(Jobs.size()), runJob, &C);
-  else
-    for (size_t I = 0; I < Jobs.size(); ++I)
-      runJob(&C, int64_t(I));
+  modrt_parallel_for(int64_t(Jobs.size()), runJob, &C);
   return MODRT_OK;
 }
 
@@ -228,7 +223,7 @@ void TrainingState::reset() {
 
 bool TrainingState::stateRefs(Vec<TensorRef> &Refs, MallocBuffer &Names,
                               const float *Zeros) const {
-  // Names: "PARAM.exp_avg_sq" is the longest suffix (12 bytes).
+  // Names: "PARAM.momentum_buffer" is the longest suffix (16 bytes).
   size_t Bytes = 1;
   const modrt_info &Info = D.info();
   for (int32_t P = 0; P < Info.num_params; ++P)

@@ -34,9 +34,9 @@ public:
   /// Applies train block Train's optimisers to the parameters in Block with
   /// the gradients the kernel wrote. Allocates the state first: on failure
   /// (MODRT_ENOMEM) nothing has changed.
-  /// The work is spread over Pool's threads (null: this thread).
-  int step(int32_t Train, unsigned char *Block, class ThreadPool *Pool,
-           ErrorSink &Err);
+  /// The work is spread over the current call's threads
+  /// (modrt_parallel_for).
+  int step(int32_t Train, unsigned char *Block, ErrorSink &Err);
   /// Zero moments and step counts (after init and load).
   void reset();
   int save(const char *Path, ErrorSink &Err) const;

@@ -188,6 +188,8 @@ class Model:
                 ("init", ctypes.c_int, [ctypes.c_void_p, ctypes.c_uint64]),
                 ("load", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
                 ("save", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+                ("save_optimizer", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
+                ("load_optimizer", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]),
                 ("get_param", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]),
                 ("set_param", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]),
                 ("set_threads", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
@@ -210,10 +212,6 @@ class Model:
         for i in range(info.num_trains):
             t = _Train(self, info.trains[i])
             self.info.trains[t.name] = t
-        for suffix in ("save_optimizer", "load_optimizer"):
-            fn = getattr(lib, f"{self._name}_{suffix}")
-            fn.restype = ctypes.c_int
-            fn.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
 
     def _find_describe(self):
         # The model name is not known yet: find NAME_describe by the

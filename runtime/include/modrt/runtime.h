@@ -63,7 +63,6 @@ int modrt_get_param(const modrt_model *m, const char *name, void *out);
  *  modrt_get_param. */
 int modrt_set_param(modrt_model *m, const char *name, const void *in);
 
-/** Sets the number of threads entries may use; n must be >= 1. */
 /* Training (LANGUAGE.md §10, runtime/Training.cpp). The generated NAME_TRAIN
  * wrapper asks for a gradient buffer per updated parameter (allocated on
  * first use, zero-filled; NULL when memory is short, the model's error set),
@@ -77,6 +76,7 @@ int modrt_train_step(modrt_model *m, int32_t train);
  * PARAM.momentum_buffer and TRAIN.step (i64 scalar); load is all-or-nothing. */
 int modrt_save_optimizer(const modrt_model *m, const char *path);
 int modrt_load_optimizer(modrt_model *m, const char *path);
+/** Sets the number of threads entries may use; n must be >= 1. */
 int modrt_set_threads(modrt_model *m, int n);
 
 /** Returns the thread setting: by default the number of online cores.
