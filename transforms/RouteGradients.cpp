@@ -307,20 +307,21 @@ LogicalResult Adjoints::routeScatter(Operation *op) {
               })
             .getResult(0);
     Value k = math.dimSize(weights, 1), numRows = math.dimSize(weights, 0);
-    Value listLen = math.dimSize(rows, 0);
+    // Only this target's n packed rows: the list from begin on.
     auto listType =
         RankedTensorType::get({ShapedType::kDynamic}, b_.getI64Type());
     Value k64 = b_.create<arith::IndexCastOp>(loc, b_.getI64Type(), k);
     Value linear =
-        tabulate(b_, loc, listType, {listLen},
+        tabulate(b_, loc, listType, {n},
                  [&](OpBuilder &nb, Location nl, ValueRange idx) -> Value {
-                   Value r = nb.create<tensor::ExtractOp>(nl, rows, idx[0]);
-                   Value s = nb.create<tensor::ExtractOp>(nl, slots, idx[0]);
+                   Value at = nb.create<arith::AddIOp>(nl, begin, idx[0]);
+                   Value r = nb.create<tensor::ExtractOp>(nl, rows, at);
+                   Value s = nb.create<tensor::ExtractOp>(nl, slots, at);
                    return nb.create<arith::AddIOp>(
                        nl, nb.create<arith::MulIOp>(nl, r, k64), s);
                  });
     Value flat =
-        scatterAdd(b_, loc, dots, linear, begin,
+        scatterAdd(b_, loc, dots, linear, indexConst(b_, loc, 0),
                    zeros2d(b_, loc, b_.create<arith::MulIOp>(loc, numRows, k),
                            indexConst(b_, loc, 1)));
     add(weights, math.reshape(flat, tensorType(weights), {numRows, k}));
@@ -343,42 +344,50 @@ LogicalResult Adjoints::routeFinish(Operation *op) {
     if (yt.isDynamicDim(i))
       dyn.push_back(math.dimSize(y, i));
   Value k = math.dimSize(idx, 1);
+  // How many targets each row chose (once per row, not per element).
+  auto countType =
+      RankedTensorType::get({ShapedType::kDynamic}, b_.getI64Type());
+  Value counts = tabulate(
+      b_, loc, countType, {math.dimSize(y, 0)},
+      [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
+        Value zero = nb.create<arith::ConstantIndexOp>(nl, 0);
+        Value one = nb.create<arith::ConstantIndexOp>(nl, 1);
+        auto count = nb.create<scf::ForOp>(
+            nl, zero, k, one, ValueRange{zero},
+            [&](OpBuilder &lb, Location ll, Value j, ValueRange acc) {
+              Value t =
+                  lb.create<tensor::ExtractOp>(ll, idx, ValueRange{i[0], j});
+              Value z =
+                  lb.create<arith::ConstantOp>(ll, lb.getI64IntegerAttr(0));
+              Value chosen =
+                  lb.create<arith::CmpIOp>(ll, arith::CmpIPredicate::sge, t, z);
+              Value inc = lb.create<arith::SelectOp>(ll, chosen, one, zero);
+              lb.create<scf::YieldOp>(
+                  ll, ValueRange{lb.create<arith::AddIOp>(ll, acc[0], inc)});
+            });
+        return nb.create<arith::IndexCastOp>(nl, nb.getI64Type(),
+                                             count.getResult(0));
+      });
   // Rows nothing chose were set to 0; the others divided by the number of
   // targets they chose (mean).
   add(y,
-      tabulate(
-          b_, loc, yt, dyn,
-          [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
-            Value zero = nb.create<arith::ConstantIndexOp>(nl, 0);
-            Value one = nb.create<arith::ConstantIndexOp>(nl, 1);
-            auto count = nb.create<scf::ForOp>(
-                nl, zero, k, one, ValueRange{zero},
-                [&](OpBuilder &lb, Location ll, Value j, ValueRange acc) {
-                  Value t = lb.create<tensor::ExtractOp>(ll, idx,
-                                                         ValueRange{i[0], j});
-                  Value z =
-                      lb.create<arith::ConstantOp>(ll, lb.getI64IntegerAttr(0));
-                  Value chosen = lb.create<arith::CmpIOp>(
-                      ll, arith::CmpIPredicate::sge, t, z);
-                  Value inc = lb.create<arith::SelectOp>(ll, chosen, one, zero);
-                  lb.create<scf::YieldOp>(
-                      ll,
-                      ValueRange{lb.create<arith::AddIOp>(ll, acc[0], inc)});
-                });
-            Value c = count.getResult(0);
-            Value v = nb.create<tensor::ExtractOp>(nl, d, i);
-            Value fz =
-                nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0));
-            Value any = nb.create<arith::CmpIOp>(nl, arith::CmpIPredicate::sgt,
-                                                 c, zero);
-            if (mean) {
-              Value cf = nb.create<arith::SIToFPOp>(
-                  nl, nb.getF32Type(),
-                  nb.create<arith::IndexCastOp>(nl, nb.getI64Type(), c));
-              v = nb.create<arith::DivFOp>(nl, v, cf);
-            }
-            return nb.create<arith::SelectOp>(nl, any, v, fz);
-          }));
+      tabulate(b_, loc, yt, dyn,
+               [&](OpBuilder &nb, Location nl, ValueRange i) -> Value {
+                 Value zero =
+                     nb.create<arith::ConstantOp>(nl, nb.getI64IntegerAttr(0));
+                 Value c = nb.create<tensor::ExtractOp>(nl, counts, i[0]);
+                 Value v = nb.create<tensor::ExtractOp>(nl, d, i);
+                 Value fz =
+                     nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0.0));
+                 Value any = nb.create<arith::CmpIOp>(
+                     nl, arith::CmpIPredicate::sgt, c, zero);
+                 if (mean) {
+                   Value cf =
+                       nb.create<arith::SIToFPOp>(nl, nb.getF32Type(), c);
+                   v = nb.create<arith::DivFOp>(nl, v, cf);
+                 }
+                 return nb.create<arith::SelectOp>(nl, any, v, fz);
+               }));
   return success();
 }
 
