@@ -60,9 +60,12 @@ public:
   mlir::Value argmax(mlir::Value x, int64_t axis);
   mlir::Value concat(llvm::ArrayRef<mlir::Value> parts, int64_t axis,
                      mlir::RankedTensorType resultType);
-  /// Reshape to `resultType`, whose dynamic dims are `dynSizes` in order.
+  /// Reshape to `resultType`; `sizes` has one entry per result dim (null:
+  /// the static size).
   mlir::Value reshape(mlir::Value x, mlir::RankedTensorType resultType,
                       llvm::ArrayRef<mlir::Value> sizes);
+  /// Reshape to the type and run-time dims of `like`.
+  mlir::Value reshapeLike(mlir::Value x, mlir::Value like);
   mlir::Value transpose(mlir::Value x, llvm::ArrayRef<int64_t> perm);
   /// Broadcast to `resultType` (NumPy rules); `sizes` are all result dims.
   mlir::Value expand(mlir::Value x, mlir::RankedTensorType resultType,

@@ -66,6 +66,14 @@ Value TensorMath::reshape(Value x, RankedTensorType resultType,
   return b_.create<tensor::ReshapeOp>(loc_, resultType, x, shape);
 }
 
+Value TensorMath::reshapeLike(Value x, Value like) {
+  auto t = llvm::cast<RankedTensorType>(like.getType());
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    sizes.push_back(t.isDynamicDim(i) ? dimSize(like, i) : Value());
+  return reshape(x, t, sizes);
+}
+
 Value TensorMath::transpose(Value x, ArrayRef<int64_t> perm) {
   auto t = llvm::cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape;

@@ -226,12 +226,7 @@ LogicalResult Adjoints::shape(Operation *op) {
     add(src, castTo(b_, loc, d, srcType));
     return success();
   }
-  TensorMath math(b_, loc);
-  auto st = cast<RankedTensorType>(srcType);
-  SmallVector<Value> sizes;
-  for (int64_t i = 0; i < st.getRank(); ++i)
-    sizes.push_back(math.dimSize(src, i));
-  add(src, math.reshape(d, st, sizes));
+  add(src, TensorMath(b_, loc).reshapeLike(d, src));
   return success();
 }
 

@@ -191,11 +191,7 @@ LogicalResult Adjoints::gatherRows(Operation *op, Value table) {
   Value cols = sizeProduct(b_, loc, table, 1, tensorType(table).getRank());
   Value sum = scatterAdd(b_, loc, rows2d, flatIds, indexConst(b_, loc, 0),
                          zeros2d(b_, loc, tableRows, cols));
-  auto tt = tensorType(table);
-  SmallVector<Value> sizes;
-  for (int64_t i = 0; i < tt.getRank(); ++i)
-    sizes.push_back(math.dimSize(table, i));
-  add(table, math.reshape(sum, tt, sizes));
+  add(table, math.reshapeLike(sum, table));
   return success();
 }
 
