@@ -76,7 +76,8 @@ struct Node {
   std::vector<int64_t> ints;
   bool flag = false; ///< keepdims, causal
   std::shared_ptr<RouteInfo> route;
-  /// CallEntry: the callee's result types.
+  /// CallEntry: the callee's result types. Split: [0] holds the piece's
+  /// offset along the axis in shape[0] (a Dim: it may involve dyns).
   std::vector<TensorType> tupleTypes;
 };
 

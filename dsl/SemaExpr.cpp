@@ -288,18 +288,16 @@ Val Analyzer::evalMember(const Expr &e, Context &ctx) {
   // The instance on the left: its state_dict prefix and module.
   std::string prefix;
   const ModuleSpec *module = nullptr;
-  SourceLoc declLoc;
   if (base.kind == Val::Instance && base.index >= 0) {
     const InstanceSpec &inst = (*ctx.instances)[base.index];
     prefix = inst.name;
     if (inst.isArray)
       prefix += "." + std::to_string(base.element < 0 ? 0 : base.element);
     module = inst.module;
-    declLoc = inst.loc;
   } else if (base.kind == Val::Array ||
              (base.kind == Val::Path && base.inst && base.inst->isArray &&
               base.element < 0)) {
-    error(e.loc, "'" + (base.kind == Val::Path ? base.name : base.name) +
+    error(e.loc, "'" + base.name +
                      "' is an instance array: pick an element first, as in "
                      "'" +
                      base.name + "[0]." + e.name + "'");
@@ -307,7 +305,6 @@ Val Analyzer::evalMember(const Expr &e, Context &ctx) {
   } else if (base.kind == Val::Path) {
     prefix = base.name;
     module = base.module;
-    declLoc = base.inst ? base.inst->loc : SourceLoc{};
   } else {
     error(e.loc, "'." + e.name +
                      "' needs an instance on its left (a "
@@ -338,7 +335,6 @@ Val Analyzer::evalMember(const Expr &e, Context &ctx) {
       error(e.loc, "'" + prefix + "' (" + module->displayName +
                        ") has no parameter or instance '" + e.name + "'");
   DiagnosticEngine::note(d, module->loc, "module defined here");
-  (void)declLoc;
   return Val::none();
 }
 

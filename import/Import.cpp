@@ -284,11 +284,11 @@ private:
     std::vector<Value> args(block->args_begin(), block->args_end());
     std::vector<sema::FlatParam> flat = program_.flatParams();
     auto paramValue = [&](const Node &n) -> Value {
-      // A model-level param, or one read by its path (`layers[2].down.w`).
-      const std::string &name =
-          n.index >= 0 ? program_.params[n.index].name : n.name;
+      // A model-level param, or one read by its path (`layers[2].down.w`):
+      // either way the node carries the state_dict name.
       return builder_.create<mod::ParamRefOp>(
-          loc(n.loc), tensorType(n.type), FlatSymbolRefAttr::get(&ctx_, name));
+          loc(n.loc), tensorType(n.type),
+          FlatSymbolRefAttr::get(&ctx_, n.name));
     };
     auto applyParams = [&](int index, int64_t element, Location l) {
       const sema::InstanceSpec &inst = program_.instances[index];

@@ -70,20 +70,13 @@ Value TensorMath::crossEntropy(Value logits, Value labels) {
   Value logp = softmax(logits, last, /*log=*/true);
   // picked[r...] = logp[r..., labels[r...]], as a reduction over the class
   // axis that keeps the one matching class.
-  SmallVector<int64_t> rowShape(t.getShape().drop_back());
-  SmallVector<Value> rowSizes;
-  for (int64_t i = 0; i < last; ++i)
-    rowSizes.push_back(t.isDynamicDim(i) ? dimSize(logits, i) : Value());
-  auto rowType = RankedTensorType::get(rowShape, t.getElementType());
+  Reduced row = reduced(logits, last, /*keepdims=*/false);
+  auto rowType = RankedTensorType::get(row.shape, t.getElementType());
   Value zero = scalarConstant(t.getElementType(), 0.0);
-  Value init = b_.create<linalg::FillOp>(loc_, zero, empty(rowType, rowSizes))
+  Value init = b_.create<linalg::FillOp>(loc_, zero, empty(rowType, row.sizes))
                    .getResult(0);
-  SmallVector<AffineExpr> rowExprs;
-  for (int64_t i = 0; i < last; ++i)
-    rowExprs.push_back(getAffineDimExpr(i, ctx));
-  AffineMap rowMap = AffineMap::get(rank, 0, rowExprs, ctx);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
-                                 rowMap, rowMap};
+                                 row.map, row.map};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   iters[last] = utils::IteratorType::reduction;
   Type labelType =
