@@ -28,17 +28,24 @@ using namespace mlir;
 
 namespace modc {
 
-Value zerosLike(OpBuilder &b, Location loc, Value like) {
+namespace {
+/// An uninitialised tensor of `like`'s type and run-time dims.
+Value emptyLike(OpBuilder &b, Location loc, Value like) {
   auto t = cast<RankedTensorType>(like.getType());
   SmallVector<Value> dyn;
   for (int64_t i = 0; i < t.getRank(); ++i)
     if (t.isDynamicDim(i))
       dyn.push_back(b.create<tensor::DimOp>(loc, like, i));
-  Value empty =
-      b.create<tensor::EmptyOp>(loc, t.getShape(), t.getElementType(), dyn);
+  return b.create<tensor::EmptyOp>(loc, t.getShape(), t.getElementType(), dyn);
+}
+} // namespace
+
+Value zerosLike(OpBuilder &b, Location loc, Value like) {
+  auto t = cast<RankedTensorType>(like.getType());
   Value zero =
       b.create<arith::ConstantOp>(loc, b.getFloatAttr(t.getElementType(), 0.0));
-  return b.create<linalg::FillOp>(loc, zero, empty).getResult(0);
+  return b.create<linalg::FillOp>(loc, zero, emptyLike(b, loc, like))
+      .getResult(0);
 }
 
 namespace {
@@ -119,10 +126,7 @@ LogicalResult Adjoints::propagate(Operation *op) {
 Value Adjoints::product(Product kind, Value lhs, Value rhs, Value like) {
   Location loc = like.getLoc();
   auto type = cast<RankedTensorType>(like.getType());
-  Value zero = b_.create<arith::ConstantOp>(
-      loc, b_.getFloatAttr(type.getElementType(), 0.0));
-  Value init =
-      b_.create<linalg::FillOp>(loc, zero, zerosShape(like)).getResult(0);
+  Value init = zerosLike(b_, loc, like);
   SmallVector<Value, 2> ins = {lhs, rhs};
   Operation *op = nullptr;
   switch (kind) {
@@ -184,16 +188,6 @@ LogicalResult Adjoints::matmulTransposed(Operation *op) {
   }
   add(mm.getDpsInits()[0], d);
   return success();
-}
-
-Value Adjoints::zerosShape(Value like) {
-  Location loc = like.getLoc();
-  auto t = cast<RankedTensorType>(like.getType());
-  SmallVector<Value> dyn;
-  for (int64_t i = 0; i < t.getRank(); ++i)
-    if (t.isDynamicDim(i))
-      dyn.push_back(b_.create<tensor::DimOp>(loc, like, i));
-  return b_.create<tensor::EmptyOp>(loc, t.getShape(), t.getElementType(), dyn);
 }
 
 LogicalResult Adjoints::transpose(Operation *op) {
@@ -512,7 +506,8 @@ bool Adjoints::firstMaximum(Operation *op) {
                                             utils::IteratorType::parallel);
   Value dx =
       b_.create<linalg::GenericOp>(
-            loc, TypeRange{xt}, ValueRange{first, d}, ValueRange{zerosShape(x)},
+            loc, TypeRange{xt}, ValueRange{first, d},
+            ValueRange{emptyLike(b_, loc, x)},
             SmallVector<AffineMap>{
                 maps[1], maps[1],
                 AffineMap::getMultiDimIdentityMap(xt.getRank(), ctx)},

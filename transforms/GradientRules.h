@@ -47,8 +47,6 @@ private:
   mlir::LogicalResult matmul(mlir::Operation *op, bool batched);
   mlir::LogicalResult matmulTransposed(mlir::Operation *op);
   mlir::LogicalResult transpose(mlir::Operation *op);
-  /// An empty tensor of `like`'s type and run-time shape.
-  mlir::Value zerosShape(mlir::Value like);
   enum class Product {
     Plain,
     TransposeA,
