@@ -15,6 +15,7 @@
 
 #include "dialects/Mod/ModModel.h"
 #include "ir/Stats.h"
+#include "ir/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -128,18 +129,15 @@ struct DifferentiatePass
     OpBuilder b(ret);
     Location loc = ret.getLoc();
     modc::Adjoints adjoints(b, active);
-    if (active.contains(loss)) {
-      auto lt = cast<RankedTensorType>(loss.getType());
-      Value one = b.create<arith::ConstantOp>(
-          loc, b.getFloatAttr(lt.getElementType(), 1.0));
-      Value seed =
-          b.create<linalg::FillOp>(loc, one,
-                                   b.create<tensor::EmptyOp>(
-                                        loc, lt.getShape(), lt.getElementType())
-                                       .getResult())
-              .getResult(0);
-      adjoints.add(loss, seed);
-    }
+    // The loss and the parameters have static shapes: their fills take no
+    // sizes.
+    modc::TensorMath math(b, loc);
+    auto filled = [&](Type type, double v) {
+      return math.constantTensor(modc::vocab::Builtin::Full,
+                                 cast<RankedTensorType>(type), {}, v);
+    };
+    if (active.contains(loss))
+      adjoints.add(loss, filled(loss.getType(), 1.0));
     for (Operation *op : llvm::reverse(forward))
       if (failed(adjoints.propagate(op)))
         return failure();
@@ -159,31 +157,16 @@ struct DifferentiatePass
         g = d;
         continue;
       }
-      auto type = cast<RankedTensorType>(ref.getType());
-      Value sum =
-          b.create<linalg::AddOp>(
-               loc, TypeRange{type}, ValueRange{g, d},
-               ValueRange{b.create<tensor::EmptyOp>(loc, type.getShape(),
-                                                    type.getElementType())
-                              .getResult()})
-              .getResult(0);
-      g = sum;
+      g = math.binary(modc::BinaryKind::Add, g, d,
+                      cast<RankedTensorType>(ref.getType()));
     }
     SmallVector<Attribute> gradNames;
     SmallVector<Value> results = {loss};
     for (auto [i, n] : llvm::enumerate(names)) {
       auto type = cast<RankedTensorType>(types[n]);
       Value g = grads[i];
-      if (!g) {
-        Value zero = b.create<arith::ConstantOp>(
-            loc, b.getFloatAttr(type.getElementType(), 0.0));
-        g = b.create<linalg::FillOp>(
-                 loc, zero,
-                 b.create<tensor::EmptyOp>(loc, type.getShape(),
-                                           type.getElementType())
-                     .getResult())
-                .getResult(0);
-      }
+      if (!g)
+        g = filled(type, 0.0);
       if (g.getType() != type)
         g = b.create<tensor::CastOp>(loc, type, g);
       results.push_back(g);
