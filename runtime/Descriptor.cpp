@@ -742,27 +742,28 @@ bool DescriptorParser::finish() {
       return fail("train '%s': the one output must be an f32 scalar loss",
                   E.name);
   }
-  // Updates name trainable parameters, each at most once per train block.
-  for (size_t U = 0; U < D.Updates.size(); ++U) {
-    const UpdateRecord &R = D.Updates[U];
-    for (size_t P = R.FirstParam; P < R.FirstParam + R.NumParams; ++P) {
-      size_t Index = size_t(D.UpdateParams[P]);
-      if (Index >= D.Params.size())
-        return fail("update: parameter index %zu out of range", Index);
-      if (!D.Params[Index].trainable)
-        return fail("update: parameter '%s' is frozen", D.Params[Index].name);
-      for (size_t V = 0; V <= U; ++V) {
-        const UpdateRecord &Other = D.Updates[V];
-        if (Other.Train != R.Train)
-          continue;
-        size_t End = V == U ? P : Other.FirstParam + Other.NumParams;
-        for (size_t Q = Other.FirstParam; Q < End; ++Q)
-          if (size_t(D.UpdateParams[Q]) == Index)
-            return fail("update: parameter '%s' updated twice",
-                        D.Params[Index].name);
+  // Updates name trainable parameters, each at most once per train block:
+  // Seen[P] is 1 + the last train block that named P.
+  Vec<size_t> Seen;
+  if (!Seen.resize(D.Params.size()))
+    return noMemory();
+  for (size_t T = 0; T < D.Trains.size(); ++T)
+    for (size_t U = 0; U < D.Updates.size(); ++U) {
+      const UpdateRecord &R = D.Updates[U];
+      if (size_t(R.Train) != T)
+        continue;
+      for (size_t P = R.FirstParam; P < R.FirstParam + R.NumParams; ++P) {
+        size_t Index = size_t(D.UpdateParams[P]);
+        if (Index >= D.Params.size())
+          return fail("update: parameter index %zu out of range", Index);
+        if (!D.Params[Index].trainable)
+          return fail("update: parameter '%s' is frozen", D.Params[Index].name);
+        if (Seen[Index] == T + 1)
+          return fail("update: parameter '%s' updated twice",
+                      D.Params[Index].name);
+        Seen[Index] = T + 1;
       }
     }
-  }
 
   modrt_info &Info = D.Info;
   Info.num_params = int32_t(D.Params.size());

@@ -238,6 +238,20 @@ TEST(DescriptorTest, RejectsMalformedDescriptors) {
       {Head + "frobnicate\nend\n", "unknown record"},
       {Head + "end extra\n", "'end' record takes"},
       {"\x01\x02\x03garbage\xff\n", "expected 'modrt 1'"},
+      {Head + "param w f32 1 4 trainable zeros\nupdate 0 1 0 4 1 0 0 0\nend\n",
+       "outside a 'train'"},
+      {Head + "param w f32 1 4 trainable zeros\ntrain t 0\nout loss f32 0\n"
+              "update 0 2 0 0 4 1 0 0 0\nend\n",
+       "'w' updated twice"},
+      {Head + "param w f32 1 4 trainable zeros\ntrain t 0\nout loss f32 0\n"
+              "update 0 1 0 4 1 0 0 0\nupdate 0 1 0 4 1 0 0 0\nend\n",
+       "'w' updated twice"},
+      {Head + "param w f32 1 4 frozen zeros\ntrain t 0\nout loss f32 0\n"
+              "update 0 1 0 4 1 0 0 0\nend\n",
+       "'w' is frozen"},
+      {Head + "param w f32 1 4 trainable zeros\ntrain t 0\nout loss f32 0\n"
+              "update 0 1 3 4 1 0 0 0\nend\n",
+       "parameter index 3 out of range"},
   };
   for (const auto &[Text, Expected] : Cases) {
     SCOPED_TRACE(Text);
@@ -248,6 +262,15 @@ TEST(DescriptorTest, RejectsMalformedDescriptors) {
   }
   EXPECT_EQ(modrt_describe(nullptr), nullptr);
   EXPECT_EQ(modrt_create(nullptr), nullptr);
+}
+
+TEST(DescriptorTest, AcceptsOneParameterInTwoTrainBlocks) {
+  // Once per train block, not once per model.
+  std::string Text = "modrt 1\nmodel m\nparam w f32 1 4 trainable zeros\n"
+                     "train a 0\nout loss f32 0\nupdate 0 1 0 4 1 0 0 0\n"
+                     "train b 0\nout loss f32 0\nupdate 0 1 0 4 1 0 0 0\n"
+                     "end\n";
+  EXPECT_NE(modrt_describe(Text.c_str()), nullptr) << parseError(Text);
 }
 
 TEST(DescriptorTest, RejectsEveryTruncation) {
