@@ -36,7 +36,10 @@ enum class ExprKind {
   Binary,   ///< operands = {lhs, rhs}; `op`
   Pipe,     ///< `lhs |> rhs`; operands = {lhs, rhs}
   Call,     ///< operands = {callee, args...}; argNames parallel to args
-  Index,    ///< operands = {base, index}
+  Index,    ///< `base[items]`; operands = {base, items...}
+  Range,    ///< slice item `lo:hi`; operands = the ends written (see
+            ///< hasLower/hasUpper), `:` has none
+  Ellipsis, ///< slice item `...`
   Member,   ///< `base.name` (a parameter read by path); operands = {base}
   Route,    ///< operands = {input, targets, router, [combine]}
   Tuple,    ///< `(a, b)`; operands = elements
@@ -59,6 +62,9 @@ struct Expr {
   BinaryOp op = BinaryOp::Add;
   /// Written in parentheses (comparisons do not chain without them).
   bool parenthesized = false;
+  /// Range: which ends are written (`a:`, `:b`, `a:b`, `:`).
+  bool hasLower = false;
+  bool hasUpper = false;
   std::vector<ExprPtr> operands;
   /// For calls: one entry per argument, empty for positional arguments.
   std::vector<std::string> argNames;
@@ -72,6 +78,9 @@ struct TypeExpr {
   SourceLoc loc;
   ElemType elem = ElemType::F32;
   bool hasDims = false; ///< `f32[]` and `f32` are both scalars
+  /// `f32[..., M]`: any number of leading dims first (LANGUAGE.md §4).
+  bool batched = false;
+  SourceLoc batchedLoc;
   std::vector<ExprPtr> dims;
 };
 

@@ -93,7 +93,8 @@ private:
   std::string typeText(const TypeExpr &t) {
     std::string s = elemTypeName(t.elem);
     if (t.hasDims)
-      s += "[" + std::to_string(t.dims.size()) + " dims]";
+      s += std::string("[") + (t.batched ? "..., " : "") +
+           std::to_string(t.dims.size()) + " dims]";
     return s;
   }
 
@@ -237,6 +238,15 @@ private:
     }
     case ExprKind::Index:
       line(depth, "Index", e.loc);
+      break;
+    case ExprKind::Range:
+      line(depth,
+           std::string("Range") + (e.hasLower ? " lower" : "") +
+               (e.hasUpper ? " upper" : ""),
+           e.loc);
+      break;
+    case ExprKind::Ellipsis:
+      line(depth, "Ellipsis", e.loc);
       break;
     case ExprKind::Member:
       line(depth, "Member " + e.name, e.loc);

@@ -142,6 +142,11 @@ struct Context {
   /// In a module: the dyn symbol of its first argument's leading dim, along
   /// which it must be row-independent (-1: none).
   int leadingDyn = -1;
+  /// A rank-polymorphic module: how many dims `...` stands for here (-1:
+  /// `...` is not allowed), and their symbols, along all of which the body
+  /// must be row-independent.
+  int batchRank = -1;
+  std::vector<int> batchDyns;
   std::string moduleDisplay;
   /// In a train block: what `minimize` and `update` record.
   TrainState *train = nullptr;
@@ -187,6 +192,21 @@ private:
   void checkTemplateNames(const ast::Function &fn);
   ModuleSpec *instantiate(const ast::InstanceDef &def, Context *outer,
                           bool &ok);
+  /// Creates and elaborates one instantiation; `tctx` holds the template
+  /// arguments. `batchRank` is the number of dims `...` stands for.
+  ModuleSpec *elaborateModule(const ast::Function &fn, Context tctx,
+                              const std::string &mangled,
+                              const std::string &display, int batchRank,
+                              bool &ok);
+  /// The instantiation of rank-polymorphic `m` with `batchRank` dims for
+  /// `...` (m itself when it has that many, or no `...`).
+  const ModuleSpec *batchVariant(const ModuleSpec &m, int batchRank);
+  /// The symbol of the i-th dim `...` stands for (a dyn of its own).
+  int batchDyn(int i);
+  /// Whether `d` mentions a dim the enclosing module must keep rows along.
+  bool mentionsRowDim(const Dim &d, const Context &ctx) const;
+  /// "its leading dyn 'N'" or "its '...' dims", for messages.
+  std::string rowDimsText(const Context &ctx) const;
   bool buildInstance(const ast::InstanceDef &def, Context *ctx,
                      InstanceSpec &out);
   bool buildParam(const ast::ParamDef &def, Context &ctx, ParamSpec &out);
@@ -229,6 +249,15 @@ private:
   /// `base.name`: a parameter read or an instance below `base`.
   Val evalMember(const Expr &e, Context &ctx);
   Val evalBinary(const Expr &e, Context &ctx);
+  /// `base[items]`: an instance array element or a tensor slice
+  /// (SemaSlice.cpp).
+  Val evalIndex(const Expr &e, Context &ctx);
+  Val evalSlice(const Expr &e, Node *x, Context &ctx);
+  /// A slice bound on a dim of `size`: a linear dim whose dyns the
+  /// arguments determine; provably negative ones count from the end.
+  /// `written` gets the bound as written, for messages.
+  std::optional<Dim> sliceBound(const Expr &e, const Dim &size, Context &ctx,
+                                std::string &written);
   Val evalCall(const Expr &e, Context &ctx);
   /// Builtins (SemaBuiltins.cpp). `args`/`names` are the evaluated call
   /// arguments and their names ("" for positional ones).
@@ -248,9 +277,11 @@ private:
                 Context &ctx);
   /// Unifies argument types with a module's signature (binding its dyns);
   /// returns the result type, or nullopt after reporting at `loc`.
+  /// `callee` gets the instantiation to call (see batchVariant).
   std::optional<TensorType> unifyCall(const InstanceSpec &inst,
                                       const std::vector<TensorType> &args,
-                                      SourceLoc loc);
+                                      SourceLoc loc,
+                                      const ModuleSpec **callee = nullptr);
   /// Checks that reducing `axis` of a value of `type` keeps the enclosing
   /// module row-independent.
   bool checkRowIndependent(const TensorType &type, int64_t axis, SourceLoc loc,
@@ -322,6 +353,14 @@ private:
   std::map<std::string, const ast::Function *> trainDefs_;
   std::map<std::string, ModuleSpec *> instantiated_;
   std::vector<std::string> instantiating_;
+  /// How each module was instantiated, to instantiate it again with
+  /// another number of `...` dims.
+  struct Instantiation {
+    const ast::Function *fn = nullptr;
+    std::map<std::string, Val> templateArgs;
+    std::string mangled, display;
+  };
+  std::map<const ModuleSpec *, Instantiation> instantiations_;
   /// Modules elaborated at least once, by name.
   std::set<std::string> instantiatedNames_;
   /// Uninstantiated templates on a cycle already reported.

@@ -33,6 +33,7 @@ BOOL    : 'bool';
 
 ARROW   : '->';
 PIPE    : '|>';
+ELLIPSIS: '...';
 DOTDOT  : '..';
 DOT     : '.';
 SEMI    : ';';

@@ -32,7 +32,9 @@ resultType
   : tensorType                                                  # singleResult
   | LPAREN tensorType (COMMA tensorType)+ RPAREN                # tupleResult
   ;
-tensorType : elemType (LBRACK (expr (COMMA expr)*)? RBRACK)?;
+// `...` first matches any number of leading dims (rank polymorphism, §4).
+tensorType
+  : elemType (LBRACK (ELLIPSIS (COMMA expr)* | expr (COMMA expr)*)? RBRACK)?;
 elemType : F32 | F16 | BF16 | I32 | I64 | BOOL;
 
 block : LBRACE stmt* RBRACE;
@@ -51,7 +53,7 @@ stmt
 
 expr
   : expr LPAREN callArgs? RPAREN                                # callExpr
-  | expr LBRACK expr RBRACK                                     # indexExpr
+  | expr LBRACK sliceItem (COMMA sliceItem)* RBRACK            # indexExpr
   | expr DOT IDENT                                              # memberExpr
   | MINUS expr                                                  # negExpr
   | expr op=(STAR | SLASH | AT) expr                            # mulExpr
@@ -68,6 +70,14 @@ expr
   | (TRUE | FALSE)                                              # boolExpr
   | elemType                                                    # typeExpr
   | IDENT                                                       # nameExpr
+  ;
+
+// One item of `x[...]`: an index, a half-open range with optional ends, or
+// `...` (LANGUAGE.md §6).
+sliceItem
+  : ELLIPSIS                                                    # ellipsisItem
+  | lo=expr? COLON hi=expr?                                     # rangeItem
+  | expr                                                        # exprItem
   ;
 
 callArgs : callArg (COMMA callArg)*;

@@ -387,6 +387,10 @@ private:
     t.loc = locOf(ctx);
     t.elem = elemTypeOf(ctx->elemType());
     t.hasDims = ctx->LBRACK() != nullptr;
+    if (ctx->ELLIPSIS()) {
+      t.batched = true;
+      t.batchedLoc = locOf(ctx->ELLIPSIS());
+    }
     for (P::ExprContext *e : ctx->expr())
       t.dims.push_back(buildExpr(e));
     return t;
@@ -502,6 +506,23 @@ private:
     return std::make_unique<ast::Expr>(kind, loc);
   }
 
+  ast::ExprPtr buildSliceItem(P::SliceItemContext *item) {
+    using ast::ExprKind;
+    if (auto *r = dynamic_cast<P::RangeItemContext *>(item)) {
+      auto x = make(ExprKind::Range, locOf(r));
+      x->hasLower = r->lo != nullptr;
+      x->hasUpper = r->hi != nullptr;
+      if (r->lo)
+        x->operands.push_back(buildExpr(r->lo));
+      if (r->hi)
+        x->operands.push_back(buildExpr(r->hi));
+      return x;
+    }
+    if (auto *d = dynamic_cast<P::EllipsisItemContext *>(item))
+      return make(ExprKind::Ellipsis, locOf(d->ELLIPSIS()));
+    return buildExpr(static_cast<P::ExprItemContext *>(item)->expr());
+  }
+
   ast::ExprPtr buildExpr(P::ExprContext *e) {
     using ast::ExprKind;
     if (auto *c = dynamic_cast<P::CallExprContext *>(e)) {
@@ -520,8 +541,9 @@ private:
     }
     if (auto *i = dynamic_cast<P::IndexExprContext *>(e)) {
       auto x = make(ExprKind::Index, locOf(i->LBRACK()));
-      x->operands.push_back(buildExpr(i->expr(0)));
-      x->operands.push_back(buildExpr(i->expr(1)));
+      x->operands.push_back(buildExpr(i->expr()));
+      for (P::SliceItemContext *item : i->sliceItem())
+        x->operands.push_back(buildSliceItem(item));
       // Located where the indexed name starts, like a call.
       x->loc = x->operands[0]->loc;
       return x;

@@ -43,6 +43,16 @@ enum class Op {
   Route,     ///< routing + aggregation; `route` holds the decision
   CallEntry, ///< call entry `index` of the program; results via TupleGet
   TupleGet,  ///< result `index` of the CallEntry operand
+  Slice,     ///< a box of the operand: `offsets` per operand dim, the
+             ///< operand dims in `ints` dropped (size 1), the others sized
+             ///< by `type`; `checks` hold at run time (slicing, `split`)
+};
+
+/// A condition `lhs <= rhs` between dims that only a run time can decide
+/// (LANGUAGE.md §6: dynamic slice bounds are checked when the entry runs).
+struct DimCheck {
+  Dim lhs, rhs;
+  std::string message;
 };
 
 /// What a `route` expression decided at compile time (LANGUAGE.md §7).
@@ -57,6 +67,10 @@ struct RouteInfo {
   vocab::Aggregation aggregation = vocab::Aggregation::WeightedSum;
   int aggInstance = -1; ///< custom aggregation: the instance applied
   int64_t aggElement = -1;
+  /// Per target (and for the aggregation): the instantiation called, null
+  /// for the instance's own (see Node::callee).
+  std::vector<const struct ModuleSpec *> callees;
+  const struct ModuleSpec *aggCallee = nullptr;
   /// Number of leading dims of X that are routed rows (0: global routing).
   int level = 0;
 };
@@ -68,6 +82,9 @@ struct Node {
   std::vector<Node *> operands;
   int64_t index = -1;
   int64_t element = -1; ///< array element for Apply, -1 for a single instance
+  /// Apply: the instantiation called when it is not the instance's own (a
+  /// rank-polymorphic module called with another number of `...` dims).
+  const struct ModuleSpec *callee = nullptr;
   double constant = 0.0;
   std::string name;
   /// Unary and Builtin: which builtin.
@@ -76,9 +93,11 @@ struct Node {
   std::vector<int64_t> ints;
   bool flag = false; ///< keepdims, causal
   std::shared_ptr<RouteInfo> route;
-  /// CallEntry: the callee's result types. Split: [0] holds the piece's
-  /// offset along the axis in shape[0] (a Dim: it may involve dyns).
+  /// CallEntry: the callee's result types.
   std::vector<TensorType> tupleTypes;
+  /// Slice: where the box starts in each operand dim, and what to check.
+  std::vector<Dim> offsets;
+  std::vector<DimCheck> checks;
 };
 
 /// A dataflow graph; `nodes` owns, in an order where operands come first.
@@ -124,6 +143,13 @@ struct ModuleSpec {
   std::vector<TensorType> argTypes;
   TensorType resultType;
   Body body;
+  /// Rank polymorphism (LANGUAGE.md §4): the number of leading dims `...`
+  /// stands for in this instantiation (-1: no `...` in the signature), and
+  /// which arguments start with it (the result always does). An instance
+  /// holds the instantiation with one such dim; a call with another number
+  /// uses its own instantiation, `variant`.
+  int batchRank = -1;
+  std::vector<bool> batchedArgs;
 };
 
 struct EntrySpec {

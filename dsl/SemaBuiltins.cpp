@@ -37,19 +37,34 @@ std::optional<int64_t> Analyzer::normalizeAxis(int64_t axis, size_t rank,
   return axis < 0 ? axis + r : axis;
 }
 
+bool Analyzer::mentionsRowDim(const Dim &d, const Context &ctx) const {
+  if (!ctx.module)
+    return false;
+  if (ctx.batchRank >= 0) {
+    for (int sym : ctx.batchDyns)
+      if (mentions(d, sym))
+        return true;
+    return false;
+  }
+  return ctx.leadingDyn >= 0 && mentions(d, ctx.leadingDyn);
+}
+
+std::string Analyzer::rowDimsText(const Context &ctx) const {
+  if (ctx.batchRank >= 0)
+    return "its '...' dims";
+  return "its leading dyn '" + program_->dyns[ctx.leadingDyn] + "'";
+}
+
 bool Analyzer::checkRowIndependent(const TensorType &type, int64_t axis,
                                    SourceLoc loc, const std::string &what,
                                    Context &ctx) {
-  if (!ctx.module || ctx.leadingDyn < 0 || axis < 0 ||
-      size_t(axis) >= type.rank())
-    return true;
-  if (!mentions(type.shape[axis], ctx.leadingDyn))
+  if (axis < 0 || size_t(axis) >= type.rank() ||
+      !mentionsRowDim(type.shape[axis], ctx))
     return true;
   error(loc, what + " over axis " + std::to_string(axis) + " (" +
                  type.shape[axis].str(program_->dyns) +
                  ") mixes rows: module " + ctx.moduleDisplay +
-                 " must be row-independent along its leading dyn '" +
-                 program_->dyns[ctx.leadingDyn] + "'");
+                 " must be row-independent along " + rowDimsText(ctx));
   return false;
 }
 
@@ -466,17 +481,45 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
         }
         return int64_t(-1);
       };
+      // In a rank-polymorphic module the `...` dims stay first and whole.
+      auto keepsBatch = [&](const std::vector<Dim> &dims) {
+        bool any = false;
+        for (const Dim &d : dims)
+          any |= mentionsRowDim(d, ctx);
+        if (!any)
+          return true;
+        size_t k = ctx.batchDyns.size();
+        if (dims.size() < k)
+          return false;
+        for (size_t i = 0; i < dims.size(); ++i)
+          if (i < k ? dims[i] != Dim::symbol(ctx.batchDyns[i])
+                    : mentionsRowDim(dims[i], ctx))
+            return false;
+        return true;
+      };
+      auto hasRows = [&](const std::vector<Dim> &dims) {
+        return std::any_of(dims.begin(), dims.end(), [&](const Dim &d) {
+          return mentionsRowDim(d, ctx);
+        });
+      };
+      if (ctx.module && ctx.batchRank >= 0 &&
+          (!keepsBatch(x->type.shape) || !keepsBatch(shape) ||
+           hasRows(x->type.shape) != hasRows(shape))) {
+        error(e.loc, "'reshape' changes the '...' dims: module " +
+                         ctx.moduleDisplay + " must be row-independent along " +
+                         rowDimsText(ctx));
+        return Val::none();
+      }
       int64_t beforeIn = 1, beforeOut = 1;
-      int64_t in = ctx.module && ctx.leadingDyn >= 0
+      int64_t in = ctx.module && ctx.leadingDyn >= 0 && ctx.batchRank < 0
                        ? rowAxis(x->type.shape, beforeIn)
                        : -1;
       int64_t out = in >= 0 ? rowAxis(shape, beforeOut) : -1;
       if (in >= 0 && (out < 0 || shape[out] != x->type.shape[in] ||
                       beforeIn < 0 || beforeIn != beforeOut)) {
         error(e.loc, "'reshape' changes the leading dimension: module " +
-                         ctx.moduleDisplay +
-                         " must be row-independent along its leading dyn '" +
-                         program_->dyns[ctx.leadingDyn] + "'");
+                         ctx.moduleDisplay + " must be row-independent along " +
+                         rowDimsText(ctx));
         return Val::none();
       }
     }
@@ -518,12 +561,21 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       perm.push_back(*ax);
       type.shape.push_back(x->type.shape[*ax]);
     }
-    if (ctx.module && ctx.leadingDyn >= 0 && !perm.empty() && perm[0] != 0 &&
-        mentions(x->type.shape[0], ctx.leadingDyn)) {
-      error(e.loc, "'transpose' moves the leading dimension: module " +
-                       ctx.moduleDisplay +
-                       " must be row-independent along its leading dyn '" +
-                       program_->dyns[ctx.leadingDyn] + "'");
+    // Axes that hold rows stay in place.
+    bool moves = false;
+    for (size_t i = 0; i < perm.size(); ++i)
+      moves |= perm[i] != int64_t(i) &&
+               (mentionsRowDim(x->type.shape[i], ctx) ||
+                mentionsRowDim(x->type.shape[perm[i]], ctx));
+    if (ctx.batchRank < 0) // the leading dyn's dim stays first
+      moves = !perm.empty() && perm[0] != 0 &&
+              mentionsRowDim(x->type.shape[0], ctx);
+    if (moves) {
+      error(e.loc,
+            std::string("'transpose' moves ") +
+                (ctx.batchRank >= 0 ? "a '...' dim" : "the leading dimension") +
+                ": module " + ctx.moduleDisplay +
+                " must be row-independent along " + rowDimsText(ctx));
       return Val::none();
     }
     Node *n = make(type, {x});
@@ -991,17 +1043,16 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                       x->type.shape[*ax].str(program_->dyns));
       return Val::none();
     }
-    // One piece per size; a piece's offset (a linear dim) travels as the
-    // one dim of `tupleTypes[0]`.
+    // One piece per size: a slice at its offset along the axis.
     Val tuple;
     tuple.kind = Val::Tuple;
     Dim offset = Dim::of(0);
     for (const Dim &d : sizes) {
       TensorType piece = x->type;
       piece.shape[*ax] = d;
-      Node *n = make(piece, {x});
-      n->ints = {*ax};
-      n->tupleTypes = {TensorType{ElemType::I64, {offset}}};
+      Node *n = addNode(ctx, Op::Slice, piece, e.loc, {x});
+      n->offsets.assign(x->type.rank(), Dim::of(0));
+      n->offsets[*ax] = offset;
       tuple.elems.push_back(Val::tensor(n));
       offset = *addDims(offset, d);
     }

@@ -21,6 +21,15 @@ bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
                      "' is not supported yet (f32, i32, i64 and bool are)");
     ok = false;
   }
+  if (t.batched) {
+    if (ctx.batchRank < 0) {
+      error(t.batchedLoc, "'...' is allowed only as the first dim of a "
+                          "module's argument and result types");
+      ok = false;
+    }
+    for (int sym : ctx.batchDyns)
+      out.shape.push_back(Dim::symbol(sym));
+  }
   for (const ast::ExprPtr &d : t.dims) {
     Val v = eval(*d, ctx);
     if (v.kind == Val::None) {
@@ -257,28 +266,56 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
     return nullptr;
   }
 
+  // A signature with `...` is instantiated with one dim for it; calls with
+  // another number use batchVariant.
+  bool polymorphic = false;
+  for (const ast::Arg &a : fn.args)
+    polymorphic |= a.type.batched;
+  for (const ast::TypeExpr &r : fn.results)
+    polymorphic |= r.batched;
+  size_t firstDiag = diags_.numDiagnostics();
+  ModuleSpec *m =
+      elaborateModule(fn, tctx, mangled, display, polymorphic ? 1 : -1, ok);
+  // Errors inside a template say which instantiation they come from.
+  if (!fn.templateParams.empty() && def.loc.line != 0)
+    diags_.noteSince(firstDiag, def.moduleLoc,
+                     "in " + display + ", instantiated here");
+  return m;
+}
+
+ModuleSpec *Analyzer::elaborateModule(const ast::Function &fn, Context tctx,
+                                      const std::string &mangled,
+                                      const std::string &display, int batchRank,
+                                      bool &ok) {
   auto spec = std::make_unique<ModuleSpec>();
   ModuleSpec *m = spec.get();
   program_->modules.push_back(std::move(spec));
   instantiated_[mangled] = m;
   instantiatedNames_.insert(fn.name);
+  instantiations_[m] = {&fn, tctx.templateArgs, mangled, display};
   m->mangledName = mangled;
   m->displayName = display;
   m->loc = fn.nameLoc;
+  m->batchRank = batchRank;
   instantiating_.push_back(fn.name);
-  size_t firstDiag = diags_.numDiagnostics();
 
   tctx.module = m;
   tctx.fn = &fn;
   tctx.params = &m->params;
   tctx.instances = &m->instances;
   tctx.body = &m->body;
+  tctx.batchRank = batchRank;
+  for (int i = 0; i < batchRank; ++i)
+    tctx.batchDyns.push_back(batchDyn(i));
+  bool batchedArg = false;
   for (const ast::Arg &a : fn.args) {
     TensorType t;
     if (!buildType(a.type, tctx, t, /*allowDyn=*/true))
       ok = false;
     m->argNames.push_back(a.name);
     m->argTypes.push_back(t);
+    m->batchedArgs.push_back(a.type.batched);
+    batchedArg |= a.type.batched;
   }
   std::vector<TensorType> results;
   for (const ast::TypeExpr &r : fn.results) {
@@ -291,6 +328,20 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
     error(fn.results.front().loc, "a module returns one tensor");
     ok = false;
   }
+  // Rows along `...` stay rows: in the arguments, out in the result.
+  if (batchRank >= 0 && !fn.results.empty()) {
+    const ast::TypeExpr &r = fn.results.front();
+    if (!batchedArg) {
+      error(r.batchedLoc, "'...' in the result needs an argument that starts "
+                          "with '...' (that is where its dims come from)");
+      ok = false;
+    } else if (!r.batched) {
+      error(r.loc, "a module with '...' arguments must return '...' first "
+                   "(it is row-independent along those dims), e.g. f32[..., "
+                   "M]");
+      ok = false;
+    }
+  }
   if (!results.empty())
     m->resultType = results.front();
   tctx.argNames = m->argNames;
@@ -302,14 +353,41 @@ ModuleSpec *Analyzer::instantiate(const ast::InstanceDef &def, Context *outer,
         lead.terms[0].second == 1)
       tctx.leadingDyn = lead.terms[0].first;
   }
+  if (batchRank >= 0)
+    tctx.leadingDyn = batchRank > 0 ? tctx.batchDyns[0] : -1;
   if (ok)
     elaborateBody(fn.body, tctx, fn, results);
   instantiating_.pop_back();
-  // Errors inside a template say which instantiation they come from.
-  if (!fn.templateParams.empty() && def.loc.line != 0)
-    diags_.noteSince(firstDiag, def.moduleLoc,
-                     "in " + display + ", instantiated here");
   return m;
+}
+
+const ModuleSpec *Analyzer::batchVariant(const ModuleSpec &m, int batchRank) {
+  if (m.batchRank < 0 || m.batchRank == batchRank)
+    return &m;
+  const Instantiation &how = instantiations_.at(&m);
+  std::string mangled = how.mangled + "_r" + std::to_string(batchRank);
+  auto memo = instantiated_.find(mangled);
+  if (memo != instantiated_.end())
+    return memo->second;
+  Context tctx;
+  tctx.templateArgs = how.templateArgs;
+  bool ok = true;
+  // Copies: elaborating adds to instantiations_.
+  const ast::Function &fn = *how.fn;
+  std::string display = how.display;
+  return elaborateModule(fn, tctx, mangled, display, batchRank, ok);
+}
+
+int Analyzer::batchDyn(int i) {
+  std::string name = i == 0 ? "..." : "..." + std::to_string(i + 1);
+  auto it = dynIndex_.find(name);
+  if (it != dynIndex_.end())
+    return it->second;
+  // Not a name the lexer can produce: no user dyn collides with it.
+  int sym = int(program_->dyns.size());
+  program_->dyns.push_back(name);
+  dynIndex_[name] = sym;
+  return sym;
 }
 
 bool Analyzer::runBody(const std::vector<ast::StmtPtr> &stmts, Context &ctx,

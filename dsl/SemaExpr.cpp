@@ -219,42 +219,14 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
   }
   case ExprKind::Call:
     return evalCall(e, ctx);
-  case ExprKind::Index: {
-    Val base = eval(*e.operands[0], ctx);
-    if (base.kind == Val::None)
-      return base;
-    bool nestedArray = base.kind == Val::Path && base.inst &&
-                       base.inst->isArray && base.element < 0;
-    if (base.kind != Val::Array && !nestedArray) {
-      error(e.loc, "only instance arrays can be indexed in v0.1");
-      return Val::none();
-    }
-    auto i = constInt(*e.operands[1], ctx, "an instance array index");
-    if (!i)
-      return Val::none();
-    const InstanceSpec &inst =
-        nestedArray ? *base.inst : (*ctx.instances)[base.index];
-    if (*i < 0 || *i >= inst.count) {
-      Diagnostic &d =
-          error(e.operands[1]->loc,
-                "index " + std::to_string(*i) +
-                    " is out of "
-                    "bounds for '" +
-                    inst.name + "' of " + std::to_string(inst.count) +
-                    " element" + (inst.count == 1 ? "" : "s"));
-      DiagnosticEngine::note(d, inst.loc,
-                             "'" + inst.name + "' is declared here");
-      return Val::none();
-    }
-    if (nestedArray) {
-      base.name += "." + std::to_string(*i);
-      base.element = *i;
-      return base;
-    }
-    base.kind = Val::Instance;
-    base.element = *i;
-    return base;
-  }
+  case ExprKind::Index:
+    return evalIndex(e, ctx);
+  case ExprKind::Range:
+  case ExprKind::Ellipsis:
+    error(e.loc,
+          std::string(e.kind == ExprKind::Range ? "a range 'a:b'" : "'...'") +
+              " is allowed only inside a slice 'x[...]'");
+    return Val::none();
   case ExprKind::Member:
     return evalMember(e, ctx);
   case ExprKind::Route:
@@ -592,8 +564,38 @@ Val Analyzer::evalCall(const Expr &e, Context &ctx) {
 
 std::optional<TensorType>
 Analyzer::unifyCall(const InstanceSpec &inst,
-                    const std::vector<TensorType> &args, SourceLoc loc) {
-  const ModuleSpec &m = *inst.module;
+                    const std::vector<TensorType> &args, SourceLoc loc,
+                    const ModuleSpec **callee) {
+  const ModuleSpec *called = inst.module;
+  if (args.size() == called->argTypes.size() && called->batchRank >= 0) {
+    // `...` stands for the leading dims beyond the named ones; every
+    // argument that starts with it must have the same number of them.
+    int rank = -1;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (!called->batchedArgs[i])
+        continue;
+      int named = int(called->argTypes[i].rank()) - called->batchRank;
+      int k = int(args[i].rank()) - named;
+      if (k < 0 || (rank >= 0 && k != rank)) {
+        Diagnostic &d =
+            error(loc, "argument " + std::to_string(i + 1) + " of '" +
+                           inst.name + "' has type " + typeStr(args[i]) +
+                           ", but " + called->displayName + " expects " +
+                           (k < 0 ? "rank " + std::to_string(named) +
+                                        " or more (the dims after '...')"
+                                  : "the " + std::to_string(rank) +
+                                        " leading dims '...' stands for in the "
+                                        "arguments before it"));
+        DiagnosticEngine::note(d, called->loc, "module defined here");
+        return std::nullopt;
+      }
+      rank = k;
+    }
+    called = batchVariant(*called, rank);
+  }
+  if (callee)
+    *callee = called;
+  const ModuleSpec &m = *called;
   if (args.size() != m.argTypes.size()) {
     Diagnostic &d =
         error(loc, "'" + inst.name + "' (" + m.displayName + ") takes " +
@@ -674,11 +676,14 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
     argTypes.push_back(args[i].node->type);
     operands.push_back(args[i].node);
   }
-  auto resultType = unifyCall(inst, argTypes, loc);
+  const ModuleSpec *called = nullptr;
+  auto resultType = unifyCall(inst, argTypes, loc, &called);
   if (!resultType)
     return Val::none();
   TensorType result = *resultType;
   Node *n = addNode(ctx, Op::Apply, result, loc, operands);
+  if (called != inst.module)
+    n->callee = called;
   n->index = callee.index;
   n->element = callee.element;
   n->name = inst.name;

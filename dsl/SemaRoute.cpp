@@ -126,7 +126,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       DiagnosticEngine::note(d, mi.loc, "module defined here");
       return Val::none();
     }
-    if (mi.argTypes != m0.argTypes || mi.resultType != m0.resultType) {
+    if (mi.argTypes != m0.argTypes || mi.resultType != m0.resultType ||
+        mi.batchRank != m0.batchRank) {
       Diagnostic &d = error(
           targetLocs[i],
           "routing targets must have identical signatures: '" +
@@ -326,25 +327,33 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
   // the other rows, which a module may not do along its leading dyn.
   bool competes = kind == Router::ExpertChoice ||
                   (kind == Router::Topk && info->capacity > 0);
-  if (competes && ctx.module && ctx.leadingDyn >= 0) {
+  if (competes && ctx.module) {
     bool overRows = false;
     for (int i = 0; i < info->level; ++i)
-      for (auto [sym, coeff] : x->type.shape[i].terms)
-        overRows |= sym == ctx.leadingDyn;
+      overRows |= mentionsRowDim(x->type.shape[i], ctx);
     if (overRows) {
       error(re.loc, "'" + router + "'" +
                         (kind == Router::Topk ? " with a capacity" : "") +
                         " makes the rows compete for targets: module " +
-                        ctx.moduleDisplay +
-                        " must be row-independent along its leading dyn '" +
-                        program_->dyns[ctx.leadingDyn] + "'");
+                        ctx.moduleDisplay + " must be row-independent along " +
+                        rowDimsText(ctx));
       return Val::none();
     }
   }
 
   // What each target receives and returns.
   TensorType targetIn = x->type, rowResult;
-  const TensorType &sigIn = m0.argTypes[0];
+  // A rank-polymorphic target gets the instantiation whose `...` covers
+  // the row dim and the features beyond its named dims.
+  const ModuleSpec *called = &m0;
+  if (!global && m0.batchRank >= 0) {
+    int named = int(m0.argTypes[0].rank()) - m0.batchRank;
+    int k = int(x->type.rank()) - info->level + 1 - named;
+    if (k >= 1)
+      called = batchVariant(m0, k);
+  }
+  const ModuleSpec &mv = *called;
+  const TensorType &sigIn = mv.argTypes[0];
   std::vector<std::optional<Dim>> subst(program_->dyns.size());
   std::vector<Dim> routedDims(x->type.shape.begin(),
                               x->type.shape.begin() + info->level);
@@ -363,8 +372,8 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     auto mismatch = [&] {
       Diagnostic &d =
           error(e.loc, "targets receive the routed rows as " + rows + ", but " +
-                           m0.displayName + " takes " + typeStr(sigIn));
-      DiagnosticEngine::note(d, m0.loc, "module defined here");
+                           mv.displayName + " takes " + typeStr(sigIn));
+      DiagnosticEngine::note(d, mv.loc, "module defined here");
       return Val::none();
     };
     if (sigIn.rank() != features.size() + 1 || sigIn.rank() == 0 ||
@@ -383,13 +392,13 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     }
     if (!match)
       return mismatch();
-    const TensorType &sigOut = m0.resultType;
+    const TensorType &sigOut = mv.resultType;
     if (sigOut.rank() == 0 || sigOut.shape[0] != sigIn.shape[0]) {
       Diagnostic &d =
           error(e.loc, "a routed target must return one row per input row, "
                        "but " +
-                           m0.displayName + " returns " + typeStr(sigOut));
-      DiagnosticEngine::note(d, m0.loc, "module defined here");
+                           mv.displayName + " returns " + typeStr(sigOut));
+      DiagnosticEngine::note(d, mv.loc, "module defined here");
       return Val::none();
     }
     rowResult.elem = sigOut.elem;
@@ -400,7 +409,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       for (auto [sym, c] : sigOut.shape[k].terms)
         usesRow |= sym == rowSym;
       if (!d || usesRow) {
-        error(e.loc, "the result of " + m0.displayName +
+        error(e.loc, "the result of " + mv.displayName +
                          " must not depend on the number of routed rows "
                          "beyond its leading dim");
         return Val::none();
@@ -408,11 +417,16 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       rowResult.shape.push_back(*d);
     }
   } else {
-    auto r = unifyCall(targetInst(0), {x->type}, e.loc);
+    auto r = unifyCall(targetInst(0), {x->type}, e.loc, &called);
     if (!r)
       return Val::none();
     rowResult = *r;
   }
+
+  if (called != &m0)
+    for (size_t t = 0; t < info->targets.size(); ++t)
+      info->callees.push_back(
+          batchVariant(*targetInst(t).module, called->batchRank));
 
   // Aggregation.
   TensorType resultType = rowResult;
@@ -511,9 +525,13 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     }
     TensorType outs = rowResult;
     outs.shape.insert(outs.shape.end() - 1, Dim::of(chosen));
-    auto r = unifyCall(aggInst, {x->type, outs}, e.operands[3]->loc);
+    const ModuleSpec *aggCallee = nullptr;
+    auto r =
+        unifyCall(aggInst, {x->type, outs}, e.operands[3]->loc, &aggCallee);
     if (!r)
       return Val::none();
+    if (aggCallee != aggInst.module)
+      info->aggCallee = aggCallee;
     resultType = *r;
     break;
   }

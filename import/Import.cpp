@@ -77,8 +77,10 @@ public:
     builder_.setInsertionPointToEnd(module.getBody());
     for (const auto &[name, value] : program_.dims)
       builder_.create<mod::DimOp>(loc({1, 1}), name, value);
+    // The dims `...` stands for are dyns only inside modules.
     for (const std::string &name : program_.dyns)
-      builder_.create<mod::DynOp>(loc({1, 1}), name);
+      if (!StringRef(name).starts_with("..."))
+        builder_.create<mod::DynOp>(loc({1, 1}), name);
     for (const sema::FlatParam &p : program_.flatParams())
       declareParam(p);
     for (const auto &m : program_.modules)
@@ -140,7 +142,12 @@ private:
         e = e + getAffineSymbolExpr(sym, &ctx_) * coeff;
       dims.push_back(e);
     }
-    AffineMap map = AffineMap::get(0, program_.dyns.size(), dims, &ctx_);
+    // Over the declared dyns only: those `...` stands for come after them
+    // and never reach a signature.
+    size_t declared = llvm::count_if(program_.dyns, [](const std::string &n) {
+      return !StringRef(n).starts_with("...");
+    });
+    AffineMap map = AffineMap::get(0, declared, dims, &ctx_);
     return mod::TensorSpecAttr::get(&ctx_, name, elemType(t.elem),
                                     AffineMapAttr::get(map));
   }
@@ -420,6 +427,9 @@ private:
       case Op::TupleGet:
         v = callResults_[n.operands[0]][n.index];
         break;
+      case Op::Slice:
+        v = emitSlice(n, l, context);
+        break;
       case Op::Apply: {
         const sema::InstanceSpec &inst = instances[n.index];
         std::vector<Value> operands = applyParams(n.index, n.element, l);
@@ -429,9 +439,10 @@ private:
         std::string instName = inst.name;
         if (inst.isArray)
           instName += "." + std::to_string(n.element);
+        const sema::ModuleSpec *callee = n.callee ? n.callee : inst.module;
         auto apply = builder_.create<mod::ApplyOp>(
             l, TypeRange{tensorType(n.type)},
-            FlatSymbolRefAttr::get(&ctx_, moduleFns_[inst.module].getSymName()),
+            FlatSymbolRefAttr::get(&ctx_, moduleFns_[callee].getSymName()),
             builder_.getStringAttr(instName),
             builder_.getI64IntegerAttr(numParams), ValueRange(operands));
         v = apply.getResult(0);
@@ -456,6 +467,7 @@ private:
 
   Value emitBuiltin(const Node &n, TensorMath &math, Location l,
                     const std::string &context);
+  Value emitSlice(const Node &n, Location l, const std::string &context);
   Value emitRoute(const Node &n, Location l, const ParamsFn &applyParams,
                   const std::vector<sema::InstanceSpec> &instances);
   std::string describeValue(const Node *n) const {
@@ -464,6 +476,33 @@ private:
     return "a computed value";
   }
 };
+
+Value Importer::emitSlice(const Node &n, Location l,
+                          const std::string &context) {
+  for (const sema::DimCheck &c : n.checks)
+    builder_.create<mod::CheckLeOp>(
+        l, dimValue(c.lhs, l), dimValue(c.rhs, l),
+        builder_.getStringAttr(context + ": " + c.message));
+  auto fold = [&](const sema::Dim &d) -> OpFoldResult {
+    if (d.isStatic())
+      return builder_.getIndexAttr(d.constant);
+    return dimValue(d, l);
+  };
+  // A dropped dim has size 1 in the box and is not in the result type: a
+  // rank-reducing extract_slice.
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  size_t kept = 0;
+  for (size_t k = 0; k < n.offsets.size(); ++k) {
+    bool dropped = llvm::is_contained(n.ints, int64_t(k));
+    offsets.push_back(fold(n.offsets[k]));
+    sizes.push_back(dropped ? OpFoldResult(builder_.getIndexAttr(1))
+                            : fold(n.type.shape[kept++]));
+    strides.push_back(builder_.getIndexAttr(1));
+  }
+  return builder_.create<tensor::ExtractSliceOp>(l, tensorType(n.type),
+                                                 values_.at(n.operands[0]),
+                                                 offsets, sizes, strides);
+}
 
 Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
                             const std::string &context) {
@@ -498,25 +537,6 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
                                n.constant);
   case Builtin::Kron:
     return math.kron(operand(0), operand(1), type);
-  case Builtin::Split: {
-    // The piece at `offset` along the axis: offset and sizes may be dyns.
-    Value x = operand(0);
-    int64_t axis = n.ints[0];
-    auto fold = [&](const sema::Dim &d) -> OpFoldResult {
-      if (d.isStatic())
-        return builder_.getIndexAttr(d.constant);
-      return dimValue(d, l);
-    };
-    SmallVector<OpFoldResult> offsets, sizes, strides;
-    for (int64_t i = 0; i < type.getRank(); ++i) {
-      offsets.push_back(i == axis ? fold(n.tupleTypes[0].shape[0])
-                                  : OpFoldResult(builder_.getIndexAttr(0)));
-      sizes.push_back(fold(n.type.shape[i]));
-      strides.push_back(builder_.getIndexAttr(1));
-    }
-    return builder_.create<tensor::ExtractSliceOp>(l, type, x, offsets, sizes,
-                                                   strides);
-  }
   case Builtin::Pow:
   case Builtin::Minimum:
   case Builtin::Maximum:
@@ -583,6 +603,8 @@ Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
   case Builtin::Abs:
   case Builtin::Softplus:
     return math.unary(n.builtin, operand(0));
+  case Builtin::Split: // Slice nodes, one per piece
+    break;
   }
   emitError(l) << "internal error: no lowering for builtin '" << name << "'";
   return Value();
@@ -598,7 +620,10 @@ Value Importer::emitRoute(const Node &n, Location l,
   RankedTensorType resultType = tensorType(n.type);
   int64_t E = int64_t(info.targets.size());
   auto calleeOf = [&](size_t t) {
-    return moduleFns_[instances[info.targets[t].first].module].getSymName();
+    return moduleFns_[info.callees.empty()
+                          ? instances[info.targets[t].first].module
+                          : info.callees[t]]
+        .getSymName();
   };
   auto instName = [&](size_t t) {
     const sema::InstanceSpec &inst = instances[info.targets[t].first];
@@ -627,7 +652,9 @@ Value Importer::emitRoute(const Node &n, Location l,
     else
       for (int64_t t = 0; t < E; ++t)
         chosen.push_back(size_t(t));
-    const sema::ModuleSpec &m0 = *instances[info.targets[0].first].module;
+    const sema::ModuleSpec &m0 = info.callees.empty()
+                                     ? *instances[info.targets[0].first].module
+                                     : *info.callees[0];
     RankedTensorType outType = tensorType(m0.resultType);
     Aggregation agg = info.aggregation;
     // The target outputs have x's dyns bound; compute their type from the
@@ -695,8 +722,10 @@ Value Importer::emitRoute(const Node &n, Location l,
       return builder_
           .create<mod::ApplyOp>(
               l, TypeRange{resultType},
-              FlatSymbolRefAttr::get(&ctx_,
-                                     moduleFns_[aggInst.module].getSymName()),
+              FlatSymbolRefAttr::get(
+                  &ctx_,
+                  moduleFns_[info.aggCallee ? info.aggCallee : aggInst.module]
+                      .getSymName()),
               builder_.getStringAttr(name),
               builder_.getI64IntegerAttr(int64_t(ps.size())), operands)
           .getResult(0);

@@ -126,7 +126,10 @@ class _Entry:
             if tuple(a.shape) != want:
                 raise ValueError(f"{self.name}: argument '{t.name}' has shape "
                                  f"{tuple(a.shape)}, expected {want}")
-        outs = [np.empty(t.shape(values), dtype=t.dtype) for t in self.outputs]
+        # An output dim that comes out negative (`T - K` with K > T) means a
+        # bound the library checks and reports: leave that to the call.
+        outs = [np.empty(tuple(max(0, d) for d in t.shape(values)), dtype=t.dtype)
+                for t in self.outputs]
         ptrs = [a.ctypes.data_as(ctypes.c_void_p) for a in arrays + outs]
         rc = self._fn(self._model._handle, *[values[s] for s in self.dyns], *ptrs)
         self._model._check(rc)
