@@ -18,6 +18,7 @@
 #include "llvm/Analysis/CFG.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -33,6 +34,9 @@
 #include "llvm/Transforms/Scalar/SimplifyCFG.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 
+#include <functional>
+#include <numeric>
+#include <set>
 #include <thread>
 
 namespace modc {
@@ -43,6 +47,10 @@ namespace {
 /// generated program. Below it, the full pipeline on one thread costs less
 /// than a second and gives the best code.
 constexpr size_t kLargeModule = 20000;
+/// Instructions above which a module that is not large is optimised and
+/// generated in two parts on two threads (LLVM is most of a small
+/// program's compile time).
+constexpr size_t kSplitModule = 3000;
 /// Instructions per block of the glue generated at -O0 (splitLongBlocks).
 constexpr unsigned kGlueBlockSize = 256;
 
@@ -280,6 +288,91 @@ void generatePart(const llvm::SmallString<0> &bitcode,
 
 } // namespace
 
+namespace {
+
+/// Each part's bitcode: the module's definitions in `partOf`'s part (0 for
+/// the ones it does not list), declarations of the others.
+std::vector<llvm::SmallString<0>>
+splitIntoBitcode(const llvm::Module &module,
+                 const llvm::DenseMap<const llvm::GlobalValue *, int> &partOf,
+                 int parts) {
+  std::vector<llvm::SmallString<0>> bitcode(parts);
+  for (int part = 0; part < parts; ++part) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> clone =
+        llvm::CloneModule(module, map, [&](const llvm::GlobalValue *gv) {
+          auto it = partOf.find(gv);
+          return (it == partOf.end() ? 0 : it->second) == part;
+        });
+    llvm::raw_svector_ostream out(bitcode[part]);
+    llvm::WriteBitcodeToFile(*clone, out);
+  }
+  return bitcode;
+}
+
+/// Two parts of about equal size for `module`'s definitions. A function
+/// stays with the functions that only it calls and that may be inlined into
+/// it (its kernel, for an entry's wrapper); parallel loop bodies and the
+/// parts of split functions are `noinline`, and helpers called from several
+/// functions would tie every kernel into one part.
+llvm::DenseMap<const llvm::GlobalValue *, int>
+balancedHalves(llvm::Module &module) {
+  std::vector<llvm::Function *> defined;
+  llvm::DenseMap<const llvm::Function *, size_t> index;
+  for (llvm::Function &f : module)
+    if (!f.isDeclaration()) {
+      index[&f] = defined.size();
+      defined.push_back(&f);
+    }
+  std::vector<std::set<size_t>> callers(defined.size());
+  for (llvm::Function *f : defined)
+    for (llvm::Instruction &inst : llvm::instructions(*f))
+      if (auto *call = llvm::dyn_cast<llvm::CallBase>(&inst))
+        if (llvm::Function *callee = call->getCalledFunction();
+            callee && index.count(callee) &&
+            !callee->hasFnAttribute(llvm::Attribute::NoInline))
+          callers[index[callee]].insert(index[f]);
+  std::vector<size_t> parent(defined.size());
+  std::iota(parent.begin(), parent.end(), size_t(0));
+  std::function<size_t(size_t)> root = [&](size_t i) {
+    return parent[i] == i ? i : parent[i] = root(parent[i]);
+  };
+  for (size_t callee = 0; callee < defined.size(); ++callee)
+    if (callers[callee].size() == 1)
+      parent[root(callee)] = root(*callers[callee].begin());
+  std::vector<size_t> size(defined.size(), 0);
+  std::vector<size_t> groups;
+  for (size_t i = 0; i < defined.size(); ++i) {
+    size[root(i)] += defined[i]->getInstructionCount();
+    if (root(i) == i)
+      groups.push_back(i);
+  }
+  llvm::stable_sort(groups,
+                    [&](size_t a, size_t b) { return size[a] > size[b]; });
+  std::vector<int> groupPart(defined.size(), 0);
+  size_t load[2] = {0, 0};
+  for (size_t g : groups) {
+    int part = load[0] <= load[1] ? 0 : 1;
+    load[part] += size[g];
+    groupPart[g] = part;
+  }
+  llvm::DenseMap<const llvm::GlobalValue *, int> partOf;
+  for (size_t i = 0; i < defined.size(); ++i)
+    partOf[defined[i]] = groupPart[root(i)];
+  return partOf;
+}
+
+bool firstError(const std::vector<std::string> &errors, std::string &error) {
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return false;
+    }
+  return true;
+}
+
+} // namespace
+
 bool generateObjects(llvm::Module &module, const PipelineOptions &options,
                      std::vector<llvm::SmallString<0>> &objects,
                      std::string &error) {
@@ -288,13 +381,33 @@ bool generateObjects(llvm::Module &module, const PipelineOptions &options,
       createHostTargetMachine(options, error);
   if (!machine)
     return false;
+  bool threaded = std::thread::hardware_concurrency() >= 2;
   if (!isLarge(module, options)) {
-    optimizeModule(module, *machine, options);
-    mlir::TimingScope timer = nestTimer(options, "Code generation");
-    objects.emplace_back();
-    llvm::raw_svector_ostream out(objects.back());
-    return generate(module, *machine, out, llvm::CodeGenFileType::ObjectFile,
-                    error);
+    if (!threaded || options.optLevel == 0 ||
+        instructionCount(module) < kSplitModule) {
+      optimizeModule(module, *machine, options);
+      mlir::TimingScope timer = nestTimer(options, "Code generation");
+      objects.emplace_back();
+      llvm::raw_svector_ostream out(objects.back());
+      return generate(module, *machine, out, llvm::CodeGenFileType::ObjectFile,
+                      error);
+    }
+    // Two halves, each optimised and generated on its own thread.
+    mlir::TimingScope timer =
+        nestTimer(options, "Optimisation and code generation");
+    llvm::DenseMap<const llvm::GlobalValue *, int> partOf =
+        balancedHalves(module);
+    externalizeLocals(module);
+    std::vector<llvm::SmallString<0>> bitcode =
+        splitIntoBitcode(module, partOf, 2);
+    objects.resize(2);
+    std::vector<std::string> errors(2);
+    std::thread helper([&] {
+      generatePart(bitcode[1], options, true, objects[1], errors[1]);
+    });
+    generatePart(bitcode[0], options, true, objects[0], errors[0]);
+    helper.join();
+    return firstError(errors, error);
   }
 
   // Three parts: the kernels and the data at the requested level, and the
@@ -331,23 +444,13 @@ bool generateObjects(llvm::Module &module, const PipelineOptions &options,
     load[thread] += f->getInstructionCount();
     partOf[f] = 1 + thread;
   }
-  std::vector<llvm::SmallString<0>> bitcode(3);
-  for (int part = 0; part < 3; ++part) {
-    llvm::ValueToValueMapTy map;
-    std::unique_ptr<llvm::Module> clone =
-        llvm::CloneModule(module, map, [&](const llvm::GlobalValue *gv) {
-          auto it = partOf.find(gv);
-          return (it == partOf.end() ? 0 : it->second) == part;
-        });
-    llvm::raw_svector_ostream out(bitcode[part]);
-    llvm::WriteBitcodeToFile(*clone, out);
-  }
+  std::vector<llvm::SmallString<0>> bitcode =
+      splitIntoBitcode(module, partOf, 3);
   PipelineOptions glueOptions = options;
   glueOptions.optLevel = 0;
   objects.resize(3);
   std::vector<std::string> errors(3);
   std::thread helper;
-  bool threaded = std::thread::hardware_concurrency() >= 2;
   if (threaded)
     helper = std::thread([&] {
       generatePart(bitcode[2], glueOptions, false, objects[2], errors[2]);
@@ -358,12 +461,7 @@ bool generateObjects(llvm::Module &module, const PipelineOptions &options,
     helper.join();
   else
     generatePart(bitcode[2], glueOptions, false, objects[2], errors[2]);
-  for (const std::string &e : errors)
-    if (!e.empty()) {
-      error = e;
-      return false;
-    }
-  return true;
+  return firstError(errors, error);
 }
 
 } // namespace modc

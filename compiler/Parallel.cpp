@@ -41,6 +41,10 @@ int defineParallelLaunchers(llvm::Module &module) {
     for (unsigned i = 2; i < launch->arg_size(); ++i)
       fields.push_back(launch->getArg(i)->getType());
     llvm::StructType *frame = llvm::StructType::get(ctx, fields);
+    // The body is called by the trampoline and by the serial path: one
+    // copy of it, not one inlined into each (twice the code to generate).
+    body->setLinkage(llvm::GlobalValue::InternalLinkage);
+    body->addFnAttr(llvm::Attribute::NoInline);
 
     // void tramp(ptr frame, i64 lo, i64 hi): body(lo, hi, *frame...).
     auto *tramp =
