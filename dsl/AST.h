@@ -136,8 +136,9 @@ struct Stmt {
   ExprPtr value; ///< Let, LetTuple, Assign, Return, Minimize, Update (the
                  ///< optimiser call)
   std::vector<ExprPtr> targets; ///< Update
-  ExprPtr lo, hi;               ///< For
-  std::vector<StmtPtr> body;    ///< For
+  ExprPtr target; ///< Assign to something other than a name (an error)
+  ExprPtr lo, hi; ///< For
+  std::vector<StmtPtr> body; ///< For
   std::unique_ptr<ParamDef> param;
   std::unique_ptr<InstanceDef> instance;
 

@@ -170,6 +170,8 @@ private:
     }
     case StmtKind::Assign:
       line(depth, "Assign " + s.name, s.loc);
+      if (s.target)
+        expr(depth + 1, *s.target);
       expr(depth + 1, *s.value);
       return;
     case StmtKind::For:

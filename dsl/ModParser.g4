@@ -44,7 +44,7 @@ stmt
   | instanceDef                                                 # instanceStmt
   | LET IDENT ASSIGN expr SEMI                                  # letStmt
   | LET LPAREN IDENT (COMMA IDENT)+ RPAREN ASSIGN expr SEMI     # letTupleStmt
-  | IDENT ASSIGN expr SEMI                                      # assignStmt
+  | target=expr ASSIGN value=expr SEMI                          # assignStmt
   | FOR IDENT IN expr DOTDOT expr block                         # forStmt
   | RETURN expr SEMI                                            # returnStmt
   | MINIMIZE expr SEMI                                          # minimizeStmt

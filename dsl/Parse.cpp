@@ -468,10 +468,14 @@ private:
       return st;
     }
     if (auto *a = dynamic_cast<P::AssignStmtContext *>(s)) {
-      auto st =
-          std::make_unique<ast::Stmt>(StmtKind::Assign, locOf(a->IDENT()));
-      st->name = a->IDENT()->getText();
-      st->value = buildExpr(a->expr());
+      ast::ExprPtr target = buildExpr(a->target);
+      auto st = std::make_unique<ast::Stmt>(StmtKind::Assign, target->loc);
+      // Only a name can be re-bound; Sema reports any other target.
+      if (target->kind == ast::ExprKind::Name)
+        st->name = target->name;
+      else
+        st->target = std::move(target);
+      st->value = buildExpr(a->value);
       return st;
     }
     if (auto *f = dynamic_cast<P::ForStmtContext *>(s)) {

@@ -11,6 +11,28 @@
 namespace modc {
 namespace detail {
 
+namespace {
+
+/// `layers[1].down.w` as written, for messages.
+std::string pathText(const Expr &e) {
+  switch (e.kind) {
+  case ExprKind::Name:
+    return e.name;
+  case ExprKind::Int:
+    return e.text;
+  case ExprKind::Member:
+    return pathText(*e.operands[0]) + "." + e.name;
+  case ExprKind::Index:
+    if (e.operands.size() == 2)
+      return pathText(*e.operands[0]) + "[" + pathText(*e.operands[1]) + "]";
+    [[fallthrough]];
+  default:
+    return "...";
+  }
+}
+
+} // namespace
+
 bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
                          bool allowDyn) {
   out.elem = t.elem;
@@ -725,10 +747,29 @@ bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,
       break;
     }
     case ast::StmtKind::Assign: {
+      if (s.target) {
+        const Expr &t = *s.target;
+        if (t.kind == ExprKind::Member)
+          error(t.loc, "parameters are read-only here: '" + pathText(t) +
+                           "' cannot be assigned (a train block changes "
+                           "parameters with 'update')");
+        else if (t.kind == ExprKind::Index)
+          error(t.loc, "a slice or an instance cannot be assigned: tensors "
+                       "are values (build a new one, e.g. with 'concat' or "
+                       "'where')");
+        else
+          error(t.loc, "only a 'let' name can be assigned");
+        ok = false;
+        break;
+      }
       auto *prev = lookupLocal(s.name);
       if (!prev) {
-        error(s.loc,
-              "assignment to '" + s.name + "', which is not a 'let' in scope");
+        bool isParam = ctx.members && ctx.members->params.count(s.name);
+        error(s.loc, "assignment to '" + s.name +
+                         "', which is not a 'let' in scope" +
+                         (isParam ? " (parameters are read-only here; a train "
+                                    "block changes them with 'update')"
+                                  : ""));
         ok = false;
         break;
       }
