@@ -12,16 +12,18 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_JOBS    ?= 1
 ASAN_BUILD   ?= build-asan
+VENV         ?= .venv
 
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all setup configure build demo check check-asan bench bench-train fuzz fuzz-session format clean
+.PHONY: all setup configure build demo check check-asan bench bench-minilm bench-train fuzz fuzz-session format clean
 
 all: build
 
 setup:
 	@./scripts/setup-deps.sh
+	@./scripts/setup-venv.sh $(VENV)
 
 $(BUILD)/build.ninja:
 	@$(MAKE) --no-print-directory setup
@@ -103,6 +105,9 @@ bench: build
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/models/bench.py $(BUILD)
 
 # One training step of moe.mod and lora.mod against PyTorch eager + AdamW.
+bench-minilm: build
+	$(VENV)/bin/python bench/models/minilm.py $(BUILD)
+
 bench-train: build
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/train/bench.py $(BUILD)
 

@@ -198,7 +198,28 @@ void packB(const Matrix &B, int64_t Row, int64_t Col, int64_t Kc, int64_t Cols,
     }
     return;
   }
-  for (int64_t P = 0; P < Kc; ++P) {
+  int64_t P = 0;
+  if (B.RowStride == 1) {
+    // B transposed in memory (a PyTorch Linear weight [out, in] read in
+    // place): its columns are contiguous. Transpose Width x Width blocks in
+    // registers, as packA does; missing columns load as zeros.
+    for (; P + Width <= Kc; P += Width) {
+      MODRT_UNROLL
+      for (int J0 = 0; J0 < NR; J0 += Width) {
+        const int64_t Valid = Cols - J0;
+        Vec Block[Width];
+        MODRT_UNROLL
+        for (int I = 0; I < Width; ++I)
+          Block[I] = I < Valid ? vload(Src + (J0 + I) * B.ColStride + P)
+                               : vzero();
+        vtranspose(Block);
+        MODRT_UNROLL
+        for (int I = 0; I < Width; ++I)
+          vstore(Out + (P + I) * NR + J0, Block[I]);
+      }
+    }
+  }
+  for (; P < Kc; ++P) {
     for (int64_t J = 0; J < Cols; ++J)
       Out[P * NR + J] = Src[P * B.RowStride + J * B.ColStride];
     for (int64_t J = Cols; J < NR; ++J)

@@ -7,7 +7,7 @@ PACKAGES=(
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 liblld-19-dev
   antlr4 libantlr4-runtime-dev
   libgtest-dev cmake ninja-build ccache make
-  python3-numpy python3-torch libopenblas0-pthread
+  python3-numpy python3-torch python3-venv libopenblas0-pthread
   clang-format libclang-rt-19-dev
 )
 # Extra packages for one target, e.g. `setup-deps.sh python3-matplotlib` for

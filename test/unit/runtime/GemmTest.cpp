@@ -274,6 +274,9 @@ TEST(GemmTest, LargeShapes) {
                   Layout::RowMajor);
       checkMatmul(S.M, S.K, S.N, Layout::Padded, Layout::Padded,
                   Layout::Padded);
+      // B transposed in memory: a PyTorch Linear weight read in place.
+      checkMatmul(S.M, S.K, S.N, Layout::RowMajor, Layout::ColMajor,
+                  Layout::RowMajor);
     }
   });
 }
