@@ -81,7 +81,8 @@ struct Plan {
   int NR = 1;     ///< Columns of the micro-kernel.
   int Width = 1;  ///< Floats per vector.
   bool PackB = true;
-  bool Dot = false; ///< Dot products along K (narrow B).
+  bool Dot = false;     ///< Dot products along K (narrow B).
+  bool InPlace = false; ///< With Dot: B^T read in place (B transposed).
   Blocking Block = {1, 1, 1};
 };
 
@@ -262,6 +263,9 @@ Split splitWork(const Problem &Pr, const Plan &Pl, int Threads) {
       double ColPasses = double((Cols + Pl.Block.NC - 1) / Pl.Block.NC);
       Cost += PackACycles * double(Rows) * K * ColPasses +
               PackBCycles * double(Cols) * K;
+    } else if (Pl.InPlace) {
+      // Every thread streams the weight rows of its columns once.
+      Cost += StreamBCycles * double(Cols) * K;
     } else {
       // The dot-product path reads its B^T from cache, once per row.
       double RowPasses =

@@ -26,6 +26,9 @@
 ///   DotRows                 rows of the dot-product kernel, used when N <=
 ///   DotMaxN, DotMinM        DotMaxN and M >= DotMinM; vsumLanes(v) for it;
 ///   DotBlockFloats          the size of a depth block of B^T for it.
+///   DotInPlaceMaxM,         the dot-product kernel on B transposed in memory
+///   DotInPlaceKC            read in place, for M <= DotInPlaceMaxM (0: off),
+///                           K in blocks of DotInPlaceKC.
 ///
 /// and the shared types Problem, Plan, Blocking and helpers workspace() and
 /// mergeTile() of Gemm.cpp.
@@ -210,8 +213,8 @@ void packB(const Matrix &B, int64_t Row, int64_t Col, int64_t Kc, int64_t Cols,
         Vec Block[Width];
         MODRT_UNROLL
         for (int I = 0; I < Width; ++I)
-          Block[I] = I < Valid ? vload(Src + (J0 + I) * B.ColStride + P)
-                               : vzero();
+          Block[I] =
+              I < Valid ? vload(Src + (J0 + I) * B.ColStride + P) : vzero();
         vtranspose(Block);
         MODRT_UNROLL
         for (int I = 0; I < Width; ++I)
@@ -388,7 +391,7 @@ void packBTransposed(const Matrix &B, int64_t K, int64_t N, int64_t KPad,
 
 /// Out[R x DotCols] = A[R rows, LdA apart] . BT[DotCols rows, LdBT apart],
 /// over K; BT is zero past K up to a multiple of Width.
-template <int R>
+template <int R, bool MaskBTail = false>
 void dotKernel(int64_t K, const float *__restrict A, int64_t LdA,
                const float *__restrict BT, int64_t LdBT,
                float *__restrict Out) {
@@ -419,7 +422,10 @@ void dotKernel(int64_t K, const float *__restrict A, int64_t LdA,
       Av[Row] = vloadMasked(A + Row * LdA + P, Lanes);
     MODRT_UNROLL
     for (int Col = 0; Col < J; ++Col) {
-      Vec Bv = vload(BT + Col * LdBT + P);
+      // Read in place, B^T's rows end at K: the next row, or the end of
+      // the weight, follows.
+      Vec Bv = MaskBTail ? vloadMasked(BT + Col * LdBT + P, Lanes)
+                         : vload(BT + Col * LdBT + P);
       MODRT_UNROLL
       for (int Row = 0; Row < R; ++Row)
         Acc[Row * J + Col] = vfma(Av[Row], Bv, Acc[Row * J + Col]);
@@ -475,9 +481,58 @@ bool runDotTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1) {
   return true;
 }
 
+/// C[M0:M1, N0:N1] = A @ B with dot products for B transposed in memory (a
+/// PyTorch Linear weight [N, K] read in place): B^T's rows are the weight's
+/// rows, so nothing is packed. For each block of K, each group of DotCols
+/// weight rows stays in L1 while every row of A (from L2) passes, so the
+/// weight is read from memory once.
+template <int R>
+void runDotInPlaceTile(const Problem &Pr, const Plan &Pl, int64_t M0,
+                       int64_t M1, int64_t N0, int64_t N1) {
+  const int64_t K = Pr.K;
+  const Matrix &A = Pr.A;
+  const MutableMatrix &C = Pr.C;
+  const int64_t LdW = Pr.B.ColStride;
+  alignas(64) float Tile[R * DotCols];
+  // The last group of fewer than DotCols rows, copied with zero rows after.
+  alignas(64) float Edge[DotCols * DotInPlaceKC];
+  for (int64_t Pc = 0; Pc < K; Pc += Pl.Block.KC) {
+    const int64_t Kc = minOf(Pl.Block.KC, K - Pc);
+    for (int64_t J0 = N0; J0 < N1; J0 += DotCols) {
+      const int64_t Cols = minOf(DotCols, N1 - J0);
+      const float *W = Pr.B.Data + J0 * LdW + Pc;
+      int64_t LdBT = LdW;
+      if (Cols < DotCols) {
+        for (int64_t J = 0; J < DotCols; ++J)
+          for (int64_t P = 0; P < Kc; ++P)
+            Edge[J * Kc + P] = J < Cols ? W[J * LdW + P] : 0.0f;
+        W = Edge;
+        LdBT = Kc;
+      }
+      for (int64_t I = M0; I < M1; I += R) {
+        const int64_t Rows = minOf(R, M1 - I);
+        const float *ARows = A.Data + I * A.RowStride + Pc;
+        if (Rows == R)
+          dotKernel<R, true>(Kc, ARows, A.RowStride, W, LdBT, Tile);
+        else if (Rows == 2)
+          dotKernel<2, true>(Kc, ARows, A.RowStride, W, LdBT, Tile);
+        else
+          dotKernel<1, true>(Kc, ARows, A.RowStride, W, LdBT, Tile);
+        mergeTile(Tile, DotCols, Rows, Cols,
+                  C.Data + I * C.RowStride + J0 * C.ColStride, C.RowStride,
+                  C.ColStride, Pc > 0);
+      }
+    }
+  }
+}
+
 /// Runs the tile with the kernel the plan chose.
 bool runTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
              int64_t N0, int64_t N1) {
+  if (Pl.Dot && Pl.InPlace) {
+    runDotInPlaceTile<DotRows>(Pr, Pl, M0, M1, N0, N1);
+    return true;
+  }
   if (Pl.Dot)
     return runDotTile<DotRows>(Pr, Pl, M0, M1);
   int Index = 0;
@@ -493,6 +548,18 @@ bool runTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
 Plan makePlan(const Problem &Pr) {
   Plan Pl;
   Pl.Width = Width;
+  // Few rows against B transposed in memory: packing B would cost as much
+  // as the multiply, and its rows along K are B^T's.
+  if (Pr.M <= DotInPlaceMaxM && Pr.N > DotMaxN && Pr.B.RowStride == 1 &&
+      Pr.B.ColStride != 1 && Pr.A.ColStride == 1) {
+    Pl.Dot = true;
+    Pl.InPlace = true;
+    Pl.MR = DotRows;
+    Pl.NR = DotCols;
+    Pl.PackB = false;
+    Pl.Block = {DotInPlaceKC, 0, 0};
+    return Pl;
+  }
   // Narrow B with enough rows of A to amortise packing B^T.
   if (Pr.N <= DotMaxN && Pr.M >= DotMinM && Pr.A.ColStride == 1) {
     Pl.Dot = true;

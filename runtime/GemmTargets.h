@@ -42,6 +42,7 @@ constexpr int64_t DotMaxN = 8, DotMinM = 3;
 constexpr Blocking PackedBlocking = {256, 64, 1024};
 constexpr Blocking StreamBlocking = {256, 64, 0};
 constexpr int64_t DotBlockFloats = 4096;
+constexpr int64_t DotInPlaceMaxM = 0, DotInPlaceKC = 256;
 #include "GemmKernels.h"
 #undef MODRT_GEMM_SHAPES
 } // namespace generic
@@ -118,6 +119,7 @@ constexpr int64_t DotMaxN = 0, DotMinM = 0;
 constexpr Blocking PackedBlocking = {512, 72, 1024};
 constexpr Blocking StreamBlocking = {256, 48, 0};
 constexpr int64_t DotBlockFloats = 4096;
+constexpr int64_t DotInPlaceMaxM = 0, DotInPlaceKC = 256;
 #include "GemmKernels.h"
 #undef MODRT_GEMM_SHAPES
 } // namespace avx2
@@ -213,6 +215,9 @@ constexpr Blocking PackedBlocking = {512, 192, 1024};
 constexpr Blocking StreamBlocking = {512, 48, 0};
 // Three rows of A per B^T load can read B^T from L2.
 constexpr int64_t DotBlockFloats = 16384;
+// B transposed in memory (Linear weights) with at most this many rows of A:
+// dot products reading B^T in place, K in blocks of DotInPlaceKC.
+constexpr int64_t DotInPlaceMaxM = 64, DotInPlaceKC = 512;
 #include "GemmKernels.h"
 #undef MODRT_GEMM_SHAPES
 } // namespace avx512
