@@ -8,6 +8,7 @@
 
 #include "Json.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -138,6 +139,9 @@ private:
   int checkMetadata(const json::Node &N);
   int checkEntry(const json::Node &N);
   int matchWanted(size_t I, const FileTensor *&Found);
+  /// The tensors tile the data section (sorted by offset: no overlap, no
+  /// gap, nothing after the last).
+  int checkLayout();
 
   /// "parameter" for a tensor the caller wants, "tensor" for any other.
   const char *label(std::string_view Name) const {
@@ -323,6 +327,46 @@ int Loader::checkEntry(const json::Node &N) {
   return MODRT_OK;
 }
 
+int Loader::checkLayout() {
+  // As the reference implementation rules: in order of their offsets the
+  // tensors tile the data section exactly, no overlap and no gap.
+  Vec<uint32_t> Order;
+  if (!Order.resize(Tensors.size()))
+    return noMemory();
+  for (size_t I = 0; I < Tensors.size(); ++I)
+    Order[I] = uint32_t(I);
+  std::sort(Order.data(), Order.data() + Order.size(),
+            [&](uint32_t A, uint32_t B) {
+              const FileTensor &X = Tensors[A], &Y = Tensors[B];
+              return X.Begin != Y.Begin ? X.Begin < Y.Begin : X.End < Y.End;
+            });
+  uint64_t Covered = 0;
+  const FileTensor *Previous = nullptr;
+  for (size_t I = 0; I < Order.size(); ++I) {
+    const FileTensor &T = Tensors[Order[I]];
+    if (T.Begin != Covered) {
+      const char *What = T.Begin < Covered ? "overlaps" : "leaves a gap after";
+      if (!Previous)
+        return failFormat("%s '%.*s': data_offsets [%" PRIu64 ", %" PRIu64
+                          "]: the first tensor must start at 0",
+                          label(T.Name), quotedLength(T.Name), T.Name.data(),
+                          T.Begin, T.End);
+      return failFormat("%s '%.*s': data_offsets [%" PRIu64 ", %" PRIu64
+                        "] %s '%.*s', which ends at %" PRIu64,
+                        label(T.Name), quotedLength(T.Name), T.Name.data(),
+                        T.Begin, T.End, What, quotedLength(Previous->Name),
+                        Previous->Name.data(), Covered);
+    }
+    Covered = T.End;
+    Previous = &T;
+  }
+  if (Covered != DataSize)
+    return failFormat("the tensors end at byte %" PRIu64
+                      " of a data section of %" PRIu64 " bytes",
+                      Covered, DataSize);
+  return MODRT_OK;
+}
+
 int Loader::matchWanted(size_t I, const FileTensor *&Found) {
   const TensorRef &W = Wanted[I];
   int64_t Index = FileNames.find(W.Name);
@@ -388,6 +432,9 @@ int Loader::run() {
       return failFormat("%s '%.*s' appears twice in the header", label(Name),
                         quotedLength(Name), Name.data());
   }
+
+  if (int Code = checkLayout(); Code)
+    return Code;
 
   // Every wanted tensor must be present and match before anything is read.
   Vec<const FileTensor *> Sources;

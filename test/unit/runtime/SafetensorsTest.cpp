@@ -263,6 +263,7 @@ TEST_F(LoadTest, TruncatedData) {
 TEST_F(LoadTest, MissingTensor) {
   std::string Header =
       R"({"a.w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+      R"("other":{"dtype":"U8","shape":[12],"data_offsets":[24,36]},)"
       R"("emb":{"dtype":"I64","shape":[4],"data_offsets":[36,68]}})";
   expectHeaderFailure(Header, "parameter 'a.b' is missing from the file");
 }
@@ -280,13 +281,47 @@ TEST_F(LoadTest, ExtraTensorsAreIgnored) {
       R"("a.w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
       R"("q":{"dtype":"F8_E4M3","shape":[],"data_offsets":[76,77]},)"
       R"("a.b":{"dtype":"F32","shape":[3],"data_offsets":[24,36]},)"
-      R"("exotic":{"dtype":"F4","shape":[3],"data_offsets":[0,2],"x":1},)"
+      R"("exotic":{"dtype":"F4","shape":[3],"data_offsets":[77,79],"x":1},)"
       R"("emb":{"dtype":"I64","shape":[4],"data_offsets":[36,68]}})";
   std::string Path =
-      write(safetensorsFile(Header, tinyData() + std::string(9, '\x7f')));
+      write(safetensorsFile(Header, tinyData() + std::string(11, '\x7f')));
   ASSERT_EQ(modrt_load(M, Path.c_str()), MODRT_OK) << modrt_error(M);
   std::vector<std::string> After = snapshot(M, Info);
   EXPECT_EQ(After[0] + After[1] + After[2], tinyData());
+}
+
+// As the reference implementation rules, the tensors tile the data section:
+// data shared by two tensors, bytes no tensor owns, or bytes after the last
+// tensor make the file malformed, whatever the tensors the model wants.
+TEST_F(LoadTest, TensorsMustTileTheDataSection) {
+  expectHeaderFailure(
+      R"({"a.w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+      R"("a.b":{"dtype":"F32","shape":[3],"data_offsets":[20,32]},)"
+      R"("emb":{"dtype":"I64","shape":[4],"data_offsets":[36,68]}})",
+      "parameter 'a.b': data_offsets [20, 32] overlaps 'a.w', which ends at "
+      "24");
+  expectHeaderFailure(
+      R"({"a.w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+      R"("a.b":{"dtype":"F32","shape":[3],"data_offsets":[24,36]},)"
+      R"("alias":{"dtype":"F32","shape":[3],"data_offsets":[24,36]},)"
+      R"("emb":{"dtype":"I64","shape":[4],"data_offsets":[36,68]}})",
+      "overlaps");
+  expectHeaderFailure(
+      R"({"a.w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
+      R"("a.b":{"dtype":"F32","shape":[3],"data_offsets":[28,40]},)"
+      R"("emb":{"dtype":"I64","shape":[4],"data_offsets":[36,68]}})",
+      "leaves a gap after 'a.w', which ends at 24");
+  expectFailure(
+      write(safetensorsFile(
+          R"({"a.w":{"dtype":"F32","shape":[2,3],"data_offsets":[4,28]},)"
+          R"("a.b":{"dtype":"F32","shape":[3],"data_offsets":[28,40]},)"
+          R"("emb":{"dtype":"I64","shape":[4],"data_offsets":[40,72]}})",
+          std::string(4, '\0') + tinyData())),
+      MODRT_EFORMAT, "the first tensor must start at 0");
+  std::string Path =
+      write(safetensorsFile(tinyHeader(), tinyData() + std::string(4, '\0')));
+  expectFailure(Path, MODRT_EFORMAT,
+                "the tensors end at byte 68 of a data section of 72 bytes");
 }
 
 TEST_F(LoadTest, MetadataIsIgnored) {
