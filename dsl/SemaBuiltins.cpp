@@ -643,12 +643,6 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       return Val::none();
     }
     ElemType to = a[1].elem;
-    if (to != ElemType::F32 && to != ElemType::I32 && to != ElemType::I64 &&
-        to != ElemType::Bool) {
-      error(l[1], std::string("element type '") + ast::elemTypeName(to) +
-                      "' is not supported yet (f32, i32, i64 and bool are)");
-      return Val::none();
-    }
     return Val::tensor(make(TensorType{to, x->type.shape}, {x}));
   }
 
@@ -920,12 +914,6 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
           return Val::none();
         }
         elem = a[2].elem;
-        if (elem == ElemType::F16 || elem == ElemType::BF16) {
-          error(l[2], std::string("element type '") + ast::elemTypeName(elem) +
-                          "' is not supported yet (f32, i32, i64 and bool "
-                          "are)");
-          return Val::none();
-        }
         if (!isFloatType(elem) && a[1].kind == Val::Float) {
           error(l[1], "'full': a float value for an integer dtype " +
                           std::string(ast::elemTypeName(elem)));

@@ -38,11 +38,6 @@ bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
   out.elem = t.elem;
   out.shape.clear();
   bool ok = true;
-  if (t.elem == ElemType::F16 || t.elem == ElemType::BF16) {
-    error(t.loc, std::string("element type '") + ast::elemTypeName(t.elem) +
-                     "' is not supported yet (f32, i32, i64 and bool are)");
-    ok = false;
-  }
   if (t.batched) {
     if (ctx.batchRank < 0) {
       error(t.batchedLoc, "'...' is allowed only as the first dim of a "

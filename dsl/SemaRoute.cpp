@@ -322,6 +322,14 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     }
   }
   bool global = kind == Router::Fixed || kind == Router::All;
+  if (!global &&
+      (x->type.elem == ElemType::F16 || x->type.elem == ElemType::BF16)) {
+    error(e.operands[0]->loc,
+          std::string("per-row routing of ") + ast::elemTypeName(x->type.elem) +
+              " values is not supported yet: route an f32 value (cast(x, "
+              "f32)) to f32 targets; 'all' and 'fixed' take any float type");
+    return Val::none();
+  }
 
   // Capacity makes rows compete for targets: a row's result then depends on
   // the other rows, which a module may not do along its leading dyn.

@@ -392,8 +392,10 @@ private:
         break;
       }
       case Op::MatMul:
-        v = math.matmul(values_[n.operands[0]], values_[n.operands[1]],
-                        tensorType(n.type));
+        v = inF32(n, math, [&](const Node &m) {
+          return math.matmul(values_[m.operands[0]], values_[m.operands[1]],
+                             tensorType(m.type));
+        });
         break;
       case Op::Compare:
         v = math.compare(int(n.index) - int(ast::BinaryOp::Lt),
@@ -404,10 +406,17 @@ private:
         v = math.neg(values_[n.operands[0]]);
         break;
       case Op::Unary:
-        v = math.unary(n.builtin, values_[n.operands[0]]);
+        v = inF32(n, math, [&](const Node &m) {
+          return math.unary(m.builtin, values_[m.operands[0]]);
+        });
         break;
       case Op::Builtin:
-        v = emitBuiltin(n, math, l, context);
+        v = computesInF32(n.builtin)
+                ? inF32(n, math,
+                        [&](const Node &m) {
+                          return emitBuiltin(m, math, l, context);
+                        })
+                : emitBuiltin(n, math, l, context);
         break;
       case Op::Route:
         v = emitRoute(n, l, applyParams, instances);
@@ -468,6 +477,58 @@ private:
   Value emitBuiltin(const Node &n, TensorMath &math, Location l,
                     const std::string &context);
   Value emitSlice(const Node &n, Location l, const std::string &context);
+
+  /// Whether a builtin on f16/bf16 computes in f32 and rounds once
+  /// (LANGUAGE.md §3: arithmetic in f32, `@` and reductions accumulating in
+  /// f32), as PyTorch's CPU kernels do: all but those that only move or
+  /// pick elements, and `cast`, which converts itself.
+  static bool computesInF32(vocab::Builtin b) {
+    using vocab::Builtin;
+    switch (b) {
+    case Builtin::Concat:
+    case Builtin::Reshape:
+    case Builtin::Expand:
+    case Builtin::Transpose:
+    case Builtin::Embedding:
+    case Builtin::Onehot:
+    case Builtin::Cast:
+    case Builtin::Eye:
+    case Builtin::Arange:
+    case Builtin::Full:
+    case Builtin::Split:
+    case Builtin::Argmax:
+      return false;
+    default:
+      return true;
+    }
+  }
+
+  /// Emits `n` with its f16/bf16 operands extended to f32 and its result
+  /// rounded back (once, to nearest even): what PyTorch's CPU kernels do.
+  Value inF32(const Node &n, TensorMath &math,
+              const std::function<Value(const Node &)> &emit) {
+    auto isHalf = [](ast::ElemType e) {
+      return e == ast::ElemType::F16 || e == ast::ElemType::BF16;
+    };
+    bool any = isHalf(n.type.elem);
+    for (Node *o : n.operands)
+      any |= isHalf(o->type.elem);
+    if (!any)
+      return emit(n);
+    std::vector<std::pair<const Node *, Value>> saved;
+    for (Node *o : n.operands)
+      if (isHalf(o->type.elem)) {
+        saved.push_back({o, values_[o]});
+        values_[o] = math.cast(values_[o], builder_.getF32Type());
+      }
+    Node wide = n;
+    if (isHalf(wide.type.elem))
+      wide.type.elem = ast::ElemType::F32;
+    Value v = emit(wide);
+    for (auto it = saved.rbegin(); it != saved.rend(); ++it)
+      values_[it->first] = it->second;
+    return isHalf(n.type.elem) && v ? math.cast(v, elemType(n.type.elem)) : v;
+  }
   Value emitRoute(const Node &n, Location l, const ParamsFn &applyParams,
                   const std::vector<sema::InstanceSpec> &instances);
   std::string describeValue(const Node *n) const {
@@ -732,8 +793,17 @@ Value Importer::emitRoute(const Node &n, Location l,
     }
     if (outs.size() == 1 && agg != Aggregation::Concat)
       return outs[0];
-    return builder_.create<mod::AggregateOp>(l, resultType, aggregationOf(agg),
-                                             outs);
+    Type elem = resultType.getElementType();
+    if (!elem.isF16() && !elem.isBF16())
+      return builder_.create<mod::AggregateOp>(l, resultType,
+                                               aggregationOf(agg), outs);
+    // f16/bf16 outputs are combined in f32 and rounded once (§3).
+    for (Value &o : outs)
+      o = math.cast(o, builder_.getF32Type());
+    Value combined = builder_.create<mod::AggregateOp>(
+        l, RankedTensorType::get(resultType.getShape(), builder_.getF32Type()),
+        aggregationOf(agg), outs);
+    return math.cast(combined, elem);
   }
 
   // Per-row routing: flatten the routed dims into R rows.

@@ -217,14 +217,31 @@ Value TensorMath::cast(Value x, Type elem) {
         if (from.isInteger(1))
           return toF ? nb.create<arith::UIToFPOp>(l, elem, v[0]).getResult()
                      : nb.create<arith::ExtUIOp>(l, elem, v[0]).getResult();
-        if (fromF && toF)
-          return from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
-                     ? nb.create<arith::ExtFOp>(l, elem, v[0]).getResult()
-                     : nb.create<arith::TruncFOp>(l, elem, v[0]).getResult();
+        // f16 and bf16 convert through f32 (exact from them; one rounding
+        // to them, as PyTorch's conversions do).
+        Type f32 = nb.getF32Type();
+        auto isHalf = [](Type t) { return t.isF16() || t.isBF16(); };
+        Value in = v[0];
+        Type src = from;
+        if (fromF && isHalf(src) && (!toF || isHalf(elem))) {
+          in = nb.create<arith::ExtFOp>(l, f32, in);
+          src = f32;
+        }
+        if (!fromF && isHalf(elem)) {
+          in = nb.create<arith::SIToFPOp>(l, f32, in);
+          return nb.create<arith::TruncFOp>(l, elem, in);
+        }
+        if (fromF && toF) {
+          if (src == elem)
+            return in;
+          return src.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
+                     ? nb.create<arith::ExtFOp>(l, elem, in).getResult()
+                     : nb.create<arith::TruncFOp>(l, elem, in).getResult();
+        }
         if (fromF)
-          return nb.create<arith::FPToSIOp>(l, elem, v[0]);
+          return nb.create<arith::FPToSIOp>(l, elem, in);
         if (toF)
-          return nb.create<arith::SIToFPOp>(l, elem, v[0]);
+          return nb.create<arith::SIToFPOp>(l, elem, in);
         return from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
                    ? nb.create<arith::ExtSIOp>(l, elem, v[0]).getResult()
                    : nb.create<arith::TruncIOp>(l, elem, v[0]).getResult();

@@ -1,0 +1,27 @@
+// f16 and bf16 end to end (LANGUAGE.md §3): parameters, inputs, outputs,
+// elementwise math rounded per op, `@` and reductions accumulated in f32,
+// casts between all element types, a module applied through a global route.
+model lowp;
+dim D = 16;
+dim E = 3;
+dyn N;
+dyn B;
+dyn T;
+module Expert(x: bf16[N, D]) -> bf16[N, D] {
+  param w: bf16[D, D] = normal(0.0, 0.3);
+  return gelu(x @ w);
+}
+param table: bf16[50, D] = normal(0.0, 1.0);
+param g: bf16[D] = ones;
+param b: bf16[D] = zeros;
+experts: Expert[E];
+entry emb(ids: i64[B, T]) -> bf16[B, T, D] { return layernorm(embedding(table, ids), g, b); }
+entry att(x: bf16[B, T, D]) -> bf16[B, T, D] { return attention(x, x, x, heads = 2); }
+entry soft(x: bf16[N, D]) -> bf16[N, D] { return softmax(x, axis = -1) + mean(x, axis = -1, keepdims = true); }
+entry casts(x: bf16[N, D]) -> (f16[N, D], f32[N, D], i32[N, D], bf16[N, D]) {
+  return (cast(x, f16), cast(x, f32), cast(x * 4.0, i32), cast(cast(x, f16), bf16));
+}
+entry moe(x: bf16[N, D]) -> bf16[N, D] { return route x to experts by all combine mean; }
+entry slice(x: bf16[B, T, D]) -> bf16[B, D] { return x[:, -1] * 0.5; }
+param h: f16[D, 4] = normal(0.0, 1.0);
+entry small(x: f16[N, D]) -> f16[N, 4] { return relu(x) @ h * 2.0 + exp(x[:, 0:4]); }

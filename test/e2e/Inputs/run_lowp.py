@@ -1,0 +1,81 @@
+"""lowp.mod against PyTorch: every op computed in f32 from the f16/bf16
+operands and rounded to the result type (round to nearest even), `@` and
+reductions accumulated in f32 (LANGUAGE.md §3); bf16 crosses the Python
+boundary as uint16 bits, f16 as NumPy float16."""
+
+import sys
+
+import numpy as np
+import torch
+
+from harness import modrt
+
+m = modrt.load(sys.argv[1])
+m.init(5)
+BF, HF, F = torch.bfloat16, torch.float16, torch.float32
+
+
+def bits(t):  # bf16 tensor -> uint16 array
+    return t.view(torch.int16).numpy().view(np.uint16)
+
+
+def unbits(u):  # uint16 array -> bf16 tensor
+    return torch.from_numpy(np.ascontiguousarray(u).view(np.int16).copy()).view(BF)
+
+
+def r(t, dtype):  # round an f32 result to dtype, back in f32
+    return t.to(dtype).to(F)
+
+
+def same(got, want, what, ulps=0):
+    got, want = got.to(F), want.to(F)
+    assert got.shape == want.shape, (what, got.shape, want.shape)
+    diff = (got - want).abs()
+    tol = ulps * want.abs().clamp(min=1e-3) * 2.0 ** -7
+    assert bool((diff <= tol).all()), (what, diff.max().item())
+    print("ok", what)
+
+
+# Initialisers draw in f32 and round: the bf16 table is the f32 draw rounded.
+m32 = modrt.load(sys.argv[2])
+m32.init(5)
+assert np.array_equal(bits(torch.from_numpy(m32["table"]).to(BF)), m["table"])
+print("ok init rounds the f32 draw")
+
+torch.manual_seed(0)
+P = {k: (unbits(m[k]).to(F) if m[k].dtype == np.uint16 else torch.from_numpy(m[k].astype(np.float32)))
+     for k in [p["name"] for p in m.params]}
+ids = torch.randint(0, 50, (2, 5))
+e = P["table"][ids]
+same(unbits(m.emb(ids.numpy())),
+     torch.nn.functional.layer_norm(e, (16,), P["g"], P["b"], 1e-5).to(BF), "embedding + layernorm")
+
+x = torch.randn(2, 5, 16).to(BF)
+xf = x.to(F)
+q = xf.view(2, 5, 2, 8).transpose(1, 2)
+a = torch.softmax(q @ q.transpose(-1, -2) / 8 ** 0.5, -1) @ q
+same(unbits(m.att(bits(x))), a.transpose(1, 2).reshape(2, 5, 16).to(BF), "attention")
+
+x = torch.randn(6, 16).to(BF)
+xf = x.to(F)
+want = r(r(torch.softmax(xf, -1), BF) + r(xf.mean(-1, keepdim=True), BF), BF)
+same(unbits(m.soft(bits(x))), want, "softmax + mean")
+
+h16, h32, i32, back = m.casts(bits(x))
+same(torch.from_numpy(h16), xf.to(HF), "bf16 -> f16")
+same(torch.from_numpy(h32), xf, "bf16 -> f32")
+assert np.array_equal(i32, r(xf * 4.0, BF).to(torch.int32).numpy()), "bf16 -> i32"
+print("ok bf16 -> i32 truncates")
+same(unbits(back), xf.to(HF).to(F).to(BF), "bf16 -> f16 -> bf16")
+
+outs = [r(torch.nn.functional.gelu(r(xf @ P[f"experts.{i}.w"], BF)), BF) for i in range(3)]
+same(unbits(m.moe(bits(x))), r(sum(outs) / 3, BF), "all + mean over bf16 experts")
+
+x3 = torch.randn(2, 5, 16).to(BF)
+same(unbits(m.slice(bits(x3))), x3[:, -1].to(F) * 0.5, "slice")
+
+xh = torch.randn(4, 16).to(HF)
+xhf = xh.to(F)
+want = r(r(r(torch.relu(xhf) @ P["h"], HF) * 2.0, HF) + r(torch.exp(xhf[:, :4]), HF), HF)
+same(torch.from_numpy(m.small(xh.numpy())), want, "f16 relu @ * + exp")
+print("PASS lowp")
