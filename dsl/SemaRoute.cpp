@@ -322,14 +322,6 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     }
   }
   bool global = kind == Router::Fixed || kind == Router::All;
-  if (!global &&
-      (x->type.elem == ElemType::F16 || x->type.elem == ElemType::BF16)) {
-    error(e.operands[0]->loc,
-          std::string("per-row routing of ") + ast::elemTypeName(x->type.elem) +
-              " values is not supported yet: route an f32 value (cast(x, "
-              "f32)) to f32 targets; 'all' and 'fixed' take any float type");
-    return Val::none();
-  }
 
   // Capacity makes rows compete for targets: a row's result then depends on
   // the other rows, which a module may not do along its leading dyn.
@@ -498,6 +490,26 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
         targetInst(0).module->instances.empty()) {
       error(e.loc, "'merge' needs targets with parameters");
       return Val::none();
+    }
+    {
+      auto isHalf = [](ElemType t) {
+        return t == ElemType::F16 || t == ElemType::BF16;
+      };
+      std::function<bool(const ModuleSpec &)> halfParams =
+          [&](const ModuleSpec &m) {
+            for (const ParamSpec &p : m.params)
+              if (isHalf(p.type.elem))
+                return true;
+            for (const InstanceSpec &i : m.instances)
+              if (halfParams(*i.module))
+                return true;
+            return false;
+          };
+      if (isHalf(x->type.elem) || halfParams(*targetInst(0).module)) {
+        error(e.loc, "'merge' of f16/bf16 values or parameters is not "
+                     "supported yet (f32 is)");
+        return Val::none();
+      }
     }
     break;
   case Aggregation::Mean:

@@ -477,6 +477,10 @@ private:
   Value emitBuiltin(const Node &n, TensorMath &math, Location l,
                     const std::string &context);
   Value emitSlice(const Node &n, Location l, const std::string &context);
+  /// A module function taking and returning f32 rows for module `callee`
+  /// of f16/bf16 rows: per-row routing of half values (emitRoute).
+  StringRef f32Rows(StringRef callee);
+  std::map<std::string, func::FuncOp> f32Wrappers_;
 
   /// Whether a builtin on f16/bf16 computes in f32 and rounds once
   /// (LANGUAGE.md §3: arithmetic in f32, `@` and reductions accumulating in
@@ -821,6 +825,16 @@ Value Importer::emitRoute(const Node &n, Location l,
       groups.push_back({i});
     return builder_.create<tensor::CollapseShapeOp>(l, v, groups);
   };
+  // f16/bf16 rows travel as f32 (exact) to f32 wrappers of the targets,
+  // which round them back, apply the module and widen its result; the
+  // weighted combination is computed in f32 and rounded once (§3).
+  Type halfElem = resultType.getElementType();
+  bool halfRows = halfElem.isF16() || halfElem.isBF16();
+  if (halfRows) {
+    x = math.cast(x, builder_.getF32Type());
+    resultType =
+        RankedTensorType::get(resultType.getShape(), builder_.getF32Type());
+  }
   Value rows = collapseLeading(x, level);
   Value decision = values_[n.operands[1]];
   Value flatDecision = collapseLeading(decision, level);
@@ -902,7 +916,10 @@ Value Importer::emitRoute(const Node &n, Location l,
         applyParams(info.targets[t].first, info.targets[t].second, l);
     params.append(ps.begin(), ps.end());
     segments.push_back(int64_t(ps.size()));
-    targets.push_back(FlatSymbolRefAttr::get(&ctx_, calleeOf(t)));
+    StringRef callee = calleeOf(t);
+    if (halfRows)
+      callee = f32Rows(callee);
+    targets.push_back(FlatSymbolRefAttr::get(&ctx_, callee));
     names.push_back(builder_.getStringAttr(instName(t)));
   }
   SmallVector<int64_t> outShape = {rowsType.getDimSize(0)};
@@ -919,16 +936,64 @@ Value Importer::emitRoute(const Node &n, Location l,
       builder_.getDenseI64ArrayAttr(segments),
       mod::AggregationAttr::get(&ctx_, aggregationOf(info.aggregation)),
       builder_.getI64IntegerAttr(level), mod::DispatchStrategyAttr());
-  if (level == 1)
-    return y;
-  // Rows back to the routed dims. tensor.reshape, not expand_shape: the
-  // routed dims are usually several dynamic dims in one group, which
-  // expand_shape's bufferization cannot handle in MLIR 19.
-  SmallVector<Value> sizes;
-  for (int64_t i = 0; i < resultType.getRank(); ++i)
-    sizes.push_back(i < level ? math.dimSize(x, i)
-                              : math.dimSize(y, i - level + 1));
-  return math.reshape(y, resultType, sizes);
+  if (level != 1) {
+    // Rows back to the routed dims. tensor.reshape, not expand_shape: the
+    // routed dims are usually several dynamic dims in one group, which
+    // expand_shape's bufferization cannot handle in MLIR 19.
+    SmallVector<Value> sizes;
+    for (int64_t i = 0; i < resultType.getRank(); ++i)
+      sizes.push_back(i < level ? math.dimSize(x, i)
+                                : math.dimSize(y, i - level + 1));
+    y = math.reshape(y, resultType, sizes);
+  }
+  return halfRows ? math.cast(y, halfElem) : y;
+}
+
+StringRef Importer::f32Rows(StringRef callee) {
+  auto memo = f32Wrappers_.find(callee.str());
+  if (memo != f32Wrappers_.end())
+    return memo->second.getSymName();
+  auto module = cast<ModuleOp>(
+      builder_.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>());
+  auto fn = module.lookupSymbol<func::FuncOp>(callee);
+  FunctionType type = fn.getFunctionType();
+  unsigned numParams = type.getNumInputs() - 1;
+  auto widen = [&](Type t) {
+    auto r = cast<RankedTensorType>(t);
+    return RankedTensorType::get(r.getShape(), builder_.getF32Type());
+  };
+  SmallVector<Type> inputs(type.getInputs().begin(),
+                           type.getInputs().end() - 1);
+  inputs.push_back(widen(type.getInput(numParams)));
+  OpBuilder::InsertionGuard guard(builder_);
+  builder_.setInsertionPoint(fn);
+  Location l = fn.getLoc();
+  auto wrapper = builder_.create<func::FuncOp>(
+      l, (callee + ".f32rows").str(),
+      builder_.getFunctionType(inputs, {widen(type.getResult(0))}));
+  wrapper.setPrivate();
+  wrapper->setAttr(mod::kModuleAttr, fn->getAttr(mod::kModuleAttr));
+  for (unsigned i = 0; i < numParams; ++i)
+    if (Attribute a = fn.getArgAttr(i, mod::kParamArgAttr))
+      wrapper.setArgAttr(i, mod::kParamArgAttr, a);
+  Block *block = wrapper.addEntryBlock();
+  builder_.setInsertionPointToStart(block);
+  TensorMath math(builder_, l);
+  SmallVector<Value> operands(block->args_begin(),
+                              block->args_begin() + numParams);
+  operands.push_back(math.cast(
+      block->getArgument(numParams),
+      cast<RankedTensorType>(type.getInput(numParams)).getElementType()));
+  Value y = builder_
+                .create<mod::ApplyOp>(
+                    l, type.getResults(), FlatSymbolRefAttr::get(fn),
+                    builder_.getStringAttr(""),
+                    builder_.getI64IntegerAttr(numParams), operands)
+                .getResult(0);
+  builder_.create<func::ReturnOp>(
+      l, ValueRange{math.cast(y, builder_.getF32Type())});
+  f32Wrappers_[callee.str()] = wrapper;
+  return wrapper.getSymName();
 }
 
 } // namespace

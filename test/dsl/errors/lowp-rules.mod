@@ -1,17 +1,18 @@
 // f16/bf16 (LANGUAGE.md §3): what is not supported yet says so, located:
-// per-row routing of half values and training half parameters.
+// `merge` of half parameters and training half parameters.
 // RUN: not modc %s --check 2>&1 | FileCheck %s -DFILE=%s --implicit-check-not=error:
 model m;
 dim D = 4;
 dyn N;
-module E(x: bf16[N, D]) -> bf16[N, D] { return x; }
+module E(x: bf16[N, D]) -> bf16[N, D] { param s: bf16[D] = ones; return x * s; }
 experts: E[2];
 param w: bf16[D, D] = normal(0.0, 1.0);
 entry f(x: bf16[N, D], ids: i32[N]) -> bf16[N, D] { return route x to experts by task(ids); }
+entry g(x: bf16[N, D], ids: i32[N]) -> bf16[N, D] { return route x to experts by task(ids) combine merge; }
 train fit(x: bf16[N, D], y: f32[N, D]) {
   minimize mse(cast(x @ w, f32), y);
   update w with sgd(lr = 0.1);
 }
-// CHECK: [[FILE]]:10:66: error: per-row routing of bf16 values is not supported yet: route an f32 value (cast(x, f32)) to f32 targets; 'all' and 'fixed' take any float type
-// CHECK: [[FILE]]:13:10: error: parameter 'w' is bf16: training f16/bf16 parameters is not supported yet (declare it f32, or freeze it: gradients flow through frozen f16/bf16 parameters)
+// CHECK: [[FILE]]:11:60: error: 'merge' of f16/bf16 values or parameters is not supported yet (f32 is)
+// CHECK: [[FILE]]:14:10: error: parameter 'w' is bf16: training f16/bf16 parameters is not supported yet (declare it f32, or freeze it: gradients flow through frozen f16/bf16 parameters)
 // CHECK: [[FILE]]:9:7: note: declared here

@@ -7,7 +7,7 @@ dim E = 3;
 dyn N;
 dyn B;
 dyn T;
-module Expert(x: bf16[N, D]) -> bf16[N, D] {
+module Expert(x: bf16[..., D]) -> bf16[..., D] {
   param w: bf16[D, D] = normal(0.0, 0.3);
   return gelu(x @ w);
 }
@@ -25,3 +25,7 @@ entry moe(x: bf16[N, D]) -> bf16[N, D] { return route x to experts by all combin
 entry slice(x: bf16[B, T, D]) -> bf16[B, D] { return x[:, -1] * 0.5; }
 param h: f16[D, 4] = normal(0.0, 1.0);
 entry small(x: f16[N, D]) -> f16[N, 4] { return relu(x) @ h * 2.0 + exp(x[:, 0:4]); }
+// Per-row routing of bf16 rows: the rows travel as f32 to the targets,
+// which round them back; the weighted sum is computed in f32, rounded once.
+entry top(x: bf16[N, D], logits: f32[N, E]) -> bf16[N, D] { return route x to experts by topk(logits, 2); }
+entry by_task(x: bf16[B, T, D], ids: i32[B]) -> bf16[B, T, D] { return route x to experts by task(ids); }

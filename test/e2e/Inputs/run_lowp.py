@@ -78,4 +78,19 @@ xh = torch.randn(4, 16).to(HF)
 xhf = xh.to(F)
 want = r(r(r(torch.relu(xhf) @ P["h"], HF) * 2.0, HF) + r(torch.exp(xhf[:, :4]), HF), HF)
 same(torch.from_numpy(m.small(xh.numpy())), want, "f16 relu @ * + exp")
+def expert(i, v):
+    return r(torch.nn.functional.gelu(r(v.to(F) @ P[f"experts.{i}.w"], BF)), BF)
+
+
+x = torch.randn(7, 16).to(BF)
+logits = torch.randn(7, 3)
+top = logits.topk(2, dim=-1)
+wts = torch.softmax(top.values, -1)
+want = torch.stack([sum(wts[n, k] * expert(int(top.indices[n, k]), x[n:n + 1])[0]
+                        for k in range(2)) for n in range(7)])
+same(unbits(m.top(bits(x), logits.numpy())), want.to(BF), "top-2 over bf16 rows")
+x3 = torch.randn(3, 4, 16).to(BF)
+ids = torch.tensor([2, 0, 2], dtype=torch.int32)
+want = torch.stack([expert(int(ids[b]), x3[b]) for b in range(3)])
+same(unbits(m.by_task(bits(x3), ids.numpy())), want, "per-example task routing of bf16")
 print("PASS lowp")
