@@ -138,6 +138,16 @@ void microKernel(int64_t K, const float *__restrict A, int64_t LdA,
   }
 }
 
+/// Block[I] = column I of the Width x Width block whose rows start at Src,
+/// Stride apart; rows from Valid on are zero.
+MODRT_INLINE void loadTransposed(const float *Src, int64_t Stride,
+                                 int64_t Valid, Vec *Block) {
+  MODRT_UNROLL
+  for (int I = 0; I < Width; ++I)
+    Block[I] = I < Valid ? vload(Src + I * Stride) : vzero();
+  vtranspose(Block);
+}
+
 /// Packs Rows (<= MR) rows and Kc columns of A into an MR-row panel: MR
 /// floats per column, rows past Rows zero.
 template <int MR>
@@ -153,11 +163,7 @@ void packA(const Matrix &A, int64_t Row, int64_t Col, int64_t Rows, int64_t Kc,
       for (int R0 = 0; R0 < MR; R0 += Width) {
         const int Valid = MR - R0 < Width ? MR - R0 : Width;
         Vec Block[Width];
-        MODRT_UNROLL
-        for (int I = 0; I < Width; ++I)
-          Block[I] =
-              I < Valid ? vload(Src + (R0 + I) * A.RowStride + P) : vzero();
-        vtranspose(Block);
+        loadTransposed(Src + R0 * A.RowStride + P, A.RowStride, Valid, Block);
         const Mask Lanes = vmask(Valid);
         MODRT_UNROLL
         for (int I = 0; I < Width; ++I) {
@@ -211,11 +217,7 @@ void packB(const Matrix &B, int64_t Row, int64_t Col, int64_t Kc, int64_t Cols,
       for (int J0 = 0; J0 < NR; J0 += Width) {
         const int64_t Valid = Cols - J0;
         Vec Block[Width];
-        MODRT_UNROLL
-        for (int I = 0; I < Width; ++I)
-          Block[I] =
-              I < Valid ? vload(Src + (J0 + I) * B.ColStride + P) : vzero();
-        vtranspose(Block);
+        loadTransposed(Src + J0 * B.ColStride + P, B.ColStride, Valid, Block);
         MODRT_UNROLL
         for (int I = 0; I < Width; ++I)
           vstore(Out + (P + I) * NR + J0, Block[I]);
