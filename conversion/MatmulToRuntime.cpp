@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace modc {
 #define GEN_PASS_DEF_MATMULTORUNTIME
@@ -67,6 +68,64 @@ bool isZeroAt(Value buffer, Operation *point, int depth = 0) {
   return false;
 }
 
+/// The only op that writes `buffer` before `point` (same block, deallocs
+/// and `point` aside), or null.
+Operation *soleWriter(Value buffer, Operation *point) {
+  Operation *writer = nullptr;
+  for (Operation *user : buffer.getUsers()) {
+    if (user == point || isa<memref::DeallocOp>(user))
+      continue;
+    if (user->getBlock() != point->getBlock() || point->isBeforeInBlock(user))
+      return nullptr;
+    if (writer)
+      return nullptr;
+    writer = user;
+  }
+  return writer;
+}
+
+/// Erases `buffer`'s allocation and deallocation once nothing else uses it.
+void eraseIfDead(Value buffer) {
+  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+  if (!alloc || !llvm::all_of(buffer.getUsers(), [](Operation *u) {
+        return isa<memref::DeallocOp>(u);
+      }))
+    return;
+  for (Operation *u : llvm::make_early_inc_range(buffer.getUsers()))
+    u->erase();
+  alloc->erase();
+}
+
+/// A 2-D f32 buffer filled by widening bf16 (the f16/bf16 rule of the
+/// importer, LANGUAGE.md §3): `alloc; linalg.generic {extf} ins(X) outs(b)`,
+/// X possibly a `linalg.transpose` copy. Returns the widening generic and
+/// the bf16 data as a view of what X copied (transposed in place), or null.
+std::pair<linalg::GenericOp, Value> widenedBf16(OpBuilder &b, Value buffer,
+                                                Operation *point) {
+  auto gen = dyn_cast_or_null<linalg::GenericOp>(soleWriter(buffer, point));
+  if (!gen || gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
+      gen.getDpsInits()[0] != buffer ||
+      !llvm::all_of(gen.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return {};
+  Block &body = gen.getRegion().front();
+  auto ext = dyn_cast<arith::ExtFOp>(&body.front());
+  if (!ext || !ext.getIn().getType().isBF16() ||
+      ext.getIn() != body.getArgument(0) ||
+      body.getTerminator()->getOperand(0) != ext.getResult())
+    return {};
+  Value src = gen.getDpsInputs()[0];
+  // A transposed copy of a weight: read the weight through a view.
+  if (auto t = dyn_cast_or_null<linalg::TransposeOp>(soleWriter(src, gen)))
+    if (t.getInit() == src && t.getPermutation() == ArrayRef<int64_t>{1, 0}) {
+      AffineMap map = AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0},
+                                                   b.getContext());
+      src = b.create<memref::TransposeOp>(point->getLoc(), t.getInput(),
+                                          AffineMapAttr::get(map));
+    }
+  return {gen, src};
+}
+
 struct MatmulToRuntimePass
     : public modc::impl::MatmulToRuntimeBase<MatmulToRuntimePass> {
   void runOnOperation() override {
@@ -96,6 +155,7 @@ struct MatmulToRuntimePass
     for (Value v : {a, b, c})
       if (!cast<MemRefType>(v.getType()).getElementType().isF32())
         return false;
+    Value widenedB = b;
     auto prevFill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
     bool zeroed = prevFill && prevFill.getOutputs()[0] == c &&
                   modc::isZeroConstant(prevFill.getInputs()[0]);
@@ -117,14 +177,45 @@ struct MatmulToRuntimePass
     };
     if (isa<linalg::MatmulTransposeAOp, linalg::BatchMatmulTransposeAOp>(op))
       a = transposed(a);
+    // B widened from bf16 (a bf16 weight): the GEMM reads the bf16 data.
+    linalg::GenericOp widen;
+    Value source;
+    if (rank == 2)
+      std::tie(widen, source) = widenedBf16(builder, b, op);
+    if (source)
+      b = source;
     if (isa<linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(op))
       b = transposed(b);
     func::FuncOp fn =
-        rank == 2 ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32)
-                  : MODC_KERNEL_FUNCTION(module, modrt_batch_matmul_f32);
+        source      ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32_bf16)
+        : rank == 2 ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32)
+                    : MODC_KERNEL_FUNCTION(module, modrt_batch_matmul_f32);
     if (failed(modc::abi::call(builder, op.getLoc(), fn, {a, b, c})))
       return false;
     op->erase();
+    // The widened copy, and a transposed bf16 copy before it, are dead now
+    // unless something else reads them.
+    if (widen && llvm::all_of(widenedB.getUsers(), [&](Operation *u) {
+          return u == widen || isa<memref::DeallocOp>(u);
+        })) {
+      Value copied = widen.getDpsInputs()[0];
+      widen->erase();
+      eraseIfDead(widenedB);
+      if (copied.getDefiningOp<memref::AllocOp>()) {
+        Operation *writer = nullptr;
+        bool onlyWritten = true;
+        for (Operation *u : copied.getUsers()) {
+          if (isa<memref::DeallocOp>(u))
+            continue;
+          onlyWritten &= isa<linalg::TransposeOp>(u) && !writer;
+          writer = u;
+        }
+        if (onlyWritten && writer) {
+          writer->erase();
+          eraseIfDead(copied);
+        }
+      }
+    }
     // The GEMM writes every element of C (zeros when K = 0): a zero fill
     // just before it is dead.
     if (zeroed)

@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define MODRT_GEMM_X86 1
@@ -215,6 +216,19 @@ bool runTile(GemmIsa Isa, const Problem &Pr, const Plan &Pl, int64_t M0,
 #endif
   default:
     return generic::runTile(Pr, Pl, M0, M1, N0, N1);
+  }
+}
+
+void widenBf16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
+  switch (Isa) {
+#if MODRT_GEMM_X86
+  case GemmIsa::Avx512:
+    return avx512::widenBf16(Src, Dst, N);
+  case GemmIsa::Avx2:
+    return avx2::widenBf16(Src, Dst, N);
+#endif
+  default:
+    return generic::widenBf16(Src, Dst, N);
   }
 }
 
@@ -420,6 +434,163 @@ extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
   Pr.A = {A->aligned + A->offset, A->strides[0], A->strides[1]};
   Pr.B = {B->aligned + B->offset, B->strides[0], B->strides[1]};
   runProblem(Pr, currentThreadCount());
+}
+
+namespace {
+
+/// C = A @ float(B) for a bf16 B, one block of columns per task: the block
+/// is widened into this thread's buffer (keeping B's layout, so a
+/// transposed weight stays transposed and takes the in-place dot path),
+/// then multiplied on this thread. B is read from memory once, at half
+/// the bytes of f32.
+struct Bf16Job {
+  modrt_memref2d_f32 *A, *C;
+  modrt_memref2d_bf16 *B;
+  int64_t M, K, N, Cols;
+};
+
+thread_local Workspace WidenWorkspace, WholeWorkspace;
+
+/// One row of B widened into a row-major [K, N] f32 buffer.
+struct WidenJob {
+  modrt_memref2d_bf16 *B;
+  float *W;
+  int64_t K, N;
+};
+
+inline float bf16ToFloat(uint16_t Bits);
+
+/// B transposed in memory: row Jj of B^T (contiguous) into [N, K].
+void widenColumn(void *Ctx, int64_t Jj) {
+  const WidenJob &J = *static_cast<const WidenJob *>(Ctx);
+  modrt::widenBf16(modrt::gemmIsa(),
+                   J.B->aligned + J.B->offset + Jj * J.B->strides[1],
+                   J.W + Jj * J.K, J.K);
+}
+
+void widenRow(void *Ctx, int64_t P) {
+  const WidenJob &J = *static_cast<const WidenJob *>(Ctx);
+  const uint16_t *Row = J.B->aligned + J.B->offset + P * J.B->strides[0];
+  float *Out = J.W + P * J.N;
+  if (J.B->strides[1] == 1) {
+    modrt::widenBf16(modrt::gemmIsa(), Row, Out, J.N);
+    return;
+  }
+  for (int64_t Jj = 0; Jj < J.N; ++Jj)
+    Out[Jj] = bf16ToFloat(Row[Jj * J.B->strides[1]]);
+}
+
+inline float bf16ToFloat(uint16_t Bits) {
+  uint32_t Word = uint32_t(Bits) << 16;
+  float F;
+  std::memcpy(&F, &Word, sizeof(F));
+  return F;
+}
+
+void runBf16Block(void *Ctx, int64_t Block) {
+  const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
+  int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
+  float *W = size_t(J.K * Nb) > WorkspaceLimit.load(std::memory_order_relaxed) /
+                                    sizeof(float)
+                 ? nullptr
+                 : WidenWorkspace.get(size_t(J.K * Nb));
+  const uint16_t *Src = J.B->aligned + J.B->offset;
+  int64_t RS = J.B->strides[0], CS = J.B->strides[1];
+  Problem Pr;
+  Pr.M = J.M;
+  Pr.N = Nb;
+  Pr.K = J.K;
+  Pr.A = {J.A->aligned + J.A->offset, J.A->strides[0], J.A->strides[1]};
+  Pr.C = {J.C->aligned + J.C->offset + J0 * J.C->strides[1], J.C->strides[0],
+          J.C->strides[1]};
+  if (!W) {
+    // No buffer: widen nothing, multiply element by element.
+    for (int64_t I = 0; I < J.M; ++I)
+      for (int64_t Jj = 0; Jj < Nb; ++Jj) {
+        float Sum = 0.0f;
+        for (int64_t P = 0; P < J.K; ++P)
+          Sum += Pr.A.Data[I * Pr.A.RowStride + P * Pr.A.ColStride] *
+                 bf16ToFloat(Src[P * RS + (J0 + Jj) * CS]);
+        Pr.C.Data[I * Pr.C.RowStride + Jj * Pr.C.ColStride] = Sum;
+      }
+    return;
+  }
+  modrt::GemmIsa Isa = modrt::gemmIsa();
+  if (RS == 1 && CS != 1) {
+    // Transposed in memory (a Linear weight [N, K]): rows of B^T.
+    for (int64_t Jj = 0; Jj < Nb; ++Jj)
+      modrt::widenBf16(Isa, Src + (J0 + Jj) * CS, W + Jj * J.K, J.K);
+    Pr.B = {W, 1, J.K};
+  } else {
+    for (int64_t P = 0; P < J.K; ++P) {
+      const uint16_t *Row = Src + P * RS + J0 * CS;
+      float *Out = W + P * Nb;
+      if (CS == 1) {
+        modrt::widenBf16(Isa, Row, Out, Nb);
+        continue;
+      }
+      for (int64_t Jj = 0; Jj < Nb; ++Jj)
+        Out[Jj] = bf16ToFloat(Row[Jj * CS]);
+    }
+    Pr.B = {W, Nb, 1};
+  }
+  runProblem(Pr, 1);
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
+                                                   modrt_memref2d_bf16 *B,
+                                                   modrt_memref2d_f32 *C) {
+  if (!A || !B || !C)
+    return;
+  int64_t M = A->sizes[0], K = A->sizes[1], N = B->sizes[1];
+  if (M < 0 || K < 0 || N < 0 || B->sizes[0] != K || C->sizes[0] != M ||
+      C->sizes[1] != N)
+    return;
+  if (M == 0 || N == 0)
+    return;
+  int Threads = currentThreadCount();
+  // Many rows: B widened whole, once (its cost is spread over the rows),
+  // then the threads share one GEMM as for f32 (blocks would pack A again
+  // for every block).
+  if (M > 64) {
+    size_t Floats = size_t(K) * size_t(N);
+    float *W =
+        Floats > WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float)
+            ? nullptr
+            : WholeWorkspace.get(Floats);
+    if (W) {
+      WidenJob Wj = {B, W, K, N};
+      bool Transposed = B->strides[0] == 1 && B->strides[1] != 1;
+      modrt_parallel_for(Transposed ? N : K,
+                         Transposed ? widenColumn : widenRow, &Wj);
+      Problem Pr;
+      Pr.M = M;
+      Pr.N = N;
+      Pr.K = K;
+      Pr.A = {A->aligned + A->offset, A->strides[0], A->strides[1]};
+      Pr.B = Transposed ? Matrix{W, 1, K} : Matrix{W, N, 1};
+      Pr.C = {C->aligned + C->offset, C->strides[0], C->strides[1]};
+      runProblem(Pr, Threads);
+      return;
+    }
+  }
+  // Few rows: blocks of columns, about 256 KiB of widened B each (it is
+  // multiplied from L2), and at least two per thread when N allows.
+  int64_t Cols =
+      std::max<int64_t>(16, (int64_t(64) << 10) / std::max<int64_t>(K, 1));
+  int64_t PerThread = (N + 2 * Threads - 1) / (2 * Threads);
+  Cols = std::min(Cols, std::max<int64_t>(16, (PerThread + 15) / 16 * 16));
+  Cols = std::min(Cols, N);
+  Bf16Job J = {A, C, B, M, K, N, Cols};
+  int64_t Blocks = (N + Cols - 1) / Cols;
+  if (Blocks == 1 || Threads <= 1) {
+    for (int64_t I = 0; I < Blocks; ++I)
+      runBf16Block(&J, I);
+    return;
+  }
+  modrt_parallel_for(Blocks, runBf16Block, &J);
 }
 
 extern "C" void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,

@@ -528,6 +528,18 @@ void runDotInPlaceTile(const Problem &Pr, const Plan &Pl, int64_t M0,
   }
 }
 
+/// Dst[0, N) = Src[0, N) widened from bf16 (the high 16 bits of an f32).
+void widenBf16(const uint16_t *__restrict Src, float *__restrict Dst,
+               int64_t N) {
+  int64_t I = 0;
+  for (; I + Width <= N; I += Width)
+    vstore(Dst + I, vloadBf16(Src + I));
+  for (; I < N; ++I) {
+    uint32_t Word = uint32_t(Src[I]) << 16;
+    std::memcpy(Dst + I, &Word, sizeof(float));
+  }
+}
+
 /// Runs the tile with the kernel the plan chose.
 bool runTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
              int64_t N0, int64_t N1) {

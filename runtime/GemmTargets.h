@@ -21,6 +21,12 @@ using Vec = float;
 constexpr int Width = 1;
 inline Vec vzero() { return 0.0f; }
 inline Vec vload(const float *P) { return *P; }
+inline Vec vloadBf16(const uint16_t *P) {
+  uint32_t Word = uint32_t(*P) << 16;
+  float F;
+  std::memcpy(&F, &Word, sizeof(F));
+  return F;
+}
 inline void vstore(float *P, Vec V) { *P = V; }
 inline Vec vbroadcast(const float *P) { return *P; }
 inline Vec vfma(Vec A, Vec B, Vec C) { return A * B + C; }
@@ -62,6 +68,11 @@ using Vec = __m256;
 constexpr int Width = 8;
 inline Vec vzero() { return _mm256_setzero_ps(); }
 inline Vec vload(const float *P) { return _mm256_loadu_ps(P); }
+inline Vec vloadBf16(const uint16_t *P) {
+  __m128i Half = _mm_loadu_si128(reinterpret_cast<const __m128i *>(P));
+  return _mm256_castsi256_ps(
+      _mm256_slli_epi32(_mm256_cvtepu16_epi32(Half), 16));
+}
 inline void vstore(float *P, Vec V) { _mm256_storeu_ps(P, V); }
 inline Vec vbroadcast(const float *P) { return _mm256_broadcast_ss(P); }
 inline Vec vfma(Vec A, Vec B, Vec C) { return _mm256_fmadd_ps(A, B, C); }
@@ -143,6 +154,11 @@ using Vec = __m512;
 constexpr int Width = 16;
 inline Vec vzero() { return _mm512_setzero_ps(); }
 inline Vec vload(const float *P) { return _mm512_loadu_ps(P); }
+inline Vec vloadBf16(const uint16_t *P) {
+  __m256i Half = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(P));
+  return _mm512_castsi512_ps(
+      _mm512_slli_epi32(_mm512_cvtepu16_epi32(Half), 16));
+}
 inline void vstore(float *P, Vec V) { _mm512_storeu_ps(P, V); }
 inline Vec vbroadcast(const float *P) { return _mm512_set1_ps(*P); }
 inline Vec vfma(Vec A, Vec B, Vec C) { return _mm512_fmadd_ps(A, B, C); }

@@ -155,6 +155,23 @@ typedef struct modrt_memref2d_f32 {
 void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A, modrt_memref2d_f32 *B,
                                    modrt_memref2d_f32 *C);
 
+/** A 2-D bf16 memref (the raw 16 bits of each element) in the same
+ *  convention. */
+typedef struct modrt_memref2d_bf16 {
+  uint16_t *allocated;
+  uint16_t *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+} modrt_memref2d_bf16;
+
+/** C = A @ float(B) for a bf16 B (a bf16 weight read in place, widened
+ *  exactly), with the contract of _mlir_ciface_modrt_matmul_f32: the sum is
+ *  accumulated in f32. */
+void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
+                                        modrt_memref2d_bf16 *B,
+                                        modrt_memref2d_f32 *C);
+
 /** A 3-D f32 memref in the same convention. */
 typedef struct modrt_memref3d_f32 {
   float *allocated;

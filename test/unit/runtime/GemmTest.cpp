@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
@@ -957,3 +958,65 @@ TEST(GemmTest, GroupedProductsScatterTheirRows) {
         }
   modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
+
+namespace {
+
+/// C = A @ float(B) for a bf16 B through _mlir_ciface_modrt_matmul_f32_bf16,
+/// B row-major or transposed in memory, against a double reference; every
+/// element of C is written.
+void checkBf16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed) {
+  SCOPED_TRACE(::testing::Message()
+               << M << "x" << K << "x" << N << (Transposed ? " B^T" : " B"));
+  std::mt19937 Rng(unsigned(M * 131 + K * 17 + N));
+  std::uniform_real_distribution<float> Dist(-1.0f, 1.0f);
+  std::vector<float> A(size_t(M * K)), C(size_t(M * N), 12345.0f);
+  std::vector<uint16_t> B(size_t(K * N));
+  for (float &V : A)
+    V = Dist(Rng);
+  for (uint16_t &V : B)
+    V = uint16_t(Rng() & 0x3fff) | uint16_t((Rng() & 1) << 15); // |x| < 2
+  auto widen = [](uint16_t Bits) {
+    uint32_t Word = uint32_t(Bits) << 16;
+    float F;
+    std::memcpy(&F, &Word, sizeof(F));
+    return F;
+  };
+  // Element (k, n) of B.
+  int64_t RS = Transposed ? 1 : N, CS = Transposed ? K : 1;
+  modrt_memref2d_f32 DA = {A.data(), A.data(), 0, {M, K}, {K, 1}};
+  modrt_memref2d_bf16 DB = {B.data(), B.data(), 0, {K, N}, {RS, CS}};
+  modrt_memref2d_f32 DC = {C.data(), C.data(), 0, {M, N}, {N, 1}};
+  _mlir_ciface_modrt_matmul_f32_bf16(&DA, &DB, &DC);
+  for (int64_t I = 0; I < M; ++I)
+    for (int64_t J = 0; J < N; ++J) {
+      double Want = 0.0, Scale = 0.0;
+      for (int64_t P = 0; P < K; ++P) {
+        double T = double(A[size_t(I * K + P)]) *
+                   double(widen(B[size_t(P * RS + J * CS)]));
+        Want += T;
+        Scale += std::fabs(T);
+      }
+      ASSERT_NEAR(C[size_t(I * N + J)], Want, 1e-5 * (Scale + 1.0))
+          << "at " << I << ", " << J;
+    }
+}
+
+TEST(GemmTest, Bf16WeightsRowMajorAndTransposed) {
+  const Shape Shapes[] = {{1, 1, 1},     {1, 17, 40},   {5, 300, 16},
+                          {16, 64, 300}, {33, 100, 65}, {64, 384, 96},
+                          {65, 40, 33},  {200, 129, 70}};
+  for (int Threads : {1, 2}) {
+    CallScope Scope(Threads);
+    for (const Shape &S : Shapes)
+      for (bool T : {false, true})
+        checkBf16Matmul(S.M, S.K, S.N, T);
+  }
+  // Without buffers it still computes C, element by element.
+  CallScope Scope(2);
+  modrt::setGemmWorkspaceLimit(0);
+  checkBf16Matmul(70, 33, 20, false);
+  checkBf16Matmul(7, 33, 20, true);
+  modrt::setGemmWorkspaceLimit(SIZE_MAX);
+}
+
+} // namespace
