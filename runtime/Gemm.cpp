@@ -413,18 +413,28 @@ void runBatchItem(void *Ctx, int64_t I) {
   runProblem(Pr, 1);
 }
 
+/// M, K and N of C = A @ B from 2-D descriptors; false if there is nothing
+/// to do: a NULL argument, sizes that do not match, or an empty C.
+template <typename BDesc>
+bool matmulShape(const modrt_memref2d_f32 *A, const BDesc *B,
+                 const modrt_memref2d_f32 *C, int64_t &M, int64_t &K,
+                 int64_t &N) {
+  if (!A || !B || !C)
+    return false;
+  M = A->sizes[0], K = A->sizes[1], N = B->sizes[1];
+  if (M < 0 || K < 0 || N < 0 || B->sizes[0] != K || C->sizes[0] != M ||
+      C->sizes[1] != N)
+    return false;
+  return M != 0 && N != 0;
+}
+
 } // namespace
 
 extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
                                               modrt_memref2d_f32 *B,
                                               modrt_memref2d_f32 *C) {
-  if (!A || !B || !C)
-    return;
-  int64_t M = A->sizes[0], K = A->sizes[1], N = B->sizes[1];
-  if (M < 0 || K < 0 || N < 0 || B->sizes[0] != K || C->sizes[0] != M ||
-      C->sizes[1] != N)
-    return;
-  if (M == 0 || N == 0)
+  int64_t M, K, N;
+  if (!matmulShape(A, B, C, M, K, N))
     return;
   Problem Pr;
   Pr.M = M;
@@ -542,13 +552,8 @@ void runBf16Block(void *Ctx, int64_t Block) {
 extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
                                                    modrt_memref2d_bf16 *B,
                                                    modrt_memref2d_f32 *C) {
-  if (!A || !B || !C)
-    return;
-  int64_t M = A->sizes[0], K = A->sizes[1], N = B->sizes[1];
-  if (M < 0 || K < 0 || N < 0 || B->sizes[0] != K || C->sizes[0] != M ||
-      C->sizes[1] != N)
-    return;
-  if (M == 0 || N == 0)
+  int64_t M, K, N;
+  if (!matmulShape(A, B, C, M, K, N))
     return;
   int Threads = currentThreadCount();
   // Many rows: B widened whole, once (its cost is spread over the rows),
