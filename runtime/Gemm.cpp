@@ -232,6 +232,34 @@ void widenBf16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
   }
 }
 
+int64_t bf16StripCols(GemmIsa Isa) {
+  switch (Isa) {
+#if MODRT_GEMM_X86
+  case GemmIsa::Avx512:
+    return avx512::Bf16StripCols;
+  case GemmIsa::Avx2:
+    return avx2::Bf16StripCols;
+#endif
+  default:
+    return generic::Bf16StripCols;
+  }
+}
+
+void bf16Stream(GemmIsa Isa, int64_t M, int64_t K, const float *A, int64_t LdA,
+                const uint16_t *B, int64_t LdB, float *C, int64_t LdC,
+                int64_t Cols) {
+  switch (Isa) {
+#if MODRT_GEMM_X86
+  case GemmIsa::Avx512:
+    return avx512::bf16Stream(M, K, A, LdA, B, LdB, C, LdC, Cols);
+  case GemmIsa::Avx2:
+    return avx2::bf16Stream(M, K, A, LdA, B, LdB, C, LdC, Cols);
+#endif
+  default:
+    return generic::bf16Stream(M, K, A, LdA, B, LdB, C, LdC, Cols);
+  }
+}
+
 /// Below this many multiply-adds per thread, another thread costs more than
 /// it saves: handing a tile to a spinning worker and sharing cache lines
 /// take about a microsecond, the time of ~64K multiply-adds on one core.
@@ -497,9 +525,9 @@ inline float bf16ToFloat(uint16_t Bits) {
   return F;
 }
 
-void runBf16Block(void *Ctx, int64_t Block) {
-  const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
-  int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
+/// Columns [J0, J0 + Nb) of C: widened into this thread's buffer, then
+/// multiplied on this thread.
+void widenAndMultiply(const Bf16Job &J, int64_t J0, int64_t Nb) {
   float *W = size_t(J.K * Nb) > WorkspaceLimit.load(std::memory_order_relaxed) /
                                     sizeof(float)
                  ? nullptr
@@ -547,6 +575,30 @@ void runBf16Block(void *Ctx, int64_t Block) {
   runProblem(Pr, 1);
 }
 
+void runBf16Block(void *Ctx, int64_t Block) {
+  const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
+  int64_t J0 = Block * J.Cols;
+  widenAndMultiply(J, J0, std::min(J.Cols, J.N - J0));
+}
+
+/// Few rows and a row-major B: strips of columns multiplied straight from
+/// the bf16 data; the columns past the last whole strip go through
+/// widenAndMultiply.
+void runBf16Stream(void *Ctx, int64_t Block) {
+  const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
+  int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
+  modrt::GemmIsa Isa = modrt::gemmIsa();
+  int64_t Strip = modrt::bf16StripCols(Isa);
+  int64_t Whole = Nb / Strip * Strip;
+  if (Whole > 0)
+    modrt::bf16Stream(Isa, J.M, J.K, J.A->aligned + J.A->offset,
+                      J.A->strides[0], J.B->aligned + J.B->offset + J0,
+                      J.B->strides[0], J.C->aligned + J.C->offset + J0,
+                      J.C->strides[0], Whole);
+  if (Whole < Nb)
+    widenAndMultiply(J, J0 + Whole, Nb - Whole);
+}
+
 } // namespace
 
 extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
@@ -588,14 +640,24 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
   int64_t PerThread = (N + 2 * Threads - 1) / (2 * Threads);
   Cols = std::min(Cols, std::max<int64_t>(16, (PerThread + 15) / 16 * 16));
   Cols = std::min(Cols, N);
+  // Up to 16 rows against a row-major B with unit inner strides: the
+  // kernel reads the bf16 data itself, in blocks of whole strips.
+  bool Stream =
+      M <= 16 && B->strides[1] == 1 && A->strides[1] == 1 && C->strides[1] == 1;
+  if (Stream) {
+    int64_t Strip = bf16StripCols(gemmIsa());
+    int64_t PerThread = (N + 2 * Threads - 1) / (2 * Threads);
+    Cols = std::max(Strip, (PerThread + Strip - 1) / Strip * Strip);
+  }
   Bf16Job J = {A, C, B, M, K, N, Cols};
   int64_t Blocks = (N + Cols - 1) / Cols;
+  void (*Run)(void *, int64_t) = Stream ? runBf16Stream : runBf16Block;
   if (Blocks == 1 || Threads <= 1) {
     for (int64_t I = 0; I < Blocks; ++I)
-      runBf16Block(&J, I);
+      Run(&J, I);
     return;
   }
-  modrt_parallel_for(Blocks, runBf16Block, &J);
+  modrt_parallel_for(Blocks, Run, &J);
 }
 
 extern "C" void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,

@@ -540,6 +540,70 @@ void widenBf16(const uint16_t *__restrict Src, float *__restrict Dst,
   }
 }
 
+/// C[MR x NV*Width] = A[MR rows, LdA apart] @ B[K x NV*Width] with B bf16
+/// (LdB apart), read and widened in the loop: few rows of A against a bf16
+/// weight, which is read from memory once, at half the bytes of f32.
+template <int MR, int NV>
+void bf16StreamKernel(int64_t K, const float *__restrict A, int64_t LdA,
+                      const uint16_t *__restrict B, int64_t LdB,
+                      float *__restrict C, int64_t LdC) {
+  Vec Acc[MR][NV];
+  MODRT_UNROLL
+  for (int R = 0; R < MR; ++R) {
+    MODRT_UNROLL
+    for (int V = 0; V < NV; ++V)
+      Acc[R][V] = vzero();
+  }
+  for (int64_t P = 0; P < K; ++P) {
+    Vec Bv[NV];
+    MODRT_UNROLL
+    for (int V = 0; V < NV; ++V)
+      Bv[V] = vloadBf16(B + P * LdB + V * Width);
+    MODRT_UNROLL
+    for (int R = 0; R < MR; ++R) {
+      Vec Av = vbroadcast(A + R * LdA + P);
+      MODRT_UNROLL
+      for (int V = 0; V < NV; ++V)
+        Acc[R][V] = vfma(Av, Bv[V], Acc[R][V]);
+    }
+  }
+  MODRT_UNROLL
+  for (int R = 0; R < MR; ++R) {
+    MODRT_UNROLL
+    for (int V = 0; V < NV; ++V)
+      vstore(C + R * LdC + V * Width, Acc[R][V]);
+  }
+}
+
+/// Columns of one strip of bf16StreamKernel.
+constexpr int64_t Bf16StripCols = 4 * Width;
+
+/// C[M x Cols] = A[M x K] @ B[K x Cols], B bf16 with unit column stride,
+/// Cols a multiple of Bf16StripCols, A and C with unit column stride.
+void bf16Stream(int64_t M, int64_t K, const float *A, int64_t LdA,
+                const uint16_t *B, int64_t LdB, float *C, int64_t LdC,
+                int64_t Cols) {
+  for (int64_t J = 0; J < Cols; J += Bf16StripCols)
+    for (int64_t I = 0; I < M; I += 4) {
+      const float *AI = A + I * LdA;
+      float *CI = C + I * LdC + J;
+      switch (minOf(4, M - I)) {
+      case 4:
+        bf16StreamKernel<4, 4>(K, AI, LdA, B + J, LdB, CI, LdC);
+        break;
+      case 3:
+        bf16StreamKernel<3, 4>(K, AI, LdA, B + J, LdB, CI, LdC);
+        break;
+      case 2:
+        bf16StreamKernel<2, 4>(K, AI, LdA, B + J, LdB, CI, LdC);
+        break;
+      default:
+        bf16StreamKernel<1, 4>(K, AI, LdA, B + J, LdB, CI, LdC);
+        break;
+      }
+    }
+}
+
 /// Runs the tile with the kernel the plan chose.
 bool runTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
              int64_t N0, int64_t N1) {

@@ -1002,20 +1002,27 @@ void checkBf16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed) {
 }
 
 TEST(GemmTest, Bf16WeightsRowMajorAndTransposed) {
-  const Shape Shapes[] = {{1, 1, 1},     {1, 17, 40},   {5, 300, 16},
-                          {16, 64, 300}, {33, 100, 65}, {64, 384, 96},
+  // Few rows and whole strips (read as bf16 by the kernel), strips plus a
+  // tail, tails alone, and many rows (widened whole), on every ISA.
+  const Shape Shapes[] = {{1, 1, 1},     {1, 17, 40},     {5, 300, 16},
+                          {3, 50, 128},  {1, 1000, 1030}, {9, 7, 200},
+                          {16, 64, 300}, {33, 100, 65},   {64, 384, 96},
                           {65, 40, 33},  {200, 129, 70}};
-  for (int Threads : {1, 2}) {
-    CallScope Scope(Threads);
-    for (const Shape &S : Shapes)
-      for (bool T : {false, true})
-        checkBf16Matmul(S.M, S.K, S.N, T);
-  }
-  // Without buffers it still computes C, element by element.
+  forEachIsa([&] {
+    for (int Threads : {1, 2}) {
+      CallScope Scope(Threads);
+      for (const Shape &S : Shapes)
+        for (bool T : {false, true})
+          checkBf16Matmul(S.M, S.K, S.N, T);
+    }
+  });
+  // Without buffers it still computes C: strips from the bf16 data, the
+  // rest element by element.
   CallScope Scope(2);
   modrt::setGemmWorkspaceLimit(0);
   checkBf16Matmul(70, 33, 20, false);
   checkBf16Matmul(7, 33, 20, true);
+  checkBf16Matmul(7, 33, 150, false);
   modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
 
