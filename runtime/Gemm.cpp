@@ -588,8 +588,8 @@ void runBf16Stream(void *Ctx, int64_t Block) {
   const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
   int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
   modrt::GemmIsa Isa = modrt::gemmIsa();
-  int64_t Strip = modrt::bf16StripCols(Isa);
-  int64_t Whole = Nb / Strip * Strip;
+  int64_t Vector = modrt::bf16StripCols(Isa) / 4;
+  int64_t Whole = Nb / Vector * Vector;
   if (Whole > 0)
     modrt::bf16Stream(Isa, J.M, J.K, J.A->aligned + J.A->offset,
                       J.A->strides[0], J.B->aligned + J.B->offset + J0,

@@ -578,30 +578,41 @@ void bf16StreamKernel(int64_t K, const float *__restrict A, int64_t LdA,
 /// Columns of one strip of bf16StreamKernel.
 constexpr int64_t Bf16StripCols = 4 * Width;
 
+/// Rows [I, I + 4) or fewer of one strip of NV vectors.
+template <int NV>
+void bf16StreamRows(int64_t Rows, int64_t K, const float *A, int64_t LdA,
+                    const uint16_t *B, int64_t LdB, float *C, int64_t LdC) {
+  switch (Rows) {
+  case 4:
+    return bf16StreamKernel<4, NV>(K, A, LdA, B, LdB, C, LdC);
+  case 3:
+    return bf16StreamKernel<3, NV>(K, A, LdA, B, LdB, C, LdC);
+  case 2:
+    return bf16StreamKernel<2, NV>(K, A, LdA, B, LdB, C, LdC);
+  default:
+    return bf16StreamKernel<1, NV>(K, A, LdA, B, LdB, C, LdC);
+  }
+}
+
 /// C[M x Cols] = A[M x K] @ B[K x Cols], B bf16 with unit column stride,
-/// Cols a multiple of Bf16StripCols, A and C with unit column stride.
+/// Cols a multiple of Width, A and C with unit column stride: strips of
+/// four vectors, then single vectors (narrow products, LoRA's rank).
 void bf16Stream(int64_t M, int64_t K, const float *A, int64_t LdA,
                 const uint16_t *B, int64_t LdB, float *C, int64_t LdC,
                 int64_t Cols) {
-  for (int64_t J = 0; J < Cols; J += Bf16StripCols)
+  for (int64_t J = 0; J < Cols;) {
+    const bool Wide = J + Bf16StripCols <= Cols;
     for (int64_t I = 0; I < M; I += 4) {
-      const float *AI = A + I * LdA;
-      float *CI = C + I * LdC + J;
-      switch (minOf(4, M - I)) {
-      case 4:
-        bf16StreamKernel<4, 4>(K, AI, LdA, B + J, LdB, CI, LdC);
-        break;
-      case 3:
-        bf16StreamKernel<3, 4>(K, AI, LdA, B + J, LdB, CI, LdC);
-        break;
-      case 2:
-        bf16StreamKernel<2, 4>(K, AI, LdA, B + J, LdB, CI, LdC);
-        break;
-      default:
-        bf16StreamKernel<1, 4>(K, AI, LdA, B + J, LdB, CI, LdC);
-        break;
-      }
+      const int64_t Rows = minOf(4, M - I);
+      if (Wide)
+        bf16StreamRows<4>(Rows, K, A + I * LdA, LdA, B + J, LdB,
+                          C + I * LdC + J, LdC);
+      else
+        bf16StreamRows<1>(Rows, K, A + I * LdA, LdA, B + J, LdB,
+                          C + I * LdC + J, LdC);
     }
+    J += Wide ? Bf16StripCols : Width;
+  }
 }
 
 /// Runs the tile with the kernel the plan chose.
