@@ -196,7 +196,10 @@ struct FlatParam {
 struct Program {
   std::string modelName;
   std::vector<std::pair<std::string, int64_t>> dims;
+  /// The `dyn` declarations, then the dims `...` stands for in
+  /// rank-polymorphic modules (inside modules only: never in a signature).
   std::vector<std::string> dyns;
+  size_t numDeclaredDyns = 0;
   std::vector<ParamSpec> params; ///< model-level `param`s
   std::vector<InstanceSpec> instances;
   std::vector<std::pair<int, int>> memberOrder;

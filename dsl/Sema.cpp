@@ -272,6 +272,7 @@ void Analyzer::collectGlobals() {
       dynIndex_[d.name] = int(program_->dyns.size());
       program_->dyns.push_back(d.name);
     }
+  program_->numDeclaredDyns = program_->dyns.size();
   for (auto &p : file_.params)
     declare(values, p->name, p->loc, false);
   for (auto &m : file_.modules)

@@ -78,9 +78,8 @@ public:
     for (const auto &[name, value] : program_.dims)
       builder_.create<mod::DimOp>(loc({1, 1}), name, value);
     // The dims `...` stands for are dyns only inside modules.
-    for (const std::string &name : program_.dyns)
-      if (!StringRef(name).starts_with("..."))
-        builder_.create<mod::DynOp>(loc({1, 1}), name);
+    for (size_t i = 0; i < program_.numDeclaredDyns; ++i)
+      builder_.create<mod::DynOp>(loc({1, 1}), program_.dyns[i]);
     for (const sema::FlatParam &p : program_.flatParams())
       declareParam(p);
     for (const auto &m : program_.modules)
@@ -142,12 +141,8 @@ private:
         e = e + getAffineSymbolExpr(sym, &ctx_) * coeff;
       dims.push_back(e);
     }
-    // Over the declared dyns only: those `...` stands for come after them
-    // and never reach a signature.
-    size_t declared = llvm::count_if(program_.dyns, [](const std::string &n) {
-      return !StringRef(n).starts_with("...");
-    });
-    AffineMap map = AffineMap::get(0, declared, dims, &ctx_);
+    // Over the declared dyns only (Program::dyns).
+    AffineMap map = AffineMap::get(0, program_.numDeclaredDyns, dims, &ctx_);
     return mod::TensorSpecAttr::get(&ctx_, name, elemType(t.elem),
                                     AffineMapAttr::get(map));
   }
