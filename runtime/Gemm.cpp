@@ -441,6 +441,20 @@ void runBatchItem(void *Ctx, int64_t I) {
   runProblem(Pr, 1);
 }
 
+/// C[M x N] = A @ B over the views of 2-D f32 descriptors; B given as a
+/// view (the f32 descriptor's, or widened bf16 data).
+Problem problemOf(const modrt_memref2d_f32 *A, Matrix B,
+                  const modrt_memref2d_f32 *C) {
+  Problem Pr;
+  Pr.M = C->sizes[0];
+  Pr.N = C->sizes[1];
+  Pr.K = A->sizes[1];
+  Pr.A = {A->aligned + A->offset, A->strides[0], A->strides[1]};
+  Pr.B = B;
+  Pr.C = {C->aligned + C->offset, C->strides[0], C->strides[1]};
+  return Pr;
+}
+
 /// M, K and N of C = A @ B from 2-D descriptors; false if there is nothing
 /// to do: a NULL argument, sizes that do not match, or an empty C.
 template <typename BDesc>
@@ -464,13 +478,8 @@ extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
   int64_t M, K, N;
   if (!matmulShape(A, B, C, M, K, N))
     return;
-  Problem Pr;
-  Pr.M = M;
-  Pr.N = N;
-  Pr.K = K;
-  Pr.C = {C->aligned + C->offset, C->strides[0], C->strides[1]};
-  Pr.A = {A->aligned + A->offset, A->strides[0], A->strides[1]};
-  Pr.B = {B->aligned + B->offset, B->strides[0], B->strides[1]};
+  Problem Pr =
+      problemOf(A, {B->aligned + B->offset, B->strides[0], B->strides[1]}, C);
   runProblem(Pr, currentThreadCount());
 }
 
@@ -496,8 +505,6 @@ struct WidenJob {
   int64_t K, N;
 };
 
-inline float bf16ToFloat(uint16_t Bits);
-
 /// B transposed in memory: row Jj of B^T (contiguous) into [N, K].
 void widenColumn(void *Ctx, int64_t Jj) {
   const WidenJob &J = *static_cast<const WidenJob *>(Ctx);
@@ -515,14 +522,7 @@ void widenRow(void *Ctx, int64_t P) {
     return;
   }
   for (int64_t Jj = 0; Jj < J.N; ++Jj)
-    Out[Jj] = bf16ToFloat(Row[Jj * J.B->strides[1]]);
-}
-
-inline float bf16ToFloat(uint16_t Bits) {
-  uint32_t Word = uint32_t(Bits) << 16;
-  float F;
-  std::memcpy(&F, &Word, sizeof(F));
-  return F;
+    Out[Jj] = generic::vloadBf16(Row + Jj * J.B->strides[1]);
 }
 
 /// Columns [J0, J0 + Nb) of C: widened into this thread's buffer, then
@@ -548,7 +548,7 @@ void widenAndMultiply(const Bf16Job &J, int64_t J0, int64_t Nb) {
         float Sum = 0.0f;
         for (int64_t P = 0; P < J.K; ++P)
           Sum += Pr.A.Data[I * Pr.A.RowStride + P * Pr.A.ColStride] *
-                 bf16ToFloat(Src[P * RS + (J0 + Jj) * CS]);
+                 generic::vloadBf16(Src + P * RS + (J0 + Jj) * CS);
         Pr.C.Data[I * Pr.C.RowStride + Jj * Pr.C.ColStride] = Sum;
       }
     return;
@@ -568,7 +568,7 @@ void widenAndMultiply(const Bf16Job &J, int64_t J0, int64_t Nb) {
         continue;
       }
       for (int64_t Jj = 0; Jj < Nb; ++Jj)
-        Out[Jj] = bf16ToFloat(Row[Jj * CS]);
+        Out[Jj] = generic::vloadBf16(Row + Jj * CS);
     }
     Pr.B = {W, Nb, 1};
   }
@@ -622,13 +622,8 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
       bool Transposed = B->strides[0] == 1 && B->strides[1] != 1;
       modrt_parallel_for(Transposed ? N : K,
                          Transposed ? widenColumn : widenRow, &Wj);
-      Problem Pr;
-      Pr.M = M;
-      Pr.N = N;
-      Pr.K = K;
-      Pr.A = {A->aligned + A->offset, A->strides[0], A->strides[1]};
-      Pr.B = Transposed ? Matrix{W, 1, K} : Matrix{W, N, 1};
-      Pr.C = {C->aligned + C->offset, C->strides[0], C->strides[1]};
+      Problem Pr =
+          problemOf(A, Transposed ? Matrix{W, 1, K} : Matrix{W, N, 1}, C);
       runProblem(Pr, Threads);
       return;
     }

@@ -534,10 +534,8 @@ void widenBf16(const uint16_t *__restrict Src, float *__restrict Dst,
   int64_t I = 0;
   for (; I + Width <= N; I += Width)
     vstore(Dst + I, vloadBf16(Src + I));
-  for (; I < N; ++I) {
-    uint32_t Word = uint32_t(Src[I]) << 16;
-    std::memcpy(Dst + I, &Word, sizeof(float));
-  }
+  for (; I < N; ++I)
+    Dst[I] = generic::vloadBf16(Src + I);
 }
 
 /// C[MR x NV*Width] = A[MR rows, LdA apart] @ B[K x NV*Width] with B bf16
