@@ -84,16 +84,30 @@ Operation *soleWriter(Value buffer, Operation *point) {
   return writer;
 }
 
-/// Erases `buffer`'s allocation and deallocation once nothing else uses it.
-void eraseIfDead(Value buffer) {
-  auto alloc = buffer.getDefiningOp<memref::AllocOp>();
-  if (!alloc || !llvm::all_of(buffer.getUsers(), [](Operation *u) {
-        return isa<memref::DeallocOp>(u);
-      }))
-    return;
+/// Erases a copy nothing reads any more: an allocated `buffer` whose users
+/// are one linalg op writing it (and reading other buffers only) and its
+/// deallocations. Returns the buffer the copy read, or null if it stays.
+Value eraseDeadCopy(Value buffer) {
+  if (!buffer.getDefiningOp<memref::AllocOp>())
+    return {};
+  linalg::LinalgOp writer;
+  for (Operation *u : buffer.getUsers()) {
+    if (isa<memref::DeallocOp>(u))
+      continue;
+    auto op = dyn_cast<linalg::LinalgOp>(u);
+    if (writer || !op || op.getNumDpsInputs() != 1 ||
+        op.getDpsInits() != ValueRange{buffer})
+      return {};
+    writer = op;
+  }
+  if (!writer)
+    return {};
+  Value source = writer.getDpsInputOperand(0)->get();
+  writer->erase();
   for (Operation *u : llvm::make_early_inc_range(buffer.getUsers()))
     u->erase();
-  alloc->erase();
+  buffer.getDefiningOp()->erase();
+  return source;
 }
 
 /// A 2-D f32 buffer filled by widening bf16 (the f16/bf16 rule of the
@@ -195,27 +209,9 @@ struct MatmulToRuntimePass
     op->erase();
     // The widened copy, and a transposed bf16 copy before it, are dead now
     // unless something else reads them.
-    if (widen && llvm::all_of(widenedB.getUsers(), [&](Operation *u) {
-          return u == widen || isa<memref::DeallocOp>(u);
-        })) {
-      Value copied = widen.getDpsInputs()[0];
-      widen->erase();
-      eraseIfDead(widenedB);
-      if (copied.getDefiningOp<memref::AllocOp>()) {
-        Operation *writer = nullptr;
-        bool onlyWritten = true;
-        for (Operation *u : copied.getUsers()) {
-          if (isa<memref::DeallocOp>(u))
-            continue;
-          onlyWritten &= isa<linalg::TransposeOp>(u) && !writer;
-          writer = u;
-        }
-        if (onlyWritten && writer) {
-          writer->erase();
-          eraseIfDead(copied);
-        }
-      }
-    }
+    if (widen)
+      if (Value copied = eraseDeadCopy(widenedB))
+        eraseDeadCopy(copied);
     // The GEMM writes every element of C (zeros when K = 0): a zero fill
     // just before it is dead.
     if (zeroed)
