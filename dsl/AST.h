@@ -22,6 +22,10 @@ namespace ast {
 
 enum class ElemType { F32, F16, BF16, I32, I64, Bool };
 const char *elemTypeName(ElemType t);
+/// f16 and bf16: stored in 16 bits, computed in f32 (LANGUAGE.md §3).
+inline bool isHalfFloat(ElemType t) {
+  return t == ElemType::F16 || t == ElemType::BF16;
+}
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;

@@ -492,20 +492,17 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       return Val::none();
     }
     {
-      auto isHalf = [](ElemType t) {
-        return t == ElemType::F16 || t == ElemType::BF16;
-      };
       std::function<bool(const ModuleSpec &)> halfParams =
           [&](const ModuleSpec &m) {
             for (const ParamSpec &p : m.params)
-              if (isHalf(p.type.elem))
+              if (ast::isHalfFloat(p.type.elem))
                 return true;
             for (const InstanceSpec &i : m.instances)
               if (halfParams(*i.module))
                 return true;
             return false;
           };
-      if (isHalf(x->type.elem) || halfParams(*targetInst(0).module)) {
+      if (ast::isHalfFloat(x->type.elem) || halfParams(*targetInst(0).module)) {
         error(e.loc, "'merge' of f16/bf16 values or parameters is not "
                      "supported yet (f32 is)");
         return Val::none();

@@ -227,7 +227,7 @@ bool Analyzer::execUpdate(const ast::Stmt &s, Context &ctx) {
         continue;
       }
       ++trainable;
-      if (p.type.elem == ElemType::F16 || p.type.elem == ElemType::BF16) {
+      if (ast::isHalfFloat(p.type.elem)) {
         Diagnostic &d = error(
             target->loc,
             "parameter '" + p.name + "' is " + ast::elemTypeName(p.type.elem) +

@@ -506,27 +506,26 @@ private:
   /// rounded back (once, to nearest even): what PyTorch's CPU kernels do.
   Value inF32(const Node &n, TensorMath &math,
               const std::function<Value(const Node &)> &emit) {
-    auto isHalf = [](ast::ElemType e) {
-      return e == ast::ElemType::F16 || e == ast::ElemType::BF16;
-    };
-    bool any = isHalf(n.type.elem);
+    bool any = ast::isHalfFloat(n.type.elem);
     for (Node *o : n.operands)
-      any |= isHalf(o->type.elem);
+      any |= ast::isHalfFloat(o->type.elem);
     if (!any)
       return emit(n);
     std::vector<std::pair<const Node *, Value>> saved;
     for (Node *o : n.operands)
-      if (isHalf(o->type.elem)) {
+      if (ast::isHalfFloat(o->type.elem)) {
         saved.push_back({o, values_[o]});
         values_[o] = math.cast(values_[o], builder_.getF32Type());
       }
     Node wide = n;
-    if (isHalf(wide.type.elem))
+    if (ast::isHalfFloat(wide.type.elem))
       wide.type.elem = ast::ElemType::F32;
     Value v = emit(wide);
     for (auto it = saved.rbegin(); it != saved.rend(); ++it)
       values_[it->first] = it->second;
-    return isHalf(n.type.elem) && v ? math.cast(v, elemType(n.type.elem)) : v;
+    return ast::isHalfFloat(n.type.elem) && v
+               ? math.cast(v, elemType(n.type.elem))
+               : v;
   }
   Value emitRoute(const Node &n, Location l, const ParamsFn &applyParams,
                   const std::vector<sema::InstanceSpec> &instances);
