@@ -406,7 +406,7 @@ private:
         });
         break;
       case Op::Builtin:
-        v = computesInF32(n.builtin)
+        v = vocab::computesValues(vocab::entry(n.builtin).rule)
                 ? inF32(n, math,
                         [&](const Node &m) {
                           return emitBuiltin(m, math, l, context);
@@ -476,31 +476,6 @@ private:
   /// of f16/bf16 rows: per-row routing of half values (emitRoute).
   StringRef f32Rows(StringRef callee);
   std::map<std::string, func::FuncOp> f32Wrappers_;
-
-  /// Whether a builtin on f16/bf16 computes in f32 and rounds once
-  /// (LANGUAGE.md §3: arithmetic in f32, `@` and reductions accumulating in
-  /// f32), as PyTorch's CPU kernels do: all but those that only move or
-  /// pick elements, and `cast`, which converts itself.
-  static bool computesInF32(vocab::Builtin b) {
-    using vocab::Builtin;
-    switch (b) {
-    case Builtin::Concat:
-    case Builtin::Reshape:
-    case Builtin::Expand:
-    case Builtin::Transpose:
-    case Builtin::Embedding:
-    case Builtin::Onehot:
-    case Builtin::Cast:
-    case Builtin::Eye:
-    case Builtin::Arange:
-    case Builtin::Full:
-    case Builtin::Split:
-    case Builtin::Argmax:
-      return false;
-    default:
-      return true;
-    }
-  }
 
   /// Emits `n` with its f16/bf16 operands extended to f32 and its result
   /// rounded back (once, to nearest even): what PyTorch's CPU kernels do.

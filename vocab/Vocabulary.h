@@ -158,6 +158,27 @@ enum class Rule : uint8_t {
   Optimize,    ///< an optimiser: hyper-parameters of an update line
 };
 
+/// Whether the builtins of `rule` compute values (arithmetic, sums,
+/// normalisation), as opposed to moving, picking, converting or creating
+/// elements. On f16/bf16 the former compute in f32 and round once
+/// (LANGUAGE.md §3).
+constexpr bool computesValues(Rule rule) {
+  switch (rule) {
+  case Rule::Concat:
+  case Rule::Reshape:
+  case Rule::Expand:
+  case Rule::Transpose:
+  case Rule::Embedding:
+  case Rule::Onehot:
+  case Rule::Cast:
+  case Rule::Constant:
+  case Rule::Split:
+    return false;
+  default:
+    return true;
+  }
+}
+
 struct Entry {
   Kind kind;
   uint8_t id; ///< a Builtin, Router or Aggregation value
