@@ -163,9 +163,10 @@ Val Analyzer::evalSlice(const Expr &e, Node *x, Context &ctx) {
   // Run-time messages name the slice by its place in the source.
   std::string text = "slice at " + std::to_string(e.loc.line) + ":" +
                      std::to_string(e.loc.col);
-  Node slice;
-  slice.op = Op::Slice;
-  slice.type.elem = type.elem;
+  TensorType result{type.elem, {}};
+  std::vector<Dim> offsets;
+  std::vector<int64_t> dropped;
+  std::vector<DimCheck> checks;
   auto require = [&](const Dim &lhs, const Dim &rhs, SourceLoc loc,
                      const std::string &what) {
     Holds h = compareDims(lhs, rhs);
@@ -174,10 +175,10 @@ Val Analyzer::evalSlice(const Expr &e, Node *x, Context &ctx) {
       return false;
     }
     if (h == Holds::Unknown)
-      slice.checks.push_back({lhs, rhs,
-                              text + ": " + what + ": needs " +
-                                  lhs.str(program_->dyns) +
-                                  " <= " + rhs.str(program_->dyns)});
+      checks.push_back({lhs, rhs,
+                        text + ": " + what + ": needs " +
+                            lhs.str(program_->dyns) +
+                            " <= " + rhs.str(program_->dyns)});
     return true;
   };
   const Dim zero = Dim::of(0);
@@ -187,7 +188,7 @@ Val Analyzer::evalSlice(const Expr &e, Node *x, Context &ctx) {
     std::string axis = "axis " + std::to_string(k) + " of " + typeStr(type) +
                        " (size " + size.str(program_->dyns) + ")";
     Dim offset = zero, extent = size;
-    bool dropped = false;
+    bool drop = false;
     if (item && item->kind == ExprKind::Range) {
       size_t next = 0;
       std::string loText = "0", hiText = size.str(program_->dyns);
@@ -235,24 +236,24 @@ Val Analyzer::evalSlice(const Expr &e, Node *x, Context &ctx) {
         return Val::none();
       offset = *i;
       extent = Dim::of(1);
-      dropped = true;
+      drop = true;
     }
-    bool whole = offset == zero && extent == size && !dropped;
+    bool whole = offset == zero && extent == size && !drop;
     if (!whole &&
         !checkRowIndependent(type, int64_t(k), item->loc, "a slice", ctx))
       return Val::none();
-    slice.offsets.push_back(offset);
-    if (dropped)
-      slice.ints.push_back(int64_t(k));
+    offsets.push_back(offset);
+    if (drop)
+      dropped.push_back(int64_t(k));
     else
-      slice.type.shape.push_back(extent);
+      result.shape.push_back(extent);
   }
-  if (slice.ints.empty() && slice.type == type)
+  if (dropped.empty() && result == type)
     return Val::tensor(x); // `x[:]`, `x[...]`
-  Node *n = addNode(ctx, Op::Slice, slice.type, e.loc, {x});
-  n->offsets = std::move(slice.offsets);
-  n->ints = std::move(slice.ints);
-  n->checks = std::move(slice.checks);
+  Node *n = addNode(ctx, Op::Slice, result, e.loc, {x});
+  n->offsets = std::move(offsets);
+  n->ints = std::move(dropped);
+  n->checks = std::move(checks);
   return Val::tensor(n);
 }
 
