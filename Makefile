@@ -17,7 +17,7 @@ VENV         ?= .venv
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all setup configure build demo check check-asan bench bench-minilm bench-train fuzz fuzz-session format clean
+.PHONY: all setup configure build demo check check-asan bench bench-minilm bench-train bench-decode fuzz fuzz-session format clean
 
 all: build
 
@@ -104,12 +104,18 @@ bench: build
 	ninja -C $(BUILD) modrt-gemm-bench 2>/dev/null || true
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/models/bench.py $(BUILD)
 
-# One training step of moe.mod and lora.mod against PyTorch eager + AdamW.
+# MiniLM embeddings against PyTorch eager on the checkpoint's weights.
 bench-minilm: build
 	$(VENV)/bin/python bench/models/minilm.py $(BUILD)
 
+# One training step of moe.mod and lora.mod against PyTorch eager + AdamW.
 bench-train: build
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/train/bench.py $(BUILD)
+
+# moe.mod at N = 1..32 against the memory bound, f32 and bf16 (add BUSY=1
+# for the same with one core busy).
+bench-decode: build
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/decode/bench.py $(BUILD) $(if $(BUSY),--busy)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.c')

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define MODRT_GEMM_X86 1
@@ -84,6 +85,7 @@ struct Plan {
   bool PackB = true;
   bool Dot = false;     ///< Dot products along K (narrow B).
   bool InPlace = false; ///< With Dot: B^T read in place (B transposed).
+  bool Sweep = false;   ///< A few rows: B swept in place, row by row.
   Blocking Block = {1, 1, 1};
 };
 
@@ -232,31 +234,18 @@ void widenBf16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
   }
 }
 
-int64_t bf16StripCols(GemmIsa Isa) {
+void bf16Sweep(GemmIsa Isa, int64_t M, int64_t K, int64_t Cols, const float *A,
+               int64_t LdA, const uint16_t *B, int64_t LdB, float *C,
+               int64_t LdC) {
   switch (Isa) {
 #if MODRT_GEMM_X86
   case GemmIsa::Avx512:
-    return avx512::Bf16StripCols;
+    return avx512::bf16Sweep(M, K, Cols, A, LdA, B, LdB, C, LdC);
   case GemmIsa::Avx2:
-    return avx2::Bf16StripCols;
+    return avx2::bf16Sweep(M, K, Cols, A, LdA, B, LdB, C, LdC);
 #endif
   default:
-    return generic::Bf16StripCols;
-  }
-}
-
-void bf16Stream(GemmIsa Isa, int64_t M, int64_t K, const float *A, int64_t LdA,
-                const uint16_t *B, int64_t LdB, float *C, int64_t LdC,
-                int64_t Cols) {
-  switch (Isa) {
-#if MODRT_GEMM_X86
-  case GemmIsa::Avx512:
-    return avx512::bf16Stream(M, K, A, LdA, B, LdB, C, LdC, Cols);
-  case GemmIsa::Avx2:
-    return avx2::bf16Stream(M, K, A, LdA, B, LdB, C, LdC, Cols);
-#endif
-  default:
-    return generic::bf16Stream(M, K, A, LdA, B, LdB, C, LdC, Cols);
+    return generic::bf16Sweep(M, K, Cols, A, LdA, B, LdB, C, LdC);
   }
 }
 
@@ -264,6 +253,11 @@ void bf16Stream(GemmIsa Isa, int64_t M, int64_t K, const float *A, int64_t LdA,
 /// it saves: handing a tile to a spinning worker and sharing cache lines
 /// take about a microsecond, the time of ~64K multiply-adds on one core.
 constexpr double MinFmasPerThread = 64.0 * 1024;
+
+/// Tiles per thread when the work allows (splitWork), and the least work
+/// of such a tile.
+constexpr int64_t TilesPerThread = 4;
+constexpr double MinFmasPerTile = 1024.0 * 1024;
 
 /// Rough costs per element, in cycles of one core, against Width
 /// multiply-adds per cycle: packing A (register transposes) and B (vector
@@ -324,6 +318,25 @@ Split splitWork(const Problem &Pr, const Plan &Pl, int Threads) {
       Best.RowsPer = Rows;
       Best.ColsPer = Cols;
     }
+  }
+  // Up to TilesPerThread tiles per thread, claimed as threads come free (the
+  // pool's atomic counter), so that a slowed thread (its core busy with
+  // another process) takes fewer instead of holding up the call: the
+  // dimension the threads split is cut further. For B read in place that
+  // adds no work (each tile reads its own columns of B); packed, a column
+  // tile packs its rows of A again, a row tile its columns of B, a few
+  // percent at the sizes allowed (MinFmasPerTile each).
+  double TileFmas = double(Best.RowsPer) * double(Best.ColsPer) * K;
+  int64_t F =
+      std::min<int64_t>(TilesPerThread, int64_t(TileFmas / MinFmasPerTile));
+  if (F > 1 && Best.GridN > 1) {
+    int64_t GN = std::min(Best.GridN * F, ColBlocks);
+    Best.ColsPer = (ColBlocks + GN - 1) / GN * Pl.NR;
+    Best.GridN = (Pr.N + Best.ColsPer - 1) / Best.ColsPer;
+  } else if (F > 1 && Best.GridM > 1) {
+    int64_t GM = std::min(Best.GridM * F, RowBlocks);
+    Best.RowsPer = (RowBlocks + GM - 1) / GM * Pl.MR;
+    Best.GridM = (Pr.M + Best.RowsPer - 1) / Best.RowsPer;
   }
   return Best;
 }
@@ -581,22 +594,15 @@ void runBf16Block(void *Ctx, int64_t Block) {
   widenAndMultiply(J, J0, std::min(J.Cols, J.N - J0));
 }
 
-/// Few rows and a row-major B: strips of columns multiplied straight from
-/// the bf16 data; the columns past the last whole strip go through
-/// widenAndMultiply.
-void runBf16Stream(void *Ctx, int64_t Block) {
+/// Few rows and a row-major B: a block of columns multiplied straight from
+/// the bf16 data, B swept row by row.
+void runBf16Sweep(void *Ctx, int64_t Block) {
   const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
   int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
-  modrt::GemmIsa Isa = modrt::gemmIsa();
-  int64_t Vector = modrt::bf16StripCols(Isa) / 4;
-  int64_t Whole = Nb / Vector * Vector;
-  if (Whole > 0)
-    modrt::bf16Stream(Isa, J.M, J.K, J.A->aligned + J.A->offset,
-                      J.A->strides[0], J.B->aligned + J.B->offset + J0,
-                      J.B->strides[0], J.C->aligned + J.C->offset + J0,
-                      J.C->strides[0], Whole);
-  if (Whole < Nb)
-    widenAndMultiply(J, J0 + Whole, Nb - Whole);
+  modrt::bf16Sweep(modrt::gemmIsa(), J.M, J.K, Nb, J.A->aligned + J.A->offset,
+                   J.A->strides[0], J.B->aligned + J.B->offset + J0,
+                   J.B->strides[0], J.C->aligned + J.C->offset + J0,
+                   J.C->strides[0]);
 }
 
 } // namespace
@@ -640,13 +646,15 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
   bool Stream =
       M <= 16 && B->strides[1] == 1 && A->strides[1] == 1 && C->strides[1] == 1;
   if (Stream) {
-    int64_t Strip = bf16StripCols(gemmIsa());
-    int64_t PerThread = (N + 2 * Threads - 1) / (2 * Threads);
-    Cols = std::max(Strip, (PerThread + Strip - 1) / Strip * Strip);
+    // A few blocks of 64 columns or more per thread, claimed as threads
+    // come free.
+    int64_t Pieces = Threads > 1 ? Threads * TilesPerThread : 1;
+    Cols = std::min(N, std::max<int64_t>(64, (N + Pieces - 1) / Pieces));
+    Cols = (Cols + 31) / 32 * 32;
   }
   Bf16Job J = {A, C, B, M, K, N, Cols};
   int64_t Blocks = (N + Cols - 1) / Cols;
-  void (*Run)(void *, int64_t) = Stream ? runBf16Stream : runBf16Block;
+  void (*Run)(void *, int64_t) = Stream ? runBf16Sweep : runBf16Block;
   if (Blocks == 1 || Threads <= 1) {
     for (int64_t I = 0; I < Blocks; ++I)
       Run(&J, I);
@@ -995,10 +1003,12 @@ extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
         (GatherRows && Rows[I] >= A->sizes[0]))
       return;
   int Threads = currentThreadCount();
-  // One block of columns per thread: every block runs all groups, so the
-  // blocks are balanced, and fewer blocks read the rows of A fewer times.
-  int64_t Blocks =
-      std::max<int64_t>(1, std::min<int64_t>((N + 15) / 16, Threads));
+  // A few blocks of columns per thread (claimed as threads come free, so a
+  // slowed thread takes fewer): every block runs all groups, so the blocks
+  // are balanced; each reads all the rows of A, from cache after the first.
+  int64_t Blocks = std::max<int64_t>(
+      1, std::min<int64_t>((N + 63) / 64,
+                           Threads > 1 ? Threads * TilesPerThread : 1));
   int64_t Width = ((N + Blocks - 1) / Blocks + 15) / 16 * 16;
   Blocks = (N + Width - 1) / Width;
   ScatterJob J = {A,      Rows, Slots, RouteW, Y,    Weights,

@@ -53,17 +53,26 @@ constexpr int NumShapes = int(sizeof(Shapes) / sizeof(Shapes[0]));
 inline int64_t minOf(int64_t A, int64_t B) { return A < B ? A : B; }
 inline int64_t roundUp(int64_t X, int64_t To) { return (X + To - 1) / To * To; }
 
+/// How many rows of B ahead the kernels reading B in place prefetch.
+constexpr int64_t PrefetchRows = 16;
+
 /// One step of the micro-kernel: Acc += A[0:MR] (broadcast) x B[0:NV]. The
 /// MR values of A are consecutive (a packed panel) or, with DirectA, LdA
 /// apart (rows of A itself).
-template <int MR, int NV, bool MaskB, bool DirectA>
+template <int MR, int NV, bool MaskB, bool DirectA, bool StreamB>
 MODRT_INLINE void kernelStep(Vec (&Acc)[MR][NV], const float *A, int64_t LdA,
-                             const float *B, const Mask *BMasks) {
+                             const float *B, int64_t PrefetchOffset,
+                             const Mask *BMasks) {
   Vec Bv[NV];
   MODRT_UNROLL
-  for (int V = 0; V < NV; ++V)
+  for (int V = 0; V < NV; ++V) {
+    // B read in place: its rows are a row stride apart, which the hardware
+    // prefetchers follow poorly; ask for the row PrefetchRows ahead.
+    if (StreamB)
+      __builtin_prefetch(B + PrefetchOffset + V * Width);
     Bv[V] =
         MaskB ? vloadMasked(B + V * Width, BMasks[V]) : vload(B + V * Width);
+  }
   MODRT_UNROLL
   for (int R = 0; R < MR; ++R) {
     Vec Av = vbroadcast(DirectA ? A + R * LdA : A + R);
@@ -78,7 +87,7 @@ MODRT_INLINE void kernelStep(Vec (&Acc)[MR][NV], const float *A, int64_t LdA,
 /// B holds NV * Width floats per step, LdB apart (a packed panel with LdB =
 /// NV * Width, or B itself). With MaskB, vector V of each B step loads only
 /// the lanes of BMasks[V], the rest reading as 0.
-template <int MR, int NV, bool MaskB, bool DirectA>
+template <int MR, int NV, bool MaskB, bool DirectA, bool StreamB>
 void microKernel(int64_t K, const float *__restrict A, int64_t LdA,
                  const float *__restrict B, int64_t LdB, const Mask *BMasks,
                  float *__restrict C, int64_t LdC, bool Accumulate) {
@@ -86,6 +95,7 @@ void microKernel(int64_t K, const float *__restrict A, int64_t LdA,
   // each of U consecutive steps accumulators of their own.
   constexpr int U = MR * NV >= 8 ? 1 : (8 + MR * NV - 1) / (MR * NV);
   constexpr int AStep = DirectA ? 1 : MR;
+  const int64_t PrefetchOffset = StreamB ? PrefetchRows * LdB : 0;
   Vec Acc[U][MR][NV];
   MODRT_UNROLL
   for (int S = 0; S < U; ++S) {
@@ -100,13 +110,14 @@ void microKernel(int64_t K, const float *__restrict A, int64_t LdA,
   for (; P + U <= K; P += U) {
     MODRT_UNROLL
     for (int S = 0; S < U; ++S)
-      kernelStep<MR, NV, MaskB, DirectA>(Acc[S], A + S * AStep, LdA,
-                                         B + S * LdB, BMasks);
+      kernelStep<MR, NV, MaskB, DirectA, StreamB>(
+          Acc[S], A + S * AStep, LdA, B + S * LdB, PrefetchOffset, BMasks);
     A += U * AStep;
     B += U * LdB;
   }
   for (; P < K; ++P) {
-    kernelStep<MR, NV, MaskB, DirectA>(Acc[0], A, LdA, B, BMasks);
+    kernelStep<MR, NV, MaskB, DirectA, StreamB>(Acc[0], A, LdA, B,
+                                                PrefetchOffset, BMasks);
     A += AStep;
     B += LdB;
   }
@@ -234,16 +245,20 @@ void packB(const Matrix &B, int64_t Row, int64_t Col, int64_t Kc, int64_t Cols,
 
 /// The micro-kernel with A packed or, with DirectA, read in place.
 template <int MR, int NV, bool MaskB>
-MODRT_INLINE void callKernel(bool DirectA, int64_t K, const float *A,
-                             int64_t LdA, const float *B, int64_t LdB,
-                             const Mask *BMasks, float *C, int64_t LdC,
-                             bool Accumulate) {
+MODRT_INLINE void callKernel(bool DirectA, bool StreamB, int64_t K,
+                             const float *A, int64_t LdA, const float *B,
+                             int64_t LdB, const Mask *BMasks, float *C,
+                             int64_t LdC, bool Accumulate) {
+  // A read in place goes with B read in place (runTileWith).
   if (DirectA)
-    microKernel<MR, NV, MaskB, true>(K, A, LdA, B, LdB, BMasks, C, LdC,
-                                     Accumulate);
+    microKernel<MR, NV, MaskB, true, true>(K, A, LdA, B, LdB, BMasks, C, LdC,
+                                           Accumulate);
+  else if (StreamB)
+    microKernel<MR, NV, MaskB, false, true>(K, A, LdA, B, LdB, BMasks, C, LdC,
+                                            Accumulate);
   else
-    microKernel<MR, NV, MaskB, false>(K, A, LdA, B, LdB, BMasks, C, LdC,
-                                      Accumulate);
+    microKernel<MR, NV, MaskB, false, false>(K, A, LdA, B, LdB, BMasks, C, LdC,
+                                             Accumulate);
 }
 
 /// C[Ic:Ic+Mc, Col:Col+Cols] (+)= A-rows * B-panel, micro-tile by micro-tile
@@ -253,7 +268,7 @@ template <int MR, int NV, bool MaskB>
 void runColumnPanel(const Problem &Pr, int64_t Ic, int64_t Mc, int64_t Pc,
                     int64_t Kc, int64_t Col, int64_t Cols, const float *PackedA,
                     bool DirectA, const float *BPanel, int64_t LdB,
-                    const Mask *BMasks, bool Accumulate) {
+                    bool StreamB, const Mask *BMasks, bool Accumulate) {
   constexpr int NR = NV * Width;
   alignas(64) float Edge[MR * NR];
   const MutableMatrix &C = Pr.C;
@@ -266,12 +281,13 @@ void runColumnPanel(const Problem &Pr, int64_t Ic, int64_t Mc, int64_t Pc,
                                     : PackedA + Ir * Kc;
     float *CTile = C.Data + (Ic + Ir) * C.RowStride + Col * C.ColStride;
     if (FullCols && Rows == MR) {
-      callKernel<MR, NV, MaskB>(InPlace, Kc, APanel, Pr.A.RowStride, BPanel,
-                                LdB, BMasks, CTile, C.RowStride, Accumulate);
+      callKernel<MR, NV, MaskB>(InPlace, StreamB, Kc, APanel, Pr.A.RowStride,
+                                BPanel, LdB, BMasks, CTile, C.RowStride,
+                                Accumulate);
       continue;
     }
-    callKernel<MR, NV, MaskB>(InPlace, Kc, APanel, Pr.A.RowStride, BPanel, LdB,
-                              BMasks, Edge, NR, false);
+    callKernel<MR, NV, MaskB>(InPlace, StreamB, Kc, APanel, Pr.A.RowStride,
+                              BPanel, LdB, BMasks, Edge, NR, false);
     mergeTile(Edge, NR, Rows, Cols, CTile, C.RowStride, C.ColStride,
               Accumulate);
   }
@@ -322,23 +338,23 @@ bool runTileWith(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
           if (PackB) {
             runColumnPanel<MR, NV, false>(Pr, Ic, Mc, Pc, Kc, Col, Cols,
                                           PackedA, DirectA, PackedB + Jr * Kc,
-                                          NR, nullptr, Accumulate);
+                                          NR, false, nullptr, Accumulate);
             continue;
           }
           // B in place: a partial last panel loads only its columns.
           const float *BPanel = Pr.B.Data + Pc * Pr.B.RowStride + Col;
           if (Cols == NR) {
-            runColumnPanel<MR, NV, false>(Pr, Ic, Mc, Pc, Kc, Col, Cols,
-                                          PackedA, DirectA, BPanel,
-                                          Pr.B.RowStride, nullptr, Accumulate);
+            runColumnPanel<MR, NV, false>(
+                Pr, Ic, Mc, Pc, Kc, Col, Cols, PackedA, DirectA, BPanel,
+                Pr.B.RowStride, true, nullptr, Accumulate);
             continue;
           }
           Mask BMasks[NV];
           for (int V = 0; V < NV; ++V)
             BMasks[V] = vmask(Cols - V * Width);
           runColumnPanel<MR, NV, true>(Pr, Ic, Mc, Pc, Kc, Col, Cols, PackedA,
-                                       DirectA, BPanel, Pr.B.RowStride, BMasks,
-                                       Accumulate);
+                                       DirectA, BPanel, Pr.B.RowStride, true,
+                                       BMasks, Accumulate);
         }
       }
     }
@@ -538,28 +554,57 @@ void widenBf16(const uint16_t *__restrict Src, float *__restrict Dst,
     Dst[I] = generic::vloadBf16(Src + I);
 }
 
-/// C[MR x NV*Width] = A[MR rows, LdA apart] @ B[K x NV*Width] with B bf16
-/// (LdB apart), read and widened in the loop: few rows of A against a bf16
-/// weight, which is read from memory once, at half the bytes of f32.
-template <int MR, int NV>
-void bf16StreamKernel(int64_t K, const float *__restrict A, int64_t LdA,
-                      const uint16_t *__restrict B, int64_t LdB,
-                      float *__restrict C, int64_t LdC) {
+//===----------------------------------------------------------------------===//
+// A few rows of A: B swept row after row
+//===----------------------------------------------------------------------===//
+//
+// Decoding multiplies a few rows of activations by weights read from memory
+// once, so its speed is the memory's. Column panels (runColumnPanel) read
+// each row of B in short pieces a row stride apart, which DRAM pages and the
+// hardware prefetchers serve poorly. Here each step reads SweepDepth rows of
+// B front to back across the tile's columns, and the few rows of C, kept in
+// L1, accumulate; B may be f32 or bf16 (widened in registers).
+
+/// Rows of B per step, vectors of B per chunk of columns; the most rows of
+/// A the f32 plan sweeps for (bf16 B is swept up to 16 rows, Gemm.cpp).
+constexpr int SweepDepth = 16, SweepNV = 4;
+constexpr int64_t SweepMaxM = 3;
+
+MODRT_INLINE Vec vloadB(const float *P) { return vload(P); }
+MODRT_INLINE Vec vloadB(const uint16_t *P) { return vloadBf16(P); }
+
+/// C[0:MR, 0:SweepNV*Width] = (First ? 0 : C) + A[0:MR, 0:D] @ B[0:D, ...]
+/// with rows of A LdA apart, of B LdB apart, of C LdC apart; with MaskB,
+/// only the lanes of Masks are read and written (f32 B only).
+template <int MR, int D, bool MaskB, typename BT>
+MODRT_INLINE void sweepStep(const float *A, int64_t LdA, const BT *B,
+                            int64_t LdB, float *C, int64_t LdC,
+                            const Mask *Masks, bool First) {
+  constexpr int NV = SweepNV;
   Vec Acc[MR][NV];
   MODRT_UNROLL
   for (int R = 0; R < MR; ++R) {
     MODRT_UNROLL
-    for (int V = 0; V < NV; ++V)
-      Acc[R][V] = vzero();
+    for (int V = 0; V < NV; ++V) {
+      const float *Src = C + R * LdC + V * Width;
+      Acc[R][V] = First   ? vzero()
+                  : MaskB ? vloadMasked(Src, Masks[V])
+                          : vload(Src);
+    }
   }
-  for (int64_t P = 0; P < K; ++P) {
+  MODRT_UNROLL
+  for (int U = 0; U < D; ++U) {
     Vec Bv[NV];
     MODRT_UNROLL
-    for (int V = 0; V < NV; ++V)
-      Bv[V] = vloadBf16(B + P * LdB + V * Width);
+    for (int V = 0; V < NV; ++V) {
+      if constexpr (MaskB)
+        Bv[V] = vloadMasked(B + U * LdB + V * Width, Masks[V]);
+      else
+        Bv[V] = vloadB(B + U * LdB + V * Width);
+    }
     MODRT_UNROLL
     for (int R = 0; R < MR; ++R) {
-      Vec Av = vbroadcast(A + R * LdA + P);
+      Vec Av = vbroadcast(A + R * LdA + U);
       MODRT_UNROLL
       for (int V = 0; V < NV; ++V)
         Acc[R][V] = vfma(Av, Bv[V], Acc[R][V]);
@@ -568,54 +613,107 @@ void bf16StreamKernel(int64_t K, const float *__restrict A, int64_t LdA,
   MODRT_UNROLL
   for (int R = 0; R < MR; ++R) {
     MODRT_UNROLL
-    for (int V = 0; V < NV; ++V)
-      vstore(C + R * LdC + V * Width, Acc[R][V]);
+    for (int V = 0; V < NV; ++V) {
+      if (MaskB)
+        vstoreMasked(C + R * LdC + V * Width, Acc[R][V], Masks[V]);
+      else
+        vstore(C + R * LdC + V * Width, Acc[R][V]);
+    }
   }
 }
 
-/// Columns of one strip of bf16StreamKernel.
-constexpr int64_t Bf16StripCols = 4 * Width;
-
-/// Rows [I, I + 4) or fewer of one strip of NV vectors.
-template <int NV>
-void bf16StreamRows(int64_t Rows, int64_t K, const float *A, int64_t LdA,
-                    const uint16_t *B, int64_t LdB, float *C, int64_t LdC) {
+/// sweepStep for Rows (1 to 4) rows.
+template <int D, bool MaskB, typename BT>
+MODRT_INLINE void sweepRows(int64_t Rows, const float *A, int64_t LdA,
+                            const BT *B, int64_t LdB, float *C, int64_t LdC,
+                            const Mask *Masks, bool First) {
   switch (Rows) {
   case 4:
-    return bf16StreamKernel<4, NV>(K, A, LdA, B, LdB, C, LdC);
+    return sweepStep<4, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
   case 3:
-    return bf16StreamKernel<3, NV>(K, A, LdA, B, LdB, C, LdC);
+    return sweepStep<3, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
   case 2:
-    return bf16StreamKernel<2, NV>(K, A, LdA, B, LdB, C, LdC);
+    return sweepStep<2, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
   default:
-    return bf16StreamKernel<1, NV>(K, A, LdA, B, LdB, C, LdC);
+    return sweepStep<1, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
   }
 }
 
-/// C[M x Cols] = A[M x K] @ B[K x Cols], B bf16 with unit column stride,
-/// Cols a multiple of Width, A and C with unit column stride: strips of
-/// four vectors, then single vectors (narrow products, LoRA's rank).
-void bf16Stream(int64_t M, int64_t K, const float *A, int64_t LdA,
-                const uint16_t *B, int64_t LdB, float *C, int64_t LdC,
-                int64_t Cols) {
-  for (int64_t J = 0; J < Cols;) {
-    const bool Wide = J + Bf16StripCols <= Cols;
-    for (int64_t I = 0; I < M; I += 4) {
-      const int64_t Rows = minOf(4, M - I);
-      if (Wide)
-        bf16StreamRows<4>(Rows, K, A + I * LdA, LdA, B + J, LdB,
-                          C + I * LdC + J, LdC);
-      else
-        bf16StreamRows<1>(Rows, K, A + I * LdA, LdA, B + J, LdB,
-                          C + I * LdC + J, LdC);
-    }
-    J += Wide ? Bf16StripCols : Width;
+/// D rows of B (from row P) against all rows of A, chunk by chunk across
+/// the Cols columns: each chunk of B is read from memory once and from L1
+/// by the further groups of four rows.
+template <int D, typename BT>
+void sweepDepth(int64_t M, int64_t P, int64_t Cols, const float *A, int64_t LdA,
+                const BT *B, int64_t LdB, float *C, int64_t LdC) {
+  constexpr int64_t NR = SweepNV * Width;
+  const bool First = P == 0;
+  A += P;
+  B += P * LdB;
+  int64_t J = 0;
+  for (; J + NR <= Cols; J += NR) {
+    for (int64_t I = 0; I < M; I += 4)
+      sweepRows<D, false>(minOf(4, M - I), A + I * LdA, LdA, B + J, LdB,
+                          C + I * LdC + J, LdC, nullptr, First);
   }
+  if (J == Cols)
+    return;
+  if constexpr (std::is_same_v<BT, float>) {
+    Mask Masks[SweepNV];
+    for (int V = 0; V < SweepNV; ++V)
+      Masks[V] = vmask(Cols - J - V * Width);
+    for (int64_t I = 0; I < M; I += 4)
+      sweepRows<D, true>(minOf(4, M - I), A + I * LdA, LdA, B + J, LdB,
+                         C + I * LdC + J, LdC, Masks, First);
+  } else {
+    // bf16 without masked loads: the last columns one at a time.
+    for (int64_t I = 0; I < M; ++I)
+      for (int64_t Jj = J; Jj < Cols; ++Jj) {
+        float Sum = First ? 0.0f : C[I * LdC + Jj];
+        for (int U = 0; U < D; ++U)
+          Sum += A[I * LdA + U] * generic::vloadBf16(B + U * LdB + Jj);
+        C[I * LdC + Jj] = Sum;
+      }
+  }
+}
+
+/// C[M x Cols] = A[M x K] @ B[K x Cols], B f32 or bf16 read in place; A, B
+/// and C with unit column strides. Blocks of columns keep C's rows within
+/// 16 KiB of L1 while SweepDepth rows of B stream past.
+template <typename BT>
+void sweep(int64_t M, int64_t K, int64_t Cols, const float *A, int64_t LdA,
+           const BT *B, int64_t LdB, float *C, int64_t LdC) {
+  constexpr int64_t NR = SweepNV * Width;
+  if (K == 0) {
+    for (int64_t I = 0; I < M; ++I)
+      std::fill(C + I * LdC, C + I * LdC + Cols, 0.0f);
+    return;
+  }
+  const int64_t Block = roundUp(std::max<int64_t>(1, 4096 / M), NR);
+  for (int64_t J0 = 0; J0 < Cols; J0 += Block) {
+    const int64_t Jn = minOf(Block, Cols - J0);
+    int64_t P = 0;
+    for (; P + SweepDepth <= K; P += SweepDepth)
+      sweepDepth<SweepDepth>(M, P, Jn, A, LdA, B + J0, LdB, C + J0, LdC);
+    for (; P < K; ++P)
+      sweepDepth<1>(M, P, Jn, A, LdA, B + J0, LdB, C + J0, LdC);
+  }
+}
+
+/// The bf16 entry of sweep, for Gemm.cpp.
+void bf16Sweep(int64_t M, int64_t K, int64_t Cols, const float *A, int64_t LdA,
+               const uint16_t *B, int64_t LdB, float *C, int64_t LdC) {
+  sweep(M, K, Cols, A, LdA, B, LdB, C, LdC);
 }
 
 /// Runs the tile with the kernel the plan chose.
 bool runTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
              int64_t N0, int64_t N1) {
+  if (Pl.Sweep) {
+    sweep(M1 - M0, Pr.K, N1 - N0, Pr.A.Data + M0 * Pr.A.RowStride,
+          Pr.A.RowStride, Pr.B.Data + N0, Pr.B.RowStride,
+          Pr.C.Data + M0 * Pr.C.RowStride + N0, Pr.C.RowStride);
+    return true;
+  }
   if (Pl.Dot && Pl.InPlace) {
     runDotInPlaceTile<DotRows>(Pr, Pl, M0, M1, N0, N1);
     return true;
@@ -656,6 +754,20 @@ Plan makePlan(const Problem &Pr) {
     // As deep a block as keeps B^T's block within DotBlockFloats.
     int64_t Depth = DotBlockFloats / roundUp(Pr.N, DotCols) / Width * Width;
     Pl.Block = {Depth > Width ? Depth : Width, 0, 0};
+    return Pl;
+  }
+  // One to three rows against a row-major B of a vector chunk or more: B
+  // swept in place, row after row (the threads take columns, never rows:
+  // each would read all of B). From four rows on the register-blocked
+  // column panels below are as fast on cold weights and faster on cached
+  // ones (docs/gemm.md).
+  if (Pr.M <= SweepMaxM && Pr.N >= SweepNV * Width && Pr.B.ColStride == 1 &&
+      Pr.A.ColStride == 1 && Pr.C.ColStride == 1) {
+    Pl.Sweep = true;
+    Pl.PackB = false;
+    Pl.MR = SweepMaxM;
+    Pl.NR = SweepNV * Width;
+    Pl.Block = {Pr.K, SweepMaxM, 0};
     return Pl;
   }
   // B is streamed in place when each of its elements is used by few rows of

@@ -8,10 +8,14 @@
 /// Times _mlir_ciface_modrt_matmul_f32 on the shapes of modc's benchmarks,
 /// on 1 and 2 threads of a model's pool, and prints the median GFLOP/s.
 /// The operands stay allocated between calls, so B (the weights) is in the
-/// caches when it fits, as in a model called repeatedly.
+/// caches when it fits, as in a model called repeatedly; with --cold, the
+/// calls take turns over copies of B of 128 MiB in all (beyond the L3, as
+/// the experts of a decoding step) and GB/s of B read are printed too.
 ///
-///   modrt-gemm-bench [--isa=generic|avx2|avx512] [--threads=1,2]
-///                    [M K N ...]
+///   modrt-gemm-bench [--isa=generic|avx2|avx512] [--threads=1,2] [--cold]
+///                    [--bf16] [M K N ...]
+///
+/// With --bf16, B holds bf16 values (modrt_matmul_f32_bf16).
 ///
 /// With M K N triples, times those shapes instead of the default ones.
 ///
@@ -26,6 +30,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -47,6 +52,16 @@ struct Matrix {
       Data[I] = Dist(Rng);
     Ref = {Data, Data, 0, {Rows, Cols}, {Cols, 1}};
   }
+  /// The same values rounded to bf16, as raw bits.
+  std::vector<uint16_t> bf16() const {
+    std::vector<uint16_t> Bits(size_t(Ref.sizes[0] * Ref.sizes[1]));
+    for (size_t I = 0; I < Bits.size(); ++I) {
+      uint32_t Word;
+      std::memcpy(&Word, &Data[I], sizeof(Word));
+      Bits[I] = uint16_t((Word + 0x7fff + ((Word >> 16) & 1)) >> 16);
+    }
+    return Bits;
+  }
   Matrix(const Matrix &) = delete;
   Matrix &operator=(const Matrix &) = delete;
   ~Matrix() { std::free(Data); }
@@ -61,39 +76,65 @@ double seconds() {
       .count();
 }
 
-/// Median GFLOP/s of C = A @ B over Samples samples, each long enough to
-/// time reliably.
-double measure(const Shape &S, int Samples) {
+/// Median seconds per call of C = A @ B over Samples samples, each long
+/// enough to time reliably; Cold: over copies of B too large for the caches;
+/// Bf16: B in bf16 (modrt_matmul_f32_bf16).
+double measure(const Shape &S, int Samples, bool Cold, bool Bf16) {
   std::mt19937 Rng(42);
-  Matrix A(S.M, S.K, Rng), B(S.K, S.N, Rng), C(S.M, S.N, Rng);
-  modrt_memref2d_f32 &MA = A.Ref, &MB = B.Ref, &MC = C.Ref;
+  Matrix A(S.M, S.K, Rng), C(S.M, S.N, Rng);
+  size_t Bytes = size_t(S.K * S.N) * (Bf16 ? 2 : 4);
+  size_t Copies = Cold ? std::max<size_t>(1, (size_t(128) << 20) / Bytes) : 1;
+  std::vector<std::unique_ptr<Matrix>> Bs;
+  for (size_t I = 0; I < Copies; ++I)
+    Bs.push_back(std::make_unique<Matrix>(S.K, S.N, Rng));
+  std::vector<std::vector<uint16_t>> Halves;
+  std::vector<modrt_memref2d_bf16> HalfRefs;
+  for (size_t I = 0; Bf16 && I < Copies; ++I) {
+    Halves.push_back(Bs[I]->bf16());
+    const modrt_memref2d_f32 &R = Bs[I]->Ref;
+    HalfRefs.push_back({Halves.back().data(),
+                        Halves.back().data(),
+                        0,
+                        {R.sizes[0], R.sizes[1]},
+                        {R.strides[0], R.strides[1]}});
+  }
+  if (Bf16)
+    Bs.clear();
+  modrt_memref2d_f32 &MA = A.Ref, &MC = C.Ref;
+  size_t Next = 0;
+  auto call = [&] {
+    if (Bf16)
+      _mlir_ciface_modrt_matmul_f32_bf16(&MA, &HalfRefs[Next], &MC);
+    else
+      _mlir_ciface_modrt_matmul_f32(&MA, &Bs[Next]->Ref, &MC);
+    Next = Next + 1 == Copies ? 0 : Next + 1;
+  };
   // Warm up: caches, the pool's threads and the packing buffers.
   double Start = seconds();
   int64_t Calls = 0;
   do {
-    _mlir_ciface_modrt_matmul_f32(&MA, &MB, &MC);
+    call();
     ++Calls;
   } while (seconds() - Start < 0.05);
   double PerCall = (seconds() - Start) / double(Calls);
   // Samples of at least 10 ms each.
   int64_t Reps = std::max<int64_t>(1, int64_t(0.01 / PerCall));
-  std::vector<double> Rates;
+  std::vector<double> Times;
   for (int I = 0; I < Samples; ++I) {
     double T0 = seconds();
     for (int64_t R = 0; R < Reps; ++R)
-      _mlir_ciface_modrt_matmul_f32(&MA, &MB, &MC);
-    double Elapsed = (seconds() - T0) / double(Reps);
-    Rates.push_back(2.0 * double(S.M) * double(S.N) * double(S.K) / Elapsed /
-                    1e9);
+      call();
+    Times.push_back((seconds() - T0) / double(Reps));
   }
-  std::sort(Rates.begin(), Rates.end());
-  return Rates[Rates.size() / 2];
+  std::sort(Times.begin(), Times.end());
+  return Times[Times.size() / 2];
 }
 
 } // namespace
 
 int main(int Argc, char **Argv) {
   std::vector<int> Threads = {1, 2};
+  bool Cold = false, Bf16 = false;
   std::vector<Shape> Shapes;
   std::vector<int64_t> Dims;
   for (int I = 1; I < Argc; ++I) {
@@ -108,6 +149,10 @@ int main(int Argc, char **Argv) {
         std::fprintf(stderr, "this CPU cannot run %s kernels\n", Name);
         return 1;
       }
+    } else if (std::strcmp(Arg, "--cold") == 0) {
+      Cold = true;
+    } else if (std::strcmp(Arg, "--bf16") == 0) {
+      Bf16 = true;
     } else if (std::strncmp(Arg, "--threads=", 10) == 0) {
       Threads.clear();
       for (const char *P = Arg + 10; *P;) {
@@ -137,8 +182,9 @@ int main(int Argc, char **Argv) {
     std::fprintf(stderr, "cannot create a model\n");
     return 1;
   }
-  std::printf("modrt matmul, %s kernels, GFLOP/s (median)\n",
-              modrt::gemmIsaName(modrt::gemmIsa()));
+  std::printf("modrt matmul, %s kernels, B %s, GFLOP/s%s (median)%s\n",
+              modrt::gemmIsaName(modrt::gemmIsa()), Bf16 ? "bf16" : "f32",
+              Cold ? " and GB/s of B" : "", Cold ? ", B cold" : "");
   std::printf("%6s %6s %6s", "M", "K", "N");
   for (int T : Threads)
     std::printf("  %5d thr", T);
@@ -149,7 +195,11 @@ int main(int Argc, char **Argv) {
     for (int T : Threads) {
       modrt_set_threads(Model, T);
       modrt_begin_call(Model);
-      std::printf("  %9.1f", measure(S, 11));
+      double Time = measure(S, 11, Cold, Bf16);
+      std::printf("  %9.1f", 2.0 * double(S.M * S.N * S.K) / Time / 1e9);
+      if (Cold)
+        std::printf(" %5.1f GB/s",
+                    double(S.K * S.N) * (Bf16 ? 2.0 : 4.0) / Time / 1e9);
       modrt_end_call(Model);
       std::fflush(stdout);
     }
