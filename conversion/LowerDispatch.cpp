@@ -150,9 +150,11 @@ DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb) {
       map.map(dim.getResult(), *idx == 0 ? total : math.dimSize(x, *idx));
       continue;
     }
+    if (use == modc::GroupedUse::ParamWiden)
+      continue; // The grouped GEMMs read the bf16 weights themselves.
     if (use == modc::GroupedUse::GroupedMatmul) {
       auto mm = cast<linalg::MatmulOp>(o);
-      unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
+      unsigned j = gb.paramIndex(mm.getInputs()[1]);
       if (gatherInGemm && mm.getInputs()[0] == input) {
         // The gather fused into the grouped GEMM: each tile reads its
         // rows of x through the plan's row list.
@@ -219,7 +221,7 @@ DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb) {
   if (scatterInGemm) {
     Value lhs = last.getInputs()[0];
     bool gatherRows = gatherInGemm && lhs == input;
-    unsigned j = cast<BlockArgument>(last.getInputs()[1]).getArgNumber();
+    unsigned j = gb.paramIndex(last.getInputs()[1]);
     out.y = b.create<mod::GroupedMatmulScatterOp>(
                  loc, TypeRange{out.y.getType()}, out.modeAttr(b),
                  gatherRows ? x : map.lookup(lhs), routePlan.rows,

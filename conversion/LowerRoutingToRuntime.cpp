@@ -74,6 +74,11 @@ struct LowerRoutingToRuntimePass
     return table;
   }
 
+  /// The weights of a grouped product hold bf16 (else f32).
+  static bool isBf16(Value v) {
+    return cast<MemRefType>(v.getType()).getElementType().isBF16();
+  }
+
   static bool isI32(Value v) {
     return cast<MemRefType>(v.getType()).getElementType().isInteger(32);
   }
@@ -156,14 +161,19 @@ struct LowerRoutingToRuntimePass
       FailureOr<Value> table = weightTable(b, loc, op, op.getWeights());
       if (failed(table))
         return failure();
+      bool half = isBf16(op.getWeights()[0]);
       if (Value rows = op.getGather())
-        return call(
-            b, loc,
-            MODC_KERNEL_FUNCTION(module, modrt_grouped_gather_matmul_f32),
-            {op.getLhs(), rows, *table, op.getCounts(), op.getOut()});
-      return call(b, loc,
-                  MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32),
-                  {op.getLhs(), *table, op.getCounts(), op.getOut()});
+        return call(b, loc,
+                    half ? MODC_KERNEL_FUNCTION(
+                               module, modrt_grouped_gather_matmul_f32_bf16)
+                         : MODC_KERNEL_FUNCTION(
+                               module, modrt_grouped_gather_matmul_f32),
+                    {op.getLhs(), rows, *table, op.getCounts(), op.getOut()});
+      return call(
+          b, loc,
+          half ? MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32_bf16)
+               : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32),
+          {op.getLhs(), *table, op.getCounts(), op.getOut()});
     }
     if (auto op = dyn_cast<mod::GroupedMatmulScatterOp>(o)) {
       FailureOr<Value> table = weightTable(b, loc, op, op.getWeights());
@@ -171,7 +181,10 @@ struct LowerRoutingToRuntimePass
         return failure();
       return call(
           b, loc,
-          MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_scatter_f32),
+          isBf16(op.getWeights()[0])
+              ? MODC_KERNEL_FUNCTION(module,
+                                     modrt_grouped_matmul_scatter_f32_bf16)
+              : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_scatter_f32),
           {op.getLhs(), op.getRows(), op.getSlots(), *table, op.getCounts(),
            op.getRouteWeights(), op.getY(),
            i64(b, loc, op.getGatherRows() ? 1 : 0),

@@ -953,12 +953,26 @@ StringRef Importer::f32Rows(StringRef callee) {
   operands.push_back(math.cast(
       block->getArgument(numParams),
       cast<RankedTensorType>(type.getInput(numParams)).getElementType()));
-  Value y = builder_
-                .create<mod::ApplyOp>(
-                    l, type.getResults(), FlatSymbolRefAttr::get(fn),
-                    builder_.getStringAttr(""),
-                    builder_.getI64IntegerAttr(numParams), operands)
-                .getResult(0);
+  // The module's body itself, not an application of it, so that a route
+  // over instances of the wrapper is fusable like one over the module
+  // (mod-fuse-routed-experts does not look into applications).
+  Value y;
+  if (fn.getBody().hasOneBlock()) {
+    IRMapping map;
+    for (auto [arg, v] : llvm::zip(fn.getArguments(), operands))
+      map.map(arg, v);
+    Block &body = fn.getBody().front();
+    for (Operation &op : body.without_terminator())
+      builder_.clone(op, map);
+    y = map.lookup(body.getTerminator()->getOperand(0));
+  } else {
+    y = builder_
+            .create<mod::ApplyOp>(
+                l, type.getResults(), FlatSymbolRefAttr::get(fn),
+                builder_.getStringAttr(""),
+                builder_.getI64IntegerAttr(numParams), operands)
+            .getResult(0);
+  }
   builder_.create<func::ReturnOp>(
       l, ValueRange{math.cast(y, builder_.getF32Type())});
   f32Wrappers_[callee.str()] = wrapper;

@@ -18,6 +18,8 @@ namespace {
 struct Classes {
   llvm::DenseSet<Value> rows, params;
   llvm::DenseMap<Value, RowMultiplier> mult;
+  /// Widened bf16 parameters and the parameter each widens.
+  llvm::DenseMap<Value, Value> widened;
   const RowMultiplier &multOf(Value v) const {
     static const RowMultiplier none;
     auto it = mult.find(v);
@@ -50,6 +52,23 @@ bool firstIsDim0Only(AffineMap map) {
     if (e.isFunctionOfDim(0))
       return false;
   return true;
+}
+
+/// `gen` is `f32(p)` for a bf16 parameter p, elementwise into an empty
+/// tensor: the importer's widening of a half operand.
+bool isParamWidening(linalg::GenericOp gen, const Classes &c) {
+  if (gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
+      !c.params.contains(gen.getDpsInputs()[0]) ||
+      !gen.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>() ||
+      !llvm::all_of(gen.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Block &block = gen.getRegion().front();
+  auto ext = dyn_cast<arith::ExtFOp>(block.front());
+  return ext && ext.getIn() == block.getArgument(0) &&
+         ext.getIn().getType().isBF16() && ext.getType().isF32() &&
+         block.getOperations().size() == 2 &&
+         block.getTerminator()->getOperand(0) == ext.getResult();
 }
 
 /// Classifies `op` given the classes of its operands, or fails with a
@@ -112,6 +131,12 @@ std::optional<GroupedUse> classify(Operation *op, Classes &c,
     why = "a reshape that does not keep the rows";
     return std::nullopt;
   }
+  if (llvm::any_of(op->getOperands(),
+                   [&](Value v) { return c.widened.count(v); }) &&
+      !isa<linalg::MatmulOp>(op)) {
+    why = "a bf16 parameter used other than as a matmul's right operand";
+    return std::nullopt;
+  }
   if (auto mm = dyn_cast<linalg::MatmulOp>(op)) {
     Value a = mm.getInputs()[0], b = mm.getInputs()[1];
     if (isRow(a) && !isRow(b) && isZeroFill(mm.getOutputs()[0]) &&
@@ -126,6 +151,16 @@ std::optional<GroupedUse> classify(Operation *op, Classes &c,
     return std::nullopt;
   }
   if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
+    if (isParamWidening(gen, c)) {
+      c.params.insert(gen.getResult(0));
+      c.widened[gen.getResult(0)] = gen.getDpsInputs()[0];
+      return GroupedUse::ParamWiden;
+    }
+    if (llvm::any_of(gen->getOperands(),
+                     [&](Value v) { return c.widened.count(v); })) {
+      why = "a bf16 parameter used other than as a matmul's right operand";
+      return std::nullopt;
+    }
     if (gen.getNumLoops() == 0 ||
         gen.getIteratorTypesArray()[0] != utils::IteratorType::parallel) {
       why = "a linalg.generic whose first loop is not parallel";
@@ -197,6 +232,12 @@ std::optional<GroupedUse> classify(Operation *op, Classes &c,
 
 } // namespace
 
+unsigned GroupedBody::paramIndex(Value b) const {
+  auto it = widened.find(b);
+  return it != widened.end() ? it->second
+                             : cast<BlockArgument>(b).getArgNumber();
+}
+
 std::optional<GroupedBody> groupBody(func::FuncOp fn, unsigned numParams,
                                      std::string *why) {
   std::string reason;
@@ -234,6 +275,9 @@ std::optional<GroupedBody> groupBody(func::FuncOp fn, unsigned numParams,
     if (!use)
       return fail(reason);
     result.uses[&op] = *use;
+    if (*use == GroupedUse::ParamWiden)
+      result.widened[op.getResult(0)] =
+          cast<BlockArgument>(c.widened[op.getResult(0)]).getArgNumber();
     if (*use == GroupedUse::GroupedMatmul)
       ++result.groupedMatmuls;
   }

@@ -709,10 +709,16 @@ int64_t groupTotal(const modrt_memref1d_i64 *Counts) {
   return Total;
 }
 
+/// The weight of group G of a grouped product: f32, or bf16 bits.
+const void *groupWeight(const modrt_memref1d_i64 *Weights, int64_t G) {
+  return reinterpret_cast<const void *>(
+      Weights->aligned[Weights->offset + G * Weights->strides[0]]);
+}
+
 /// One tile of a grouped product: rows [Row, Row + M) of A and C, columns
 /// [Col, Col + N) of the group's B.
 struct GroupTile {
-  const float *B;
+  const void *B;
   int64_t Row, M, Col, N;
 };
 
@@ -723,6 +729,7 @@ struct GroupedJob {
   /// Row i of the grouped A is A[RowIndex[i]] (gathered per tile); NULL:
   /// row i of A.
   const int64_t *RowIndex = nullptr;
+  bool Bf16 = false; ///< The weights hold bf16.
 };
 
 /// The grouped products' per-thread scratch, beside the packing workspace
@@ -737,6 +744,47 @@ float *scratch(Workspace &W, int64_t Floats) {
   return W.get(size_t(Floats));
 }
 
+/// C = A @ B on this thread for one tile of a grouped product: Pr with its
+/// B unset, the weight's columns [Col, Col + N) at `Weight` (row stride
+/// Ldb, f32 or bf16). A bf16 weight is swept in place for a few rows, else
+/// widened into a per-thread buffer first (or, without memory for one,
+/// multiplied element by element).
+void groupProduct(Problem &Pr, const void *Weight, int64_t Col, int64_t Ldb,
+                  bool Bf16) {
+  if (!Bf16) {
+    Pr.B = {static_cast<const float *>(Weight) + Col, Ldb, 1};
+    runProblem(Pr, 1);
+    return;
+  }
+  const uint16_t *B = static_cast<const uint16_t *>(Weight) + Col;
+  GemmIsa Isa = gemmIsa();
+  if (Pr.M <= 16 && Pr.A.ColStride == 1 && Pr.C.ColStride == 1) {
+    bf16Sweep(Isa, Pr.M, Pr.K, Pr.N, Pr.A.Data, Pr.A.RowStride, B, Ldb,
+              Pr.C.Data, Pr.C.RowStride);
+    return;
+  }
+  float *W =
+      size_t(Pr.K * Pr.N) >
+              WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float)
+          ? nullptr
+          : WidenWorkspace.get(size_t(Pr.K * Pr.N));
+  if (!W) {
+    for (int64_t I = 0; I < Pr.M; ++I)
+      for (int64_t J = 0; J < Pr.N; ++J) {
+        float Sum = 0.0f;
+        for (int64_t P = 0; P < Pr.K; ++P)
+          Sum += Pr.A.Data[I * Pr.A.RowStride + P * Pr.A.ColStride] *
+                 generic::vloadBf16(B + P * Ldb + J);
+        Pr.C.Data[I * Pr.C.RowStride + J * Pr.C.ColStride] = Sum;
+      }
+    return;
+  }
+  for (int64_t P = 0; P < Pr.K; ++P)
+    widenBf16(Isa, B + P * Ldb, W + P * Pr.N, Pr.N);
+  Pr.B = {W, Pr.N, 1};
+  runProblem(Pr, 1);
+}
+
 void runGroupTile(void *Ctx, int64_t I) {
   const GroupedJob &J = *static_cast<GroupedJob *>(Ctx);
   const GroupTile &T = J.Tiles[I];
@@ -744,7 +792,6 @@ void runGroupTile(void *Ctx, int64_t I) {
   Pr.M = T.M;
   Pr.N = T.N;
   Pr.K = J.K;
-  Pr.B = {T.B + T.Col, J.Ldb, 1};
   Pr.C = {J.C->aligned + J.C->offset + T.Row * J.C->strides[0] +
               T.Col * J.C->strides[1],
           J.C->strides[0], J.C->strides[1]};
@@ -752,7 +799,7 @@ void runGroupTile(void *Ctx, int64_t I) {
   int64_t RowStride = J.A->strides[0], ColStride = J.A->strides[1];
   if (!J.RowIndex) {
     Pr.A = {A + T.Row * RowStride, RowStride, ColStride};
-    runProblem(Pr, 1);
+    groupProduct(Pr, T.B, T.Col, J.Ldb, J.Bf16);
     return;
   }
   // The tile's rows gathered into a dense block, then one product.
@@ -764,7 +811,7 @@ void runGroupTile(void *Ctx, int64_t I) {
     for (int64_t R = 0; R < T.M; ++R) {
       Row.A = {A + J.RowIndex[T.Row + R] * RowStride, RowStride, ColStride};
       Row.C.Data = Pr.C.Data + R * Pr.C.RowStride;
-      runProblem(Row, 1);
+      groupProduct(Row, T.B, T.Col, J.Ldb, J.Bf16);
     }
     return;
   }
@@ -774,7 +821,7 @@ void runGroupTile(void *Ctx, int64_t I) {
       Rows[R * J.K + Q] = Src[Q * ColStride];
   }
   Pr.A = {Rows, J.K, 1};
-  runProblem(Pr, 1);
+  groupProduct(Pr, T.B, T.Col, J.Ldb, J.Bf16);
 }
 
 } // namespace
@@ -785,7 +832,7 @@ namespace {
 /// row i of the grouped A is A[RowList[i]].
 void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
                    modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
-                   modrt_memref2d_f32 *C) {
+                   modrt_memref2d_f32 *C, bool Bf16) {
   if (!A || !Weights || !Counts || !C)
     return;
   int64_t Groups = Counts->sizes[0], Rows = C->sizes[0], K = A->sizes[1],
@@ -834,8 +881,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
     int64_t M = count(G);
     if (M == 0)
       continue;
-    const float *B = reinterpret_cast<const float *>(
-        Weights->aligned[Weights->offset + G * Weights->strides[0]]);
+    const void *B = groupWeight(Weights, G);
     Cut Cu = cut(M);
     for (int64_t R = 0; R < M; R += Cu.Height)
       for (int64_t Col = 0; Col < N; Col += Cu.Width) {
@@ -845,7 +891,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
           Tiles[Next++] = T;
         } else {
           // No memory for the tile list: one tile at a time, here.
-          GroupedJob One = {A, C, K, N, &T, RowIndex};
+          GroupedJob One = {A, C, K, N, &T, RowIndex, Bf16};
           runGroupTile(&One, 0);
         }
       }
@@ -853,7 +899,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
   }
   if (!Tiles)
     return;
-  GroupedJob J = {A, C, K, N, Tiles, RowIndex};
+  GroupedJob J = {A, C, K, N, Tiles, RowIndex, Bf16};
   modrt_parallel_for(NumTiles, runGroupTile, &J);
   std::free(Tiles);
 }
@@ -863,7 +909,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
 extern "C" void _mlir_ciface_modrt_grouped_matmul_f32(
     modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
     modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
-  groupedMatmul(A, nullptr, Weights, Counts, C);
+  groupedMatmul(A, nullptr, Weights, Counts, C, false);
 }
 
 extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_f32(
@@ -872,7 +918,22 @@ extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_f32(
     modrt_memref2d_f32 *C) {
   if (!RowList)
     return;
-  groupedMatmul(X, RowList, Weights, Counts, C);
+  groupedMatmul(X, RowList, Weights, Counts, C, false);
+}
+
+extern "C" void _mlir_ciface_modrt_grouped_matmul_f32_bf16(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
+  groupedMatmul(A, nullptr, Weights, Counts, C, true);
+}
+
+extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_f32_bf16(
+    modrt_memref2d_f32 *X, modrt_memref1d_i64 *RowList,
+    modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
+    modrt_memref2d_f32 *C) {
+  if (!RowList)
+    return;
+  groupedMatmul(X, RowList, Weights, Counts, C, true);
 }
 
 namespace {
@@ -888,7 +949,7 @@ struct ScatterJob {
   const modrt_memref2d_f32 *RouteW, *Y;
   const modrt_memref1d_i64 *Weights, *Counts;
   int64_t K, N, Width, Mode;
-  bool Gather;
+  bool Gather, Bf16;
 };
 
 void runScatterBlock(void *Ctx, int64_t Block) {
@@ -916,14 +977,19 @@ void runScatterBlock(void *Ctx, int64_t Block) {
     int64_t P = 0;
     for (int64_t G = 0; G < J.Counts->sizes[0]; ++G) {
       int64_t M = groupCount(J.Counts, G);
-      const float *B = reinterpret_cast<const float *>(
-          J.Weights->aligned[J.Weights->offset + G * J.Weights->strides[0]]);
+      const void *B = groupWeight(J.Weights, G);
+      auto weight = [&](int64_t Q, int64_t Cc) {
+        int64_t At = Q * J.N + C0 + Cc;
+        return J.Bf16
+                   ? generic::vloadBf16(static_cast<const uint16_t *>(B) + At)
+                   : static_cast<const float *>(B)[At];
+      };
       for (int64_t R = 0; R < M; ++R, ++P) {
         const float *Src = A + (J.Gather ? J.RowList[P] : P) * J.A->strides[0];
         for (int64_t Cc = 0; Cc < Width; ++Cc) {
           float Sum = 0.0f;
           for (int64_t Q = 0; Q < J.K; ++Q)
-            Sum += Src[Q * J.A->strides[1]] * B[Q * J.N + C0 + Cc];
+            Sum += Src[Q * J.A->strides[1]] * weight(Q, Cc);
           apply(P, Cc, Sum);
         }
       }
@@ -933,8 +999,7 @@ void runScatterBlock(void *Ctx, int64_t Block) {
   int64_t Row = 0;
   for (int64_t G = 0; G < J.Counts->sizes[0]; ++G) {
     int64_t M = groupCount(J.Counts, G);
-    const float *B = reinterpret_cast<const float *>(
-        J.Weights->aligned[J.Weights->offset + G * J.Weights->strides[0]]);
+    const void *B = groupWeight(J.Weights, G);
     for (int64_t R0 = 0; R0 < M; R0 += ChunkRows) {
       int64_t Rn = std::min(ChunkRows, M - R0);
       Problem Pr;
@@ -952,9 +1017,8 @@ void runScatterBlock(void *Ctx, int64_t Block) {
         Pr.A = {A + (Row + R0) * J.A->strides[0], J.A->strides[0],
                 J.A->strides[1]};
       }
-      Pr.B = {B + C0, J.N, 1};
       Pr.C = {Temp, Width, 1};
-      runProblem(Pr, 1);
+      groupProduct(Pr, B, C0, J.N, J.Bf16);
       for (int64_t R = 0; R < Rn; ++R) {
         int64_t P = Row + R0 + R;
         int64_t Dst = J.RowList[P], Slot = J.SlotList[P];
@@ -979,11 +1043,14 @@ void runScatterBlock(void *Ctx, int64_t Block) {
 
 } // namespace
 
-extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
-    modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
-    modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,
-    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
-    modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode) {
+namespace {
+
+void groupedMatmulScatter(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
+                          modrt_memref1d_i64 *SlotList,
+                          modrt_memref1d_i64 *Weights,
+                          modrt_memref1d_i64 *Counts,
+                          modrt_memref2d_f32 *RouteW, modrt_memref2d_f32 *Y,
+                          int64_t GatherRows, int64_t Mode, bool Bf16) {
   if (!A || !RowList || !SlotList || !Weights || !Counts || !RouteW || !Y)
     return;
   int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = Y->sizes[1];
@@ -1011,7 +1078,27 @@ extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
                            Threads > 1 ? Threads * TilesPerThread : 1));
   int64_t Width = ((N + Blocks - 1) / Blocks + 15) / 16 * 16;
   Blocks = (N + Width - 1) / Width;
-  ScatterJob J = {A,      Rows, Slots, RouteW, Y,    Weights,
-                  Counts, K,    N,     Width,  Mode, GatherRows != 0};
+  ScatterJob J = {A, Rows,  Slots, RouteW,          Y,   Weights, Counts, K,
+                  N, Width, Mode,  GatherRows != 0, Bf16};
   modrt_parallel_for(Blocks, runScatterBlock, &J);
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
+    modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
+    modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode) {
+  groupedMatmulScatter(A, RowList, SlotList, Weights, Counts, RouteW, Y,
+                       GatherRows, Mode, false);
+}
+
+extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32_bf16(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
+    modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
+    modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode) {
+  groupedMatmulScatter(A, RowList, SlotList, Weights, Counts, RouteW, Y,
+                       GatherRows, Mode, true);
 }

@@ -66,7 +66,10 @@ struct FuseRoutedExpertsPass
       auto body = fn && xt.getRank() >= 2
                       ? modc::groupBody(fn, op.getTargetParams(0).size(), &why)
                       : std::nullopt;
-      if (body && body->multipliers.empty() && body->groupedMatmuls > 0) {
+      if (body && !body->widened.empty()) {
+        why = "bf16 weights";
+      } else if (body && body->multipliers.empty() &&
+                 body->groupedMatmuls > 0) {
         op.setStrategyAttr(mod::DispatchStrategyAttr::get(
             &getContext(), mod::DispatchStrategy::Factored));
         ++numFactored;

@@ -94,8 +94,12 @@ LogicalResult verifyGroupWeights(Operation *op, Value counts,
            << "has " << weights.size() << " weight operands for "
            << dim(counts, 0) << " groups";
   for (Value w : weights) {
-    if (failed(expect(op, w, "weight", 2, b.getF32Type())))
+    if (failed(expect(op, w, "weight", 2, Type())))
       return failure();
+    Type elem = cast<ShapedType>(w.getType()).getElementType();
+    if (!elem.isF32() && !elem.isBF16())
+      return op->emitOpError("weights must be f32 or bf16, got ")
+             << w.getType();
     if (w.getType() != weights[0].getType())
       return op->emitOpError("weights of the groups must have one type");
   }

@@ -102,3 +102,11 @@ func.func @result_type(%x: tensor<?x8xf32>, %c: tensor<2xi64>, %w: tensor<8x16xf
   %0 = mod.grouped_matmul %x counts %c weights(%w, %w) into %o : (tensor<?x8xf32>, tensor<2xi64>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<?x16xf32>) -> tensor<?x8xf32>
   return
 }
+
+// -----
+
+func.func @weights_f32_or_bf16(%x: tensor<?x8xf32>, %c: tensor<2xi64>, %w: tensor<8x16xf16>, %o: tensor<?x16xf32>) {
+  // expected-error @+1 {{weights must be f32 or bf16}}
+  %0 = mod.grouped_matmul %x counts %c weights(%w, %w) into %o : (tensor<?x8xf32>, tensor<2xi64>, tensor<8x16xf16>, tensor<8x16xf16>, tensor<?x16xf32>) -> tensor<?x16xf32>
+  return
+}

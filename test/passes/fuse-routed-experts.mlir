@@ -118,3 +118,63 @@ func.func @mixes_rows(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf
 // MIN-LABEL: func.func @experts
 // MIN-NOT:     fused
 // MIN:         return
+
+// bf16 weights widened to f32 (the importer's rule for half operands): the
+// grouped GEMMs take the bf16 weights themselves and nothing is widened.
+func.func private @HalfLin(%w: tensor<8x8xbf16> {mod.param = "w"}, %x: tensor<?x8xf32>) -> tensor<?x8xf32> attributes {mod.module = "HalfLin"} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %ew = tensor.empty() : tensor<8x8xf32>
+  %wf = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%w : tensor<8x8xbf16>) outs(%ew : tensor<8x8xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %e = arith.extf %in : bf16 to f32
+    linalg.yield %e : f32
+  } -> tensor<8x8xf32>
+  %e0 = tensor.empty(%n) : tensor<?x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e0 : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %mm = linalg.matmul ins(%x, %wf : tensor<?x8xf32>, tensor<8x8xf32>) outs(%f : tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %mm : tensor<?x8xf32>
+}
+
+// The same weight also added elementwise: not grouped.
+func.func private @HalfAdd(%w: tensor<8x8xbf16> {mod.param = "w"}, %x: tensor<?x8xf32>) -> tensor<?x8xf32> attributes {mod.module = "HalfAdd"} {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %ew = tensor.empty() : tensor<8x8xf32>
+  %wf = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%w : tensor<8x8xbf16>) outs(%ew : tensor<8x8xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %e = arith.extf %in : bf16 to f32
+    linalg.yield %e : f32
+  } -> tensor<8x8xf32>
+  %e0 = tensor.empty(%n) : tensor<?x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e0 : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %mm = linalg.matmul ins(%x, %wf : tensor<?x8xf32>, tensor<8x8xf32>) outs(%f : tensor<?x8xf32>) -> tensor<?x8xf32>
+  %e1 = tensor.empty(%n) : tensor<?x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #first, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %wf : tensor<?x8xf32>, tensor<8x8xf32>) outs(%e1 : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @half_experts
+// CHECK:         mod.dispatch {{.*}}fused
+// LOWER-LABEL: func.func @half_experts
+// LOWER-NOT:     arith.extf
+// LOWER:         mod.grouped_matmul_scatter weighted {{.*}} weights(%arg3, %arg4) {{.*}} tensor<8x8xbf16>, tensor<8x8xbf16>
+// LOWER-NOT:     arith.extf
+// LOWER:         return
+func.func @half_experts(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %w0: tensor<8x8xbf16>, %w1: tensor<8x8xbf16>) -> tensor<?x8xf32> {
+  %y = mod.dispatch %x, %i, %g params(%w0, %w1) {aggregation = #mod<aggregation weighted_sum>, instances = ["h.0", "h.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@HalfLin, @HalfLin]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xbf16>, tensor<8x8xbf16>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @half_elementwise
+// CHECK:         mod.dispatch {{.*}}unfused = "a bf16 parameter used other than as a matmul's right operand"
+func.func @half_elementwise(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %w0: tensor<8x8xbf16>, %w1: tensor<8x8xbf16>) -> tensor<?x8xf32> {
+  %y = mod.dispatch %x, %i, %g params(%w0, %w1) {aggregation = #mod<aggregation weighted_sum>, instances = ["h.0", "h.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@HalfAdd, @HalfAdd]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xbf16>, tensor<8x8xbf16>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}

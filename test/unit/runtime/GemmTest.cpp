@@ -749,17 +749,32 @@ TEST(ParallelRangeTest, SmallLoopsStayOnTheCallingThread) {
 namespace {
 
 /// One random dense [K, N] weight per group, and the table of their
-/// addresses that the grouped products take.
+/// addresses that the grouped products take; with Bf16, the values are
+/// bf16 (W holds them as floats, the table points to their bits).
 struct GroupWeights {
   std::vector<std::vector<float>> W;
+  std::vector<std::vector<uint16_t>> Bits;
   std::vector<int64_t> Addr;
-  GroupWeights(size_t Groups, int64_t K, int64_t N, std::mt19937 &Rng)
+  GroupWeights(size_t Groups, int64_t K, int64_t N, std::mt19937 &Rng,
+               bool Bf16 = false)
       : W(Groups, std::vector<float>(size_t(K * N))) {
     std::uniform_real_distribution<float> U(-1.0f, 1.0f);
     for (auto &Wg : W) {
       for (float &V : Wg)
         V = U(Rng);
-      Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+      if (!Bf16) {
+        Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Wg.data())));
+        continue;
+      }
+      Bits.emplace_back(Wg.size());
+      for (size_t I = 0; I < Wg.size(); ++I) {
+        uint32_t Word;
+        std::memcpy(&Word, &Wg[I], sizeof(Word));
+        Word &= 0xffff0000u; // Truncated: exactly a bf16 value.
+        std::memcpy(&Wg[I], &Word, sizeof(Word));
+        Bits.back()[I] = uint16_t(Word >> 16);
+      }
+      Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(Bits.back().data())));
     }
   }
   modrt_memref1d_i64 table() {
@@ -768,9 +783,9 @@ struct GroupWeights {
 };
 
 void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
-                  int64_t ExtraRows) {
-  SCOPED_TRACE(testing::Message()
-               << Counts.size() << " groups, K=" << K << " N=" << N);
+                  int64_t ExtraRows, bool Bf16) {
+  SCOPED_TRACE(testing::Message() << Counts.size() << " groups, K=" << K
+                                  << " N=" << N << (Bf16 ? " bf16" : ""));
   int64_t Total = 0;
   for (int64_t C : Counts)
     Total += C;
@@ -780,7 +795,7 @@ void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
   std::vector<float> A(size_t(Rows * K));
   for (float &V : A)
     V = U(Rng);
-  GroupWeights GW(Counts.size(), K, N, Rng);
+  GroupWeights GW(Counts.size(), K, N, Rng, Bf16);
   const auto &W = GW.W;
   std::vector<float> C(size_t(Rows * N), -3.0f);
   std::vector<int64_t> Cnt(Counts);
@@ -789,7 +804,8 @@ void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
   int64_t G = int64_t(Counts.size());
   modrt_memref1d_i64 Wm = GW.table();
   modrt_memref1d_i64 Km = {Cnt.data(), Cnt.data(), 0, {G}, {1}};
-  _mlir_ciface_modrt_grouped_matmul_f32(&Am, &Wm, &Km, &Cm);
+  (Bf16 ? _mlir_ciface_modrt_grouped_matmul_f32_bf16
+        : _mlir_ciface_modrt_grouped_matmul_f32)(&Am, &Wm, &Km, &Cm);
   int64_t Row = 0;
   for (int64_t Gi = 0; Gi < G; ++Gi)
     for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
@@ -812,12 +828,20 @@ TEST(GemmTest, GroupedProducts) {
   for (int Threads : {1, 2, 3}) {
     SCOPED_TRACE(testing::Message() << Threads << " threads");
     CallScope Call(Threads);
-    checkGrouped({1, 0, 3, 2}, 17, 33, 0);
-    checkGrouped({0, 0, 0}, 8, 8, 4);
-    checkGrouped({300, 5, 0, 700}, 64, 96, 3);
-    checkGrouped({4, 4, 4, 4, 4, 4, 4, 4}, 512, 256, 0);
-    checkGrouped({7}, 1, 1, 1);
+    for (bool Bf16 : {false, true}) {
+      checkGrouped({1, 0, 3, 2}, 17, 33, 0, Bf16);
+      checkGrouped({0, 0, 0}, 8, 8, 4, Bf16);
+      checkGrouped({300, 5, 0, 700}, 64, 96, 3, Bf16);
+      checkGrouped({4, 4, 4, 4, 4, 4, 4, 4}, 512, 256, 0, Bf16);
+      checkGrouped({7}, 1, 1, 1, Bf16);
+      checkGrouped({20, 3, 16}, 70, 130, 0, Bf16);
+    }
   }
+  // bf16 without memory for widened weights: element by element.
+  CallScope Call(2);
+  modrt::setGemmWorkspaceLimit(0);
+  checkGrouped({20, 3, 16}, 70, 130, 0, true);
+  modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
 
 TEST(GemmTest, GroupedInvalidArgumentsLeaveCUntouched) {
@@ -843,49 +867,55 @@ TEST(GemmTest, GroupedProductsGatherTheirRows) {
   // Row i of the grouped A is X[RowList[i]]: a shuffled, repeating list;
   // also without memory for the gathered block (rows read in place).
   for (size_t Limit : {SIZE_MAX, size_t(0)})
-    for (int Threads : {1, 2}) {
-      modrt::setGemmWorkspaceLimit(Limit);
-      CallScope Call(Threads);
-      const int64_t XRows = 37, K = 40, N = 48;
-      std::vector<int64_t> Counts = {5, 0, 300, 9};
-      int64_t Total = 314;
-      std::mt19937 Rng(9);
-      std::uniform_real_distribution<float> U(-1.0f, 1.0f);
-      std::vector<float> X(size_t(XRows * K));
-      for (float &V : X)
-        V = U(Rng);
-      std::vector<int64_t> RowList(size_t(Total + 3));
-      for (int64_t &R : RowList)
-        R = int64_t(Rng() % XRows);
-      GroupWeights GW(Counts.size(), K, N, Rng);
-      const auto &W = GW.W;
-      std::vector<float> C(size_t(Total * N), -3.0f);
-      int64_t G = int64_t(Counts.size());
-      modrt_memref2d_f32 Xm = {X.data(), X.data(), 0, {XRows, K}, {K, 1}};
-      modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Total, N}, {N, 1}};
-      modrt_memref1d_i64 Rm = {
-          RowList.data(), RowList.data(), 0, {int64_t(RowList.size())}, {1}};
-      modrt_memref1d_i64 Wm = GW.table();
-      modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
-      _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
-      int64_t Row = 0;
-      for (int64_t Gi = 0; Gi < G; ++Gi)
-        for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
-          for (int64_t J = 0; J < N; ++J) {
-            double Want = 0;
-            for (int64_t Q = 0; Q < K; ++Q)
-              Want += double(X[size_t(RowList[size_t(Row)] * K + Q)]) *
-                      W[size_t(Gi)][size_t(Q * N + J)];
-            ASSERT_NEAR(C[size_t(Row * N + J)], Want,
-                        1e-4 * (1 + std::fabs(Want)))
-                << "row " << Row << " col " << J;
-          }
-      // An index outside X leaves C untouched.
-      std::vector<float> Before = C;
-      RowList[7] = XRows;
-      _mlir_ciface_modrt_grouped_gather_matmul_f32(&Xm, &Rm, &Wm, &Km, &Cm);
-      EXPECT_EQ(C, Before);
-    }
+    for (int Threads : {1, 2})
+      for (bool Bf16 : {false, true}) {
+        SCOPED_TRACE(testing::Message()
+                     << "limit " << Limit << ", " << Threads << " threads"
+                     << (Bf16 ? ", bf16" : ""));
+        modrt::setGemmWorkspaceLimit(Limit);
+        CallScope Call(Threads);
+        auto product = Bf16 ? _mlir_ciface_modrt_grouped_gather_matmul_f32_bf16
+                            : _mlir_ciface_modrt_grouped_gather_matmul_f32;
+        const int64_t XRows = 37, K = 40, N = 48;
+        std::vector<int64_t> Counts = {5, 0, 300, 9};
+        int64_t Total = 314;
+        std::mt19937 Rng(9);
+        std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+        std::vector<float> X(size_t(XRows * K));
+        for (float &V : X)
+          V = U(Rng);
+        std::vector<int64_t> RowList(size_t(Total + 3));
+        for (int64_t &R : RowList)
+          R = int64_t(Rng() % XRows);
+        GroupWeights GW(Counts.size(), K, N, Rng, Bf16);
+        const auto &W = GW.W;
+        std::vector<float> C(size_t(Total * N), -3.0f);
+        int64_t G = int64_t(Counts.size());
+        modrt_memref2d_f32 Xm = {X.data(), X.data(), 0, {XRows, K}, {K, 1}};
+        modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Total, N}, {N, 1}};
+        modrt_memref1d_i64 Rm = {
+            RowList.data(), RowList.data(), 0, {int64_t(RowList.size())}, {1}};
+        modrt_memref1d_i64 Wm = GW.table();
+        modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
+        product(&Xm, &Rm, &Wm, &Km, &Cm);
+        int64_t Row = 0;
+        for (int64_t Gi = 0; Gi < G; ++Gi)
+          for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
+            for (int64_t J = 0; J < N; ++J) {
+              double Want = 0;
+              for (int64_t Q = 0; Q < K; ++Q)
+                Want += double(X[size_t(RowList[size_t(Row)] * K + Q)]) *
+                        W[size_t(Gi)][size_t(Q * N + J)];
+              ASSERT_NEAR(C[size_t(Row * N + J)], Want,
+                          1e-4 * (1 + std::fabs(Want)))
+                  << "row " << Row << " col " << J;
+            }
+        // An index outside X leaves C untouched.
+        std::vector<float> Before = C;
+        RowList[7] = XRows;
+        product(&Xm, &Rm, &Wm, &Km, &Cm);
+        EXPECT_EQ(C, Before);
+      }
   modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
 
@@ -907,55 +937,61 @@ TEST(GemmTest, GroupedProductsScatterTheirRows) {
     Rows[size_t(I)] = int64_t(Rng() % YRows);
     Slots[size_t(I)] = int64_t(Rng() % 2);
   }
-  GroupWeights GW(Counts.size(), K, N, Rng);
-  const auto &W = GW.W;
-  int64_t G = int64_t(Counts.size());
-  modrt_memref1d_i64 Rm = {Rows.data(), Rows.data(), 0, {Total}, {1}};
-  modrt_memref1d_i64 Sm = {Slots.data(), Slots.data(), 0, {Total}, {1}};
-  modrt_memref1d_i64 Wm = GW.table();
-  modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
-  modrt_memref2d_f32 RWm = {RW.data(), RW.data(), 0, {YRows, 2}, {2, 1}};
-  for (size_t Limit : {SIZE_MAX, size_t(0)})
-    for (int Threads : {1, 2})
-      for (int64_t Gather : {0, 1})
-        for (int64_t Mode : {0, 1, 2}) {
-          SCOPED_TRACE(testing::Message()
-                       << "limit " << Limit << ", " << Threads
-                       << " threads, gather " << Gather << ", mode " << Mode);
-          modrt::setGemmWorkspaceLimit(Limit);
-          CallScope Call(Threads);
-          // A's rows: packed (row i) or gathered (row Rows[i]).
-          std::vector<float> Packed(size_t(Total * K));
-          for (int64_t I = 0; I < Total; ++I)
-            for (int64_t Q = 0; Q < K; ++Q)
-              Packed[size_t(I * K + Q)] = A[size_t(Rows[size_t(I)] * K + Q)];
-          float *Src = Gather ? A.data() : Packed.data();
-          modrt_memref2d_f32 Am = {
-              Src, Src, 0, {Gather ? YRows : Total, K}, {K, 1}};
-          float Init = Mode == 2 ? -1e30f : 0.5f;
-          std::vector<float> Y(size_t(YRows * N), Init);
-          modrt_memref2d_f32 Ym = {Y.data(), Y.data(), 0, {YRows, N}, {N, 1}};
-          _mlir_ciface_modrt_grouped_matmul_scatter_f32(
-              &Am, &Rm, &Sm, &Wm, &Km, &RWm, &Ym, Gather, Mode);
-          std::vector<double> Want(size_t(YRows * N), Init);
-          int64_t I = 0;
-          for (int64_t Gi = 0; Gi < G; ++Gi)
-            for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++I) {
-              int64_t Dst = Rows[size_t(I)];
-              double Wt = RW[size_t(Dst * 2 + Slots[size_t(I)])];
-              for (int64_t J = 0; J < N; ++J) {
-                double V = 0;
-                for (int64_t Q = 0; Q < K; ++Q)
-                  V += double(Packed[size_t(I * K + Q)]) *
-                       W[size_t(Gi)][size_t(Q * N + J)];
-                double &D = Want[size_t(Dst * N + J)];
-                D = Mode == 0 ? D + Wt * V : Mode == 1 ? D + V : std::max(D, V);
+  for (bool Bf16 : {false, true}) {
+    GroupWeights GW(Counts.size(), K, N, Rng, Bf16);
+    const auto &W = GW.W;
+    auto product = Bf16 ? _mlir_ciface_modrt_grouped_matmul_scatter_f32_bf16
+                        : _mlir_ciface_modrt_grouped_matmul_scatter_f32;
+    int64_t G = int64_t(Counts.size());
+    modrt_memref1d_i64 Rm = {Rows.data(), Rows.data(), 0, {Total}, {1}};
+    modrt_memref1d_i64 Sm = {Slots.data(), Slots.data(), 0, {Total}, {1}};
+    modrt_memref1d_i64 Wm = GW.table();
+    modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
+    modrt_memref2d_f32 RWm = {RW.data(), RW.data(), 0, {YRows, 2}, {2, 1}};
+    for (size_t Limit : {SIZE_MAX, size_t(0)})
+      for (int Threads : {1, 2})
+        for (int64_t Gather : {0, 1})
+          for (int64_t Mode : {0, 1, 2}) {
+            SCOPED_TRACE(testing::Message()
+                         << "limit " << Limit << ", " << Threads
+                         << " threads, gather " << Gather << ", mode " << Mode
+                         << (Bf16 ? ", bf16" : ""));
+            modrt::setGemmWorkspaceLimit(Limit);
+            CallScope Call(Threads);
+            // A's rows: packed (row i) or gathered (row Rows[i]).
+            std::vector<float> Packed(size_t(Total * K));
+            for (int64_t I = 0; I < Total; ++I)
+              for (int64_t Q = 0; Q < K; ++Q)
+                Packed[size_t(I * K + Q)] = A[size_t(Rows[size_t(I)] * K + Q)];
+            float *Src = Gather ? A.data() : Packed.data();
+            modrt_memref2d_f32 Am = {
+                Src, Src, 0, {Gather ? YRows : Total, K}, {K, 1}};
+            float Init = Mode == 2 ? -1e30f : 0.5f;
+            std::vector<float> Y(size_t(YRows * N), Init);
+            modrt_memref2d_f32 Ym = {Y.data(), Y.data(), 0, {YRows, N}, {N, 1}};
+            product(&Am, &Rm, &Sm, &Wm, &Km, &RWm, &Ym, Gather, Mode);
+            std::vector<double> Want(size_t(YRows * N), Init);
+            int64_t I = 0;
+            for (int64_t Gi = 0; Gi < G; ++Gi)
+              for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++I) {
+                int64_t Dst = Rows[size_t(I)];
+                double Wt = RW[size_t(Dst * 2 + Slots[size_t(I)])];
+                for (int64_t J = 0; J < N; ++J) {
+                  double V = 0;
+                  for (int64_t Q = 0; Q < K; ++Q)
+                    V += double(Packed[size_t(I * K + Q)]) *
+                         W[size_t(Gi)][size_t(Q * N + J)];
+                  double &D = Want[size_t(Dst * N + J)];
+                  D = Mode == 0   ? D + Wt * V
+                      : Mode == 1 ? D + V
+                                  : std::max(D, V);
+                }
               }
-            }
-          for (size_t E = 0; E < Y.size(); ++E)
-            ASSERT_NEAR(Y[E], Want[E], 1e-4 * (1 + std::fabs(Want[E])))
-                << "element " << E;
-        }
+            for (size_t E = 0; E < Y.size(); ++E)
+              ASSERT_NEAR(Y[E], Want[E], 1e-4 * (1 + std::fabs(Want[E])))
+                  << "element " << E;
+          }
+  }
   modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
 
