@@ -641,10 +641,12 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
   int64_t PerThread = (N + 2 * Threads - 1) / (2 * Threads);
   Cols = std::min(Cols, std::max<int64_t>(16, (PerThread + 15) / 16 * 16));
   Cols = std::min(Cols, N);
-  // Up to 16 rows against a row-major B with unit inner strides: the
-  // kernel reads the bf16 data itself, in blocks of whole strips.
-  bool Stream =
-      M <= 16 && B->strides[1] == 1 && A->strides[1] == 1 && C->strides[1] == 1;
+  // Up to 4 rows against a row-major B with unit inner strides (up to 16
+  // against a narrow one, LoRA's A): swept from the bf16 data itself. From
+  // 5 rows on, widened blocks and the f32 kernels are faster (M = 16, K = N
+  // = 1024, 2 threads: 170-177 GFLOP/s against 130-135 swept; docs/gemm.md).
+  bool Stream = (M <= 4 || (M <= 16 && N <= 64)) && B->strides[1] == 1 &&
+                A->strides[1] == 1 && C->strides[1] == 1;
   if (Stream) {
     // A few blocks of 64 columns or more per thread, claimed as threads
     // come free.

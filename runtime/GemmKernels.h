@@ -576,11 +576,10 @@ MODRT_INLINE Vec vloadB(const uint16_t *P) { return vloadBf16(P); }
 /// C[0:MR, 0:SweepNV*Width] = (First ? 0 : C) + A[0:MR, 0:D] @ B[0:D, ...]
 /// with rows of A LdA apart, of B LdB apart, of C LdC apart; with MaskB,
 /// only the lanes of Masks are read and written (f32 B only).
-template <int MR, int D, bool MaskB, typename BT>
+template <int MR, int NV, int D, bool MaskB, typename BT>
 MODRT_INLINE void sweepStep(const float *A, int64_t LdA, const BT *B,
                             int64_t LdB, float *C, int64_t LdC,
                             const Mask *Masks, bool First) {
-  constexpr int NV = SweepNV;
   Vec Acc[MR][NV];
   MODRT_UNROLL
   for (int R = 0; R < MR; ++R) {
@@ -623,19 +622,19 @@ MODRT_INLINE void sweepStep(const float *A, int64_t LdA, const BT *B,
 }
 
 /// sweepStep for Rows (1 to 4) rows.
-template <int D, bool MaskB, typename BT>
+template <int NV, int D, bool MaskB, typename BT>
 MODRT_INLINE void sweepRows(int64_t Rows, const float *A, int64_t LdA,
                             const BT *B, int64_t LdB, float *C, int64_t LdC,
                             const Mask *Masks, bool First) {
   switch (Rows) {
   case 4:
-    return sweepStep<4, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
+    return sweepStep<4, NV, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
   case 3:
-    return sweepStep<3, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
+    return sweepStep<3, NV, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
   case 2:
-    return sweepStep<2, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
+    return sweepStep<2, NV, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
   default:
-    return sweepStep<1, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
+    return sweepStep<1, NV, D, MaskB>(A, LdA, B, LdB, C, LdC, Masks, First);
   }
 }
 
@@ -652,8 +651,8 @@ void sweepDepth(int64_t M, int64_t P, int64_t Cols, const float *A, int64_t LdA,
   int64_t J = 0;
   for (; J + NR <= Cols; J += NR) {
     for (int64_t I = 0; I < M; I += 4)
-      sweepRows<D, false>(minOf(4, M - I), A + I * LdA, LdA, B + J, LdB,
-                          C + I * LdC + J, LdC, nullptr, First);
+      sweepRows<SweepNV, D, false>(minOf(4, M - I), A + I * LdA, LdA, B + J,
+                                   LdB, C + I * LdC + J, LdC, nullptr, First);
   }
   if (J == Cols)
     return;
@@ -662,10 +661,15 @@ void sweepDepth(int64_t M, int64_t P, int64_t Cols, const float *A, int64_t LdA,
     for (int V = 0; V < SweepNV; ++V)
       Masks[V] = vmask(Cols - J - V * Width);
     for (int64_t I = 0; I < M; I += 4)
-      sweepRows<D, true>(minOf(4, M - I), A + I * LdA, LdA, B + J, LdB,
-                         C + I * LdC + J, LdC, Masks, First);
+      sweepRows<SweepNV, D, true>(minOf(4, M - I), A + I * LdA, LdA, B + J, LdB,
+                                  C + I * LdC + J, LdC, Masks, First);
   } else {
-    // bf16 without masked loads: the last columns one at a time.
+    // bf16 without masked loads: single vectors (LoRA's rank), then the
+    // last columns one at a time.
+    for (; J + Width <= Cols; J += Width)
+      for (int64_t I = 0; I < M; I += 4)
+        sweepRows<1, D, false>(minOf(4, M - I), A + I * LdA, LdA, B + J, LdB,
+                               C + I * LdC + J, LdC, nullptr, First);
     for (int64_t I = 0; I < M; ++I)
       for (int64_t Jj = J; Jj < Cols; ++Jj) {
         float Sum = First ? 0.0f : C[I * LdC + Jj];

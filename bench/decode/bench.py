@@ -1,10 +1,12 @@
-"""Small-batch (decode) speed of moe.mod against the memory bound, f32 and
-bf16 builds, each measurement in its own process (issue 13, "Speed of the
-f32 path too").
+"""Small-batch (decode) speed of moe.mod against the memory bound, and the
+bf16 builds of moe.mod and lora.mod against their f32 builds; each
+measurement in its own process (issue 13: "Speed of the f32 path too" and
+the bf16 speed-ups).
 
     make bench-decode   (or: /usr/bin/python3 bench/decode/bench.py build)
 
-For N in 1, 4, 8, 16, 32 tokens: modc's forward time (2 threads, median),
+For moe.mod at N in 1, 4, 8, 16, 32, 256, 2048 tokens and lora.mod at 1,
+16, 256, 2048: modc's forward time (2 threads, median),
 the bytes of the experts the routing touches (plus the gate), the stream
 bound = bytes / BW with BW the best of a 1- and 2-thread read of 256 MiB
 (NumPy, PyTorch) measured in its own process just before each row (this
@@ -24,7 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
-NS = [1, 4, 8, 16, 32]
+CASES = [("moe", 512, [1, 4, 8, 16, 32, 256, 2048]),
+         ("lora", 1024, [1, 16, 256, 2048])]
 
 
 def worker_bandwidth():
@@ -43,7 +46,7 @@ def worker_bandwidth():
     return {"bw": best}
 
 
-def worker_modc(lib, n, dtype):
+def worker_modc(lib, n, dtype, d):
     import numpy as np
     import modrt
     from timing import median_time
@@ -51,15 +54,17 @@ def worker_modc(lib, n, dtype):
     m.set_threads(2)
     m.init(1)
     rng = np.random.default_rng(n)
-    x = rng.standard_normal((n, 512)).astype(np.float32)
+    x = rng.standard_normal((n, d)).astype(np.float32)
     if dtype == "bf16":
         x = (x.view(np.uint32) >> 16).astype(np.uint16)
-    logits = m.router_logits(x)
-    if dtype == "bf16":
-        logits = (logits.astype(np.uint32) << 16).view(np.float32)
-    top = np.argsort(-logits, axis=1)[:, :2]
-    touched = len(np.unique(top))
-    t = median_time(lambda: m.forward(x), min_time=0.5, min_reps=20)
+    touched = 0
+    if hasattr(m, "router_logits"):
+        logits = m.router_logits(x)
+        if dtype == "bf16":
+            logits = (logits.astype(np.uint32) << 16).view(np.float32)
+        top = np.argsort(-logits, axis=1)[:, :2]
+        touched = len(np.unique(top))
+    t = median_time(lambda: m.forward(x), min_time=0.5, min_reps=10)
     return {"t": t, "touched": touched}
 
 
@@ -69,9 +74,9 @@ def run_worker(*args):
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
-def build(build_dir, dtype):
-    src = os.path.join(ROOT, "examples", "moe.mod")
-    out = os.path.join(build_dir, "bench", f"libmoe_decode_{dtype}.so")
+def build(build_dir, name, dtype):
+    src = os.path.join(ROOT, "examples", f"{name}.mod")
+    out = os.path.join(build_dir, "bench", f"lib{name}_decode_{dtype}.so")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(src) as f:
         text = f.read()
@@ -85,40 +90,51 @@ def build(build_dir, dtype):
     return out
 
 
+def weight_bytes(name, touched):
+    """Elements of the weights one forward reads."""
+    if name == "moe":
+        return touched * 3 * 512 * 1024 + 512 * 8
+    return 1024 * 1024 + 1024 + 2 * 1024 * 16
+
+
 def main():
     if sys.argv[1] == "--worker":
         kind = sys.argv[2]
         if kind == "bw":
             res = worker_bandwidth()
         else:
-            res = worker_modc(sys.argv[3], int(sys.argv[4]), sys.argv[5])
+            res = worker_modc(sys.argv[3], int(sys.argv[4]), sys.argv[5],
+                              int(sys.argv[6]))
         print(json.dumps(res))
         return
     build_dir = sys.argv[1]
     busy = "--busy" in sys.argv
-    libs = {d: build(build_dir, d) for d in ("f32", "bf16")}
-    expert_bytes = 3 * 512 * 1024  # elements per expert
-    gate_bytes = 512 * 8
-    print(f"{'N':>3} {'BW GB/s':>7} {'experts':>7} {'f32 ms':>8} {'bound ms':>8} {'%bound':>7} "
-          f"{'bf16 ms':>8} {'%bound':>7} {'bf16 x':>6}" + ("  busy f32 ms  busy/quiet" if busy else ""))
-    for n in NS:
-        bw = run_worker("bw")["bw"]
-        r32 = run_worker("modc", libs["f32"], n, "f32")
-        r16 = run_worker("modc", libs["bf16"], n, "bf16")
-        b32 = (r32["touched"] * expert_bytes + gate_bytes) * 4 / (bw * 1e9)
-        b16 = (r16["touched"] * expert_bytes + gate_bytes) * 2 / (bw * 1e9)
-        line = (f"{n:3d} {bw:7.1f} {r32['touched']:7d} {r32['t'] * 1e3:8.3f} {b32 * 1e3:8.3f} "
-                f"{100 * b32 / r32['t']:6.1f}% {r16['t'] * 1e3:8.3f} {100 * b16 / r16['t']:6.1f}% "
-                f"{r32['t'] / r16['t']:6.2f}")
-        if busy:
-            hog = subprocess.Popen(["yes"], stdout=subprocess.DEVNULL)
-            try:
-                rb = run_worker("modc", libs["f32"], n, "f32")
-            finally:
-                hog.kill()
-                hog.wait()
-            line += f"  {rb['t'] * 1e3:11.3f}  {rb['t'] / r32['t']:10.2f}"
-        print(line, flush=True)
+    print("bound: the weights read once (moe: the experts the routing "
+          "touches) / BW, BW measured before each row")
+    print(f"{'model':5} {'N':>5} {'BW GB/s':>7} {'experts':>7} {'f32 ms':>8} "
+          f"{'bound ms':>8} {'%bound':>7} {'bf16 ms':>8} {'%bound':>7} "
+          f"{'bf16 x':>6}" + ("  busy f32 ms  busy/quiet" if busy else ""))
+    for name, d, ns in CASES:
+        libs = {t: build(build_dir, name, t) for t in ("f32", "bf16")}
+        for n in ns:
+            bw = run_worker("bw")["bw"]
+            r32 = run_worker("modc", libs["f32"], n, "f32", d)
+            r16 = run_worker("modc", libs["bf16"], n, "bf16", d)
+            b32 = weight_bytes(name, r32["touched"]) * 4 / (bw * 1e9)
+            b16 = weight_bytes(name, r16["touched"]) * 2 / (bw * 1e9)
+            line = (f"{name:5} {n:5d} {bw:7.1f} {r32['touched']:7d} "
+                    f"{r32['t'] * 1e3:8.3f} {b32 * 1e3:8.3f} "
+                    f"{100 * b32 / r32['t']:6.1f}% {r16['t'] * 1e3:8.3f} "
+                    f"{100 * b16 / r16['t']:6.1f}% {r32['t'] / r16['t']:6.2f}")
+            if busy and n <= 32:
+                hog = subprocess.Popen(["yes"], stdout=subprocess.DEVNULL)
+                try:
+                    rb = run_worker("modc", libs["f32"], n, "f32", d)
+                finally:
+                    hog.kill()
+                    hog.wait()
+                line += f"  {rb['t'] * 1e3:11.3f}  {rb['t'] / r32['t']:10.2f}"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

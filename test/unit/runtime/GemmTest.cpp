@@ -1038,8 +1038,9 @@ void checkBf16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed) {
 }
 
 TEST(GemmTest, Bf16WeightsRowMajorAndTransposed) {
-  // Few rows and whole strips (read as bf16 by the kernel), strips plus a
-  // tail, tails alone, and many rows (widened whole), on every ISA.
+  // Few rows swept from the bf16 data (chunks of four vectors, single
+  // vectors, a scalar tail, several blocks of columns), and many rows
+  // (widened whole), on every ISA.
   const Shape Shapes[] = {{1, 1, 1},     {1, 17, 40},     {5, 300, 16},
                           {3, 50, 128},  {1, 1000, 1030}, {9, 7, 200},
                           {16, 64, 300}, {33, 100, 65},   {64, 384, 96},
