@@ -210,7 +210,8 @@ public:
   /// matmuls, per-row parameter rows for the elementwise uses), one
   /// weighted scatter.
   FailureOr<DispatchKind> lowerFused(mod::DispatchOp op,
-                                     const modc::GroupedBody &gb);
+                                     const modc::GroupedBody &gb,
+                                     bool training = false);
 
   /// out.y with `source`'s rows (packed rows `begin`.. of the lists)
   /// scattered in.

@@ -57,8 +57,30 @@ void DispatchLowering::cloneWithParamRows(
   map.map(gen.getResults(), clone.getResults());
 }
 
+namespace {
+
+/// A fused route a train block runs grouped too: every parameter is an f32
+/// weight of a grouped matmul (mod-differentiate has the rule for those;
+/// per-row parameter rows and bf16 weights keep the sparse form).
+bool trainsGrouped(const modc::GroupedBody &gb, unsigned numParams) {
+  if (!gb.widened.empty())
+    return false;
+  for (auto [op, use] : gb.uses) {
+    if (use != modc::GroupedUse::RowGeneric)
+      continue;
+    for (Value v : op->getOperands())
+      if (auto a = dyn_cast<BlockArgument>(v);
+          a && a.getOwner() == op->getBlock() && a.getArgNumber() < numParams)
+        return false;
+  }
+  return true;
+}
+
+} // namespace
+
 FailureOr<DispatchKind>
-DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb) {
+DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb,
+                             bool training) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   modc::TensorMath math(b, loc);
@@ -86,7 +108,10 @@ DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb) {
   Value input = body.getArgument(numParams);
   // The packed rows are only needed whole if something other than a
   // grouped matmul reads them; grouped matmuls gather their own rows.
-  bool gatherInGemm = cast<RankedTensorType>(x.getType()).getRank() == 2 &&
+  // In a train block the gather and the scatter stay separate ops: their
+  // gradient rules exist, and the grouped matmuls' rule takes plain rows.
+  bool gatherInGemm = !training &&
+                      cast<RankedTensorType>(x.getType()).getRank() == 2 &&
                       llvm::all_of(input.getUses(), [&](OpOperand &use) {
                         Operation *user = use.getOwner();
                         if (isa<tensor::DimOp>(user))
@@ -116,7 +141,7 @@ DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb) {
   auto last = ret.getDefiningOp<linalg::MatmulOp>();
   auto lastUse = last ? gb.uses.find(last) : gb.uses.end();
   bool scatterInGemm =
-      last && lastUse != gb.uses.end() &&
+      !training && last && lastUse != gb.uses.end() &&
       lastUse->second == modc::GroupedUse::GroupedMatmul && ret.hasOneUse() &&
       !gb.multipliers.count(last.getInputs()[0]) &&
       cast<RankedTensorType>(op.getResult().getType()).getRank() == 2;
@@ -262,9 +287,10 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
                             "supported yet");
     return lowerMerge(op);
   }
-  if (op.getStrategy() == mod::DispatchStrategy::Fused && !training)
+  if (op.getStrategy() == mod::DispatchStrategy::Fused)
     if (auto body = groupedBody(op))
-      return lowerFused(op, *body);
+      if (!training || trainsGrouped(*body, op.getTargetParams(0).size()))
+        return lowerFused(op, *body, training);
   int64_t numTargets = op.getTargets().size();
   Value rows = math.dimSize(x, 0);
   Plan routePlan = plan(b, loc, op);

@@ -162,6 +162,14 @@ struct LowerRoutingToRuntimePass
       if (failed(table))
         return failure();
       bool half = isBf16(op.getWeights()[0]);
+      if (op.getTransposeWeights()) {
+        if (half || op.getGather())
+          return op.emitOpError(
+              "transposed weights are f32 and take no gather");
+        return call(b, loc,
+                    MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_nt_f32),
+                    {op.getLhs(), *table, op.getCounts(), op.getOut()});
+      }
       if (Value rows = op.getGather())
         return call(b, loc,
                     half ? MODC_KERNEL_FUNCTION(
@@ -175,6 +183,10 @@ struct LowerRoutingToRuntimePass
                : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32),
           {op.getLhs(), *table, op.getCounts(), op.getOut()});
     }
+    if (auto op = dyn_cast<mod::GroupedWeightGradOp>(o))
+      return call(b, loc,
+                  MODC_KERNEL_FUNCTION(module, modrt_grouped_weight_grad_f32),
+                  {op.getLhs(), op.getCounts(), op.getGrad(), op.getOut()});
     if (auto op = dyn_cast<mod::GroupedMatmulScatterOp>(o)) {
       FailureOr<Value> table = weightTable(b, loc, op, op.getWeights());
       if (failed(table))
@@ -202,7 +214,7 @@ struct LowerRoutingToRuntimePass
       if (isa<mod::RouteDecideOp, mod::RoutePlanOp, mod::RouteGroupIdsOp,
               mod::RouteDenseOp, mod::RouteDistinctOp, mod::RouteScatterOp,
               mod::RouteFinishOp, mod::GroupedMatmulOp,
-              mod::GroupedMatmulScatterOp>(op))
+              mod::GroupedMatmulScatterOp, mod::GroupedWeightGradOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {

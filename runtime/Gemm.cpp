@@ -39,6 +39,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
 #define MODRT_GEMM_X86 1
@@ -731,7 +732,8 @@ struct GroupedJob {
   /// Row i of the grouped A is A[RowIndex[i]] (gathered per tile); NULL:
   /// row i of A.
   const int64_t *RowIndex = nullptr;
-  bool Bf16 = false; ///< The weights hold bf16.
+  bool Bf16 = false;   ///< The weights hold bf16.
+  bool TransB = false; ///< The weights are [N, K] f32, used transposed.
 };
 
 /// The grouped products' per-thread scratch, beside the packing workspace
@@ -752,7 +754,13 @@ float *scratch(Workspace &W, int64_t Floats) {
 /// widened into a per-thread buffer first (or, without memory for one,
 /// multiplied element by element).
 void groupProduct(Problem &Pr, const void *Weight, int64_t Col, int64_t Ldb,
-                  bool Bf16) {
+                  bool Bf16, bool TransB = false) {
+  if (TransB) {
+    // An f32 [N, K] weight: column j of B is its row j.
+    Pr.B = {static_cast<const float *>(Weight) + Col * Pr.K, 1, Pr.K};
+    runProblem(Pr, 1);
+    return;
+  }
   if (!Bf16) {
     Pr.B = {static_cast<const float *>(Weight) + Col, Ldb, 1};
     runProblem(Pr, 1);
@@ -801,7 +809,7 @@ void runGroupTile(void *Ctx, int64_t I) {
   int64_t RowStride = J.A->strides[0], ColStride = J.A->strides[1];
   if (!J.RowIndex) {
     Pr.A = {A + T.Row * RowStride, RowStride, ColStride};
-    groupProduct(Pr, T.B, T.Col, J.Ldb, J.Bf16);
+    groupProduct(Pr, T.B, T.Col, J.Ldb, J.Bf16, J.TransB);
     return;
   }
   // The tile's rows gathered into a dense block, then one product.
@@ -813,7 +821,7 @@ void runGroupTile(void *Ctx, int64_t I) {
     for (int64_t R = 0; R < T.M; ++R) {
       Row.A = {A + J.RowIndex[T.Row + R] * RowStride, RowStride, ColStride};
       Row.C.Data = Pr.C.Data + R * Pr.C.RowStride;
-      groupProduct(Row, T.B, T.Col, J.Ldb, J.Bf16);
+      groupProduct(Row, T.B, T.Col, J.Ldb, J.Bf16, J.TransB);
     }
     return;
   }
@@ -823,7 +831,7 @@ void runGroupTile(void *Ctx, int64_t I) {
       Rows[R * J.K + Q] = Src[Q * ColStride];
   }
   Pr.A = {Rows, J.K, 1};
-  groupProduct(Pr, T.B, T.Col, J.Ldb, J.Bf16);
+  groupProduct(Pr, T.B, T.Col, J.Ldb, J.Bf16, J.TransB);
 }
 
 } // namespace
@@ -834,7 +842,7 @@ namespace {
 /// row i of the grouped A is A[RowList[i]].
 void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
                    modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
-                   modrt_memref2d_f32 *C, bool Bf16) {
+                   modrt_memref2d_f32 *C, bool Bf16, bool TransB = false) {
   if (!A || !Weights || !Counts || !C)
     return;
   int64_t Groups = Counts->sizes[0], Rows = C->sizes[0], K = A->sizes[1],
@@ -893,7 +901,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
           Tiles[Next++] = T;
         } else {
           // No memory for the tile list: one tile at a time, here.
-          GroupedJob One = {A, C, K, N, &T, RowIndex, Bf16};
+          GroupedJob One = {A, C, K, N, &T, RowIndex, Bf16, TransB};
           runGroupTile(&One, 0);
         }
       }
@@ -901,7 +909,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
   }
   if (!Tiles)
     return;
-  GroupedJob J = {A, C, K, N, Tiles, RowIndex, Bf16};
+  GroupedJob J = {A, C, K, N, Tiles, RowIndex, Bf16, TransB};
   modrt_parallel_for(NumTiles, runGroupTile, &J);
   std::free(Tiles);
 }
@@ -921,6 +929,85 @@ extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_f32(
   if (!RowList)
     return;
   groupedMatmul(X, RowList, Weights, Counts, C, false);
+}
+
+extern "C" void _mlir_ciface_modrt_grouped_matmul_nt_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
+  groupedMatmul(A, nullptr, Weights, Counts, C, false, true);
+}
+
+namespace {
+
+/// dW[G] = A[rows of G]^T @ dY[rows of G], columns [Col, Col + N) of one
+/// group: one task of the weight gradients.
+struct WeightGradTile {
+  int64_t Group, Row, M, Col, N;
+};
+
+struct WeightGradJob {
+  const modrt_memref2d_f32 *A, *DY;
+  const modrt_memref3d_f32 *DW;
+  const WeightGradTile *Tiles;
+};
+
+void runWeightGradTile(void *Ctx, int64_t I) {
+  const WeightGradJob &J = *static_cast<WeightGradJob *>(Ctx);
+  const WeightGradTile &T = J.Tiles[I];
+  const modrt_memref2d_f32 &A = *J.A, &DY = *J.DY;
+  const modrt_memref3d_f32 &DW = *J.DW;
+  Problem Pr;
+  Pr.M = A.sizes[1];
+  Pr.N = T.N;
+  Pr.K = T.M; // Zero rows: runProblem zeroes the tile.
+  // A^T of the group's rows: element (i, p) is A[Row + p, i].
+  Pr.A = {A.aligned + A.offset + T.Row * A.strides[0], A.strides[1],
+          A.strides[0]};
+  Pr.B = {DY.aligned + DY.offset + T.Row * DY.strides[0] +
+              T.Col * DY.strides[1],
+          DY.strides[0], DY.strides[1]};
+  Pr.C = {DW.aligned + DW.offset + T.Group * DW.strides[0] +
+              T.Col * DW.strides[2],
+          DW.strides[1], DW.strides[2]};
+  runProblem(Pr, 1);
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_modrt_grouped_weight_grad_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *DY,
+    modrt_memref3d_f32 *DW) {
+  if (!A || !Counts || !DY || !DW)
+    return;
+  int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = DY->sizes[1];
+  if (Groups < 0 || DW->sizes[0] != Groups || DW->sizes[1] != K ||
+      DW->sizes[2] != N || A->sizes[0] != DY->sizes[0] || K <= 0 || N <= 0)
+    return;
+  int64_t Total = groupTotal(Counts);
+  if (Total < 0 || Total > A->sizes[0])
+    return;
+  // Each group's columns cut in multiples of 64 until there are a few
+  // tiles per thread; an empty group's tiles write zeros.
+  int Threads = currentThreadCount();
+  int64_t Pieces =
+      Threads > 1
+          ? std::max<int64_t>(1, (Threads * TilesPerThread + Groups - 1) /
+                                     std::max<int64_t>(Groups, 1))
+          : 1;
+  int64_t Width = std::max<int64_t>(64, (N + Pieces - 1) / Pieces);
+  Width = (Width + 15) / 16 * 16;
+  int64_t PerGroup = (N + Width - 1) / Width;
+  std::vector<WeightGradTile> Tiles;
+  Tiles.reserve(size_t(Groups * PerGroup));
+  int64_t Row = 0;
+  for (int64_t G = 0; G < Groups; ++G) {
+    int64_t M = groupCount(Counts, G);
+    for (int64_t Col = 0; Col < N; Col += Width)
+      Tiles.push_back({G, Row, M, Col, std::min(Width, N - Col)});
+    Row += M;
+  }
+  WeightGradJob J = {A, DY, DW, Tiles.data()};
+  modrt_parallel_for(int64_t(Tiles.size()), runWeightGradTile, &J);
 }
 
 extern "C" void _mlir_ciface_modrt_grouped_matmul_f32_bf16(

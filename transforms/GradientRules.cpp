@@ -103,6 +103,8 @@ LogicalResult Adjoints::propagate(Operation *op) {
     return routeFinish(op);
   if (isa<mod::RouteDenseOp>(op))
     return routeDense(op);
+  if (isa<mod::GroupedMatmulOp>(op))
+    return groupedMatmul(op);
   if (isa<linalg::MatmulOp>(op))
     return matmul(op, /*batched=*/false);
   if (isa<linalg::MatmulTransposeAOp, linalg::MatmulTransposeBOp>(op))

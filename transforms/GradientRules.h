@@ -64,6 +64,9 @@ private:
   mlir::LogicalResult routeScatter(mlir::Operation *op);
   mlir::LogicalResult routeFinish(mlir::Operation *op);
   mlir::LogicalResult routeDense(mlir::Operation *op);
+  /// A grouped matmul of fused routed experts: dX with the weights
+  /// transposed, each dW_g from mod.grouped_weight_grad.
+  mlir::LogicalResult groupedMatmul(mlir::Operation *op);
   /// The gather `table[ids]` of an embedding or of a route's packed rows:
   /// its adjoint is a scatter-add of the rows into the table.
   mlir::LogicalResult gatherRows(mlir::Operation *op, mlir::Value table);

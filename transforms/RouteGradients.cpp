@@ -399,6 +399,59 @@ LogicalResult Adjoints::routeDense(Operation *op) {
   return success();
 }
 
+LogicalResult Adjoints::groupedMatmul(Operation *op) {
+  auto mm = cast<mod::GroupedMatmulOp>(op);
+  Location loc = op->getLoc();
+  if (mm.getGather() || mm.getTransposeWeights() ||
+      !tensorType(mm.getWeights()[0]).getElementType().isF32())
+    return op->emitError("training: the gradient of a grouped matmul with "
+                         "a gather, transposed or non-f32 weights is not "
+                         "supported");
+  Value d = get(mm->getResult(0));
+  Value lhs = mm.getLhs(), counts = mm.getCounts();
+  ValueRange weights = mm.getWeights();
+  // The rows past the counts' sum are the out operand's: its adjoint there.
+  if (isActive(mm.getOut()))
+    return op->emitError("training: a grouped matmul accumulating into an "
+                         "active value");
+  // dX = dY W_g^T per group; rows past the groups get zeros.
+  if (isActive(lhs)) {
+    Value init = zerosLike(b_, loc, lhs);
+    Value dx = b_.create<mod::GroupedMatmulOp>(loc, TypeRange{lhs.getType()}, d,
+                                               Value(), counts, weights, init,
+                                               b_.getUnitAttr())
+                   .getResult(0);
+    add(lhs, dx);
+  }
+  // dW_g = X_g^T dY_g, all groups in one call.
+  if (llvm::any_of(weights, [&](Value w) { return isActive(w); })) {
+    auto wt = tensorType(weights[0]);
+    int64_t groups = int64_t(weights.size());
+    auto stacked = RankedTensorType::get(
+        {groups, wt.getDimSize(0), wt.getDimSize(1)}, wt.getElementType());
+    if (!stacked.hasStaticShape())
+      return op->emitError("training: grouped weights of dynamic shape");
+    Value init = b_.create<tensor::EmptyOp>(loc, stacked, ValueRange{});
+    Value dw = b_.create<mod::GroupedWeightGradOp>(loc, TypeRange{stacked}, lhs,
+                                                   counts, d, init)
+                   .getResult(0);
+    for (auto [g, w] : llvm::enumerate(weights)) {
+      if (!isActive(w))
+        continue;
+      SmallVector<OpFoldResult> offsets = {
+          b_.getIndexAttr(int64_t(g)), b_.getIndexAttr(0), b_.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {b_.getIndexAttr(1),
+                                         b_.getIndexAttr(wt.getDimSize(0)),
+                                         b_.getIndexAttr(wt.getDimSize(1))};
+      SmallVector<OpFoldResult> strides(3, b_.getIndexAttr(1));
+      Value slice = b_.create<tensor::ExtractSliceOp>(loc, wt, dw, offsets,
+                                                      sizes, strides);
+      add(w, slice);
+    }
+  }
+  return success();
+}
+
 LogicalResult Adjoints::routeDecide(Operation *op) {
   auto dec = cast<mod::RouteDecideOp>(op);
   Location loc = op->getLoc();

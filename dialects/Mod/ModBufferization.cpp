@@ -65,6 +65,6 @@ void mlir::mod::registerBufferizableOpInterfaceExternalModels(
   registry.addExtension(+[](MLIRContext *ctx, ModDialect *) {
     attach<RouteDecideOp, RoutePlanOp, RouteGroupIdsOp, RouteDenseOp,
            RouteDistinctOp, RouteScatterOp, RouteFinishOp, GroupedMatmulOp,
-           GroupedMatmulScatterOp>(ctx);
+           GroupedMatmulScatterOp, GroupedWeightGradOp>(ctx);
   });
 }

@@ -81,9 +81,11 @@ LogicalResult verifyDecision(Operation *op, Value indices, Value weights) {
   return success();
 }
 
-/// E weight operands of one [K, N] type, E = counts' size when known.
+/// E weight operands of one [K, N] type ([N, K] with `transposed`), E =
+/// counts' size when known.
 LogicalResult verifyGroupWeights(Operation *op, Value counts,
-                                 ValueRange weights, int64_t lhsCols) {
+                                 ValueRange weights, int64_t lhsCols,
+                                 bool transposed = false) {
   Builder b(op->getContext());
   if (failed(expect(op, counts, "counts", 1, b.getI64Type())))
     return failure();
@@ -103,8 +105,10 @@ LogicalResult verifyGroupWeights(Operation *op, Value counts,
     if (w.getType() != weights[0].getType())
       return op->emitOpError("weights of the groups must have one type");
   }
-  if (!agree(lhsCols, dim(weights[0], 0)))
-    return op->emitOpError("lhs columns must equal the weights' rows");
+  if (!agree(lhsCols, dim(weights[0], transposed ? 1 : 0)))
+    return op->emitOpError(transposed
+                               ? "lhs columns must equal the weights' columns"
+                               : "lhs columns must equal the weights' rows");
   return success();
 }
 
@@ -124,6 +128,7 @@ MOD_ROUTE_EFFECTS(RouteDistinctOp)
 MOD_ROUTE_EFFECTS(RouteScatterOp)
 MOD_ROUTE_EFFECTS(RouteFinishOp)
 MOD_ROUTE_EFFECTS(GroupedMatmulOp)
+MOD_ROUTE_EFFECTS(GroupedWeightGradOp)
 MOD_ROUTE_EFFECTS(GroupedMatmulScatterOp)
 #undef MOD_ROUTE_EFFECTS
 
@@ -274,15 +279,37 @@ LogicalResult GroupedMatmulOp::verify() {
       failed(expect(*this, getLhs(), "lhs", 2, b.getF32Type())) ||
       failed(expect(*this, getOut(), "out", 2, b.getF32Type())) ||
       failed(verifyGroupWeights(*this, getCounts(), getWeights(),
-                                dim(getLhs(), 1))))
+                                dim(getLhs(), 1), getTransposeWeights())))
     return failure();
   if (getGather() &&
       failed(expect(*this, getGather(), "gather", 1, b.getI64Type())))
     return failure();
-  if (!agree(dim(getOut(), 1), dim(getWeights()[0], 1)))
-    return emitOpError("out columns must equal the weights' columns");
+  if (getTransposeWeights() &&
+      !cast<ShapedType>(getWeights()[0].getType()).getElementType().isF32())
+    return emitOpError("transposed weights must be f32");
+  if (!agree(dim(getOut(), 1),
+             dim(getWeights()[0], getTransposeWeights() ? 0 : 1)))
+    return emitOpError("out columns must equal the weights' "
+                       "output dimension");
   if (!getGather() && !agree(dim(getOut(), 0), dim(getLhs(), 0)))
     return emitOpError("without a gather, out has lhs's rows");
+  return success();
+}
+
+LogicalResult GroupedWeightGradOp::verify() {
+  Builder b(getContext());
+  if (failed(verifyForm(*this)) ||
+      failed(expect(*this, getLhs(), "lhs", 2, b.getF32Type())) ||
+      failed(expect(*this, getCounts(), "counts", 1, b.getI64Type())) ||
+      failed(expect(*this, getGrad(), "grad", 2, b.getF32Type())) ||
+      failed(expect(*this, getOut(), "out", 3, b.getF32Type())))
+    return failure();
+  if (!agree(dim(getLhs(), 0), dim(getGrad(), 0)))
+    return emitOpError("lhs and grad must have one row count");
+  if (!agree(dim(getOut(), 0), dim(getCounts(), 0)) ||
+      !agree(dim(getOut(), 1), dim(getLhs(), 1)) ||
+      !agree(dim(getOut(), 2), dim(getGrad(), 1)))
+    return emitOpError("out must be [groups, lhs columns, grad columns]");
   return success();
 }
 

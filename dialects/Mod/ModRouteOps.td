@@ -205,7 +205,9 @@ def Mod_GroupedMatmulOp : Mod_RouteOp<"grouped_matmul", 1, 0,
     operand per group, dense row-major). Without `gather` row i of the
     grouped input is `lhs[i]`; with it, `lhs[gather[i]]` (the gather of the
     routed rows fused into the product). Rows past the counts' sum are left
-    as they are.
+    as they are. With `transpose_weights` each weight is [N, K] and group
+    g's rows are multiplied by its transpose (the backward product dX = dY
+    W^T of mod-differentiate).
 
     ```mlir
     %h = mod.grouped_matmul %x gather %rows counts %c weights(%w0, %w1) into %h0
@@ -217,7 +219,8 @@ def Mod_GroupedMatmulOp : Mod_RouteOp<"grouped_matmul", 1, 0,
                        Optional<Mod_RouteOperand>:$gather,
                        Mod_RouteOperand:$counts,
                        Variadic<Mod_RouteOperand>:$weights,
-                       Mod_RouteOperand:$out);
+                       Mod_RouteOperand:$out,
+                       UnitAttr:$transpose_weights);
   let assemblyFormat = [{
     $lhs (`gather` $gather^)? `counts` $counts `weights` `(` $weights `)`
     `into` $out attr-dict `:` functional-type(operands, results)
@@ -249,6 +252,27 @@ def Mod_GroupedMatmulScatterOp : Mod_RouteOp<"grouped_matmul_scatter", 1, 1> {
   let assemblyFormat = [{
     $mode $lhs `,` $rows `,` $slots `,` $counts `,` $route_weights
     `weights` `(` $weights `)` `into` $y attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def Mod_GroupedWeightGradOp : Mod_RouteOp<"grouped_weight_grad", 1, 0> {
+  let summary = "the weight gradients of a grouped matmul, one per group";
+  let description = [{
+    For the rows of `lhs` ([M, K]) and `grad` ([M, N]) in groups of
+    `counts[g]` consecutive rows, `out[g] = lhs[rows of g]^T @ grad[rows of
+    g]` ([E, K, N]; zero for an empty group): dW_g of `mod.grouped_matmul`.
+
+    ```mlir
+    %dw = mod.grouped_weight_grad %x counts %c grad %dy into %dw0
+        : (tensor<?x8xf32>, tensor<2xi64>, tensor<?x16xf32>,
+           tensor<2x8x16xf32>) -> tensor<2x8x16xf32>
+    ```
+  }];
+  let arguments = (ins Mod_RouteOperand:$lhs, Mod_RouteOperand:$counts,
+                       Mod_RouteOperand:$grad, Mod_RouteOperand:$out);
+  let assemblyFormat = [{
+    $lhs `counts` $counts `grad` $grad `into` $out attr-dict `:`
     functional-type(operands, results)
   }];
 }

@@ -110,3 +110,19 @@ func.func @weights_f32_or_bf16(%x: tensor<?x8xf32>, %c: tensor<2xi64>, %w: tenso
   %0 = mod.grouped_matmul %x counts %c weights(%w, %w) into %o : (tensor<?x8xf32>, tensor<2xi64>, tensor<8x16xf16>, tensor<8x16xf16>, tensor<?x16xf32>) -> tensor<?x16xf32>
   return
 }
+
+// -----
+
+func.func @transposed_shapes(%x: tensor<?x8xf32>, %c: tensor<2xi64>, %w: tensor<8x16xf32>, %o: tensor<?x16xf32>) {
+  // expected-error @+1 {{lhs columns must equal the weights' columns}}
+  %0 = mod.grouped_matmul %x counts %c weights(%w, %w) into %o {transpose_weights} : (tensor<?x8xf32>, tensor<2xi64>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @weight_grad_shape(%x: tensor<?x8xf32>, %c: tensor<2xi64>, %dy: tensor<?x16xf32>, %o: tensor<2x16x8xf32>) {
+  // expected-error @+1 {{out must be [groups, lhs columns, grad columns]}}
+  %0 = mod.grouped_weight_grad %x counts %c grad %dy into %o : (tensor<?x8xf32>, tensor<2xi64>, tensor<?x16xf32>, tensor<2x16x8xf32>) -> tensor<2x16x8xf32>
+  return
+}

@@ -61,3 +61,14 @@ func.func @buffers(%i: memref<?x2xi64>, %c: memref<4xi64>, %r: memref<?xi64>, %s
   mod.route.plan %i into %c, %r, %s : (memref<?x2xi64>, memref<4xi64>, memref<?xi64>, memref<?xi64>) -> ()
   return
 }
+
+// The backward products of a grouped matmul: dX with the weights
+// transposed, dW per group stacked.
+// CHECK-LABEL: func.func @grouped_backward
+// CHECK: mod.grouped_matmul %{{.*}} counts %{{.*}} weights(%{{.*}}, %{{.*}}) into %{{.*}} {transpose_weights}
+// CHECK: mod.grouped_weight_grad %{{.*}} counts %{{.*}} grad %{{.*}} into %{{.*}} : (tensor<?x8xf32>, tensor<2xi64>, tensor<?x16xf32>, tensor<2x8x16xf32>) -> tensor<2x8x16xf32>
+func.func @grouped_backward(%x: tensor<?x8xf32>, %dy: tensor<?x16xf32>, %c: tensor<2xi64>, %w0: tensor<8x16xf32>, %w1: tensor<8x16xf32>, %dx0: tensor<?x8xf32>, %dw0: tensor<2x8x16xf32>) -> (tensor<?x8xf32>, tensor<2x8x16xf32>) {
+  %dx = mod.grouped_matmul %dy counts %c weights(%w0, %w1) into %dx0 {transpose_weights} : (tensor<?x16xf32>, tensor<2xi64>, tensor<8x16xf32>, tensor<8x16xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %dw = mod.grouped_weight_grad %x counts %c grad %dy into %dw0 : (tensor<?x8xf32>, tensor<2xi64>, tensor<?x16xf32>, tensor<2x8x16xf32>) -> tensor<2x8x16xf32>
+  return %dx, %dw : tensor<?x8xf32>, tensor<2x8x16xf32>
+}

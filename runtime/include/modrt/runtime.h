@@ -236,6 +236,25 @@ void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
     modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
     modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode);
 
+/** The grouped product with each weight used transposed: Weights[g] is
+ *  the address of a dense row-major [N, K] f32 matrix W_g and C[rows of g]
+ *  = A[rows of g] @ W_g^T (dX = dY W^T of a grouped product's backward);
+ *  otherwise the contract of _mlir_ciface_modrt_grouped_matmul_f32. */
+void _mlir_ciface_modrt_grouped_matmul_nt_f32(modrt_memref2d_f32 *A,
+                                              modrt_memref1d_i64 *Weights,
+                                              modrt_memref1d_i64 *Counts,
+                                              modrt_memref2d_f32 *C);
+
+/** The weight gradients of a grouped product: for rows of A ([M, K]) and
+ *  DY ([M, N]) in groups of Counts[g] consecutive rows, DW[g] = A[rows of
+ *  g]^T @ DY[rows of g] ([G, K, N], overwritten; zero for an empty group).
+ *  Tiles of all groups run in parallel on the current entry call's
+ *  threads. Mismatched sizes or counts past A's rows leave DW untouched. */
+void _mlir_ciface_modrt_grouped_weight_grad_f32(modrt_memref2d_f32 *A,
+                                                modrt_memref1d_i64 *Counts,
+                                                modrt_memref2d_f32 *DY,
+                                                modrt_memref3d_f32 *DW);
+
 /** The three grouped products above with bf16 weights: Weights[g] is the
  *  address of a dense row-major [K, N] bf16 matrix (raw bits), widened
  *  exactly and accumulated in f32, as _mlir_ciface_modrt_matmul_f32_bf16;

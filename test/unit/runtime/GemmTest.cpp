@@ -844,6 +844,89 @@ TEST(GemmTest, GroupedProducts) {
   modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
 
+TEST(GemmTest, GroupedProductsWithTransposedWeights) {
+  // C[rows of g] = A[rows of g] @ W_g^T for [N, K] weights: the backward
+  // product dX = dY W^T of fused experts; empty groups and a tall group.
+  for (int Threads : {1, 2}) {
+    CallScope Call(Threads);
+    const int64_t K = 37, N = 70;
+    std::vector<int64_t> Counts = {3, 0, 300, 1};
+    int64_t Total = 304, G = 4;
+    std::mt19937 Rng(11);
+    std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+    std::vector<float> A(size_t(Total * K));
+    for (float &V : A)
+      V = U(Rng);
+    GroupWeights GW(Counts.size(), N, K, Rng); // [N, K] each.
+    std::vector<float> C(size_t(Total * N), -3.0f);
+    modrt_memref2d_f32 Am = {A.data(), A.data(), 0, {Total, K}, {K, 1}};
+    modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Total, N}, {N, 1}};
+    modrt_memref1d_i64 Wm = GW.table();
+    modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
+    _mlir_ciface_modrt_grouped_matmul_nt_f32(&Am, &Wm, &Km, &Cm);
+    int64_t Row = 0;
+    for (int64_t Gi = 0; Gi < G; ++Gi)
+      for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
+        for (int64_t J = 0; J < N; ++J) {
+          double Want = 0;
+          for (int64_t Q = 0; Q < K; ++Q)
+            Want += double(A[size_t(Row * K + Q)]) *
+                    GW.W[size_t(Gi)][size_t(J * K + Q)];
+          ASSERT_NEAR(C[size_t(Row * N + J)], Want,
+                      1e-4 * (1 + std::fabs(Want)))
+              << Threads << " threads, row " << Row << " col " << J;
+        }
+  }
+}
+
+TEST(GemmTest, GroupedWeightGradients) {
+  // DW[g] = A[rows of g]^T @ DY[rows of g], zero for an empty group; a
+  // mismatched DW or counts past the rows leave DW untouched.
+  for (int Threads : {1, 2, 3}) {
+    CallScope Call(Threads);
+    const int64_t K = 40, N = 150;
+    std::vector<int64_t> Counts = {5, 0, 260, 1, 17};
+    int64_t Rows = 290, G = 5;
+    std::mt19937 Rng(12);
+    std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+    std::vector<float> A(size_t(Rows * K)), DY(size_t(Rows * N));
+    for (float &V : A)
+      V = U(Rng);
+    for (float &V : DY)
+      V = U(Rng);
+    std::vector<float> DW(size_t(G * K * N), -3.0f);
+    modrt_memref2d_f32 Am = {A.data(), A.data(), 0, {Rows, K}, {K, 1}};
+    modrt_memref2d_f32 DYm = {DY.data(), DY.data(), 0, {Rows, N}, {N, 1}};
+    modrt_memref3d_f32 DWm = {
+        DW.data(), DW.data(), 0, {G, K, N}, {K * N, N, 1}};
+    modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
+    _mlir_ciface_modrt_grouped_weight_grad_f32(&Am, &Km, &DYm, &DWm);
+    int64_t Row0 = 0;
+    for (int64_t Gi = 0; Gi < G; ++Gi) {
+      for (int64_t I = 0; I < K; ++I)
+        for (int64_t J = 0; J < N; ++J) {
+          double Want = 0;
+          for (int64_t R = Row0; R < Row0 + Counts[size_t(Gi)]; ++R)
+            Want += double(A[size_t(R * K + I)]) * DY[size_t(R * N + J)];
+          ASSERT_NEAR(DW[size_t((Gi * K + I) * N + J)], Want,
+                      1e-4 * (1 + std::fabs(Want)))
+              << Threads << " threads, group " << Gi << " (" << I << ", " << J
+              << ")";
+        }
+      Row0 += Counts[size_t(Gi)];
+    }
+    std::vector<float> Before = DW;
+    modrt_memref3d_f32 Bad = DWm;
+    Bad.sizes[2] = N - 1;
+    _mlir_ciface_modrt_grouped_weight_grad_f32(&Am, &Km, &DYm, &Bad);
+    std::vector<int64_t> Past = {300, 0, 0, 0, 0};
+    modrt_memref1d_i64 Pm = {Past.data(), Past.data(), 0, {G}, {1}};
+    _mlir_ciface_modrt_grouped_weight_grad_f32(&Am, &Pm, &DYm, &DWm);
+    _mlir_ciface_modrt_grouped_weight_grad_f32(nullptr, &Km, &DYm, &DWm);
+    EXPECT_EQ(DW, Before);
+  }
+}
+
 TEST(GemmTest, GroupedInvalidArgumentsLeaveCUntouched) {
   std::vector<float> A(16, 1.0f), W(16, 1.0f), C(16, -3.0f);
   std::vector<int64_t> Addr = {int64_t(reinterpret_cast<uintptr_t>(W.data()))};
