@@ -488,9 +488,14 @@ private:
       return emit(n);
     std::vector<std::pair<const Node *, Value>> saved;
     for (Node *o : n.operands)
-      if (ast::isHalfFloat(o->type.elem)) {
+      if (ast::isHalfFloat(o->type.elem) && values_[o]) {
         saved.push_back({o, values_[o]});
-        values_[o] = math.cast(values_[o], builder_.getF32Type());
+        Value v = values_[o];
+        // A scalar (a literal operand) is extended as a scalar.
+        values_[o] = isa<RankedTensorType>(v.getType())
+                         ? math.cast(v, builder_.getF32Type())
+                         : builder_.create<arith::ExtFOp>(
+                               v.getLoc(), builder_.getF32Type(), v);
       }
     Node wide = n;
     if (ast::isHalfFloat(wide.type.elem))

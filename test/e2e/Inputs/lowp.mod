@@ -23,6 +23,10 @@ entry casts(x: bf16[N, D]) -> (f16[N, D], f32[N, D], i32[N, D], bf16[N, D]) {
 }
 entry moe(x: bf16[N, D]) -> bf16[N, D] { return route x to experts by all combine mean; }
 entry slice(x: bf16[B, T, D]) -> bf16[B, D] { return x[:, -1] * 0.5; }
+// A literal operand of a builtin computed in f32 (it crashed the importer).
+entry unit(x: bf16[N, D]) -> bf16[N, D] {
+  return x / maximum(sqrt(sum(x * x, axis = -1, keepdims = true)), 1e-12);
+}
 param h: f16[D, 4] = normal(0.0, 1.0);
 entry small(x: f16[N, D]) -> f16[N, 4] { return relu(x) @ h * 2.0 + exp(x[:, 0:4]); }
 // Per-row routing of bf16 rows: the rows travel as f32 to the targets,

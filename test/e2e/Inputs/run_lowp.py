@@ -80,6 +80,13 @@ xh = torch.randn(4, 16).to(HF)
 xhf = xh.to(F)
 want = r(r(r(torch.relu(xhf) @ P["h"], HF) * 2.0, HF) + r(torch.exp(xhf[:, :4]), HF), HF)
 same(torch.from_numpy(m.small(xh.numpy())), want, "f16 relu @ * + exp")
+x = torch.randn(6, 16).to(BF)
+xf = x.to(F)
+n = r(torch.sqrt(r(r(xf * xf, BF).sum(-1, keepdim=True), BF)), BF)
+want = r(xf / r(torch.maximum(n, torch.tensor(1e-12).to(BF).to(F)), BF), BF)
+same(unbits(m.unit(bits(x))), want, "x / maximum(norm, 1e-12)", ulps=1)
+
+
 def expert(i, v):
     return r(torch.nn.functional.gelu(r(v.to(F) @ P[f"experts.{i}.w"], BF)), BF)
 
