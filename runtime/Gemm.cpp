@@ -235,6 +235,21 @@ void widenBf16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
   }
 }
 
+void bf16DotInPlace(GemmIsa Isa, int64_t M, int64_t N, int64_t K,
+                    const float *A, int64_t LdA, const uint16_t *W, int64_t LdW,
+                    float *C, int64_t LdC) {
+  switch (Isa) {
+#if MODRT_GEMM_X86
+  case GemmIsa::Avx512:
+    return avx512::bf16DotInPlace(M, N, K, A, LdA, W, LdW, C, LdC);
+  case GemmIsa::Avx2:
+    return avx2::bf16DotInPlace(M, N, K, A, LdA, W, LdW, C, LdC);
+#endif
+  default:
+    return generic::bf16DotInPlace(M, N, K, A, LdA, W, LdW, C, LdC);
+  }
+}
+
 void bf16Sweep(GemmIsa Isa, int64_t M, int64_t K, int64_t Cols, const float *A,
                int64_t LdA, const uint16_t *B, int64_t LdB, float *C,
                int64_t LdC) {
@@ -595,6 +610,18 @@ void runBf16Block(void *Ctx, int64_t Block) {
   widenAndMultiply(J, J0, std::min(J.Cols, J.N - J0));
 }
 
+/// Up to 64 rows against a Linear weight ([N, K] in memory): a block of
+/// columns as dot products with the weight's rows, widened into L1 a group
+/// at a time.
+void runBf16Dot(void *Ctx, int64_t Block) {
+  const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
+  int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
+  modrt::bf16DotInPlace(
+      modrt::gemmIsa(), J.M, Nb, J.K, J.A->aligned + J.A->offset,
+      J.A->strides[0], J.B->aligned + J.B->offset + J0 * J.B->strides[1],
+      J.B->strides[1], J.C->aligned + J.C->offset + J0, J.C->strides[0]);
+}
+
 /// Few rows and a row-major B: a block of columns multiplied straight from
 /// the bf16 data, B swept row by row.
 void runBf16Sweep(void *Ctx, int64_t Block) {
@@ -655,9 +682,20 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
     Cols = std::min(N, std::max<int64_t>(64, (N + Pieces - 1) / Pieces));
     Cols = (Cols + 31) / 32 * 32;
   }
+  // A Linear weight (B^T's rows contiguous) against up to 64 rows: dot
+  // products with its rows, nothing widened whole.
+  bool Dot = !Stream && B->strides[0] == 1 && B->strides[1] >= K &&
+             A->strides[1] == 1 && C->strides[1] == 1;
+  if (Dot) {
+    int64_t Pieces = Threads > 1 ? Threads * TilesPerThread : 1;
+    Cols = std::min(N, std::max<int64_t>(16, (N + Pieces - 1) / Pieces));
+    Cols = (Cols + 7) / 8 * 8;
+  }
   Bf16Job J = {A, C, B, M, K, N, Cols};
   int64_t Blocks = (N + Cols - 1) / Cols;
-  void (*Run)(void *, int64_t) = Stream ? runBf16Sweep : runBf16Block;
+  void (*Run)(void *, int64_t) = Stream ? runBf16Sweep
+                                 : Dot  ? runBf16Dot
+                                        : runBf16Block;
   if (Blocks == 1 || Threads <= 1) {
     for (int64_t I = 0; I < Blocks; ++I)
       Run(&J, I);

@@ -544,6 +544,47 @@ void runDotInPlaceTile(const Problem &Pr, const Plan &Pl, int64_t M0,
   }
 }
 
+/// C[M x N] = A[M x K] @ W^T for a bf16 weight W ([N, K], rows LdW apart:
+/// a Linear weight) read in place, in runDotInPlaceTile's order: each group
+/// of DotCols weight rows, a block of K at a time, is widened into L1 once,
+/// and every row of A passes it. A and C have unit column strides.
+void bf16DotInPlace(int64_t M, int64_t N, int64_t K, const float *A,
+                    int64_t LdA, const uint16_t *W, int64_t LdW, float *C,
+                    int64_t LdC) {
+  constexpr int R = DotRows;
+  alignas(64) float Tile[R * DotCols];
+  alignas(64) float Block[DotCols * DotInPlaceKC];
+  for (int64_t Pc = 0; Pc < K; Pc += DotInPlaceKC) {
+    const int64_t Kc = minOf(DotInPlaceKC, K - Pc);
+    for (int64_t J0 = 0; J0 < N; J0 += DotCols) {
+      const int64_t Cols = minOf(DotCols, N - J0);
+      for (int64_t J = 0; J < DotCols; ++J) {
+        if (J < Cols) {
+          const uint16_t *Src = W + (J0 + J) * LdW + Pc;
+          int64_t P = 0;
+          for (; P + Width <= Kc; P += Width)
+            vstore(Block + J * Kc + P, vloadBf16(Src + P));
+          for (; P < Kc; ++P)
+            Block[J * Kc + P] = generic::vloadBf16(Src + P);
+        } else {
+          std::fill(Block + J * Kc, Block + (J + 1) * Kc, 0.0f);
+        }
+      }
+      for (int64_t I = 0; I < M; I += R) {
+        const int64_t Rows = minOf(R, M - I);
+        const float *ARows = A + I * LdA + Pc;
+        if (Rows == R)
+          dotKernel<R, true>(Kc, ARows, LdA, Block, Kc, Tile);
+        else if (Rows == 2)
+          dotKernel<2, true>(Kc, ARows, LdA, Block, Kc, Tile);
+        else
+          dotKernel<1, true>(Kc, ARows, LdA, Block, Kc, Tile);
+        mergeTile(Tile, DotCols, Rows, Cols, C + I * LdC + J0, LdC, 1, Pc > 0);
+      }
+    }
+  }
+}
+
 /// Dst[0, N) = Src[0, N) widened from bf16 (the high 16 bits of an f32).
 void widenBf16(const uint16_t *__restrict Src, float *__restrict Dst,
                int64_t N) {

@@ -6,7 +6,8 @@ after a PyTorch call).
     make bench-minilm     (or: .venv/bin/python bench/models/minilm.py build)
 
 Prints, for batch x tokens 1 x 32 and 32 x 128, the median time of each and
-torch/modc. The PyTorch side is the usual eager BERT: F.linear on the
+torch/modc; then the bf16 build (every f32 of minilm.mod spelled bf16, the
+checkpoint rounded to bf16) against the f32 build. The PyTorch side is the usual eager BERT: F.linear on the
 checkpoint's [out, in] weights, matmul attention with an additive mask,
 exact GELU, layer_norm, mean pooling.
 """
@@ -40,8 +41,15 @@ def checkpoint():
 
 def worker_modc(lib, b, t):
     import modrt
+    from harness import read_safetensors
     m = modrt.load(lib)
-    m.load(checkpoint())
+    if m.info.params[0]["dtype"] == "bf16":
+        w = read_safetensors(checkpoint())
+        u = {k: v.astype(np.float32).view(np.uint32).astype(np.uint64) for k, v in w.items()}
+        m.load_state_dict({k: ((v + 0x7FFF + ((v >> 16) & 1)) >> 16).astype(np.uint16)
+                           for k, v in u.items()})
+    else:
+        m.load(checkpoint())
     ids, mask = inputs(b, t)
     return median_time(lambda: m.embed(ids, mask), min_time=1.0)
 
@@ -108,11 +116,20 @@ def main():
     os.makedirs(os.path.dirname(lib), exist_ok=True)
     subprocess.check_call([os.path.join(build, "bin", "modc"),
                            os.path.join(ROOT, "examples", "minilm", "minilm.mod"), "-o", lib])
-    print(f"{'batch':>5} {'tokens':>6} {'modc ms':>9} {'torch ms':>9} {'torch/modc':>10}")
+    src = os.path.join(ROOT, "examples", "minilm", "minilm.mod")
+    half_src = os.path.join(build, "bench", "minilm_bf16.mod")
+    with open(src) as f, open(half_src, "w") as g:
+        g.write(f.read().replace("f32", "bf16"))
+    half = os.path.join(build, "bench", "libminilm_bf16.so")
+    subprocess.check_call([os.path.join(build, "bin", "modc"), half_src, "-o", half])
+    print(f"{'batch':>5} {'tokens':>6} {'modc ms':>9} {'torch ms':>9} {'torch/modc':>10} "
+          f"{'bf16 ms':>9} {'f32/bf16':>8}")
     for b, t in SHAPES:
         tm = run("modc", lib, b, t)
         tt = min(run("torch", th, b, t) for th in (1, 2))
-        print(f"{b:5d} {t:6d} {tm * 1e3:9.2f} {tt * 1e3:9.2f} {tt / tm:10.2f}")
+        th = run("modc", half, b, t)
+        print(f"{b:5d} {t:6d} {tm * 1e3:9.2f} {tt * 1e3:9.2f} {tt / tm:10.2f} "
+              f"{th * 1e3:9.2f} {tm / th:8.2f}")
 
 
 if __name__ == "__main__":
