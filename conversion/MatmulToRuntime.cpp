@@ -68,12 +68,18 @@ bool isZeroAt(Value buffer, Operation *point, int depth = 0) {
   return false;
 }
 
+/// A use that only frees `buffer`: a dealloc, or the pointer the general
+/// (ownership-based) deallocation compares before its conditional dealloc.
+bool freesOnly(Operation *user) {
+  return isa<memref::DeallocOp, memref::ExtractAlignedPointerAsIndexOp>(user);
+}
+
 /// The only op that writes `buffer` before `point` (same block, deallocs
 /// and `point` aside), or null.
 Operation *soleWriter(Value buffer, Operation *point) {
   Operation *writer = nullptr;
   for (Operation *user : buffer.getUsers()) {
-    if (user == point || isa<memref::DeallocOp>(user))
+    if (user == point || freesOnly(user))
       continue;
     if (user->getBlock() != point->getBlock() || point->isBeforeInBlock(user))
       return nullptr;
@@ -87,12 +93,16 @@ Operation *soleWriter(Value buffer, Operation *point) {
 /// Erases a copy nothing reads any more: an allocated `buffer` whose users
 /// are one linalg op writing it (and reading other buffers only) and its
 /// deallocations. Returns the buffer the copy read, or null if it stays.
+/// Freed in the general form (a pointer compared, a conditional dealloc),
+/// the allocation stays and only the copying op goes.
 Value eraseDeadCopy(Value buffer) {
   if (!buffer.getDefiningOp<memref::AllocOp>())
     return {};
   linalg::LinalgOp writer;
+  bool general = false;
   for (Operation *u : buffer.getUsers()) {
-    if (isa<memref::DeallocOp>(u))
+    general |= isa<memref::ExtractAlignedPointerAsIndexOp>(u);
+    if (freesOnly(u))
       continue;
     auto op = dyn_cast<linalg::LinalgOp>(u);
     if (writer || !op || op.getNumDpsInputs() != 1 ||
@@ -104,6 +114,8 @@ Value eraseDeadCopy(Value buffer) {
     return {};
   Value source = writer.getDpsInputOperand(0)->get();
   writer->erase();
+  if (general)
+    return source;
   for (Operation *u : llvm::make_early_inc_range(buffer.getUsers()))
     u->erase();
   buffer.getDefiningOp()->erase();

@@ -28,6 +28,7 @@
 #include "ir/Stats.h"
 #include "transforms/Passes.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseSet.h"
@@ -78,6 +79,26 @@ bool isCheapKind(Operation *op) {
                       [](Type t) { return t.isIntOrIndex(); });
 }
 
+/// A layout copy of a value: a transpose, or an elementwise f16/bf16 -> f32
+/// widening (the importer's rule for half operands). Of a weight, both are
+/// folded into the GEMM that reads it (mod-matmul-to-runtime) when they are
+/// in its function: a part recomputes them from the weight rather than
+/// receiving the copy.
+bool isLayoutCopy(Operation *op) {
+  if (isa<linalg::TransposeOp>(op))
+    return true;
+  auto gen = dyn_cast<linalg::GenericOp>(op);
+  if (!gen || gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
+      !llvm::all_of(gen.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Block &body = gen.getRegion().front();
+  auto ext = dyn_cast<arith::ExtFOp>(&body.front());
+  return ext && body.getOperations().size() == 2 &&
+         ext.getIn() == body.getArgument(0) &&
+         body.getTerminator()->getOperand(0) == ext.getResult();
+}
+
 int64_t weight(Operation *op) {
   int64_t n = 0;
   op->walk([&](Operation *) { ++n; });
@@ -108,14 +129,19 @@ struct SplitLargeFunctionsPass
     auto [it, inserted] = cloneableMemo.try_emplace(op, false);
     if (!inserted)
       return it->second;
-    bool ok = isCheapKind(op);
+    bool copy = isLayoutCopy(op);
+    bool ok = isCheapKind(op) || copy;
     for (Value v : op->getOperands()) {
       if (!ok)
         break;
       Operation *def = v.getDefiningOp();
-      // A scalar read clones with its tensor passed to the part.
+      // A scalar read clones with its tensor passed to the part; so does a
+      // layout copy of an argument of the function (a weight: the tensor of
+      // an argument buffer).
       ok = isScalar(v.getType()) || (def && cloneable(def)) ||
-           (isa<tensor::ExtractOp>(op) && isa<RankedTensorType>(v.getType()));
+           (isa<tensor::ExtractOp>(op) && isa<RankedTensorType>(v.getType())) ||
+           (copy && (isa<BlockArgument>(v) ||
+                     isa_and_nonnull<bufferization::ToTensorOp>(def)));
     }
     cloneableMemo[op] = ok;
     return ok;
@@ -180,6 +206,36 @@ struct SplitLargeFunctionsPass
         ++counter;
       }
     }
+    // Layout copies that stayed and were cloned into every part reading
+    // them are dead here (on tensors bufferization would still copy); the
+    // others move down to their first reader, so that no call separates a
+    // weight's copy from the GEMM that folds it (a buffer live across a
+    // call gets deallocated in the general, conditional form, which
+    // mod-matmul-to-runtime does not see through).
+    Block &body = fn.getBody().front();
+    SmallVector<Operation *> copies;
+    for (Operation &op : body)
+      if (isLayoutCopy(&op))
+        copies.push_back(&op);
+    for (Operation *op : llvm::reverse(copies)) {
+      if (isOpTriviallyDead(op)) {
+        op->erase();
+        continue;
+      }
+      Operation *first = nullptr;
+      for (Operation *user : op->getUsers()) {
+        Operation *at = body.findAncestorOpInBlock(*user);
+        if (at && (!first || at->isBeforeInBlock(first)))
+          first = at;
+      }
+      if (!first || first == op->getNextNode())
+        continue;
+      op->moveBefore(first);
+      for (Value init : cast<DestinationStyleOpInterface>(op).getDpsInits())
+        if (Operation *def = init.getDefiningOp<tensor::EmptyOp>())
+          if (def->hasOneUse())
+            def->moveBefore(op);
+    }
   }
 
   /// Moves the ops of `run` (but the cheap ones, which are cloned where
@@ -195,11 +251,11 @@ struct SplitLargeFunctionsPass
       // region only yields its scalar). Moved, a zero fill shared by the
       // matmuls of several parts became a part's result, which bufferization
       // then copied before every later part that computes into it.
-      bool stays =
-          isCheapKind(op) && llvm::all_of(op->getOperands(), [&](Value v) {
-            Operation *def = v.getDefiningOp();
-            return !def || !moved.contains(def);
-          });
+      bool stays = (isCheapKind(op) || (isLayoutCopy(op) && cloneable(op))) &&
+                   llvm::all_of(op->getOperands(), [&](Value v) {
+                     Operation *def = v.getDefiningOp();
+                     return !def || !moved.contains(def);
+                   });
       if (!stays)
         moved.insert(op);
     }

@@ -55,3 +55,37 @@ func.func @transposed(%a: memref<8x?xf32>, %b: memref<8x4xf32>, %c: memref<?x4xf
   linalg.matmul_transpose_b {mod.zero_init} ins(%d, %b : memref<?x4xf32>, memref<8x4xf32>) outs(%e : memref<?x8xf32>)
   return
 }
+
+// A bf16 Linear weight, transposed and widened into copies that the general
+// (ownership-based) deallocation frees (a pointer compared, a conditional
+// dealloc): the GEMM reads the bf16 weight in place and both copying ops
+// go; the allocations, which the deallocation code still names, stay.
+#wid = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @bf16_weight_general_dealloc
+// CHECK-NOT:     linalg.transpose
+// CHECK-NOT:     linalg.generic
+// CHECK:         %[[T:.*]] = memref.transpose %arg1
+// CHECK:         call @modrt_matmul_f32_bf16(%{{.*}}, %{{.*}}, %{{.*}}) : (memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xbf16
+// CHECK-NOT:     linalg.transpose
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+func.func @bf16_weight_general_dealloc(%a: memref<?x8xf32>, %w: memref<4x8xbf16>, %c: memref<?x4xf32>, %own: i1) {
+  %t = memref.alloc() : memref<8x4xbf16>
+  linalg.transpose ins(%w : memref<4x8xbf16>) outs(%t : memref<8x4xbf16>) permutation = [1, 0]
+  %f = memref.alloc() : memref<8x4xf32>
+  linalg.generic {indexing_maps = [#wid, #wid], iterator_types = ["parallel", "parallel"]} ins(%t : memref<8x4xbf16>) outs(%f : memref<8x4xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %v = arith.extf %in : bf16 to f32
+    linalg.yield %v : f32
+  }
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x4xf32>)
+  linalg.matmul ins(%a, %f : memref<?x8xf32>, memref<8x4xf32>) outs(%c : memref<?x4xf32>)
+  %pt = memref.extract_aligned_pointer_as_index %t : memref<8x4xbf16> -> index
+  %pf = memref.extract_aligned_pointer_as_index %f : memref<8x4xf32> -> index
+  scf.if %own {
+    memref.dealloc %t : memref<8x4xbf16>
+    memref.dealloc %f : memref<8x4xf32>
+  }
+  return
+}
