@@ -13,9 +13,11 @@
 /// the experts of a decoding step) and GB/s of B read are printed too.
 ///
 ///   modrt-gemm-bench [--isa=generic|avx2|avx512] [--threads=1,2] [--cold]
-///                    [--bf16] [M K N ...]
+///                    [--bf16] [--groups=E] [M K N ...]
 ///
-/// With --bf16, B holds bf16 values (modrt_matmul_f32_bf16).
+/// With --bf16, B holds bf16 values (modrt_matmul_f32_bf16); with
+/// --groups=E, the grouped product of routed experts
+/// (modrt_grouped_matmul_f32, _f32_bf16 with --bf16): M rows in E groups.
 ///
 /// With M K N triples, times those shapes instead of the default ones.
 ///
@@ -78,12 +80,17 @@ double seconds() {
 
 /// Median seconds per call of C = A @ B over Samples samples, each long
 /// enough to time reliably; Cold: over copies of B too large for the caches;
-/// Bf16: B in bf16 (modrt_matmul_f32_bf16).
-double measure(const Shape &S, int Samples, bool Cold, bool Bf16) {
+/// Bf16: B in bf16 (modrt_matmul_f32_bf16); Groups > 0: the grouped product
+/// of routed experts, M rows in Groups equal groups, each with its own B.
+double measure(const Shape &S, int Samples, bool Cold, bool Bf16,
+               int64_t Groups) {
   std::mt19937 Rng(42);
   Matrix A(S.M, S.K, Rng), C(S.M, S.N, Rng);
   size_t Bytes = size_t(S.K * S.N) * (Bf16 ? 2 : 4);
-  size_t Copies = Cold ? std::max<size_t>(1, (size_t(128) << 20) / Bytes) : 1;
+  size_t PerSet = size_t(std::max<int64_t>(Groups, 1));
+  size_t Copies =
+      PerSet *
+      (Cold ? std::max<size_t>(1, (size_t(128) << 20) / (Bytes * PerSet)) : 1);
   std::vector<std::unique_ptr<Matrix>> Bs;
   for (size_t I = 0; I < Copies; ++I)
     Bs.push_back(std::make_unique<Matrix>(S.K, S.N, Rng));
@@ -101,13 +108,31 @@ double measure(const Shape &S, int Samples, bool Cold, bool Bf16) {
   if (Bf16)
     Bs.clear();
   modrt_memref2d_f32 &MA = A.Ref, &MC = C.Ref;
+  // The grouped products' weight tables (one per set of Groups copies) and
+  // counts (the rows split evenly, the first groups taking the rest).
+  std::vector<int64_t> Table, Counts;
+  for (size_t I = 0; Groups > 0 && I < Copies; ++I)
+    Table.push_back(int64_t(Bf16 ? reinterpret_cast<uintptr_t>(Halves[I].data())
+                                 : reinterpret_cast<uintptr_t>(Bs[I]->Data)));
+  for (int64_t G = 0; G < Groups; ++G)
+    Counts.push_back(S.M / Groups + (G < S.M % Groups ? 1 : 0));
+  modrt_memref1d_i64 CountsRef = {
+      Counts.data(), Counts.data(), 0, {Groups}, {1}};
   size_t Next = 0;
   auto call = [&] {
-    if (Bf16)
+    if (Groups > 0) {
+      modrt_memref1d_i64 T = {
+          Table.data(), Table.data(), int64_t(Next), {Groups}, {1}};
+      if (Bf16)
+        _mlir_ciface_modrt_grouped_matmul_f32_bf16(&MA, &T, &CountsRef, &MC);
+      else
+        _mlir_ciface_modrt_grouped_matmul_f32(&MA, &T, &CountsRef, &MC);
+    } else if (Bf16) {
       _mlir_ciface_modrt_matmul_f32_bf16(&MA, &HalfRefs[Next], &MC);
-    else
+    } else {
       _mlir_ciface_modrt_matmul_f32(&MA, &Bs[Next]->Ref, &MC);
-    Next = Next + 1 == Copies ? 0 : Next + 1;
+    }
+    Next = Next + PerSet == Copies ? 0 : Next + PerSet;
   };
   // Warm up: caches, the pool's threads and the packing buffers.
   double Start = seconds();
@@ -135,6 +160,7 @@ double measure(const Shape &S, int Samples, bool Cold, bool Bf16) {
 int main(int Argc, char **Argv) {
   std::vector<int> Threads = {1, 2};
   bool Cold = false, Bf16 = false;
+  int64_t Groups = 0;
   std::vector<Shape> Shapes;
   std::vector<int64_t> Dims;
   for (int I = 1; I < Argc; ++I) {
@@ -153,6 +179,8 @@ int main(int Argc, char **Argv) {
       Cold = true;
     } else if (std::strcmp(Arg, "--bf16") == 0) {
       Bf16 = true;
+    } else if (std::strncmp(Arg, "--groups=", 9) == 0) {
+      Groups = std::max<int64_t>(1, std::strtoll(Arg + 9, nullptr, 10));
     } else if (std::strncmp(Arg, "--threads=", 10) == 0) {
       Threads.clear();
       for (const char *P = Arg + 10; *P;) {
@@ -182,9 +210,14 @@ int main(int Argc, char **Argv) {
     std::fprintf(stderr, "cannot create a model\n");
     return 1;
   }
-  std::printf("modrt matmul, %s kernels, B %s, GFLOP/s%s (median)%s\n",
+  std::printf("modrt %s, %s kernels, B %s, GFLOP/s%s (median)%s\n",
+              Groups > 0 ? "grouped matmul" : "matmul",
               modrt::gemmIsaName(modrt::gemmIsa()), Bf16 ? "bf16" : "f32",
               Cold ? " and GB/s of B" : "", Cold ? ", B cold" : "");
+  if (Groups > 0)
+    std::printf("%lld groups of M / %lld rows, each with its own [K, N] "
+                "weight\n",
+                (long long)Groups, (long long)Groups);
   std::printf("%6s %6s %6s", "M", "K", "N");
   for (int T : Threads)
     std::printf("  %5d thr", T);
@@ -195,11 +228,12 @@ int main(int Argc, char **Argv) {
     for (int T : Threads) {
       modrt_set_threads(Model, T);
       modrt_begin_call(Model);
-      double Time = measure(S, 11, Cold, Bf16);
+      double Time = measure(S, 11, Cold, Bf16, Groups);
       std::printf("  %9.1f", 2.0 * double(S.M * S.N * S.K) / Time / 1e9);
       if (Cold)
-        std::printf(" %5.1f GB/s",
-                    double(S.K * S.N) * (Bf16 ? 2.0 : 4.0) / Time / 1e9);
+        std::printf(" %5.1f GB/s", double(std::max<int64_t>(Groups, 1)) *
+                                       double(S.K * S.N) * (Bf16 ? 2.0 : 4.0) /
+                                       Time / 1e9);
       modrt_end_call(Model);
       std::fflush(stdout);
     }
