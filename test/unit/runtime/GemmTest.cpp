@@ -782,6 +782,24 @@ struct GroupWeights {
   }
 };
 
+/// Asserts that row r of C ([rows, N]) is row r of A ([rows, K]) times
+/// its group's weight, Weight(g, q, j) being element (q, j) of group g's.
+template <typename WeightFn>
+void expectGroupedRows(const std::vector<float> &A, int64_t K, int64_t N,
+                       const std::vector<int64_t> &Counts,
+                       const std::vector<float> &C, WeightFn Weight) {
+  int64_t Row = 0;
+  for (int64_t Gi = 0; Gi < int64_t(Counts.size()); ++Gi)
+    for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
+      for (int64_t J = 0; J < N; ++J) {
+        double Want = 0;
+        for (int64_t Q = 0; Q < K; ++Q)
+          Want += double(A[size_t(Row * K + Q)]) * Weight(Gi, Q, J);
+        ASSERT_NEAR(C[size_t(Row * N + J)], Want, 1e-4 * (1 + std::fabs(Want)))
+            << "group " << Gi << " row " << Row << " col " << J;
+      }
+}
+
 void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
                   int64_t ExtraRows, bool Bf16) {
   SCOPED_TRACE(testing::Message() << Counts.size() << " groups, K=" << K
@@ -806,18 +824,10 @@ void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
   modrt_memref1d_i64 Km = {Cnt.data(), Cnt.data(), 0, {G}, {1}};
   (Bf16 ? _mlir_ciface_modrt_grouped_matmul_f32_bf16
         : _mlir_ciface_modrt_grouped_matmul_f32)(&Am, &Wm, &Km, &Cm);
-  int64_t Row = 0;
-  for (int64_t Gi = 0; Gi < G; ++Gi)
-    for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
-      for (int64_t J = 0; J < N; ++J) {
-        double Want = 0;
-        for (int64_t Q = 0; Q < K; ++Q)
-          Want +=
-              double(A[size_t(Row * K + Q)]) * W[size_t(Gi)][size_t(Q * N + J)];
-        ASSERT_NEAR(C[size_t(Row * N + J)], Want, 1e-4 * (1 + std::fabs(Want)))
-            << "group " << Gi << " row " << Row << " col " << J;
-      }
-  for (; Row < Rows; ++Row) // Rows after the groups stay untouched.
+  expectGroupedRows(A, K, N, Counts, C, [&](int64_t Gi, int64_t Q, int64_t J) {
+    return double(W[size_t(Gi)][size_t(Q * N + J)]);
+  });
+  for (int64_t Row = Total; Row < Rows; ++Row) // Rows after the groups stay.
     for (int64_t J = 0; J < N; ++J)
       ASSERT_EQ(C[size_t(Row * N + J)], -3.0f);
 }
@@ -864,18 +874,11 @@ TEST(GemmTest, GroupedProductsWithTransposedWeights) {
     modrt_memref1d_i64 Wm = GW.table();
     modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
     _mlir_ciface_modrt_grouped_matmul_nt_f32(&Am, &Wm, &Km, &Cm);
-    int64_t Row = 0;
-    for (int64_t Gi = 0; Gi < G; ++Gi)
-      for (int64_t R = 0; R < Counts[size_t(Gi)]; ++R, ++Row)
-        for (int64_t J = 0; J < N; ++J) {
-          double Want = 0;
-          for (int64_t Q = 0; Q < K; ++Q)
-            Want += double(A[size_t(Row * K + Q)]) *
-                    GW.W[size_t(Gi)][size_t(J * K + Q)];
-          ASSERT_NEAR(C[size_t(Row * N + J)], Want,
-                      1e-4 * (1 + std::fabs(Want)))
-              << Threads << " threads, row " << Row << " col " << J;
-        }
+    SCOPED_TRACE(testing::Message() << Threads << " threads");
+    expectGroupedRows(A, K, N, Counts, C,
+                      [&](int64_t Gi, int64_t Q, int64_t J) {
+                        return double(GW.W[size_t(Gi)][size_t(J * K + Q)]);
+                      });
   }
 }
 
