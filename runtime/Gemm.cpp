@@ -335,16 +335,17 @@ Split splitWork(const Problem &Pr, const Plan &Pl, int Threads) {
       Best.ColsPer = Cols;
     }
   }
-  // Up to TilesPerThread tiles per thread, claimed as threads come free (the
-  // pool's atomic counter), so that a slowed thread (its core busy with
-  // another process) takes fewer instead of holding up the call: the
-  // dimension the threads split is cut further. For B read in place that
-  // adds no work (each tile reads its own columns of B); packed, a column
-  // tile packs its rows of A again, a row tile its columns of B, a few
-  // percent at the sizes allowed (MinFmasPerTile each).
+  // With B read in place, up to TilesPerThread tiles per thread, claimed as
+  // threads come free (the pool's atomic counter), so that a slowed thread
+  // (its core busy with another process) takes fewer instead of holding up
+  // the call: the dimension the threads split is cut further, which adds
+  // no work (each tile reads its own columns of B). Packed, a column tile
+  // would pack its rows of A again and a row tile its columns of B: moe.mod
+  // ran 2-5% slower at N = 256 and 2048 with 4 tiles per thread.
   double TileFmas = double(Best.RowsPer) * double(Best.ColsPer) * K;
-  int64_t F =
-      std::min<int64_t>(TilesPerThread, int64_t(TileFmas / MinFmasPerTile));
+  int64_t F = Pl.PackB ? 1
+                       : std::min<int64_t>(TilesPerThread,
+                                           int64_t(TileFmas / MinFmasPerTile));
   if (F > 1 && Best.GridN > 1) {
     int64_t GN = std::min(Best.GridN * F, ColBlocks);
     Best.ColsPer = (ColBlocks + GN - 1) / GN * Pl.NR;
@@ -1167,12 +1168,15 @@ void groupedMatmulScatter(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
         (GatherRows && Rows[I] >= A->sizes[0]))
       return;
   int Threads = currentThreadCount();
-  // A few blocks of columns per thread (claimed as threads come free, so a
-  // slowed thread takes fewer): every block runs all groups, so the blocks
-  // are balanced; each reads all the rows of A, from cache after the first.
+  // Blocks of columns, every one running all groups, so the blocks are
+  // balanced. With a few rows per group (decoding: the weights streamed in
+  // place) a few blocks per thread, claimed as threads come free, so a
+  // slowed thread takes fewer; with many, one per thread: each block packs
+  // all the rows of A again.
+  int64_t PerThread = Total <= 16 * Groups ? TilesPerThread : 1;
   int64_t Blocks = std::max<int64_t>(
-      1, std::min<int64_t>((N + 63) / 64,
-                           Threads > 1 ? Threads * TilesPerThread : 1));
+      1,
+      std::min<int64_t>((N + 63) / 64, Threads > 1 ? Threads * PerThread : 1));
   int64_t Width = ((N + Blocks - 1) / Blocks + 15) / 16 * 16;
   Blocks = (N + Width - 1) / Width;
   ScatterJob J = {A, Rows,  Slots, RouteW,          Y,   Weights, Counts, K,
