@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <time.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -50,6 +51,14 @@ thread_local int ParallelDepth = 0;
 /// longer only burns CPU.
 constexpr auto WorkerSpin = std::chrono::microseconds(300);
 constexpr auto CallerSpin = std::chrono::milliseconds(2);
+
+/// A wait for the workers this long is checked against their CPU time: if
+/// they ran less than half of it, one was preempted
+/// (ThreadPool::State::SoloUntil), and loops run on the caller alone for a
+/// window of these bounds.
+constexpr auto LagThreshold = std::chrono::microseconds(500);
+constexpr auto MinSoloWindow = std::chrono::microseconds(20000);
+constexpr auto MaxSoloWindow = std::chrono::microseconds(640000);
 
 void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -101,11 +110,32 @@ struct ThreadPool::State {
   alignas(64) std::atomic<int> Active{0};   // Workers inside the open loop.
   alignas(64) std::atomic<int> SleepingWorkers{0};
   std::atomic<bool> CallerSleeping{false};
+
+  // Lagging workers (the caller's thread only): a worker preempted by
+  // another process holds its index for a time slice, longer than the
+  // whole loop would take on the caller alone. After such a loop the next
+  // loops run on the caller until SoloUntil; the window doubles while the
+  // lag repeats and resets after a loop without it.
+  std::chrono::steady_clock::time_point SoloUntil{};
+  std::chrono::microseconds SoloWindow{0};
+  /// Each worker's CPU-time clock (pthread_getcpuclockid), 0 if none.
+  clockid_t *CpuClocks = nullptr;
 };
 
 namespace {
 
 using State = ThreadPool::State;
+
+/// The CPU time all workers have used, in nanoseconds.
+int64_t workersCpuNanos(const State &S) {
+  int64_t Sum = 0;
+  for (int I = 0; I < S.NumWorkers; ++I) {
+    timespec T;
+    if (S.CpuClocks && clock_gettime(S.CpuClocks[I], &T) == 0)
+      Sum += int64_t(T.tv_sec) * 1000000000 + T.tv_nsec;
+  }
+  return Sum;
+}
 
 /// Claims and runs indices of the open loop until none is left.
 void runIndices(State &S) {
@@ -188,9 +218,18 @@ ThreadPool *ThreadPool::create(int NumThreads) {
   sigset_t All, Old;
   sigfillset(&All);
   pthread_sigmask(SIG_SETMASK, &All, &Old);
+  S->CpuClocks = Wanted ? static_cast<clockid_t *>(
+                              std::calloc(size_t(Wanted), sizeof(clockid_t)))
+                        : nullptr;
   for (int I = 0; I < Wanted; ++I) {
     if (pthread_create(&Workers[I], nullptr, workerMain, S) != 0)
       break; // Run with the threads we have.
+    if (S->CpuClocks &&
+        pthread_getcpuclockid(Workers[I], &S->CpuClocks[I]) != 0) {
+      // Without a CPU clock the lag check never fires.
+      std::free(S->CpuClocks);
+      S->CpuClocks = nullptr;
+    }
     ++S->NumWorkers;
   }
   pthread_sigmask(SIG_SETMASK, &Old, nullptr);
@@ -211,6 +250,7 @@ void ThreadPool::destroy(ThreadPool *Pool) {
   pthread_cond_destroy(&S->WorkCv);
   pthread_cond_destroy(&S->DoneCv);
   std::free(S->Workers);
+  std::free(S->CpuClocks);
   delete S;
   delete Pool;
 }
@@ -226,6 +266,17 @@ void ThreadPool::run(int64_t N, ParallelFn Fn, void *Ctx) {
       S->InUse.exchange(true, std::memory_order_acquire)) {
     for (int64_t I = 0; I < N; ++I)
       Fn(Ctx, I);
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  if (S->SoloWindow.count() > 0 && Clock::now() < S->SoloUntil) {
+    // Workers lagged lately: this loop on the caller alone. The indices
+    // and what each computes are the same, so are the results' bits.
+    ++ParallelDepth;
+    for (int64_t I = 0; I < N; ++I)
+      Fn(Ctx, I);
+    --ParallelDepth;
+    S->InUse.store(false, std::memory_order_release);
     return;
   }
   // Open the loop: Generation is odd here and Active is 0.
@@ -245,6 +296,15 @@ void ThreadPool::run(int64_t N, ParallelFn Fn, void *Ctx) {
   runIndices(*S);
 
   auto AllDone = [&] { return S->Done.load() == N; };
+  // A long wait: how much CPU time the workers get meanwhile tells a
+  // preempted worker (another process on its core) from a long index.
+  Clock::time_point Waited;
+  int64_t CpuBefore = 0;
+  bool Long = S->CpuClocks && !spinUntil(AllDone, LagThreshold);
+  if (Long) {
+    Waited = Clock::now();
+    CpuBefore = workersCpuNanos(*S);
+  }
   if (!spinUntil(AllDone, CallerSpin)) {
     pthread_mutex_lock(&S->Mutex);
     S->CallerSleeping.store(true);
@@ -252,6 +312,22 @@ void ThreadPool::run(int64_t N, ParallelFn Fn, void *Ctx) {
       pthread_cond_wait(&S->DoneCv, &S->Mutex);
     S->CallerSleeping.store(false);
     pthread_mutex_unlock(&S->Mutex);
+  }
+
+  // The workers ran less than half of the long wait: one was preempted.
+  if (Long) {
+    Clock::time_point Done = Clock::now();
+    int64_t Wall =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Done - Waited)
+            .count();
+    int64_t Cpu = workersCpuNanos(*S) - CpuBefore;
+    if (Wall > 0 && 2 * Cpu < Wall * S->NumWorkers) {
+      S->SoloWindow = std::min<std::chrono::microseconds>(
+          std::max(S->SoloWindow * 2, MinSoloWindow), MaxSoloWindow);
+      S->SoloUntil = Done + S->SoloWindow;
+    } else {
+      S->SoloWindow = std::chrono::microseconds(0);
+    }
   }
 
   // Close the loop, then let the workers still inside it leave: they only
