@@ -129,16 +129,8 @@ Value eraseDeadCopy(Value buffer) {
 std::pair<linalg::GenericOp, Value> widenedBf16(OpBuilder &b, Value buffer,
                                                 Operation *point) {
   auto gen = dyn_cast_or_null<linalg::GenericOp>(soleWriter(buffer, point));
-  if (!gen || gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
-      gen.getDpsInits()[0] != buffer ||
-      !llvm::all_of(gen.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isIdentity(); }))
-    return {};
-  Block &body = gen.getRegion().front();
-  auto ext = dyn_cast<arith::ExtFOp>(&body.front());
-  if (!ext || !ext.getIn().getType().isBF16() ||
-      ext.getIn() != body.getArgument(0) ||
-      body.getTerminator()->getOperand(0) != ext.getResult())
+  Type from = modc::widenedFrom(gen);
+  if (!from || !from.isBF16() || gen.getDpsInits()[0] != buffer)
     return {};
   Value src = gen.getDpsInputs()[0];
   // A transposed copy of a weight: read the weight through a view.

@@ -54,21 +54,13 @@ bool firstIsDim0Only(AffineMap map) {
   return true;
 }
 
-/// `gen` is `f32(p)` for a bf16 parameter p, elementwise into an empty
-/// tensor: the importer's widening of a half operand.
+/// `gen` is `f32(p)` for a bf16 parameter p, into an empty tensor: the
+/// importer's widening of a half operand.
 bool isParamWidening(linalg::GenericOp gen, const Classes &c) {
-  if (gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
-      !c.params.contains(gen.getDpsInputs()[0]) ||
-      !gen.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>() ||
-      !llvm::all_of(gen.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isIdentity(); }))
-    return false;
-  Block &block = gen.getRegion().front();
-  auto ext = dyn_cast<arith::ExtFOp>(block.front());
-  return ext && ext.getIn() == block.getArgument(0) &&
-         ext.getIn().getType().isBF16() && ext.getType().isF32() &&
-         block.getOperations().size() == 2 &&
-         block.getTerminator()->getOperand(0) == ext.getResult();
+  Type from = widenedFrom(gen);
+  return from && from.isBF16() && c.params.contains(gen.getDpsInputs()[0]) &&
+         gen.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>() &&
+         getElementTypeOrSelf(gen.getResult(0).getType()).isF32();
 }
 
 /// Classifies `op` given the classes of its operands, or fails with a

@@ -858,4 +858,19 @@ bool isZeroFill(Value v) {
   return fill && isZeroConstant(fill.getInputs()[0]);
 }
 
+Type widenedFrom(Operation *op) {
+  auto gen = dyn_cast_or_null<linalg::GenericOp>(op);
+  if (!gen || gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
+      !llvm::all_of(gen.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return {};
+  Block &body = gen.getRegion().front();
+  auto ext = dyn_cast<arith::ExtFOp>(&body.front());
+  if (!ext || body.getOperations().size() != 2 ||
+      ext.getIn() != body.getArgument(0) ||
+      body.getTerminator()->getOperand(0) != ext.getResult())
+    return {};
+  return ext.getIn().getType();
+}
+
 } // namespace modc

@@ -144,6 +144,12 @@ bool isZeroConstant(mlir::Value v);
 /// (the initial value of a matmul that computes A @ B, not C + A @ B).
 bool isZeroFill(mlir::Value v);
 
+/// The element type `op` widens from if it is an elementwise float
+/// widening of its one input into its one init (what TensorMath::cast
+/// builds, e.g. the importer's bf16 -> f32 of a half operand: identity
+/// maps, a body of one `arith.extf`), on tensors or buffers; else null.
+mlir::Type widenedFrom(mlir::Operation *op);
+
 } // namespace modc
 
 #endif // MODC_IR_TENSORMATH_H

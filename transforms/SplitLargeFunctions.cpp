@@ -26,6 +26,7 @@
 
 #include "ir/FunctionKey.h"
 #include "ir/Stats.h"
+#include "ir/TensorMath.h"
 #include "transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -85,18 +86,7 @@ bool isCheapKind(Operation *op) {
 /// in its function: a part recomputes them from the weight rather than
 /// receiving the copy.
 bool isLayoutCopy(Operation *op) {
-  if (isa<linalg::TransposeOp>(op))
-    return true;
-  auto gen = dyn_cast<linalg::GenericOp>(op);
-  if (!gen || gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
-      !llvm::all_of(gen.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isIdentity(); }))
-    return false;
-  Block &body = gen.getRegion().front();
-  auto ext = dyn_cast<arith::ExtFOp>(&body.front());
-  return ext && body.getOperations().size() == 2 &&
-         ext.getIn() == body.getArgument(0) &&
-         body.getTerminator()->getOperand(0) == ext.getResult();
+  return isa<linalg::TransposeOp>(op) || modc::widenedFrom(op);
 }
 
 int64_t weight(Operation *op) {
