@@ -124,12 +124,13 @@ thread_local Workspace ThreadWorkspace;
 
 std::atomic<size_t> WorkspaceLimit{SIZE_MAX};
 
-/// At least Floats floats, 64-byte aligned, owned by this thread and valid
-/// until its next call; NULL if memory is short.
-float *workspace(size_t Floats) {
+/// At least Floats floats of buffer W (by default the packing buffer),
+/// 64-byte aligned, owned by this thread and valid until its next use; NULL
+/// if memory is short or Floats passes setGemmWorkspaceLimit's cap.
+float *workspace(size_t Floats, Workspace &W = ThreadWorkspace) {
   if (Floats > WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float))
     return nullptr;
-  return ThreadWorkspace.get(Floats);
+  return W.get(Floats);
 }
 
 /// C[Rows x Cols] (+)= Tile, for the edges of C and for C with a non-unit
@@ -195,75 +196,48 @@ GemmIsa detectIsa() {
 /// The family in use; -1 until first needed.
 std::atomic<int> SelectedIsa{-1};
 
-Plan makePlan(GemmIsa Isa, const Problem &Pr) {
-  switch (Isa) {
+/// `return NS::CALL` with NS the kernel family of Isa (GemmKernels.h is
+/// compiled once per family).
 #if MODRT_GEMM_X86
-  case GemmIsa::Avx512:
-    return avx512::makePlan(Pr);
-  case GemmIsa::Avx2:
-    return avx2::makePlan(Pr);
-#endif
-  default:
-    return generic::makePlan(Pr);
+#define MODRT_BY_ISA(Isa, CALL)                                                \
+  switch (Isa) {                                                               \
+  case GemmIsa::Avx512:                                                        \
+    return avx512::CALL;                                                       \
+  case GemmIsa::Avx2:                                                          \
+    return avx2::CALL;                                                         \
+  default:                                                                     \
+    return generic::CALL;                                                      \
   }
+#else
+#define MODRT_BY_ISA(Isa, CALL) return generic::CALL;
+#endif
+
+Plan makePlan(GemmIsa Isa, const Problem &Pr) {
+  MODRT_BY_ISA(Isa, makePlan(Pr))
 }
 
 bool runTile(GemmIsa Isa, const Problem &Pr, const Plan &Pl, int64_t M0,
              int64_t M1, int64_t N0, int64_t N1) {
-  switch (Isa) {
-#if MODRT_GEMM_X86
-  case GemmIsa::Avx512:
-    return avx512::runTile(Pr, Pl, M0, M1, N0, N1);
-  case GemmIsa::Avx2:
-    return avx2::runTile(Pr, Pl, M0, M1, N0, N1);
-#endif
-  default:
-    return generic::runTile(Pr, Pl, M0, M1, N0, N1);
-  }
+  MODRT_BY_ISA(Isa, runTile(Pr, Pl, M0, M1, N0, N1))
 }
 
 void widenBf16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
-  switch (Isa) {
-#if MODRT_GEMM_X86
-  case GemmIsa::Avx512:
-    return avx512::widenBf16(Src, Dst, N);
-  case GemmIsa::Avx2:
-    return avx2::widenBf16(Src, Dst, N);
-#endif
-  default:
-    return generic::widenBf16(Src, Dst, N);
-  }
+  MODRT_BY_ISA(Isa, widenBf16(Src, Dst, N))
 }
 
 void bf16DotInPlace(GemmIsa Isa, int64_t M, int64_t N, int64_t K,
                     const float *A, int64_t LdA, const uint16_t *W, int64_t LdW,
                     float *C, int64_t LdC) {
-  switch (Isa) {
-#if MODRT_GEMM_X86
-  case GemmIsa::Avx512:
-    return avx512::bf16DotInPlace(M, N, K, A, LdA, W, LdW, C, LdC);
-  case GemmIsa::Avx2:
-    return avx2::bf16DotInPlace(M, N, K, A, LdA, W, LdW, C, LdC);
-#endif
-  default:
-    return generic::bf16DotInPlace(M, N, K, A, LdA, W, LdW, C, LdC);
-  }
+  MODRT_BY_ISA(Isa, bf16DotInPlace(M, N, K, A, LdA, W, LdW, C, LdC))
 }
 
 void bf16Sweep(GemmIsa Isa, int64_t M, int64_t K, int64_t Cols, const float *A,
                int64_t LdA, const uint16_t *B, int64_t LdB, float *C,
                int64_t LdC) {
-  switch (Isa) {
-#if MODRT_GEMM_X86
-  case GemmIsa::Avx512:
-    return avx512::bf16Sweep(M, K, Cols, A, LdA, B, LdB, C, LdC);
-  case GemmIsa::Avx2:
-    return avx2::bf16Sweep(M, K, Cols, A, LdA, B, LdB, C, LdC);
-#endif
-  default:
-    return generic::bf16Sweep(M, K, Cols, A, LdA, B, LdB, C, LdC);
-  }
+  MODRT_BY_ISA(Isa, bf16Sweep(M, K, Cols, A, LdA, B, LdB, C, LdC))
 }
+
+#undef MODRT_BY_ISA
 
 /// Below this many multiply-adds per thread, another thread costs more than
 /// it saves: handing a tile to a spinning worker and sharing cache lines
@@ -515,11 +489,9 @@ extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
 
 namespace {
 
-/// C = A @ float(B) for a bf16 B, one block of columns per task: the block
-/// is widened into this thread's buffer (keeping B's layout, so a
-/// transposed weight stays transposed and takes the in-place dot path),
-/// then multiplied on this thread. B is read from memory once, at half
-/// the bytes of f32.
+/// C = A @ float(B) for a bf16 B, one block of columns (Cols wide) per
+/// task, each swept, dotted or widened and multiplied on one thread. B is
+/// read from memory once, at half the bytes of f32.
 struct Bf16Job {
   modrt_memref2d_f32 *A, *C;
   modrt_memref2d_bf16 *B;
@@ -555,60 +527,58 @@ void widenRow(void *Ctx, int64_t P) {
     Out[Jj] = generic::vloadBf16(Row + Jj * J.B->strides[1]);
 }
 
-/// Columns [J0, J0 + Nb) of C: widened into this thread's buffer, then
-/// multiplied on this thread.
-void widenAndMultiply(const Bf16Job &J, int64_t J0, int64_t Nb) {
-  float *W = size_t(J.K * Nb) > WorkspaceLimit.load(std::memory_order_relaxed) /
-                                    sizeof(float)
-                 ? nullptr
-                 : WidenWorkspace.get(size_t(J.K * Nb));
-  const uint16_t *Src = J.B->aligned + J.B->offset;
-  int64_t RS = J.B->strides[0], CS = J.B->strides[1];
-  Problem Pr;
-  Pr.M = J.M;
-  Pr.N = Nb;
-  Pr.K = J.K;
-  Pr.A = {J.A->aligned + J.A->offset, J.A->strides[0], J.A->strides[1]};
-  Pr.C = {J.C->aligned + J.C->offset + J0 * J.C->strides[1], J.C->strides[0],
-          J.C->strides[1]};
+/// C = A @ float(B) on this thread, Pr's B unset, B bf16 with strides RS
+/// and CS: B widened into this thread's buffer keeping its layout (a
+/// transposed weight stays transposed and takes the in-place dot path),
+/// then multiplied; without memory for the buffer, element by element.
+void widenAndMultiply(Problem &Pr, const uint16_t *B, int64_t RS, int64_t CS) {
+  float *W = workspace(size_t(Pr.K * Pr.N), WidenWorkspace);
   if (!W) {
-    // No buffer: widen nothing, multiply element by element.
-    for (int64_t I = 0; I < J.M; ++I)
-      for (int64_t Jj = 0; Jj < Nb; ++Jj) {
+    for (int64_t I = 0; I < Pr.M; ++I)
+      for (int64_t J = 0; J < Pr.N; ++J) {
         float Sum = 0.0f;
-        for (int64_t P = 0; P < J.K; ++P)
+        for (int64_t P = 0; P < Pr.K; ++P)
           Sum += Pr.A.Data[I * Pr.A.RowStride + P * Pr.A.ColStride] *
-                 generic::vloadBf16(Src + P * RS + (J0 + Jj) * CS);
-        Pr.C.Data[I * Pr.C.RowStride + Jj * Pr.C.ColStride] = Sum;
+                 generic::vloadBf16(B + P * RS + J * CS);
+        Pr.C.Data[I * Pr.C.RowStride + J * Pr.C.ColStride] = Sum;
       }
     return;
   }
   modrt::GemmIsa Isa = modrt::gemmIsa();
   if (RS == 1 && CS != 1) {
     // Transposed in memory (a Linear weight [N, K]): rows of B^T.
-    for (int64_t Jj = 0; Jj < Nb; ++Jj)
-      modrt::widenBf16(Isa, Src + (J0 + Jj) * CS, W + Jj * J.K, J.K);
-    Pr.B = {W, 1, J.K};
+    for (int64_t J = 0; J < Pr.N; ++J)
+      modrt::widenBf16(Isa, B + J * CS, W + J * Pr.K, Pr.K);
+    Pr.B = {W, 1, Pr.K};
   } else {
-    for (int64_t P = 0; P < J.K; ++P) {
-      const uint16_t *Row = Src + P * RS + J0 * CS;
-      float *Out = W + P * Nb;
+    for (int64_t P = 0; P < Pr.K; ++P) {
+      const uint16_t *Row = B + P * RS;
+      float *Out = W + P * Pr.N;
       if (CS == 1) {
-        modrt::widenBf16(Isa, Row, Out, Nb);
+        modrt::widenBf16(Isa, Row, Out, Pr.N);
         continue;
       }
-      for (int64_t Jj = 0; Jj < Nb; ++Jj)
-        Out[Jj] = generic::vloadBf16(Row + Jj * CS);
+      for (int64_t J = 0; J < Pr.N; ++J)
+        Out[J] = generic::vloadBf16(Row + J * CS);
     }
-    Pr.B = {W, Nb, 1};
+    Pr.B = {W, Pr.N, 1};
   }
   runProblem(Pr, 1);
 }
 
+/// Columns [J0, J0 + Nb) of C, widened and multiplied on this thread.
 void runBf16Block(void *Ctx, int64_t Block) {
   const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
   int64_t J0 = Block * J.Cols;
-  widenAndMultiply(J, J0, std::min(J.Cols, J.N - J0));
+  Problem Pr;
+  Pr.M = J.M;
+  Pr.N = std::min(J.Cols, J.N - J0);
+  Pr.K = J.K;
+  Pr.A = {J.A->aligned + J.A->offset, J.A->strides[0], J.A->strides[1]};
+  Pr.C = {J.C->aligned + J.C->offset + J0 * J.C->strides[1], J.C->strides[0],
+          J.C->strides[1]};
+  widenAndMultiply(Pr, J.B->aligned + J.B->offset + J0 * J.B->strides[1],
+                   J.B->strides[0], J.B->strides[1]);
 }
 
 /// Up to 64 rows against a Linear weight ([N, K] in memory): a block of
@@ -647,12 +617,7 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
   // then the threads share one GEMM as for f32 (blocks would pack A again
   // for every block).
   if (M > 64) {
-    size_t Floats = size_t(K) * size_t(N);
-    float *W =
-        Floats > WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float)
-            ? nullptr
-            : WholeWorkspace.get(Floats);
-    if (W) {
+    if (float *W = workspace(size_t(K) * size_t(N), WholeWorkspace)) {
       WidenJob Wj = {B, W, K, N};
       bool Transposed = B->strides[0] == 1 && B->strides[1] != 1;
       modrt_parallel_for(Transposed ? N : K,
@@ -780,18 +745,10 @@ struct GroupedJob {
 /// a product tile before its scatter. Subject to the same limit.
 thread_local Workspace GatherWorkspace, TileWorkspace;
 
-float *scratch(Workspace &W, int64_t Floats) {
-  if (size_t(Floats) >
-      WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float))
-    return nullptr;
-  return W.get(size_t(Floats));
-}
-
 /// C = A @ B on this thread for one tile of a grouped product: Pr with its
 /// B unset, the weight's columns [Col, Col + N) at `Weight` (row stride
 /// Ldb, f32 or bf16). A bf16 weight is swept in place for a few rows, else
-/// widened into a per-thread buffer first (or, without memory for one,
-/// multiplied element by element).
+/// widened first (widenAndMultiply).
 void groupProduct(Problem &Pr, const void *Weight, int64_t Col, int64_t Ldb,
                   bool Bf16, bool TransB = false) {
   if (TransB) {
@@ -806,32 +763,12 @@ void groupProduct(Problem &Pr, const void *Weight, int64_t Col, int64_t Ldb,
     return;
   }
   const uint16_t *B = static_cast<const uint16_t *>(Weight) + Col;
-  GemmIsa Isa = gemmIsa();
   if (Pr.M <= 16 && Pr.A.ColStride == 1 && Pr.C.ColStride == 1) {
-    bf16Sweep(Isa, Pr.M, Pr.K, Pr.N, Pr.A.Data, Pr.A.RowStride, B, Ldb,
+    bf16Sweep(gemmIsa(), Pr.M, Pr.K, Pr.N, Pr.A.Data, Pr.A.RowStride, B, Ldb,
               Pr.C.Data, Pr.C.RowStride);
     return;
   }
-  float *W =
-      size_t(Pr.K * Pr.N) >
-              WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float)
-          ? nullptr
-          : WidenWorkspace.get(size_t(Pr.K * Pr.N));
-  if (!W) {
-    for (int64_t I = 0; I < Pr.M; ++I)
-      for (int64_t J = 0; J < Pr.N; ++J) {
-        float Sum = 0.0f;
-        for (int64_t P = 0; P < Pr.K; ++P)
-          Sum += Pr.A.Data[I * Pr.A.RowStride + P * Pr.A.ColStride] *
-                 generic::vloadBf16(B + P * Ldb + J);
-        Pr.C.Data[I * Pr.C.RowStride + J * Pr.C.ColStride] = Sum;
-      }
-    return;
-  }
-  for (int64_t P = 0; P < Pr.K; ++P)
-    widenBf16(Isa, B + P * Ldb, W + P * Pr.N, Pr.N);
-  Pr.B = {W, Pr.N, 1};
-  runProblem(Pr, 1);
+  widenAndMultiply(Pr, B, Ldb, 1);
 }
 
 void runGroupTile(void *Ctx, int64_t I) {
@@ -852,7 +789,7 @@ void runGroupTile(void *Ctx, int64_t I) {
     return;
   }
   // The tile's rows gathered into a dense block, then one product.
-  float *Rows = scratch(GatherWorkspace, T.M * J.K);
+  float *Rows = workspace(size_t(T.M * J.K), GatherWorkspace);
   if (!Rows) {
     // No memory for the block: one row at a time, read in place.
     Problem Row = Pr;
@@ -1057,8 +994,9 @@ void runScatterBlock(void *Ctx, int64_t Block) {
   const float *A = J.A->aligned + J.A->offset;
   float *Y = J.Y->aligned + J.Y->offset;
   const float *RW = J.RouteW->aligned + J.RouteW->offset;
-  float *Temp = scratch(TileWorkspace, ChunkRows * Width);
-  float *Rows = J.Gather ? scratch(GatherWorkspace, ChunkRows * J.K) : nullptr;
+  float *Temp = workspace(size_t(ChunkRows * Width), TileWorkspace);
+  float *Rows =
+      J.Gather ? workspace(size_t(ChunkRows * J.K), GatherWorkspace) : nullptr;
   auto apply = [&](int64_t P, int64_t Cc, float V) {
     int64_t Dst = J.RowList[P], Slot = J.SlotList[P];
     float W = RW[Dst * J.RouteW->strides[0] + Slot * J.RouteW->strides[1]];
