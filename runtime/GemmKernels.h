@@ -499,92 +499,6 @@ bool runDotTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1) {
   return true;
 }
 
-/// C[M0:M1, N0:N1] = A @ B with dot products for B transposed in memory (a
-/// PyTorch Linear weight [N, K] read in place): B^T's rows are the weight's
-/// rows, so nothing is packed. For each block of K, each group of DotCols
-/// weight rows stays in L1 while every row of A (from L2) passes, so the
-/// weight is read from memory once.
-template <int R>
-void runDotInPlaceTile(const Problem &Pr, const Plan &Pl, int64_t M0,
-                       int64_t M1, int64_t N0, int64_t N1) {
-  const int64_t K = Pr.K;
-  const Matrix &A = Pr.A;
-  const MutableMatrix &C = Pr.C;
-  const int64_t LdW = Pr.B.ColStride;
-  alignas(64) float Tile[R * DotCols];
-  // The last group of fewer than DotCols rows, copied with zero rows after.
-  alignas(64) float Edge[DotCols * DotInPlaceKC];
-  for (int64_t Pc = 0; Pc < K; Pc += Pl.Block.KC) {
-    const int64_t Kc = minOf(Pl.Block.KC, K - Pc);
-    for (int64_t J0 = N0; J0 < N1; J0 += DotCols) {
-      const int64_t Cols = minOf(DotCols, N1 - J0);
-      const float *W = Pr.B.Data + J0 * LdW + Pc;
-      int64_t LdBT = LdW;
-      if (Cols < DotCols) {
-        for (int64_t J = 0; J < DotCols; ++J)
-          for (int64_t P = 0; P < Kc; ++P)
-            Edge[J * Kc + P] = J < Cols ? W[J * LdW + P] : 0.0f;
-        W = Edge;
-        LdBT = Kc;
-      }
-      for (int64_t I = M0; I < M1; I += R) {
-        const int64_t Rows = minOf(R, M1 - I);
-        const float *ARows = A.Data + I * A.RowStride + Pc;
-        if (Rows == R)
-          dotKernel<R, true>(Kc, ARows, A.RowStride, W, LdBT, Tile);
-        else if (Rows == 2)
-          dotKernel<2, true>(Kc, ARows, A.RowStride, W, LdBT, Tile);
-        else
-          dotKernel<1, true>(Kc, ARows, A.RowStride, W, LdBT, Tile);
-        mergeTile(Tile, DotCols, Rows, Cols,
-                  C.Data + I * C.RowStride + J0 * C.ColStride, C.RowStride,
-                  C.ColStride, Pc > 0);
-      }
-    }
-  }
-}
-
-/// C[M x N] = A[M x K] @ W^T for a bf16 weight W ([N, K], rows LdW apart:
-/// a Linear weight) read in place, in runDotInPlaceTile's order: each group
-/// of DotCols weight rows, a block of K at a time, is widened into L1 once,
-/// and every row of A passes it. A and C have unit column strides.
-void bf16DotInPlace(int64_t M, int64_t N, int64_t K, const float *A,
-                    int64_t LdA, const uint16_t *W, int64_t LdW, float *C,
-                    int64_t LdC) {
-  constexpr int R = DotRows;
-  alignas(64) float Tile[R * DotCols];
-  alignas(64) float Block[DotCols * DotInPlaceKC];
-  for (int64_t Pc = 0; Pc < K; Pc += DotInPlaceKC) {
-    const int64_t Kc = minOf(DotInPlaceKC, K - Pc);
-    for (int64_t J0 = 0; J0 < N; J0 += DotCols) {
-      const int64_t Cols = minOf(DotCols, N - J0);
-      for (int64_t J = 0; J < DotCols; ++J) {
-        if (J < Cols) {
-          const uint16_t *Src = W + (J0 + J) * LdW + Pc;
-          int64_t P = 0;
-          for (; P + Width <= Kc; P += Width)
-            vstore(Block + J * Kc + P, vloadBf16(Src + P));
-          for (; P < Kc; ++P)
-            Block[J * Kc + P] = generic::vloadBf16(Src + P);
-        } else {
-          std::fill(Block + J * Kc, Block + (J + 1) * Kc, 0.0f);
-        }
-      }
-      for (int64_t I = 0; I < M; I += R) {
-        const int64_t Rows = minOf(R, M - I);
-        const float *ARows = A + I * LdA + Pc;
-        if (Rows == R)
-          dotKernel<R, true>(Kc, ARows, LdA, Block, Kc, Tile);
-        else if (Rows == 2)
-          dotKernel<2, true>(Kc, ARows, LdA, Block, Kc, Tile);
-        else
-          dotKernel<1, true>(Kc, ARows, LdA, Block, Kc, Tile);
-        mergeTile(Tile, DotCols, Rows, Cols, C + I * LdC + J0, LdC, 1, Pc > 0);
-      }
-    }
-  }
-}
-
 /// Dst[0, N) = Src[0, N) widened from bf16 (the high 16 bits of an f32).
 void widenBf16(const uint16_t *__restrict Src, float *__restrict Dst,
                int64_t N) {
@@ -593,6 +507,76 @@ void widenBf16(const uint16_t *__restrict Src, float *__restrict Dst,
     vstore(Dst + I, vloadBf16(Src + I));
   for (; I < N; ++I)
     Dst[I] = generic::vloadBf16(Src + I);
+}
+
+/// C[M0:M1, N0:N1] = A @ W^T with dot products for a weight W ([N, K], rows
+/// LdW apart: a PyTorch Linear weight, B transposed in memory) read in
+/// place, f32 or bf16: B^T's rows are the weight's rows, so nothing is
+/// packed. For each block of K, each group of DotCols weight rows stays in
+/// L1 while every row of A (from L2) passes, so the weight is read from
+/// memory once. f32 rows are read where they are (the last group of fewer
+/// than DotCols is copied, zero rows after); bf16 rows are widened into L1
+/// a group at a time. C's columns are CS apart.
+template <int R, typename WT>
+void dotInPlace(int64_t M0, int64_t M1, int64_t N0, int64_t N1, int64_t K,
+                const float *A, int64_t LdA, const WT *W, int64_t LdW, float *C,
+                int64_t LdC, int64_t CS) {
+  alignas(64) float Tile[R * DotCols];
+  alignas(64) float Group[DotCols * DotInPlaceKC];
+  for (int64_t Pc = 0; Pc < K; Pc += DotInPlaceKC) {
+    const int64_t Kc = minOf(DotInPlaceKC, K - Pc);
+    for (int64_t J0 = N0; J0 < N1; J0 += DotCols) {
+      const int64_t Cols = minOf(DotCols, N1 - J0);
+      const float *BT = Group;
+      int64_t LdBT = Kc;
+      if constexpr (std::is_same_v<WT, float>) {
+        if (Cols == DotCols) {
+          BT = W + J0 * LdW + Pc;
+          LdBT = LdW;
+        }
+      }
+      if (BT == Group) {
+        for (int64_t J = 0; J < DotCols; ++J) {
+          float *Out = Group + J * Kc;
+          const WT *Src = W + (J0 + J) * LdW + Pc;
+          if (J >= Cols)
+            std::fill(Out, Out + Kc, 0.0f);
+          else if constexpr (std::is_same_v<WT, float>)
+            std::copy(Src, Src + Kc, Out);
+          else
+            widenBf16(Src, Out, Kc);
+        }
+      }
+      for (int64_t I = M0; I < M1; I += R) {
+        const int64_t Rows = minOf(R, M1 - I);
+        const float *ARows = A + I * LdA + Pc;
+        if (Rows == R)
+          dotKernel<R, true>(Kc, ARows, LdA, BT, LdBT, Tile);
+        else if (Rows == 2)
+          dotKernel<2, true>(Kc, ARows, LdA, BT, LdBT, Tile);
+        else
+          dotKernel<1, true>(Kc, ARows, LdA, BT, LdBT, Tile);
+        mergeTile(Tile, DotCols, Rows, Cols, C + I * LdC + J0 * CS, LdC, CS,
+                  Pc > 0);
+      }
+    }
+  }
+}
+
+/// The plan's dot products in place on an f32 Linear weight.
+template <int R>
+void runDotInPlaceTile(const Problem &Pr, const Plan &Pl, int64_t M0,
+                       int64_t M1, int64_t N0, int64_t N1) {
+  dotInPlace<R>(M0, M1, N0, N1, Pr.K, Pr.A.Data, Pr.A.RowStride, Pr.B.Data,
+                Pr.B.ColStride, Pr.C.Data, Pr.C.RowStride, Pr.C.ColStride);
+}
+
+/// C[M x N] = A[M x K] @ W^T for a bf16 Linear weight read in place; A and
+/// C have unit column strides.
+void bf16DotInPlace(int64_t M, int64_t N, int64_t K, const float *A,
+                    int64_t LdA, const uint16_t *W, int64_t LdW, float *C,
+                    int64_t LdC) {
+  dotInPlace<DotRows>(0, M, 0, N, K, A, LdA, W, LdW, C, LdC, 1);
 }
 
 //===----------------------------------------------------------------------===//
