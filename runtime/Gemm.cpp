@@ -628,46 +628,38 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
       return;
     }
   }
-  // Few rows: blocks of columns, about 256 KiB of widened B each (it is
-  // multiplied from L2), and at least two per thread when N allows.
-  int64_t Cols =
-      std::max<int64_t>(16, (int64_t(64) << 10) / std::max<int64_t>(K, 1));
-  int64_t PerThread = (N + 2 * Threads - 1) / (2 * Threads);
-  Cols = std::min(Cols, std::max<int64_t>(16, (PerThread + 15) / 16 * 16));
-  Cols = std::min(Cols, N);
   // Up to 4 rows against a row-major B with unit inner strides (up to 16
   // against a narrow one, LoRA's A): swept from the bf16 data itself. From
   // 5 rows on, widened blocks and the f32 kernels are faster (M = 16, K = N
   // = 1024, 2 threads: 170-177 GFLOP/s against 130-135 swept; docs/gemm.md).
-  bool Stream = (M <= 4 || (M <= 16 && N <= 64)) && B->strides[1] == 1 &&
-                A->strides[1] == 1 && C->strides[1] == 1;
-  if (Stream) {
-    // A few blocks of 64 columns or more per thread, claimed as threads
-    // come free.
-    int64_t Pieces = Threads > 1 ? Threads * TilesPerThread : 1;
-    Cols = std::min(N, std::max<int64_t>(64, (N + Pieces - 1) / Pieces));
-    Cols = (Cols + 31) / 32 * 32;
-  }
   // A Linear weight (B^T's rows contiguous) against up to 64 rows: dot
-  // products with its rows, nothing widened whole.
-  bool Dot = !Stream && B->strides[0] == 1 && B->strides[1] >= K &&
-             A->strides[1] == 1 && C->strides[1] == 1;
-  if (Dot) {
+  // products with its rows. Otherwise blocks widened and multiplied.
+  bool UnitCols = A->strides[1] == 1 && C->strides[1] == 1;
+  bool Stream =
+      (M <= 4 || (M <= 16 && N <= 64)) && B->strides[1] == 1 && UnitCols;
+  bool Dot = !Stream && B->strides[0] == 1 && B->strides[1] >= K && UnitCols;
+  int64_t Cols;
+  if (Stream || Dot) {
+    // B read in place: a few blocks per thread, claimed as threads come
+    // free, of whole chunks of the kernel.
+    int64_t Least = Stream ? 64 : 16, Multiple = Stream ? 32 : 8;
     int64_t Pieces = Threads > 1 ? Threads * TilesPerThread : 1;
-    Cols = std::min(N, std::max<int64_t>(16, (N + Pieces - 1) / Pieces));
-    Cols = (Cols + 7) / 8 * 8;
+    Cols = std::min(N, std::max(Least, (N + Pieces - 1) / Pieces));
+    Cols = (Cols + Multiple - 1) / Multiple * Multiple;
+  } else {
+    // About 256 KiB of widened B per block (multiplied from L2), at least
+    // two blocks per thread when N allows.
+    int64_t PerThread = (N + 2 * Threads - 1) / (2 * Threads);
+    Cols = std::min<int64_t>(
+        {std::max<int64_t>(16, (int64_t(64) << 10) / std::max<int64_t>(K, 1)),
+         std::max<int64_t>(16, (PerThread + 15) / 16 * 16), N});
   }
   Bf16Job J = {A, C, B, M, K, N, Cols};
-  int64_t Blocks = (N + Cols - 1) / Cols;
-  void (*Run)(void *, int64_t) = Stream ? runBf16Sweep
-                                 : Dot  ? runBf16Dot
-                                        : runBf16Block;
-  if (Blocks == 1 || Threads <= 1) {
-    for (int64_t I = 0; I < Blocks; ++I)
-      Run(&J, I);
-    return;
-  }
-  modrt_parallel_for(Blocks, Run, &J);
+  modrt_parallel_for((N + Cols - 1) / Cols,
+                     Stream ? runBf16Sweep
+                     : Dot  ? runBf16Dot
+                            : runBf16Block,
+                     &J);
 }
 
 extern "C" void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,
