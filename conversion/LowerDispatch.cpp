@@ -57,27 +57,6 @@ void DispatchLowering::cloneWithParamRows(
   map.map(gen.getResults(), clone.getResults());
 }
 
-namespace {
-
-/// A fused route a train block runs grouped too: every parameter is an f32
-/// weight of a grouped matmul (mod-differentiate has the rule for those;
-/// per-row parameter rows and bf16 weights keep the sparse form).
-bool trainsGrouped(const modc::GroupedBody &gb, unsigned numParams) {
-  if (!gb.widened.empty())
-    return false;
-  for (auto [op, use] : gb.uses) {
-    if (use != modc::GroupedUse::RowGeneric)
-      continue;
-    for (Value v : op->getOperands())
-      if (auto a = dyn_cast<BlockArgument>(v);
-          a && a.getOwner() == op->getBlock() && a.getArgNumber() < numParams)
-        return false;
-  }
-  return true;
-}
-
-} // namespace
-
 FailureOr<DispatchKind>
 DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb,
                              bool training) {
@@ -289,7 +268,10 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
   }
   if (op.getStrategy() == mod::DispatchStrategy::Fused)
     if (auto body = groupedBody(op))
-      if (!training || trainsGrouped(*body, op.getTargetParams(0).size()))
+      // A train block runs it grouped when every parameter is an f32
+      // weight of a grouped matmul (mod-differentiate has the rule for
+      // those; parameter rows and bf16 weights keep the sparse form).
+      if (!training || (body->widened.empty() && !body->paramRows))
         return lowerFused(op, *body, training);
   int64_t numTargets = op.getTargets().size();
   Value rows = math.dimSize(x, 0);

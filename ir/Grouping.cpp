@@ -267,6 +267,9 @@ std::optional<GroupedBody> groupBody(func::FuncOp fn, unsigned numParams,
     if (!use)
       return fail(reason);
     result.uses[&op] = *use;
+    if (*use == GroupedUse::RowGeneric)
+      result.paramRows |= llvm::any_of(
+          op.getOperands(), [&](Value v) { return c.params.contains(v); });
     if (*use == GroupedUse::ParamWiden)
       result.widened[op.getResult(0)] =
           cast<BlockArgument>(c.widened[op.getResult(0)]).getArgNumber();

@@ -46,6 +46,8 @@ struct GroupedBody {
   llvm::DenseMap<mlir::Value, RowMultiplier> multipliers;
   /// Widened bf16 parameters (ParamWiden results): the parameter's index.
   llvm::DenseMap<mlir::Value, unsigned> widened;
+  /// Whether a RowGeneric reads a parameter (run as per-row parameter rows).
+  bool paramRows = false;
   int groupedMatmuls = 0;
 
   /// The index of the parameter a grouped matmul's right operand is: the
