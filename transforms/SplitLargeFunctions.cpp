@@ -199,9 +199,10 @@ struct SplitLargeFunctionsPass
     // Layout copies that stayed and were cloned into every part reading
     // them are dead here (on tensors bufferization would still copy); the
     // others move down to their first reader, so that no call separates a
-    // weight's copy from the GEMM that folds it (a buffer live across a
-    // call gets deallocated in the general, conditional form, which
-    // mod-matmul-to-runtime does not see through).
+    // weight's copy from the GEMM that folds it: a buffer live across a
+    // call is freed in the general, conditional form, and the folded copy
+    // then leaves its allocation behind (mod-matmul-to-runtime erases only
+    // the copying op).
     Block &body = fn.getBody().front();
     SmallVector<Operation *> copies;
     for (Operation &op : body)
