@@ -56,12 +56,12 @@ def worker_modc(lib, n, dtype, d):
     rng = np.random.default_rng(n)
     x = rng.standard_normal((n, d)).astype(np.float32)
     if dtype == "bf16":
-        x = (x.view(np.uint32) >> 16).astype(np.uint16)
+        x = modrt.to_bf16(x)
     touched = 0
     if hasattr(m, "router_logits"):
         logits = m.router_logits(x)
         if dtype == "bf16":
-            logits = (logits.astype(np.uint32) << 16).view(np.float32)
+            logits = modrt.from_bf16(logits)
         top = np.argsort(-logits, axis=1)[:, :2]
         touched = len(np.unique(top))
     t = median_time(lambda: m.forward(x), min_time=0.5, min_reps=10)

@@ -45,9 +45,7 @@ def worker_modc(lib, b, t):
     m = modrt.load(lib)
     if m.info.params[0]["dtype"] == "bf16":
         w = read_safetensors(checkpoint())
-        u = {k: v.astype(np.float32).view(np.uint32).astype(np.uint64) for k, v in w.items()}
-        m.load_state_dict({k: ((v + 0x7FFF + ((v >> 16) & 1)) >> 16).astype(np.uint16)
-                           for k, v in u.items()})
+        m.load_state_dict({k: modrt.to_bf16(v) for k, v in w.items()})
     else:
         m.load(checkpoint())
     ids, mask = inputs(b, t)

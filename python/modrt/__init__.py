@@ -10,8 +10,10 @@ Pure Python over ctypes and NumPy, no build step::
 The library describes itself (``NAME_describe``), so any compiled model
 works without generated bindings. Shapes and dtypes are checked before the
 call; a failed call raises ``modrt.Error`` with the library's message.
+bf16 tensors are uint16 arrays of their bits: ``modrt.to_bf16`` rounds
+floats to them, ``modrt.from_bf16`` reads them back.
 """
 
-from ._lib import Error, Info, Model, load
+from ._lib import Error, Info, Model, from_bf16, load, to_bf16
 
-__all__ = ["Error", "Info", "Model", "load"]
+__all__ = ["Error", "Info", "Model", "from_bf16", "load", "to_bf16"]

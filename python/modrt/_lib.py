@@ -48,6 +48,18 @@ class _Info(ctypes.Structure):
                 ("num_trains", ctypes.c_int32), ("trains", ctypes.POINTER(_EntryInfo))]
 
 
+def to_bf16(a):
+    """A float array as bf16 (its uint16 bits, the form bf16 tensors take in
+    modrt), rounded to nearest even like PyTorch's conversion."""
+    u = np.ascontiguousarray(a, np.float32).view(np.uint32).astype(np.uint64)
+    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def from_bf16(bits):
+    """bf16 bits (uint16) as float32, exactly."""
+    return (np.asarray(bits, np.uint16).astype(np.uint32) << 16).view(np.float32)
+
+
 class Error(RuntimeError):
     """A call into the compiled library failed; ``code`` is its status."""
 

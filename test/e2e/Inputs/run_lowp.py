@@ -38,6 +38,14 @@ def same(got, want, what, ulps=0):
     print("ok", what)
 
 
+# modrt's bf16 helpers round like PyTorch (ties to even) and read back
+# exactly.
+v = torch.randn(4096) * 3
+v[:3] = torch.tensor([1.0 + 2.0 ** -8, 1.0 + 3 * 2.0 ** -8, -0.0])  # ties, -0
+assert np.array_equal(modrt.to_bf16(v.numpy()), bits(v.to(BF)))
+assert np.array_equal(modrt.from_bf16(bits(v.to(BF))), v.to(BF).to(F).numpy())
+print("ok modrt.to_bf16 / from_bf16")
+
 # Initialisers draw in f32 and round: the bf16 table is the f32 draw rounded.
 m32 = modrt.load(sys.argv[2])
 m32.init(5)

@@ -13,24 +13,14 @@ from minilm_batch import SENTENCES, alone, batch, tokenizer
 from minilm_batch import weights as checkpoint_weights
 
 
-def to_bf16(a):
-    """float32 array -> bf16 bits, rounded to nearest even."""
-    u = np.ascontiguousarray(a, np.float32).view(np.uint32).astype(np.uint64)
-    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
-
-
-def from_bf16(b):
-    return (b.astype(np.uint32) << 16).view(np.float32)
-
-
 weights = checkpoint_weights()
 m = modrt.load(sys.argv[1])
-m.load_state_dict({name: to_bf16(weights[name]) for name in
+m.load_state_dict({name: modrt.to_bf16(weights[name]) for name in
                    (p["name"] for p in m.info.params)})
 tok = tokenizer()
 ids, mask = batch(tok)
 _, want = (r.numpy() for r in sentence_embeddings(weights, ids, mask))
-got = from_bf16(m.embed(ids, mask)).astype(np.float64)
+got = modrt.from_bf16(m.embed(ids, mask)).astype(np.float64)
 
 
 def cosine(a, b):
@@ -44,7 +34,7 @@ print(f"ok bf16 embeddings (cosine >= {cos.min():.6f})")
 # Padding: each sentence alone gives its row of the padded batch (the same
 # computation on fewer keys, rounded the same way up to reordering).
 for i, s in enumerate(SENTENCES):
-    single = from_bf16(m.embed(*alone(tok, s)))[0].astype(np.float64)
+    single = modrt.from_bf16(m.embed(*alone(tok, s)))[0].astype(np.float64)
     for other in (got[i], want[i]):
         c = cosine(single, other)
         assert c >= 0.9999, (i, c)
