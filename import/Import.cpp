@@ -387,9 +387,8 @@ private:
         break;
       }
       case Op::MatMul:
-        v = inF32(n, math, [&](const Node &m) {
-          return math.matmul(values_[m.operands[0]], values_[m.operands[1]],
-                             tensorType(m.type));
+        v = inF32(n, math, [&](const Node &m, ArrayRef<Value> ops) {
+          return math.matmul(ops[0], ops[1], tensorType(m.type));
         });
         break;
       case Op::Compare:
@@ -401,17 +400,17 @@ private:
         v = math.neg(values_[n.operands[0]]);
         break;
       case Op::Unary:
-        v = inF32(n, math, [&](const Node &m) {
-          return math.unary(m.builtin, values_[m.operands[0]]);
+        v = inF32(n, math, [&](const Node &m, ArrayRef<Value> ops) {
+          return math.unary(m.builtin, ops[0]);
         });
         break;
       case Op::Builtin:
         v = vocab::computesValues(vocab::entry(n.builtin).rule)
                 ? inF32(n, math,
-                        [&](const Node &m) {
-                          return emitBuiltin(m, math, l, context);
+                        [&](const Node &m, ArrayRef<Value> ops) {
+                          return emitBuiltin(m, ops, math, l, context);
                         })
-                : emitBuiltin(n, math, l, context);
+                : emitBuiltin(n, operandValues(n), math, l, context);
         break;
       case Op::Route:
         v = emitRoute(n, l, applyParams, instances);
@@ -469,40 +468,48 @@ private:
   std::map<int, Value> symbols_;
   std::string entryName_;
 
-  Value emitBuiltin(const Node &n, TensorMath &math, Location l,
-                    const std::string &context);
+  /// `n` (a builtin) on `ops`, its operands' values (null for a literal,
+  /// which the builtin emits itself).
+  Value emitBuiltin(const Node &n, ArrayRef<Value> ops, TensorMath &math,
+                    Location l, const std::string &context);
   Value emitSlice(const Node &n, Location l, const std::string &context);
   /// A module function taking and returning f32 rows for module `callee`
   /// of f16/bf16 rows: per-row routing of half values (emitRoute).
   StringRef f32Rows(StringRef callee);
   std::map<std::string, func::FuncOp> f32Wrappers_;
 
+  /// The values of `n`'s operands (null for a literal).
+  SmallVector<Value> operandValues(const Node &n) {
+    SmallVector<Value> ops;
+    for (Node *o : n.operands)
+      ops.push_back(values_[o]);
+    return ops;
+  }
+
   /// Emits `n` with its f16/bf16 operands extended to f32 and its result
   /// rounded back (once, to nearest even): what PyTorch's CPU kernels do.
+  /// `emit` gets `n` (typed f32 where it was half) and the operand values.
   Value inF32(const Node &n, TensorMath &math,
-              const std::function<Value(const Node &)> &emit) {
+              const std::function<Value(const Node &, ArrayRef<Value>)> &emit) {
+    SmallVector<Value> ops = operandValues(n);
     bool any = ast::isHalfFloat(n.type.elem);
     for (Node *o : n.operands)
       any |= ast::isHalfFloat(o->type.elem);
     if (!any)
-      return emit(n);
-    std::vector<std::pair<const Node *, Value>> saved;
-    for (Node *o : n.operands)
-      if (ast::isHalfFloat(o->type.elem) && values_[o]) {
-        saved.push_back({o, values_[o]});
-        Value v = values_[o];
-        // A scalar (a literal operand) is extended as a scalar.
-        values_[o] = isa<RankedTensorType>(v.getType())
-                         ? math.cast(v, builder_.getF32Type())
-                         : builder_.create<arith::ExtFOp>(
-                               v.getLoc(), builder_.getF32Type(), v);
-      }
+      return emit(n, ops);
+    for (auto [o, v] : llvm::zip(n.operands, ops)) {
+      if (!ast::isHalfFloat(o->type.elem) || !v)
+        continue;
+      // A scalar (a literal operand) is extended as a scalar.
+      v = isa<RankedTensorType>(v.getType())
+              ? math.cast(v, builder_.getF32Type())
+              : builder_.create<arith::ExtFOp>(v.getLoc(),
+                                               builder_.getF32Type(), v);
+    }
     Node wide = n;
     if (ast::isHalfFloat(wide.type.elem))
       wide.type.elem = ast::ElemType::F32;
-    Value v = emit(wide);
-    for (auto it = saved.rbegin(); it != saved.rend(); ++it)
-      values_[it->first] = it->second;
+    Value v = emit(wide, ops);
     return ast::isHalfFloat(n.type.elem) && v
                ? math.cast(v, elemType(n.type.elem))
                : v;
@@ -543,10 +550,11 @@ Value Importer::emitSlice(const Node &n, Location l,
                                                  offsets, sizes, strides);
 }
 
-Value Importer::emitBuiltin(const Node &n, TensorMath &math, Location l,
+Value Importer::emitBuiltin(const Node &n, ArrayRef<Value> ops,
+                            TensorMath &math, Location l,
                             const std::string &context) {
   const std::string &name = n.name;
-  auto operand = [&](size_t i) { return values_[n.operands[i]]; };
+  auto operand = [&](size_t i) { return ops[i]; };
   RankedTensorType type = tensorType(n.type);
   // Ids are checked where they are read: one message names the entry, the
   // builtin and the value.
