@@ -559,9 +559,22 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
     return;
   entry.dyns.assign(used.begin(), used.end());
   entry.resultTypes = results;
-  for (size_t i = 0; i < results.size(); ++i)
-    entry.resultNames.push_back(results.size() == 1 ? std::string("y")
-                                                    : "y" + std::to_string(i));
+  // Outputs are y (one) or y0, y1, ...; an argument of one of those names
+  // moves them all to another letter (the header's C parameters and the
+  // library's description need distinct names).
+  auto nameOutputs = [&](const std::string &base) {
+    entry.resultNames.clear();
+    for (size_t i = 0; i < results.size(); ++i) {
+      std::string name = results.size() == 1 ? base : base + std::to_string(i);
+      if (std::find(entry.argNames.begin(), entry.argNames.end(), name) !=
+          entry.argNames.end())
+        return false;
+      entry.resultNames.push_back(name);
+    }
+    return true;
+  };
+  for (std::string base = "y"; !nameOutputs(base);)
+    base = base == "y" ? "out" : base + "_";
   ctx.argNames = entry.argNames;
   ctx.argTypes = entry.argTypes;
   ctx.fn = &fn;

@@ -1,0 +1,16 @@
+# Each entry of output-names.test.mod runs (the library creates).
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "python"))
+import modrt  # noqa: E402
+
+m = modrt.load(sys.argv[1])
+x = np.array([3.0], np.float32)
+y = np.array([4.0], np.float32)
+a = m.mul(x, y)
+b, c = m.two(x)
+d = m.both(np.array([7.0], np.float32), np.array([8.0], np.float32))
+print([int(a[0]), int(c[0]), int(d[0])])
