@@ -139,6 +139,25 @@ def FoldParameterComposition
   ];
 }
 
+def ExpandBf16Conversions
+    : Pass<"mod-expand-bf16-conversions", "mlir::ModuleOp"> {
+  let summary = "bf16 <-> f32 conversions as integer arithmetic";
+  let description = [{
+    Rewrites `arith.truncf` f32 -> bf16 (round to nearest even, NaN to the
+    quiet NaN 0x7fc0, as PyTorch rounds) and `arith.extf` bf16 -> f32 into
+    bit casts, shifts and integer adds. LLVM lowers `fptrunc` to bfloat to a
+    library call per element without AVX512-BF16, and with it the loop
+    vectoriser picks 4 lanes for loops that round every op's result (the
+    f16/bf16 rule of LANGUAGE.md §3); integer arithmetic vectorises at the
+    full width everywhere, and subnormals round exactly.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+  let statistics = [
+    Statistic<"numExpanded", "conversions-expanded",
+              "bf16 conversions rewritten into integer arithmetic">
+  ];
+}
+
 def ApproximateMath : Pass<"mod-approximate-math", "mlir::ModuleOp"> {
   let summary = "Polynomial approximations of f32 transcendental functions";
   let description = [{

@@ -22,6 +22,8 @@ entry casts(x: bf16[N, D]) -> (f16[N, D], f32[N, D], i32[N, D], bf16[N, D]) {
   return (cast(x, f16), cast(x, f32), cast(x * 4.0, i32), cast(cast(x, f16), bf16));
 }
 entry moe(x: bf16[N, D]) -> bf16[N, D] { return route x to experts by all combine mean; }
+// Rounding of special results: subnormals, overflow to infinity, NaN.
+entry product(x: bf16[N, D], y: bf16[N, D]) -> bf16[N, D] { return x * y; }
 entry slice(x: bf16[B, T, D]) -> bf16[B, D] { return x[:, -1] * 0.5; }
 // A literal operand of a builtin computed in f32 (it crashed the importer).
 entry unit(x: bf16[N, D]) -> bf16[N, D] {

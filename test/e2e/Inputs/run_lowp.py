@@ -71,6 +71,24 @@ xf = x.to(F)
 want = r(r(torch.softmax(xf, -1), BF) + r(xf.mean(-1, keepdim=True), BF), BF)
 same(unbits(m.soft(bits(x))), want, "softmax + mean")
 
+# Products rounded to bf16 exactly as PyTorch rounds them (ties to even),
+# subnormal and overflowing ones too; NaN stays NaN.
+x = torch.randn(6, 16).to(BF)
+y = torch.randn(6, 16).to(BF)
+x[0, :4] = torch.tensor([1e-20, -3e-21, 2.0 ** -64, 3e38])
+y[0, :4] = torch.tensor([1e-19, 7e-19, 2.0 ** -64, 2.0])
+x[1, :3] = torch.tensor([1.0 + 2.0 ** -7, 1.0 + 2.0 ** -7, float("nan")])
+y[1, :3] = torch.tensor([1.0 + 2.0 ** -7, 1.0 + 3 * 2.0 ** -7, 1.0])
+got = unbits(m.product(bits(x), bits(y)))
+want = (x.to(F) * y.to(F)).to(BF)
+assert bool(torch.isnan(got[1, 2])), got[1, 2]
+got[1, 2] = want[1, 2] = 0
+assert np.array_equal(bits(got), bits(want)), (got, want)
+assert bool(torch.isinf(got[0, 3])) and 0 < got[0, 2].abs().item() < 2.0 ** -126
+print("ok products round like PyTorch: subnormal, overflow, NaN")
+
+x = torch.randn(6, 16).to(BF)
+xf = x.to(F)
 h16, h32, i32, back = m.casts(bits(x))
 same(torch.from_numpy(h16), xf.to(HF), "bf16 -> f16")
 same(torch.from_numpy(h32), xf, "bf16 -> f32")
