@@ -27,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Gemm.h"
+#include "GemmPairs.h"
 
 #include "ThreadPool.h"
 
@@ -184,6 +185,8 @@ GemmIsa detectIsa() {
 #if MODRT_GEMM_X86
   // These check the operating system's support (XCR0) as well.
   __builtin_cpu_init();
+  if (cpuHasBf16Pairs())
+    return GemmIsa::Avx512Bf16;
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return GemmIsa::Avx512;
@@ -196,11 +199,15 @@ GemmIsa detectIsa() {
 /// The family in use; -1 until first needed.
 std::atomic<int> SelectedIsa{-1};
 
+/// See bf16PairProductCount.
+std::atomic<size_t> PairProducts{0};
+
 /// `return NS::CALL` with NS the kernel family of Isa (GemmKernels.h is
 /// compiled once per family).
 #if MODRT_GEMM_X86
 #define MODRT_BY_ISA(Isa, CALL)                                                \
   switch (Isa) {                                                               \
+  case GemmIsa::Avx512Bf16:                                                    \
   case GemmIsa::Avx512:                                                        \
     return avx512::CALL;                                                       \
   case GemmIsa::Avx2:                                                          \
@@ -379,6 +386,10 @@ void setGemmWorkspaceLimit(size_t Bytes) {
   WorkspaceLimit.store(Bytes, std::memory_order_relaxed);
 }
 
+size_t bf16PairProductCount() {
+  return PairProducts.load(std::memory_order_relaxed);
+}
+
 const char *gemmIsaName(GemmIsa Isa) {
   switch (Isa) {
   case GemmIsa::Generic:
@@ -387,6 +398,8 @@ const char *gemmIsaName(GemmIsa Isa) {
     return "avx2";
   case GemmIsa::Avx512:
     return "avx512";
+  case GemmIsa::Avx512Bf16:
+    return "avx512-bf16";
   }
   return "?";
 }
@@ -604,6 +617,130 @@ void runBf16Sweep(void *Ctx, int64_t Block) {
                    J.C->strides[0]);
 }
 
+/// Products of two bf16 operands on the bf16 dot products (GemmPairs.h):
+/// available, and not turned off by setGemmIsa.
+bool pairsInUse() { return gemmIsa() == GemmIsa::Avx512Bf16; }
+
+/// Fewer rows read B faster swept row by row (bf16Sweep, which widens it
+/// once per row of B): the pair kernels walk a column panel down B's rows,
+/// a page apart each when B is wide (M = 1, K = 1024, N = 4096: 9 GFLOP/s
+/// against 28).
+constexpr int64_t PairsMinRows = 4;
+
+/// A's rows narrowed to bf16 (what a bf16 program's widened activations
+/// were), per thread.
+thread_local Workspace NarrowWorkspace;
+
+/// Rows [0, M) of A narrowed into `Out` ([M, K], dense) if each element is
+/// a bf16 value; false at the first that is not.
+bool narrowRows(const Matrix &A, int64_t M, int64_t K, uint16_t *Out) {
+  for (int64_t I = 0; I < M; ++I)
+    if (!narrowExact(A.Data + I * A.RowStride, A.ColStride, Out + I * K, K))
+      return false;
+  return true;
+}
+
+/// A narrowed into this thread's buffer, or null (no memory, or a value
+/// bf16 does not hold).
+uint16_t *narrowed(const Matrix &A, int64_t M, int64_t K) {
+  auto *Out = reinterpret_cast<uint16_t *>(
+      workspace((size_t(M) * size_t(K) + 1) / 2, NarrowWorkspace));
+  return Out && narrowRows(A, M, K, Out) ? Out : nullptr;
+}
+
+/// C = A @ B on the bf16 dot products, A narrowed first, over a grid of
+/// tiles of C shared by the threads.
+struct PairsJob {
+  Matrix A;
+  uint16_t *Narrow;
+  const uint16_t *B;
+  int64_t RS, CS;
+  float *C;
+  int64_t LdC, M, N, K;
+  int64_t RowsPer, ColsPer, ColTiles;
+  std::atomic<bool> Inexact{false};
+};
+
+void narrowTask(void *Ctx, int64_t T) {
+  PairsJob &J = *static_cast<PairsJob *>(Ctx);
+  int64_t R0 = T * J.RowsPer, R1 = std::min(J.M, R0 + J.RowsPer);
+  Matrix Part = {J.A.Data + R0 * J.A.RowStride, J.A.RowStride, J.A.ColStride};
+  if (!J.Inexact.load(std::memory_order_relaxed) &&
+      !narrowRows(Part, R1 - R0, J.K, J.Narrow + R0 * J.K))
+    J.Inexact.store(true, std::memory_order_relaxed);
+}
+
+void pairsTask(void *Ctx, int64_t T) {
+  const PairsJob &J = *static_cast<const PairsJob *>(Ctx);
+  int64_t R0 = T / J.ColTiles * J.RowsPer, C0 = T % J.ColTiles * J.ColsPer;
+  bf16PairProduct(std::min(J.RowsPer, J.M - R0), std::min(J.ColsPer, J.N - C0),
+                  J.K, J.Narrow + R0 * J.K, J.K, J.B + C0 * J.CS, J.RS, J.CS,
+                  J.C + R0 * J.LdC + C0, J.LdC);
+}
+
+/// C = A @ float(B) on the bf16 dot products if A's values are all bf16
+/// values and the layouts allow; false, C untouched, otherwise.
+bool pairsMatmul(const modrt_memref2d_f32 *A, const modrt_memref2d_bf16 *B,
+                 modrt_memref2d_f32 *C, int64_t M, int64_t K, int64_t N,
+                 int Threads) {
+  int64_t RS = B->strides[0], CS = B->strides[1];
+  if (!pairsInUse() || M < PairsMinRows || K == 0 || C->strides[1] != 1 ||
+      (CS != 1 && RS != 1))
+    return false;
+  auto *Narrow = reinterpret_cast<uint16_t *>(
+      workspace((size_t(M) * size_t(K) + 1) / 2, NarrowWorkspace));
+  Matrix Am = {A->aligned + A->offset, A->strides[0], A->strides[1]};
+  // An f32 activation fails on its first row: look there before the rest.
+  if (!Narrow || !narrowRows(Am, 1, K, Narrow))
+    return false;
+  PairsJob J;
+  J.A = Am;
+  J.Narrow = Narrow;
+  J.B = B->aligned + B->offset;
+  J.RS = RS;
+  J.CS = CS;
+  J.C = C->aligned + C->offset;
+  J.LdC = C->strides[0];
+  J.M = M, J.N = N, J.K = K;
+  if (M > 1) {
+    J.RowsPer = std::max<int64_t>(1, (M - 1 + Threads - 1) / Threads);
+    Matrix Rest = {Am.Data + Am.RowStride, Am.RowStride, Am.ColStride};
+    J.A = Rest;
+    J.M = M - 1;
+    J.Narrow = Narrow + K;
+    if (Threads > 1 && (M - 1) * K >= (int64_t(1) << 16))
+      modrt_parallel_for((J.M + J.RowsPer - 1) / J.RowsPer, narrowTask, &J);
+    else if (!narrowRows(Rest, J.M, K, J.Narrow))
+      J.Inexact = true;
+    if (J.Inexact.load())
+      return false;
+    J.A = Am;
+    J.M = M;
+    J.Narrow = Narrow;
+  }
+  // Tiles: whole kernels of columns (32 for a row-major B, 8 for a
+  // transposed one), each thread streaming its own columns of B; rows cut
+  // as well when the columns run out.
+  int64_t Unit = CS == 1 ? 32 : 8;
+  double Fmas = double(M) * double(N) * double(K);
+  int64_t Pieces = 1;
+  if (Threads > 1 && Fmas >= 2 * MinFmasPerThread)
+    Pieces = std::min<int64_t>(
+        int64_t(Threads) * TilesPerThread,
+        std::max<int64_t>(Threads, int64_t(Fmas / MinFmasPerTile)));
+  int64_t ColUnits = (N + Unit - 1) / Unit;
+  int64_t ColTiles = std::min(Pieces, ColUnits);
+  J.ColsPer = (ColUnits + ColTiles - 1) / ColTiles * Unit;
+  J.ColTiles = (N + J.ColsPer - 1) / J.ColsPer;
+  int64_t RowTiles = std::max<int64_t>(
+      1, std::min((Pieces + J.ColTiles - 1) / J.ColTiles, (M + 11) / 12));
+  J.RowsPer = (M + RowTiles - 1) / RowTiles;
+  RowTiles = (M + J.RowsPer - 1) / J.RowsPer;
+  modrt_parallel_for(RowTiles * J.ColTiles, pairsTask, &J);
+  PairProducts.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 } // namespace
 
 extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
@@ -613,6 +750,9 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
   if (!matmulShape(A, B, C, M, K, N))
     return;
   int Threads = currentThreadCount();
+  // A bf16 program's activations, widened: bf16 x bf16 products.
+  if (pairsMatmul(A, B, C, M, K, N, Threads))
+    return;
   // Many rows: B widened whole, once (its cost is spread over the rows),
   // then the threads share one GEMM as for f32 (blocks would pack A again
   // for every block).
@@ -755,6 +895,14 @@ void groupProduct(Problem &Pr, const void *Weight, int64_t Col, int64_t Ldb,
     return;
   }
   const uint16_t *B = static_cast<const uint16_t *>(Weight) + Col;
+  // Rows of a bf16 program (widened bf16 values): bf16 x bf16 products.
+  if (pairsInUse() && Pr.M >= PairsMinRows && Pr.C.ColStride == 1)
+    if (const uint16_t *Narrow = narrowed(Pr.A, Pr.M, Pr.K))
+      if (bf16PairProduct(Pr.M, Pr.N, Pr.K, Narrow, Pr.K, B, Ldb, 1, Pr.C.Data,
+                          Pr.C.RowStride)) {
+        PairProducts.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
   if (Pr.M <= 16 && Pr.A.ColStride == 1 && Pr.C.ColStride == 1) {
     bf16Sweep(gemmIsa(), Pr.M, Pr.K, Pr.N, Pr.A.Data, Pr.A.RowStride, B, Ldb,
               Pr.C.Data, Pr.C.RowStride);

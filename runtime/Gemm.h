@@ -19,8 +19,9 @@
 namespace modrt {
 
 /// The kernel families of the matmul, slowest first. Generic is portable
-/// C++; the others exist on x86-64 only.
-enum class GemmIsa { Generic = 0, Avx2 = 1, Avx512 = 2 };
+/// C++; the others exist on x86-64 only. Avx512Bf16 is Avx512 plus the bf16
+/// dot products (GemmPairs.h) for products of two bf16 operands.
+enum class GemmIsa { Generic = 0, Avx2 = 1, Avx512 = 2, Avx512Bf16 = 3 };
 
 /// The best family this CPU (and its operating system) supports.
 GemmIsa bestGemmIsa();
@@ -36,7 +37,12 @@ bool setGemmIsa(GemmIsa Isa);
 /// default), so that tests can reach the path taken when memory is short.
 void setGemmWorkspaceLimit(size_t Bytes);
 
-/// "generic", "avx2" or "avx512".
+/// Products computed on the bf16 dot products so far (an entry call, or a
+/// tile of a grouped product, each one), so that tests can tell which path
+/// ran.
+size_t bf16PairProductCount();
+
+/// "generic", "avx2", "avx512" or "avx512-bf16".
 const char *gemmIsaName(GemmIsa Isa);
 
 } // namespace modrt

@@ -12,10 +12,12 @@
 /// calls take turns over copies of B of 128 MiB in all (beyond the L3, as
 /// the experts of a decoding step) and GB/s of B read are printed too.
 ///
-///   modrt-gemm-bench [--isa=generic|avx2|avx512] [--threads=1,2] [--cold]
-///                    [--bf16] [--groups=E] [M K N ...]
+///   modrt-gemm-bench [--isa=generic|avx2|avx512|avx512-bf16] [--threads=1,2]
+///                    [--cold] [--bf16 [--bf16-rows]] [--groups=E] [M K N ...]
 ///
 /// With --bf16, B holds bf16 values (modrt_matmul_f32_bf16); with
+/// --bf16-rows as well, so does A (as floats: the widened activations of a
+/// bf16 program), which takes the bf16 dot products on avx512-bf16; with
 /// --groups=E, the grouped product of routed experts
 /// (modrt_grouped_matmul_f32, _f32_bf16 with --bf16): M rows in E groups.
 ///
@@ -54,6 +56,14 @@ struct Matrix {
       Data[I] = Dist(Rng);
     Ref = {Data, Data, 0, {Rows, Cols}, {Cols, 1}};
   }
+  /// Each value rounded to bf16 and widened back.
+  void roundToBf16() {
+    std::vector<uint16_t> Bits = bf16();
+    for (size_t I = 0; I < Bits.size(); ++I) {
+      uint32_t Word = uint32_t(Bits[I]) << 16;
+      std::memcpy(&Data[I], &Word, sizeof(Word));
+    }
+  }
   /// The same values rounded to bf16, as raw bits.
   std::vector<uint16_t> bf16() const {
     std::vector<uint16_t> Bits(size_t(Ref.sizes[0] * Ref.sizes[1]));
@@ -80,12 +90,15 @@ double seconds() {
 
 /// Median seconds per call of C = A @ B over Samples samples, each long
 /// enough to time reliably; Cold: over copies of B too large for the caches;
-/// Bf16: B in bf16 (modrt_matmul_f32_bf16); Groups > 0: the grouped product
+/// Bf16: B in bf16 (modrt_matmul_f32_bf16), Bf16Rows: A's values bf16
+/// values; Groups > 0: the grouped product
 /// of routed experts, M rows in Groups equal groups, each with its own B.
-double measure(const Shape &S, int Samples, bool Cold, bool Bf16,
+double measure(const Shape &S, int Samples, bool Cold, bool Bf16, bool Bf16Rows,
                int64_t Groups) {
   std::mt19937 Rng(42);
   Matrix A(S.M, S.K, Rng), C(S.M, S.N, Rng);
+  if (Bf16Rows)
+    A.roundToBf16();
   size_t Bytes = size_t(S.K * S.N) * (Bf16 ? 2 : 4);
   size_t PerSet = size_t(std::max<int64_t>(Groups, 1));
   size_t Copies =
@@ -159,7 +172,7 @@ double measure(const Shape &S, int Samples, bool Cold, bool Bf16,
 
 int main(int Argc, char **Argv) {
   std::vector<int> Threads = {1, 2};
-  bool Cold = false, Bf16 = false;
+  bool Cold = false, Bf16 = false, Bf16Rows = false;
   int64_t Groups = 0;
   std::vector<Shape> Shapes;
   std::vector<int64_t> Dims;
@@ -168,9 +181,10 @@ int main(int Argc, char **Argv) {
     if (std::strncmp(Arg, "--isa=", 6) == 0) {
       const char *Name = Arg + 6;
       modrt::GemmIsa Isa =
-          std::strcmp(Name, "generic") == 0 ? modrt::GemmIsa::Generic
-          : std::strcmp(Name, "avx2") == 0  ? modrt::GemmIsa::Avx2
-                                            : modrt::GemmIsa::Avx512;
+          std::strcmp(Name, "generic") == 0  ? modrt::GemmIsa::Generic
+          : std::strcmp(Name, "avx2") == 0   ? modrt::GemmIsa::Avx2
+          : std::strcmp(Name, "avx512") == 0 ? modrt::GemmIsa::Avx512
+                                             : modrt::GemmIsa::Avx512Bf16;
       if (!modrt::setGemmIsa(Isa)) {
         std::fprintf(stderr, "this CPU cannot run %s kernels\n", Name);
         return 1;
@@ -179,6 +193,8 @@ int main(int Argc, char **Argv) {
       Cold = true;
     } else if (std::strcmp(Arg, "--bf16") == 0) {
       Bf16 = true;
+    } else if (std::strcmp(Arg, "--bf16-rows") == 0) {
+      Bf16Rows = true;
     } else if (std::strncmp(Arg, "--groups=", 9) == 0) {
       Groups = std::max<int64_t>(1, std::strtoll(Arg + 9, nullptr, 10));
     } else if (std::strncmp(Arg, "--threads=", 10) == 0) {
@@ -212,7 +228,10 @@ int main(int Argc, char **Argv) {
   }
   std::printf("modrt %s, %s kernels, B %s, GFLOP/s%s (median)%s\n",
               Groups > 0 ? "grouped matmul" : "matmul",
-              modrt::gemmIsaName(modrt::gemmIsa()), Bf16 ? "bf16" : "f32",
+              modrt::gemmIsaName(modrt::gemmIsa()),
+              !Bf16      ? "f32"
+              : Bf16Rows ? "bf16, A bf16 values"
+                         : "bf16",
               Cold ? " and GB/s of B" : "", Cold ? ", B cold" : "");
   if (Groups > 0)
     std::printf("%lld groups of M / %lld rows, each with its own [K, N] "
@@ -228,7 +247,7 @@ int main(int Argc, char **Argv) {
     for (int T : Threads) {
       modrt_set_threads(Model, T);
       modrt_begin_call(Model);
-      double Time = measure(S, 11, Cold, Bf16, Groups);
+      double Time = measure(S, 11, Cold, Bf16, Bf16Rows, Groups);
       std::printf("  %9.1f", 2.0 * double(S.M * S.N * S.K) / Time / 1e9);
       if (Cold)
         std::printf(" %5.1f GB/s", double(std::max<int64_t>(Groups, 1)) *

@@ -384,8 +384,8 @@ TEST(GemmTest, SetIsaRejectsWhatTheCpuLacks) {
   EXPECT_TRUE(modrt::setGemmIsa(modrt::GemmIsa::Generic));
   EXPECT_EQ(modrt::gemmIsa(), modrt::GemmIsa::Generic);
   EXPECT_TRUE(modrt::setGemmIsa(modrt::bestGemmIsa()));
-  if (modrt::bestGemmIsa() != modrt::GemmIsa::Avx512) {
-    EXPECT_FALSE(modrt::setGemmIsa(modrt::GemmIsa::Avx512));
+  if (modrt::bestGemmIsa() != modrt::GemmIsa::Avx512Bf16) {
+    EXPECT_FALSE(modrt::setGemmIsa(modrt::GemmIsa::Avx512Bf16));
     EXPECT_EQ(modrt::gemmIsa(), modrt::bestGemmIsa());
   }
 }
@@ -748,6 +748,16 @@ TEST(ParallelRangeTest, SmallLoopsStayOnTheCallingThread) {
 
 namespace {
 
+/// Rounds V down (toward zero) to a bf16 value, as a bf16 program's
+/// widened activations are.
+float truncatedToBf16(float V) {
+  uint32_t Word;
+  std::memcpy(&Word, &V, sizeof(Word));
+  Word &= 0xffff0000u;
+  std::memcpy(&V, &Word, sizeof(V));
+  return V;
+}
+
 /// One random dense [K, N] weight per group, and the table of their
 /// addresses that the grouped products take; with Bf16, the values are
 /// bf16 (W holds them as floats, the table points to their bits).
@@ -800,10 +810,13 @@ void expectGroupedRows(const std::vector<float> &A, int64_t K, int64_t N,
       }
 }
 
+/// With Bf16Rows (and Bf16), A's values are bf16 values: the tiles run on
+/// the bf16 dot products on avx512-bf16.
 void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
-                  int64_t ExtraRows, bool Bf16) {
-  SCOPED_TRACE(testing::Message() << Counts.size() << " groups, K=" << K
-                                  << " N=" << N << (Bf16 ? " bf16" : ""));
+                  int64_t ExtraRows, bool Bf16, bool Bf16Rows = false) {
+  SCOPED_TRACE(testing::Message()
+               << Counts.size() << " groups, K=" << K << " N=" << N
+               << (Bf16 ? " bf16" : "") << (Bf16Rows ? " bf16 rows" : ""));
   int64_t Total = 0;
   for (int64_t C : Counts)
     Total += C;
@@ -812,9 +825,10 @@ void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
   std::uniform_real_distribution<float> U(-1.0f, 1.0f);
   std::vector<float> A(size_t(Rows * K));
   for (float &V : A)
-    V = U(Rng);
+    V = Bf16Rows ? truncatedToBf16(U(Rng)) : U(Rng);
   GroupWeights GW(Counts.size(), K, N, Rng, Bf16);
   const auto &W = GW.W;
+  size_t PairsBefore = modrt::bf16PairProductCount();
   std::vector<float> C(size_t(Rows * N), -3.0f);
   std::vector<int64_t> Cnt(Counts);
   modrt_memref2d_f32 Am = {A.data(), A.data(), 0, {Rows, K}, {K, 1}};
@@ -824,6 +838,11 @@ void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
   modrt_memref1d_i64 Km = {Cnt.data(), Cnt.data(), 0, {G}, {1}};
   (Bf16 ? _mlir_ciface_modrt_grouped_matmul_f32_bf16
         : _mlir_ciface_modrt_grouped_matmul_f32)(&Am, &Wm, &Km, &Cm);
+  bool Pairs = modrt::bf16PairProductCount() != PairsBefore;
+  // Tiles of 4 rows or more (fewer are swept row by row).
+  bool Tall = *std::max_element(Counts.begin(), Counts.end()) >= 4;
+  EXPECT_EQ(Pairs, Bf16 && Bf16Rows && K > 0 && Tall &&
+                       modrt::gemmIsa() == modrt::GemmIsa::Avx512Bf16);
   expectGroupedRows(A, K, N, Counts, C, [&](int64_t Gi, int64_t Q, int64_t J) {
     return double(W[size_t(Gi)][size_t(Q * N + J)]);
   });
@@ -838,16 +857,18 @@ TEST(GemmTest, GroupedProducts) {
   for (int Threads : {1, 2, 3}) {
     SCOPED_TRACE(testing::Message() << Threads << " threads");
     CallScope Call(Threads);
-    for (bool Bf16 : {false, true}) {
-      checkGrouped({1, 0, 3, 2}, 17, 33, 0, Bf16);
-      checkGrouped({0, 0, 0}, 8, 8, 4, Bf16);
-      checkGrouped({300, 5, 0, 700}, 64, 96, 3, Bf16);
-      checkGrouped({4, 4, 4, 4, 4, 4, 4, 4}, 512, 256, 0, Bf16);
-      checkGrouped({7}, 1, 1, 1, Bf16);
-      checkGrouped({20, 3, 16}, 70, 130, 0, Bf16);
+    for (int Kind = 0; Kind < 3; ++Kind) {
+      bool Bf16 = Kind > 0, Bf16Rows = Kind == 2;
+      checkGrouped({1, 0, 3, 2}, 17, 33, 0, Bf16, Bf16Rows);
+      checkGrouped({0, 0, 0}, 8, 8, 4, Bf16, Bf16Rows);
+      checkGrouped({300, 5, 0, 700}, 64, 96, 3, Bf16, Bf16Rows);
+      checkGrouped({4, 4, 4, 4, 4, 4, 4, 4}, 512, 256, 0, Bf16, Bf16Rows);
+      checkGrouped({7}, 1, 1, 1, Bf16, Bf16Rows);
+      checkGrouped({20, 3, 16}, 70, 130, 0, Bf16, Bf16Rows);
     }
   }
-  // bf16 without memory for widened weights: element by element.
+  // bf16 without memory for widened weights (or narrowed rows): element by
+  // element.
   CallScope Call(2);
   modrt::setGemmWorkspaceLimit(0);
   checkGrouped({20, 3, 16}, 70, 130, 0, true);
@@ -1083,18 +1104,28 @@ TEST(GemmTest, GroupedProductsScatterTheirRows) {
 
 namespace {
 
+/// Which rows of A are bf16 values (and so which path runs): none, all, or
+/// all but one element of the last row (found after the first row passed).
+enum class Bf16Rows { None, All, AllButLast };
+
 /// C = A @ float(B) for a bf16 B through _mlir_ciface_modrt_matmul_f32_bf16,
 /// B row-major or transposed in memory, against a double reference; every
-/// element of C is written.
-void checkBf16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed) {
+/// element of C is written. With A's rows all bf16 values, on avx512-bf16,
+/// the bf16 dot products must have run.
+void checkBf16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed,
+                     Bf16Rows Rows = Bf16Rows::None, bool Buffers = true) {
   SCOPED_TRACE(::testing::Message()
-               << M << "x" << K << "x" << N << (Transposed ? " B^T" : " B"));
+               << M << "x" << K << "x" << N << (Transposed ? " B^T" : " B")
+               << " A rows " << int(Rows));
   std::mt19937 Rng(unsigned(M * 131 + K * 17 + N));
   std::uniform_real_distribution<float> Dist(-1.0f, 1.0f);
   std::vector<float> A(size_t(M * K)), C(size_t(M * N), 12345.0f);
   std::vector<uint16_t> B(size_t(K * N));
   for (float &V : A)
-    V = Dist(Rng);
+    V = Rows == Bf16Rows::None ? Dist(Rng) : truncatedToBf16(Dist(Rng));
+  if (Rows == Bf16Rows::AllButLast && K > 0)
+    A.back() = 0.1f;
+  size_t PairsBefore = modrt::bf16PairProductCount();
   for (uint16_t &V : B)
     V = uint16_t(Rng() & 0x3fff) | uint16_t((Rng() & 1) << 15); // |x| < 2
   auto widen = [](uint16_t Bits) {
@@ -1109,6 +1140,13 @@ void checkBf16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed) {
   modrt_memref2d_bf16 DB = {B.data(), B.data(), 0, {K, N}, {RS, CS}};
   modrt_memref2d_f32 DC = {C.data(), C.data(), 0, {M, N}, {N, 1}};
   _mlir_ciface_modrt_matmul_f32_bf16(&DA, &DB, &DC);
+  bool Pairs = modrt::bf16PairProductCount() != PairsBefore;
+  // From 4 rows on (fewer are swept row by row).
+  if (Rows != Bf16Rows::All || K == 0 || M < 4 || !Buffers ||
+      modrt::gemmIsa() != modrt::GemmIsa::Avx512Bf16)
+    EXPECT_FALSE(Pairs);
+  else
+    EXPECT_TRUE(Pairs);
   for (int64_t I = 0; I < M; ++I)
     for (int64_t J = 0; J < N; ++J) {
       double Want = 0.0, Scale = 0.0;
@@ -1142,11 +1180,47 @@ TEST(GemmTest, Bf16WeightsRowMajorAndTransposed) {
   });
   // Without buffers it still computes C: strips from the bf16 data, the
   // rest element by element.
+  {
+    CallScope Scope(2);
+    modrt::setGemmWorkspaceLimit(0);
+    checkBf16Matmul(70, 33, 20, false);
+    checkBf16Matmul(7, 33, 20, true);
+    checkBf16Matmul(7, 33, 150, false);
+    checkBf16Matmul(70, 33, 20, false, Bf16Rows::AllButLast);
+    modrt::setGemmWorkspaceLimit(SIZE_MAX);
+  }
+}
+
+TEST(GemmTest, Bf16ActivationsTimesBf16Weights) {
+  // A's values all bf16 values: bf16 x bf16 dot products on avx512-bf16
+  // (pairs of rows of a row-major B, dot products with the rows of a
+  // transposed one): odd K, K below and above one 32-element step, tails of
+  // rows (12 per kernel, 3 for dots) and columns (32, 8), several blocks of
+  // rows and tiles per thread. On other families, and when one value is
+  // not a bf16 value, the f32 paths.
+  const Shape Shapes[] = {{1, 1, 1},      {1, 2, 33},      {2, 3, 31},
+                          {12, 64, 32},   {13, 65, 40},    {5, 300, 16},
+                          {3, 31, 7},     {1, 1000, 1030}, {25, 33, 9},
+                          {64, 384, 96},  {200, 129, 70},  {2, 20, 2100},
+                          {37, 1536, 72}, {300, 1100, 45}};
+  forEachIsa([&] {
+    for (int Threads : {1, 2}) {
+      CallScope Scope(Threads);
+      for (const Shape &S : Shapes)
+        for (bool T : {false, true}) {
+          checkBf16Matmul(S.M, S.K, S.N, T, Bf16Rows::All);
+          checkBf16Matmul(S.M, S.K, S.N, T, Bf16Rows::AllButLast);
+        }
+    }
+  });
+}
+
+TEST(GemmTest, Bf16ActivationsWithoutBuffers) {
+  // No buffer for the narrowed rows: the f32 paths, still right.
   CallScope Scope(2);
   modrt::setGemmWorkspaceLimit(0);
-  checkBf16Matmul(70, 33, 20, false);
-  checkBf16Matmul(7, 33, 20, true);
-  checkBf16Matmul(7, 33, 150, false);
+  checkBf16Matmul(70, 33, 20, false, Bf16Rows::All, /*Buffers=*/false);
+  checkBf16Matmul(7, 33, 20, true, Bf16Rows::All, /*Buffers=*/false);
   modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
 

@@ -1,0 +1,327 @@
+//===- GemmPairs.cpp - bf16 x bf16 products on AVX512-BF16 ----------------===//
+//
+// Part of modc, a compiler for modular deep-learning models.
+//
+//===----------------------------------------------------------------------===//
+///
+/// \file
+/// Two kernels, both reading A and B in place (no packing):
+///  - pairs, for a row-major B: a micro-tile of up to 12 rows x 32 columns
+///    of C in 24 registers; each step takes two rows of B (32 columns each),
+///    interleaves them into (B[k][j], B[k+1][j]) pairs with one permute per
+///    16 columns, and multiplies them with (A[i][k], A[i][k+1]) broadcast
+///    from A's row, which is such a pair in memory already;
+///  - dots, for B transposed in memory (a Linear weight [N, K]): a tile of
+///    up to 3 rows x 8 columns of C as 24 dot products of rows of A with rows
+///    of the weight, 32 elements a step, summed across lanes four columns
+///    at a time at the end.
+/// Both cut the rows into blocks whose part of A stays in L2 while B's
+/// columns are swept.
+///
+//===----------------------------------------------------------------------===//
+
+#include "GemmPairs.h"
+
+#include <algorithm>
+#include <cstring>
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#define MODRT_PAIRS_X86 1
+#include <immintrin.h>
+#else
+#define MODRT_PAIRS_X86 0
+#endif
+
+namespace modrt {
+namespace {
+
+/// Rows of A per block: about this many bytes of A, re-read from L2 for
+/// every block of B's columns.
+constexpr int64_t RowBlockBytes = 256 << 10;
+
+bool narrowExactGeneric(const float *Src, int64_t Stride, uint16_t *Dst,
+                        int64_t N) {
+  for (int64_t I = 0; I < N; ++I) {
+    uint32_t Bits;
+    std::memcpy(&Bits, Src + I * Stride, sizeof(Bits));
+    if (Bits & 0xFFFFu)
+      return false;
+    Dst[I] = uint16_t(Bits >> 16);
+  }
+  return true;
+}
+
+} // namespace
+
+#if MODRT_PAIRS_X86
+
+#if defined(__clang__)
+#pragma clang attribute push(                                                  \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma"))),  \
+    apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512bf16,avx2,fma")
+#endif
+
+namespace {
+
+inline __m512bh asPairs(__m512i V) { return reinterpret_cast<__m512bh &>(V); }
+
+/// The low Count bits set (Count <= 32).
+inline __mmask32 lowBits32(int64_t Count) {
+  return Count >= 32 ? __mmask32(~0u) : __mmask32((1u << Count) - 1u);
+}
+
+inline __mmask16 lowBits16(int64_t Count) {
+  return Count >= 16  ? __mmask16(0xFFFF)
+         : Count <= 0 ? __mmask16(0)
+                      : __mmask16((1u << Count) - 1u);
+}
+
+/// The pair (A[k], A[k + 1]) as one 32-bit word, broadcast.
+inline __m512bh pairAt(const uint16_t *A) {
+  uint32_t Word;
+  std::memcpy(&Word, A, sizeof(Word));
+  return asPairs(_mm512_set1_epi32(int(Word)));
+}
+
+/// Rows of B fetched ahead of the pair kernel.
+constexpr int64_t PrefetchRows = 64;
+
+/// C[MR x Cols] = A @ B for Cols <= 32 columns of a row-major B.
+template <int MR>
+void pairKernel(int64_t K, const uint16_t *A, int64_t LdA, const uint16_t *B,
+                int64_t LdB, float *C, int64_t LdC, int64_t Cols) {
+  // Lane 2j of the low half takes row k's column j, lane 2j + 1 row k + 1's;
+  // the high half columns 16 + j.
+  alignas(64) static const uint16_t LoIndex[32] = {
+      0, 32, 1, 33, 2,  34, 3,  35, 4,  36, 5,  37, 6,  38, 7,  39,
+      8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47};
+  alignas(64) static const uint16_t HiIndex[32] = {
+      16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
+      24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
+  const __m512i Lo = _mm512_load_si512(LoIndex);
+  const __m512i Hi = _mm512_load_si512(HiIndex);
+  __mmask32 Load = lowBits32(Cols);
+  __m512 Acc[MR][2];
+  for (int R = 0; R < MR; ++R)
+    Acc[R][0] = Acc[R][1] = _mm512_setzero_ps();
+  int64_t P = 0;
+  for (; P + 2 <= K; P += 2) {
+    // The panel's rows are a row stride apart, each its own page when B is
+    // wide: the hardware prefetcher does not follow, so fetch ahead here.
+    _mm_prefetch(reinterpret_cast<const char *>(B + (P + PrefetchRows) * LdB),
+                 _MM_HINT_T0);
+    _mm_prefetch(
+        reinterpret_cast<const char *>(B + (P + PrefetchRows + 1) * LdB),
+        _MM_HINT_T0);
+    __m512i R0 = _mm512_maskz_loadu_epi16(Load, B + P * LdB);
+    __m512i R1 = _mm512_maskz_loadu_epi16(Load, B + (P + 1) * LdB);
+    __m512bh B0 = asPairs(_mm512_permutex2var_epi16(R0, Lo, R1));
+    __m512bh B1 = asPairs(_mm512_permutex2var_epi16(R0, Hi, R1));
+    for (int R = 0; R < MR; ++R) {
+      __m512bh Av = pairAt(A + R * LdA + P);
+      Acc[R][0] = _mm512_dpbf16_ps(Acc[R][0], Av, B0);
+      Acc[R][1] = _mm512_dpbf16_ps(Acc[R][1], Av, B1);
+    }
+  }
+  if (P < K) {
+    // Odd K: the last row of B paired with zeros, A's last element with a
+    // zero (not the word past the row, which may not be a number).
+    __m512i R0 = _mm512_maskz_loadu_epi16(Load, B + P * LdB);
+    __m512i Zero = _mm512_setzero_si512();
+    __m512bh B0 = asPairs(_mm512_permutex2var_epi16(R0, Lo, Zero));
+    __m512bh B1 = asPairs(_mm512_permutex2var_epi16(R0, Hi, Zero));
+    for (int R = 0; R < MR; ++R) {
+      __m512bh Av = asPairs(_mm512_set1_epi32(int(A[R * LdA + P])));
+      Acc[R][0] = _mm512_dpbf16_ps(Acc[R][0], Av, B0);
+      Acc[R][1] = _mm512_dpbf16_ps(Acc[R][1], Av, B1);
+    }
+  }
+  __mmask16 Store0 = lowBits16(Cols), Store1 = lowBits16(Cols - 16);
+  for (int R = 0; R < MR; ++R) {
+    _mm512_mask_storeu_ps(C + R * LdC, Store0, Acc[R][0]);
+    _mm512_mask_storeu_ps(C + R * LdC + 16, Store1, Acc[R][1]);
+  }
+}
+
+constexpr int PairRows = 12, PairCols = 32;
+
+template <int MR>
+void pairRows(int64_t Rows, int64_t K, const uint16_t *A, int64_t LdA,
+              const uint16_t *B, int64_t LdB, float *C, int64_t LdC,
+              int64_t Cols) {
+  if constexpr (MR > 1)
+    if (Rows < MR)
+      return pairRows<MR - 1>(Rows, K, A, LdA, B, LdB, C, LdC, Cols);
+  pairKernel<MR>(K, A, LdA, B, LdB, C, LdC, Cols);
+}
+
+void pairTile(int64_t M, int64_t N, int64_t K, const uint16_t *A, int64_t LdA,
+              const uint16_t *B, int64_t LdB, float *C, int64_t LdC) {
+  int64_t Block =
+      std::max<int64_t>(PairRows, RowBlockBytes / std::max<int64_t>(2 * K, 1) /
+                                      PairRows * PairRows);
+  for (int64_t I0 = 0; I0 < M; I0 += Block) {
+    int64_t I1 = std::min(M, I0 + Block);
+    for (int64_t J = 0; J < N; J += PairCols)
+      for (int64_t I = I0; I < I1; I += PairRows)
+        pairRows<PairRows>(std::min<int64_t>(PairRows, I1 - I), K, A + I * LdA,
+                           LdA, B + J, LdB, C + I * LdC + J, LdC,
+                           std::min<int64_t>(PairCols, N - J));
+  }
+}
+
+/// The sums of the lanes of A, B, C and D, in that order.
+inline __m128 sumLanes4(__m512 A, __m512 B, __m512 C, __m512 D) {
+  // Per 128-bit lane: [a0 + a2, b0 + b2, a1 + a3, b1 + b3], likewise c, d.
+  __m512 Ab = _mm512_add_ps(_mm512_unpacklo_ps(A, B), _mm512_unpackhi_ps(A, B));
+  __m512 Cd = _mm512_add_ps(_mm512_unpacklo_ps(C, D), _mm512_unpackhi_ps(C, D));
+  // Per 128-bit lane: the four partial sums of a, b, c, d.
+  __m512d Abd = _mm512_castps_pd(Ab), Cdd = _mm512_castps_pd(Cd);
+  __m512 S = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(Abd, Cdd)),
+                           _mm512_castpd_ps(_mm512_unpackhi_pd(Abd, Cdd)));
+  __m256 H = _mm256_add_ps(
+      _mm512_castps512_ps256(S),
+      _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(S), 1)));
+  return _mm_add_ps(_mm256_castps256_ps128(H), _mm256_extractf128_ps(H, 1));
+}
+
+constexpr int DotRows = 3, DotCols = 8;
+
+/// C[MR x Cols] = A @ W^T for Cols <= 8 rows of W ([N, K], rows LdW apart).
+template <int MR>
+void dotKernel(int64_t K, const uint16_t *A, int64_t LdA, const uint16_t *W,
+               int64_t LdW, float *C, int64_t LdC, int64_t Cols) {
+  const uint16_t *Wr[DotCols];
+  for (int Q = 0; Q < DotCols; ++Q)
+    Wr[Q] = W + std::min<int64_t>(Q, Cols - 1) * LdW;
+  __m512 Acc[MR][DotCols];
+  for (int R = 0; R < MR; ++R)
+    for (int Q = 0; Q < DotCols; ++Q)
+      Acc[R][Q] = _mm512_setzero_ps();
+  auto step = [&](int64_t P, __mmask32 Mask) {
+    __m512bh Av[MR];
+    for (int R = 0; R < MR; ++R)
+      Av[R] = asPairs(_mm512_maskz_loadu_epi16(Mask, A + R * LdA + P));
+    for (int Q = 0; Q < DotCols; ++Q) {
+      __m512bh Wv = asPairs(_mm512_maskz_loadu_epi16(Mask, Wr[Q] + P));
+      for (int R = 0; R < MR; ++R)
+        Acc[R][Q] = _mm512_dpbf16_ps(Acc[R][Q], Av[R], Wv);
+    }
+  };
+  int64_t P = 0;
+  for (; P + 32 <= K; P += 32)
+    step(P, __mmask32(~0u));
+  if (P < K)
+    step(P, lowBits32(K - P));
+  for (int R = 0; R < MR; ++R)
+    for (int Q = 0; Q < DotCols; Q += 4) {
+      __m128 S =
+          sumLanes4(Acc[R][Q], Acc[R][Q + 1], Acc[R][Q + 2], Acc[R][Q + 3]);
+      _mm_mask_storeu_ps(C + R * LdC + Q, lowBits16(Cols - Q) & 0xF, S);
+    }
+}
+
+template <int MR>
+void dotRows(int64_t Rows, int64_t K, const uint16_t *A, int64_t LdA,
+             const uint16_t *W, int64_t LdW, float *C, int64_t LdC,
+             int64_t Cols) {
+  if constexpr (MR > 1)
+    if (Rows < MR)
+      return dotRows<MR - 1>(Rows, K, A, LdA, W, LdW, C, LdC, Cols);
+  dotKernel<MR>(K, A, LdA, W, LdW, C, LdC, Cols);
+}
+
+void dotTile(int64_t M, int64_t N, int64_t K, const uint16_t *A, int64_t LdA,
+             const uint16_t *W, int64_t LdW, float *C, int64_t LdC) {
+  int64_t Block = std::max<int64_t>(
+      DotRows, RowBlockBytes / std::max<int64_t>(2 * K, 1) / DotRows * DotRows);
+  for (int64_t I0 = 0; I0 < M; I0 += Block) {
+    int64_t I1 = std::min(M, I0 + Block);
+    for (int64_t J = 0; J < N; J += DotCols)
+      for (int64_t I = I0; I < I1; I += DotRows)
+        dotRows<DotRows>(std::min<int64_t>(DotRows, I1 - I), K, A + I * LdA,
+                         LdA, W + J * LdW, LdW, C + I * LdC + J, LdC,
+                         std::min<int64_t>(DotCols, N - J));
+  }
+}
+
+bool narrowExactAvx512(const float *Src, uint16_t *Dst, int64_t N) {
+  const __m512i Low = _mm512_set1_epi32(0xFFFF);
+  int64_t I = 0;
+  for (; I < N; I += 16) {
+    __mmask16 Mask = lowBits16(N - I);
+    __m512i V = _mm512_maskz_loadu_epi32(Mask, Src + I);
+    if (_mm512_test_epi32_mask(V, Low))
+      return false;
+    _mm256_mask_storeu_epi16(Dst + I, Mask,
+                             _mm512_cvtepi32_epi16(_mm512_srli_epi32(V, 16)));
+  }
+  return true;
+}
+
+} // namespace
+
+bool bf16PairProduct(int64_t M, int64_t N, int64_t K, const uint16_t *A,
+                     int64_t LdA, const uint16_t *B, int64_t RS, int64_t CS,
+                     float *C, int64_t LdC) {
+  if (M <= 0 || N <= 0)
+    return true;
+  if (K == 0) {
+    for (int64_t I = 0; I < M; ++I)
+      std::fill(C + I * LdC, C + I * LdC + N, 0.0f);
+    return true;
+  }
+  if (CS == 1) {
+    pairTile(M, N, K, A, LdA, B, RS, C, LdC);
+    return true;
+  }
+  if (RS == 1) {
+    dotTile(M, N, K, A, LdA, B, CS, C, LdC);
+    return true;
+  }
+  return false;
+}
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+bool cpuHasBf16Pairs() {
+  static const bool Has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bf16") &&
+           __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return Has;
+}
+
+bool narrowExact(const float *Src, int64_t Stride, uint16_t *Dst, int64_t N) {
+  if (Stride == 1 && cpuHasBf16Pairs())
+    return narrowExactAvx512(Src, Dst, N);
+  return narrowExactGeneric(Src, Stride, Dst, N);
+}
+
+#else // !MODRT_PAIRS_X86
+
+bool cpuHasBf16Pairs() { return false; }
+
+bool narrowExact(const float *Src, int64_t Stride, uint16_t *Dst, int64_t N) {
+  return narrowExactGeneric(Src, Stride, Dst, N);
+}
+
+bool bf16PairProduct(int64_t, int64_t, int64_t, const uint16_t *, int64_t,
+                     const uint16_t *, int64_t, int64_t, float *, int64_t) {
+  return false;
+}
+
+#endif
+
+} // namespace modrt
