@@ -144,6 +144,39 @@ std::pair<linalg::GenericOp, Value> widenedBf16(OpBuilder &b, Value buffer,
   return {gen, src};
 }
 
+/// Makes the buffer `view` reads stay allocated until after `point`, which
+/// is about to read it instead of a copy made before `point`: a plain
+/// dealloc of the buffer between the two (placed after the copy, its last
+/// reader so far) moves to just after `point`. False, nothing changed, if
+/// the buffer is freed there in another form or in another block.
+bool keepAliveThrough(Value view, Operation *point) {
+  Value root = view;
+  while (Operation *def = root.getDefiningOp()) {
+    if (auto t = dyn_cast<memref::TransposeOp>(def))
+      root = t.getIn();
+    else if (auto c = dyn_cast<memref::CastOp>(def))
+      root = c.getSource();
+    else
+      break;
+  }
+  SmallVector<memref::DeallocOp> early;
+  for (Operation *user : root.getUsers()) {
+    if (!freesOnly(user))
+      continue;
+    auto dealloc = dyn_cast<memref::DeallocOp>(user);
+    if (user->getBlock() != point->getBlock())
+      return false;
+    if (point->isBeforeInBlock(user))
+      continue;
+    if (!dealloc)
+      return false;
+    early.push_back(dealloc);
+  }
+  for (memref::DeallocOp d : early)
+    d->moveAfter(point);
+  return true;
+}
+
 struct MatmulToRuntimePass
     : public modc::impl::MatmulToRuntimeBase<MatmulToRuntimePass> {
   void runOnOperation() override {
@@ -200,6 +233,14 @@ struct MatmulToRuntimePass
     Value source;
     if (rank == 2)
       std::tie(widen, source) = widenedBf16(builder, b, op);
+    // The bf16 data of an activation (not a parameter) may be freed before
+    // the matmul, once the widened copy was made: it must outlive the call.
+    if (source && !keepAliveThrough(source, op)) {
+      if (source.getDefiningOp() && source.getDefiningOp()->use_empty())
+        source.getDefiningOp()->erase();
+      widen = nullptr;
+      source = nullptr;
+    }
     if (source)
       b = source;
     if (isa<linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(op))

@@ -89,3 +89,60 @@ func.func @bf16_weight_general_dealloc(%a: memref<?x8xf32>, %w: memref<4x8xbf16>
   }
   return
 }
+
+// The bf16 data of an activation (a backward product's dY), freed once its
+// widened copy was made: the GEMM reads the bf16 data instead of the copy,
+// so the dealloc moves after the call (it was a use after free).
+// CHECK-LABEL: func.func @bf16_activation_freed_before
+// CHECK:         %[[H:.*]] = memref.alloc() : memref<8x4xbf16>
+// CHECK-NOT:     memref.dealloc %[[H]]
+// CHECK:         call @modrt_matmul_f32_bf16
+// CHECK-NEXT:    memref.dealloc %[[H]]
+func.func @bf16_activation_freed_before(%a: memref<?x8xf32>, %x: memref<8x4xf32>, %c: memref<?x4xf32>) {
+  %h = memref.alloc() : memref<8x4xbf16>
+  linalg.generic {indexing_maps = [#wid, #wid], iterator_types = ["parallel", "parallel"]} ins(%x : memref<8x4xf32>) outs(%h : memref<8x4xbf16>) {
+  ^bb0(%in: f32, %out: bf16):
+    %v = arith.truncf %in : f32 to bf16
+    linalg.yield %v : bf16
+  }
+  %f = memref.alloc() : memref<8x4xf32>
+  linalg.generic {indexing_maps = [#wid, #wid], iterator_types = ["parallel", "parallel"]} ins(%h : memref<8x4xbf16>) outs(%f : memref<8x4xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %v = arith.extf %in : bf16 to f32
+    linalg.yield %v : f32
+  }
+  memref.dealloc %h : memref<8x4xbf16>
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x4xf32>)
+  linalg.matmul ins(%a, %f : memref<?x8xf32>, memref<8x4xf32>) outs(%c : memref<?x4xf32>)
+  memref.dealloc %f : memref<8x4xf32>
+  return
+}
+
+// Freed in another form before the matmul: the widened copy stays.
+// CHECK-LABEL: func.func @bf16_activation_freed_conditionally
+// CHECK:         linalg.generic
+// CHECK:         call @modrt_matmul_f32(
+func.func @bf16_activation_freed_conditionally(%a: memref<?x8xf32>, %x: memref<8x4xf32>, %c: memref<?x4xf32>, %own: i1) {
+  %h = memref.alloc() : memref<8x4xbf16>
+  linalg.generic {indexing_maps = [#wid, #wid], iterator_types = ["parallel", "parallel"]} ins(%x : memref<8x4xf32>) outs(%h : memref<8x4xbf16>) {
+  ^bb0(%in: f32, %out: bf16):
+    %v = arith.truncf %in : f32 to bf16
+    linalg.yield %v : bf16
+  }
+  %f = memref.alloc() : memref<8x4xf32>
+  linalg.generic {indexing_maps = [#wid, #wid], iterator_types = ["parallel", "parallel"]} ins(%h : memref<8x4xbf16>) outs(%f : memref<8x4xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %v = arith.extf %in : bf16 to f32
+    linalg.yield %v : f32
+  }
+  %ph = memref.extract_aligned_pointer_as_index %h : memref<8x4xbf16> -> index
+  scf.if %own {
+    memref.dealloc %h : memref<8x4xbf16>
+  }
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x4xf32>)
+  linalg.matmul ins(%a, %f : memref<?x8xf32>, memref<8x4xf32>) outs(%c : memref<?x4xf32>)
+  memref.dealloc %f : memref<8x4xf32>
+  return
+}

@@ -24,6 +24,8 @@ entry casts(x: bf16[N, D]) -> (f16[N, D], f32[N, D], i32[N, D], bf16[N, D]) {
 entry moe(x: bf16[N, D]) -> bf16[N, D] { return route x to experts by all combine mean; }
 // Rounding of special results: subnormals, overflow to infinity, NaN.
 entry product(x: bf16[N, D], y: bf16[N, D]) -> bf16[N, D] { return x * y; }
+// The right operand an activation rounded to bf16 (not a parameter).
+entry scaled(x: bf16[N, D], c: bf16[D, D]) -> bf16[N, D] { return x @ (c * 2.0); }
 entry slice(x: bf16[B, T, D]) -> bf16[B, D] { return x[:, -1] * 0.5; }
 // A literal operand of a builtin computed in f32 (it crashed the importer).
 entry unit(x: bf16[N, D]) -> bf16[N, D] {

@@ -88,6 +88,11 @@ assert bool(torch.isinf(got[0, 3])) and 0 < got[0, 2].abs().item() < 2.0 ** -126
 print("ok products round like PyTorch: subnormal, overflow, NaN")
 
 x = torch.randn(6, 16).to(BF)
+c = torch.randn(16, 16).to(BF)
+want = r(x.to(F) @ r(c.to(F) * 2.0, BF), BF)
+same(unbits(m.scaled(bits(x), bits(c))), want, "x @ (c * 2): a bf16 activation as the GEMM's B", ulps=1)
+
+x = torch.randn(6, 16).to(BF)
 xf = x.to(F)
 h16, h32, i32, back = m.casts(bits(x))
 same(torch.from_numpy(h16), xf.to(HF), "bf16 -> f16")
