@@ -621,12 +621,6 @@ void runBf16Sweep(void *Ctx, int64_t Block) {
 /// available, and not turned off by setGemmIsa.
 bool pairsInUse() { return gemmIsa() == GemmIsa::Avx512Bf16; }
 
-/// Fewer rows read B faster swept row by row (bf16Sweep, which widens it
-/// once per row of B): the pair kernels walk a column panel down B's rows,
-/// a page apart each when B is wide (M = 1, K = 1024, N = 4096: 9 GFLOP/s
-/// against 28).
-constexpr int64_t PairsMinRows = 4;
-
 /// A's rows narrowed to bf16 (what a bf16 program's widened activations
 /// were), per thread.
 thread_local Workspace NarrowWorkspace;
@@ -684,8 +678,7 @@ bool pairsMatmul(const modrt_memref2d_f32 *A, const modrt_memref2d_bf16 *B,
                  modrt_memref2d_f32 *C, int64_t M, int64_t K, int64_t N,
                  int Threads) {
   int64_t RS = B->strides[0], CS = B->strides[1];
-  if (!pairsInUse() || M < PairsMinRows || K == 0 || C->strides[1] != 1 ||
-      (CS != 1 && RS != 1))
+  if (!pairsInUse() || K == 0 || C->strides[1] != 1 || (CS != 1 && RS != 1))
     return false;
   auto *Narrow = reinterpret_cast<uint16_t *>(
       workspace((size_t(M) * size_t(K) + 1) / 2, NarrowWorkspace));
@@ -896,7 +889,7 @@ void groupProduct(Problem &Pr, const void *Weight, int64_t Col, int64_t Ldb,
   }
   const uint16_t *B = static_cast<const uint16_t *>(Weight) + Col;
   // Rows of a bf16 program (widened bf16 values): bf16 x bf16 products.
-  if (pairsInUse() && Pr.M >= PairsMinRows && Pr.C.ColStride == 1)
+  if (pairsInUse() && Pr.C.ColStride == 1)
     if (const uint16_t *Narrow = narrowed(Pr.A, Pr.M, Pr.K))
       if (bf16PairProduct(Pr.M, Pr.N, Pr.K, Narrow, Pr.K, B, Ldb, 1, Pr.C.Data,
                           Pr.C.RowStride)) {

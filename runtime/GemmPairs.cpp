@@ -89,8 +89,9 @@ inline __m512bh pairAt(const uint16_t *A) {
 /// Rows of B fetched ahead of the pair kernel.
 constexpr int64_t PrefetchRows = 64;
 
-/// C[MR x Cols] = A @ B for Cols <= 32 columns of a row-major B.
-template <int MR>
+/// C[MR x Cols] = A @ B for Cols <= 32 * S columns of a row-major B: S
+/// panels of 32 columns side by side, 2 * MR * S accumulators.
+template <int MR, int S>
 void pairKernel(int64_t K, const uint16_t *A, int64_t LdA, const uint16_t *B,
                 int64_t LdB, float *C, int64_t LdC, int64_t Cols) {
   // Lane 2j of the low half takes row k's column j, lane 2j + 1 row k + 1's;
@@ -103,50 +104,62 @@ void pairKernel(int64_t K, const uint16_t *A, int64_t LdA, const uint16_t *B,
       24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63};
   const __m512i Lo = _mm512_load_si512(LoIndex);
   const __m512i Hi = _mm512_load_si512(HiIndex);
-  __mmask32 Load = lowBits32(Cols);
-  __m512 Acc[MR][2];
+  __mmask32 Load[S];
+  for (int Q = 0; Q < S; ++Q)
+    Load[Q] = lowBits32(std::max<int64_t>(0, Cols - 32 * Q));
+  __m512 Acc[MR][2 * S];
   for (int R = 0; R < MR; ++R)
-    Acc[R][0] = Acc[R][1] = _mm512_setzero_ps();
+    for (int Q = 0; Q < 2 * S; ++Q)
+      Acc[R][Q] = _mm512_setzero_ps();
+  // Pairs of rows k, k + 1 of B (R1 null: k is the last, odd row) times
+  // the pairs Av[R] of A.
+  auto step = [&](const uint16_t *R0, const uint16_t *R1, const __m512bh *Av) {
+    for (int Q = 0; Q < S; ++Q) {
+      __m512i V0 = _mm512_maskz_loadu_epi16(Load[Q], R0 + 32 * Q);
+      __m512i V1 = R1 ? _mm512_maskz_loadu_epi16(Load[Q], R1 + 32 * Q)
+                      : _mm512_setzero_si512();
+      __m512bh B0 = asPairs(_mm512_permutex2var_epi16(V0, Lo, V1));
+      __m512bh B1 = asPairs(_mm512_permutex2var_epi16(V0, Hi, V1));
+      for (int R = 0; R < MR; ++R) {
+        Acc[R][2 * Q] = _mm512_dpbf16_ps(Acc[R][2 * Q], Av[R], B0);
+        Acc[R][2 * Q + 1] = _mm512_dpbf16_ps(Acc[R][2 * Q + 1], Av[R], B1);
+      }
+    }
+  };
   int64_t P = 0;
   for (; P + 2 <= K; P += 2) {
-    // The panel's rows are a row stride apart, each its own page when B is
-    // wide: the hardware prefetcher does not follow, so fetch ahead here.
-    _mm_prefetch(reinterpret_cast<const char *>(B + (P + PrefetchRows) * LdB),
-                 _MM_HINT_T0);
-    _mm_prefetch(
-        reinterpret_cast<const char *>(B + (P + PrefetchRows + 1) * LdB),
-        _MM_HINT_T0);
-    __m512i R0 = _mm512_maskz_loadu_epi16(Load, B + P * LdB);
-    __m512i R1 = _mm512_maskz_loadu_epi16(Load, B + (P + 1) * LdB);
-    __m512bh B0 = asPairs(_mm512_permutex2var_epi16(R0, Lo, R1));
-    __m512bh B1 = asPairs(_mm512_permutex2var_epi16(R0, Hi, R1));
-    for (int R = 0; R < MR; ++R) {
-      __m512bh Av = pairAt(A + R * LdA + P);
-      Acc[R][0] = _mm512_dpbf16_ps(Acc[R][0], Av, B0);
-      Acc[R][1] = _mm512_dpbf16_ps(Acc[R][1], Av, B1);
+    // One panel's rows are a row stride apart, each its own page when B
+    // is wide: the hardware prefetcher does not follow, so fetch ahead.
+    if constexpr (S == 1) {
+      _mm_prefetch(reinterpret_cast<const char *>(B + (P + PrefetchRows) * LdB),
+                   _MM_HINT_T0);
+      _mm_prefetch(
+          reinterpret_cast<const char *>(B + (P + PrefetchRows + 1) * LdB),
+          _MM_HINT_T0);
     }
+    __m512bh Av[MR];
+    for (int R = 0; R < MR; ++R)
+      Av[R] = pairAt(A + R * LdA + P);
+    step(B + P * LdB, B + (P + 1) * LdB, Av);
   }
   if (P < K) {
     // Odd K: the last row of B paired with zeros, A's last element with a
     // zero (not the word past the row, which may not be a number).
-    __m512i R0 = _mm512_maskz_loadu_epi16(Load, B + P * LdB);
-    __m512i Zero = _mm512_setzero_si512();
-    __m512bh B0 = asPairs(_mm512_permutex2var_epi16(R0, Lo, Zero));
-    __m512bh B1 = asPairs(_mm512_permutex2var_epi16(R0, Hi, Zero));
-    for (int R = 0; R < MR; ++R) {
-      __m512bh Av = asPairs(_mm512_set1_epi32(int(A[R * LdA + P])));
-      Acc[R][0] = _mm512_dpbf16_ps(Acc[R][0], Av, B0);
-      Acc[R][1] = _mm512_dpbf16_ps(Acc[R][1], Av, B1);
-    }
+    __m512bh Av[MR];
+    for (int R = 0; R < MR; ++R)
+      Av[R] = asPairs(_mm512_set1_epi32(int(A[R * LdA + P])));
+    step(B + P * LdB, nullptr, Av);
   }
-  __mmask16 Store0 = lowBits16(Cols), Store1 = lowBits16(Cols - 16);
-  for (int R = 0; R < MR; ++R) {
-    _mm512_mask_storeu_ps(C + R * LdC, Store0, Acc[R][0]);
-    _mm512_mask_storeu_ps(C + R * LdC + 16, Store1, Acc[R][1]);
-  }
+  for (int R = 0; R < MR; ++R)
+    for (int Q = 0; Q < 2 * S; ++Q)
+      _mm512_mask_storeu_ps(C + R * LdC + 16 * Q, lowBits16(Cols - 16 * Q),
+                            Acc[R][Q]);
 }
 
+/// Rows per pair kernel from 4 rows on; fewer rows sweep B a wide span of
+/// columns at a time (Sweep<MR> panels), row by row, as the f32 kernels do.
 constexpr int PairRows = 12, PairCols = 32;
+template <int MR> constexpr int Sweep = MR == 1 ? 8 : MR == 2 ? 6 : 4;
 
 template <int MR>
 void pairRows(int64_t Rows, int64_t K, const uint16_t *A, int64_t LdA,
@@ -155,11 +168,30 @@ void pairRows(int64_t Rows, int64_t K, const uint16_t *A, int64_t LdA,
   if constexpr (MR > 1)
     if (Rows < MR)
       return pairRows<MR - 1>(Rows, K, A, LdA, B, LdB, C, LdC, Cols);
-  pairKernel<MR>(K, A, LdA, B, LdB, C, LdC, Cols);
+  pairKernel<MR, 1>(K, A, LdA, B, LdB, C, LdC, Cols);
+}
+
+template <int MR>
+void pairSweep(int64_t N, int64_t K, const uint16_t *A, int64_t LdA,
+               const uint16_t *B, int64_t LdB, float *C, int64_t LdC) {
+  constexpr int64_t Span = PairCols * Sweep<MR>;
+  for (int64_t J = 0; J < N; J += Span)
+    pairKernel<MR, Sweep<MR>>(K, A, LdA, B + J, LdB, C + J, LdC,
+                              std::min(Span, N - J));
 }
 
 void pairTile(int64_t M, int64_t N, int64_t K, const uint16_t *A, int64_t LdA,
               const uint16_t *B, int64_t LdB, float *C, int64_t LdC) {
+  switch (M) {
+  case 1:
+    return pairSweep<1>(N, K, A, LdA, B, LdB, C, LdC);
+  case 2:
+    return pairSweep<2>(N, K, A, LdA, B, LdB, C, LdC);
+  case 3:
+    return pairSweep<3>(N, K, A, LdA, B, LdB, C, LdC);
+  default:
+    break;
+  }
   int64_t Block =
       std::max<int64_t>(PairRows, RowBlockBytes / std::max<int64_t>(2 * K, 1) /
                                       PairRows * PairRows);

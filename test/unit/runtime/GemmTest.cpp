@@ -839,9 +839,7 @@ void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
   (Bf16 ? _mlir_ciface_modrt_grouped_matmul_f32_bf16
         : _mlir_ciface_modrt_grouped_matmul_f32)(&Am, &Wm, &Km, &Cm);
   bool Pairs = modrt::bf16PairProductCount() != PairsBefore;
-  // Tiles of 4 rows or more (fewer are swept row by row).
-  bool Tall = *std::max_element(Counts.begin(), Counts.end()) >= 4;
-  EXPECT_EQ(Pairs, Bf16 && Bf16Rows && K > 0 && Tall &&
+  EXPECT_EQ(Pairs, Bf16 && Bf16Rows && K > 0 && Total > 0 &&
                        modrt::gemmIsa() == modrt::GemmIsa::Avx512Bf16);
   expectGroupedRows(A, K, N, Counts, C, [&](int64_t Gi, int64_t Q, int64_t J) {
     return double(W[size_t(Gi)][size_t(Q * N + J)]);
@@ -1113,7 +1111,8 @@ enum class Bf16Rows { None, All, AllButLast };
 /// element of C is written. With A's rows all bf16 values, on avx512-bf16,
 /// the bf16 dot products must have run.
 void checkBf16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed,
-                     Bf16Rows Rows = Bf16Rows::None, bool Buffers = true) {
+                     Bf16Rows Rows = Bf16Rows::None, bool Buffers = true,
+                     bool TransposedA = false) {
   SCOPED_TRACE(::testing::Message()
                << M << "x" << K << "x" << N << (Transposed ? " B^T" : " B")
                << " A rows " << int(Rows));
@@ -1136,13 +1135,20 @@ void checkBf16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed,
   };
   // Element (k, n) of B.
   int64_t RS = Transposed ? 1 : N, CS = Transposed ? K : 1;
+  // A[i][p] at A[i * K + p], or through a transposed view of [K, M] data
+  // (the backward product X^T dY) at A[p * M + i].
+  std::vector<float> At(A.size());
+  for (int64_t I = 0; I < M; ++I)
+    for (int64_t P = 0; P < K; ++P)
+      At[size_t(P * M + I)] = A[size_t(I * K + P)];
   modrt_memref2d_f32 DA = {A.data(), A.data(), 0, {M, K}, {K, 1}};
+  if (TransposedA)
+    DA = {At.data(), At.data(), 0, {M, K}, {1, M}};
   modrt_memref2d_bf16 DB = {B.data(), B.data(), 0, {K, N}, {RS, CS}};
   modrt_memref2d_f32 DC = {C.data(), C.data(), 0, {M, N}, {N, 1}};
   _mlir_ciface_modrt_matmul_f32_bf16(&DA, &DB, &DC);
   bool Pairs = modrt::bf16PairProductCount() != PairsBefore;
-  // From 4 rows on (fewer are swept row by row).
-  if (Rows != Bf16Rows::All || K == 0 || M < 4 || !Buffers ||
+  if (Rows != Bf16Rows::All || K == 0 || !Buffers ||
       modrt::gemmIsa() != modrt::GemmIsa::Avx512Bf16)
     EXPECT_FALSE(Pairs);
   else
@@ -1193,11 +1199,11 @@ TEST(GemmTest, Bf16WeightsRowMajorAndTransposed) {
 
 TEST(GemmTest, Bf16ActivationsTimesBf16Weights) {
   // A's values all bf16 values: bf16 x bf16 dot products on avx512-bf16
-  // (pairs of rows of a row-major B, dot products with the rows of a
-  // transposed one): odd K, K below and above one 32-element step, tails of
-  // rows (12 per kernel, 3 for dots) and columns (32, 8), several blocks of
-  // rows and tiles per thread. On other families, and when one value is
-  // not a bf16 value, the f32 paths.
+  // (pairs of rows of a row-major B, swept across 4-8 panels for 1-3 rows, dot
+  // products with the rows of a transposed one): odd K, K below and above one
+  // 32-element step, tails of rows (12 per kernel, 3 for dots) and columns (32,
+  // 8), several blocks of rows and tiles per thread. On other families, and
+  // when one value is not a bf16 value, the f32 paths.
   const Shape Shapes[] = {{1, 1, 1},      {1, 2, 33},      {2, 3, 31},
                           {12, 64, 32},   {13, 65, 40},    {5, 300, 16},
                           {3, 31, 7},     {1, 1000, 1030}, {25, 33, 9},
@@ -1210,6 +1216,8 @@ TEST(GemmTest, Bf16ActivationsTimesBf16Weights) {
         for (bool T : {false, true}) {
           checkBf16Matmul(S.M, S.K, S.N, T, Bf16Rows::All);
           checkBf16Matmul(S.M, S.K, S.N, T, Bf16Rows::AllButLast);
+          checkBf16Matmul(S.M, S.K, S.N, T, Bf16Rows::All, true,
+                          /*TransposedA=*/true);
         }
     }
   });
