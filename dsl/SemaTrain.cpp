@@ -227,17 +227,6 @@ bool Analyzer::execUpdate(const ast::Stmt &s, Context &ctx) {
         continue;
       }
       ++trainable;
-      if (ast::isHalfFloat(p.type.elem)) {
-        Diagnostic &d = error(
-            target->loc,
-            "parameter '" + p.name + "' is " + ast::elemTypeName(p.type.elem) +
-                ": training f16/bf16 parameters is not supported yet (declare "
-                "it f32, or freeze it: gradients flow through frozen f16/bf16 "
-                "parameters)");
-        DiagnosticEngine::note(d, p.loc, "declared here");
-        ok = false;
-        continue;
-      }
       auto prev = t.updated.find(p.name);
       if (prev != t.updated.end()) {
         Diagnostic &d =

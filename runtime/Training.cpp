@@ -14,11 +14,14 @@
 
 #include "Training.h"
 
+#include "Init.h"
+
 #include "Safetensors.h"
 #include "modrt/runtime.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <new>
 #include <utility>
 
@@ -100,13 +103,56 @@ bool TrainingState::allocateState(int32_t Train) {
 
 namespace {
 
-/// One optimiser update of elements [Begin, End) of one parameter.
+/// One optimiser update of elements [Begin, End) of one parameter, whose
+/// data W has element type Dtype (f32, or f16/bf16: updated in f32 and
+/// rounded, LANGUAGE.md §10; the gradient and the state are f32 always).
 struct UpdateJob {
   const UpdateRecord *U;
-  float *W;
+  void *W;
+  modrt_dtype Dtype;
   const float *G;
   float *M, *V, *Buf;
   int64_t Begin, End;
+};
+
+/// The elements of a parameter as f32: read exactly, written rounded to
+/// nearest even.
+struct F32Elements {
+  float *P;
+  float get(int64_t I) const { return P[I]; }
+  void set(int64_t I, float V) const { P[I] = V; }
+};
+
+struct Bf16Elements {
+  uint16_t *P;
+  float get(int64_t I) const {
+    uint32_t Bits = uint32_t(P[I]) << 16;
+    float V;
+    std::memcpy(&V, &Bits, sizeof(V));
+    return V;
+  }
+  void set(int64_t I, float V) const { P[I] = detail::floatToBFloat16(V); }
+};
+
+struct HalfElements {
+  uint16_t *P;
+  float get(int64_t I) const {
+    uint32_t H = P[I], Sign = (H & 0x8000u) << 16, Exp = (H >> 10) & 0x1fu,
+             Man = H & 0x3ffu;
+    if (Exp == 0x1fu)
+      return bitsToFloat(Sign | 0x7f800000u | (Man << 13));
+    if (Exp != 0)
+      return bitsToFloat(Sign | ((Exp + 112) << 23) | (Man << 13));
+    // Zero or subnormal: Man units of 2^-24, exact in f32.
+    float V = float(Man) * 0x1p-24f;
+    return Sign ? -V : V;
+  }
+  void set(int64_t I, float V) const { P[I] = detail::floatToHalf(V); }
+  static float bitsToFloat(uint32_t Bits) {
+    float V;
+    std::memcpy(&V, &Bits, sizeof(V));
+    return V;
+  }
 };
 
 struct StepContext {
@@ -114,9 +160,9 @@ struct StepContext {
   int64_t Step;
 };
 
-void applyJob(const UpdateJob &J, int64_t Step) {
+template <typename Elements>
+void applyJob(const UpdateJob &J, int64_t Step, Elements W) {
   const UpdateRecord &U = *J.U;
-  float *W = J.W;
   const float *G = J.G;
   if (U.Optimizer == OptimizerKind::Sgd) {
     float Lr = float(U.Hyper[0]), Mom = float(U.Hyper[1]),
@@ -124,16 +170,16 @@ void applyJob(const UpdateJob &J, int64_t Step) {
     bool Nesterov = U.Hyper[3] != 0.0;
     float *Buf = J.Buf;
     for (int64_t I = J.Begin; I < J.End; ++I) {
-      float Dp = G[I];
+      float Wi = W.get(I), Dp = G[I];
       if (Wd != 0.0f)
-        Dp = Dp + Wd * W[I];
+        Dp = Dp + Wd * Wi;
       if (Buf) {
         // PyTorch starts the buffer at the first gradient; from zero,
         // momentum * 0 + g is the same value.
         Buf[I] = Buf[I] * Mom + Dp;
         Dp = Nesterov ? Dp + Mom * Buf[I] : Buf[I];
       }
-      W[I] = W[I] + -Lr * Dp;
+      W.set(I, Wi + -Lr * Dp);
     }
     return;
   }
@@ -149,21 +195,29 @@ void applyJob(const UpdateJob &J, int64_t Step) {
         Decay = float(1.0 - Lr * Wd);
   float *M = J.M, *V = J.V;
   for (int64_t I = J.Begin; I < J.End; ++I) {
-    float Gi = G[I];
+    float Wi = W.get(I), Gi = G[I];
     if (Decoupled)
-      W[I] = W[I] * Decay;
+      Wi = Wi * Decay;
     else if (WdF != 0.0f)
-      Gi = Gi + WdF * W[I];
+      Gi = Gi + WdF * Wi;
     M[I] = M[I] * B1 + OneB1 * Gi;
     V[I] = V[I] * B2 + OneB2 * (Gi * Gi);
     float Denom = std::sqrt(V[I]) / Bc2Sqrt + EpsF;
-    W[I] = W[I] + StepSize * M[I] / Denom;
+    W.set(I, Wi + StepSize * M[I] / Denom);
   }
 }
 
 void runJob(void *Ctx, int64_t I) {
   auto *C = static_cast<StepContext *>(Ctx);
-  applyJob((*C->Jobs)[size_t(I)], C->Step);
+  const UpdateJob &J = (*C->Jobs)[size_t(I)];
+  switch (J.Dtype) {
+  case MODRT_BF16:
+    return applyJob(J, C->Step, Bf16Elements{static_cast<uint16_t *>(J.W)});
+  case MODRT_F16:
+    return applyJob(J, C->Step, HalfElements{static_cast<uint16_t *>(J.W)});
+  default:
+    return applyJob(J, C->Step, F32Elements{static_cast<float *>(J.W)});
+  }
 }
 
 /// Elements per job: large enough to amortise the hand-off, small enough
@@ -191,7 +245,8 @@ int TrainingState::step(int32_t Train, unsigned char *Block, ErrorSink &Err) {
       for (int64_t Begin = 0; Begin < N; Begin += JobElements) {
         int64_t End = N - Begin > JobElements ? Begin + JobElements : N;
         UpdateJob J{&U,
-                    reinterpret_cast<float *>(Block + D.paramOffset(P)),
+                    Block + D.paramOffset(P),
+                    D.info().params[P].dtype,
                     Grad[size_t(P)],
                     ExpAvg[size_t(P)],
                     ExpAvgSq[size_t(P)],

@@ -143,27 +143,50 @@ struct DifferentiatePass
         return failure();
 
     // Each parameter's gradient: the sum over its reads, zero if the loss
-    // does not depend on it.
+    // does not depend on it. Gradients are f32 whatever the parameter's
+    // type (LANGUAGE.md §10: f16/bf16 parameters update in f32 and round):
+    // a half parameter read only through widenings to f32 (the importer's
+    // rule for half operands) takes the sum of the widened values' f32
+    // adjoints, unrounded; read otherwise, its own adjoint, widened.
+    auto gradType = [&](Type t) {
+      auto tensor = cast<RankedTensorType>(t);
+      return RankedTensorType::get(tensor.getShape(),
+                                   Float32Type::get(&getContext()));
+    };
+    llvm::DenseSet<Operation *> forwardOps(forward.begin(), forward.end());
     SmallVector<Value> grads(names.size());
     for (Operation *op : forward) {
       auto ref = dyn_cast<mlir::mod::ParamRefOp>(op);
       if (!ref || !index.count(ref.getName()))
         continue;
-      Value d = adjoints.get(ref.getResult());
-      if (!d)
-        continue;
-      Value &g = grads[index[ref.getName()]];
-      if (!g) {
-        g = d;
-        continue;
+      RankedTensorType type = gradType(ref.getType());
+      SmallVector<Value> parts;
+      bool widenedOnly = ref.getType() != type;
+      // Its forward readers (the backward ops read it too).
+      SmallVector<Operation *> readers;
+      for (Operation *user : ref->getUsers())
+        if (forwardOps.contains(user))
+          readers.push_back(user);
+      for (Operation *user : readers)
+        widenedOnly &= modc::widenedFrom(user) != nullptr &&
+                       user->getResult(0).getType() == type;
+      if (widenedOnly) {
+        for (Operation *user : readers)
+          if (Value d = adjoints.get(user->getResult(0)))
+            parts.push_back(d);
+      } else if (Value d = adjoints.get(ref.getResult())) {
+        parts.push_back(
+            d.getType() == type ? d : math.cast(d, type.getElementType()));
       }
-      g = math.binary(modc::BinaryKind::Add, g, d,
-                      cast<RankedTensorType>(ref.getType()));
+      for (Value d : parts) {
+        Value &g = grads[index[ref.getName()]];
+        g = g ? math.binary(modc::BinaryKind::Add, g, d, type) : d;
+      }
     }
     SmallVector<Attribute> gradNames;
     SmallVector<Value> results = {loss};
     for (auto [i, n] : llvm::enumerate(names)) {
-      auto type = cast<RankedTensorType>(types[n]);
+      auto type = gradType(types[n]);
       Value g = grads[i];
       if (!g)
         g = filled(type, 0.0);

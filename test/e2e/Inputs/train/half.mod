@@ -1,0 +1,26 @@
+// Training f16/bf16 parameters (LANGUAGE.md §10: updated in f32 and
+// rounded): a bf16 layer with a bf16 bias trained through tanh and a
+// frozen bf16 head, and an f16 LoRA-style pair on an f32 input.
+model half;
+dim D = 16;
+dim H = 24;
+dyn N;
+param w: bf16[D, H] = normal(0.0, 0.3);
+param b: bf16[H] = normal(0.0, 0.1);
+frozen param head: bf16[H, D] = normal(0.0, 0.3);
+param a: f16[D, 4] = normal(0.0, 0.3);
+param c: f16[4, D] = normal(0.0, 0.3);
+entry forward(x: bf16[N, D]) -> bf16[N, D] { return tanh(x @ w + b) @ head; }
+entry lowrank(x: f32[N, D]) -> f32[N, D] { return cast((cast(x, f16) @ a) @ c, f32); }
+train fit(x: bf16[N, D], t: f32[N, D]) {
+  minimize mse(cast(forward(x), f32), t);
+  update w, b with sgd(lr = 1.0);
+}
+train fit_adamw(x: bf16[N, D], t: f32[N, D]) {
+  minimize mse(cast(forward(x), f32), t);
+  update w, b with adamw(lr = 1e-2);
+}
+train fit_half(x: f32[N, D], t: f32[N, D]) {
+  minimize mse(lowrank(x), t);
+  update a, c with sgd(lr = 1.0);
+}
