@@ -612,15 +612,20 @@ LogicalResult Adjoints::generic(Operation *op) {
       return g.emitError() << "training: no gradient rule for the indexing "
                               "map "
                            << mapText(gr.map) << " of this linalg.generic";
-    auto outType = RankedTensorType::get(outShape, vt.getElementType());
     // Without a reduction loop each element is written once: an empty
     // destination, never read (linalg's elementwise fusion would turn a read
     // of a rank-0 destination inside parallel loops into an accumulation).
+    // A reduction of f16/bf16 adjoints (a broadcast half operand: a bias)
+    // accumulates in f32 and rounds once, as reductions do (LANGUAGE.md §3).
     bool reduces = outMap.getNumResults() != numLoops;
-    Value zero = b_.create<arith::ConstantOp>(
-        loc, b_.getFloatAttr(vt.getElementType(), 0.0));
-    Value init =
-        b_.create<tensor::EmptyOp>(loc, outShape, vt.getElementType(), outDyn);
+    Type elem = vt.getElementType();
+    Type accElem = reduces && elem.getIntOrFloatBitWidth() < 32
+                       ? Type(b_.getF32Type())
+                       : elem;
+    auto outType = RankedTensorType::get(outShape, accElem);
+    Value zero =
+        b_.create<arith::ConstantOp>(loc, b_.getFloatAttr(accElem, 0.0));
+    Value init = b_.create<tensor::EmptyOp>(loc, outShape, accElem, outDyn);
     if (reduces)
       init = b_.create<linalg::FillOp>(loc, zero, init).getResult(0);
 
@@ -687,6 +692,8 @@ LogicalResult Adjoints::generic(Operation *op) {
           if (!total)
             total = nb.create<arith::ConstantOp>(
                 nl, nb.getFloatAttr(vt.getElementType(), 0.0));
+          if (accElem != elem)
+            total = nb.create<arith::ExtFOp>(nl, accElem, total);
           if (reduces)
             total = nb.create<arith::AddFOp>(nl, args.back(), total);
           nb.create<linalg::YieldOp>(nl, total);
@@ -694,6 +701,8 @@ LogicalResult Adjoints::generic(Operation *op) {
     if (failed(bodyResult))
       return failure();
     Value result = backward.getResult(0);
+    if (accElem != elem)
+      result = TensorMath(b_, loc).cast(result, elem);
     if (!allUnit) {
       // The columns read at constant indices: the adjoint goes into that
       // slice of a zero tensor.

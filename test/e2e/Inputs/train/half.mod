@@ -8,6 +8,7 @@ dyn N;
 param w: bf16[D, H] = normal(0.0, 0.3);
 param b: bf16[H] = normal(0.0, 0.1);
 frozen param head: bf16[H, D] = normal(0.0, 0.3);
+param bias: bf16[D] = zeros;
 param a: f16[D, 4] = normal(0.0, 0.3);
 param c: f16[4, D] = normal(0.0, 0.3);
 entry forward(x: bf16[N, D]) -> bf16[N, D] { return tanh(x @ w + b) @ head; }
@@ -23,4 +24,10 @@ train fit_adamw(x: bf16[N, D], t: f32[N, D]) {
 train fit_half(x: f32[N, D], t: f32[N, D]) {
   minimize mse(lowrank(x), t);
   update a, c with sgd(lr = 1.0);
+}
+// A bias over many rows: its gradient is a sum over the rows, accumulated
+// in f32 (in bf16 it was off by percents).
+train fit_bias(x: bf16[N, D], t: f32[N, D]) {
+  minimize mse(cast(x + bias, f32), t);
+  update bias with sgd(lr = 1.0);
 }

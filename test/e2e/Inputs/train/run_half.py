@@ -115,4 +115,15 @@ y = r(r(r(xf.to(D), HF) @ ad, HF) @ cd, HF)
 m.fit_half(xf.numpy(), t.numpy())
 moved_by(a0, to_torch(m, "a"), ad.grad, HF, "f16 a: sgd step is minus the gradient")
 moved_by(c0, to_torch(m, "c"), cd.grad, HF, "f16 c: sgd step is minus the gradient")
+# A bf16 bias's gradient over 4096 rows, summed in f32: from zero, one
+# sgd(lr = 1) step gives minus the gradient rounded once.
+xs = torch.randn(4096, 16, generator=g).to(BF)
+ts = torch.randn(4096, 16, generator=g) + 0.25
+bias = torch.zeros(16, dtype=D, requires_grad=True)
+((r(xs.to(D) + bias, BF) - ts.to(D)) ** 2).mean().backward()
+m.fit_bias(xs.view(torch.int16).numpy().view(np.uint16), ts.numpy())
+got = to_torch(m, "bias").to(D)
+want = (-bias.grad).to(BF).to(D)
+assert bool(((got - want).abs() <= ulp(want, BF) + 0.005 * want.abs()).all()), (got, want)
+print("ok bf16 bias: its gradient over 4096 rows is summed in f32")
 print("PASS half")
