@@ -13,11 +13,14 @@
 /// the experts of a decoding step) and GB/s of B read are printed too.
 ///
 ///   modrt-gemm-bench [--isa=generic|avx2|avx512|avx512-bf16] [--threads=1,2]
-///                    [--cold] [--bf16 [--bf16-rows]] [--groups=E] [M K N ...]
+///                    [--cold] [--bf16 [--bf16-rows] [--transposed]]
+///                    [--groups=E] [M K N ...]
 ///
 /// With --bf16, B holds bf16 values (modrt_matmul_f32_bf16); with
 /// --bf16-rows as well, so does A (as floats: the widened activations of a
 /// bf16 program), which takes the bf16 dot products on avx512-bf16; with
+/// --transposed, the bf16 B is read as a Linear weight ([N, K] in memory);
+/// with
 /// --groups=E, the grouped product of routed experts
 /// (modrt_grouped_matmul_f32, _f32_bf16 with --bf16): M rows in E groups.
 ///
@@ -91,10 +94,11 @@ double seconds() {
 /// Median seconds per call of C = A @ B over Samples samples, each long
 /// enough to time reliably; Cold: over copies of B too large for the caches;
 /// Bf16: B in bf16 (modrt_matmul_f32_bf16), Bf16Rows: A's values bf16
-/// values; Groups > 0: the grouped product
-/// of routed experts, M rows in Groups equal groups, each with its own B.
+/// values, Transposed: the bf16 B read as [N, K]; Groups > 0: the grouped
+/// product of routed experts, M rows in Groups equal groups, each with its own
+/// B.
 double measure(const Shape &S, int Samples, bool Cold, bool Bf16, bool Bf16Rows,
-               int64_t Groups) {
+               bool Transposed, int64_t Groups) {
   std::mt19937 Rng(42);
   Matrix A(S.M, S.K, Rng), C(S.M, S.N, Rng);
   if (Bf16Rows)
@@ -112,11 +116,14 @@ double measure(const Shape &S, int Samples, bool Cold, bool Bf16, bool Bf16Rows,
   for (size_t I = 0; Bf16 && I < Copies; ++I) {
     Halves.push_back(Bs[I]->bf16());
     const modrt_memref2d_f32 &R = Bs[I]->Ref;
+    // Transposed: the same bits read as [N, K] row-major, B = W^T (a
+    // Linear weight).
     HalfRefs.push_back({Halves.back().data(),
                         Halves.back().data(),
                         0,
                         {R.sizes[0], R.sizes[1]},
-                        {R.strides[0], R.strides[1]}});
+                        {Transposed ? 1 : R.strides[0],
+                         Transposed ? R.sizes[0] : R.strides[1]}});
   }
   if (Bf16)
     Bs.clear();
@@ -172,7 +179,7 @@ double measure(const Shape &S, int Samples, bool Cold, bool Bf16, bool Bf16Rows,
 
 int main(int Argc, char **Argv) {
   std::vector<int> Threads = {1, 2};
-  bool Cold = false, Bf16 = false, Bf16Rows = false;
+  bool Cold = false, Bf16 = false, Bf16Rows = false, Transposed = false;
   int64_t Groups = 0;
   std::vector<Shape> Shapes;
   std::vector<int64_t> Dims;
@@ -195,6 +202,8 @@ int main(int Argc, char **Argv) {
       Bf16 = true;
     } else if (std::strcmp(Arg, "--bf16-rows") == 0) {
       Bf16Rows = true;
+    } else if (std::strcmp(Arg, "--transposed") == 0) {
+      Transposed = true;
     } else if (std::strncmp(Arg, "--groups=", 9) == 0) {
       Groups = std::max<int64_t>(1, std::strtoll(Arg + 9, nullptr, 10));
     } else if (std::strncmp(Arg, "--threads=", 10) == 0) {
@@ -247,7 +256,7 @@ int main(int Argc, char **Argv) {
     for (int T : Threads) {
       modrt_set_threads(Model, T);
       modrt_begin_call(Model);
-      double Time = measure(S, 11, Cold, Bf16, Bf16Rows, Groups);
+      double Time = measure(S, 11, Cold, Bf16, Bf16Rows, Transposed, Groups);
       std::printf("  %9.1f", 2.0 * double(S.M * S.N * S.K) / Time / 1e9);
       if (Cold)
         std::printf(" %5.1f GB/s", double(std::max<int64_t>(Groups, 1)) *
