@@ -30,7 +30,10 @@ Value DispatchLowering::weightedRows(OpBuilder &b, Location loc, Value dense,
     shape.push_back(vt.getDimSize(i));
     sizes.push_back(math.dimSize(values[0], i));
   }
-  auto type = RankedTensorType::get(shape, vt.getElementType());
+  // f16/bf16 values mix in f32 and round once (LANGUAGE.md §3).
+  Type elem = vt.getElementType();
+  bool half = elem.getIntOrFloatBitWidth() < 32;
+  auto type = RankedTensorType::get(shape, half ? b.getF32Type() : elem);
   int64_t rank = type.getRank();
   MLIRContext *ctx = b.getContext();
   AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
@@ -44,21 +47,27 @@ Value DispatchLowering::weightedRows(OpBuilder &b, Location loc, Value dense,
   }
   maps.push_back(id);
   size_t numValues = values.size();
-  return b
-      .create<linalg::GenericOp>(
-          loc, TypeRange{type}, inputs, ValueRange{math.empty(type, sizes)},
-          maps,
-          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-          [&](OpBuilder &nb, Location l, ValueRange v) {
-            Value acc;
-            for (size_t e = 0; e < numValues; ++e) {
-              Value term = nb.create<arith::MulFOp>(l, v[numValues + e], v[e]);
-              acc = acc ? nb.create<arith::AddFOp>(l, acc, term).getResult()
-                        : term;
-            }
-            nb.create<linalg::YieldOp>(l, acc);
-          })
-      .getResult(0);
+  Value mix =
+      b.create<linalg::GenericOp>(
+           loc, TypeRange{type}, inputs, ValueRange{math.empty(type, sizes)},
+           maps,
+           SmallVector<utils::IteratorType>(rank,
+                                            utils::IteratorType::parallel),
+           [&](OpBuilder &nb, Location l, ValueRange v) {
+             Value acc;
+             for (size_t e = 0; e < numValues; ++e) {
+               Value value = v[e];
+               if (half)
+                 value = nb.create<arith::ExtFOp>(l, nb.getF32Type(), value);
+               Value term =
+                   nb.create<arith::MulFOp>(l, v[numValues + e], value);
+               acc = acc ? nb.create<arith::AddFOp>(l, acc, term).getResult()
+                         : term;
+             }
+             nb.create<linalg::YieldOp>(l, acc);
+           })
+          .getResult(0);
+  return half ? math.cast(mix, elem) : mix;
 }
 
 FailureOr<DispatchKind>
@@ -85,14 +94,21 @@ DispatchLowering::lowerMergeFactored(mod::DispatchOp op,
     auto it = gb.uses.find(&o);
     modc::GroupedUse use =
         it == gb.uses.end() ? modc::GroupedUse::Neutral : it->second;
+    // A half parameter's widening: each product widens its target's.
+    if (use == modc::GroupedUse::ParamWiden)
+      continue;
     if (use == modc::GroupedUse::GroupedMatmul) {
       auto mm = cast<linalg::MatmulOp>(o);
-      unsigned j = cast<BlockArgument>(mm.getInputs()[1]).getArgNumber();
+      unsigned j = gb.paramIndex(mm.getInputs()[1]);
       auto type = cast<RankedTensorType>(mm.getResult(0).getType());
       Value lhs = map.lookup(mm.getInputs()[0]);
       SmallVector<Value> products;
-      for (int64_t t = 0; t < numTargets; ++t)
-        products.push_back(math.matmul(lhs, op.getTargetParams(t)[j], type));
+      for (int64_t t = 0; t < numTargets; ++t) {
+        Value theta = op.getTargetParams(t)[j];
+        if (getElementTypeOrSelf(theta.getType()) != type.getElementType())
+          theta = math.cast(theta, type.getElementType());
+        products.push_back(math.matmul(lhs, theta, type));
+      }
       map.map(mm.getResult(0), weightedRows(b, loc, dense, products, rows,
                                             /*rowInvariant=*/false));
       continue;
@@ -192,16 +208,21 @@ FailureOr<DispatchKind> DispatchLowering::lowerMerge(mod::DispatchOp op) {
               SmallVector<Value> operands;
               int64_t numParams = op.getParamSegments()[0];
               for (int64_t p = 0; p < numParams; ++p) {
+                // f16/bf16 parameters mix in f32 and round once (§3).
                 Value mix;
+                Type elem =
+                    getElementTypeOrSelf(op.getTargetParams(0)[p].getType());
                 for (int64_t t = 0; t < numTargets; ++t) {
                   Value theta = op.getTargetParams(t)[p];
+                  if (!elem.isF32())
+                    theta = tm.cast(theta, tb.getF32Type());
                   auto type = cast<RankedTensorType>(theta.getType());
                   Value term = tm.binary(modc::BinaryKind::Mul, theta,
                                          weightOf(tb, t), type);
                   mix = mix ? tm.binary(modc::BinaryKind::Add, mix, term, type)
                             : term;
                 }
-                operands.push_back(mix);
+                operands.push_back(elem.isF32() ? mix : tm.cast(mix, elem));
               }
               Value mine = tb.create<tensor::ExtractSliceOp>(
                   l, order, ArrayRef<OpFoldResult>{start},

@@ -491,23 +491,6 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
       error(e.loc, "'merge' needs targets with parameters");
       return Val::none();
     }
-    {
-      std::function<bool(const ModuleSpec &)> halfParams =
-          [&](const ModuleSpec &m) {
-            for (const ParamSpec &p : m.params)
-              if (ast::isHalfFloat(p.type.elem))
-                return true;
-            for (const InstanceSpec &i : m.instances)
-              if (halfParams(*i.module))
-                return true;
-            return false;
-          };
-      if (ast::isHalfFloat(x->type.elem) || halfParams(*targetInst(0).module)) {
-        error(e.loc, "'merge' of f16/bf16 values or parameters is not "
-                     "supported yet (f32 is)");
-        return Val::none();
-      }
-    }
     break;
   case Aggregation::Mean:
   case Aggregation::WeightedSum:

@@ -26,6 +26,8 @@ entry moe(x: bf16[N, D]) -> bf16[N, D] { return route x to experts by all combin
 entry product(x: bf16[N, D], y: bf16[N, D]) -> bf16[N, D] { return x * y; }
 // The right operand an activation rounded to bf16 (not a parameter).
 entry scaled(x: bf16[N, D], c: bf16[D, D]) -> bf16[N, D] { return x @ (c * 2.0); }
+// `merge` of bf16 parameters: mixed in f32, rounded once, then applied.
+entry mixed(x: bf16[N, D], w: f32[N, E]) -> bf16[N, D] { return route x to experts by weights(w) combine merge; }
 entry slice(x: bf16[B, T, D]) -> bf16[B, D] { return x[:, -1] * 0.5; }
 // A literal operand of a builtin computed in f32 (it crashed the importer).
 entry unit(x: bf16[N, D]) -> bf16[N, D] {

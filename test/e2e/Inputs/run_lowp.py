@@ -92,6 +92,20 @@ c = torch.randn(16, 16).to(BF)
 want = r(x.to(F) @ r(c.to(F) * 2.0, BF), BF)
 same(unbits(m.scaled(bits(x), bits(c))), want, "x @ (c * 2): a bf16 activation as the GEMM's B", ulps=1)
 
+# merge over bf16 experts: row r runs gelu(x @ W_r), W_r = sum_e w[r, e] W_e
+# in f32 rounded to bf16 once; a row with all-zero weights gets 0.
+x = torch.randn(5, 16).to(BF)
+mw = torch.rand(5, 3)
+mw[1] = torch.tensor([0.0, 1.0, 0.0])
+mw[3] = 0.0
+Ws = [unbits(m[f"experts.{e}.w"]).to(F) for e in range(3)]
+want = torch.zeros(5, 16)
+for i in range(5):
+    if bool((mw[i] != 0).any()):
+        Wm = (mw[i, 0] * Ws[0] + mw[i, 1] * Ws[1] + mw[i, 2] * Ws[2]).to(BF).to(F)
+        want[i] = r(torch.nn.functional.gelu(r(x[i:i + 1].to(F) @ Wm, BF)), BF)[0]
+same(unbits(m.mixed(bits(x), mw.numpy())), want.to(BF), "merge of bf16 experts", ulps=1)
+
 x = torch.randn(6, 16).to(BF)
 xf = x.to(F)
 h16, h32, i32, back = m.casts(bits(x))

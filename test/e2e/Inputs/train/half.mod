@@ -31,3 +31,17 @@ train fit_bias(x: bf16[N, D], t: f32[N, D]) {
   minimize mse(cast(x + bias, f32), t);
   update bias with sgd(lr = 1.0);
 }
+// `merge` of bf16 experts in a train block (exact factoring: the gradient
+// of each expert's weight through the mixed one).
+module Lin(x: bf16[N, D]) -> bf16[N, D] {
+  param w: bf16[D, D] = normal(0.0, 0.3);
+  return tanh(x @ w);
+}
+experts: Lin[3];
+entry merged(x: bf16[N, D], mix: f32[N, 3]) -> bf16[N, D] {
+  return route x to experts by weights(mix) combine merge;
+}
+train fit_merge(x: bf16[N, D], mix: f32[N, 3], t: f32[N, D]) {
+  minimize mse(cast(merged(x, mix), f32), t);
+  update experts with sgd(lr = 1.0);
+}

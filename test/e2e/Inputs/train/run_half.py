@@ -126,4 +126,17 @@ got = to_torch(m, "bias").to(D)
 want = (-bias.grad).to(BF).to(D)
 assert bool(((got - want).abs() <= ulp(want, BF) + 0.005 * want.abs()).all()), (got, want)
 print("ok bf16 bias: its gradient over 4096 rows is summed in f32")
+# merge of bf16 experts: row i runs tanh(x_i @ sum_e mix[i, e] W_e).
+mix = torch.rand(10, 3, generator=g)
+xm = torch.randn(10, 16, generator=g).to(BF)
+tm = torch.randn(10, 16, generator=g) * 0.5
+W0 = [to_torch(m, f"experts.{e}.w") for e in range(3)]
+Ws = [w.to(D).requires_grad_() for w in W0]
+ys = [r(torch.tanh(r(xm[i:i + 1].to(D) @ sum(mix[i, e].double() * Ws[e] for e in range(3)), BF)), BF)
+      for i in range(10)]
+((torch.cat(ys) - tm.to(D)) ** 2).mean().backward()
+m.fit_merge(xm.view(torch.int16).numpy().view(np.uint16), mix.numpy(), tm.numpy())
+for e in range(3):
+    moved_by(W0[e], to_torch(m, f"experts.{e}.w"), Ws[e].grad, BF,
+             f"merge of bf16 experts: expert {e} moved by minus its gradient")
 print("PASS half")
