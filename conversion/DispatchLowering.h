@@ -283,6 +283,12 @@ public:
         ctx);
   }
 
+  /// dense ([rows, E + 1]) with each row repeated `factor` times:
+  /// [rows * factor, E + 1], the weights of inner rows ([n, T, D] routed
+  /// per example, collapsed to [n*T, D]).
+  Value innerRowWeights(OpBuilder &b, Location loc, Value dense, Value rows,
+                        Value factor);
+
   /// sum_e dense[r, e] * v_e over all `rows` rows: v_e is [rows, ...] per
   /// row, or, with `rowInvariant`, one tensor read by every row (a
   /// parameter, broadcast by the indexing map, never copied per row).

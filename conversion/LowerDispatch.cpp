@@ -256,9 +256,11 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
   bool training =
       bool(mod::getTrainUpdates(op->getParentOfType<func::FuncOp>()));
   if (op.getAggregation() == mod::Aggregation::Merge) {
+    // At inference only rows without inner rows: a row's inner rows would
+    // each carry E products where one mixed weight serves them all.
     if (op.getStrategy() == mod::DispatchStrategy::Factored || training)
       if (auto body = groupedBody(op))
-        if (body->multipliers.empty())
+        if (training || body->multipliers.empty())
           return lowerMergeFactored(op, *body);
     if (training)
       return op.emitOpError("training: the gradient of 'merge' over a module "

@@ -70,6 +70,33 @@ Value DispatchLowering::weightedRows(OpBuilder &b, Location loc, Value dense,
   return half ? math.cast(mix, elem) : mix;
 }
 
+Value DispatchLowering::innerRowWeights(OpBuilder &b, Location loc, Value dense,
+                                        Value rows, Value factor) {
+  auto dt = cast<RankedTensorType>(dense.getType());
+  int64_t columns = dt.getDimSize(1);
+  auto wide = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, columns},
+      dt.getElementType());
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(3, ctx);
+  AffineMap perRow = AffineMap::get(
+      3, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(2, ctx)}, ctx);
+  Value spread =
+      b.create<linalg::GenericOp>(
+           loc, TypeRange{wide}, ValueRange{dense},
+           ValueRange{b.create<tensor::EmptyOp>(loc, wide.getShape(),
+                                                wide.getElementType(),
+                                                ValueRange{rows, factor})},
+           SmallVector<AffineMap>{perRow, id},
+           SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+           [&](OpBuilder &nb, Location l, ValueRange v) {
+             nb.create<linalg::YieldOp>(l, v[0]);
+           })
+          .getResult(0);
+  return b.create<tensor::CollapseShapeOp>(
+      loc, spread, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+}
+
 FailureOr<DispatchKind>
 DispatchLowering::lowerMergeFactored(mod::DispatchOp op,
                                      const modc::GroupedBody &gb) {
@@ -102,6 +129,18 @@ DispatchLowering::lowerMergeFactored(mod::DispatchOp op,
       unsigned j = gb.paramIndex(mm.getInputs()[1]);
       auto type = cast<RankedTensorType>(mm.getResult(0).getType());
       Value lhs = map.lookup(mm.getInputs()[0]);
+      // Rows split into inner rows ([n, T, D] -> [n*T, D], a per-example
+      // route): each inner row takes its row's weights.
+      Value rowWeights = dense, lhsRows = rows;
+      auto mit = gb.multipliers.find(mm.getInputs()[0]);
+      if (mit != gb.multipliers.end() && !mit->second.empty()) {
+        Value factor = b.create<arith::ConstantIndexOp>(loc, 1);
+        for (auto [src, d] : mit->second)
+          factor = b.create<arith::MulIOp>(loc, factor,
+                                           math.dimSize(map.lookup(src), d));
+        rowWeights = innerRowWeights(b, loc, dense, rows, factor);
+        lhsRows = math.dimSize(lhs, 0);
+      }
       SmallVector<Value> products;
       for (int64_t t = 0; t < numTargets; ++t) {
         Value theta = op.getTargetParams(t)[j];
@@ -109,8 +148,8 @@ DispatchLowering::lowerMergeFactored(mod::DispatchOp op,
           theta = math.cast(theta, type.getElementType());
         products.push_back(math.matmul(lhs, theta, type));
       }
-      map.map(mm.getResult(0), weightedRows(b, loc, dense, products, rows,
-                                            /*rowInvariant=*/false));
+      map.map(mm.getResult(0), weightedRows(b, loc, rowWeights, products,
+                                            lhsRows, /*rowInvariant=*/false));
       continue;
     }
     auto gen = dyn_cast<linalg::GenericOp>(o);

@@ -71,6 +71,14 @@ train merged(x: f32[N, D], target: f32[N, D]) {
   update gate, experts with sgd(lr = 1.0);
 }
 
+// `merge` per example over a module of [N, T, D] rows (each example's T
+// tokens are inner rows of its matmuls): factored with the example's
+// weights spread over its tokens.
+train merged_example(xs: f32[B, T, D], target: f32[B, T, D]) {
+  minimize mse(route xs to seq by topk(gate(mean(xs, 1)), 2) combine merge, target);
+  update gate, seq with sgd(lr = 1.0);
+}
+
 // A route inside a module (a mixture-of-experts block): lowered in the
 // train block's differentiable form after the block is inlined.
 module MoEBlock<I, F>(x: f32[N, I]) -> f32[N, I] {

@@ -173,11 +173,12 @@ def routes2_loss(block):
         return [ref.instance_from(expert_fn, p, f"experts.{e}") for e in range(4)]
 
     def loss(block, p, *args):
-        if block == "per_example":
+        if block in ("per_example", "merged_example"):
             xs, t = args
             logits = xs.mean(1) @ p["gate.w"]
             seqs = [ref.instance_from(seq_fn, p, f"seq.{e}") for e in range(4)]
-            return F.mse_loss(ref.route(xs, seqs, ref.Topk(logits, 2)), t)
+            combine = "merge" if block == "merged_example" else None
+            return F.mse_loss(ref.route(xs, seqs, ref.Topk(logits, 2), combine), t)
         if block == "nested":
             x, t = args
             ex = [ref.instance_from(expert_fn, p, f"block.ex.{e}") for e in range(4)]
@@ -203,7 +204,7 @@ def routes2_loss(block):
 
 def routes2_batch(block):
     def batch(rng):
-        if block == "per_example":
+        if block in ("per_example", "merged_example"):
             return (rng.standard_normal((5, 3, 8)).astype(np.float32),
                     rng.standard_normal((5, 3, 8)).astype(np.float32))
         x = rng.standard_normal((9, 8)).astype(np.float32)
@@ -256,6 +257,7 @@ MODELS["routes2"] = {
     "blocks": {"cap": ["gate.w"] + EXPERTS2, "maxagg": EXPERTS2,
                "global_mean": EXPERTS2, "global_max": EXPERTS2,
                "global_concat": EXPERTS2, "per_example": ["gate.w"] + SEQ2,
+               "merged_example": ["gate.w"] + SEQ2,
                "hashed": EXPERTS2, "merged": ["gate.w"] + EXPERTS2,
                "nested": ["block.g.w"] + [f"block.ex.{e}.{n}" for e in range(4)
                                           for n in ("w1", "b1", "w2")]},
