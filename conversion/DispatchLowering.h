@@ -283,6 +283,12 @@ public:
         ctx);
   }
 
+  /// The inner rows per packed row of `rowValue` in a grouped body (the
+  /// product of the inner dims collapsed into its rows: T for [n, T, D] ->
+  /// [n*T, D]), an index; null if it has none.
+  Value innerRows(OpBuilder &b, Location loc, const modc::GroupedBody &gb,
+                  Value rowValue, IRMapping &map);
+
   /// dense ([rows, E + 1]) with each row repeated `factor` times:
   /// [rows * factor, E + 1], the weights of inner rows ([n, T, D] routed
   /// per example, collapsed to [n*T, D]).

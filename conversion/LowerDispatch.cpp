@@ -57,6 +57,20 @@ void DispatchLowering::cloneWithParamRows(
   map.map(gen.getResults(), clone.getResults());
 }
 
+Value DispatchLowering::innerRows(OpBuilder &b, Location loc,
+                                  const modc::GroupedBody &gb, Value rowValue,
+                                  IRMapping &map) {
+  auto it = gb.multipliers.find(rowValue);
+  if (it == gb.multipliers.end() || it->second.empty())
+    return {};
+  modc::TensorMath math(b, loc);
+  Value factor = b.create<arith::ConstantIndexOp>(loc, 1);
+  for (auto [src, d] : it->second)
+    factor =
+        b.create<arith::MulIOp>(loc, factor, math.dimSize(map.lookup(src), d));
+  return factor;
+}
+
 FailureOr<DispatchKind>
 DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb,
                              bool training) {
@@ -174,12 +188,7 @@ DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb,
       // Rows split into inner rows ([n, T, D] -> [n*T, D]): each group
       // has T times as many rows.
       Value groupRows = counts;
-      auto mit = gb.multipliers.find(mm.getInputs()[0]);
-      if (mit != gb.multipliers.end() && !mit->second.empty()) {
-        Value factor = b.create<arith::ConstantIndexOp>(loc, 1);
-        for (auto [src, d] : mit->second)
-          factor = b.create<arith::MulIOp>(loc, factor,
-                                           math.dimSize(map.lookup(src), d));
+      if (Value factor = innerRows(b, loc, gb, mm.getInputs()[0], map)) {
         Value f64 = toI64(b, loc, factor);
         auto ct = cast<RankedTensorType>(counts.getType());
         auto id = AffineMap::getMultiDimIdentityMap(1, b.getContext());

@@ -132,12 +132,7 @@ DispatchLowering::lowerMergeFactored(mod::DispatchOp op,
       // Rows split into inner rows ([n, T, D] -> [n*T, D], a per-example
       // route): each inner row takes its row's weights.
       Value rowWeights = dense, lhsRows = rows;
-      auto mit = gb.multipliers.find(mm.getInputs()[0]);
-      if (mit != gb.multipliers.end() && !mit->second.empty()) {
-        Value factor = b.create<arith::ConstantIndexOp>(loc, 1);
-        for (auto [src, d] : mit->second)
-          factor = b.create<arith::MulIOp>(loc, factor,
-                                           math.dimSize(map.lookup(src), d));
+      if (Value factor = innerRows(b, loc, gb, mm.getInputs()[0], map)) {
         rowWeights = innerRowWeights(b, loc, dense, rows, factor);
         lhsRows = math.dimSize(lhs, 0);
       }

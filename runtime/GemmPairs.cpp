@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #define MODRT_PAIRS_X86 1
@@ -161,14 +162,14 @@ void pairKernel(int64_t K, const uint16_t *A, int64_t LdA, const uint16_t *B,
 constexpr int PairRows = 12, PairCols = 32;
 template <int MR> constexpr int Sweep = MR == 1 ? 8 : MR == 2 ? 6 : 4;
 
-template <int MR>
-void pairRows(int64_t Rows, int64_t K, const uint16_t *A, int64_t LdA,
-              const uint16_t *B, int64_t LdB, float *C, int64_t LdC,
-              int64_t Cols) {
+/// Kernel(std::integral_constant<int, Rows>()) for Rows in [1, MR]: the
+/// kernel instance of a tile's row count.
+template <int MR, typename KernelFn>
+void withRows(int64_t Rows, KernelFn Kernel) {
   if constexpr (MR > 1)
     if (Rows < MR)
-      return pairRows<MR - 1>(Rows, K, A, LdA, B, LdB, C, LdC, Cols);
-  pairKernel<MR, 1>(K, A, LdA, B, LdB, C, LdC, Cols);
+      return withRows<MR - 1>(Rows, Kernel);
+  Kernel(std::integral_constant<int, MR>());
 }
 
 template <int MR>
@@ -199,9 +200,11 @@ void pairTile(int64_t M, int64_t N, int64_t K, const uint16_t *A, int64_t LdA,
     int64_t I1 = std::min(M, I0 + Block);
     for (int64_t J = 0; J < N; J += PairCols)
       for (int64_t I = I0; I < I1; I += PairRows)
-        pairRows<PairRows>(std::min<int64_t>(PairRows, I1 - I), K, A + I * LdA,
-                           LdA, B + J, LdB, C + I * LdC + J, LdC,
-                           std::min<int64_t>(PairCols, N - J));
+        withRows<PairRows>(std::min<int64_t>(PairRows, I1 - I), [&](auto R) {
+          pairKernel<decltype(R)::value, 1>(K, A + I * LdA, LdA, B + J, LdB,
+                                            C + I * LdC + J, LdC,
+                                            std::min<int64_t>(PairCols, N - J));
+        });
   }
 }
 
@@ -256,16 +259,6 @@ void dotKernel(int64_t K, const uint16_t *A, int64_t LdA, const uint16_t *W,
     }
 }
 
-template <int MR>
-void dotRows(int64_t Rows, int64_t K, const uint16_t *A, int64_t LdA,
-             const uint16_t *W, int64_t LdW, float *C, int64_t LdC,
-             int64_t Cols) {
-  if constexpr (MR > 1)
-    if (Rows < MR)
-      return dotRows<MR - 1>(Rows, K, A, LdA, W, LdW, C, LdC, Cols);
-  dotKernel<MR>(K, A, LdA, W, LdW, C, LdC, Cols);
-}
-
 void dotTile(int64_t M, int64_t N, int64_t K, const uint16_t *A, int64_t LdA,
              const uint16_t *W, int64_t LdW, float *C, int64_t LdC) {
   int64_t Block = std::max<int64_t>(
@@ -274,9 +267,11 @@ void dotTile(int64_t M, int64_t N, int64_t K, const uint16_t *A, int64_t LdA,
     int64_t I1 = std::min(M, I0 + Block);
     for (int64_t J = 0; J < N; J += DotCols)
       for (int64_t I = I0; I < I1; I += DotRows)
-        dotRows<DotRows>(std::min<int64_t>(DotRows, I1 - I), K, A + I * LdA,
-                         LdA, W + J * LdW, LdW, C + I * LdC + J, LdC,
-                         std::min<int64_t>(DotCols, N - J));
+        withRows<DotRows>(std::min<int64_t>(DotRows, I1 - I), [&](auto R) {
+          dotKernel<decltype(R)::value>(K, A + I * LdA, LdA, W + J * LdW, LdW,
+                                        C + I * LdC + J, LdC,
+                                        std::min<int64_t>(DotCols, N - J));
+        });
   }
 }
 
