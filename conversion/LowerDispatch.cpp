@@ -271,11 +271,20 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
       if (auto body = groupedBody(op))
         if (training || body->multipliers.empty())
           return lowerMergeFactored(op, *body);
-    if (training)
+    // A task or hash decision gives each row one target with weight 1: its
+    // mix is that target's parameters, exactly, so the route is a weighted
+    // sum of one output per row, which the sparse form differentiates.
+    auto decide = op.getWeights().getDefiningOp<mod::RouteDecideOp>();
+    bool oneTarget = decide && (decide.getRouter() == mod::RouterKind::Task ||
+                                decide.getRouter() == mod::RouterKind::Hash);
+    if (training && !oneTarget)
       return op.emitOpError("training: the gradient of 'merge' over a module "
                             "that does not compute row by row is not "
-                            "supported yet");
-    return lowerMerge(op);
+                            "supported yet (it is with task or hash routing)");
+    if (!training)
+      return lowerMerge(op);
+    op.setAggregationAttr(mod::AggregationAttr::get(
+        op.getContext(), mod::Aggregation::WeightedSum));
   }
   if (op.getStrategy() == mod::DispatchStrategy::Fused)
     if (auto body = groupedBody(op))

@@ -79,6 +79,19 @@ train merged_example(xs: f32[B, T, D], target: f32[B, T, D]) {
   update gate, seq with sgd(lr = 1.0);
 }
 
+// `merge` by task over a module that mixes an example's tokens
+// (attention): one target per row with weight 1, so the mix is that
+// target's parameters and the route trains in the sparse form.
+module SeqAtt<I>(x: f32[N, T, I]) -> f32[N, T, I] {
+  param w: f32[I, I] = normal(0.0, 0.4);
+  return attention(x @ w, x, x, heads = 2);
+}
+att: SeqAtt<D>[E];
+train merged_task(xs: f32[B, T, D], ids: i64[B], target: f32[B, T, D]) {
+  minimize mse(route xs to att by task(ids) combine merge, target);
+  update att with sgd(lr = 1.0);
+}
+
 // A route inside a module (a mixture-of-experts block): lowered in the
 // train block's differentiable form after the block is inlined.
 module MoEBlock<I, F>(x: f32[N, I]) -> f32[N, I] {

@@ -169,6 +169,9 @@ def routes2_loss(block):
     def seq_fn(p, x):
         return torch.tanh(x @ p["w1"]) @ p["w2"]
 
+    def att_fn(p, x):
+        return ref.attention(x @ p["w"], x, x, heads=2)
+
     def experts(p):
         return [ref.instance_from(expert_fn, p, f"experts.{e}") for e in range(4)]
 
@@ -184,6 +187,10 @@ def routes2_loss(block):
             ex = [ref.instance_from(expert_fn, p, f"block.ex.{e}") for e in range(4)]
             y = x + ref.route(x, ex, ref.Topk(x @ p["block.g.w"], 2))
             return F.mse_loss(y, t)
+        if block == "merged_task":
+            xs, ids, t = args
+            atts = [ref.instance_from(att_fn, p, f"att.{e}") for e in range(4)]
+            return F.mse_loss(ref.route(xs, atts, ref.Task(ids), "merge"), t)
         if block == "hashed":
             x, ids, t = args
             return F.mse_loss(ref.route(x, experts(p), ref.Hash(ids)), t)
@@ -204,6 +211,10 @@ def routes2_loss(block):
 
 def routes2_batch(block):
     def batch(rng):
+        if block == "merged_task":
+            return (rng.standard_normal((5, 3, 8)).astype(np.float32),
+                    np.array([2, 0, 2, 3, 0], np.int64),
+                    rng.standard_normal((5, 3, 8)).astype(np.float32))
         if block in ("per_example", "merged_example"):
             return (rng.standard_normal((5, 3, 8)).astype(np.float32),
                     rng.standard_normal((5, 3, 8)).astype(np.float32))
@@ -258,6 +269,7 @@ MODELS["routes2"] = {
                "global_mean": EXPERTS2, "global_max": EXPERTS2,
                "global_concat": EXPERTS2, "per_example": ["gate.w"] + SEQ2,
                "merged_example": ["gate.w"] + SEQ2,
+               "merged_task": [f"att.{e}.w" for e in range(4)],
                "hashed": EXPERTS2, "merged": ["gate.w"] + EXPERTS2,
                "nested": ["block.g.w"] + [f"block.ex.{e}.{n}" for e in range(4)
                                           for n in ("w1", "b1", "w2")]},
