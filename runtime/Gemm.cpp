@@ -642,27 +642,33 @@ uint16_t *narrowed(const Matrix &A, int64_t M, int64_t K) {
   return Out && narrowRows(A, M, K, Out) ? Out : nullptr;
 }
 
-/// C = A @ B on the bf16 dot products, A narrowed first, over a grid of
-/// tiles of C shared by the threads.
-struct PairsJob {
+/// Rows of A narrowed by the threads, RowsPer each.
+struct NarrowJob {
   Matrix A;
-  uint16_t *Narrow;
+  uint16_t *Out;
+  int64_t M, K, RowsPer;
+  std::atomic<bool> Inexact{false};
+};
+
+void narrowTask(void *Ctx, int64_t T) {
+  NarrowJob &J = *static_cast<NarrowJob *>(Ctx);
+  int64_t R0 = T * J.RowsPer, R1 = std::min(J.M, R0 + J.RowsPer);
+  Matrix Part = {J.A.Data + R0 * J.A.RowStride, J.A.RowStride, J.A.ColStride};
+  if (!J.Inexact.load(std::memory_order_relaxed) &&
+      !narrowRows(Part, R1 - R0, J.K, J.Out + R0 * J.K))
+    J.Inexact.store(true, std::memory_order_relaxed);
+}
+
+/// C = A @ B on the bf16 dot products, A narrowed, over a grid of tiles of
+/// C shared by the threads.
+struct PairsJob {
+  const uint16_t *Narrow;
   const uint16_t *B;
   int64_t RS, CS;
   float *C;
   int64_t LdC, M, N, K;
   int64_t RowsPer, ColsPer, ColTiles;
-  std::atomic<bool> Inexact{false};
 };
-
-void narrowTask(void *Ctx, int64_t T) {
-  PairsJob &J = *static_cast<PairsJob *>(Ctx);
-  int64_t R0 = T * J.RowsPer, R1 = std::min(J.M, R0 + J.RowsPer);
-  Matrix Part = {J.A.Data + R0 * J.A.RowStride, J.A.RowStride, J.A.ColStride};
-  if (!J.Inexact.load(std::memory_order_relaxed) &&
-      !narrowRows(Part, R1 - R0, J.K, J.Narrow + R0 * J.K))
-    J.Inexact.store(true, std::memory_order_relaxed);
-}
 
 void pairsTask(void *Ctx, int64_t T) {
   const PairsJob &J = *static_cast<const PairsJob *>(Ctx);
@@ -686,8 +692,20 @@ bool pairsMatmul(const modrt_memref2d_f32 *A, const modrt_memref2d_bf16 *B,
   // An f32 activation fails on its first row: look there before the rest.
   if (!Narrow || !narrowRows(Am, 1, K, Narrow))
     return false;
+  if (M > 1) {
+    NarrowJob Nj;
+    Nj.A = {Am.Data + Am.RowStride, Am.RowStride, Am.ColStride};
+    Nj.Out = Narrow + K;
+    Nj.M = M - 1;
+    Nj.K = K;
+    Nj.RowsPer = Threads > 1 && Nj.M * K >= (int64_t(1) << 16)
+                     ? (Nj.M + Threads - 1) / Threads
+                     : Nj.M;
+    modrt_parallel_for((Nj.M + Nj.RowsPer - 1) / Nj.RowsPer, narrowTask, &Nj);
+    if (Nj.Inexact.load())
+      return false;
+  }
   PairsJob J;
-  J.A = Am;
   J.Narrow = Narrow;
   J.B = B->aligned + B->offset;
   J.RS = RS;
@@ -695,22 +713,6 @@ bool pairsMatmul(const modrt_memref2d_f32 *A, const modrt_memref2d_bf16 *B,
   J.C = C->aligned + C->offset;
   J.LdC = C->strides[0];
   J.M = M, J.N = N, J.K = K;
-  if (M > 1) {
-    J.RowsPer = std::max<int64_t>(1, (M - 1 + Threads - 1) / Threads);
-    Matrix Rest = {Am.Data + Am.RowStride, Am.RowStride, Am.ColStride};
-    J.A = Rest;
-    J.M = M - 1;
-    J.Narrow = Narrow + K;
-    if (Threads > 1 && (M - 1) * K >= (int64_t(1) << 16))
-      modrt_parallel_for((J.M + J.RowsPer - 1) / J.RowsPer, narrowTask, &J);
-    else if (!narrowRows(Rest, J.M, K, J.Narrow))
-      J.Inexact = true;
-    if (J.Inexact.load())
-      return false;
-    J.A = Am;
-    J.M = M;
-    J.Narrow = Narrow;
-  }
   // Tiles: whole kernels of columns (32 for a row-major B, 8 for a
   // transposed one), each thread streaming its own columns of B; rows cut
   // as well when the columns run out.
