@@ -122,15 +122,17 @@ Value eraseDeadCopy(Value buffer) {
   return source;
 }
 
-/// A 2-D f32 buffer filled by widening bf16 (the f16/bf16 rule of the
+/// A 2-D f32 buffer filled by widening bf16 or f16 (the f16/bf16 rule of the
 /// importer, LANGUAGE.md §3): `alloc; linalg.generic {extf} ins(X) outs(b)`,
 /// X possibly a `linalg.transpose` copy. Returns the widening generic and
-/// the bf16 data as a view of what X copied (transposed in place), or null.
-std::pair<linalg::GenericOp, Value> widenedBf16(OpBuilder &b, Value buffer,
+/// the 16-bit data as a view of what X copied (transposed in place), or
+/// null.
+std::pair<linalg::GenericOp, Value> widenedHalf(OpBuilder &b, Value buffer,
                                                 Operation *point) {
   auto gen = dyn_cast_or_null<linalg::GenericOp>(soleWriter(buffer, point));
   Type from = modc::widenedFrom(gen);
-  if (!from || !from.isBF16() || gen.getDpsInits()[0] != buffer)
+  if (!from || !(from.isBF16() || from.isF16()) ||
+      gen.getDpsInits()[0] != buffer)
     return {};
   Value src = gen.getDpsInputs()[0];
   // A transposed copy of a weight: read the weight through a view.
@@ -228,11 +230,11 @@ struct MatmulToRuntimePass
     };
     if (isa<linalg::MatmulTransposeAOp, linalg::BatchMatmulTransposeAOp>(op))
       a = transposed(a);
-    // B widened from bf16 (a bf16 weight): the GEMM reads the bf16 data.
+    // B widened from bf16 or f16 (a half weight): the GEMM reads its data.
     linalg::GenericOp widen;
     Value source;
     if (rank == 2)
-      std::tie(widen, source) = widenedBf16(builder, b, op);
+      std::tie(widen, source) = widenedHalf(builder, b, op);
     // The bf16 data of an activation (not a parameter) may be freed before
     // the matmul, once the widened copy was made: it must outlive the call.
     if (source && !keepAliveThrough(source, op)) {
@@ -245,8 +247,10 @@ struct MatmulToRuntimePass
       b = source;
     if (isa<linalg::MatmulTransposeBOp, linalg::BatchMatmulTransposeBOp>(op))
       b = transposed(b);
+    bool f16 = source && getElementTypeOrSelf(source.getType()).isF16();
     func::FuncOp fn =
-        source      ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32_bf16)
+        f16         ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32_f16)
+        : source    ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32_bf16)
         : rank == 2 ? MODC_KERNEL_FUNCTION(module, modrt_matmul_f32)
                     : MODC_KERNEL_FUNCTION(module, modrt_batch_matmul_f32);
     if (failed(modc::abi::call(builder, op.getLoc(), fn, {a, b, c})))

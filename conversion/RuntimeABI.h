@@ -88,6 +88,7 @@ MODC_DESCRIPTOR(modrt_memref1d_i64, 1, mlir::IntegerType::get(ctx, 64))
 MODC_DESCRIPTOR(modrt_memref2d_i64, 2, mlir::IntegerType::get(ctx, 64))
 MODC_DESCRIPTOR(modrt_memref2d_f32, 2, mlir::Float32Type::get(ctx))
 MODC_DESCRIPTOR(modrt_memref2d_bf16, 2, mlir::BFloat16Type::get(ctx))
+MODC_DESCRIPTOR(modrt_memref2d_f16, 2, mlir::Float16Type::get(ctx))
 MODC_DESCRIPTOR(modrt_memref3d_f32, 3, mlir::Float32Type::get(ctx))
 #undef MODC_DESCRIPTOR
 

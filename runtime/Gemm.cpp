@@ -28,6 +28,7 @@
 
 #include "Gemm.h"
 #include "GemmPairs.h"
+#include "Init.h"
 
 #include "ThreadPool.h"
 
@@ -230,6 +231,42 @@ bool runTile(GemmIsa Isa, const Problem &Pr, const Plan &Pl, int64_t M0,
 
 void widenBf16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
   MODRT_BY_ISA(Isa, widenBf16(Src, Dst, N))
+}
+
+#if MODRT_GEMM_X86
+__attribute__((target("avx512f"))) void widenF16Avx512(const uint16_t *Src,
+                                                       float *Dst, int64_t N) {
+  int64_t I = 0;
+  for (; I + 16 <= N; I += 16)
+    _mm512_storeu_ps(Dst + I, _mm512_cvtph_ps(_mm256_loadu_si256(
+                                  reinterpret_cast<const __m256i *>(Src + I))));
+  for (; I < N; ++I)
+    Dst[I] = detail::halfToFloat(Src[I]);
+}
+
+__attribute__((target("avx,f16c"))) void widenF16F16c(const uint16_t *Src,
+                                                      float *Dst, int64_t N) {
+  int64_t I = 0;
+  for (; I + 8 <= N; I += 8)
+    _mm256_storeu_ps(Dst + I, _mm256_cvtph_ps(_mm_loadu_si128(
+                                  reinterpret_cast<const __m128i *>(Src + I))));
+  for (; I < N; ++I)
+    Dst[I] = detail::halfToFloat(Src[I]);
+}
+#endif
+
+/// Dst[0, N) = Src[0, N) widened from IEEE half (vcvtph2ps where the family
+/// has it: every AVX-512 CPU, and AVX2 ones with F16C).
+void widenF16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
+#if MODRT_GEMM_X86
+  if (Isa >= GemmIsa::Avx512)
+    return widenF16Avx512(Src, Dst, N);
+  static const bool F16c = __builtin_cpu_supports("f16c");
+  if (Isa == GemmIsa::Avx2 && F16c)
+    return widenF16F16c(Src, Dst, N);
+#endif
+  for (int64_t I = 0; I < N; ++I)
+    Dst[I] = detail::halfToFloat(Src[I]);
 }
 
 void bf16DotInPlace(GemmIsa Isa, int64_t M, int64_t N, int64_t K,
@@ -502,12 +539,39 @@ extern "C" void _mlir_ciface_modrt_matmul_f32(modrt_memref2d_f32 *A,
 
 namespace {
 
-/// C = A @ float(B) for a bf16 B, one block of columns (Cols wide) per
+/// The 16-bit float formats B may hold.
+enum class Half { Bf16, F16 };
+
+/// Dst[0, N) = Src[0, N) widened from H.
+void widenHalf(Half H, const uint16_t *Src, float *Dst, int64_t N) {
+  if (H == Half::F16)
+    modrt::widenF16(modrt::gemmIsa(), Src, Dst, N);
+  else
+    modrt::widenBf16(modrt::gemmIsa(), Src, Dst, N);
+}
+
+float halfValue(Half H, const uint16_t *P) {
+  return H == Half::F16 ? modrt::detail::halfToFloat(*P)
+                        : generic::vloadBf16(P);
+}
+
+/// A 16-bit B: its data (offset applied) and strides.
+struct HalfMatrix {
+  const uint16_t *Data;
+  int64_t RS, CS;
+  Half H;
+};
+
+template <typename Desc> HalfMatrix halfMatrix(const Desc *B, Half H) {
+  return {B->aligned + B->offset, B->strides[0], B->strides[1], H};
+}
+
+/// C = A @ float(B) for a 16-bit B, one block of columns (Cols wide) per
 /// task, each swept, dotted or widened and multiplied on one thread. B is
 /// read from memory once, at half the bytes of f32.
 struct Bf16Job {
   modrt_memref2d_f32 *A, *C;
-  modrt_memref2d_bf16 *B;
+  HalfMatrix B;
   int64_t M, K, N, Cols;
 };
 
@@ -515,7 +579,7 @@ thread_local Workspace WidenWorkspace, WholeWorkspace;
 
 /// One row of B widened into a row-major [K, N] f32 buffer.
 struct WidenJob {
-  modrt_memref2d_bf16 *B;
+  HalfMatrix B;
   float *W;
   int64_t K, N;
 };
@@ -523,28 +587,28 @@ struct WidenJob {
 /// B transposed in memory: row Jj of B^T (contiguous) into [N, K].
 void widenColumn(void *Ctx, int64_t Jj) {
   const WidenJob &J = *static_cast<const WidenJob *>(Ctx);
-  modrt::widenBf16(modrt::gemmIsa(),
-                   J.B->aligned + J.B->offset + Jj * J.B->strides[1],
-                   J.W + Jj * J.K, J.K);
+  widenHalf(J.B.H, J.B.Data + Jj * J.B.CS, J.W + Jj * J.K, J.K);
 }
 
 void widenRow(void *Ctx, int64_t P) {
   const WidenJob &J = *static_cast<const WidenJob *>(Ctx);
-  const uint16_t *Row = J.B->aligned + J.B->offset + P * J.B->strides[0];
+  const uint16_t *Row = J.B.Data + P * J.B.RS;
   float *Out = J.W + P * J.N;
-  if (J.B->strides[1] == 1) {
-    modrt::widenBf16(modrt::gemmIsa(), Row, Out, J.N);
+  if (J.B.CS == 1) {
+    widenHalf(J.B.H, Row, Out, J.N);
     return;
   }
   for (int64_t Jj = 0; Jj < J.N; ++Jj)
-    Out[Jj] = generic::vloadBf16(Row + Jj * J.B->strides[1]);
+    Out[Jj] = halfValue(J.B.H, Row + Jj * J.B.CS);
 }
 
-/// C = A @ float(B) on this thread, Pr's B unset, B bf16 with strides RS
-/// and CS: B widened into this thread's buffer keeping its layout (a
-/// transposed weight stays transposed and takes the in-place dot path),
-/// then multiplied; without memory for the buffer, element by element.
-void widenAndMultiply(Problem &Pr, const uint16_t *B, int64_t RS, int64_t CS) {
+/// C = A @ float(B) on this thread, Pr's B unset, B 16-bit: B widened into
+/// this thread's buffer keeping its layout (a transposed weight stays
+/// transposed and takes the in-place dot path), then multiplied; without
+/// memory for the buffer, element by element.
+void widenAndMultiply(Problem &Pr, HalfMatrix Bh) {
+  const uint16_t *B = Bh.Data;
+  int64_t RS = Bh.RS, CS = Bh.CS;
   float *W = workspace(size_t(Pr.K * Pr.N), WidenWorkspace);
   if (!W) {
     for (int64_t I = 0; I < Pr.M; ++I)
@@ -552,27 +616,26 @@ void widenAndMultiply(Problem &Pr, const uint16_t *B, int64_t RS, int64_t CS) {
         float Sum = 0.0f;
         for (int64_t P = 0; P < Pr.K; ++P)
           Sum += Pr.A.Data[I * Pr.A.RowStride + P * Pr.A.ColStride] *
-                 generic::vloadBf16(B + P * RS + J * CS);
+                 halfValue(Bh.H, B + P * RS + J * CS);
         Pr.C.Data[I * Pr.C.RowStride + J * Pr.C.ColStride] = Sum;
       }
     return;
   }
-  modrt::GemmIsa Isa = modrt::gemmIsa();
   if (RS == 1 && CS != 1) {
     // Transposed in memory (a Linear weight [N, K]): rows of B^T.
     for (int64_t J = 0; J < Pr.N; ++J)
-      modrt::widenBf16(Isa, B + J * CS, W + J * Pr.K, Pr.K);
+      widenHalf(Bh.H, B + J * CS, W + J * Pr.K, Pr.K);
     Pr.B = {W, 1, Pr.K};
   } else {
     for (int64_t P = 0; P < Pr.K; ++P) {
       const uint16_t *Row = B + P * RS;
       float *Out = W + P * Pr.N;
       if (CS == 1) {
-        modrt::widenBf16(Isa, Row, Out, Pr.N);
+        widenHalf(Bh.H, Row, Out, Pr.N);
         continue;
       }
       for (int64_t J = 0; J < Pr.N; ++J)
-        Out[J] = generic::vloadBf16(Row + J * CS);
+        Out[J] = halfValue(Bh.H, Row + J * CS);
     }
     Pr.B = {W, Pr.N, 1};
   }
@@ -590,8 +653,9 @@ void runBf16Block(void *Ctx, int64_t Block) {
   Pr.A = {J.A->aligned + J.A->offset, J.A->strides[0], J.A->strides[1]};
   Pr.C = {J.C->aligned + J.C->offset + J0 * J.C->strides[1], J.C->strides[0],
           J.C->strides[1]};
-  widenAndMultiply(Pr, J.B->aligned + J.B->offset + J0 * J.B->strides[1],
-                   J.B->strides[0], J.B->strides[1]);
+  HalfMatrix B = J.B;
+  B.Data += J0 * B.CS;
+  widenAndMultiply(Pr, B);
 }
 
 /// Up to 64 rows against a Linear weight ([N, K] in memory): a block of
@@ -600,10 +664,10 @@ void runBf16Block(void *Ctx, int64_t Block) {
 void runBf16Dot(void *Ctx, int64_t Block) {
   const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
   int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
-  modrt::bf16DotInPlace(
-      modrt::gemmIsa(), J.M, Nb, J.K, J.A->aligned + J.A->offset,
-      J.A->strides[0], J.B->aligned + J.B->offset + J0 * J.B->strides[1],
-      J.B->strides[1], J.C->aligned + J.C->offset + J0, J.C->strides[0]);
+  modrt::bf16DotInPlace(modrt::gemmIsa(), J.M, Nb, J.K,
+                        J.A->aligned + J.A->offset, J.A->strides[0],
+                        J.B.Data + J0 * J.B.CS, J.B.CS,
+                        J.C->aligned + J.C->offset + J0, J.C->strides[0]);
 }
 
 /// Few rows and a row-major B: a block of columns multiplied straight from
@@ -612,9 +676,8 @@ void runBf16Sweep(void *Ctx, int64_t Block) {
   const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
   int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
   modrt::bf16Sweep(modrt::gemmIsa(), J.M, J.K, Nb, J.A->aligned + J.A->offset,
-                   J.A->strides[0], J.B->aligned + J.B->offset + J0,
-                   J.B->strides[0], J.C->aligned + J.C->offset + J0,
-                   J.C->strides[0]);
+                   J.A->strides[0], J.B.Data + J0, J.B.RS,
+                   J.C->aligned + J.C->offset + J0, J.C->strides[0]);
 }
 
 /// Products of two bf16 operands on the bf16 dot products (GemmPairs.h):
@@ -736,25 +799,17 @@ bool pairsMatmul(const modrt_memref2d_f32 *A, const modrt_memref2d_bf16 *B,
   return true;
 }
 
-} // namespace
-
-extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
-                                                   modrt_memref2d_bf16 *B,
-                                                   modrt_memref2d_f32 *C) {
-  int64_t M, K, N;
-  if (!matmulShape(A, B, C, M, K, N))
-    return;
-  int Threads = currentThreadCount();
-  // A bf16 program's activations, widened: bf16 x bf16 products.
-  if (pairsMatmul(A, B, C, M, K, N, Threads))
-    return;
+/// C = A @ float(B) for a 16-bit B, M, K, N checked, on the widening
+/// paths (the bf16 ones also read B in place).
+void halfMatmul(modrt_memref2d_f32 *A, HalfMatrix B, modrt_memref2d_f32 *C,
+                int64_t M, int64_t K, int64_t N, int Threads) {
   // Many rows: B widened whole, once (its cost is spread over the rows),
   // then the threads share one GEMM as for f32 (blocks would pack A again
   // for every block).
   if (M > 64) {
     if (float *W = workspace(size_t(K) * size_t(N), WholeWorkspace)) {
       WidenJob Wj = {B, W, K, N};
-      bool Transposed = B->strides[0] == 1 && B->strides[1] != 1;
+      bool Transposed = B.RS == 1 && B.CS != 1;
       modrt_parallel_for(Transposed ? N : K,
                          Transposed ? widenColumn : widenRow, &Wj);
       Problem Pr =
@@ -770,9 +825,11 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
   // A Linear weight (B^T's rows contiguous) against up to 64 rows: dot
   // products with its rows. Otherwise blocks widened and multiplied.
   bool UnitCols = A->strides[1] == 1 && C->strides[1] == 1;
+  // (bf16 only: the f16 ones widen blocks.)
+  bool Bf16 = B.H == Half::Bf16;
   bool Stream =
-      (M <= 4 || (M <= 16 && N <= 64)) && B->strides[1] == 1 && UnitCols;
-  bool Dot = !Stream && B->strides[0] == 1 && B->strides[1] >= K && UnitCols;
+      Bf16 && (M <= 4 || (M <= 16 && N <= 64)) && B.CS == 1 && UnitCols;
+  bool Dot = Bf16 && !Stream && B.RS == 1 && B.CS >= K && UnitCols;
   int64_t Cols;
   if (Stream || Dot) {
     // B read in place: a few blocks per thread, claimed as threads come
@@ -795,6 +852,30 @@ extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
                      : Dot  ? runBf16Dot
                             : runBf16Block,
                      &J);
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
+                                                   modrt_memref2d_bf16 *B,
+                                                   modrt_memref2d_f32 *C) {
+  int64_t M, K, N;
+  if (!matmulShape(A, B, C, M, K, N))
+    return;
+  int Threads = currentThreadCount();
+  // A bf16 program's activations, widened: bf16 x bf16 products.
+  if (pairsMatmul(A, B, C, M, K, N, Threads))
+    return;
+  halfMatmul(A, halfMatrix(B, Half::Bf16), C, M, K, N, Threads);
+}
+
+extern "C" void _mlir_ciface_modrt_matmul_f32_f16(modrt_memref2d_f32 *A,
+                                                  modrt_memref2d_f16 *B,
+                                                  modrt_memref2d_f32 *C) {
+  int64_t M, K, N;
+  if (!matmulShape(A, B, C, M, K, N))
+    return;
+  halfMatmul(A, halfMatrix(B, Half::F16), C, M, K, N, currentThreadCount());
 }
 
 extern "C" void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,
@@ -903,7 +984,7 @@ void groupProduct(Problem &Pr, const void *Weight, int64_t Col, int64_t Ldb,
               Pr.C.Data, Pr.C.RowStride);
     return;
   }
-  widenAndMultiply(Pr, B, Ldb, 1);
+  widenAndMultiply(Pr, {B, Ldb, 1, Half::Bf16});
 }
 
 void runGroupTile(void *Ctx, int64_t I) {

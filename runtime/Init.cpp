@@ -209,6 +209,24 @@ uint16_t floatToHalf(float Value) {
   return uint16_t(Sign | Units);
 }
 
+float halfToFloat(uint16_t Bits) {
+  uint32_t Sign = uint32_t(Bits & 0x8000u) << 16, Exp = (Bits >> 10) & 0x1fu,
+           Man = Bits & 0x3ffu;
+  uint32_t Word;
+  if (Exp == 0x1fu) {
+    Word = Sign | 0x7f800000u | (Man << 13); // Infinity or NaN.
+  } else if (Exp != 0) {
+    Word = Sign | ((Exp + 112) << 23) | (Man << 13);
+  } else {
+    // Zero or subnormal: Man units of 2^-24, exact in f32.
+    float V = float(Man) * 0x1p-24f;
+    return Sign ? -V : V;
+  }
+  float V;
+  std::memcpy(&V, &Word, sizeof(V));
+  return V;
+}
+
 uint16_t floatToBFloat16(float Value) {
   uint32_t Bits;
   std::memcpy(&Bits, &Value, sizeof(Bits));

@@ -42,6 +42,8 @@ double normalSample(uint64_t Key, uint64_t Element);
 /// IEEE half and bfloat16 bits of Value, rounded to nearest even.
 uint16_t floatToHalf(float Value);
 uint16_t floatToBFloat16(float Value);
+/// The float an IEEE half's bits stand for (exact).
+float halfToFloat(uint16_t Bits);
 } // namespace detail
 
 } // namespace modrt

@@ -136,23 +136,8 @@ struct Bf16Elements {
 
 struct HalfElements {
   uint16_t *P;
-  float get(int64_t I) const {
-    uint32_t H = P[I], Sign = (H & 0x8000u) << 16, Exp = (H >> 10) & 0x1fu,
-             Man = H & 0x3ffu;
-    if (Exp == 0x1fu)
-      return bitsToFloat(Sign | 0x7f800000u | (Man << 13));
-    if (Exp != 0)
-      return bitsToFloat(Sign | ((Exp + 112) << 23) | (Man << 13));
-    // Zero or subnormal: Man units of 2^-24, exact in f32.
-    float V = float(Man) * 0x1p-24f;
-    return Sign ? -V : V;
-  }
+  float get(int64_t I) const { return detail::halfToFloat(P[I]); }
   void set(int64_t I, float V) const { P[I] = detail::floatToHalf(V); }
-  static float bitsToFloat(uint32_t Bits) {
-    float V;
-    std::memcpy(&V, &Bits, sizeof(V));
-    return V;
-  }
 };
 
 struct StepContext {

@@ -146,3 +146,24 @@ func.func @bf16_activation_freed_conditionally(%a: memref<?x8xf32>, %x: memref<8
   memref.dealloc %f : memref<8x4xf32>
   return
 }
+
+// An f16 weight widened into a copy: the GEMM reads the f16 data
+// (modrt_matmul_f32_f16) and the copy goes.
+// CHECK-LABEL: func.func @f16_weight
+// CHECK-NOT:     linalg.generic
+// CHECK:         call @modrt_matmul_f32_f16(%{{.*}}, %{{.*}}, %{{.*}}) : (memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf16
+// CHECK-NOT:     linalg.generic
+// CHECK:         return
+func.func @f16_weight(%a: memref<?x8xf32>, %w: memref<8x4xf16>, %c: memref<?x4xf32>) {
+  %f = memref.alloc() : memref<8x4xf32>
+  linalg.generic {indexing_maps = [#wid, #wid], iterator_types = ["parallel", "parallel"]} ins(%w : memref<8x4xf16>) outs(%f : memref<8x4xf32>) {
+  ^bb0(%in: f16, %out: f32):
+    %v = arith.extf %in : f16 to f32
+    linalg.yield %v : f32
+  }
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x4xf32>)
+  linalg.matmul ins(%a, %f : memref<?x8xf32>, memref<8x4xf32>) outs(%c : memref<?x4xf32>)
+  memref.dealloc %f : memref<8x4xf32>
+  return
+}

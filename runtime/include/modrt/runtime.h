@@ -172,6 +172,22 @@ void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
                                         modrt_memref2d_bf16 *B,
                                         modrt_memref2d_f32 *C);
 
+/** A 2-D f16 memref (the raw 16 bits of each IEEE half) in the same
+ *  convention. */
+typedef struct modrt_memref2d_f16 {
+  uint16_t *allocated;
+  uint16_t *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+} modrt_memref2d_f16;
+
+/** C = A @ float(B) for an f16 B (widened exactly, a block at a time), with
+ *  the contract of _mlir_ciface_modrt_matmul_f32. */
+void _mlir_ciface_modrt_matmul_f32_f16(modrt_memref2d_f32 *A,
+                                       modrt_memref2d_f16 *B,
+                                       modrt_memref2d_f32 *C);
+
 /** A 3-D f32 memref in the same convention. */
 typedef struct modrt_memref3d_f32 {
   float *allocated;

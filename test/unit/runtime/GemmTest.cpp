@@ -1223,6 +1223,73 @@ TEST(GemmTest, Bf16ActivationsTimesBf16Weights) {
   });
 }
 
+namespace {
+
+/// The float an IEEE half's bits stand for (independent of the runtime's).
+double halfBits(uint16_t H) {
+  int Exp = (H >> 10) & 0x1f, Man = H & 0x3ff;
+  double V = Exp == 0 ? std::ldexp(double(Man), -24)
+                      : std::ldexp(double(Man | 0x400), Exp - 25);
+  return (H & 0x8000) ? -V : V;
+}
+
+/// C = A @ float(B) for an f16 B through _mlir_ciface_modrt_matmul_f32_f16,
+/// B row-major or transposed in memory, against a double reference.
+void checkF16Matmul(int64_t M, int64_t K, int64_t N, bool Transposed) {
+  SCOPED_TRACE(::testing::Message()
+               << M << "x" << K << "x" << N << (Transposed ? " B^T" : " B"));
+  std::mt19937 Rng(unsigned(M * 7 + K * 3 + N));
+  std::uniform_real_distribution<float> Dist(-1.0f, 1.0f);
+  std::vector<float> A(size_t(M * K)), C(size_t(M * N), 12345.0f);
+  std::vector<uint16_t> B(size_t(K * N));
+  for (float &V : A)
+    V = Dist(Rng);
+  // Finite halves of either sign below 2 (exponent field < 16), subnormals
+  // among them.
+  for (uint16_t &V : B)
+    V = uint16_t(Rng() % 0x4000) | uint16_t((Rng() & 1) << 15);
+  int64_t RS = Transposed ? 1 : N, CS = Transposed ? K : 1;
+  modrt_memref2d_f32 DA = {A.data(), A.data(), 0, {M, K}, {K, 1}};
+  modrt_memref2d_f16 DB = {B.data(), B.data(), 0, {K, N}, {RS, CS}};
+  modrt_memref2d_f32 DC = {C.data(), C.data(), 0, {M, N}, {N, 1}};
+  _mlir_ciface_modrt_matmul_f32_f16(&DA, &DB, &DC);
+  for (int64_t I = 0; I < M; ++I)
+    for (int64_t J = 0; J < N; ++J) {
+      double Want = 0.0, Scale = 0.0;
+      for (int64_t P = 0; P < K; ++P) {
+        double T =
+            double(A[size_t(I * K + P)]) * halfBits(B[size_t(P * RS + J * CS)]);
+        Want += T;
+        Scale += std::fabs(T);
+      }
+      ASSERT_NEAR(C[size_t(I * N + J)], Want, 1e-5 * (Scale + 1.0))
+          << "at " << I << ", " << J;
+    }
+}
+
+} // namespace
+
+TEST(GemmTest, F16Weights) {
+  // Many rows (B widened whole), few (blocks widened per thread), a
+  // transposed weight, odd sizes; every family (vcvtph2ps on AVX-512 and
+  // F16C, the scalar conversion on generic); no buffers: element by element.
+  const Shape Shapes[] = {{1, 1, 1},    {3, 17, 40},    {16, 64, 300},
+                          {65, 40, 33}, {200, 129, 70}, {2, 20, 2100}};
+  forEachIsa([&] {
+    for (int Threads : {1, 2}) {
+      CallScope Scope(Threads);
+      for (const Shape &S : Shapes)
+        for (bool T : {false, true})
+          checkF16Matmul(S.M, S.K, S.N, T);
+    }
+  });
+  CallScope Scope(2);
+  modrt::setGemmWorkspaceLimit(0);
+  checkF16Matmul(70, 33, 20, false);
+  checkF16Matmul(7, 33, 20, true);
+  modrt::setGemmWorkspaceLimit(SIZE_MAX);
+}
+
 TEST(GemmTest, Bf16ActivationsWithoutBuffers) {
   // No buffer for the narrowed rows: the f32 paths, still right.
   CallScope Scope(2);
