@@ -191,7 +191,8 @@ GemmIsa detectIsa() {
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     return GemmIsa::Avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("f16c"))
     return GemmIsa::Avx2;
 #endif
   return GemmIsa::Generic;
@@ -233,40 +234,9 @@ void widenBf16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
   MODRT_BY_ISA(Isa, widenBf16(Src, Dst, N))
 }
 
-#if MODRT_GEMM_X86
-__attribute__((target("avx512f"))) void widenF16Avx512(const uint16_t *Src,
-                                                       float *Dst, int64_t N) {
-  int64_t I = 0;
-  for (; I + 16 <= N; I += 16)
-    _mm512_storeu_ps(Dst + I, _mm512_cvtph_ps(_mm256_loadu_si256(
-                                  reinterpret_cast<const __m256i *>(Src + I))));
-  for (; I < N; ++I)
-    Dst[I] = detail::halfToFloat(Src[I]);
-}
-
-__attribute__((target("avx,f16c"))) void widenF16F16c(const uint16_t *Src,
-                                                      float *Dst, int64_t N) {
-  int64_t I = 0;
-  for (; I + 8 <= N; I += 8)
-    _mm256_storeu_ps(Dst + I, _mm256_cvtph_ps(_mm_loadu_si128(
-                                  reinterpret_cast<const __m128i *>(Src + I))));
-  for (; I < N; ++I)
-    Dst[I] = detail::halfToFloat(Src[I]);
-}
-#endif
-
-/// Dst[0, N) = Src[0, N) widened from IEEE half (vcvtph2ps where the family
-/// has it: every AVX-512 CPU, and AVX2 ones with F16C).
+/// Dst[0, N) = Src[0, N) widened from IEEE half (vcvtph2ps but on generic).
 void widenF16(GemmIsa Isa, const uint16_t *Src, float *Dst, int64_t N) {
-#if MODRT_GEMM_X86
-  if (Isa >= GemmIsa::Avx512)
-    return widenF16Avx512(Src, Dst, N);
-  static const bool F16c = __builtin_cpu_supports("f16c");
-  if (Isa == GemmIsa::Avx2 && F16c)
-    return widenF16F16c(Src, Dst, N);
-#endif
-  for (int64_t I = 0; I < N; ++I)
-    Dst[I] = detail::halfToFloat(Src[I]);
+  MODRT_BY_ISA(Isa, widenF16(Src, Dst, N))
 }
 
 void bf16DotInPlace(GemmIsa Isa, int64_t M, int64_t N, int64_t K,

@@ -499,14 +499,23 @@ bool runDotTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1) {
   return true;
 }
 
-/// Dst[0, N) = Src[0, N) widened from bf16 (the high 16 bits of an f32).
-void widenBf16(const uint16_t *__restrict Src, float *__restrict Dst,
-               int64_t N) {
+/// Dst[0, N) = Src[0, N) widened from 16-bit floats: IEEE half (F16), or
+/// bf16 (the high 16 bits of an f32).
+template <bool F16>
+void widen16(const uint16_t *__restrict Src, float *__restrict Dst, int64_t N) {
   int64_t I = 0;
   for (; I + Width <= N; I += Width)
-    vstore(Dst + I, vloadBf16(Src + I));
+    vstore(Dst + I, F16 ? vloadF16(Src + I) : vloadBf16(Src + I));
   for (; I < N; ++I)
-    Dst[I] = generic::vloadBf16(Src + I);
+    Dst[I] = F16 ? generic::vloadF16(Src + I) : generic::vloadBf16(Src + I);
+}
+
+void widenBf16(const uint16_t *Src, float *Dst, int64_t N) {
+  widen16<false>(Src, Dst, N);
+}
+
+void widenF16(const uint16_t *Src, float *Dst, int64_t N) {
+  widen16<true>(Src, Dst, N);
 }
 
 /// C[M0:M1, N0:N1] = A @ W^T with dot products for a weight W ([N, K], rows

@@ -27,6 +27,7 @@ inline Vec vloadBf16(const uint16_t *P) {
   std::memcpy(&F, &Word, sizeof(F));
   return F;
 }
+inline Vec vloadF16(const uint16_t *P) { return detail::halfToFloat(*P); }
 inline void vstore(float *P, Vec V) { *P = V; }
 inline Vec vbroadcast(const float *P) { return *P; }
 inline Vec vfma(Vec A, Vec B, Vec C) { return A * B + C; }
@@ -56,11 +57,11 @@ constexpr int64_t DotInPlaceMaxM = 0, DotInPlaceKC = 256;
 #if MODRT_GEMM_X86
 
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))),              \
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))),         \
                              apply_to = function)
 #elif defined(__GNUC__)
 #pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#pragma GCC target("avx2,fma,f16c")
 #endif
 
 namespace avx2 {
@@ -72,6 +73,9 @@ inline Vec vloadBf16(const uint16_t *P) {
   __m128i Half = _mm_loadu_si128(reinterpret_cast<const __m128i *>(P));
   return _mm256_castsi256_ps(
       _mm256_slli_epi32(_mm256_cvtepu16_epi32(Half), 16));
+}
+inline Vec vloadF16(const uint16_t *P) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(P)));
 }
 inline void vstore(float *P, Vec V) { _mm256_storeu_ps(P, V); }
 inline Vec vbroadcast(const float *P) { return _mm256_broadcast_ss(P); }
@@ -158,6 +162,10 @@ inline Vec vloadBf16(const uint16_t *P) {
   __m256i Half = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(P));
   return _mm512_castsi512_ps(
       _mm512_slli_epi32(_mm512_cvtepu16_epi32(Half), 16));
+}
+inline Vec vloadF16(const uint16_t *P) {
+  return _mm512_cvtph_ps(
+      _mm256_loadu_si256(reinterpret_cast<const __m256i *>(P)));
 }
 inline void vstore(float *P, Vec V) { _mm512_storeu_ps(P, V); }
 inline Vec vbroadcast(const float *P) { return _mm512_set1_ps(*P); }
