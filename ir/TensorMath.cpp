@@ -858,19 +858,38 @@ bool isZeroFill(Value v) {
   return fill && isZeroConstant(fill.getInputs()[0]);
 }
 
-Type widenedFrom(Operation *op) {
+namespace {
+
+/// The cast that is the whole body of `op` if it is an elementwise
+/// linalg.generic of one input into one init with identity maps (what
+/// TensorMath::cast builds); else null.
+template <typename CastOpT> CastOpT elementwiseCast(Operation *op) {
   auto gen = dyn_cast_or_null<linalg::GenericOp>(op);
   if (!gen || gen.getNumDpsInputs() != 1 || gen.getNumDpsInits() != 1 ||
       !llvm::all_of(gen.getIndexingMapsArray(),
                     [](AffineMap m) { return m.isIdentity(); }))
     return {};
   Block &body = gen.getRegion().front();
-  auto ext = dyn_cast<arith::ExtFOp>(&body.front());
-  if (!ext || body.getOperations().size() != 2 ||
-      ext.getIn() != body.getArgument(0) ||
-      body.getTerminator()->getOperand(0) != ext.getResult())
+  auto cast = dyn_cast<CastOpT>(&body.front());
+  if (!cast || body.getOperations().size() != 2 ||
+      cast.getIn() != body.getArgument(0) ||
+      body.getTerminator()->getOperand(0) != cast.getResult())
     return {};
-  return ext.getIn().getType();
+  return cast;
+}
+
+} // namespace
+
+Type widenedFrom(Operation *op) {
+  auto ext = elementwiseCast<arith::ExtFOp>(op);
+  return ext ? ext.getIn().getType() : Type();
+}
+
+Value narrowedFrom(Value v) {
+  Operation *op = v.getDefiningOp();
+  if (!elementwiseCast<arith::TruncFOp>(op))
+    return {};
+  return cast<linalg::GenericOp>(op).getDpsInputs()[0];
 }
 
 } // namespace modc

@@ -150,6 +150,11 @@ bool isZeroFill(mlir::Value v);
 /// maps, a body of one `arith.extf`), on tensors or buffers; else null.
 mlir::Type widenedFrom(mlir::Operation *op);
 
+/// The value `v` was rounded from if it is the result of an elementwise
+/// float narrowing (TensorMath::cast to a narrower type: identity maps, a
+/// body of one `arith.truncf`); else null.
+mlir::Value narrowedFrom(mlir::Value v);
+
 } // namespace modc
 
 #endif // MODC_IR_TENSORMATH_H

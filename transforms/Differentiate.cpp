@@ -175,6 +175,10 @@ struct DifferentiatePass
           if (Value d = adjoints.get(user->getResult(0)))
             parts.push_back(d);
       } else if (Value d = adjoints.get(ref.getResult())) {
+        // An f32 sum rounded to the half type (a bias's reduction over
+        // rows, GradientRules): the sum itself.
+        if (Value sum = modc::narrowedFrom(d); sum && sum.getType() == type)
+          d = sum;
         parts.push_back(
             d.getType() == type ? d : math.cast(d, type.getElementType()));
       }
