@@ -539,7 +539,7 @@ template <typename Desc> HalfMatrix halfMatrix(const Desc *B, Half H) {
 /// C = A @ float(B) for a 16-bit B, one block of columns (Cols wide) per
 /// task, each swept, dotted or widened and multiplied on one thread. B is
 /// read from memory once, at half the bytes of f32.
-struct Bf16Job {
+struct HalfJob {
   modrt_memref2d_f32 *A, *C;
   HalfMatrix B;
   int64_t M, K, N, Cols;
@@ -613,8 +613,8 @@ void widenAndMultiply(Problem &Pr, HalfMatrix Bh) {
 }
 
 /// Columns [J0, J0 + Nb) of C, widened and multiplied on this thread.
-void runBf16Block(void *Ctx, int64_t Block) {
-  const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
+void runHalfBlock(void *Ctx, int64_t Block) {
+  const HalfJob &J = *static_cast<const HalfJob *>(Ctx);
   int64_t J0 = Block * J.Cols;
   Problem Pr;
   Pr.M = J.M;
@@ -632,7 +632,7 @@ void runBf16Block(void *Ctx, int64_t Block) {
 /// columns as dot products with the weight's rows, widened into L1 a group
 /// at a time.
 void runBf16Dot(void *Ctx, int64_t Block) {
-  const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
+  const HalfJob &J = *static_cast<const HalfJob *>(Ctx);
   int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
   modrt::bf16DotInPlace(modrt::gemmIsa(), J.M, Nb, J.K,
                         J.A->aligned + J.A->offset, J.A->strides[0],
@@ -643,7 +643,7 @@ void runBf16Dot(void *Ctx, int64_t Block) {
 /// Few rows and a row-major B: a block of columns multiplied straight from
 /// the bf16 data, B swept row by row.
 void runBf16Sweep(void *Ctx, int64_t Block) {
-  const Bf16Job &J = *static_cast<const Bf16Job *>(Ctx);
+  const HalfJob &J = *static_cast<const HalfJob *>(Ctx);
   int64_t J0 = Block * J.Cols, Nb = std::min(J.Cols, J.N - J0);
   modrt::bf16Sweep(modrt::gemmIsa(), J.M, J.K, Nb, J.A->aligned + J.A->offset,
                    J.A->strides[0], J.B.Data + J0, J.B.RS,
@@ -713,11 +713,12 @@ void pairsTask(void *Ctx, int64_t T) {
 
 /// C = A @ float(B) on the bf16 dot products if A's values are all bf16
 /// values and the layouts allow; false, C untouched, otherwise.
-bool pairsMatmul(const modrt_memref2d_f32 *A, const modrt_memref2d_bf16 *B,
+bool pairsMatmul(const modrt_memref2d_f32 *A, HalfMatrix B,
                  modrt_memref2d_f32 *C, int64_t M, int64_t K, int64_t N,
                  int Threads) {
-  int64_t RS = B->strides[0], CS = B->strides[1];
-  if (!pairsInUse() || K == 0 || C->strides[1] != 1 || (CS != 1 && RS != 1))
+  int64_t RS = B.RS, CS = B.CS;
+  if (B.H != Half::Bf16 || !pairsInUse() || K == 0 || C->strides[1] != 1 ||
+      (CS != 1 && RS != 1))
     return false;
   auto *Narrow = reinterpret_cast<uint16_t *>(
       workspace((size_t(M) * size_t(K) + 1) / 2, NarrowWorkspace));
@@ -740,7 +741,7 @@ bool pairsMatmul(const modrt_memref2d_f32 *A, const modrt_memref2d_bf16 *B,
   }
   PairsJob J;
   J.Narrow = Narrow;
-  J.B = B->aligned + B->offset;
+  J.B = B.Data;
   J.RS = RS;
   J.CS = CS;
   J.C = C->aligned + C->offset;
@@ -769,10 +770,19 @@ bool pairsMatmul(const modrt_memref2d_f32 *A, const modrt_memref2d_bf16 *B,
   return true;
 }
 
-/// C = A @ float(B) for a 16-bit B, M, K, N checked, on the widening
-/// paths (the bf16 ones also read B in place).
-void halfMatmul(modrt_memref2d_f32 *A, HalfMatrix B, modrt_memref2d_f32 *C,
-                int64_t M, int64_t K, int64_t N, int Threads) {
+/// C = A @ float(B) for a 16-bit B (the descriptor of its bits, format H):
+/// a bf16 program's activations times bf16 on the bf16 dot products, else
+/// the widening paths (the bf16 ones also read B in place).
+template <typename Desc>
+void halfMatmul(modrt_memref2d_f32 *A, const Desc *Bd, modrt_memref2d_f32 *C,
+                Half H) {
+  int64_t M, K, N;
+  if (!matmulShape(A, Bd, C, M, K, N))
+    return;
+  int Threads = currentThreadCount();
+  HalfMatrix B = halfMatrix(Bd, H);
+  if (pairsMatmul(A, B, C, M, K, N, Threads))
+    return;
   // Many rows: B widened whole, once (its cost is spread over the rows),
   // then the threads share one GEMM as for f32 (blocks would pack A again
   // for every block).
@@ -816,11 +826,11 @@ void halfMatmul(modrt_memref2d_f32 *A, HalfMatrix B, modrt_memref2d_f32 *C,
         {std::max<int64_t>(16, (int64_t(64) << 10) / std::max<int64_t>(K, 1)),
          std::max<int64_t>(16, (PerThread + 15) / 16 * 16), N});
   }
-  Bf16Job J = {A, C, B, M, K, N, Cols};
+  HalfJob J = {A, C, B, M, K, N, Cols};
   modrt_parallel_for((N + Cols - 1) / Cols,
                      Stream ? runBf16Sweep
                      : Dot  ? runBf16Dot
-                            : runBf16Block,
+                            : runHalfBlock,
                      &J);
 }
 
@@ -829,23 +839,13 @@ void halfMatmul(modrt_memref2d_f32 *A, HalfMatrix B, modrt_memref2d_f32 *C,
 extern "C" void _mlir_ciface_modrt_matmul_f32_bf16(modrt_memref2d_f32 *A,
                                                    modrt_memref2d_bf16 *B,
                                                    modrt_memref2d_f32 *C) {
-  int64_t M, K, N;
-  if (!matmulShape(A, B, C, M, K, N))
-    return;
-  int Threads = currentThreadCount();
-  // A bf16 program's activations, widened: bf16 x bf16 products.
-  if (pairsMatmul(A, B, C, M, K, N, Threads))
-    return;
-  halfMatmul(A, halfMatrix(B, Half::Bf16), C, M, K, N, Threads);
+  halfMatmul(A, B, C, Half::Bf16);
 }
 
 extern "C" void _mlir_ciface_modrt_matmul_f32_f16(modrt_memref2d_f32 *A,
                                                   modrt_memref2d_f16 *B,
                                                   modrt_memref2d_f32 *C) {
-  int64_t M, K, N;
-  if (!matmulShape(A, B, C, M, K, N))
-    return;
-  halfMatmul(A, halfMatrix(B, Half::F16), C, M, K, N, currentThreadCount());
+  halfMatmul(A, B, C, Half::F16);
 }
 
 extern "C" void _mlir_ciface_modrt_batch_matmul_f32(modrt_memref3d_f32 *A,
