@@ -218,6 +218,15 @@ FailureOr<DispatchKind> DispatchLowering::lowerMerge(mod::DispatchOp op) {
   Value groups = extractIndex(b, loc, distinct.getResult(2), c0);
   auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
   func::FuncOp fn = target(op, 0);
+  // The targets' parameters as f32, widened once for all groups: f16/bf16
+  // ones mix in f32 and round once (§3).
+  int64_t numParams = op.getParamSegments()[0];
+  SmallVector<SmallVector<Value>> wide(numTargets);
+  for (int64_t t = 0; t < numTargets; ++t)
+    for (Value theta : op.getTargetParams(t))
+      wide[t].push_back(getElementTypeOrSelf(theta.getType()).isF32()
+                            ? theta
+                            : math.cast(theta, b.getF32Type()));
   auto loop = b.create<scf::ForOp>(
       loc, c0, groups, one, ValueRange{out.y},
       [&](OpBuilder &lb, Location l, Value u, ValueRange acc) {
@@ -240,16 +249,12 @@ FailureOr<DispatchKind> DispatchLowering::lowerMerge(mod::DispatchOp op) {
             [&](OpBuilder &tb, Location l) {
               modc::TensorMath tm(tb, l);
               SmallVector<Value> operands;
-              int64_t numParams = op.getParamSegments()[0];
               for (int64_t p = 0; p < numParams; ++p) {
-                // f16/bf16 parameters mix in f32 and round once (§3).
                 Value mix;
                 Type elem =
                     getElementTypeOrSelf(op.getTargetParams(0)[p].getType());
                 for (int64_t t = 0; t < numTargets; ++t) {
-                  Value theta = op.getTargetParams(t)[p];
-                  if (!elem.isF32())
-                    theta = tm.cast(theta, tb.getF32Type());
+                  Value theta = wide[t][p];
                   auto type = cast<RankedTensorType>(theta.getType());
                   Value term = tm.binary(modc::BinaryKind::Mul, theta,
                                          weightOf(tb, t), type);
