@@ -153,14 +153,8 @@ std::pair<linalg::GenericOp, Value> widenedHalf(OpBuilder &b, Value buffer,
 /// the buffer is freed there in another form or in another block.
 bool keepAliveThrough(Value view, Operation *point) {
   Value root = view;
-  while (Operation *def = root.getDefiningOp()) {
-    if (auto t = dyn_cast<memref::TransposeOp>(def))
-      root = t.getIn();
-    else if (auto c = dyn_cast<memref::CastOp>(def))
-      root = c.getSource();
-    else
-      break;
-  }
+  while (auto v = root.getDefiningOp<ViewLikeOpInterface>())
+    root = v.getViewSource();
   SmallVector<memref::DeallocOp> early;
   for (Operation *user : root.getUsers()) {
     if (!freesOnly(user))
