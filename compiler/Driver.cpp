@@ -2,6 +2,7 @@
 
 #include "compiler/Driver.h"
 #include "compiler/CodeGen.h"
+#include "compiler/GpuCodeGen.h"
 
 #include "compiler/Library.h"
 #include "compiler/Pipeline.h"
@@ -127,19 +128,33 @@ int parseModelIR(mlir::MLIRContext &context, const llvm::MemoryBuffer &buffer,
 } // namespace
 
 int runDriver(const DriverOptions &options) {
-  static const std::set<std::string> stages = {
-      "ast", "mod", "opt", "linalg", "llvm", "asm", "obj", "so", "header"};
+  static const std::set<std::string> stages = {"ast",    "mod", "opt", "linalg",
+                                               "llvm",   "asm", "obj", "so",
+                                               "header", "ptx"};
   if (options.inputFile.empty())
     return usage("no input file (usage: modc FILE.mod -o libNAME.so)");
   if (!stages.count(options.emit))
     return usage("unknown --emit stage '" + options.emit +
-                 "' (expected ast, mod, opt, linalg, llvm, asm, obj, so or "
-                 "header)");
+                 "' (expected ast, mod, opt, linalg, llvm, asm, obj, so, "
+                 "header or ptx)");
   if (options.optLevel > 3)
     return usage("optimisation level -O" + std::to_string(options.optLevel) +
                  " does not exist (use -O0 to -O3)");
   if (std::string error = targetError(options.target); !error.empty())
     return usage(error);
+  if (std::string error = gpuArchError(options.gpuArch); !error.empty())
+    return usage(error);
+  bool cuda = options.target == "cuda";
+  if (options.emit == "ptx" && !cuda)
+    return usage("--emit=ptx needs --target=cuda");
+  // The GPU half stops at the kernels for now: no host code or library for
+  // --target=cuda yet (docs/gpu.md).
+  if (cuda && !options.checkOnly && !options.printParams &&
+      (options.emit == "llvm" || options.emit == "asm" ||
+       options.emit == "obj" || options.emit == "so"))
+    return usage("--target=cuda builds the GPU kernels only so far "
+                 "(--emit=ptx); its --emit=" +
+                 options.emit + " is not built yet");
   SemaOptions semaOptions;
   for (const std::string &d : options.defines) {
     std::string name;
@@ -176,6 +191,7 @@ int runDriver(const DriverOptions &options) {
     settings.verifyEach = options.verifyEach;
     settings.commandLinePassOptions = true;
     settings.onCallerThread = true; // modc's driver thread has the stack
+    settings.gpuMappedOnHost = options.gpuMappedOnHost;
     session.setDriverSettings(settings);
     // Validated above: -O, -D, --target, --mcpu, --specialize, in order.
     CompileOptions compile{options.optLevel, semaOptions.dimOverrides,
@@ -241,6 +257,9 @@ int runDriver(const DriverOptions &options) {
   PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.mcpu = options.mcpu;
+  pipeline.target = options.target;
+  pipeline.gpuArch = options.gpuArch;
+  pipeline.gpuMappedOnHost = options.gpuMappedOnHost;
   pipeline.verifyEach = options.verifyEach;
   pipeline.timing = &rootTimer;
   pipeline.commandLinePassOptions = true;
@@ -253,6 +272,14 @@ int runDriver(const DriverOptions &options) {
   std::string modelName = mlir::mod::getModelName(*module).str();
   if (!lowerModule(*module, pipeline))
     return kProgramError;
+  if (options.emit == "ptx") {
+    std::string ptx, error;
+    if (!translateKernelsToPtx(*module, pipeline, ptx, error)) {
+      llvm::errs() << options.inputFile << ": error: " << error << "\n";
+      return kProgramError;
+    }
+    return writeText(options.outputFile, ptx) ? kOk : kUsageError;
+  }
 
   llvm::LLVMContext llvmContext;
   std::string error;

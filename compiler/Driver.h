@@ -26,6 +26,10 @@ struct DriverOptions {
   std::vector<std::string> defines;
   std::string target = "cpu";
   std::string mcpu = "native";
+  /// --gpu-arch of --target=cuda.
+  std::string gpuArch = "sm_90";
+  /// Hidden --gpu-mapped-on-host (PipelineOptions::gpuMappedOnHost).
+  bool gpuMappedOnHost = false;
   std::string headerFile;
   bool stats = false;
   bool verifyEach = false;

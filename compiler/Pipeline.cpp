@@ -2,6 +2,7 @@
 
 #include "compiler/Pipeline.h"
 #include "compiler/CodeGen.h"
+#include "compiler/GpuCodeGen.h"
 #include "compiler/Parallel.h"
 
 #include "conversion/Passes.h"
@@ -88,8 +89,8 @@ void buildModToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void buildLinalgToLLVMPipeline(OpPassManager &pm,
-                               const PipelineOptions &options) {
+void buildBufferizationPipeline(OpPassManager &pm,
+                                const PipelineOptions &options) {
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   bufferization.setFunctionBoundaryTypeConversion(
@@ -118,10 +119,21 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createBufferizationToMemRefPass());
-  pm.addPass(createLowerRoutingToRuntime());
-  if (options.optLevel > 0)
-    pm.addPass(createMatmulToRuntime());
-  if (options.optLevel > 0) {
+}
+
+void buildLinalgToLLVMPipeline(OpPassManager &pm,
+                               const PipelineOptions &options) {
+  buildBufferizationPipeline(pm, options);
+  if (options.gpuMappedOnHost) {
+    addGpuMappingPasses(pm);
+  } else {
+    pm.addPass(createLowerRoutingToRuntime());
+    if (options.optLevel > 0)
+      pm.addPass(createMatmulToRuntime());
+  }
+  if (options.gpuMappedOnHost) {
+    // The mapped loops as they are, one iteration after another.
+  } else if (options.optLevel > 0) {
     pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(createOutlineParallel());
   } else {
@@ -199,7 +211,9 @@ bool lowerModule(ModuleOp module, const PipelineOptions &options, Stage last) {
   const StageInfo stages[] = {
       {Stage::ModOpt, "Mod-level optimisation", buildModOptPipeline},
       {Stage::Linalg, "Lowering to linalg", buildModToLinalgPipeline},
-      {Stage::LLVM, "Lowering to LLVM", buildLinalgToLLVMPipeline}};
+      {Stage::LLVM, "Lowering to LLVM",
+       options.target == "cuda" ? buildLinalgToGpuPipeline
+                                : buildLinalgToLLVMPipeline}};
   for (const StageInfo &s : stages) {
     bool skipped = s.stage == Stage::ModOpt && options.optLevel == 0;
     if (!skipped && !runStage(module, options, s.name, s.build))

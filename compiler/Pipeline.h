@@ -24,6 +24,13 @@ namespace modc {
 struct PipelineOptions {
   unsigned optLevel = 2;
   std::string mcpu = "native";
+  /// "cpu", or "cuda": kernels for `gpuArch` (compiler/GpuCodeGen.h).
+  std::string target = "cpu";
+  std::string gpuArch = "sm_90";
+  /// A CPU library whose computations are the GPU path's mapped loops
+  /// (mod-map-to-gpu-kernels), run on the host: how the kernels' logic is
+  /// tested without a GPU (docs/gpu.md).
+  bool gpuMappedOnHost = false;
   bool printStats = false;
   /// Verify the IR after every pass whatever the size of the module.
   bool verifyEach = false;
@@ -47,6 +54,10 @@ void buildModOptPipeline(mlir::OpPassManager &pm,
 /// mod -> linalg on tensors with the library calling convention.
 void buildModToLinalgPipeline(mlir::OpPassManager &pm,
                               const PipelineOptions &options);
+/// linalg on tensors -> buffers (one-shot bufferization, deallocation):
+/// the start of both buildLinalgToLLVMPipeline and the GPU pipeline.
+void buildBufferizationPipeline(mlir::OpPassManager &pm,
+                                const PipelineOptions &options);
 /// linalg on tensors -> LLVM dialect.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const PipelineOptions &options);
@@ -64,7 +75,7 @@ inline constexpr int64_t kVerifyEachMaxOps = 20000;
 enum class Stage {
   ModOpt, ///< mod-level optimisations (-O1 and up only)
   Linalg, ///< lowering to linalg on tensors with the library ABI
-  LLVM,   ///< lowering to the LLVM dialect
+  LLVM,   ///< lowering to the LLVM dialect (for cuda: host + gpu.module)
 };
 
 /// Runs the stages on `module` up to and including `last`: what `modc` and a

@@ -90,7 +90,7 @@ std::string targetError(llvm::StringRef target) {
   if (target == "cpu")
     return "";
   if (target == "cuda")
-    return "--target=cuda is not supported by this build yet";
+    return "";
   return "unknown --target '" + target.str() + "' (expected cpu or cuda)";
 }
 
@@ -413,11 +413,16 @@ Session::Status Session::build(llvm::StringRef source,
                                const CompileOptions &options,
                                std::shared_ptr<CompiledLibrary> &out,
                                const Output *output) {
+  if (options.target == "cuda")
+    return fail(UsageError, "modc",
+                "--target=cuda builds the GPU kernels only so far (modc "
+                "--emit=ptx); its library is not built yet");
   PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.mcpu = options.mcpu;
   pipeline.timing = settings_.timing;
   pipeline.verifyEach = settings_.verifyEach;
+  pipeline.gpuMappedOnHost = settings_.gpuMappedOnHost;
   pipeline.commandLinePassOptions = settings_.commandLinePassOptions;
   mlir::TimingScope frontEndTimer = nestTimer(pipeline, "Front end and import");
   frontEnd_ = std::make_unique<FrontEnd>(filename, source);

@@ -111,6 +111,8 @@ struct DriverSettings {
   /// Run on the calling thread (which must have kCompilerStackBytes of
   /// stack, as modc's driver thread has) instead of the session's own.
   bool onCallerThread = false;
+  /// `--gpu-mapped-on-host` (PipelineOptions::gpuMappedOnHost).
+  bool gpuMappedOnHost = false;
 };
 
 class Session {

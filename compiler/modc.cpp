@@ -33,7 +33,7 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
 static cl::opt<std::string>
     emit("emit",
          cl::desc("Stop after a stage: ast, mod, opt, linalg, llvm, asm, obj, "
-                  "so, header"),
+                  "so, header; ptx (--target=cuda)"),
          cl::init("so"), cl::cat(category));
 static cl::opt<bool> checkOnly("check", cl::desc("Parse and check only"),
                                cl::cat(category));
@@ -47,6 +47,9 @@ static cl::list<std::string> defines("D", cl::desc("Override a dim"),
                                      cl::cat(category));
 static cl::opt<std::string> target("target", cl::desc("cpu or cuda"),
                                    cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    gpuArch("gpu-arch", cl::desc("GPU of --target=cuda: sm_80 or sm_90"),
+            cl::init("sm_90"), cl::cat(category));
 // `--mcpu` is LLVM's code generation flag: lld, linked into modc for the
 // in-process link, registers the same flags, so modc registers them first
 // (once per process) and reads the CPU from there; empty means the host's.
@@ -63,6 +66,12 @@ static cl::opt<bool> stats("modc-stats",
 static cl::opt<bool> verifyEach(
     "verify-each",
     cl::desc("Verify the IR after every pass, also in large programs"),
+    cl::Hidden, cl::cat(category));
+
+static cl::opt<bool> gpuMappedOnHost(
+    "gpu-mapped-on-host",
+    cl::desc("Build a CPU library running the GPU path's mapped loops "
+             "(tests the kernels' logic without a GPU)"),
     cl::Hidden, cl::cat(category));
 
 static cl::opt<bool> vocabulary(
@@ -120,6 +129,8 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel;
   options.defines.assign(defines.begin(), defines.end());
   options.target = target;
+  options.gpuArch = gpuArch;
+  options.gpuMappedOnHost = gpuMappedOnHost;
   options.mcpu = llvm::codegen::getMCPU().empty() ? std::string("native")
                                                   : llvm::codegen::getMCPU();
   options.headerFile = headerFile;

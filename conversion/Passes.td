@@ -108,6 +108,46 @@ def OutlineParallel : Pass<"mod-outline-parallel", "mlir::ModuleOp"> {
   ];
 }
 
+def MapToGpuKernels : Pass<"mod-map-to-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Map the computations on buffers to GPU blocks and threads";
+  let description = [{
+    --target=cuda, after bufferization: copies and linalg ops become
+    parallel loops, host ops touching tensor data are wrapped in a
+    one-iteration loop, and each outermost `scf.parallel` is collapsed to one
+    dimension and tiled: outer loop mapped to blocks, inner to threads
+    (`#gpu.loop_dim_map`). The result still runs on the host (docs/gpu.md).
+    Ops without a GPU lowering yet (routing ops, runtime calls) are errors
+    at their location.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::gpu::GPUDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
+def GatherGpuKernels : Pass<"mod-gather-gpu-kernels", "mlir::ModuleOp"> {
+  let summary = "Move the outlined GPU kernels into one gpu.module";
+  let description = [{
+    After gpu-kernel-outlining, which makes one `gpu.module` per kernel:
+    every kernel moves into `gpu.module @modc_kernels` under the name of its
+    former module (unique), and each `gpu.launch_func` refers to it there.
+    One module is one PTX text, loaded once per model.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def DefineGpuMath : Pass<"mod-define-gpu-math", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Define the libdevice functions the kernels call as LLVM "
+                "intrinsics";
+  let description = [{
+    After convert-gpu-to-nvvm: `__nv_floorf`, `__nv_sqrtf`, `__nv_fmaf` and
+    the other libdevice functions that are one instruction get a body
+    calling LLVM's intrinsic, so that the PTX needs no libdevice (CUDA's
+    toolkit is not required to compile).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def LowerLibraryInterface
     : Pass<"mod-lower-library-interface", "mlir::ModuleOp"> {
   let summary = "Build the compiled library's exported C interface";

@@ -44,6 +44,13 @@ else:
     config.substitutions.append(("%refpython", "/usr/bin/python3"))
 config.substitutions.append(("%cc", "/usr/bin/clang-19"))
 
+# CUDA's ptxas checks the PTX of --target=cuda where the toolkit is installed
+# (not a Debian package: never required).
+ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+
 if os.path.exists("/usr/bin/python3"):
     import subprocess
     if subprocess.call(["/usr/bin/python3", "-c", "import numpy"],

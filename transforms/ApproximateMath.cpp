@@ -28,18 +28,54 @@ namespace {
 /// approximation flushes subnormal inputs (log(5e-39) = -87.3 instead of
 /// -88.2), and they are rare in hot loops (log, log_softmax's one log per
 /// row).
-bool approximable(Operation *op) {
+bool approximable(Operation *op, bool logarithms) {
+  if (logarithms &&
+      isa<math::LogOp, math::Log2Op, math::Log1pOp, math::PowFOp>(op))
+    return true;
   return isa<math::ExpOp, math::Exp2Op, math::ExpM1Op, math::TanhOp,
              math::ErfOp, math::SinOp, math::CosOp, math::AtanOp, math::Atan2Op,
              math::AsinOp, math::AcosOp, math::CbrtOp>(op);
 }
 
+/// log and log2 of an f32 subnormal: the polynomial approximation flushes
+/// it, so the input is scaled by 2^23 into the normal range first and the
+/// logarithm of the scale subtracted. The new op is marked so that the
+/// pattern applies once (before the approximation: a higher benefit).
+template <typename LogOp> struct ScaleSubnormalLog : OpRewritePattern<LogOp> {
+  ScaleSubnormalLog(MLIRContext *ctx, double log2Scale)
+      : OpRewritePattern<LogOp>(ctx, /*benefit=*/2), log2Scale(log2Scale) {}
+  LogicalResult matchAndRewrite(LogOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getType().isF32() || op->hasAttr("modc.scaled"))
+      return failure();
+    Location loc = op.getLoc();
+    Type t = op.getType();
+    auto cst = [&](double v) -> Value {
+      return rewriter.create<arith::ConstantOp>(loc,
+                                                rewriter.getFloatAttr(t, v));
+    };
+    Value x = op.getOperand();
+    Value small = rewriter.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT,
+                                                 x, cst(1.17549435e-38));
+    Value scaled = rewriter.create<arith::SelectOp>(
+        loc, small, rewriter.create<arith::MulFOp>(loc, x, cst(8388608.0)), x);
+    auto log = rewriter.create<LogOp>(loc, scaled);
+    log->setAttr("modc.scaled", rewriter.getUnitAttr());
+    Value fixed = rewriter.create<arith::SubFOp>(loc, log, cst(log2Scale));
+    rewriter.replaceOpWithNewOp<arith::SelectOp>(op, small, fixed, log);
+    return success();
+  }
+  double log2Scale;
+};
+
 struct ApproximateMathPass
     : public modc::impl::ApproximateMathBase<ApproximateMathPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<Operation *> ops;
-    getOperation().walk([&](Operation *op) {
-      if (approximable(op))
+    getOperation()->walk([&](Operation *op) {
+      if (approximable(op, logarithms))
         ops.push_back(op);
     });
     if (ops.empty())
@@ -47,13 +83,19 @@ struct ApproximateMathPass
     int64_t before = int64_t(ops.size());
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(patterns);
+    if (logarithms) { // powf as exp and log, then approximated too
+      populateExpandPowFPattern(patterns);
+      patterns.add<ScaleSubnormalLog<math::LogOp>>(&getContext(),
+                                                   23.0 * 0.6931471805599453);
+      patterns.add<ScaleSubnormalLog<math::Log2Op>>(&getContext(), 23.0);
+    }
     GreedyRewriteConfig config;
     config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
     if (failed(applyOpPatternsAndFold(ops, std::move(patterns), config)))
       return signalPassFailure();
     int64_t after = 0;
-    getOperation().walk([&](Operation *op) {
-      if (approximable(op))
+    getOperation()->walk([&](Operation *op) {
+      if (approximable(op, logarithms))
         ++after;
     });
     if (before > after) {

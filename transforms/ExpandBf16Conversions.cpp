@@ -61,7 +61,7 @@ struct ExpandBf16ConversionsPass
       return signalPassFailure();
 
     SmallVector<Operation *> ops;
-    getOperation().walk([&](Operation *op) {
+    getOperation()->walk([&](Operation *op) {
       if (isBf16Conversion(op))
         ops.push_back(op);
     });
@@ -74,7 +74,7 @@ struct ExpandBf16ConversionsPass
     if (failed(applyOpPatternsAndFold(ops, std::move(patterns), config)))
       return signalPassFailure();
     int64_t left = 0;
-    getOperation().walk([&](Operation *op) { left += isBf16Conversion(op); });
+    getOperation()->walk([&](Operation *op) { left += isBf16Conversion(op); });
     int64_t expanded = int64_t(ops.size()) - left;
     if (expanded > 0) {
       numExpanded += expanded;

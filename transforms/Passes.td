@@ -139,8 +139,7 @@ def FoldParameterComposition
   ];
 }
 
-def ExpandBf16Conversions
-    : Pass<"mod-expand-bf16-conversions", "mlir::ModuleOp"> {
+def ExpandBf16Conversions : Pass<"mod-expand-bf16-conversions"> {
   let summary = "bf16 <-> f32 conversions as integer arithmetic";
   let description = [{
     Rewrites `arith.truncf` f32 -> bf16 (round to nearest even, NaN to the
@@ -158,15 +157,21 @@ def ExpandBf16Conversions
   ];
 }
 
-def ApproximateMath : Pass<"mod-approximate-math", "mlir::ModuleOp"> {
+def ApproximateMath : Pass<"mod-approximate-math"> {
   let summary = "Polynomial approximations of f32 transcendental functions";
   let description = [{
     Rewrites `math.exp`, `math.tanh`, `math.erf` and the other f32
     functions MLIR can approximate into polynomial arithmetic (within a few
     ulp, special values kept), so loops using them vectorise instead of
     calling libm per element. Logarithms stay libm calls (the approximation
-    flushes subnormal inputs).
+    flushes subnormal inputs) unless `logarithms` is set, as for GPU
+    kernels, which have no libm. Runs on any op (a module or a gpu.module).
   }];
+  let options = [
+    Option<"logarithms", "logarithms", "bool", /*default=*/"false",
+           "Also approximate log, log2, log1p and powf (through exp and "
+           "log)">
+  ];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
                            "mlir::vector::VectorDialect"];

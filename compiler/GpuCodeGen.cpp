@@ -1,0 +1,159 @@
+//===- GpuCodeGen.cpp - GPU kernels for --target=cuda ---------------------===//
+
+#include "compiler/GpuCodeGen.h"
+#include "compiler/CodeGen.h"
+
+#include "conversion/Passes.h"
+#include "transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+// The NVPTX backend, linked into modc whether or not the host has a GPU.
+extern "C" void LLVMInitializeNVPTXTargetInfo();
+extern "C" void LLVMInitializeNVPTXTarget();
+extern "C" void LLVMInitializeNVPTXTargetMC();
+extern "C" void LLVMInitializeNVPTXAsmPrinter();
+
+using namespace mlir;
+
+namespace modc {
+
+std::string gpuArchError(llvm::StringRef arch) {
+  if (arch == "sm_80" || arch == "sm_90")
+    return "";
+  return "unknown --gpu-arch '" + arch.str() + "' (expected sm_80 or sm_90)";
+}
+
+void addGpuMappingPasses(OpPassManager &pm) {
+  // Kernels have no libm: every transcendental function becomes polynomial
+  // arithmetic before the loops are mapped (which rejects what is left).
+  ApproximateMathOptions approximate;
+  approximate.logarithms = true;
+  pm.addPass(createApproximateMath(approximate));
+  pm.addPass(createMapToGpuKernels());
+}
+
+void buildLinalgToGpuPipeline(OpPassManager &pm,
+                              const PipelineOptions &options) {
+  buildBufferizationPipeline(pm, options);
+  addGpuMappingPasses(pm);
+  pm.addPass(createParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGatherGpuKernels());
+
+  OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
+  device.addPass(createConvertSCFToCFPass());
+  device.addPass(memref::createExpandStridedMetadataPass());
+  device.addPass(createLowerAffinePass());
+  device.addPass(arith::createArithExpandOpsPass());
+  device.addPass(createExpandBf16Conversions());
+  device.addPass(createConvertGpuOpsToNVVMOps());
+  // sqrt, fma, abs, floor, ... as LLVM intrinsics the NVPTX backend selects
+  // to instructions, not as libdevice calls (modc links no libdevice).
+  device.addPass(createDefineGpuMath());
+  device.addPass(createConvertMathToLLVMPass()); // math.fma, which it leaves
+  device.addPass(createCanonicalizerPass());
+  device.addPass(createCSEPass());
+  device.addPass(createReconcileUnrealizedCastsPass());
+}
+
+namespace {
+
+std::unique_ptr<llvm::TargetMachine>
+createNvptxTargetMachine(const PipelineOptions &options, std::string &error) {
+  static bool initialised = [] {
+    LLVMInitializeNVPTXTargetInfo();
+    LLVMInitializeNVPTXTarget();
+    LLVMInitializeNVPTXTargetMC();
+    LLVMInitializeNVPTXAsmPrinter();
+    return true;
+  }();
+  (void)initialised;
+  const char *triple = "nvptx64-nvidia-cuda";
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  llvm::TargetOptions targetOptions;
+  // PTX ISA 8.0 (CUDA 12.0 and later drivers) covers sm_80 and sm_90.
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      triple, options.gpuArch, "+ptx80", targetOptions, std::nullopt,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+}
+
+} // namespace
+
+bool translateKernelsToPtx(ModuleOp module, const PipelineOptions &options,
+                           std::string &ptx, std::string &error) {
+  auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("modc_kernels");
+  if (!kernels) {
+    error = "the model has no GPU kernels";
+    return false;
+  }
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  module->getContext()->appendDialectRegistry(registry);
+
+  mlir::TimingScope timer = nestTimer(options, "PTX generation");
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(kernels, context, "modc_kernels");
+  if (!llvmModule) {
+    error = "translation of the GPU kernels to LLVM IR failed";
+    return false;
+  }
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createNvptxTargetMachine(options, error);
+  if (!machine)
+    return false;
+  llvmModule->setTargetTriple(machine->getTargetTriple().str());
+  llvmModule->setDataLayout(machine->createDataLayout());
+  // A call left to an undefined function (a libdevice `__nv_*` routine)
+  // would be an unresolved symbol at load time.
+  for (llvm::Function &f : *llvmModule) {
+    if (f.isDeclaration() && !f.isIntrinsic() && !f.use_empty()) {
+      error = "GPU kernels call '" + f.getName().str() +
+              "', which modc does not provide (no libdevice)";
+      return false;
+    }
+  }
+  optimizeModule(*llvmModule, *machine, options);
+  llvm::SmallString<0> text;
+  llvm::raw_svector_ostream out(text);
+  llvm::legacy::PassManager codegen;
+  if (machine->addPassesToEmitFile(codegen, out, nullptr,
+                                   llvm::CodeGenFileType::AssemblyFile)) {
+    error = "the NVPTX backend cannot emit PTX";
+    return false;
+  }
+  codegen.run(*llvmModule);
+  ptx.assign(text.begin(), text.end());
+  return true;
+}
+
+} // namespace modc
