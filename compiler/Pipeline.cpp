@@ -20,7 +20,9 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
@@ -50,7 +52,8 @@ void registerPipelineDialects(DialectRegistry &registry) {
                   math::MathDialect, linalg::LinalgDialect,
                   tensor::TensorDialect, bufferization::BufferizationDialect,
                   memref::MemRefDialect, scf::SCFDialect, affine::AffineDialect,
-                  cf::ControlFlowDialect, LLVM::LLVMDialect>();
+                  cf::ControlFlowDialect, LLVM::LLVMDialect,
+                  gpu::GPUDialect, NVVM::NVVMDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
@@ -76,7 +79,9 @@ void buildModOptPipeline(OpPassManager &pm, const PipelineOptions &options) {
 
 void buildModToLinalgPipeline(OpPassManager &pm,
                               const PipelineOptions &options) {
-  pm.addPass(createLowerRouting());
+  LowerRoutingOptions routing;
+  routing.packedRowsBound = options.target == "cuda" || options.gpuMappedOnHost;
+  pm.addPass(createLowerRouting(routing));
   pm.addPass(createInlineModules());
   pm.addPass(createDifferentiate());
   if (options.optLevel > 0) {
@@ -119,6 +124,7 @@ void buildBufferizationPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createBufferizationToMemRefPass());
+  pm.addPass(createCopyStridedCallArguments());
 }
 
 void buildLinalgToLLVMPipeline(OpPassManager &pm,

@@ -232,6 +232,23 @@ def SplitLargeFunctions : Pass<"mod-split-large-functions", "mlir::ModuleOp"> {
   ];
 }
 
+def CopyStridedCallArguments
+    : Pass<"mod-copy-strided-call-arguments", "mlir::ModuleOp"> {
+  let summary = "Pass dense copies of offset or strided views to functions";
+  let description = [{
+    After bufferization: a `memref.cast` of a view with a dynamic offset or
+    strides to the identity layout of a module function's argument (what
+    one-shot bufferization inserts at a call) loses the offset in every
+    access compiled in the callee. Such an argument becomes a dense copy,
+    freed after the call.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+  let statistics = [
+    Statistic<"numCopied", "arguments-copied",
+              "Views passed to a function as dense copies">
+  ];
+}
+
 def SplitDeallocations
     : Pass<"mod-split-deallocations", "mlir::ModuleOp"> {
   let summary = "One `bufferization.dealloc` per allocation, after its last "
