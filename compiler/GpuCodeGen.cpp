@@ -46,6 +46,7 @@ std::string gpuArchError(llvm::StringRef arch) {
 }
 
 void addGpuMappingPasses(OpPassManager &pm) {
+  pm.addPass(createLowerRoutingToLoops());
   // Kernels have no libm: every transcendental function becomes polynomial
   // arithmetic before the loops are mapped (which rejects what is left).
   ApproximateMathOptions approximate;

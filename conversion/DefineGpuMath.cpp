@@ -57,6 +57,8 @@ Value defineBody(OpBuilder &b, Location loc, StringRef name, ValueRange a) {
       return b.create<LLVM::MinNumOp>(loc, a[0], a[1]);
     if (name == "fmax")
       return b.create<LLVM::MaxNumOp>(loc, a[0], a[1]);
+    if (name == "fmod") // C's fmod is LLVM's frem
+      return b.create<LLVM::FRemOp>(loc, a[0], a[1]);
     return nullptr;
   }
   if (a.size() == 3 && name == "fma")

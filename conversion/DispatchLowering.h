@@ -29,7 +29,8 @@ using namespace mlir;
 
 class DispatchLowering {
 public:
-  explicit DispatchLowering(ModuleOp module) : module(module) {}
+  DispatchLowering(ModuleOp module, bool packedRowsBound)
+      : module(module), packedRowsBound(packedRowsBound) {}
 
   /// rows_t[i] -> x[rows_t[i], ...]: the packed input of one target.
   Value gather(OpBuilder &b, Location loc, Value x, Value rowIds) {
@@ -317,6 +318,7 @@ public:
 
 private:
   ModuleOp module;
+  bool packedRowsBound;
 
   static RankedTensorType listType(OpBuilder &b) {
     return RankedTensorType::get({ShapedType::kDynamic}, b.getI64Type());

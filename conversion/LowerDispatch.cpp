@@ -97,6 +97,10 @@ DispatchLowering::lowerFused(mod::DispatchOp op, const modc::GroupedBody &gb,
             l, ValueRange{lb.create<arith::AddIOp>(l, acc[0], c)});
       });
   Value total = sum.getResult(0);
+  if (packedRowsBound) {
+    sum.erase();
+    total = math.dimSize(routePlan.rows, 0);
+  }
   Block &body = fn.getBody().front();
   Value input = body.getArgument(numParams);
   // The packed rows are only needed whole if something other than a
@@ -348,8 +352,9 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
 
 } // namespace detail
 
-FailureOr<DispatchKind> lowerDispatch(ModuleOp module, mod::DispatchOp op) {
-  return detail::DispatchLowering(module).lower(op);
+FailureOr<DispatchKind> lowerDispatch(ModuleOp module, mod::DispatchOp op,
+                                      bool packedRowsBound) {
+  return detail::DispatchLowering(module, packedRowsBound).lower(op);
 }
 
 } // namespace routing

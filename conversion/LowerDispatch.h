@@ -26,8 +26,12 @@ enum class DispatchKind {
 };
 
 /// Replaces `op` (in `module`) by its lowering; fails with an error at op.
+/// With `packedRowsBound`, a fused route's packed rows are sized by their
+/// bound (rows x slots) instead of the sum of the plan's counts, which only
+/// the device knows on the GPU path.
 mlir::FailureOr<DispatchKind> lowerDispatch(mlir::ModuleOp module,
-                                            mlir::mod::DispatchOp op);
+                                            mlir::mod::DispatchOp op,
+                                            bool packedRowsBound = false);
 
 /// An empty tensor of `type` whose dynamic dims are `dyn`, in order.
 inline mlir::Value empty(mlir::OpBuilder &b, mlir::Location loc,

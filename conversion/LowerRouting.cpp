@@ -59,6 +59,7 @@ namespace {
 
 struct LowerRoutingPass
     : public modc::impl::LowerRoutingBase<LowerRoutingPass> {
+  using Base::Base;
   ModuleOp module;
   modc::abi::Messages *messages = nullptr;
 
@@ -275,7 +276,7 @@ struct LowerRoutingPass
                     d.getWeights(), d.getNumTargets());
     } else if (auto d = dyn_cast<mod::DispatchOp>(op)) {
       FailureOr<modc::routing::DispatchKind> kind =
-          modc::routing::lowerDispatch(module, d);
+          modc::routing::lowerDispatch(module, d, packedRowsBound);
       if (failed(kind))
         return failure();
       ++numDispatches;

@@ -49,6 +49,8 @@ constexpr int64_t kBlockSize = 256;
 bool touchesData(Operation *op) {
   bool found = false;
   op->walk([&](Operation *inner) {
+    if (inner->hasAttr(modc::kDeviceToHostAttr))
+      return WalkResult::advance();
     if (isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp,
             memref::GenericAtomicRMWOp>(inner)) {
       found = true;
@@ -90,6 +92,9 @@ struct MapToGpuKernelsPass
     }
     modc::recordStat(&getContext(), "mod-map-to-gpu-kernels", "kernels",
                      numKernels);
+    if (numHostReads)
+      modc::recordStat(&getContext(), "mod-map-to-gpu-kernels",
+                       "device-to-host-reads", numHostReads);
   }
 
   /// The ops this first GPU lowering has no device form for, reported at
@@ -154,17 +159,27 @@ struct MapToGpuKernelsPass
             return failure();
           continue;
         }
-        if (holdsParallelLoop(&op)) {
+        if (!touchesData(&op))
+          continue;
+        // A value the host needs (a route's counts deciding which targets
+        // run): read back from the device.
+        if (isa<memref::LoadOp>(op)) {
+          op.setAttr(modc::kDeviceToHostAttr, UnitAttr::get(&getContext()));
+          ++numHostReads;
+          continue;
+        }
+        // Host control flow around kernels, or computing host values from
+        // device reads.
+        if (holdsParallelLoop(&op) ||
+            (op.getNumResults() != 0 && op.getNumRegions() != 0)) {
           for (Region &inner : op.getRegions())
             if (failed(mapRegion(inner)))
               return failure();
           continue;
         }
-        if (!touchesData(&op))
-          continue;
         if (op.getNumResults() != 0)
-          return op.emitError("reads tensor data on the host; no GPU "
-                              "lowering yet (--target=cuda)");
+          return op.emitError("computes a host value from tensor data; no "
+                              "GPU lowering yet (--target=cuda)");
         if (failed(mapLoop(wrapInLoop(&op))))
           return failure();
       }
@@ -269,6 +284,7 @@ struct MapToGpuKernelsPass
   }
 
   int64_t numKernels = 0;
+  int64_t numHostReads = 0;
 };
 
 } // namespace

@@ -19,6 +19,11 @@
 
 namespace modc {
 
+/// On a host `memref.load` of the mapped IR (mod-map-to-gpu-kernels): a
+/// deliberate read of device data by the host (the first bad id of a
+/// check), a small device-to-host copy on the GPU.
+inline constexpr llvm::StringLiteral kDeviceToHostAttr = "mod.device_to_host";
+
 #define GEN_PASS_DECL
 #include "conversion/Passes.h.inc"
 

@@ -26,6 +26,12 @@ def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"packedRowsBound", "packed-rows-bound", "bool", "false",
+           "Size a fused route's packed rows by rows x slots, not by the "
+           "sum of the plan's counts (which the host cannot read on the "
+           "GPU path)">
+  ];
   let statistics = [
     Statistic<"numDispatches", "dispatches-lowered",
               "Number of mod.dispatch ops lowered to sparse dispatch">,
@@ -106,6 +112,22 @@ def OutlineParallel : Pass<"mod-outline-parallel", "mlir::ModuleOp"> {
     Statistic<"numOutlined", "loops-outlined",
               "Parallel loops handed to the runtime's threads">
   ];
+}
+
+def LowerRoutingToLoops
+    : Pass<"mod-lower-routing-to-loops", "mlir::ModuleOp"> {
+  let summary = "Lower the routing ops' buffer form to loops (the GPU path)";
+  let description = [{
+    The second lowering of the tensor-level routing ops, beside
+    mod-lower-routing-to-runtime: loops over their buffers with the
+    semantics of the runtime functions, parallel where rows or elements are
+    independent, for mod-map-to-gpu-kernels to map. Task routing, id
+    checks, expert_choice, distinct and weight gradients are errors for now.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def MapToGpuKernels : Pass<"mod-map-to-gpu-kernels", "mlir::ModuleOp"> {

@@ -97,6 +97,18 @@ void clearSlots(Slots *idx, Logits *w) {
     }
 }
 
+void raiseTaskId(Text *msg, int64_t row, int64_t id, int64_t numTargets) {
+  raise(MODRT_EINVAL, "%s, row %lld: task id %lld is outside [0, %lld)",
+        messageOf(msg).c_str(), (long long)row, (long long)id,
+        (long long)numTargets);
+}
+
+void raiseIndex(Text *msg, int64_t pos, int64_t id, int64_t bound) {
+  raise(MODRT_EINVAL, "%s: id %lld at position %lld is outside [0, %lld)",
+        messageOf(msg).c_str(), (long long)id, (long long)pos,
+        (long long)bound);
+}
+
 template <typename Ids>
 void routeIds(Ids *ids, int64_t numTargets, Slots *idx, Logits *w, Text *msg,
               bool hash) {
@@ -111,9 +123,7 @@ void routeIds(Ids *ids, int64_t numTargets, Slots *idx, Logits *w, Text *msg,
     } else {
       target = int64_t(id);
       if (target < 0 || target >= numTargets) {
-        raise(MODRT_EINVAL, "%s, row %lld: task id %lld is outside [0, %lld)",
-              messageOf(msg).c_str(), (long long)r, (long long)target,
-              (long long)numTargets);
+        raiseTaskId(msg, r, target, numTargets);
         target = -1;
       }
     }
@@ -127,9 +137,7 @@ template <typename Ids> void checkIndex(Ids *ids, int64_t bound, Text *msg) {
   for (int64_t i = 0; i < ids->sizes[0]; ++i) {
     int64_t id = int64_t(at<Id>(ids, i));
     if (id < 0 || id >= bound) {
-      raise(MODRT_EINVAL, "%s: id %lld at position %lld is outside [0, %lld)",
-            messageOf(msg).c_str(), (long long)id, (long long)i,
-            (long long)bound);
+      raiseIndex(msg, i, id, bound);
       return;
     }
   }
@@ -426,6 +434,15 @@ void _mlir_ciface_modrt_check_index_i32(modrt_memref1d_i32 *ids, int64_t bound,
 }
 void _mlir_ciface_modrt_check_index_i64(List *ids, int64_t bound, Text *msg) {
   checkIndex(ids, bound, msg);
+}
+
+void _mlir_ciface_modrt_report_index(int64_t id, int64_t pos, int64_t bound,
+                                     Text *msg) {
+  raiseIndex(msg, pos, id, bound);
+}
+void _mlir_ciface_modrt_report_task_id(int64_t id, int64_t row, int64_t bound,
+                                       Text *msg) {
+  raiseTaskId(msg, row, id, bound);
 }
 
 void _mlir_ciface_modrt_check_le(int64_t lhs, int64_t rhs, Text *msg) {

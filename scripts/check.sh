@@ -5,7 +5,7 @@ set -uo pipefail
 build=${1:-build}
 lit=${2:-/usr/lib/llvm-19/build/utils/lit/lit.py}
 log=$(mktemp)
-python3 "$lit" -v --no-progress-bar "$build/test" "$build/test/unit" "$build/test/via-mlir" 2>&1 | tee "$log"
+python3 "$lit" -v --no-progress-bar "$build/test" "$build/test/unit" "$build/test/via-mlir" "$build/test/gpu-mapped" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 count() { sed -n "s/^ *$1 *: *\([0-9]*\).*/\1/p" "$log" | head -n1; }
 passed=$(( $(count Passed || true) + 0 ))

@@ -9,7 +9,7 @@ config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mod", ".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.modc_obj_root, "test")
-config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "modc_session.py", "params.py", "params.mod", "asan", "via-mlir"]
+config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", "modrt_api.py", "modc_session.py", "params.py", "params.mod", "asan", "via-mlir", "gpu-mapped"]
 
 tools = os.path.join(config.modc_obj_root, "bin")
 path = [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]
@@ -23,6 +23,16 @@ if getattr(config, "modc_via_mlir", False):
     path.insert(0, os.path.join(os.path.dirname(__file__), "via-mlir"))
     # Tests that compile in-process never call modc: nothing to redo.
     config.excludes.append("minilm_lora.test")
+if getattr(config, "modc_gpu_mapped", False):
+    # The e2e programs again, each library computed by the GPU path's mapped
+    # loops run on the host (test/gpu-mapped/modc adds --gpu-mapped-on-host).
+    config.name = "modc-gpu-mapped"
+    config.test_source_root = os.path.join(os.path.dirname(__file__), "e2e")
+    config.test_exec_root = os.path.join(config.modc_obj_root, "test", "gpu-mapped")
+    config.environment["MODC_REAL"] = os.path.join(tools, "modc")
+    path.insert(0, os.path.join(os.path.dirname(__file__), "gpu-mapped"))
+    # It checks the CPU path's outlining of loops onto threads (--stats).
+    config.excludes.append("parallel.test")
 config.environment["PATH"] = os.pathsep.join(path)
 # The in-process compiler of this build, for python/modc.
 config.environment["MODC_LIBRARY"] = os.path.join(config.modc_obj_root, "lib", "libmodc.so")

@@ -127,6 +127,13 @@ void _mlir_ciface_modrt_check_index_i32(modrt_memref1d_i32 *Ids, int64_t Bound,
                                         modrt_memref1d_i8 *Msg);
 void _mlir_ciface_modrt_check_index_i64(modrt_memref1d_i64 *Ids, int64_t Bound,
                                         modrt_memref1d_i8 *Msg);
+/** The GPU path checks ids on the device and the host reports the first bad
+ * one with these (host scalars only): id Id at position Pos outside
+ * [0, Bound), raised as modrt_check_index_* and modrt_route_task_* do. */
+void _mlir_ciface_modrt_report_index(int64_t Id, int64_t Pos, int64_t Bound,
+                                     modrt_memref1d_i8 *Msg);
+void _mlir_ciface_modrt_report_task_id(int64_t Id, int64_t Row, int64_t Bound,
+                                       modrt_memref1d_i8 *Msg);
 /** mod.check_le: Lhs > Rhs raises Msg with both values. */
 void _mlir_ciface_modrt_check_le(int64_t Lhs, int64_t Rhs,
                                  modrt_memref1d_i8 *Msg);

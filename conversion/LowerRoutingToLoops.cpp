@@ -1,0 +1,948 @@
+//===- LowerRoutingToLoops.cpp - Routing ops as loops on buffers ----------===//
+//
+// The GPU lowering of the tensor-level routing ops (ModRouteOps.td), the
+// second beside mod-lower-routing-to-runtime: on their buffer form, each op
+// becomes loops over its buffers with the semantics of its runtime function
+// (runtime/Routing.cpp, runtime/Gemm.cpp), which mod-map-to-gpu-kernels
+// then maps onto blocks and threads. Work that is independent per row or
+// per element is an `scf.parallel`; what is sequential by nature (a plan's
+// placement in row order, top-k with a capacity) is `scf.for`, a one-thread
+// kernel. Softmaxes are computed in f32 (the runtime uses double: within a
+// few ulp of f32).
+//
+// Ids (task routing, the range checks of embeddings) are checked on the
+// device: the first bad position is kept with an atomic min, and the host
+// reads it back (`mod.device_to_host`) and reports it through the runtime
+// with the CPU's message (modrt_report_*).
+//
+// Not lowered yet, reported at their location: expert_choice, distinct
+// (merge per weight vector) and the weight gradients of training.
+//
+//===----------------------------------------------------------------------===//
+
+#include "conversion/Passes.h"
+#include "conversion/RuntimeABI.h"
+#include "ir/Stats.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <cmath>
+
+namespace modc {
+#define GEN_PASS_DEF_LOWERROUTINGTOLOOPS
+#include "conversion/Passes.h.inc"
+} // namespace modc
+
+using namespace mlir;
+
+namespace {
+
+using Builder = ImplicitLocOpBuilder;
+using BodyFn = llvm::function_ref<void(Builder &, ValueRange)>;
+
+Value cIndex(Builder &b, int64_t v) {
+  return b.create<arith::ConstantIndexOp>(v);
+}
+Value cI64(Builder &b, int64_t v) {
+  return b.create<arith::ConstantIntOp>(v, 64);
+}
+Value cF32(Builder &b, double v) {
+  return b.create<arith::ConstantOp>(b.getF32FloatAttr(float(v)));
+}
+/// Dim i of `buffer`. Of a memref.reshape's result, taken right after the
+/// reshape: a dim of it folds into a load of the shape buffer, which the
+/// deallocation pipeline frees after the reshape.
+Value dim(Builder &b, Value buffer, int64_t i) {
+  if (auto reshape = buffer.getDefiningOp<memref::ReshapeOp>()) {
+    OpBuilder after(reshape->getContext());
+    after.setInsertionPointAfter(reshape);
+    return after.create<memref::DimOp>(reshape.getLoc(), buffer, i);
+  }
+  return b.create<memref::DimOp>(buffer, i);
+}
+Value toIndex(Builder &b, Value v) {
+  return b.create<arith::IndexCastOp>(b.getIndexType(), v);
+}
+Value toI64(Builder &b, Value v) {
+  return b.create<arith::IndexCastOp>(b.getI64Type(), v);
+}
+Value load(Builder &b, Value buffer, ValueRange at) {
+  return b.create<memref::LoadOp>(buffer, at);
+}
+void store(Builder &b, Value v, Value buffer, ValueRange at) {
+  b.create<memref::StoreOp>(v, buffer, at);
+}
+/// `v` as f32 (extended or truncated from another float type).
+Value toF32(Builder &b, Value v) {
+  Type t = v.getType();
+  if (t.isF32())
+    return v;
+  if (t.getIntOrFloatBitWidth() < 32)
+    return b.create<arith::ExtFOp>(b.getF32Type(), v);
+  return b.create<arith::TruncFOp>(b.getF32Type(), v);
+}
+/// An f32 `v` stored into `buffer`'s element type.
+Value fromF32(Builder &b, Value v, Value buffer) {
+  Type t = cast<MemRefType>(buffer.getType()).getElementType();
+  if (t.isF32())
+    return v;
+  if (t.getIntOrFloatBitWidth() < 32)
+    return b.create<arith::TruncFOp>(t, v);
+  return b.create<arith::ExtFOp>(t, v);
+}
+
+/// A parallel loop over [0, ubs) with `body(ivs)`.
+void parallel(Builder &b, ValueRange ubs, BodyFn body) {
+  SmallVector<Value> zeros(ubs.size(), cIndex(b, 0));
+  SmallVector<Value> ones(ubs.size(), cIndex(b, 1));
+  b.create<scf::ParallelOp>(zeros, ubs, ones,
+                            [&](OpBuilder &nb, Location loc, ValueRange ivs) {
+                              Builder inner(loc, nb);
+                              body(inner, ivs);
+                            });
+}
+
+/// A sequential loop over [lb, ub) with `body(iv)`.
+void loop(Builder &b, Value lb, Value ub, BodyFn body) {
+  b.create<scf::ForOp>(lb, ub, cIndex(b, 1), ValueRange{},
+                       [&](OpBuilder &nb, Location loc, Value iv, ValueRange) {
+                         Builder inner(loc, nb);
+                         body(inner, iv);
+                         inner.create<scf::YieldOp>();
+                       });
+}
+
+/// A sequential loop over [lb, ub) carrying `inits`; `body(iv, args)`
+/// returns the next values.
+ValueRange fold(
+    Builder &b, Value lb, Value ub, ValueRange inits,
+    llvm::function_ref<SmallVector<Value>(Builder &, Value, ValueRange)> body) {
+  auto op = b.create<scf::ForOp>(
+      lb, ub, cIndex(b, 1), inits,
+      [&](OpBuilder &nb, Location loc, Value iv, ValueRange args) {
+        Builder inner(loc, nb);
+        inner.create<scf::YieldOp>(body(inner, iv, args));
+      });
+  return op.getResults();
+}
+
+void ifThen(Builder &b, Value cond, llvm::function_ref<void(Builder &)> then) {
+  b.create<scf::IfOp>(cond, [&](OpBuilder &nb, Location loc) {
+    Builder inner(loc, nb);
+    then(inner);
+    inner.create<scf::YieldOp>();
+  });
+}
+
+Value exp(Builder &b, Value v) { return b.create<math::ExpOp>(v); }
+
+/// sum over k of lhs[row, k] * w[k, n] (w[n, k] if `transposed`), in f32.
+Value dot(Builder &b, Value lhs, Value row, Value w, Value n, bool transposed) {
+  Value k = dim(b, lhs, 1);
+  return fold(b, cIndex(b, 0), k, ValueRange{cF32(b, 0.0)},
+              [&](Builder &ib, Value kk, ValueRange acc) {
+                Value a = toF32(ib, load(ib, lhs, {row, kk}));
+                Value x = toF32(ib, transposed ? load(ib, w, {n, kk})
+                                               : load(ib, w, {kk, n}));
+                Value p = ib.create<arith::MulFOp>(a, x);
+                return SmallVector<Value>{ib.create<arith::AddFOp>(acc[0], p)};
+              })[0];
+}
+
+/// `y op= weight * v` for a scatter mode.
+Value combine(Builder &b, mod::ScatterMode mode, Value dst, Value v,
+              Value weight) {
+  switch (mode) {
+  case mod::ScatterMode::Weighted:
+    return b.create<arith::AddFOp>(dst, b.create<arith::MulFOp>(weight, v));
+  case mod::ScatterMode::Sum:
+    return b.create<arith::AddFOp>(dst, v);
+  case mod::ScatterMode::Max:
+    return b.create<arith::MaximumFOp>(dst, v);
+  }
+  llvm_unreachable("scatter mode");
+}
+
+struct LowerRoutingToLoopsPass
+    : public modc::impl::LowerRoutingToLoopsBase<LowerRoutingToLoopsPass> {
+  ModuleOp module;
+  modc::abi::Messages *messages = nullptr;
+
+  /// A device buffer holding the first bad position, INT64_MAX for none.
+  static Value newFirstBad(Builder &b) {
+    Value bad = b.create<memref::AllocOp>(MemRefType::get({1}, b.getI64Type()));
+    loop(b, cIndex(b, 0), cIndex(b, 1), [&](Builder &ib, ValueRange) {
+      store(ib, cI64(ib, INT64_MAX), bad, {cIndex(ib, 0)});
+    });
+    return bad;
+  }
+  static void recordBad(Builder &b, Value bad, Value isBad, Value pos) {
+    ifThen(b, isBad, [&](Builder &tb) {
+      tb.create<memref::AtomicRMWOp>(arith::AtomicRMWKind::mins, toI64(tb, pos),
+                                     bad, ValueRange{cIndex(tb, 0)});
+    });
+  }
+  /// The host reads the first bad position back and, if any, reports the id
+  /// there with `report(id, pos, bound, msg)`.
+  LogicalResult reportFirstBad(Builder &b, Value bad, Value ids, Value bound,
+                               func::FuncOp report, Value msg) {
+    auto read = b.create<memref::LoadOp>(bad, ValueRange{cIndex(b, 0)});
+    read->setAttr(modc::kDeviceToHostAttr, b.getUnitAttr());
+    Value any = b.create<arith::CmpIOp>(arith::CmpIPredicate::slt,
+                                        read.getResult(), cI64(b, INT64_MAX));
+    LogicalResult result = success();
+    ifThen(b, any, [&](Builder &tb) {
+      auto id = tb.create<memref::LoadOp>(
+          ids, ValueRange{toIndex(tb, read.getResult())});
+      id->setAttr(modc::kDeviceToHostAttr, tb.getUnitAttr());
+      Value id64 =
+          id.getType().isInteger(64)
+              ? id.getResult()
+              : tb.create<arith::ExtSIOp>(tb.getI64Type(), id).getResult();
+      result = modc::abi::call(tb, tb.getLoc(), report,
+                               {id64, read.getResult(), bound, msg});
+    });
+    b.create<memref::DeallocOp>(bad);
+    return result;
+  }
+
+  /// Task routing: the id is the target; a row whose id is outside [0, E)
+  /// routes nowhere and is reported.
+  LogicalResult lowerTask(Builder &b, mod::RouteDecideOp op) {
+    Value ids = op.getInput(), idx = op.getIndices(), w = op.getWeights();
+    int64_t e = op.getNumTargets();
+    Value bad = newFirstBad(b);
+    parallel(b, {dim(b, ids, 0)}, [&](Builder &ib, ValueRange r) {
+      Value id = load(ib, ids, r);
+      if (!id.getType().isInteger(64))
+        id = ib.create<arith::ExtSIOp>(ib.getI64Type(), id);
+      Value in = ib.create<arith::AndIOp>(
+          ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, id, cI64(ib, 0)),
+          ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, id, cI64(ib, e)));
+      Value c0 = cIndex(ib, 0);
+      store(ib, ib.create<arith::SelectOp>(in, id, cI64(ib, -1)), idx,
+            {r[0], c0});
+      store(ib, ib.create<arith::SelectOp>(in, cF32(ib, 1.0), cF32(ib, 0.0)), w,
+            {r[0], c0});
+      recordBad(
+          ib, bad,
+          ib.create<arith::XOrIOp>(in, ib.create<arith::ConstantIntOp>(1, 1)),
+          r[0]);
+    });
+    Value msg =
+        messages->get(b, b.getLoc(), op.getMessage().value_or("task id"));
+    return reportFirstBad(b, bad, ids, cI64(b, e),
+                          MODC_KERNEL_FUNCTION(module, modrt_report_task_id),
+                          msg);
+  }
+
+  /// modrt_check_index_*(ids, bound, msg) on the device.
+  LogicalResult lowerCheckIndex(Builder &b, func::CallOp call) {
+    Value ids = call.getOperand(0), bound = call.getOperand(1);
+    Value msg = call.getOperand(2);
+    Value bad = newFirstBad(b);
+    parallel(b, {dim(b, ids, 0)}, [&](Builder &ib, ValueRange i) {
+      Value id = load(ib, ids, i);
+      if (!id.getType().isInteger(64))
+        id = ib.create<arith::ExtSIOp>(ib.getI64Type(), id);
+      Value out = ib.create<arith::OrIOp>(
+          ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, id, cI64(ib, 0)),
+          ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, id, bound));
+      recordBad(ib, bad, out, i[0]);
+    });
+    return reportFirstBad(b, bad, ids, bound,
+                          MODC_KERNEL_FUNCTION(module, modrt_report_index),
+                          msg);
+  }
+
+  /// Top-k over row r of `logits`: the k largest (ties to the lower index)
+  /// into idx[r, :], their softmax weights into w[r, :]; with `used` (the
+  /// rows each target has taken so far), each
+  /// target keeps its first `cap` rows.
+  void topkRow(Builder &b, mod::RouteDecideOp op, Value r, Value used,
+               Value cap) {
+    Value logits = op.getInput(), idx = op.getIndices(), w = op.getWeights();
+    Value e = dim(b, logits, 1), k = cIndex(b, *op.getK());
+    Value c0 = cIndex(b, 0);
+    Value none = cI64(b, -1);
+    fold(b, c0, k, ValueRange{cF32(b, INFINITY), none},
+         [&](Builder &jb, Value j, ValueRange prev) {
+           // The next in the order (value descending, index ascending)
+           // after the previous choice.
+           ValueRange best =
+               fold(jb, c0, e, ValueRange{cF32(jb, -INFINITY), none},
+                    [&](Builder &tb, Value t, ValueRange cur) {
+                      Value v = load(tb, logits, {r, t});
+                      Value ti = toI64(tb, t);
+                      Value after = tb.create<arith::OrIOp>(
+                          tb.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, v,
+                                                   prev[0]),
+                          tb.create<arith::AndIOp>(
+                              tb.create<arith::CmpFOp>(
+                                  arith::CmpFPredicate::OEQ, v, prev[0]),
+                              tb.create<arith::CmpIOp>(
+                                  arith::CmpIPredicate::sgt, ti, prev[1])));
+                      Value better = tb.create<arith::OrIOp>(
+                          tb.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
+                                                   cur[1], none),
+                          tb.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, v,
+                                                   cur[0]));
+                      Value take = tb.create<arith::AndIOp>(after, better);
+                      return SmallVector<Value>{
+                          tb.create<arith::SelectOp>(take, v, cur[0]),
+                          tb.create<arith::SelectOp>(take, ti, cur[1])};
+                    });
+           store(jb, best[1], idx, {r, j});
+           store(jb, best[0], w, {r, j}); // the logit, weighted below
+           return SmallVector<Value>{best[0], best[1]};
+         });
+    // Softmax weights: over the chosen logits (normalize) or over the row.
+    Value m = load(b, w, {r, c0});
+    auto valid = [&](Builder &ib, Value j) {
+      return ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge,
+                                      load(ib, idx, {r, j}), cI64(ib, 0));
+    };
+    Value zero = cF32(b, 0.0);
+    Value sum;
+    if (op.getNormalize()) {
+      sum = fold(
+          b, c0, k, ValueRange{zero}, [&](Builder &ib, Value j, ValueRange s) {
+            Value p = exp(ib, ib.create<arith::SubFOp>(load(ib, w, {r, j}), m));
+            p = ib.create<arith::SelectOp>(valid(ib, j), p, zero);
+            return SmallVector<Value>{ib.create<arith::AddFOp>(s[0], p)};
+          })[0];
+    } else {
+      sum = fold(
+          b, c0, e, ValueRange{zero}, [&](Builder &ib, Value t, ValueRange s) {
+            Value p =
+                exp(ib, ib.create<arith::SubFOp>(load(ib, logits, {r, t}), m));
+            return SmallVector<Value>{ib.create<arith::AddFOp>(s[0], p)};
+          })[0];
+    }
+    loop(b, c0, k, [&](Builder &ib, ValueRange j) {
+      Value p = exp(ib, ib.create<arith::SubFOp>(load(ib, w, {r, j[0]}), m));
+      p = ib.create<arith::DivFOp>(p, sum);
+      p = ib.create<arith::SelectOp>(valid(ib, j[0]), p, zero);
+      store(ib, p, w, {r, j[0]});
+    });
+    if (!used)
+      return;
+    loop(b, c0, k, [&](Builder &ib, ValueRange j) {
+      Value t = load(ib, idx, {r, j[0]});
+      ifThen(ib, valid(ib, j[0]), [&](Builder &tb) {
+        Value ti = toIndex(tb, t);
+        Value n = load(tb, used, {ti});
+        Value full =
+            tb.create<arith::CmpIOp>(arith::CmpIPredicate::sge, n, cap);
+        auto ifOp = tb.create<scf::IfOp>(full, /*withElseRegion=*/true);
+        {
+          Builder fb =
+              Builder::atBlockBegin(tb.getLoc(), &ifOp.getThenRegion().front());
+          store(fb, cI64(fb, -1), idx, {r, j[0]});
+          store(fb, cF32(fb, 0.0), w, {r, j[0]});
+        }
+        {
+          Builder eb =
+              Builder::atBlockBegin(tb.getLoc(), &ifOp.getElseRegion().front());
+          store(eb, eb.create<arith::AddIOp>(n, cI64(eb, 1)), used, {ti});
+        }
+      });
+    });
+  }
+
+  LogicalResult lowerTopk(Builder &b, mod::RouteDecideOp op) {
+    Value logits = op.getInput();
+    Value rows = dim(b, logits, 0);
+    double capacity =
+        op.getCapacity() ? op.getCapacity()->convertToDouble() : 0.0;
+    if (capacity <= 0) {
+      parallel(b, {rows}, [&](Builder &rb, ValueRange r) {
+        topkRow(rb, op, r[0], Value(), Value());
+      });
+      return success();
+    }
+    // Each target keeps the first C rows choosing it, C = ceil(capacity *
+    // R * k / E): rows in order, in one thread.
+    int64_t e = op.getNumTargets();
+    double scale = capacity * double(*op.getK()) / double(e);
+    Value capF = b.create<arith::MulFOp>(
+        b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows)),
+        b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
+    Value cap =
+        b.create<arith::FPToSIOp>(b.getI64Type(), b.create<math::CeilOp>(capF));
+    Value used =
+        b.create<memref::AllocOp>(MemRefType::get({e}, b.getI64Type()));
+    loop(b, cIndex(b, 0), cIndex(b, e), [&](Builder &ib, ValueRange t) {
+      store(ib, cI64(ib, 0), used, {t[0]});
+    });
+    loop(b, cIndex(b, 0), rows,
+         [&](Builder &rb, ValueRange r) { topkRow(rb, op, r[0], used, cap); });
+    b.create<memref::DeallocOp>(used);
+    return success();
+  }
+
+  LogicalResult lowerDecide(Builder &b, mod::RouteDecideOp op) {
+    Value in = op.getInput(), idx = op.getIndices(), w = op.getWeights();
+    switch (op.getRouter()) {
+    case mod::RouterKind::Topk:
+      return lowerTopk(b, op);
+    case mod::RouterKind::SoftmaxGate:
+      parallel(b, {dim(b, in, 0)}, [&](Builder &rb, ValueRange r) {
+        Value e = dim(rb, in, 1), c0 = cIndex(rb, 0);
+        Value m = fold(rb, c0, e, ValueRange{cF32(rb, -INFINITY)},
+                       [&](Builder &ib, Value t, ValueRange acc) {
+                         return SmallVector<Value>{ib.create<arith::MaximumFOp>(
+                             acc[0], load(ib, in, {r[0], t}))};
+                       })[0];
+        Value sum = fold(
+            rb, c0, e, ValueRange{cF32(rb, 0.0)},
+            [&](Builder &ib, Value t, ValueRange acc) {
+              Value p =
+                  exp(ib, ib.create<arith::SubFOp>(load(ib, in, {r[0], t}), m));
+              return SmallVector<Value>{ib.create<arith::AddFOp>(acc[0], p)};
+            })[0];
+        loop(rb, c0, e, [&](Builder &ib, ValueRange t) {
+          Value p =
+              exp(ib, ib.create<arith::SubFOp>(load(ib, in, {r[0], t[0]}), m));
+          store(ib, toI64(ib, t[0]), idx, {r[0], t[0]});
+          store(ib, ib.create<arith::DivFOp>(p, sum), w, {r[0], t[0]});
+        });
+      });
+      return success();
+    case mod::RouterKind::Weights:
+      parallel(b, {dim(b, in, 0), dim(b, in, 1)},
+               [&](Builder &ib, ValueRange rt) {
+                 Value v = load(ib, in, rt);
+                 Value chosen = ib.create<arith::CmpFOp>(
+                     arith::CmpFPredicate::UNE, v, cF32(ib, 0.0));
+                 store(ib,
+                       ib.create<arith::SelectOp>(chosen, toI64(ib, rt[1]),
+                                                  cI64(ib, -1)),
+                       idx, rt);
+                 store(ib, ib.create<arith::SelectOp>(chosen, v, cF32(ib, 0.0)),
+                       w, rt);
+               });
+      return success();
+    case mod::RouterKind::Hash: {
+      auto slots = cast<MemRefType>(idx.getType());
+      if (slots.getDimSize(1) != 1)
+        return op.emitOpError("hash routing has one slot per row");
+      Value e = b.create<arith::ConstantIntOp>(op.getNumTargets(), 32);
+      parallel(b, {dim(b, in, 0)}, [&](Builder &ib, ValueRange r) {
+        Value id = load(ib, in, r);
+        Type i32 = ib.getI32Type();
+        Value h = id.getType().isInteger(32)
+                      ? id
+                      : ib.create<arith::TruncIOp>(i32, id).getResult();
+        // MurmurHash3's finaliser (modrt/hash.h).
+        auto xorShift = [&](Value v, int64_t s) {
+          return ib.create<arith::XOrIOp>(
+              v, ib.create<arith::ShRUIOp>(
+                     v, ib.create<arith::ConstantIntOp>(s, 32)));
+        };
+        auto mul = [&](Value v, uint32_t c) {
+          return ib.create<arith::MulIOp>(
+              v, ib.create<arith::ConstantIntOp>(int64_t(int32_t(c)), 32));
+        };
+        h = xorShift(h, 16);
+        h = mul(h, 0x85ebca6bu);
+        h = xorShift(h, 13);
+        h = mul(h, 0xc2b2ae35u);
+        h = xorShift(h, 16);
+        Value t = ib.create<arith::ExtUIOp>(ib.getI64Type(),
+                                            ib.create<arith::RemUIOp>(h, e));
+        Value c0 = cIndex(ib, 0);
+        store(ib, t, idx, {r[0], c0});
+        store(ib, cF32(ib, 1.0), w, {r[0], c0});
+      });
+      return success();
+    }
+    case mod::RouterKind::Task:
+      return lowerTask(b, op);
+    case mod::RouterKind::ExpertChoice:
+      return lowerExpertChoice(b, op);
+    }
+    return op.emitOpError("unknown router");
+  }
+
+  /// softmax(logits[r, :])[t], recomputed (a thread of expert choice
+  /// needs one column of every row's softmax).
+  static Value softmaxAt(Builder &b, Value logits, Value r, Value t) {
+    Value e = dim(b, logits, 1), c0 = cIndex(b, 0);
+    Value m = fold(b, c0, e, ValueRange{cF32(b, -INFINITY)},
+                   [&](Builder &ib, Value u, ValueRange acc) {
+                     return SmallVector<Value>{ib.create<arith::MaximumFOp>(
+                         acc[0], load(ib, logits, {r, u}))};
+                   })[0];
+    Value sum =
+        fold(b, c0, e, ValueRange{cF32(b, 0.0)},
+             [&](Builder &ib, Value u, ValueRange acc) {
+               Value p = exp(
+                   ib, ib.create<arith::SubFOp>(load(ib, logits, {r, u}), m));
+               return SmallVector<Value>{ib.create<arith::AddFOp>(acc[0], p)};
+             })[0];
+    Value p = exp(b, b.create<arith::SubFOp>(load(b, logits, {r, t}), m));
+    return b.create<arith::DivFOp>(p, sum);
+  }
+
+  /// Expert choice: each target t takes the C rows of largest softmax
+  /// probability for t (ties to the lower row), C = ceil(capacity * R / E)
+  /// clamped to [0, R]; one thread per target.
+  LogicalResult lowerExpertChoice(Builder &b, mod::RouteDecideOp op) {
+    Value logits = op.getInput(), idx = op.getIndices(), w = op.getWeights();
+    Value rows = dim(b, logits, 0);
+    double capacity =
+        op.getCapacity() ? op.getCapacity()->convertToDouble() : 0.0;
+    double scale = capacity / double(op.getNumTargets());
+    Value capF = b.create<arith::MulFOp>(
+        b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows)),
+        b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
+    Value c =
+        b.create<arith::FPToSIOp>(b.getI64Type(), b.create<math::CeilOp>(capF));
+    c = b.create<arith::MinSIOp>(b.create<arith::MaxSIOp>(c, cI64(b, 0)),
+                                 toI64(b, rows));
+    Value cap = toIndex(b, c);
+    parallel(b, {rows, dim(b, idx, 1)}, [&](Builder &ib, ValueRange rt) {
+      store(ib, cI64(ib, -1), idx, rt);
+      store(ib, cF32(ib, 0.0), w, rt);
+    });
+    Value none = cI64(b, -1);
+    parallel(b, {dim(b, logits, 1)}, [&](Builder &tb, ValueRange t) {
+      fold(tb, cIndex(tb, 0), cap, ValueRange{cF32(tb, INFINITY), none},
+           [&](Builder &jb, Value, ValueRange prev) {
+             // The next row in the order (probability descending, row
+             // ascending) after the previous choice.
+             ValueRange best = fold(
+                 jb, cIndex(jb, 0), rows, ValueRange{cF32(jb, -INFINITY), none},
+                 [&](Builder &rb, Value r, ValueRange cur) {
+                   Value p = softmaxAt(rb, logits, r, t[0]);
+                   Value ri = toI64(rb, r);
+                   Value after = rb.create<arith::OrIOp>(
+                       rb.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, p,
+                                                prev[0]),
+                       rb.create<arith::AndIOp>(
+                           rb.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ,
+                                                    p, prev[0]),
+                           rb.create<arith::CmpIOp>(arith::CmpIPredicate::sgt,
+                                                    ri, prev[1])));
+                   Value better = rb.create<arith::OrIOp>(
+                       rb.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
+                                                cur[1], none),
+                       rb.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, p,
+                                                cur[0]));
+                   Value take = rb.create<arith::AndIOp>(after, better);
+                   return SmallVector<Value>{
+                       rb.create<arith::SelectOp>(take, p, cur[0]),
+                       rb.create<arith::SelectOp>(take, ri, cur[1])};
+                 });
+             Value found = jb.create<arith::CmpIOp>(arith::CmpIPredicate::sge,
+                                                    best[1], cI64(jb, 0));
+             ifThen(jb, found, [&](Builder &sb) {
+               Value r = toIndex(sb, best[1]);
+               store(sb, toI64(sb, t[0]), idx, {r, t[0]});
+               store(sb, best[0], w, {r, t[0]});
+             });
+             return SmallVector<Value>{best[0], best[1]};
+           });
+    });
+    return success();
+  }
+
+  /// The rows of `dense` grouped by bit-identical contents, groups in order
+  /// of their first row, each in row order: in one thread, each row
+  /// compared with the later rows not yet placed.
+  LogicalResult lowerDistinct(Builder &b, mod::RouteDistinctOp op) {
+    Value dense = op.getDense(), order = op.getOrder();
+    Value offsets = op.getOffsets(), numGroups = op.getNumGroups();
+    Value rows = dim(b, dense, 0), c0 = cIndex(b, 0), c1 = cIndex(b, 1);
+    Value placed = b.create<memref::AllocOp>(
+        MemRefType::get({ShapedType::kDynamic}, b.getI1Type()), rows);
+    loop(b, c0, c1, [&](Builder &ob, ValueRange) {
+      Value no = ob.create<arith::ConstantIntOp>(0, 1);
+      Value yes = ob.create<arith::ConstantIntOp>(1, 1);
+      loop(ob, c0, rows,
+           [&](Builder &ib, ValueRange r) { store(ib, no, placed, r); });
+      auto bits = [&](Builder &ib, Value r, Value col) {
+        return ib.create<arith::BitcastOp>(ib.getI32Type(),
+                                           load(ib, dense, {r, col}));
+      };
+      ValueRange end = fold(
+          ob, c0, rows, ValueRange{c0, c0},
+          [&](Builder &rb, Value r, ValueRange acc) {
+            // acc: (next position in order, groups so far)
+            Value isNew = rb.create<arith::XOrIOp>(load(rb, placed, {r}), yes);
+            auto ifOp = rb.create<scf::IfOp>(
+                isNew,
+                [&](OpBuilder &nb, Location loc) {
+                  Builder gb(loc, nb);
+                  store(gb, toI64(gb, acc[0]), offsets, {acc[1]});
+                  Value next = fold(
+                      gb, r, rows, ValueRange{acc[0]},
+                      [&](Builder &sb, Value s, ValueRange pos) {
+                        Value same =
+                            fold(sb, c0, dim(sb, dense, 1), ValueRange{yes},
+                                 [&](Builder &cb, Value col, ValueRange eq) {
+                                   Value e = cb.create<arith::CmpIOp>(
+                                       arith::CmpIPredicate::eq,
+                                       bits(cb, r, col), bits(cb, s, col));
+                                   return SmallVector<Value>{
+                                       cb.create<arith::AndIOp>(eq[0], e)};
+                                 })[0];
+                        Value take = sb.create<arith::AndIOp>(
+                            same, sb.create<arith::XOrIOp>(
+                                      load(sb, placed, {s}), yes));
+                        auto put = sb.create<scf::IfOp>(
+                            take,
+                            [&](OpBuilder &pb, Location l) {
+                              Builder kb(l, pb);
+                              store(kb, toI64(kb, s), order, {pos[0]});
+                              store(kb, yes, placed, {s});
+                              kb.create<scf::YieldOp>(ValueRange{
+                                  kb.create<arith::AddIOp>(pos[0], c1)});
+                            },
+                            [&](OpBuilder &pb, Location l) {
+                              pb.create<scf::YieldOp>(l, ValueRange{pos[0]});
+                            });
+                        return SmallVector<Value>{put.getResult(0)};
+                      })[0];
+                  gb.create<scf::YieldOp>(
+                      ValueRange{next, gb.create<arith::AddIOp>(acc[1], c1)});
+                },
+                [&](OpBuilder &nb, Location loc) {
+                  nb.create<scf::YieldOp>(loc, acc);
+                });
+            return SmallVector<Value>{ifOp.getResult(0), ifOp.getResult(1)};
+          });
+      store(ob, toI64(ob, end[0]), offsets, {end[1]});
+      store(ob, toI64(ob, end[1]), numGroups, {c0});
+    });
+    b.create<memref::DeallocOp>(placed);
+    return success();
+  }
+
+  /// counts[t], then rows/slots of target 0, 1, ... in row order: in one
+  /// thread.
+  LogicalResult lowerPlan(Builder &b, mod::RoutePlanOp op) {
+    Value idx = op.getIndices(), counts = op.getCounts();
+    Value rowsOut = op.getRows(), slotsOut = op.getSlots();
+    Value e = dim(b, counts, 0), c0 = cIndex(b, 0);
+    Value rows = dim(b, idx, 0), k = dim(b, idx, 1);
+    auto target = [&](Builder &ib, Value r, Value j,
+                      llvm::function_ref<void(Builder &, Value)> then) {
+      Value t = load(ib, idx, {r, j});
+      Value in = ib.create<arith::AndIOp>(
+          ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, t, cI64(ib, 0)),
+          ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, t, toI64(ib, e)));
+      ifThen(ib, in, [&](Builder &tb) { then(tb, toIndex(tb, t)); });
+    };
+    Value next = b.create<memref::AllocOp>(
+        MemRefType::get({ShapedType::kDynamic}, b.getI64Type()), e);
+    loop(b, c0, cIndex(b, 1), [&](Builder &ob, ValueRange) {
+      loop(ob, c0, e, [&](Builder &ib, ValueRange t) {
+        store(ib, cI64(ib, 0), counts, t);
+      });
+      loop(ob, c0, rows, [&](Builder &rb, ValueRange r) {
+        loop(rb, c0, k, [&](Builder &jb, ValueRange j) {
+          target(jb, r[0], j[0], [&](Builder &tb, Value t) {
+            Value n = load(tb, counts, {t});
+            store(tb, tb.create<arith::AddIOp>(n, cI64(tb, 1)), counts, {t});
+          });
+        });
+      });
+      fold(ob, c0, e, ValueRange{cI64(ob, 0)},
+           [&](Builder &ib, Value t, ValueRange start) {
+             store(ib, start[0], next, {t});
+             return SmallVector<Value>{
+                 ib.create<arith::AddIOp>(start[0], load(ib, counts, {t}))};
+           });
+      loop(ob, c0, rows, [&](Builder &rb, ValueRange r) {
+        loop(rb, c0, k, [&](Builder &jb, ValueRange j) {
+          target(jb, r[0], j[0], [&](Builder &tb, Value t) {
+            Value pos = load(tb, next, {t});
+            store(tb, tb.create<arith::AddIOp>(pos, cI64(tb, 1)), next, {t});
+            Value p = toIndex(tb, pos);
+            store(tb, toI64(tb, r[0]), rowsOut, {p});
+            store(tb, toI64(tb, j[0]), slotsOut, {p});
+          });
+        });
+      });
+      // The entries past the counts' sum (a route sized by its bound on
+      // the GPU path, mod-lower-routing{packed-rows-bound}): row 0, which
+      // gathers may read, and slot -1, which scatters skip.
+      Value used = load(ob, next, {ob.create<arith::SubIOp>(e, cIndex(ob, 1))});
+      loop(ob, toIndex(ob, used), dim(ob, rowsOut, 0),
+           [&](Builder &ib, ValueRange p) {
+             store(ib, cI64(ib, 0), rowsOut, p);
+             store(ib, cI64(ib, -1), slotsOut, p);
+           });
+    });
+    b.create<memref::DeallocOp>(next);
+    return success();
+  }
+
+  /// The group of packed row i (E if past the counts' sum): the number of
+  /// groups that end at or before i.
+  static Value groupOf(Builder &b, Value counts, Value i) {
+    Value e = dim(b, counts, 0);
+    Value row = toI64(b, i);
+    ValueRange r = fold(
+        b, cIndex(b, 0), e, ValueRange{cI64(b, 0), cI64(b, 0)},
+        [&](Builder &ib, Value t, ValueRange acc) {
+          Value end = ib.create<arith::AddIOp>(acc[0], load(ib, counts, {t}));
+          Value past =
+              ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, row, end);
+          Value g = ib.create<arith::SelectOp>(
+              past, ib.create<arith::AddIOp>(toI64(ib, t), cI64(ib, 1)),
+              acc[1]);
+          return SmallVector<Value>{end, g};
+        });
+    return r[1];
+  }
+
+  LogicalResult lowerGroupedMatmul(Builder &b, mod::GroupedMatmulOp op) {
+    Value lhs = op.getLhs(), out = op.getOut(), counts = op.getCounts();
+    Value gather = op.getGather();
+    bool transposed = op.getTransposeWeights();
+    SmallVector<Value> weights(op.getWeights());
+    int64_t e = weights.size();
+    parallel(
+        b, {dim(b, out, 0), dim(b, out, 1)}, [&](Builder &ib, ValueRange in) {
+          Value i = in[0], n = in[1];
+          Value g = groupOf(ib, counts, i);
+          Value inside = ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, g,
+                                                  cI64(ib, e));
+          ifThen(ib, inside, [&](Builder &tb) {
+            Value row = gather ? toIndex(tb, load(tb, gather, {i})) : i;
+            SmallVector<int64_t> cases;
+            for (int64_t c = 0; c < e; ++c)
+              cases.push_back(c);
+            auto sw = tb.create<scf::IndexSwitchOp>(TypeRange{tb.getF32Type()},
+                                                    toIndex(tb, g), cases, e);
+            for (int64_t c = 0; c < e; ++c) {
+              Block &blk = sw.getCaseRegions()[c].emplaceBlock();
+              Builder cb = Builder::atBlockBegin(tb.getLoc(), &blk);
+              cb.create<scf::YieldOp>(
+                  dot(cb, lhs, row, weights[c], n, transposed));
+            }
+            Block &def = sw.getDefaultRegion().emplaceBlock();
+            Builder db = Builder::atBlockBegin(tb.getLoc(), &def);
+            db.create<scf::YieldOp>(cF32(db, 0.0));
+            store(tb, fromF32(tb, sw.getResult(0), out), out, {i, n});
+          });
+        });
+    return success();
+  }
+
+  /// One thread per output column: the packed rows in group order, so that
+  /// contributions to a row arrive in group order and no two threads write
+  /// one element.
+  LogicalResult lowerGroupedMatmulScatter(Builder &b,
+                                          mod::GroupedMatmulScatterOp op) {
+    Value lhs = op.getLhs(), rows = op.getRows(), slots = op.getSlots();
+    Value counts = op.getCounts(), rw = op.getRouteWeights(), y = op.getY();
+    bool gatherRows = op.getGatherRows();
+    SmallVector<Value> weights(op.getWeights());
+    parallel(b, {dim(b, y, 1)}, [&](Builder &nb, ValueRange n) {
+      Value start = cI64(nb, 0);
+      for (auto [g, w] : llvm::enumerate(weights)) {
+        Value end = nb.create<arith::AddIOp>(
+            start, load(nb, counts, {cIndex(nb, int64_t(g))}));
+        Value wg = w;
+        loop(nb, toIndex(nb, start), toIndex(nb, end),
+             [&](Builder &ib, ValueRange i) {
+               Value r = toIndex(ib, load(ib, rows, {i[0]}));
+               Value j = toIndex(ib, load(ib, slots, {i[0]}));
+               Value a = gatherRows ? r : i[0];
+               Value v = dot(ib, lhs, a, wg, n[0], /*transposed=*/false);
+               Value dst = load(ib, y, {r, n[0]});
+               Value weight = load(ib, rw, {r, j});
+               store(
+                   ib,
+                   fromF32(ib,
+                           combine(ib, op.getMode(), toF32(ib, dst), v, weight),
+                           y),
+                   y, {r, n[0]});
+             });
+        start = end;
+      }
+    });
+    return success();
+  }
+
+  LogicalResult lowerOp(Operation *o) {
+    Builder b(o->getLoc(), o);
+    if (auto op = dyn_cast<mod::RouteDecideOp>(o))
+      return lowerDecide(b, op);
+    if (auto op = dyn_cast<mod::RoutePlanOp>(o))
+      return lowerPlan(b, op);
+    if (auto op = dyn_cast<mod::RouteGroupIdsOp>(o)) {
+      Value counts = op.getCounts(), groups = op.getGroups();
+      int64_t e = cast<MemRefType>(counts.getType()).getDimSize(0);
+      parallel(b, {dim(b, groups, 0)}, [&](Builder &ib, ValueRange i) {
+        Value g = groupOf(ib, counts, i[0]);
+        Value past = ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, g,
+                                              toI64(ib, dim(ib, counts, 0)));
+        (void)e;
+        store(ib, ib.create<arith::SelectOp>(past, cI64(ib, 0), g), groups, i);
+      });
+      return success();
+    }
+    if (auto op = dyn_cast<mod::RouteDenseOp>(o)) {
+      Value idx = op.getIndices(), w = op.getWeights(), dense = op.getDense();
+      parallel(b, {dim(b, idx, 0)}, [&](Builder &rb, ValueRange r) {
+        Value c0 = cIndex(rb, 0);
+        Value cols = dim(rb, dense, 1);
+        Value e = rb.create<arith::SubIOp>(cols, cIndex(rb, 1));
+        loop(rb, c0, cols, [&](Builder &ib, ValueRange t) {
+          store(ib, cF32(ib, 0.0), dense, {r[0], t[0]});
+        });
+        loop(rb, c0, dim(rb, idx, 1), [&](Builder &ib, ValueRange j) {
+          Value t = load(ib, idx, {r[0], j[0]});
+          Value in = ib.create<arith::AndIOp>(
+              ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, t,
+                                       cI64(ib, 0)),
+              ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, t,
+                                       toI64(ib, e)));
+          ifThen(ib, in, [&](Builder &tb) {
+            Value ti = toIndex(tb, t);
+            Value d = load(tb, dense, {r[0], ti});
+            store(tb, tb.create<arith::AddFOp>(d, load(tb, w, {r[0], j[0]})),
+                  dense, {r[0], ti});
+            Value n = load(tb, dense, {r[0], e});
+            store(tb, tb.create<arith::AddFOp>(n, cF32(tb, 1.0)), dense,
+                  {r[0], e});
+          });
+        });
+      });
+      return success();
+    }
+    if (auto op = dyn_cast<mod::RouteScatterOp>(o)) {
+      Value src = op.getSource(), y = op.getY(), rw = op.getRouteWeights();
+      Value rows = op.getRows(), slots = op.getSlots(), begin = op.getBegin();
+      parallel(
+          b, {dim(b, src, 0), dim(b, src, 1)}, [&](Builder &ib, ValueRange ic) {
+            Value at = ib.create<arith::AddIOp>(begin, ic[0]);
+            Value slot = load(ib, slots, {at});
+            Value placed = ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge,
+                                                    slot, cI64(ib, 0));
+            ifThen(ib, placed, [&](Builder &tb) {
+              Value r = toIndex(tb, load(tb, rows, {at}));
+              Value j = toIndex(tb, slot);
+              Value v = toF32(tb, load(tb, src, ic));
+              Value dst = toF32(tb, load(tb, y, {r, ic[1]}));
+              // Only the weighted mode has a weight (the others may pass
+              // any buffer there: the gradient's scatter-add passes the
+              // source, whose [r, j] is out of its bounds).
+              Value weight = op.getMode() == mod::ScatterMode::Weighted
+                                 ? load(tb, rw, {r, j})
+                                 : Value();
+              store(tb,
+                    fromF32(tb, combine(tb, op.getMode(), dst, v, weight), y),
+                    y, {r, ic[1]});
+            });
+          });
+      return success();
+    }
+    if (auto op = dyn_cast<mod::RouteFinishOp>(o)) {
+      Value y = op.getY(), idx = op.getIndices();
+      mod::ScatterMode mode = op.getMode();
+      parallel(
+          b, {dim(b, y, 0), dim(b, y, 1)}, [&](Builder &ib, ValueRange rc) {
+            Value chosen = fold(
+                ib, cIndex(ib, 0), dim(ib, idx, 1), ValueRange{cI64(ib, 0)},
+                [&](Builder &jb, Value j, ValueRange n) {
+                  Value c = jb.create<arith::CmpIOp>(arith::CmpIPredicate::sge,
+                                                     load(jb, idx, {rc[0], j}),
+                                                     cI64(jb, 0));
+                  return SmallVector<Value>{jb.create<arith::AddIOp>(
+                      n[0], jb.create<arith::ExtUIOp>(jb.getI64Type(), c))};
+                })[0];
+            Value v = toF32(ib, load(ib, y, rc));
+            Value nothing = ib.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
+                                                     chosen, cI64(ib, 0));
+            Value result = v;
+            if (mode == mod::ScatterMode::Sum)
+              result = ib.create<arith::DivFOp>(
+                  v, ib.create<arith::SIToFPOp>(ib.getF32Type(), chosen));
+            result = ib.create<arith::SelectOp>(nothing, cF32(ib, 0.0), result);
+            store(ib, fromF32(ib, result, y), y, rc);
+          });
+      return success();
+    }
+    if (auto op = dyn_cast<mod::GroupedMatmulOp>(o))
+      return lowerGroupedMatmul(b, op);
+    if (auto op = dyn_cast<mod::GroupedMatmulScatterOp>(o))
+      return lowerGroupedMatmulScatter(b, op);
+    if (auto call = dyn_cast<func::CallOp>(o))
+      return lowerCheckIndex(b, call);
+    if (auto op = dyn_cast<mod::RouteDistinctOp>(o))
+      return lowerDistinct(b, op);
+    if (auto op = dyn_cast<mod::GroupedWeightGradOp>(o)) {
+      // out[g, k, n] = sum over group g's rows i of lhs[i, k] * grad[i, n].
+      Value lhs = op.getLhs(), grad = op.getGrad(), out = op.getOut();
+      Value counts = op.getCounts();
+      parallel(b, {dim(b, out, 0), dim(b, out, 1), dim(b, out, 2)},
+               [&](Builder &ib, ValueRange gkn) {
+                 Value start =
+                     fold(ib, cIndex(ib, 0), gkn[0], ValueRange{cI64(ib, 0)},
+                          [&](Builder &sb, Value t, ValueRange acc) {
+                            return SmallVector<Value>{sb.create<arith::AddIOp>(
+                                acc[0], load(sb, counts, {t}))};
+                          })[0];
+                 Value end = ib.create<arith::AddIOp>(
+                     start, load(ib, counts, {gkn[0]}));
+                 Value sum =
+                     fold(ib, toIndex(ib, start), toIndex(ib, end),
+                          ValueRange{cF32(ib, 0.0)},
+                          [&](Builder &sb, Value i, ValueRange acc) {
+                            Value a = toF32(sb, load(sb, lhs, {i, gkn[1]}));
+                            Value d = toF32(sb, load(sb, grad, {i, gkn[2]}));
+                            return SmallVector<Value>{sb.create<arith::AddFOp>(
+                                acc[0], sb.create<arith::MulFOp>(a, d))};
+                          })[0];
+                 store(ib, fromF32(ib, sum, out), out, gkn);
+               });
+      return success();
+    }
+    return success();
+  }
+
+  static bool isCheckIndex(Operation *op) {
+    auto call = dyn_cast<func::CallOp>(op);
+    return call && (call.getCallee() == "modrt_check_index_i32" ||
+                    call.getCallee() == "modrt_check_index_i64");
+  }
+
+  void runOnOperation() override {
+    module = getOperation();
+    modc::abi::Messages table(module);
+    messages = &table;
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isCheckIndex(op) ||
+          isa<mod::RouteDecideOp, mod::RoutePlanOp, mod::RouteGroupIdsOp,
+              mod::RouteDenseOp, mod::RouteDistinctOp, mod::RouteScatterOp,
+              mod::RouteFinishOp, mod::GroupedMatmulOp,
+              mod::GroupedMatmulScatterOp, mod::GroupedWeightGradOp>(op))
+        ops.push_back(op);
+    });
+    bool failed = false;
+    for (Operation *op : ops) {
+      if (op->getNumResults() != 0) {
+        op->emitOpError("must be bufferized before mod-lower-routing-to-loops");
+        return signalPassFailure();
+      }
+      if (mlir::failed(lowerOp(op))) {
+        failed = true; // report every op that is not lowered
+        continue;
+      }
+      op->erase();
+      modc::recordStat(&getContext(), getArgument(), "routing-ops-to-loops", 1);
+    }
+    if (failed)
+      signalPassFailure();
+  }
+};
+
+} // namespace

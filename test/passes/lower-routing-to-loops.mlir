@@ -1,0 +1,86 @@
+// mod-lower-routing-to-loops: the routing ops' buffer form as loops, the
+// GPU path's lowering (the semantics of runtime/Routing.cpp): parallel per
+// row where rows are independent, one sequential loop nest where order
+// matters, ids checked on the device and reported by the host.
+// RUN: mod-opt %s --split-input-file --mod-lower-routing-to-loops | FileCheck %s
+
+// Top-k without capacity: one iteration per row, k passes over the E
+// logits inside.
+// CHECK-LABEL: func.func @topk
+// CHECK-NOT:     mod.route
+// CHECK:         scf.parallel (%[[R:.*]]) =
+// CHECK:           scf.for {{.*}} iter_args
+// CHECK:             scf.for {{.*}} iter_args
+// CHECK:               memref.load %arg0[%[[R]], %{{.*}}] : memref<?x8xf32>
+// CHECK:           math.exp
+// CHECK:           arith.divf
+func.func @topk(%l: memref<?x8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+  mod.route.decide topk %l into %i, %w {capacity = 0.0 : f64, k = 2 : i64, normalize, num_targets = 8 : i64} : (memref<?x8xf32>, memref<?x2xi64>, memref<?x2xf32>) -> ()
+  return
+}
+
+// -----
+
+// With a capacity the rows are taken in order: a sequential loop, with the
+// rows each target has taken so far in a buffer.
+// CHECK-LABEL: func.func @topk_capacity
+// CHECK-NOT:     scf.parallel
+// CHECK:         %[[USED:.*]] = memref.alloc() : memref<8xi64>
+// CHECK:         scf.for
+// CHECK:         scf.for
+// CHECK:           memref.store {{.*}}, %[[USED]]
+// CHECK:         memref.dealloc %[[USED]]
+func.func @topk_capacity(%l: memref<?x8xf32>, %i: memref<?x2xi64>, %w: memref<?x2xf32>) {
+  mod.route.decide topk %l into %i, %w {capacity = 1.0 : f64, k = 2 : i64, normalize, num_targets = 8 : i64} : (memref<?x8xf32>, memref<?x2xi64>, memref<?x2xf32>) -> ()
+  return
+}
+
+// -----
+
+// Task ids: out-of-range ids route nowhere; the first bad row (atomic min)
+// is read back by the host and reported with the CPU's message.
+// CHECK-LABEL: func.func @task
+// CHECK:         %[[BAD:.*]] = memref.alloc() : memref<1xi64>
+// CHECK:         scf.parallel
+// CHECK:           memref.atomic_rmw mins {{.*}}, %[[BAD]]
+// CHECK:         %[[FIRST:.*]] = memref.load %[[BAD]][%{{.*}}] {mod.device_to_host}
+// CHECK:         scf.if
+// CHECK:           memref.load %arg0[%{{.*}}] {mod.device_to_host}
+// CHECK:           call @modrt_report_task_id(
+// CHECK:         memref.dealloc %[[BAD]]
+func.func @task(%ids: memref<?xi32>, %i: memref<?x1xi64>, %w: memref<?x1xf32>) {
+  mod.route.decide task %ids into %i, %w {num_targets = 4 : i64, message = "forward: argument 'task'"} : (memref<?xi32>, memref<?x1xi64>, memref<?x1xf32>) -> ()
+  return
+}
+
+// -----
+
+// The plan: counts, then the placement in row order, in one thread; the
+// entries past the counts' sum become row 0, slot -1.
+// CHECK-LABEL: func.func @plan
+// CHECK-NOT:     scf.parallel
+// CHECK:         %[[NEXT:.*]] = memref.alloc(%{{.*}}) : memref<?xi64>
+// CHECK:         scf.for
+// CHECK:           %[[MINUS1:.*]] = arith.constant -1 : i64
+// CHECK:           memref.store %[[MINUS1]], %arg3
+// CHECK:         memref.dealloc %[[NEXT]]
+func.func @plan(%i: memref<?x2xi64>, %c: memref<8xi64>, %r: memref<?xi64>, %s: memref<?xi64>) {
+  mod.route.plan %i into %c, %r, %s : (memref<?x2xi64>, memref<8xi64>, memref<?xi64>, memref<?xi64>) -> ()
+  return
+}
+
+// -----
+
+// The grouped product: one iteration per output element, its group's
+// weight chosen by a switch.
+// CHECK-LABEL: func.func @grouped
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) =
+// CHECK:           scf.index_switch
+// CHECK:           case 0 {
+// CHECK:             memref.load %arg3
+// CHECK:           case 1 {
+// CHECK:             memref.load %arg4
+func.func @grouped(%x: memref<?x8xf32>, %rows: memref<?xi64>, %c: memref<2xi64>, %w0: memref<8x16xf32>, %w1: memref<8x16xf32>, %o: memref<?x16xf32>) {
+  mod.grouped_matmul %x gather %rows counts %c weights(%w0, %w1) into %o : (memref<?x8xf32>, memref<?xi64>, memref<2xi64>, memref<8x16xf32>, memref<8x16xf32>, memref<?x16xf32>) -> ()
+  return
+}
