@@ -44,6 +44,12 @@ namespace {
 /// keeps enough blocks resident per multiprocessor for any register use.
 constexpr int64_t kBlockSize = 256;
 
+/// A buffer of `index` elements: the shape operand of a memref.reshape,
+/// which the host writes and the reshape reads on the host.
+bool isShapeBuffer(Value memref) {
+  return cast<MemRefType>(memref.getType()).getElementType().isIndex();
+}
+
 /// An op that reads or writes buffer contents (and therefore must run on
 /// the device).
 bool touchesData(Operation *op) {
@@ -51,6 +57,12 @@ bool touchesData(Operation *op) {
   op->walk([&](Operation *inner) {
     if (inner->hasAttr(modc::kDeviceToHostAttr))
       return WalkResult::advance();
+    if (auto store = dyn_cast<memref::StoreOp>(inner))
+      if (isShapeBuffer(store.getMemRef()))
+        return WalkResult::advance();
+    if (auto load = dyn_cast<memref::LoadOp>(inner))
+      if (isShapeBuffer(load.getMemRef()))
+        return WalkResult::advance();
     if (isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp,
             memref::GenericAtomicRMWOp>(inner)) {
       found = true;
@@ -163,7 +175,8 @@ struct MapToGpuKernelsPass
           continue;
         // A value the host needs (a route's counts deciding which targets
         // run): read back from the device.
-        if (isa<memref::LoadOp>(op)) {
+        if (isa<memref::LoadOp>(op) &&
+            !isShapeBuffer(cast<memref::LoadOp>(op).getMemRef())) {
           op.setAttr(modc::kDeviceToHostAttr, UnitAttr::get(&getContext()));
           ++numHostReads;
           continue;

@@ -64,3 +64,22 @@ func.func @runtime_call(%a: memref<?xf32>) {
   call @reads(%a) : (memref<?xf32>) -> ()
   return
 }
+
+// -----
+
+// A reshape's shape buffer is host metadata: written and read on the host.
+// CHECK-LABEL: func.func @reshape_shape
+// CHECK-NOT:     scf.parallel
+// CHECK:         memref.store %arg1, %[[SHAPE:.*]][%c0] : memref<2xindex>
+// CHECK-NEXT:    memref.store %c4, %[[SHAPE]][%c1] : memref<2xindex>
+// CHECK-NEXT:    memref.reshape %arg0(%[[SHAPE]])
+func.func @reshape_shape(%a: memref<?xf32>, %n: index) -> memref<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %shape = memref.alloc() : memref<2xindex>
+  memref.store %n, %shape[%c0] : memref<2xindex>
+  memref.store %c4, %shape[%c1] : memref<2xindex>
+  %r = memref.reshape %a(%shape) : (memref<?xf32>, memref<2xindex>) -> memref<?x?xf32>
+  return %r : memref<?x?xf32>
+}

@@ -190,6 +190,29 @@ TEST(SessionTest, BadArgumentsAreCode2) {
   modc_session_destroy(s);
 }
 
+TEST(SessionTest, CudaTargetChecksButBuildsNoLibraryYet) {
+  modc_session *s = modc_session_create();
+  EXPECT_EQ(
+      modc_check(s, kScale, std::strlen(kScale), "scale.mod", "--target=cuda"),
+      0);
+  modc_library *lib = nullptr;
+  EXPECT_EQ(modc_compile(s, kScale, std::strlen(kScale), "scale.mod",
+                         "--target=cuda", &lib),
+            2);
+  EXPECT_EQ(lib, nullptr);
+  ASSERT_EQ(modc_diagnostic_count(s), 1u);
+  int line = -1, col = -1, isError = 0;
+  std::string message = modc_diagnostic(s, 0, &line, &col, &isError);
+  EXPECT_TRUE(isError);
+  EXPECT_NE(message.find("--emit=ptx"), std::string::npos) << message;
+  // The session stays usable.
+  EXPECT_EQ(
+      modc_compile(s, kScale, std::strlen(kScale), "scale.mod", "-O1", &lib),
+      0);
+  modc_library_release(lib);
+  modc_session_destroy(s);
+}
+
 TEST(SessionTest, AnyBytesGiveDiagnosticsAndTheSessionStaysUsable) {
   modc_session *s = modc_session_create();
   std::mt19937 rng(7);
