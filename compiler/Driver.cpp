@@ -147,14 +147,6 @@ int runDriver(const DriverOptions &options) {
   bool cuda = options.target == "cuda";
   if (options.emit == "ptx" && !cuda)
     return usage("--emit=ptx needs --target=cuda");
-  // The GPU half stops at the kernels for now: no host code or library for
-  // --target=cuda yet (docs/gpu.md).
-  if (cuda && !options.checkOnly && !options.printParams &&
-      (options.emit == "llvm" || options.emit == "asm" ||
-       options.emit == "obj" || options.emit == "so"))
-    return usage("--target=cuda builds the GPU kernels only so far "
-                 "(--emit=ptx); its --emit=" +
-                 options.emit + " is not built yet");
   SemaOptions semaOptions;
   for (const std::string &d : options.defines) {
     std::string name;
@@ -196,6 +188,7 @@ int runDriver(const DriverOptions &options) {
     // Validated above: -O, -D, --target, --mcpu, --specialize, in order.
     CompileOptions compile{options.optLevel, semaOptions.dimOverrides,
                            options.target, options.mcpu, options.specialize};
+    compile.gpuArch = options.gpuArch;
     llvm::StringRef text = (*buffer)->getBuffer();
     Session::Status status =
         options.checkOnly
@@ -260,6 +253,7 @@ int runDriver(const DriverOptions &options) {
   pipeline.target = options.target;
   pipeline.gpuArch = options.gpuArch;
   pipeline.gpuMappedOnHost = options.gpuMappedOnHost;
+  pipeline.gpuKernelsOnly = options.emit == "ptx";
   pipeline.verifyEach = options.verifyEach;
   pipeline.timing = &rootTimer;
   pipeline.commandLinePassOptions = true;

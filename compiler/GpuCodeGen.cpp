@@ -7,8 +7,15 @@
 #include "transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
@@ -38,6 +45,9 @@ extern "C" void LLVMInitializeNVPTXAsmPrinter();
 using namespace mlir;
 
 namespace modc {
+
+static std::unique_ptr<Pass>
+createSerializeGpuKernels(const PipelineOptions &options);
 
 std::string gpuArchError(llvm::StringRef arch) {
   if (arch == "sm_80" || arch == "sm_90")
@@ -78,6 +88,28 @@ void buildLinalgToGpuPipeline(OpPassManager &pm,
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());
   device.addPass(createReconcileUnrealizedCastsPass());
+
+  if (options.gpuKernelsOnly)
+    return;
+  // The host side: the PTX embedded, the entries' buffers staged, then the
+  // CPU path's lowering of what is left, launches included.
+  pm.addPass(createSerializeGpuKernels(options));
+  pm.addPass(createStageEntryBuffers());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createExpandBf16Conversions());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createLowerLibraryInterface());
 }
 
 namespace {
@@ -106,13 +138,11 @@ createNvptxTargetMachine(const PipelineOptions &options, std::string &error) {
 
 } // namespace
 
-bool translateKernelsToPtx(ModuleOp module, const PipelineOptions &options,
-                           std::string &ptx, std::string &error) {
-  auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("modc_kernels");
-  if (!kernels) {
-    error = "the model has no GPU kernels";
-    return false;
-  }
+namespace {
+
+bool kernelsToPtx(gpu::GPUModuleOp kernels, const PipelineOptions &options,
+                  std::string &ptx, std::string &error) {
+  ModuleOp module = kernels->getParentOfType<ModuleOp>();
   DialectRegistry registry;
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
@@ -154,6 +184,67 @@ bool translateKernelsToPtx(ModuleOp module, const PipelineOptions &options,
   }
   codegen.run(*llvmModule);
   ptx.assign(text.begin(), text.end());
+  return true;
+}
+
+/// gpu.module @modc_kernels -> gpu.binary @modc_kernels holding its PTX
+/// (NUL-terminated, as cuModuleLoadData reads it), which the translation to
+/// LLVM IR embeds and launches through the mgpu* calls of
+/// runtime/GpuCalls.cpp.
+struct SerializeGpuKernelsPass
+    : public PassWrapper<SerializeGpuKernelsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SerializeGpuKernelsPass)
+  explicit SerializeGpuKernelsPass(const PipelineOptions &options)
+      : options(options) {}
+  StringRef getArgument() const final { return "mod-serialize-gpu-kernels"; }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("modc_kernels");
+    if (!kernels)
+      return;
+    std::string ptx, error;
+    if (!kernelsToPtx(kernels, options, ptx, error)) {
+      kernels.emitError(error);
+      return signalPassFailure();
+    }
+    ptx.push_back('\0');
+    MLIRContext *ctx = &getContext();
+    auto target = NVVM::NVVMTargetAttr::get(ctx, 3, "nvptx64-nvidia-cuda",
+                                            options.gpuArch, "+ptx80");
+    auto object =
+        gpu::ObjectAttr::get(ctx, target, gpu::CompilationTarget::Assembly,
+                             StringAttr::get(ctx, ptx), nullptr);
+    OpBuilder b(kernels);
+    b.create<gpu::BinaryOp>(kernels.getLoc(), kernels.getName(),
+                            gpu::SelectObjectAttr::get(ctx, nullptr),
+                            b.getArrayAttr({object}));
+    kernels.erase();
+  }
+
+  PipelineOptions options;
+};
+
+} // namespace
+
+static std::unique_ptr<Pass>
+createSerializeGpuKernels(const PipelineOptions &options) {
+  return std::make_unique<SerializeGpuKernelsPass>(options);
+}
+
+bool translateKernelsToPtx(ModuleOp module, const PipelineOptions &options,
+                           std::string &ptx, std::string &error) {
+  if (auto kernels = module.lookupSymbol<gpu::GPUModuleOp>("modc_kernels"))
+    return kernelsToPtx(kernels, options, ptx, error);
+  auto binary = module.lookupSymbol<gpu::BinaryOp>("modc_kernels");
+  if (!binary) {
+    error = "the model has no GPU kernels";
+    return false;
+  }
+  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  ptx = object.getObject().getValue().str();
+  if (!ptx.empty() && ptx.back() == '\0')
+    ptx.pop_back();
   return true;
 }
 

@@ -34,8 +34,11 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -48,12 +51,12 @@ using namespace mlir;
 namespace modc {
 
 void registerPipelineDialects(DialectRegistry &registry) {
-  registry.insert<mod::ModDialect, func::FuncDialect, arith::ArithDialect,
-                  math::MathDialect, linalg::LinalgDialect,
-                  tensor::TensorDialect, bufferization::BufferizationDialect,
-                  memref::MemRefDialect, scf::SCFDialect, affine::AffineDialect,
-                  cf::ControlFlowDialect, LLVM::LLVMDialect,
-                  gpu::GPUDialect, NVVM::NVVMDialect>();
+  registry
+      .insert<mod::ModDialect, func::FuncDialect, arith::ArithDialect,
+              math::MathDialect, linalg::LinalgDialect, tensor::TensorDialect,
+              bufferization::BufferizationDialect, memref::MemRefDialect,
+              scf::SCFDialect, affine::AffineDialect, cf::ControlFlowDialect,
+              LLVM::LLVMDialect, gpu::GPUDialect, NVVM::NVVMDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
@@ -63,6 +66,11 @@ void registerPipelineDialects(DialectRegistry &registry) {
       registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  // --target=cuda: gpu.binary and its launches, NVVM in kernels.
+  registerGPUDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
 }
 
 void buildModOptPipeline(OpPassManager &pm, const PipelineOptions &options) {
@@ -246,6 +254,17 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
     return nullptr;
   llvmModule->setDataLayout(tm->createDataLayout());
   defineParallelLaunchers(*llvmModule);
+  if (options.target == "cuda") {
+    // Buffers of generated code are managed GPU memory in a cuda library
+    // (runtime/KernelMemory.cpp).
+    for (auto [from, to] :
+         {std::pair{"_mlir_memref_to_llvm_alloc", "modrt_gpu_memref_alloc"},
+          {"_mlir_memref_to_llvm_aligned_alloc",
+           "modrt_gpu_memref_aligned_alloc"},
+          {"_mlir_memref_to_llvm_free", "modrt_gpu_memref_free"}})
+      if (llvm::Function *f = llvmModule->getFunction(from))
+        f->setName(to);
+  }
   llvmModule->setTargetTriple(tm->getTargetTriple().str());
   for (llvm::Function &f : *llvmModule) {
     if (f.isDeclaration())

@@ -31,6 +31,9 @@ struct PipelineOptions {
   /// (mod-map-to-gpu-kernels), run on the host: how the kernels' logic is
   /// tested without a GPU (docs/gpu.md).
   bool gpuMappedOnHost = false;
+  /// --target=cuda --emit=ptx: stop after the kernels' lowering (no host
+  /// side, which train blocks do not have yet).
+  bool gpuKernelsOnly = false;
   bool printStats = false;
   /// Verify the IR after every pass whatever the size of the module.
   bool verifyEach = false;

@@ -1,6 +1,7 @@
 //===- Session.cpp - The compiler as a library ----------------------------===//
 
 #include "compiler/Session.h"
+#include "compiler/GpuCodeGen.h"
 
 #include "compiler/Driver.h"
 #include "compiler/Library.h"
@@ -158,6 +159,12 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
         return false;
       }
       o.target = value.str();
+    } else if (t.starts_with("--gpu-arch")) {
+      if (!valueOf(i, "--gpu-arch", value)) {
+        error = "--gpu-arch expects sm_80 or sm_90";
+        return false;
+      }
+      o.gpuArch = value.str();
     } else if (t.starts_with("--mcpu") || t.starts_with("-mcpu")) {
       if (!valueOf(i, t.starts_with("--") ? "--mcpu" : "-mcpu", value)) {
         error = "--mcpu expects a CPU name";
@@ -172,12 +179,14 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
       o.specialize.push_back(value.str());
     } else {
       error = "unknown option '" + t.str() +
-              "' (expected -O<n>, -D NAME=VALUE, --target=, --mcpu=, "
-              "--specialize=)";
+              "' (expected -O<n>, -D NAME=VALUE, --target=, --gpu-arch=, "
+              "--mcpu=, --specialize=)";
       return false;
     }
   }
   error = targetError(o.target);
+  if (error.empty())
+    error = gpuArchError(o.gpuArch);
   if (!error.empty())
     return false;
   out = std::move(o);
@@ -186,7 +195,7 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
 
 std::string CompileOptions::key() const {
   std::string k = "-O" + std::to_string(optLevel) + " --target=" + target +
-                  " --mcpu=" + mcpu;
+                  " --mcpu=" + mcpu + " --gpu-arch=" + gpuArch;
   for (const auto &[name, value] : defines)
     k += " -D" + name + "=" + std::to_string(value);
   for (const std::string &s : specialize)
@@ -413,16 +422,14 @@ Session::Status Session::build(llvm::StringRef source,
                                const CompileOptions &options,
                                std::shared_ptr<CompiledLibrary> &out,
                                const Output *output) {
-  if (options.target == "cuda")
-    return fail(UsageError, "modc",
-                "--target=cuda builds the GPU kernels only so far (modc "
-                "--emit=ptx); its library is not built yet");
   PipelineOptions pipeline;
   pipeline.optLevel = options.optLevel;
   pipeline.mcpu = options.mcpu;
   pipeline.timing = settings_.timing;
   pipeline.verifyEach = settings_.verifyEach;
   pipeline.gpuMappedOnHost = settings_.gpuMappedOnHost;
+  pipeline.target = options.target;
+  pipeline.gpuArch = options.gpuArch;
   pipeline.commandLinePassOptions = settings_.commandLinePassOptions;
   mlir::TimingScope frontEndTimer = nestTimer(pipeline, "Front end and import");
   frontEnd_ = std::make_unique<FrontEnd>(filename, source);

@@ -66,8 +66,11 @@ struct CompileOptions {
   std::string target = "cpu";
   std::string mcpu = "native";
   std::vector<std::string> specialize;
+  /// The GPU of --target=cuda (sm_80 or sm_90).
+  std::string gpuArch = "sm_90";
 
-  /// `-O2 -D D=64 --target=cpu --mcpu=native --specialize E.A=V`; false
+  /// `-O2 -D D=64 --target=cpu --mcpu=native --specialize E.A=V
+  /// --gpu-arch=sm_90`; false
   /// with a message on an unknown or malformed option.
   static bool parse(llvm::StringRef text, CompileOptions &out,
                     std::string &error);

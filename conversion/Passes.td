@@ -170,6 +170,17 @@ def DefineGpuMath : Pass<"mod-define-gpu-math", "mlir::gpu::GPUModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def StageEntryBuffers : Pass<"mod-stage-entry-buffers", "mlir::ModuleOp"> {
+  let summary = "Copy an entry's host buffers into GPU-addressable ones";
+  let description = [{
+    --target=cuda: each memref argument of an entry (parameters, inputs,
+    outputs) is copied at entry into a buffer of generated code (managed
+    GPU memory in a cuda library) that replaces it; outputs are copied back
+    before each return. Train blocks are an error for now.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def LowerLibraryInterface
     : Pass<"mod-lower-library-interface", "mlir::ModuleOp"> {
   let summary = "Build the compiled library's exported C interface";

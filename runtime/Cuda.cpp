@@ -35,6 +35,7 @@ using CuPrimaryCtxRetain = int (*)(void **, int);
 using CuPrimaryCtxRelease = int (*)(int);
 using CuCtxSetCurrent = int (*)(void *);
 using CuMemAlloc = int (*)(DevicePtr *, size_t);
+using CuMemAllocManaged = int (*)(DevicePtr *, size_t, unsigned);
 using CuMemFree = int (*)(DevicePtr);
 using CuMemcpyHtoDAsync = int (*)(DevicePtr, const void *, size_t, void *);
 using CuMemcpyDtoHAsync = int (*)(void *, DevicePtr, size_t, void *);
@@ -60,6 +61,7 @@ struct Driver {
   CuPrimaryCtxRelease primaryCtxRelease;
   CuCtxSetCurrent ctxSetCurrent;
   CuMemAlloc memAlloc;
+  CuMemAllocManaged memAllocManaged;
   CuMemFree memFree;
   CuMemcpyHtoDAsync memcpyHtoDAsync;
   CuMemcpyDtoHAsync memcpyDtoHAsync;
@@ -111,6 +113,7 @@ void load(const char *path, Loaded &result) {
     get(d.primaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
     get(d.ctxSetCurrent, "cuCtxSetCurrent");
     get(d.memAlloc, "cuMemAlloc_v2");
+    get(d.memAllocManaged, "cuMemAllocManaged");
     get(d.memFree, "cuMemFree_v2");
     get(d.memcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
     get(d.memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
@@ -257,6 +260,19 @@ int Gpu::alloc(size_t bytes, DevicePtr *out) {
   if (bytes == 0)
     return 0;
   return check(driver_->memAlloc(out, bytes), "cuMemAlloc");
+}
+
+int Gpu::allocManaged(size_t bytes, void **out) {
+  *out = nullptr;
+  if (int e = open())
+    return e;
+  DevicePtr p = 0;
+  // CU_MEM_ATTACH_GLOBAL: any stream, and the host, may access it.
+  if (int e = check(driver_->memAllocManaged(&p, bytes ? bytes : 1, 1),
+                    "cuMemAllocManaged"))
+    return e;
+  *out = reinterpret_cast<void *>(p);
+  return 0;
 }
 
 int Gpu::free(DevicePtr ptr) {

@@ -53,6 +53,8 @@ public:
              const unsigned block[3], void **params, void *stream);
 
   int alloc(size_t bytes, DevicePtr *out);
+  /// Memory the host and the device both address (cuMemAllocManaged).
+  int allocManaged(size_t bytes, void **out);
   int free(DevicePtr ptr);
   /// Copies on `stream` (null: the default stream), then waits for it.
   int toDevice(DevicePtr dst, const void *src, size_t bytes, void *stream);
@@ -63,6 +65,8 @@ public:
 
   /// The message of the last failed call.
   const char *error() const { return message_; }
+  /// open() succeeded.
+  bool usable() const { return opened_ == 0; }
 
 private:
   /// Records `code` and the message; returns the code.
@@ -78,6 +82,10 @@ private:
   char message_[256] = {0};
   char openError_[256] = {0}; ///< why open() failed, kept for later calls
 };
+
+/// The GPU of the model whose entry runs on this thread (created on first
+/// use, destroyed with the model), or a process-wide one outside calls.
+Gpu &currentGpu();
 
 } // namespace cuda
 } // namespace modrt

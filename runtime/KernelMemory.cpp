@@ -21,7 +21,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Cuda.h"
 #include "modrt/kernels.h"
+#include "modrt/modrt.h"
 
 #include <csetjmp>
 #include <cstddef>
@@ -201,6 +203,61 @@ void _mlir_memref_to_llvm_free(void *p) {
   }
   if (!blockCache.put(p))
     std::free(p);
+}
+
+//===----------------------------------------------------------------------===//
+// --target=cuda libraries: every buffer of generated code is managed memory
+// of the model's GPU (cuMemAllocManaged), which its kernels and the host
+// code around them (copies in and out, the few values the host reads back)
+// both address. Without a usable GPU the first allocation records error 5
+// and host memory stands in, so that the host code runs to the entry's end
+// (whose kernel launches fail the same way). A 256-byte header before each
+// buffer says which memory it is.
+//===----------------------------------------------------------------------===//
+
+namespace {
+constexpr size_t kGpuHeader = 256;
+constexpr uint64_t kManagedTag = 0x6d6f64634d414e47ull; // "modcMANG"
+constexpr uint64_t kHostTag = 0x6d6f6463484f5354ull;    // "modcHOST"
+
+void *gpuAlloc(size_t alignment, size_t bytes) {
+  if (alignment > kGpuHeader || bytes > SIZE_MAX - kGpuHeader)
+    outOfMemory(bytes);
+  modrt::cuda::Gpu &gpu = modrt::cuda::currentGpu();
+  void *base = nullptr;
+  uint64_t tag = kManagedTag;
+  int e = gpu.allocManaged(bytes + kGpuHeader, &base);
+  if (e == MODRT_ENOMEM)
+    outOfMemory(bytes);
+  if (e) {
+    modrt_kernel_raise(e, gpu.error());
+    tag = kHostTag;
+    if (posix_memalign(&base, kGpuHeader, bytes + kGpuHeader) != 0)
+      outOfMemory(bytes);
+  }
+  std::memcpy(base, &tag, sizeof(tag));
+  return static_cast<char *>(base) + kGpuHeader;
+}
+} // namespace
+
+void *modrt_gpu_memref_alloc(size_t bytes) {
+  return gpuAlloc(alignof(std::max_align_t), bytes);
+}
+
+void *modrt_gpu_memref_aligned_alloc(size_t alignment, size_t bytes) {
+  return gpuAlloc(alignment, bytes);
+}
+
+void modrt_gpu_memref_free(void *p) {
+  if (!p)
+    return;
+  char *base = static_cast<char *>(p) - kGpuHeader;
+  uint64_t tag;
+  std::memcpy(&tag, base, sizeof(tag));
+  if (tag == kManagedTag)
+    modrt::cuda::currentGpu().free(reinterpret_cast<uint64_t>(base));
+  else
+    std::free(base);
 }
 
 } // extern "C"

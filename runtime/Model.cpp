@@ -18,6 +18,7 @@
 ///
 //===----------------------------------------------------------------------===//
 
+#include "Cuda.h"
 #include "Descriptor.h"
 #include "Init.h"
 #include "Safetensors.h"
@@ -53,6 +54,8 @@ struct modrt_model {
   bool DerivedStale = false;
   /// Gradients and optimiser state; created by the first train call.
   modrt::TrainingState *Training = nullptr;
+  /// The GPU of a --target=cuda model; created by its first entry call.
+  modrt::cuda::Gpu *Gpu = nullptr;
   /// Written by const calls too (save), hence mutable.
   mutable char Error[ErrorCapacity] = {};
 };
@@ -164,6 +167,16 @@ void computeDerived(modrt_model *M) {
 
 } // namespace
 
+modrt::cuda::Gpu &modrt::cuda::currentGpu() {
+  static modrt::cuda::Gpu outside;
+  modrt_model *m = CurrentModel;
+  if (!m)
+    return outside;
+  if (!m->Gpu)
+    m->Gpu = new (std::nothrow) modrt::cuda::Gpu();
+  return m->Gpu ? *m->Gpu : outside;
+}
+
 extern "C" {
 
 modrt_model *modrt_create(const char *desc) {
@@ -199,6 +212,7 @@ void modrt_destroy(modrt_model *m) {
   if (CurrentModel == m)
     CurrentModel = m->PreviousCall;
   dropPool(m);
+  delete m->Gpu;
   modrt::TrainingState::destroy(m->Training);
   std::free(m->Allocation);
   delete m;

@@ -162,6 +162,8 @@ int modrt_kernel_error_take(modrt_model *m) {
 
 void modrt_kernel_error_clear(void) { kernelError.code = 0; }
 
+int modrt_kernel_error_pending(void) { return kernelError.code != 0; }
+
 void _mlir_ciface_modrt_route_topk(Logits *logits, int64_t k, int64_t normalize,
                                    double capacity, Slots *idx, Logits *w) {
   int64_t rows = logits->sizes[0], e = logits->sizes[1];

@@ -42,6 +42,7 @@ for var in ("HOME", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
         config.environment[var] = os.environ[var]
 
 config.substitutions.append(("%modc_src", config.modc_src_root))
+config.substitutions.append(("%modc_obj", config.modc_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.modc_src_root, "examples")))
 config.substitutions.append(("%runtime_include", os.path.join(config.modc_src_root, "runtime", "include")))
 # Debian's python3 has NumPy and PyTorch; the first python3 on PATH may not.

@@ -26,6 +26,8 @@ void modrt_kernel_leave(void);
 
 /* Forgets any error recorded on this thread. */
 void modrt_kernel_error_clear(void);
+/** Non-zero if an error was raised during the current entry call. */
+int modrt_kernel_error_pending(void);
 /* 0 if the kernel raised nothing; else its code, with the message moved
  * into the model's error (modrt_error). */
 int modrt_kernel_error_take(modrt_model *m);

@@ -121,6 +121,10 @@ int cuMemAlloc_v2(uint64_t *ptr, size_t bytes) {
   return kSuccess;
 }
 
+int cuMemAllocManaged(uint64_t *ptr, size_t bytes, unsigned) {
+  return cuMemAlloc_v2(ptr, bytes);
+}
+
 int cuMemFree_v2(uint64_t ptr) {
   State &s = state();
   auto it = s.allocations.find(ptr);

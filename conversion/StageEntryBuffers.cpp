@@ -1,0 +1,81 @@
+//===- StageEntryBuffers.cpp - Entry buffers the GPU can address ----------===//
+//
+// --target=cuda: an entry's parameters, inputs and outputs arrive as host
+// buffers (the model's parameter block, the caller's arrays), which kernels
+// cannot address. Each becomes a buffer of generated code (managed memory
+// of the model's GPU: runtime/KernelMemory.cpp) filled from the host one at
+// entry, and each output is copied back before every return. First
+// version: parameters are copied at every call (docs/gpu.md); train blocks
+// are not supported on the GPU yet.
+//
+//===----------------------------------------------------------------------===//
+
+#include "conversion/Passes.h"
+
+#include "dialects/Mod/ModModel.h"
+
+namespace modc {
+#define GEN_PASS_DEF_STAGEENTRYBUFFERS
+#include "conversion/Passes.h.inc"
+} // namespace modc
+
+using namespace mlir;
+
+namespace {
+
+struct StageEntryBuffersPass
+    : public modc::impl::StageEntryBuffersBase<StageEntryBuffersPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      auto signature = mod::getSignature(func);
+      if (!signature || func.isExternal())
+        continue;
+      if (mod::getTrainUpdates(func)) {
+        func.emitError("train blocks are not supported by --target=cuda yet");
+        return signalPassFailure();
+      }
+      stage(func, signature.getOutputs().size());
+    }
+  }
+
+  static void stage(func::FuncOp func, unsigned numOutputs) {
+    Block &entry = func.getBody().front();
+    OpBuilder b = OpBuilder::atBlockBegin(&entry);
+    Location loc = func.getLoc();
+    unsigned numArgs = func.getNumArguments();
+    SmallVector<std::pair<Value, Value>> outputs; // (host, staged)
+    SmallVector<Value> staged;
+    for (BlockArgument arg : entry.getArguments()) {
+      auto type = dyn_cast<MemRefType>(arg.getType());
+      if (!type)
+        continue;
+      SmallVector<Value> sizes;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d))
+          sizes.push_back(b.create<memref::DimOp>(loc, arg, d));
+      auto dense = MemRefType::get(type.getShape(), type.getElementType());
+      Value buffer = b.create<memref::AllocOp>(loc, dense, sizes);
+      auto copy = b.create<memref::CopyOp>(loc, arg, buffer);
+      Value use = buffer;
+      if (dense != type)
+        use = b.create<memref::CastOp>(loc, type, buffer);
+      arg.replaceAllUsesExcept(
+          use, llvm::SmallPtrSet<Operation *, 4>{copy, use.getDefiningOp()});
+      // The sizes read the host argument, which stays valid.
+      for (Value s : sizes)
+        s.getDefiningOp()->setOperand(0, arg);
+      staged.push_back(buffer);
+      if (arg.getArgNumber() >= numArgs - numOutputs)
+        outputs.push_back({arg, buffer});
+    }
+    func.walk([&](func::ReturnOp ret) {
+      OpBuilder rb(ret);
+      for (auto [host, buffer] : outputs)
+        rb.create<memref::CopyOp>(loc, buffer, host);
+      for (Value buffer : staged)
+        rb.create<memref::DeallocOp>(loc, buffer);
+    });
+  }
+};
+
+} // namespace
