@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The GPU check of docs/gpu.md, in two halves:
+#
+#   scripts/gpu-check.sh prepare DIR   # here: build libraries and references
+#   scripts/gpu-check.sh run DIR       # on the GPU machine: check and time
+#
+# `prepare` (a machine with modc built) compiles each example entry below
+# twice, for the CPU (the reference) and with --target=cuda, builds the host
+# driver (scripts/gpu-check/driver.c: libc and dlopen only), and writes the
+# CPU outputs into DIR/ref. `run` needs nothing but the NVIDIA driver: it
+# runs every cuda library on the GPU against those outputs, then times
+# moe.mod's forward at N = 1, 16, 256, 2048, 8192 (GPU and CPU builds), and
+# prints one table. Exit status: non-zero if any output differs.
+set -euo pipefail
+mode=${1:?usage: gpu-check.sh prepare|run DIR}
+dir=${2:?usage: gpu-check.sh prepare|run DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+modc=${MODC:-$root/build/bin/modc}
+
+# example model entry N: single-dyn entries with float outputs.
+cases=(
+  "lora lora forward 64"
+  "moe moe forward 64"
+  "adapter_fusion fusion forward 8"
+  "compacter compacter adapt 16"
+  "hash_moe hash_moe forward 32"
+  "polytropon polytropon forward 16"
+)
+
+case "$mode" in
+prepare)
+  mkdir -p "$dir/lib" "$dir/ref"
+  clang-19 -O2 -I"$root/runtime/include" "$here/gpu-check/driver.c" \
+    -o "$dir/driver" -ldl -lm
+  for c in "${cases[@]}"; do
+    read -r ex model entry n <<<"$c"
+    "$modc" "$root/examples/$ex.mod" -o "$dir/lib/lib${ex}_cpu.so"
+    "$modc" "$root/examples/$ex.mod" --target=cuda -o "$dir/lib/lib${ex}_cuda.so"
+    "$dir/driver" "$dir/lib/lib${ex}_cpu.so" "$model" "$entry" "$n" \
+      "$dir/ref/$ex.bin"
+  done
+  printf '%s\n' "${cases[@]}" >"$dir/cases"
+  echo "prepared $dir: copy it to the GPU machine and run: $0 run DIR"
+  ;;
+run)
+  status=0
+  echo "| example | N | result |"
+  echo "|---|---|---|"
+  while read -r ex model entry n; do
+    out=$("$dir/driver" "$dir/lib/lib${ex}_cuda.so" "$model" "$entry" "$n" \
+      "$dir/out_$ex.bin" "$dir/ref/$ex.bin" 2>&1) || status=1
+    echo "| $ex | $n | $out |"
+  done <"$dir/cases"
+  echo
+  echo "| moe.mod forward | GPU ms | CPU ms |"
+  echo "|---|---|---|"
+  for n in 1 16 256 2048 8192; do
+    g=$("$dir/driver" "$dir/lib/libmoe_cuda.so" moe forward "$n" \
+      "$dir/t.bin" - 20 2>&1 | sed -n 's/.*median //p;s/^FAIL.*code/code/p' || true)
+    c=$("$dir/driver" "$dir/lib/libmoe_cpu.so" moe forward "$n" \
+      "$dir/t.bin" - 5 2>&1 | sed -n 's/.*median //p' || true)
+    echo "| N = $n | $g | $c |"
+  done
+  exit $status
+  ;;
+*)
+  echo "usage: gpu-check.sh prepare|run DIR" >&2
+  exit 2
+  ;;
+esac
