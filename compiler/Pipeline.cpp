@@ -255,13 +255,14 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
   llvmModule->setDataLayout(tm->createDataLayout());
   defineParallelLaunchers(*llvmModule);
   if (options.target == "cuda") {
-    // Buffers of generated code are managed GPU memory in a cuda library
-    // (runtime/KernelMemory.cpp).
+    // Buffers of generated code, and the parameter block, are managed GPU
+    // memory in a cuda library (runtime/KernelMemory.cpp, Model.cpp).
     for (auto [from, to] :
          {std::pair{"_mlir_memref_to_llvm_alloc", "modrt_gpu_memref_alloc"},
           {"_mlir_memref_to_llvm_aligned_alloc",
            "modrt_gpu_memref_aligned_alloc"},
-          {"_mlir_memref_to_llvm_free", "modrt_gpu_memref_free"}})
+          {"_mlir_memref_to_llvm_free", "modrt_gpu_memref_free"},
+          {"modrt_create", "modrt_create_gpu"}})
       if (llvm::Function *f = llvmModule->getFunction(from))
         f->setName(to);
   }

@@ -173,10 +173,11 @@ def DefineGpuMath : Pass<"mod-define-gpu-math", "mlir::gpu::GPUModuleOp"> {
 def StageEntryBuffers : Pass<"mod-stage-entry-buffers", "mlir::ModuleOp"> {
   let summary = "Copy an entry's host buffers into GPU-addressable ones";
   let description = [{
-    --target=cuda: each memref argument of an entry (parameters, inputs,
-    outputs) is copied at entry into a buffer of generated code (managed
-    GPU memory in a cuda library) that replaces it; outputs are copied back
-    before each return. Train blocks are an error for now.
+    --target=cuda: each input and output of an entry is copied at entry
+    into a buffer of generated code (managed GPU memory in a cuda library)
+    that replaces it; outputs are copied back before each return. The
+    leading `mod.abi_params` arguments, the model's parameters, are GPU
+    memory already (modrt_create_gpu). Train blocks are an error for now.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }

@@ -1,12 +1,11 @@
 //===- StageEntryBuffers.cpp - Entry buffers the GPU can address ----------===//
 //
-// --target=cuda: an entry's parameters, inputs and outputs arrive as host
-// buffers (the model's parameter block, the caller's arrays), which kernels
-// cannot address. Each becomes a buffer of generated code (managed memory
-// of the model's GPU: runtime/KernelMemory.cpp) filled from the host one at
-// entry, and each output is copied back before every return. First
-// version: parameters are copied at every call (docs/gpu.md); train blocks
-// are not supported on the GPU yet.
+// --target=cuda: an entry's inputs and outputs arrive as the caller's host
+// arrays, which kernels cannot address. Each becomes a buffer of generated
+// code (managed memory of the model's GPU: runtime/KernelMemory.cpp) filled
+// from the host one at entry, and each output is copied back before every
+// return. Parameters are already GPU memory (the model's block is managed
+// memory: modrt_create_gpu). Train blocks are not supported on the GPU yet.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,11 +33,13 @@ struct StageEntryBuffersPass
         func.emitError("train blocks are not supported by --target=cuda yet");
         return signalPassFailure();
       }
-      stage(func, signature.getOutputs().size());
+      auto params = func->getAttrOfType<ArrayAttr>("mod.abi_params");
+      stage(func, params ? params.size() : 0, signature.getOutputs().size());
     }
   }
 
-  static void stage(func::FuncOp func, unsigned numOutputs) {
+  static void stage(func::FuncOp func, unsigned numParams,
+                    unsigned numOutputs) {
     Block &entry = func.getBody().front();
     OpBuilder b = OpBuilder::atBlockBegin(&entry);
     Location loc = func.getLoc();
@@ -47,7 +48,7 @@ struct StageEntryBuffersPass
     SmallVector<Value> staged;
     for (BlockArgument arg : entry.getArguments()) {
       auto type = dyn_cast<MemRefType>(arg.getType());
-      if (!type)
+      if (!type || arg.getArgNumber() < numParams)
         continue;
       SmallVector<Value> sizes;
       for (int64_t d = 0; d < type.getRank(); ++d)

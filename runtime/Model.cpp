@@ -54,8 +54,11 @@ struct modrt_model {
   bool DerivedStale = false;
   /// Gradients and optimiser state; created by the first train call.
   modrt::TrainingState *Training = nullptr;
-  /// The GPU of a --target=cuda model; created by its first entry call.
+  /// The GPU of a --target=cuda model (created with it, or by its first
+  /// entry call).
   modrt::cuda::Gpu *Gpu = nullptr;
+  /// Allocation is managed GPU memory (modrt_create_gpu with a GPU).
+  bool ManagedBlock = false;
   /// Written by const calls too (save), hence mutable.
   mutable char Error[ErrorCapacity] = {};
 };
@@ -179,7 +182,12 @@ modrt::cuda::Gpu &modrt::cuda::currentGpu() {
 
 extern "C" {
 
-modrt_model *modrt_create(const char *desc) {
+namespace {
+
+/// The model of `desc`; with `gpu`, its parameter block is managed memory
+/// of the GPU when one opens (else host memory: the entries will fail with
+/// 5, everything else works).
+modrt_model *createModel(const char *desc, bool gpu) {
   const modrt::Descriptor *D = modrt::lookupDescriptor(desc);
   if (!D)
     return nullptr;
@@ -191,8 +199,20 @@ modrt_model *modrt_create(const char *desc) {
   modrt_model *M = new (std::nothrow) modrt_model();
   if (!M)
     return nullptr;
-  M->Allocation = std::calloc(1, size_t(Bytes));
+  if (gpu && (M->Gpu = new (std::nothrow) modrt::cuda::Gpu()) &&
+      M->Gpu->open() == 0) {
+    if (M->Gpu->allocManaged(size_t(Bytes), &M->Allocation) != 0) {
+      delete M->Gpu;
+      delete M;
+      return nullptr;
+    }
+    std::memset(M->Allocation, 0, size_t(Bytes));
+    M->ManagedBlock = true;
+  } else {
+    M->Allocation = std::calloc(1, size_t(Bytes));
+  }
   if (!M->Allocation) {
+    delete M->Gpu;
     delete M;
     return nullptr;
   }
@@ -206,15 +226,28 @@ modrt_model *modrt_create(const char *desc) {
   return M;
 }
 
+} // namespace
+
+modrt_model *modrt_create(const char *desc) {
+  return createModel(desc, /*gpu=*/false);
+}
+
+modrt_model *modrt_create_gpu(const char *desc) {
+  return createModel(desc, /*gpu=*/true);
+}
+
 void modrt_destroy(modrt_model *m) {
   if (!m)
     return;
   if (CurrentModel == m)
     CurrentModel = m->PreviousCall;
   dropPool(m);
-  delete m->Gpu;
   modrt::TrainingState::destroy(m->Training);
-  std::free(m->Allocation);
+  if (m->ManagedBlock)
+    m->Gpu->free(reinterpret_cast<uint64_t>(m->Allocation));
+  else
+    std::free(m->Allocation);
+  delete m->Gpu;
   delete m;
 }
 

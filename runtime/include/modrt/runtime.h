@@ -37,6 +37,9 @@ const modrt_info *modrt_describe(const char *desc);
 /** Creates a model with every parameter zero-filled and 64-byte aligned;
  *  NULL if the descriptor is malformed or memory is short. */
 modrt_model *modrt_create(const char *desc);
+/** modrt_create of a --target=cuda library: the parameter block in managed
+ *  GPU memory when a GPU opens (host memory otherwise). */
+modrt_model *modrt_create_gpu(const char *desc);
 
 /** Frees a model; NULL is a no-op. */
 void modrt_destroy(modrt_model *m);

@@ -39,5 +39,10 @@ print("save ok")
 if double:
     drv = ctypes.CDLL(double)
     drv.cudouble_live_bytes.restype = ctypes.c_size_t
-    print(f"launches {drv.cudouble_launches()} modules {drv.cudouble_module_loads()} "
-          f"live bytes {drv.cudouble_live_bytes()}")
+    block = sum(v.nbytes for v in after.values())
+    live = drv.cudouble_live_bytes()
+    print(f"launches {drv.cudouble_launches()} modules {drv.cudouble_module_loads()}")
+    # The parameter block (parameters and derived weights) lives on the GPU.
+    print(f"GPU memory holds the parameters: {live >= block}")
+    m.close()
+    print(f"after close: live bytes {drv.cudouble_live_bytes()}")
