@@ -778,12 +778,10 @@ struct LowerRoutingToLoopsPass
       return lowerPlan(b, op);
     if (auto op = dyn_cast<mod::RouteGroupIdsOp>(o)) {
       Value counts = op.getCounts(), groups = op.getGroups();
-      int64_t e = cast<MemRefType>(counts.getType()).getDimSize(0);
       parallel(b, {dim(b, groups, 0)}, [&](Builder &ib, ValueRange i) {
         Value g = groupOf(ib, counts, i[0]);
         Value past = ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, g,
                                               toI64(ib, dim(ib, counts, 0)));
-        (void)e;
         store(ib, ib.create<arith::SelectOp>(past, cI64(ib, 0), g), groups, i);
       });
       return success();
