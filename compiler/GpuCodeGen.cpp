@@ -95,21 +95,7 @@ void buildLinalgToGpuPipeline(OpPassManager &pm,
   // CPU path's lowering of what is left, launches included.
   pm.addPass(createSerializeGpuKernels(options));
   pm.addPass(createStageEntryBuffers());
-  pm.addPass(createConvertSCFToCFPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createExpandBf16Conversions());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
-  memrefToLLVM.useGenericFunctions = true;
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createGpuToLLVMConversionPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createLowerLibraryInterface());
+  buildHostToLLVMPipeline(pm, options);
 }
 
 namespace {

@@ -135,24 +135,8 @@ void buildBufferizationPipeline(OpPassManager &pm,
   pm.addPass(createCopyStridedCallArguments());
 }
 
-void buildLinalgToLLVMPipeline(OpPassManager &pm,
-                               const PipelineOptions &options) {
-  buildBufferizationPipeline(pm, options);
-  if (options.gpuMappedOnHost) {
-    addGpuMappingPasses(pm);
-  } else {
-    pm.addPass(createLowerRoutingToRuntime());
-    if (options.optLevel > 0)
-      pm.addPass(createMatmulToRuntime());
-  }
-  if (options.gpuMappedOnHost) {
-    // The mapped loops as they are, one iteration after another.
-  } else if (options.optLevel > 0) {
-    pm.addPass(createConvertLinalgToParallelLoopsPass());
-    pm.addPass(createOutlineParallel());
-  } else {
-    pm.addPass(createConvertLinalgToLoopsPass());
-  }
+void buildHostToLLVMPipeline(OpPassManager &pm,
+                             const PipelineOptions &options) {
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -167,8 +151,29 @@ void buildLinalgToLLVMPipeline(OpPassManager &pm,
   memrefToLLVM.useGenericFunctions = true;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertFuncToLLVMPass());
+  // The launches of a cuda library's kernels (translated to mgpu* calls).
+  if (options.target == "cuda")
+    pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createLowerLibraryInterface());
+}
+
+void buildLinalgToLLVMPipeline(OpPassManager &pm,
+                               const PipelineOptions &options) {
+  buildBufferizationPipeline(pm, options);
+  if (options.gpuMappedOnHost) {
+    // The mapped loops as they are, one iteration after another.
+    addGpuMappingPasses(pm);
+  } else if (options.optLevel > 0) {
+    pm.addPass(createLowerRoutingToRuntime());
+    pm.addPass(createMatmulToRuntime());
+    pm.addPass(createConvertLinalgToParallelLoopsPass());
+    pm.addPass(createOutlineParallel());
+  } else {
+    pm.addPass(createLowerRoutingToRuntime());
+    pm.addPass(createConvertLinalgToLoopsPass());
+  }
+  buildHostToLLVMPipeline(pm, options);
 }
 
 mlir::TimingScope nestTimer(const PipelineOptions &options,

@@ -61,6 +61,10 @@ void buildModToLinalgPipeline(mlir::OpPassManager &pm,
 /// the start of both buildLinalgToLLVMPipeline and the GPU pipeline.
 void buildBufferizationPipeline(mlir::OpPassManager &pm,
                                 const PipelineOptions &options);
+/// Buffers and loops -> the LLVM dialect, ending with the library
+/// interface: the tail of both the CPU and the GPU pipeline.
+void buildHostToLLVMPipeline(mlir::OpPassManager &pm,
+                             const PipelineOptions &options);
 /// linalg on tensors -> LLVM dialect.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const PipelineOptions &options);

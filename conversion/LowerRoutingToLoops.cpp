@@ -164,6 +164,32 @@ Value combine(Builder &b, mod::ScatterMode mode, Value dst, Value v,
   llvm_unreachable("scatter mode");
 }
 
+/// The next (value, index) after `prev` in the order value descending,
+/// index ascending, over indices [0, n) whose values `at(i)` gives: one
+/// pass of a top-k selection (index -1 if none is left).
+ValueRange nextInOrder(Builder &b, Value n, ValueRange prev,
+                       llvm::function_ref<Value(Builder &, Value)> at) {
+  Value none = cI64(b, -1);
+  return fold(
+      b, cIndex(b, 0), n, ValueRange{cF32(b, -INFINITY), none},
+      [&](Builder &ib, Value i, ValueRange cur) {
+        Value v = at(ib, i);
+        Value ii = toI64(ib, i);
+        Value after = ib.create<arith::OrIOp>(
+            ib.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, v, prev[0]),
+            ib.create<arith::AndIOp>(
+                ib.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, v, prev[0]),
+                ib.create<arith::CmpIOp>(arith::CmpIPredicate::sgt, ii,
+                                         prev[1])));
+        Value better = ib.create<arith::OrIOp>(
+            ib.create<arith::CmpIOp>(arith::CmpIPredicate::eq, cur[1], none),
+            ib.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, v, cur[0]));
+        Value take = ib.create<arith::AndIOp>(after, better);
+        return SmallVector<Value>{ib.create<arith::SelectOp>(take, v, cur[0]),
+                                  ib.create<arith::SelectOp>(take, ii, cur[1])};
+      });
+}
+
 struct LowerRoutingToLoopsPass
     : public modc::impl::LowerRoutingToLoopsBase<LowerRoutingToLoopsPass> {
   ModuleOp module;
@@ -268,31 +294,10 @@ struct LowerRoutingToLoopsPass
     Value none = cI64(b, -1);
     fold(b, c0, k, ValueRange{cF32(b, INFINITY), none},
          [&](Builder &jb, Value j, ValueRange prev) {
-           // The next in the order (value descending, index ascending)
-           // after the previous choice.
            ValueRange best =
-               fold(jb, c0, e, ValueRange{cF32(jb, -INFINITY), none},
-                    [&](Builder &tb, Value t, ValueRange cur) {
-                      Value v = load(tb, logits, {r, t});
-                      Value ti = toI64(tb, t);
-                      Value after = tb.create<arith::OrIOp>(
-                          tb.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, v,
-                                                   prev[0]),
-                          tb.create<arith::AndIOp>(
-                              tb.create<arith::CmpFOp>(
-                                  arith::CmpFPredicate::OEQ, v, prev[0]),
-                              tb.create<arith::CmpIOp>(
-                                  arith::CmpIPredicate::sgt, ti, prev[1])));
-                      Value better = tb.create<arith::OrIOp>(
-                          tb.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
-                                                   cur[1], none),
-                          tb.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, v,
-                                                   cur[0]));
-                      Value take = tb.create<arith::AndIOp>(after, better);
-                      return SmallVector<Value>{
-                          tb.create<arith::SelectOp>(take, v, cur[0]),
-                          tb.create<arith::SelectOp>(take, ti, cur[1])};
-                    });
+               nextInOrder(jb, e, prev, [&](Builder &tb, Value t) {
+                 return load(tb, logits, {r, t});
+               });
            store(jb, best[1], idx, {r, j});
            store(jb, best[0], w, {r, j}); // the logit, weighted below
            return SmallVector<Value>{best[0], best[1]};
@@ -511,30 +516,10 @@ struct LowerRoutingToLoopsPass
     parallel(b, {dim(b, logits, 1)}, [&](Builder &tb, ValueRange t) {
       fold(tb, cIndex(tb, 0), cap, ValueRange{cF32(tb, INFINITY), none},
            [&](Builder &jb, Value, ValueRange prev) {
-             // The next row in the order (probability descending, row
-             // ascending) after the previous choice.
-             ValueRange best = fold(
-                 jb, cIndex(jb, 0), rows, ValueRange{cF32(jb, -INFINITY), none},
-                 [&](Builder &rb, Value r, ValueRange cur) {
-                   Value p = softmaxAt(rb, logits, r, t[0]);
-                   Value ri = toI64(rb, r);
-                   Value after = rb.create<arith::OrIOp>(
-                       rb.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, p,
-                                                prev[0]),
-                       rb.create<arith::AndIOp>(
-                           rb.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ,
-                                                    p, prev[0]),
-                           rb.create<arith::CmpIOp>(arith::CmpIPredicate::sgt,
-                                                    ri, prev[1])));
-                   Value better = rb.create<arith::OrIOp>(
-                       rb.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
-                                                cur[1], none),
-                       rb.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, p,
-                                                cur[0]));
-                   Value take = rb.create<arith::AndIOp>(after, better);
-                   return SmallVector<Value>{
-                       rb.create<arith::SelectOp>(take, p, cur[0]),
-                       rb.create<arith::SelectOp>(take, ri, cur[1])};
+             // The next row by probability (ties to the lower row).
+             ValueRange best =
+                 nextInOrder(jb, rows, prev, [&](Builder &rb, Value r) {
+                   return softmaxAt(rb, logits, r, t[0]);
                  });
              Value found = jb.create<arith::CmpIOp>(arith::CmpIPredicate::sge,
                                                     best[1], cI64(jb, 0));

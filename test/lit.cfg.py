@@ -13,26 +13,26 @@ config.excludes = ["unit", "lit.cfg.py", "Inputs", "CMakeLists.txt", "api.mod", 
 
 tools = os.path.join(config.modc_obj_root, "bin")
 path = [tools, config.llvm_tools_dir, config.environment.get("PATH", os.environ.get("PATH", ""))]
-if getattr(config, "modc_via_mlir", False):
-    # The e2e programs again, each library compiled from its own --emit=mod
-    # output (test/via-mlir/modc), against the same references.
-    config.name = "modc-via-mlir"
+def rerun_e2e(name, wrapper, excludes):
+    """The e2e programs again under `name`, with the `modc` of
+    test/WRAPPER first on PATH (it calls MODC_REAL, the real one)."""
+    config.name = name
     config.test_source_root = os.path.join(os.path.dirname(__file__), "e2e")
-    config.test_exec_root = os.path.join(config.modc_obj_root, "test", "via-mlir")
+    config.test_exec_root = os.path.join(config.modc_obj_root, "test", wrapper)
     config.environment["MODC_REAL"] = os.path.join(tools, "modc")
-    path.insert(0, os.path.join(os.path.dirname(__file__), "via-mlir"))
+    path.insert(0, os.path.join(os.path.dirname(__file__), wrapper))
     # Tests that compile in-process never call modc: nothing to redo.
-    config.excludes.append("minilm_lora.test")
+    config.excludes.extend(["minilm_lora.test"] + excludes)
+
+
+if getattr(config, "modc_via_mlir", False):
+    # Each library compiled from its own --emit=mod output.
+    rerun_e2e("modc-via-mlir", "via-mlir", [])
 if getattr(config, "modc_gpu_mapped", False):
-    # The e2e programs again, each library computed by the GPU path's mapped
-    # loops run on the host (test/gpu-mapped/modc adds --gpu-mapped-on-host).
-    config.name = "modc-gpu-mapped"
-    config.test_source_root = os.path.join(os.path.dirname(__file__), "e2e")
-    config.test_exec_root = os.path.join(config.modc_obj_root, "test", "gpu-mapped")
-    config.environment["MODC_REAL"] = os.path.join(tools, "modc")
-    path.insert(0, os.path.join(os.path.dirname(__file__), "gpu-mapped"))
-    # It checks the CPU path's outlining of loops onto threads (--stats).
-    config.excludes.append("parallel.test")
+    # Each library computed by the GPU path's mapped loops run on the host
+    # (--gpu-mapped-on-host); parallel.test checks the CPU path's outlining
+    # of loops onto threads (--stats).
+    rerun_e2e("modc-gpu-mapped", "gpu-mapped", ["parallel.test"])
 config.environment["PATH"] = os.pathsep.join(path)
 # The in-process compiler of this build, for python/modc.
 config.environment["MODC_LIBRARY"] = os.path.join(config.modc_obj_root, "lib", "libmodc.so")
