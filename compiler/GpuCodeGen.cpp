@@ -31,8 +31,13 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "ir/Stats.h"
+
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -173,10 +178,47 @@ bool kernelsToPtx(gpu::GPUModuleOp kernels, const PipelineOptions &options,
   return true;
 }
 
-/// gpu.module @modc_kernels -> gpu.binary @modc_kernels holding its PTX
-/// (NUL-terminated, as cuModuleLoadData reads it), which the translation to
-/// LLVM IR embeds and launches through the mgpu* calls of
-/// runtime/GpuCalls.cpp.
+/// CUDA's ptxas where the toolkit is installed (never required), else "".
+std::string findPtxas() {
+  if (llvm::ErrorOr<std::string> p = llvm::sys::findProgramByName("ptxas"))
+    return *p;
+  const char *fallback = "/usr/local/cuda/bin/ptxas";
+  return llvm::sys::fs::can_execute(fallback) ? fallback : "";
+}
+
+/// The cubin of `ptx` for `arch` by ptxas; "" if there is no ptxas or it
+/// fails (the PTX alone still works: the driver compiles it at load).
+std::string assembleCubin(StringRef ptx, StringRef arch) {
+  std::string ptxas = findPtxas();
+  if (ptxas.empty())
+    return "";
+  llvm::SmallString<128> in, out;
+  if (llvm::sys::fs::createTemporaryFile("modc-kernels", "ptx", in) ||
+      llvm::sys::fs::createTemporaryFile("modc-kernels", "cubin", out))
+    return "";
+  std::string cubin;
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(in, ec);
+    if (!ec)
+      os << ptx;
+  }
+  std::string archFlag = ("-arch=" + arch).str();
+  llvm::StringRef argv[] = {ptxas, archFlag, "-O3", in, "-o", out};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(),
+                                                llvm::StringRef()};
+  if (llvm::sys::ExecuteAndWait(ptxas, argv, std::nullopt, redirects) == 0)
+    if (auto buffer = llvm::MemoryBuffer::getFile(out, /*IsText=*/false))
+      cubin = (*buffer)->getBuffer().str();
+  llvm::sys::fs::remove(in);
+  llvm::sys::fs::remove(out);
+  return cubin;
+}
+
+/// gpu.module @modc_kernels -> gpu.binary @modc_kernels holding its cubin
+/// when ptxas is found, and its PTX (NUL-terminated, as cuModuleLoadData
+/// reads it); the translation to LLVM IR embeds the first and launches
+/// through the mgpu* calls of runtime/GpuCalls.cpp.
 struct SerializeGpuKernelsPass
     : public PassWrapper<SerializeGpuKernelsPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SerializeGpuKernelsPass)
@@ -194,17 +236,26 @@ struct SerializeGpuKernelsPass
       kernels.emitError(error);
       return signalPassFailure();
     }
-    ptx.push_back('\0');
     MLIRContext *ctx = &getContext();
     auto target = NVVM::NVVMTargetAttr::get(ctx, 3, "nvptx64-nvidia-cuda",
                                             options.gpuArch, "+ptx80");
-    auto object =
-        gpu::ObjectAttr::get(ctx, target, gpu::CompilationTarget::Assembly,
-                             StringAttr::get(ctx, ptx), nullptr);
+    SmallVector<Attribute> objects;
+    std::string cubin = assembleCubin(ptx, options.gpuArch);
+    if (!cubin.empty()) {
+      objects.push_back(
+          gpu::ObjectAttr::get(ctx, target, gpu::CompilationTarget::Binary,
+                               StringAttr::get(ctx, cubin), nullptr));
+      modc::recordStat(ctx, getArgument(), "cubins", 1);
+    }
+    ptx.push_back('\0');
+    objects.push_back(gpu::ObjectAttr::get(ctx, target,
+                                           gpu::CompilationTarget::Assembly,
+                                           StringAttr::get(ctx, ptx), nullptr));
     OpBuilder b(kernels);
+    // #gpu.select_object without a target embeds the first object.
     b.create<gpu::BinaryOp>(kernels.getLoc(), kernels.getName(),
                             gpu::SelectObjectAttr::get(ctx, nullptr),
-                            b.getArrayAttr({object}));
+                            b.getArrayAttr(objects));
     kernels.erase();
   }
 
@@ -227,7 +278,8 @@ bool translateKernelsToPtx(ModuleOp module, const PipelineOptions &options,
     error = "the model has no GPU kernels";
     return false;
   }
-  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  ArrayAttr objects = binary.getObjects(); // the PTX is the last
+  auto object = cast<gpu::ObjectAttr>(objects[objects.size() - 1]);
   ptx = object.getObject().getValue().str();
   if (!ptx.empty() && ptx.back() == '\0')
     ptx.pop_back();
