@@ -159,6 +159,8 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
         return false;
       }
       o.target = value.str();
+    } else if (t == "--gpu-tf32") {
+      // Accepted as modc accepts it: no TF32 kernels yet (docs/gpu.md).
     } else if (t.starts_with("--gpu-arch")) {
       if (!valueOf(i, "--gpu-arch", value)) {
         error = "--gpu-arch expects sm_80 or sm_90";
@@ -180,6 +182,7 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
     } else {
       error = "unknown option '" + t.str() +
               "' (expected -O<n>, -D NAME=VALUE, --target=, --gpu-arch=, "
+              "--gpu-tf32, "
               "--mcpu=, --specialize=)";
       return false;
     }

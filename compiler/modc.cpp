@@ -50,6 +50,13 @@ static cl::opt<std::string> target("target", cl::desc("cpu or cuda"),
 static cl::opt<std::string>
     gpuArch("gpu-arch", cl::desc("GPU of --target=cuda: sm_80 or sm_90"),
             cl::init("sm_90"), cl::cat(category));
+// Allows TF32 tensor-core math for f32 (INTERFACE.md §2). The GPU kernels
+// have no tensor-core path yet, so f32 stays f32 FMA either way.
+static cl::opt<bool>
+    gpuTf32("gpu-tf32",
+            cl::desc("Allow TF32 for f32 matmuls on the GPU (no TF32 "
+                     "kernels yet: f32 stays f32)"),
+            cl::cat(category));
 // `--mcpu` is LLVM's code generation flag: lld, linked into modc for the
 // in-process link, registers the same flags, so modc registers them first
 // (once per process) and reads the CPU from there; empty means the host's.
@@ -130,6 +137,7 @@ int main(int argc, char **argv) {
   options.defines.assign(defines.begin(), defines.end());
   options.target = target;
   options.gpuArch = gpuArch;
+  (void)gpuTf32; // accepted; nothing uses TF32 yet (docs/gpu.md)
   options.gpuMappedOnHost = gpuMappedOnHost;
   options.mcpu = llvm::codegen::getMCPU().empty() ? std::string("native")
                                                   : llvm::codegen::getMCPU();

@@ -197,7 +197,7 @@ TEST(SessionTest, CudaTargetBuildsALibraryAndBadArchIsCode2) {
       0);
   modc_library *lib = nullptr;
   ASSERT_EQ(modc_compile(s, kScale, std::strlen(kScale), "scale.mod",
-                         "--target=cuda --gpu-arch=sm_80", &lib),
+                         "--target=cuda --gpu-arch=sm_80 --gpu-tf32", &lib),
             0);
   EXPECT_NE(modc_library_symbol(lib, "scale_create"), nullptr);
   modc_library_release(lib);
