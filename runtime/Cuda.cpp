@@ -243,9 +243,16 @@ int Gpu::launch(const char *kernel, const unsigned grid[3],
     return fail(MODRT_EUNSUPPORTED, "launch of %s: no kernel module loaded",
                 kernel);
   void *function = nullptr;
-  if (int e =
-          check(driver_->moduleGetFunction(&function, module_, kernel), kernel))
-    return e;
+  for (int i = 0; i < numFunctions_ && !function; ++i)
+    if (functions_[i].name == kernel)
+      function = functions_[i].function;
+  if (!function) {
+    if (int e = check(driver_->moduleGetFunction(&function, module_, kernel),
+                      kernel))
+      return e;
+    if (numFunctions_ < kFunctionCache)
+      functions_[numFunctions_++] = {kernel, function};
+  }
   return check(driver_->launchKernel(function, grid[0], grid[1], grid[2],
                                      block[0], block[1], block[2],
                                      /*sharedMemBytes=*/0, stream, params,

@@ -74,6 +74,17 @@ private:
   /// Maps a driver result of `what` to 0, 4 or 5.
   int check(int result, const char *what);
 
+  /// Kernels already looked up, by the address of their name (generated
+  /// code passes the same constant each launch): one driver call saved per
+  /// launch.
+  struct Function {
+    const char *name;
+    void *function;
+  };
+  static constexpr int kFunctionCache = 64;
+  Function functions_[kFunctionCache] = {};
+  int numFunctions_ = 0;
+
   const Driver *driver_ = nullptr;
   void *context_ = nullptr;
   void *module_ = nullptr;
