@@ -50,15 +50,7 @@ Value cI64(Builder &b, int64_t v) {
 Value cF32(Builder &b, double v) {
   return b.create<arith::ConstantOp>(b.getF32FloatAttr(float(v)));
 }
-/// Dim i of `buffer`. Of a memref.reshape's result, taken right after the
-/// reshape: a dim of it folds into a load of the shape buffer, which the
-/// deallocation pipeline frees after the reshape.
 Value dim(Builder &b, Value buffer, int64_t i) {
-  if (auto reshape = buffer.getDefiningOp<memref::ReshapeOp>()) {
-    OpBuilder after(reshape->getContext());
-    after.setInsertionPointAfter(reshape);
-    return after.create<memref::DimOp>(reshape.getLoc(), buffer, i);
-  }
   return b.create<memref::DimOp>(buffer, i);
 }
 Value toIndex(Builder &b, Value v) {
@@ -203,7 +195,21 @@ struct LowerRoutingToLoopsPass
     });
     return bad;
   }
-  static void recordBad(Builder &b, Value bad, Value isBad, Value pos) {
+  /// ids[at] as i64, and whether it lies in [0, bound).
+  static std::pair<Value, Value> idInRange(Builder &b, Value ids, ValueRange at,
+                                           Value bound) {
+    Value id = load(b, ids, at);
+    if (!id.getType().isInteger(64))
+      id = b.create<arith::ExtSIOp>(b.getI64Type(), id);
+    Value in = b.create<arith::AndIOp>(
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::sge, id, cI64(b, 0)),
+        b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, id, bound));
+    return {id, in};
+  }
+  /// Keeps `pos` in `bad` (atomic min) unless the id there was `inRange`.
+  static void recordBad(Builder &b, Value bad, Value inRange, Value pos) {
+    Value isBad =
+        b.create<arith::XOrIOp>(inRange, b.create<arith::ConstantIntOp>(1, 1));
     ifThen(b, isBad, [&](Builder &tb) {
       tb.create<memref::AtomicRMWOp>(arith::AtomicRMWKind::mins, toI64(tb, pos),
                                      bad, ValueRange{cIndex(tb, 0)});
@@ -240,21 +246,13 @@ struct LowerRoutingToLoopsPass
     int64_t e = op.getNumTargets();
     Value bad = newFirstBad(b);
     parallel(b, {dim(b, ids, 0)}, [&](Builder &ib, ValueRange r) {
-      Value id = load(ib, ids, r);
-      if (!id.getType().isInteger(64))
-        id = ib.create<arith::ExtSIOp>(ib.getI64Type(), id);
-      Value in = ib.create<arith::AndIOp>(
-          ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, id, cI64(ib, 0)),
-          ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, id, cI64(ib, e)));
+      auto [id, in] = idInRange(ib, ids, r, cI64(ib, e));
       Value c0 = cIndex(ib, 0);
       store(ib, ib.create<arith::SelectOp>(in, id, cI64(ib, -1)), idx,
             {r[0], c0});
       store(ib, ib.create<arith::SelectOp>(in, cF32(ib, 1.0), cF32(ib, 0.0)), w,
             {r[0], c0});
-      recordBad(
-          ib, bad,
-          ib.create<arith::XOrIOp>(in, ib.create<arith::ConstantIntOp>(1, 1)),
-          r[0]);
+      recordBad(ib, bad, in, r[0]);
     });
     Value msg =
         messages->get(b, b.getLoc(), op.getMessage().value_or("task id"));
@@ -269,13 +267,7 @@ struct LowerRoutingToLoopsPass
     Value msg = call.getOperand(2);
     Value bad = newFirstBad(b);
     parallel(b, {dim(b, ids, 0)}, [&](Builder &ib, ValueRange i) {
-      Value id = load(ib, ids, i);
-      if (!id.getType().isInteger(64))
-        id = ib.create<arith::ExtSIOp>(ib.getI64Type(), id);
-      Value out = ib.create<arith::OrIOp>(
-          ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, id, cI64(ib, 0)),
-          ib.create<arith::CmpIOp>(arith::CmpIPredicate::sge, id, bound));
-      recordBad(ib, bad, out, i[0]);
+      recordBad(ib, bad, idInRange(ib, ids, i, bound).second, i[0]);
     });
     return reportFirstBad(b, bad, ids, bound,
                           MODC_KERNEL_FUNCTION(module, modrt_report_index),
