@@ -24,10 +24,6 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -133,14 +129,6 @@ namespace {
 
 bool kernelsToPtx(gpu::GPUModuleOp kernels, const PipelineOptions &options,
                   std::string &ptx, std::string &error) {
-  ModuleOp module = kernels->getParentOfType<ModuleOp>();
-  DialectRegistry registry;
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerGPUDialectTranslation(registry);
-  registerNVVMDialectTranslation(registry);
-  module->getContext()->appendDialectRegistry(registry);
-
   mlir::TimingScope timer = nestTimer(options, "PTX generation");
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> llvmModule =

@@ -60,11 +60,11 @@ struct StageEntryBuffersPass
       Value use = buffer;
       if (dense != type)
         use = b.create<memref::CastOp>(loc, type, buffer);
-      arg.replaceAllUsesExcept(
-          use, llvm::SmallPtrSet<Operation *, 4>{copy, use.getDefiningOp()});
-      // The sizes read the host argument, which stays valid.
+      // The sizes and the copy keep reading the host argument.
+      llvm::SmallPtrSet<Operation *, 8> keep{copy, use.getDefiningOp()};
       for (Value s : sizes)
-        s.getDefiningOp()->setOperand(0, arg);
+        keep.insert(s.getDefiningOp());
+      arg.replaceAllUsesExcept(use, keep);
       staged.push_back(buffer);
       if (arg.getArgNumber() >= numArgs - numOutputs)
         outputs.push_back({arg, buffer});
