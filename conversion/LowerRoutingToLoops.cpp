@@ -187,9 +187,10 @@ struct LowerRoutingToLoopsPass
   ModuleOp module;
   modc::abi::Messages *messages = nullptr;
 
-  /// A device buffer holding the first bad position, INT64_MAX for none.
+  /// A device buffer holding the first bad position (INT64_MAX for none)
+  /// and, once reportFirstBad has looked, the id there.
   static Value newFirstBad(Builder &b) {
-    Value bad = b.create<memref::AllocOp>(MemRefType::get({1}, b.getI64Type()));
+    Value bad = b.create<memref::AllocOp>(MemRefType::get({2}, b.getI64Type()));
     loop(b, cIndex(b, 0), cIndex(b, 1), [&](Builder &ib, ValueRange) {
       store(ib, cI64(ib, INT64_MAX), bad, {cIndex(ib, 0)});
     });
@@ -215,25 +216,34 @@ struct LowerRoutingToLoopsPass
                                      bad, ValueRange{cIndex(tb, 0)});
     });
   }
-  /// The host reads the first bad position back and, if any, reports the id
-  /// there with `report(id, pos, bound, msg)`.
+  /// The device copies the id at the first bad position next to it (the
+  /// host never reads `ids`: a `_device` entry's are device memory); the
+  /// host reads both back and, if any, reports them with
+  /// `report(id, pos, bound, msg)`.
   LogicalResult reportFirstBad(Builder &b, Value bad, Value ids, Value bound,
                                func::FuncOp report, Value msg) {
-    auto read = b.create<memref::LoadOp>(bad, ValueRange{cIndex(b, 0)});
-    read->setAttr(modc::kDeviceToHostAttr, b.getUnitAttr());
-    Value any = b.create<arith::CmpIOp>(arith::CmpIPredicate::slt,
-                                        read.getResult(), cI64(b, INT64_MAX));
+    Value c0 = cIndex(b, 0), c1 = cIndex(b, 1);
+    auto anyBad = [](Builder &b, Value pos) {
+      return b.create<arith::CmpIOp>(arith::CmpIPredicate::slt, pos,
+                                     cI64(b, INT64_MAX));
+    };
+    loop(b, c0, c1, [&](Builder &ib, ValueRange) {
+      Value pos = load(ib, bad, {cIndex(ib, 0)});
+      ifThen(ib, anyBad(ib, pos), [&](Builder &tb) {
+        Value id = load(tb, ids, {toIndex(tb, pos)});
+        if (!id.getType().isInteger(64))
+          id = tb.create<arith::ExtSIOp>(tb.getI64Type(), id);
+        store(tb, id, bad, {cIndex(tb, 1)});
+      });
+    });
+    auto pos = b.create<memref::LoadOp>(bad, ValueRange{c0});
+    pos->setAttr(modc::kDeviceToHostAttr, b.getUnitAttr());
     LogicalResult result = success();
-    ifThen(b, any, [&](Builder &tb) {
-      auto id = tb.create<memref::LoadOp>(
-          ids, ValueRange{toIndex(tb, read.getResult())});
+    ifThen(b, anyBad(b, pos), [&](Builder &tb) {
+      auto id = tb.create<memref::LoadOp>(bad, ValueRange{cIndex(tb, 1)});
       id->setAttr(modc::kDeviceToHostAttr, tb.getUnitAttr());
-      Value id64 =
-          id.getType().isInteger(64)
-              ? id.getResult()
-              : tb.create<arith::ExtSIOp>(tb.getI64Type(), id).getResult();
       result = modc::abi::call(tb, tb.getLoc(), report,
-                               {id64, read.getResult(), bound, msg});
+                               {id.getResult(), pos.getResult(), bound, msg});
     });
     b.create<memref::DeallocOp>(bad);
     return result;

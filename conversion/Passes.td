@@ -177,7 +177,7 @@ def StageEntryBuffers : Pass<"mod-stage-entry-buffers", "mlir::ModuleOp"> {
     into a buffer of generated code (managed GPU memory in a cuda library)
     that replaces it; outputs are copied back before each return. The
     leading `mod.abi_params` arguments, the model's parameters, are GPU
-    memory already (modrt_create_gpu). Train blocks are an error for now.
+    memory already (modrt_create_gpu), and so are a train block's gradients.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }

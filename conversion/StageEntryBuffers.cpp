@@ -5,7 +5,8 @@
 // code (managed memory of the model's GPU: runtime/KernelMemory.cpp) filled
 // from the host one at entry, and each output is copied back before every
 // return. Parameters are already GPU memory (the model's block is managed
-// memory: modrt_create_gpu). Train blocks are not supported on the GPU yet.
+// memory: modrt_create_gpu), and so are a train block's gradients
+// (runtime/Training.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,10 +30,6 @@ struct StageEntryBuffersPass
       auto signature = mod::getSignature(func);
       if (!signature || func.isExternal())
         continue;
-      if (mod::getTrainUpdates(func)) {
-        func.emitError("train blocks are not supported by --target=cuda yet");
-        return signalPassFailure();
-      }
       auto params = func->getAttrOfType<ArrayAttr>("mod.abi_params");
       stage(func, params ? params.size() : 0, signature.getOutputs().size());
     }

@@ -391,7 +391,7 @@ namespace {
 /// model's error set) when memory is short.
 modrt::TrainingState *training(modrt_model *M) {
   if (!M->Training)
-    M->Training = modrt::TrainingState::create(*M->Desc);
+    M->Training = modrt::TrainingState::create(*M->Desc, M->Gpu);
   if (!M->Training)
     errorSink(M).fail(MODRT_ENOMEM, "out of memory for the training state");
   return M->Training;

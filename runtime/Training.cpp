@@ -14,6 +14,7 @@
 
 #include "Training.h"
 
+#include "Cuda.h"
 #include "Init.h"
 
 #include "Safetensors.h"
@@ -27,8 +28,10 @@
 
 namespace modrt {
 
-TrainingState *TrainingState::create(const Descriptor &D) {
-  TrainingState *T = new (std::nothrow) TrainingState(D);
+TrainingState *TrainingState::create(const Descriptor &D, cuda::Gpu *Gpu) {
+  if (Gpu && !Gpu->usable())
+    Gpu = nullptr;
+  TrainingState *T = new (std::nothrow) TrainingState(D, Gpu);
   if (!T)
     return nullptr;
   size_t NumParams = size_t(D.info().num_params);
@@ -44,12 +47,32 @@ TrainingState *TrainingState::create(const Descriptor &D) {
 void TrainingState::destroy(TrainingState *T) { delete T; }
 
 TrainingState::~TrainingState() {
-  for (size_t I = 0; I < Grad.size(); ++I) {
-    std::free(Grad[I]);
-    std::free(ExpAvg[I]);
-    std::free(ExpAvgSq[I]);
-    std::free(Momentum[I]);
+  for (size_t I = 0; I < Grad.size(); ++I)
+    for (float *Buf : {Grad[I], ExpAvg[I], ExpAvgSq[I], Momentum[I]})
+      release(Buf);
+}
+
+bool TrainingState::allocate(float *&Slot, int64_t Count) {
+  if (Slot)
+    return true;
+  size_t Bytes = size_t(Count > 0 ? Count : 1) * sizeof(float);
+  if (!Gpu) {
+    Slot = static_cast<float *>(std::calloc(1, Bytes));
+    return Slot != nullptr;
   }
+  void *Managed = nullptr;
+  if (Gpu->allocManaged(Bytes, &Managed) != 0)
+    return false;
+  std::memset(Managed, 0, Bytes);
+  Slot = static_cast<float *>(Managed);
+  return true;
+}
+
+void TrainingState::release(float *Buf) {
+  if (!Gpu)
+    std::free(Buf);
+  else if (Buf)
+    Gpu->free(reinterpret_cast<cuda::DevicePtr>(Buf));
 }
 
 int64_t TrainingState::count(int32_t Param) const {
@@ -58,14 +81,6 @@ int64_t TrainingState::count(int32_t Param) const {
 }
 
 namespace {
-
-bool allocate(float *&Slot, int64_t Count) {
-  if (Slot)
-    return true;
-  Slot = static_cast<float *>(
-      std::calloc(size_t(Count > 0 ? Count : 1), sizeof(float)));
-  return Slot != nullptr;
-}
 
 bool usesMomentum(const UpdateRecord &U) {
   return U.Optimizer == OptimizerKind::Sgd && U.Hyper[1] != 0.0;
@@ -329,7 +344,7 @@ int TrainingState::save(const char *Path, ErrorSink &Err) const {
 int TrainingState::load(const char *Path, ErrorSink &Err) {
   // Loaded into fresh buffers and swapped in only once the file proved
   // valid: a failed load leaves the state as it was.
-  TrainingState *Fresh = create(D);
+  TrainingState *Fresh = create(D, Gpu);
   if (!Fresh || !Fresh->allocateState(-1)) {
     destroy(Fresh);
     return Err.fail(MODRT_ENOMEM, "load_optimizer %s: out of memory", Path);

@@ -10,6 +10,8 @@
 /// such parameter and a step count per train block. All of it is allocated
 /// on first use, so a model that is never trained pays nothing, and nothing
 /// exists for frozen parameters or parameters no update line names.
+/// A --target=cuda model's state is managed memory of its GPU: the kernels
+/// write the gradients, the optimisers read them from the host.
 ///
 //===----------------------------------------------------------------------===//
 
@@ -21,11 +23,15 @@
 #include "Support.h"
 
 namespace modrt {
+namespace cuda {
+class Gpu;
+} // namespace cuda
 
 class TrainingState {
 public:
-  /// Null when memory is short.
-  static TrainingState *create(const Descriptor &D);
+  /// Null when memory is short. With a usable `Gpu`, every buffer is
+  /// managed memory of it (the kernels write the gradients).
+  static TrainingState *create(const Descriptor &D, cuda::Gpu *Gpu = nullptr);
   static void destroy(TrainingState *T);
 
   /// The gradient buffer of parameter Param (f32, its element count),
@@ -43,8 +49,12 @@ public:
   int load(const char *Path, ErrorSink &Err);
 
 private:
-  explicit TrainingState(const Descriptor &D) : D(D) {}
+  TrainingState(const Descriptor &D, cuda::Gpu *Gpu) : D(D), Gpu(Gpu) {}
   ~TrainingState();
+  /// Points Slot at Count zero floats unless it holds them already; false
+  /// when memory is short.
+  bool allocate(float *&Slot, int64_t Count);
+  void release(float *Buf);
   /// Allocates the state every update line of Train (or of every train
   /// block when Train < 0) needs; false when memory is short.
   bool allocateState(int32_t Train);
@@ -54,6 +64,7 @@ private:
   int64_t count(int32_t Param) const;
 
   const Descriptor &D;
+  cuda::Gpu *Gpu; ///< null: host memory
   Vec<float *> Grad, ExpAvg, ExpAvgSq, Momentum;
   Vec<int64_t> Steps;
 };

@@ -38,15 +38,23 @@ func.func @topk_capacity(%l: memref<?x8xf32>, %i: memref<?x2xi64>, %w: memref<?x
 // -----
 
 // Task ids: out-of-range ids route nowhere; the first bad row (atomic min)
-// is read back by the host and reported with the CPU's message.
+// and, copied beside it on the device, the id there are read back by the
+// host (never the ids themselves: a _device entry's are device memory) and
+// reported with the CPU's message.
 // CHECK-LABEL: func.func @task
-// CHECK:         %[[BAD:.*]] = memref.alloc() : memref<1xi64>
+// CHECK:         %[[BAD:.*]] = memref.alloc() : memref<2xi64>
 // CHECK:         scf.parallel
 // CHECK:           memref.atomic_rmw mins {{.*}}, %[[BAD]]
+// CHECK:         scf.for
+// CHECK:           %[[POS:.*]] = memref.load %[[BAD]]
+// CHECK:           scf.if
+// CHECK:             memref.load %arg0[
+// CHECK-NOT:           device_to_host
+// CHECK:             memref.store %{{.*}}, %[[BAD]][%c1
 // CHECK:         %[[FIRST:.*]] = memref.load %[[BAD]][%{{.*}}] {mod.device_to_host}
 // CHECK:         scf.if
-// CHECK:           memref.load %arg0[%{{.*}}] {mod.device_to_host}
-// CHECK:           call @modrt_report_task_id(
+// CHECK:           %[[ID:.*]] = memref.load %[[BAD]][%{{.*}}] {mod.device_to_host}
+// CHECK:           call @modrt_report_task_id(%[[ID]], %[[FIRST]],
 // CHECK:         memref.dealloc %[[BAD]]
 func.func @task(%ids: memref<?xi32>, %i: memref<?x1xi64>, %w: memref<?x1xf32>) {
   mod.route.decide task %ids into %i, %w {num_targets = 4 : i64, message = "forward: argument 'task'"} : (memref<?xi32>, memref<?x1xi64>, memref<?x1xf32>) -> ()
