@@ -227,10 +227,13 @@ int runDriver(const DriverOptions &options) {
     return writeText(options.outputFile, paramTable(*module)) ? kOk
                                                               : kUsageError;
   if (options.emit == "header")
-    return writeText(options.outputFile, buildHeader(*module)) ? kOk
-                                                               : kUsageError;
+    return writeText(options.outputFile,
+                     buildHeader(*module, options.target == "cuda"))
+               ? kOk
+               : kUsageError;
   if (!options.headerFile.empty() &&
-      !writeText(options.headerFile, buildHeader(*module)))
+      !writeText(options.headerFile,
+                 buildHeader(*module, options.target == "cuda")))
     return kUsageError;
   for (const std::string &spec : options.specialize) {
     std::string error = specializeEntry(*module, spec);

@@ -104,7 +104,7 @@ std::string paramTable(mlir::ModuleOp module) {
   return out;
 }
 
-std::string buildHeader(mlir::ModuleOp module) {
+std::string buildHeader(mlir::ModuleOp module, bool deviceEntries) {
   static const char *runtimeHeader =
 #include "compiler/ModrtHeader.inc"
       ;
@@ -134,6 +134,14 @@ std::string buildHeader(mlir::ModuleOp module) {
   out += "int " + n + "_set_threads(" + n + "* m, int n);\n";
   out += "const char* " + n + "_error(const " + n + "* m);\n";
   out += "const modrt_info* " + n + "_describe(void);\n\n";
+  if (deviceEntries)
+    out +=
+        "/* --target=cuda: parameters live in GPU memory. NAME_ENTRY takes\n"
+        " * host arrays (copied to the GPU and back); NAME_ENTRY_device takes\n"
+        " * device pointers and runs on `stream` (a CUstream; NULL: the\n"
+        " * default stream) after the work already queued there, and returns\n"
+        " * when its own work has finished. 5: no CUDA driver or device, or\n"
+        " * the driver refused a call (the reason in NAME_error). */\n";
   for (mlir::FunctionOpInterface fn : mlir::mod::getEntries(module)) {
     mlir::mod::EntrySignatureAttr sig = mlir::mod::getSignature(fn);
     std::string e = fn.getName().str();
@@ -150,14 +158,18 @@ std::string buildHeader(mlir::ModuleOp module) {
       out += (i ? ", " : "") +
              typeString(llvm::cast<mlir::mod::TensorSpecAttr>(a), dyns);
     out += " */\n";
-    out += "int " + n + "_" + e + "(" + n + "* m";
+    std::string args = n + "* m";
     for (mlir::Attribute d : sig.getDyns())
-      out += ", int64_t " + llvm::cast<mlir::StringAttr>(d).str();
+      args += ", int64_t " + llvm::cast<mlir::StringAttr>(d).str();
     unsigned numInputs = sig.getInputs().size();
     for (auto [i, t] : llvm::enumerate(sig.getTensors()))
-      out += std::string(i < numInputs ? ", const " : ", ") +
-             cType(t.getElementType()) + "* " + t.getName().str();
-    out += ");\n";
+      args += std::string(i < numInputs ? ", const " : ", ") +
+              cType(t.getElementType()) + "* " + t.getName().str();
+    out += "int " + n + "_" + e + "(" + args + ");\n";
+    // The same on device pointers, its work on `stream` (a CUstream; NULL:
+    // the default stream), finished when it returns.
+    if (deviceEntries)
+      out += "int " + n + "_" + e + "_device(" + args + ", void* stream);\n";
   }
   out += "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return out;

@@ -22,8 +22,9 @@ namespace modc {
 /// then the totals.
 std::string paramTable(mlir::ModuleOp module);
 
-/// The C header of the library compiled from `module`.
-std::string buildHeader(mlir::ModuleOp module);
+/// The C header of the library compiled from `module`; with
+/// `deviceEntries` (--target=cuda) each entry's NAME_ENTRY_device form too.
+std::string buildHeader(mlir::ModuleOp module, bool deviceEntries = false);
 
 /// Links `objects` with the runtime into the shared library `soPath`.
 bool linkSharedLibrary(const std::vector<std::string> &objects,

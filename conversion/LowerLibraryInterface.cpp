@@ -10,7 +10,8 @@
 //   buffers (NULL only when empty), looks up the parameters it reads, and
 //   calls the kernel (the lowered entry, now internal) with expanded memref
 //   descriptors, bracketed by the runtime's call state and an allocation
-//   recovery point (setjmp).
+//   recovery point (setjmp); for --target=cuda also NAME_ENTRY_device, the
+//   same around the entry's device form with a trailing CUDA stream.
 // It then erases the model-level ops: the result is plain LLVM dialect.
 // As in CIRCT's LowerArcToLLVM, the runtime side of this contract is the
 // runtime's public header (conversion/RuntimeABI.h derives every declaration
@@ -183,8 +184,14 @@ struct LowerLibraryInterfacePass
     int32_t trainIndex = 0;
     for (FunctionOpInterface fn : entries) {
       bool isTrain = bool(mod::getTrainUpdates(fn));
+      // --target=cuda: the entry's device form (mod-stage-entry-buffers).
+      auto device = module.lookupSymbol<LLVM::LLVMFuncOp>(
+          ("modc.device." + fn.getName()).str());
       if (failed(wrapEntry(name.str(), cast<LLVM::LLVMFuncOp>(fn), storage,
-                           isTrain ? trainIndex : -1)))
+                           isTrain ? trainIndex : -1, /*device=*/false)) ||
+          (device && failed(wrapEntry(name.str(), device, storage,
+                                      isTrain ? trainIndex : -1,
+                                      /*device=*/true))))
         return signalPassFailure();
       trainIndex += isTrain;
     }
@@ -279,11 +286,17 @@ struct LowerLibraryInterfacePass
 
   /// Wraps the kernel of an entry, or of train block `trainIndex` (>= 0):
   /// its gradients go to the runtime's buffers and a successful kernel call
-  /// is followed by the optimisers' step.
+  /// is followed by the optimisers' step. A `device` kernel (an entry's
+  /// device form, its signature under kDeviceEntryAttr) is exported as
+  /// NAME_ENTRY_device with a trailing CUDA stream its work goes on.
   LogicalResult wrapEntry(const std::string &model, LLVM::LLVMFuncOp kernel,
-                          const Storage &storage, int32_t trainIndex) {
-    mod::EntrySignatureAttr sig = mod::getSignature(kernel);
+                          const Storage &storage, int32_t trainIndex,
+                          bool device) {
+    auto sig = kernel->getAttrOfType<mod::EntrySignatureAttr>(
+        device ? mod::kDeviceEntryAttr : mod::kEntryAttr);
     std::string entry = kernel.getName().str();
+    if (device)
+      entry = StringRef(entry).drop_front(strlen("modc.device.")).str();
     Location loc = kernel.getLoc();
     SmallVector<StringRef> dynNames = mod::getDynNames(module);
     SmallVector<mod::TensorSpecAttr> tensors = sig.getTensors();
@@ -292,7 +305,7 @@ struct LowerLibraryInterfacePass
       return kernel.emitError()
              << "entry '" << entry << "' has no '" << mod::kAbiParamsAttr
              << "': run mod-lower-entry-abi first";
-    kernel.setSymName(("modc.kernel." + entry));
+    kernel.setSymName("modc.kernel." + entry + (device ? ".device" : ""));
     kernel.setLinkage(LLVM::Linkage::Internal);
     auto grads = kernel->getAttrOfType<ArrayAttr>(mod::kGradsAttr);
     if (trainIndex >= 0 && !grads)
@@ -300,6 +313,7 @@ struct LowerLibraryInterfacePass
              << "train block '" << entry << "' has no '" << mod::kGradsAttr
              << "': run mod-differentiate first";
     kernel->removeAttr(mod::kEntryAttr);
+    kernel->removeAttr(mod::kDeviceEntryAttr);
     kernel->removeAttr(mod::kAbiParamsAttr);
     kernel->removeAttr(mod::kTrainAttr);
     kernel->removeAttr(mod::kGradsAttr);
@@ -308,7 +322,10 @@ struct LowerLibraryInterfacePass
     SmallVector<Type> argTypes = {ptrTy};
     argTypes.append(sig.getDyns().size(), i64);
     argTypes.append(tensors.size(), ptrTy);
-    LLVM::LLVMFuncOp fn = exported(b, model + "_" + entry, i32, argTypes);
+    if (device)
+      argTypes.push_back(ptrTy); // the stream
+    LLVM::LLVMFuncOp fn = exported(
+        b, model + "_" + entry + (device ? "_device" : ""), i32, argTypes);
     Block *first = &fn.getBody().front();
     Value modelPtr = first->getArgument(0);
     auto constant = [&](Type t, int64_t v) -> Value {
@@ -472,9 +489,18 @@ struct LowerLibraryInterfacePass
                                                     jumped, constant(i32, 0)),
                              run, done);
     b.setInsertionPointToStart(run);
+    LLVM::LLVMFuncOp setStream;
+    if (device) {
+      setStream = MODC_RUNTIME_FUNCTION(module, modrt_gpu_set_stream);
+      b.create<LLVM::CallOp>(loc, setStream,
+                             ValueRange{fn.getArguments().back()});
+    }
     b.create<LLVM::CallOp>(loc, kernel, kernelArgs);
     b.create<LLVM::BrOp>(loc, done);
     b.setInsertionPointToStart(done);
+    if (device) // also after a failed allocation's jump
+      b.create<LLVM::CallOp>(loc, setStream,
+                             ValueRange{b.create<LLVM::ZeroOp>(loc, ptrTy)});
     b.create<LLVM::CallOp>(
         loc, MODC_RUNTIME_FUNCTION(module, modrt_kernel_leave), ValueRange{});
     b.create<LLVM::CallOp>(loc, MODC_RUNTIME_FUNCTION(module, modrt_end_call),

@@ -171,15 +171,24 @@ def DefineGpuMath : Pass<"mod-define-gpu-math", "mlir::gpu::GPUModuleOp"> {
 }
 
 def StageEntryBuffers : Pass<"mod-stage-entry-buffers", "mlir::ModuleOp"> {
-  let summary = "Copy an entry's host buffers into GPU-addressable ones";
+  let summary = "An entry's host form (staged buffers) and device form";
   let description = [{
-    --target=cuda: each input and output of an entry is copied at entry
-    into a buffer of generated code (managed GPU memory in a cuda library)
-    that replaces it; outputs are copied back before each return. The
-    leading `mod.abi_params` arguments, the model's parameters, are GPU
-    memory already (modrt_create_gpu), and so are a train block's gradients.
+    --target=cuda. Each entry first gets a copy, `modc.device.NAME`, its
+    signature under `mod.device_entry` (exported as NAME_ENTRY_device with
+    a stream), in which the caller's device buffers reach the kernels as
+    they are; only an argument host code reads (anything but launches,
+    sizes, views and calls whose callee does the same) is staged, with
+    modrt_gpu_copy. Then, in the entry itself, each input is copied into a
+    buffer of generated code (managed GPU memory in a cuda library) that
+    replaces it, and each output is computed in such a buffer and copied
+    back before each return. The leading `mod.abi_params` arguments, the
+    model's parameters, are GPU memory already (modrt_create_gpu), and so
+    are a train block's gradients. An entry named like another's device
+    form is an error.
   }];
-  let dependentDialects = ["mlir::memref::MemRefDialect"];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect"];
 }
 
 def LowerLibraryInterface

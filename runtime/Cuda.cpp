@@ -39,6 +39,7 @@ using CuMemAllocManaged = int (*)(DevicePtr *, size_t, unsigned);
 using CuMemFree = int (*)(DevicePtr);
 using CuMemcpyHtoDAsync = int (*)(DevicePtr, const void *, size_t, void *);
 using CuMemcpyDtoHAsync = int (*)(void *, DevicePtr, size_t, void *);
+using CuMemcpyAsync = int (*)(DevicePtr, DevicePtr, size_t, void *);
 using CuStreamCreate = int (*)(void **, unsigned);
 using CuStreamDestroy = int (*)(void *);
 using CuStreamSynchronize = int (*)(void *);
@@ -65,6 +66,7 @@ struct Driver {
   CuMemFree memFree;
   CuMemcpyHtoDAsync memcpyHtoDAsync;
   CuMemcpyDtoHAsync memcpyDtoHAsync;
+  CuMemcpyAsync memcpyAsync;
   CuStreamCreate streamCreate;
   CuStreamDestroy streamDestroy;
   CuStreamSynchronize streamSynchronize;
@@ -117,6 +119,7 @@ void load(const char *path, Loaded &result) {
     get(d.memFree, "cuMemFree_v2");
     get(d.memcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
     get(d.memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+    get(d.memcpyAsync, "cuMemcpyAsync");
     get(d.streamCreate, "cuStreamCreate");
     get(d.streamDestroy, "cuStreamDestroy_v2");
     get(d.streamSynchronize, "cuStreamSynchronize");
@@ -308,6 +311,17 @@ int Gpu::toHost(void *dst, DevicePtr src, size_t bytes, void *stream) {
     return 0;
   if (int e = check(driver_->memcpyDtoHAsync(dst, src, bytes, stream),
                     "copy from the GPU"))
+    return e;
+  return synchronize(stream);
+}
+
+int Gpu::copy(DevicePtr dst, DevicePtr src, size_t bytes, void *stream) {
+  if (int e = open())
+    return e;
+  if (bytes == 0)
+    return 0;
+  if (int e = check(driver_->memcpyAsync(dst, src, bytes, stream),
+                    "copy on the GPU"))
     return e;
   return synchronize(stream);
 }

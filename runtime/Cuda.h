@@ -59,6 +59,9 @@ public:
   /// Copies on `stream` (null: the default stream), then waits for it.
   int toDevice(DevicePtr dst, const void *src, size_t bytes, void *stream);
   int toHost(void *dst, DevicePtr src, size_t bytes, void *stream);
+  /// Between any two addresses the GPU maps (unified addressing: device,
+  /// managed or registered host memory), on `stream`, then waits for it.
+  int copy(DevicePtr dst, DevicePtr src, size_t bytes, void *stream);
   int createStream(void **out);
   int destroyStream(void *stream);
   int synchronize(void *stream);

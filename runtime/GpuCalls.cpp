@@ -9,7 +9,8 @@
 //   mgpuModuleUnload(m)
 // The functions here run it on the current model's GPU (runtime/Cuda.h):
 // the module is loaded once per model and kept, the kernel is found by its
-// name, the launch goes on the default stream. A failure records the
+// name, the launch goes on the current stream (the default one, or a
+// `_device` entry's caller's: modrt_gpu_set_stream). A failure records the
 // entry's error (code 5, or 4 for memory; modrt_kernel_raise) and makes
 // the rest of the sequence, and the launches after it, do nothing: the
 // entry wrapper returns the code.
@@ -28,6 +29,9 @@ namespace {
 /// The non-null module handle of a loaded module (the model's GPU keeps the
 /// module itself).
 char loadedToken;
+
+/// The stream of the current call on this thread (null: the default one).
+thread_local void *currentStream = nullptr;
 
 void *load(const void *image) {
   if (modrt_kernel_error_pending())
@@ -54,7 +58,19 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   return module ? const_cast<char *>(name) : nullptr;
 }
 
-void *mgpuStreamCreate(void) { return nullptr; }
+void modrt_gpu_set_stream(void *stream) { currentStream = stream; }
+
+void _mlir_ciface_modrt_gpu_copy(uint64_t dst, uint64_t src, int64_t bytes) {
+  if (bytes <= 0 || modrt_kernel_error_pending())
+    return;
+  modrt::cuda::Gpu &gpu = modrt::cuda::currentGpu();
+  if (int e = gpu.copy(dst, src, size_t(bytes), currentStream))
+    modrt_kernel_raise(e, gpu.error());
+}
+
+// Generated code creates and destroys a stream around each launch: the
+// current stream stands for it (and is the caller's to destroy).
+void *mgpuStreamCreate(void) { return currentStream; }
 
 void mgpuStreamDestroy(void *) {}
 

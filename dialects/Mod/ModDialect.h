@@ -44,6 +44,10 @@ constexpr llvm::StringLiteral kGradsAttr = "mod.grads";
 /// mod-matmul-to-runtime reads it after bufferization).
 constexpr llvm::StringLiteral kZeroInitAttr = "mod.zero_init";
 constexpr llvm::StringLiteral kParamArgAttr = "mod.param";
+/// --target=cuda: on the device form of an entry (mod-stage-entry-buffers),
+/// in place of kEntryAttr, the entry's signature; exported as
+/// NAME_ENTRY_device with a trailing CUDA stream argument.
+constexpr llvm::StringLiteral kDeviceEntryAttr = "mod.device_entry";
 } // namespace mod
 } // namespace mlir
 

@@ -3,6 +3,7 @@
 // what is left is plain LLVM dialect.
 // RUN: mod-opt %s --split-input-file --mod-lower-library-interface --verify-diagnostics | FileCheck %s
 // RUN: mod-opt %s --split-input-file --mod-lower-library-interface --verify-diagnostics | FileCheck %s --check-prefix=ENTRY
+// RUN: mod-opt %s --split-input-file --mod-lower-library-interface --verify-diagnostics | FileCheck %s --check-prefix=DEVICE
 
 // CHECK-NOT: mod.
 // CHECK-DAG: llvm.mlir.global private constant @modc.descriptor("modrt 1\0Amodel m\0Adim D 4\0Adyn N\0Aparam w f32 2 4 4 frozen const 0.5\0Aparam v f32 2 4 2 trainable normal 0 0.02\0Aparam u f32 2 2 4 trainable zeros\0Aderived d 4 4 2 w 1 0 ab 2 1 2\0Aentry f 1 0\0Ain x f32 2 0 1 0 1 4 0\0Aout y f32 1 0 1 0 2\0Aend\0A\00")
@@ -82,5 +83,40 @@ module attributes {mod.model = "m"} {
       dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
       outputs = [#mod.tensor<"y" : f32, affine_map<() -> (4)>>]>} {
     return %x : tensor<4xf32>
+  }
+}
+
+// -----
+
+// --target=cuda: an entry's device form (mod.device_entry, from
+// mod-stage-entry-buffers) is exported as NAME_ENTRY_device with a trailing
+// stream, which the runtime uses for the call; it is not a second entry of
+// the descriptor.
+// DEVICE: llvm.mlir.global private constant @modc.descriptor("modrt 1\0Amodel m\0Adyn N\0Aentry f 1 0\0Ain x f32 1 0 1 0 1\0Aout y f32 1 0 1 0 1\0Aend\0A\00")
+// DEVICE: llvm.func @m_f(%{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32
+// DEVICE-NOT:     modrt_gpu_set_stream
+// DEVICE:         llvm.call @modc.kernel.f(
+// DEVICE: llvm.func @m_f_device(%[[M:.*]]: !llvm.ptr, %{{.*}}: i64, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %[[S:.*]]: !llvm.ptr) -> i32
+// DEVICE:         llvm.call @modrt_begin_call(%[[M]])
+// DEVICE:         llvm.call @modrt_gpu_set_stream(%[[S]])
+// DEVICE-NEXT:    llvm.call @modc.kernel.f.device(
+// DEVICE:         %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// DEVICE-NEXT:    llvm.call @modrt_gpu_set_stream(%[[NULL]])
+// DEVICE:         llvm.call @modrt_end_call(%[[M]])
+module attributes {mod.model = "m"} {
+  mod.dyn "N"
+  llvm.func @f(%x0: !llvm.ptr, %x1: !llvm.ptr, %x2: i64, %x3: i64, %x4: i64,
+               %y0: !llvm.ptr, %y1: !llvm.ptr, %y2: i64, %y3: i64, %y4: i64)
+      attributes {mod.abi_params = [], mod.signature = #mod.signature<dyns = ["N"],
+        inputs = [#mod.tensor<"x" : f32, affine_map<()[s0] -> (s0)>>],
+        outputs = [#mod.tensor<"y" : f32, affine_map<()[s0] -> (s0)>>]>} {
+    llvm.return
+  }
+  llvm.func @modc.device.f(%x0: !llvm.ptr, %x1: !llvm.ptr, %x2: i64, %x3: i64, %x4: i64,
+               %y0: !llvm.ptr, %y1: !llvm.ptr, %y2: i64, %y3: i64, %y4: i64)
+      attributes {mod.abi_params = [], mod.device_entry = #mod.signature<dyns = ["N"],
+        inputs = [#mod.tensor<"x" : f32, affine_map<()[s0] -> (s0)>>],
+        outputs = [#mod.tensor<"y" : f32, affine_map<()[s0] -> (s0)>>]>} {
+    llvm.return
   }
 }

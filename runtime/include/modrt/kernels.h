@@ -32,6 +32,16 @@ int modrt_kernel_error_pending(void);
  * into the model's error (modrt_error). */
 int modrt_kernel_error_take(modrt_model *m);
 
+/* --target=cuda. The CUDA stream (a CUstream; NULL: the default stream)
+ * the launches and copies of the current call on this thread go on: a
+ * `_device` entry's wrapper sets the caller's before its kernel and NULL
+ * after it. */
+void modrt_gpu_set_stream(void *stream);
+/* Copies `bytes` from `src` to `dst`, any addresses the GPU maps (device,
+ * managed or host memory), on the current stream, then waits for it: how
+ * a `_device` entry stages an argument host code reads. */
+void _mlir_ciface_modrt_gpu_copy(uint64_t dst, uint64_t src, int64_t bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -41,6 +41,9 @@ struct State {
   size_t liveBytes = 0;
   int moduleLoads = 0;
   int launches = 0;
+  int allocationCount = 0; ///< successful allocations, freed or not
+  int copies = 0;          ///< cuMemcpyAsync calls
+  void *lastStream = nullptr;
   std::string lastKernel;
   unsigned lastGrid[3] = {0, 0, 0}, lastBlock[3] = {0, 0, 0};
   std::set<void *> streams;
@@ -119,6 +122,7 @@ int cuMemAlloc_v2(uint64_t *ptr, size_t bytes) {
   *ptr = reinterpret_cast<uint64_t>(p);
   s.allocations[*ptr] = bytes;
   s.liveBytes += bytes;
+  ++s.allocationCount;
   return kSuccess;
 }
 
@@ -153,6 +157,15 @@ int cuMemcpyDtoHAsync_v2(void *dst, uint64_t src, size_t bytes, void *stream) {
   if (!validStream(stream))
     return kInvalidHandle;
   std::memcpy(dst, reinterpret_cast<const void *>(src), bytes);
+  return kSuccess;
+}
+
+int cuMemcpyAsync(uint64_t dst, uint64_t src, size_t bytes, void *stream) {
+  if (!validStream(stream))
+    return kInvalidHandle;
+  ++state().copies;
+  std::memmove(reinterpret_cast<void *>(dst),
+               reinterpret_cast<const void *>(src), bytes);
   return kSuccess;
 }
 
@@ -227,6 +240,7 @@ int cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   if (bx * by * bz > 1024 || gx == 0 || gy == 0 || gz == 0)
     return kInvalidValue;
   ++s.launches;
+  s.lastStream = stream;
   s.lastKernel = *static_cast<std::string *>(function);
   unsigned grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
   std::memcpy(s.lastGrid, grid, sizeof(grid));
@@ -271,5 +285,8 @@ void cudouble_last_shape(unsigned grid[3], unsigned block[3]) {
 size_t cudouble_live_bytes() { return state().liveBytes; }
 int cudouble_module_loads() { return state().moduleLoads; }
 int cudouble_contexts() { return state().contexts; }
+int cudouble_allocations() { return state().allocationCount; }
+int cudouble_copies() { return state().copies; }
+void *cudouble_last_stream() { return state().lastStream; }
 
 } // extern "C"

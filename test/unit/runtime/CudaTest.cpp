@@ -68,6 +68,7 @@ TEST(Cuda, NoDriverIsUnsupportedWithTheReason) {
   EXPECT_EQ(p, 0u);
   float x = 0;
   EXPECT_EQ(gpu.toDevice(0, &x, 4, nullptr), MODRT_EUNSUPPORTED);
+  EXPECT_EQ(gpu.copy(0, 0, 4, nullptr), MODRT_EUNSUPPORTED);
   EXPECT_EQ(gpu.loadModule(kPtx), MODRT_EUNSUPPORTED);
   EXPECT_TRUE(contains(gpu.error(), "no CUDA driver")) << gpu.error();
   Gpu other; // another model of the process
@@ -162,6 +163,27 @@ TEST(Cuda, StreamsCarryCopies) {
   EXPECT_EQ(gpu.synchronize(stream), MODRT_EUNSUPPORTED);
   EXPECT_TRUE(contains(gpu.error(), "CUDA_ERROR_INVALID_HANDLE"));
   EXPECT_EQ(gpu.free(p), 0);
+}
+
+TEST(Cuda, DeviceToDeviceCopiesOnAStream) {
+  useDouble();
+  Gpu gpu;
+  void *stream = nullptr;
+  ASSERT_EQ(gpu.createStream(&stream), 0) << gpu.error();
+  DevicePtr a = 0, b = 0;
+  ASSERT_EQ(gpu.alloc(16, &a), 0);
+  ASSERT_EQ(gpu.alloc(16, &b), 0);
+  float in[4] = {1, 2, 3, 4}, out[4] = {0, 0, 0, 0};
+  ASSERT_EQ(gpu.toDevice(a, in, 16, stream), 0) << gpu.error();
+  EXPECT_EQ(gpu.copy(b, a, 16, stream), 0) << gpu.error();
+  ASSERT_EQ(gpu.toHost(out, b, 16, stream), 0) << gpu.error();
+  EXPECT_EQ(std::memcmp(in, out, sizeof(in)), 0);
+  EXPECT_EQ(gpu.copy(b, a, 0, stream), 0); // nothing to copy: no call
+  EXPECT_EQ(gpu.destroyStream(stream), 0);
+  EXPECT_EQ(gpu.copy(b, a, 16, stream), MODRT_EUNSUPPORTED);
+  EXPECT_TRUE(contains(gpu.error(), "copy on the GPU")) << gpu.error();
+  EXPECT_EQ(gpu.free(a), 0);
+  EXPECT_EQ(gpu.free(b), 0);
 }
 
 TEST(Cuda, ModuleLoadedOnceAndLaunchesRecorded) {
