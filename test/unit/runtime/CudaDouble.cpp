@@ -160,6 +160,15 @@ int cuMemcpyDtoHAsync_v2(void *dst, uint64_t src, size_t bytes, void *stream) {
   return kSuccess;
 }
 
+// The synchronous copies (scripts/gpu-check/driver.c stages with them).
+int cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t bytes) {
+  return cuMemcpyHtoDAsync_v2(dst, src, bytes, nullptr);
+}
+
+int cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t bytes) {
+  return cuMemcpyDtoHAsync_v2(dst, src, bytes, nullptr);
+}
+
 int cuMemcpyAsync(uint64_t dst, uint64_t src, size_t bytes, void *stream) {
   if (!validStream(stream))
     return kInvalidHandle;
