@@ -7,6 +7,7 @@
 //
 //   memref.copy            -> linalg.copy
 //   linalg ops             -> parallel loops (reductions inner scf.for)
+//   a sum into few outputs -> passes of partial sums (emitSplitSum)
 //   a host op that touches data but holds no parallel loop
 //                          -> one single-iteration parallel loop around it
 //   each outermost scf.parallel
@@ -24,11 +25,13 @@
 #include "conversion/Passes.h"
 #include "ir/Stats.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace modc {
@@ -81,6 +84,216 @@ bool isHostValue(Value v) {
          v.getDefiningOp<memref::GetGlobalOp>();
 }
 
+/// Threads a sum over many elements into few outputs is spread over (in
+/// partial sums, each thread taking every Cth element: consecutive threads
+/// read consecutive elements).
+constexpr int64_t kSumThreads = 65536;
+/// Partial sums each thread of the later passes adds up.
+constexpr int64_t kSumFanIn = 64;
+
+/// A sum whose outputs are too few to keep a GPU busy: a linalg.generic
+/// with one f32 output, statically at most kSumThreads / 2 outputs, at
+/// least one reduction loop (dynamic, or over >= 4096 iterations) and the
+/// payload `yield addf(out, expr)` with `out` used nowhere else. Returns
+/// the payload's addf, or null.
+arith::AddFOp splittableSum(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
+      !op.getRegionOutputArgs()[0].getType().isF32())
+    return nullptr;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  int64_t outputs = 1, reduced = 1;
+  bool dynamicReduction = false;
+  for (auto [range, kind] : llvm::zip(ranges, kinds)) {
+    if (kind == utils::IteratorType::parallel) {
+      if (ShapedType::isDynamic(range))
+        return nullptr;
+      outputs *= range;
+    } else if (ShapedType::isDynamic(range)) {
+      dynamicReduction = true;
+    } else {
+      reduced *= range;
+    }
+  }
+  if (outputs > kSumThreads / 2 || (!dynamicReduction && reduced < 4096))
+    return nullptr;
+  BlockArgument out = op.getRegionOutputArgs()[0];
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add || !out.hasOneUse() || add->getBlock() != op.getBody() ||
+      !add->hasOneUse() || (add.getLhs() != out && add.getRhs() != out) ||
+      add.getLhs() == add.getRhs())
+    return nullptr;
+  return add;
+}
+
+/// `linear` as the indices of a row-major space of `sizes`.
+SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
+                               ArrayRef<Value> sizes) {
+  SmallVector<Value> ivs(sizes.size());
+  for (size_t k = sizes.size(); k-- > 0;) {
+    if (k == 0) {
+      ivs[k] = linear;
+      break;
+    }
+    ivs[k] = b.create<arith::RemUIOp>(loc, linear, sizes[k]);
+    linear = b.create<arith::DivUIOp>(loc, linear, sizes[k]);
+  }
+  return ivs;
+}
+
+/// The sum `op` (splittableSum) in two passes of parallel loops: partial
+/// sums of every Cth element of its reduction per output, then per output
+/// its value plus its partial sums in order. A one-thread-per-output loop
+/// would leave the GPU idle (a loss: one thread for all of it).
+void emitSplitSum(OpBuilder &b, linalg::GenericOp op, arith::AddFOp add) {
+  Location loc = op.getLoc();
+  BlockArgument outArg = op.getRegionOutputArgs()[0];
+  Value expr = add.getLhs() == outArg ? add.getRhs() : add.getLhs();
+  // Loops over buffers start at 0 with step 1.
+  SmallVector<Range, 4> ranges =
+      cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc);
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  SmallVector<unsigned> parallelDims, reductionDims;
+  SmallVector<Value> parallelSizes, reductionSizes;
+  int64_t outputs = 1;
+  for (auto [d, kind] : llvm::enumerate(kinds)) {
+    Value size = getValueOrCreateConstantIndexOp(b, loc, ranges[d].size);
+    if (kind == utils::IteratorType::parallel) {
+      parallelDims.push_back(d);
+      parallelSizes.push_back(size);
+      outputs *= *getConstantIntValue(ranges[d].size);
+    } else {
+      reductionDims.push_back(d);
+      reductionSizes.push_back(size);
+    }
+  }
+  int64_t partials = int64_t(
+      llvm::bit_floor(uint64_t(kSumThreads / std::max<int64_t>(outputs, 1))));
+  Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value c1 = b.create<arith::ConstantIndexOp>(loc, 1);
+  Value numOutputs = b.create<arith::ConstantIndexOp>(loc, outputs);
+  Value numPartials = b.create<arith::ConstantIndexOp>(loc, partials);
+  Value reduced = c1;
+  for (Value size : reductionSizes)
+    reduced = b.create<arith::MulIOp>(loc, reduced, size);
+  auto partialType = MemRefType::get({outputs * partials}, b.getF32Type());
+  Value partial = b.create<memref::AllocOp>(loc, partialType);
+  Value outBuffer = op.getDpsInitOperand(0)->get();
+  auto indices = [&](OpBuilder &ib, AffineMap map, ArrayRef<Value> ivs) {
+    SmallVector<Value> at;
+    for (unsigned r = 0; r < map.getNumResults(); ++r)
+      at.push_back(affine::makeComposedAffineApply(
+                       ib, loc, map.getSubMap({r}),
+                       SmallVector<OpFoldResult>(ivs.begin(), ivs.end()))
+                       .getResult());
+    return at;
+  };
+  // Pass 1: partial[p * C + c] = sum of expr over reduction positions
+  // c, c + C, ...
+  b.create<scf::ParallelOp>(
+      loc, ValueRange{c0, c0}, ValueRange{numOutputs, numPartials},
+      ValueRange{c1, c1}, [&](OpBuilder &pb, Location, ValueRange pc) {
+        SmallVector<Value> pivs = delinearize(pb, loc, pc[0], parallelSizes);
+        Value zero = pb.create<arith::ConstantFloatOp>(loc, APFloat(0.0f),
+                                                       pb.getF32Type());
+        auto sum = pb.create<scf::ForOp>(
+            loc, pc[1], reduced, numPartials, ValueRange{zero},
+            [&](OpBuilder &fb, Location, Value i, ValueRange acc) {
+              SmallVector<Value> rivs = delinearize(fb, loc, i, reductionSizes);
+              SmallVector<Value> ivs(kinds.size());
+              for (auto [d, iv] : llvm::zip(parallelDims, pivs))
+                ivs[d] = iv;
+              for (auto [d, iv] : llvm::zip(reductionDims, rivs))
+                ivs[d] = iv;
+              IRMapping map;
+              for (OpOperand *in : op.getDpsInputOperands()) {
+                BlockArgument arg = op.getMatchingBlockArgument(in);
+                Value source = in->get();
+                if (!isa<MemRefType>(source.getType())) {
+                  map.map(arg, source); // a scalar operand
+                  continue;
+                }
+                map.map(arg,
+                        fb.create<memref::LoadOp>(
+                            loc, source,
+                            indices(fb, op.getMatchingIndexingMap(in), ivs)));
+              }
+              for (Operation &inner : op.getBody()->without_terminator()) {
+                if (&inner == add.getOperation())
+                  break;
+                if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+                  map.map(index.getResult(), ivs[index.getDim()]);
+                  continue;
+                }
+                fb.clone(inner, map);
+              }
+              Value next = fb.create<arith::AddFOp>(loc, acc[0],
+                                                    map.lookupOrDefault(expr));
+              fb.create<scf::YieldOp>(loc, next);
+            });
+        Value slot = pb.create<arith::AddIOp>(
+            loc, pb.create<arith::MulIOp>(loc, pc[0], numPartials), pc[1]);
+        pb.create<memref::StoreOp>(loc, sum.getResult(0), partial, slot);
+      });
+  // Then groups of kSumFanIn consecutive partial sums, while there are
+  // more than that per output (the same order every call: the same bits).
+  while (partials > kSumFanIn) {
+    int64_t next = partials / kSumFanIn;
+    Value numNext = b.create<arith::ConstantIndexOp>(loc, next);
+    Value fanIn = b.create<arith::ConstantIndexOp>(loc, kSumFanIn);
+    Value reducedBuffer = b.create<memref::AllocOp>(
+        loc, MemRefType::get({outputs * next}, b.getF32Type()));
+    b.create<scf::ParallelOp>(
+        loc, ValueRange{c0},
+        ValueRange{b.create<arith::ConstantIndexOp>(loc, outputs * next)},
+        ValueRange{c1}, [&](OpBuilder &pb, Location, ValueRange j) {
+          Value base = pb.create<arith::MulIOp>(loc, j[0], fanIn);
+          Value zero = pb.create<arith::ConstantFloatOp>(loc, APFloat(0.0f),
+                                                         pb.getF32Type());
+          auto sum = pb.create<scf::ForOp>(
+              loc, c0, fanIn, c1, ValueRange{zero},
+              [&](OpBuilder &fb, Location, Value k, ValueRange acc) {
+                Value v = fb.create<memref::LoadOp>(
+                    loc, partial,
+                    ValueRange{fb.create<arith::AddIOp>(loc, base, k)});
+                fb.create<scf::YieldOp>(
+                    loc, ValueRange{fb.create<arith::AddFOp>(loc, acc[0], v)});
+              });
+          pb.create<memref::StoreOp>(loc, sum.getResult(0), reducedBuffer,
+                                     j[0]);
+        });
+    b.create<memref::DeallocOp>(loc, partial);
+    partial = reducedBuffer;
+    partials = next;
+    numPartials = numNext;
+  }
+  // Last: out[p] += partial[p * C + 0] + ... + partial[p * C + C - 1].
+  b.create<scf::ParallelOp>(
+      loc, ValueRange{c0}, ValueRange{numOutputs}, ValueRange{c1},
+      [&](OpBuilder &pb, Location, ValueRange p) {
+        SmallVector<Value> pivs = delinearize(pb, loc, p[0], parallelSizes);
+        SmallVector<Value> ivs(kinds.size(), c0);
+        for (auto [d, iv] : llvm::zip(parallelDims, pivs))
+          ivs[d] = iv;
+        SmallVector<Value> at = indices(
+            pb, op.getMatchingIndexingMap(op.getDpsInitOperand(0)), ivs);
+        Value init = pb.create<memref::LoadOp>(loc, outBuffer, at);
+        Value base = pb.create<arith::MulIOp>(loc, p[0], numPartials);
+        auto total = pb.create<scf::ForOp>(
+            loc, c0, numPartials, c1, ValueRange{init},
+            [&](OpBuilder &fb, Location, Value c, ValueRange acc) {
+              Value v = fb.create<memref::LoadOp>(
+                  loc, partial,
+                  ValueRange{fb.create<arith::AddIOp>(loc, base, c)});
+              fb.create<scf::YieldOp>(
+                  loc, ValueRange{fb.create<arith::AddFOp>(loc, acc[0], v)});
+            });
+        pb.create<memref::StoreOp>(loc, total.getResult(0), outBuffer, at);
+      });
+  b.create<memref::DeallocOp>(loc, partial);
+}
+
 bool holdsParallelLoop(Operation *op) {
   bool found = false;
   op->walk([&](scf::ParallelOp) {
@@ -107,6 +320,9 @@ struct MapToGpuKernelsPass
     if (numHostReads)
       modc::recordStat(&getContext(), "mod-map-to-gpu-kernels",
                        "device-to-host-reads", numHostReads);
+    if (numSplitSums)
+      modc::recordStat(&getContext(), "mod-map-to-gpu-kernels", "split-sums",
+                       numSplitSums);
   }
 
   /// The ops this first GPU lowering has no device form for, reported at
@@ -153,6 +369,13 @@ struct MapToGpuKernelsPass
       if (!op.hasPureBufferSemantics())
         return op->emitOpError("expected buffers in the GPU lowering");
       rewriter.setInsertionPoint(op);
+      if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
+        if (arith::AddFOp add = splittableSum(generic)) {
+          emitSplitSum(rewriter, generic, add);
+          rewriter.eraseOp(op);
+          ++numSplitSums;
+          continue;
+        }
       if (failed(linalg::linalgOpToParallelLoops(rewriter, op)))
         return op->emitOpError("cannot be turned into parallel loops");
       rewriter.eraseOp(op);
@@ -298,6 +521,7 @@ struct MapToGpuKernelsPass
 
   int64_t numKernels = 0;
   int64_t numHostReads = 0;
+  int64_t numSplitSums = 0;
 };
 
 } // namespace

@@ -83,3 +83,81 @@ func.func @reshape_shape(%a: memref<?xf32>, %n: index) -> memref<?x?xf32> {
   %r = memref.reshape %a(%shape) : (memref<?xf32>, memref<2xindex>) -> memref<?x?xf32>
   return %r : memref<?x?xf32>
 }
+
+// -----
+
+// A sum into few outputs (a loss: one) is not one thread's loop: 65536
+// threads add every 65536th square, then threads of 64 partial sums each,
+// until one thread per output adds the last 16 to it.
+// CHECK-LABEL: func.func @loss
+// CHECK:         %[[P0:.*]] = memref.alloc() : memref<65536xf32>
+// CHECK:         scf.parallel
+// CHECK:           scf.parallel
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c65536
+// CHECK:               memref.load %arg0
+// CHECK:               arith.mulf
+// CHECK:             memref.store %{{.*}}, %[[P0]]
+// CHECK:         %[[P1:.*]] = memref.alloc() : memref<1024xf32>
+// CHECK:             scf.for %{{.*}} = %c0{{.*}} to %c64
+// CHECK:               memref.load %[[P0]]
+// CHECK:         memref.dealloc %[[P0]]
+// CHECK:         %[[P2:.*]] = memref.alloc() : memref<16xf32>
+// CHECK:         memref.dealloc %[[P1]]
+// CHECK:             %[[INIT:.*]] = memref.load %arg1[]
+// CHECK:             scf.for %{{.*}} = %c0{{.*}} to %c16{{.*}} step %c1{{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:               memref.load %[[P2]]
+// CHECK:             memref.store %{{.*}}, %arg1[]
+// CHECK:         memref.dealloc %[[P2]]
+#in = affine_map<(d0, d1) -> (d0, d1)>
+#out = affine_map<(d0, d1) -> ()>
+func.func @loss(%a: memref<?x64xf32>, %s: memref<f32>) {
+  linalg.generic {indexing_maps = [#in, #out], iterator_types = ["reduction", "reduction"]}
+      ins(%a : memref<?x64xf32>) outs(%s : memref<f32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %sq = arith.mulf %x, %x : f32
+    %sum = arith.addf %acc, %sq : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+
+// -----
+
+// Many outputs (a bias gradient over 1024 columns) keep the GPU busy with
+// 64 partial sums each; a max, or a sum over a few static elements, stays
+// one thread per output.
+// CHECK-LABEL: func.func @columns
+// CHECK:         memref.alloc() : memref<65536xf32>
+// CHECK-LABEL: func.func @small
+// CHECK-NOT:     memref.alloc
+// CHECK-LABEL: func.func @max
+// CHECK-NOT:     memref.alloc
+#rows = affine_map<(d0, d1) -> (d0, d1)>
+#cols = affine_map<(d0, d1) -> (d1)>
+func.func @columns(%a: memref<?x1024xf32>, %s: memref<1024xf32>) {
+  linalg.generic {indexing_maps = [#rows, #cols], iterator_types = ["reduction", "parallel"]}
+      ins(%a : memref<?x1024xf32>) outs(%s : memref<1024xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %sum = arith.addf %x, %acc : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+func.func @small(%a: memref<8x1024xf32>, %s: memref<1024xf32>) {
+  linalg.generic {indexing_maps = [#rows, #cols], iterator_types = ["reduction", "parallel"]}
+      ins(%a : memref<8x1024xf32>) outs(%s : memref<1024xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %sum = arith.addf %x, %acc : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+func.func @max(%a: memref<?x1024xf32>, %s: memref<1024xf32>) {
+  linalg.generic {indexing_maps = [#rows, #cols], iterator_types = ["reduction", "parallel"]}
+      ins(%a : memref<?x1024xf32>) outs(%s : memref<1024xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %m = arith.maximumf %x, %acc : f32
+    linalg.yield %m : f32
+  }
+  return
+}
