@@ -6,6 +6,8 @@
 #include "conversion/Passes.h"
 #include "transforms/Passes.h"
 
+#include "modrt/gpu_image.h"
+
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -203,10 +205,28 @@ std::string assembleCubin(StringRef ptx, StringRef arch) {
   return cubin;
 }
 
-/// gpu.module @modc_kernels -> gpu.binary @modc_kernels holding its cubin
-/// when ptxas is found, and its PTX (NUL-terminated, as cuModuleLoadData
-/// reads it); the translation to LLVM IR embeds the first and launches
-/// through the mgpu* calls of runtime/GpuCalls.cpp.
+/// The kernel images blob of modrt/gpu_image.h: `images` in order.
+std::string packImages(ArrayRef<std::pair<uint32_t, std::string>> images) {
+  std::string blob = MODRT_GPU_IMAGE_MAGIC;
+  auto append = [&](uint32_t kind, StringRef data) {
+    modrt_gpu_image_record record{kind, 0, data.size()};
+    blob.append(reinterpret_cast<const char *>(&record), sizeof(record));
+    blob.append(data.begin(), data.end());
+    blob.append((8 - data.size() % 8) % 8, '\0');
+  };
+  for (const auto &[kind, data] : images)
+    append(kind, data);
+  append(MODRT_GPU_IMAGE_END, "");
+  return blob;
+}
+
+/// gpu.module @modc_kernels -> gpu.binary @modc_kernels: one object, the
+/// blob of modrt/gpu_image.h holding the cubin for --gpu-arch when ptxas is
+/// found and the PTX (NUL-terminated, as cuModuleLoadData reads it), which
+/// the runtime loads when the cubin does not run on the GPU at hand. The
+/// translation to LLVM IR embeds it and launches through the mgpu* calls of
+/// runtime/GpuCalls.cpp. The PTX alone is kept as a second object for
+/// --emit=ptx.
 struct SerializeGpuKernelsPass
     : public PassWrapper<SerializeGpuKernelsPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SerializeGpuKernelsPass)
@@ -227,18 +247,19 @@ struct SerializeGpuKernelsPass
     MLIRContext *ctx = &getContext();
     auto target = NVVM::NVVMTargetAttr::get(ctx, 3, "nvptx64-nvidia-cuda",
                                             options.gpuArch, "+ptx80");
-    SmallVector<Attribute> objects;
+    SmallVector<std::pair<uint32_t, std::string>> images;
     std::string cubin = assembleCubin(ptx, options.gpuArch);
     if (!cubin.empty()) {
-      objects.push_back(
-          gpu::ObjectAttr::get(ctx, target, gpu::CompilationTarget::Binary,
-                               StringAttr::get(ctx, cubin), nullptr));
+      images.push_back({MODRT_GPU_IMAGE_CUBIN, cubin});
       modc::recordStat(ctx, getArgument(), "cubins", 1);
     }
     ptx.push_back('\0');
-    objects.push_back(gpu::ObjectAttr::get(ctx, target,
-                                           gpu::CompilationTarget::Assembly,
-                                           StringAttr::get(ctx, ptx), nullptr));
+    images.push_back({MODRT_GPU_IMAGE_PTX, ptx});
+    SmallVector<Attribute> objects = {
+        gpu::ObjectAttr::get(ctx, target, gpu::CompilationTarget::Binary,
+                             StringAttr::get(ctx, packImages(images)), nullptr),
+        gpu::ObjectAttr::get(ctx, target, gpu::CompilationTarget::Assembly,
+                             StringAttr::get(ctx, ptx), nullptr)};
     OpBuilder b(kernels);
     // #gpu.select_object without a target embeds the first object.
     b.create<gpu::BinaryOp>(kernels.getLoc(), kernels.getName(),

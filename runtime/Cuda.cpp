@@ -8,6 +8,7 @@
 
 #include "Cuda.h"
 
+#include "modrt/gpu_image.h"
 #include "modrt/modrt.h"
 
 #include <cstdarg>
@@ -234,8 +235,45 @@ int Gpu::loadModule(const void *image) {
     return e;
   if (module_)
     return 0;
-  return check(driver_->moduleLoadData(&module_, image),
-               "loading the model's GPU kernels");
+  const char *blob = static_cast<const char *>(image);
+  const size_t magic = sizeof(MODRT_GPU_IMAGE_MAGIC) - 1;
+  if (std::memcmp(blob, MODRT_GPU_IMAGE_MAGIC, magic) != 0)
+    return check(driver_->moduleLoadData(&module_, image),
+                 "loading the model's GPU kernels");
+  // The images in order (modrt/gpu_image.h): the first the driver takes
+  // wins; a cubin built for another GPU falls back to the PTX.
+  char tried[sizeof(message_)] = "";
+  size_t at = magic;
+  for (;;) {
+    modrt_gpu_image_record record;
+    std::memcpy(&record, blob + at, sizeof(record));
+    at += sizeof(record);
+    if (record.kind == MODRT_GPU_IMAGE_END)
+      break;
+    const char *what =
+        record.kind == MODRT_GPU_IMAGE_CUBIN ? "the cubin" : "the PTX";
+    // The blob is a byte array of generated code: copied to an aligned
+    // buffer before the driver reads an ELF image from it.
+    void *copy = std::malloc(record.bytes ? record.bytes : 1);
+    if (!copy)
+      return fail(MODRT_ENOMEM, "loading the model's GPU kernels: out of "
+                                "memory");
+    std::memcpy(copy, blob + at, record.bytes);
+    int result = driver_->moduleLoadData(&module_, copy);
+    std::free(copy);
+    if (result == kSuccess)
+      return 0;
+    module_ = nullptr;
+    const char *name = nullptr;
+    if (driver_->getErrorName(result, &name) != kSuccess || !name)
+      name = "unknown error";
+    size_t used = std::strlen(tried);
+    std::snprintf(tried + used, sizeof(tried) - used, "%s%s: %s (%d)",
+                  used ? "; " : "", what, name, result);
+    at += (record.bytes + 7) / 8 * 8;
+  }
+  return fail(MODRT_EUNSUPPORTED, "loading the model's GPU kernels failed: %s",
+              tried[0] ? tried : "no image");
 }
 
 int Gpu::launch(const char *kernel, const unsigned grid[3],

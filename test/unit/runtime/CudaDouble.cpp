@@ -8,6 +8,7 @@
 // not run. Controls (read at each call):
 //   CUDA_DOUBLE_DEVICES  number of devices (default 1)
 //   CUDA_DOUBLE_MEMORY   bytes the device holds (default 1 GiB)
+//   CUDA_DOUBLE_NO_CUBIN 1: cubins are for another GPU (NO_BINARY_FOR_GPU)
 // and cudouble_* functions for the tests to inspect what happened.
 //
 //===----------------------------------------------------------------------===//
@@ -29,6 +30,7 @@ constexpr int kNotInitialized = 3;
 constexpr int kNoDevice = 100;
 constexpr int kInvalidHandle = 400;
 constexpr int kNotFound = 500;
+constexpr int kNoBinaryForGpu = 209;
 
 struct Module {
   std::set<std::string> functions;
@@ -202,6 +204,10 @@ int cuModuleLoadData(void **module, const void *image) {
                   "\x7f"
                   "ELF",
                   4) == 0) {
+    if (envOr("CUDA_DOUBLE_NO_CUBIN", 0)) { // a cubin for another GPU
+      delete m;
+      return kNoBinaryForGpu;
+    }
     m->cubin = true;
     ++state().moduleLoads;
     *module = m;
@@ -279,6 +285,9 @@ int cuGetErrorName(int result, const char **name) {
     return kSuccess;
   case kNotFound:
     *name = "CUDA_ERROR_NOT_FOUND";
+    return kSuccess;
+  case kNoBinaryForGpu:
+    *name = "CUDA_ERROR_NO_BINARY_FOR_GPU";
     return kSuccess;
   }
   return kInvalidValue;

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cuda.h"
+#include "modrt/gpu_image.h"
 #include "modrt/modrt.h"
 
 #include <dlfcn.h>
@@ -184,6 +185,60 @@ TEST(Cuda, DeviceToDeviceCopiesOnAStream) {
   EXPECT_TRUE(contains(gpu.error(), "copy on the GPU")) << gpu.error();
   EXPECT_EQ(gpu.free(a), 0);
   EXPECT_EQ(gpu.free(b), 0);
+}
+
+namespace {
+
+/// A kernel images blob (modrt/gpu_image.h) of `images`, in order.
+std::string blob(const std::vector<std::pair<uint32_t, std::string>> &images) {
+  std::string out = MODRT_GPU_IMAGE_MAGIC;
+  auto append = [&](uint32_t kind, const std::string &data) {
+    modrt_gpu_image_record r{kind, 0, data.size()};
+    out.append(reinterpret_cast<const char *>(&r), sizeof(r));
+    out += data;
+    out.append((8 - data.size() % 8) % 8, '\0');
+  };
+  for (const auto &[kind, data] : images)
+    append(kind, data);
+  append(MODRT_GPU_IMAGE_END, "");
+  return out;
+}
+
+} // namespace
+
+TEST(Cuda, ImagesFallBackFromTheCubinToThePtx) {
+  Double d = useDouble();
+  std::string cubin("\x7f"
+                    "ELF fake cubin",
+                    15);
+  std::string ptx(kPtx, sizeof(kPtx)); // with its NUL
+  std::string both =
+      blob({{MODRT_GPU_IMAGE_CUBIN, cubin}, {MODRT_GPU_IMAGE_PTX, ptx}});
+  {
+    Gpu gpu; // the cubin runs here
+    int loads = d.moduleLoads();
+    ASSERT_EQ(gpu.loadModule(both.data()), 0) << gpu.error();
+    EXPECT_EQ(d.moduleLoads(), loads + 1);
+  }
+  setenv("CUDA_DOUBLE_NO_CUBIN", "1", 1);
+  {
+    Gpu gpu; // a cubin for another GPU: the PTX, whose kernels launch
+    ASSERT_EQ(gpu.loadModule(both.data()), 0) << gpu.error();
+    unsigned grid[3] = {1, 1, 1}, block[3] = {32, 1, 1};
+    EXPECT_EQ(gpu.launch("forward_kernel_0", grid, block, nullptr, nullptr), 0)
+        << gpu.error();
+  }
+  {
+    Gpu gpu; // nothing that runs: both refusals in the message
+    std::string only = blob({{MODRT_GPU_IMAGE_CUBIN, cubin},
+                             {MODRT_GPU_IMAGE_PTX, std::string("bad", 4)}});
+    EXPECT_EQ(gpu.loadModule(only.data()), MODRT_EUNSUPPORTED);
+    EXPECT_TRUE(contains(gpu.error(),
+                         "the cubin: CUDA_ERROR_NO_BINARY_FOR_GPU (209); "
+                         "the PTX: "))
+        << gpu.error();
+  }
+  unsetenv("CUDA_DOUBLE_NO_CUBIN");
 }
 
 TEST(Cuda, ModuleLoadedOnceAndLaunchesRecorded) {
