@@ -98,6 +98,7 @@ class _Entry:
                        + [ctypes.c_void_p] * (len(self.inputs) + len(self.outputs)))
         self._fn = fn
         self._model = model
+        self._plans = {}  # input shapes -> (dyn values, output shapes)
 
     def _bind_dyns(self, arrays):
         """Solves each dyn from a dim that is `dyn + c` in some input."""
@@ -118,20 +119,24 @@ class _Entry:
                                  f"'{self._model.info.dyn_names[s]}' from the inputs")
         return values
 
-    def __call__(self, *args):
-        if len(args) != len(self.inputs):
-            raise TypeError(f"{self.name}() takes {len(self.inputs)} arguments, "
-                            f"got {len(args)}")
-        arrays = []
-        for t, a in zip(self.inputs, args):
-            a = np.asarray(a)
-            if a.dtype != t.dtype:
-                raise TypeError(f"{self.name}: argument '{t.name}' has dtype {a.dtype}, "
-                                f"expected {_DTYPE_NAMES[t.dtype_code]}")
+    def _convert(self, t, a):
+        """`a` as a C-contiguous array of t's dtype and rank, or an error."""
+        a = np.asarray(a)
+        if a.dtype != t.dtype:
+            raise TypeError(f"{self.name}: argument '{t.name}' has dtype {a.dtype}, "
+                            f"expected {_DTYPE_NAMES[t.dtype_code]}")
+        if a.ndim != len(t.dims):
+            raise ValueError(f"{self.name}: argument '{t.name}' has rank {a.ndim}, "
+                             f"expected {len(t.dims)}")
+        return np.ascontiguousarray(a)
+
+    def _plan(self, arrays):
+        """The dyn values and output shapes for inputs of these shapes (the
+        shapes checked against the signature)."""
+        for t, a in zip(self.inputs, arrays):
             if a.ndim != len(t.dims):
                 raise ValueError(f"{self.name}: argument '{t.name}' has rank {a.ndim}, "
                                  f"expected {len(t.dims)}")
-            arrays.append(np.ascontiguousarray(a))
         values = self._bind_dyns(arrays)
         for t, a in zip(self.inputs, arrays):
             want = t.shape(values)
@@ -140,11 +145,32 @@ class _Entry:
                                  f"{tuple(a.shape)}, expected {want}")
         # An output dim that comes out negative (`T - K` with K > T) means a
         # bound the library checks and reports: leave that to the call.
-        outs = [np.empty(tuple(max(0, d) for d in t.shape(values)), dtype=t.dtype)
-                for t in self.outputs]
-        ptrs = [a.ctypes.data_as(ctypes.c_void_p) for a in arrays + outs]
-        rc = self._fn(self._model._handle, *[values[s] for s in self.dyns], *ptrs)
-        self._model._check(rc)
+        return ([values[s] for s in self.dyns],
+                [tuple(max(0, d) for d in t.shape(values)) for t in self.outputs])
+
+    def __call__(self, *args):
+        if len(args) != len(self.inputs):
+            raise TypeError(f"{self.name}() takes {len(self.inputs)} arguments, "
+                            f"got {len(args)}")
+        # The common case (C-contiguous arrays of the right dtype, shapes
+        # seen before) costs a few attribute reads and one dict lookup.
+        arrays = [a if type(a) is np.ndarray and a.dtype == t.dtype
+                  and a.flags.c_contiguous else self._convert(t, a)
+                  for t, a in zip(self.inputs, args)]
+        key = tuple(a.shape for a in arrays)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plan(arrays)
+            if len(self._plans) < 256:
+                self._plans[key] = plan
+        dyn_values, out_shapes = plan
+        outs = [np.empty(shape, dtype=t.dtype)
+                for shape, t in zip(out_shapes, self.outputs)]
+        rc = self._fn(self._model._handle, *dyn_values,
+                      *[a.ctypes.data for a in arrays],
+                      *[o.ctypes.data for o in outs])
+        if rc:
+            self._model._check(rc)
         return outs[0] if len(outs) == 1 else tuple(outs)
 
 
