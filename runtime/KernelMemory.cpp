@@ -43,19 +43,24 @@ struct CallState {
   std::jmp_buf *recovery = nullptr;
   static constexpr int kCapacity = 4096;
   void *live[kCapacity];
+  bool onGpu[kCapacity]; ///< from modrt_gpu_memref_* (else malloc)
   int numLive = 0;
 };
 thread_local CallState callState;
 
-void track(void *p) {
-  if (callState.numLive < CallState::kCapacity)
+void track(void *p, bool onGpu = false) {
+  if (callState.numLive < CallState::kCapacity) {
+    callState.onGpu[callState.numLive] = onGpu;
     callState.live[callState.numLive++] = p;
+  }
 }
 
 void untrack(void *p) {
   for (int i = callState.numLive - 1; i >= 0; --i)
     if (callState.live[i] == p) {
-      callState.live[i] = callState.live[--callState.numLive];
+      --callState.numLive;
+      callState.live[i] = callState.live[callState.numLive];
+      callState.onGpu[i] = callState.onGpu[callState.numLive];
       return;
     }
 }
@@ -129,13 +134,19 @@ struct BlockCache {
 };
 thread_local BlockCache blockCache;
 
+void gpuFree(void *p);
+
 [[noreturn]] void outOfMemory(size_t bytes) {
   char msg[128];
   std::snprintf(msg, sizeof(msg), "out of memory: a kernel buffer of %zu bytes",
                 bytes);
   modrt_kernel_raise(MODRT_ENOMEM, msg);
-  for (int i = 0; i < callState.numLive; ++i)
-    std::free(callState.live[i]);
+  for (int i = 0; i < callState.numLive; ++i) {
+    if (callState.onGpu[i])
+      gpuFree(callState.live[i]);
+    else
+      std::free(callState.live[i]);
+  }
   callState.numLive = 0;
   if (callState.recovery)
     std::longjmp(*callState.recovery, 1);
@@ -212,7 +223,8 @@ void _mlir_memref_to_llvm_free(void *p) {
 // both address. Without a usable GPU the first allocation records error 5
 // and host memory stands in, so that the host code runs to the entry's end
 // (whose kernel launches fail the same way). A 256-byte header before each
-// buffer says which memory it is.
+// buffer says which memory it is. They are tracked like the CPU's: out of
+// GPU memory, the call's buffers are freed before the entry returns 4.
 //===----------------------------------------------------------------------===//
 
 namespace {
@@ -236,7 +248,20 @@ void *gpuAlloc(size_t alignment, size_t bytes) {
       outOfMemory(bytes);
   }
   std::memcpy(base, &tag, sizeof(tag));
-  return static_cast<char *>(base) + kGpuHeader;
+  void *p = static_cast<char *>(base) + kGpuHeader;
+  track(p, /*onGpu=*/true);
+  return p;
+}
+
+/// Frees a buffer of gpuAlloc (managed or host memory, as its header says).
+void gpuFree(void *p) {
+  char *base = static_cast<char *>(p) - kGpuHeader;
+  uint64_t tag;
+  std::memcpy(&tag, base, sizeof(tag));
+  if (tag == kManagedTag)
+    modrt::cuda::currentGpu().free(reinterpret_cast<uint64_t>(base));
+  else
+    std::free(base);
 }
 } // namespace
 
@@ -251,13 +276,8 @@ void *modrt_gpu_memref_aligned_alloc(size_t alignment, size_t bytes) {
 void modrt_gpu_memref_free(void *p) {
   if (!p)
     return;
-  char *base = static_cast<char *>(p) - kGpuHeader;
-  uint64_t tag;
-  std::memcpy(&tag, base, sizeof(tag));
-  if (tag == kManagedTag)
-    modrt::cuda::currentGpu().free(reinterpret_cast<uint64_t>(base));
-  else
-    std::free(base);
+  untrack(p);
+  gpuFree(p);
 }
 
 } // extern "C"
