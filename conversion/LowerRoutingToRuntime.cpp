@@ -74,9 +74,9 @@ struct LowerRoutingToRuntimePass
     return table;
   }
 
-  /// The weights of a grouped product hold bf16 (else f32).
-  static bool isBf16(Value v) {
-    return cast<MemRefType>(v.getType()).getElementType().isBF16();
+  /// The element type of a grouped product's weights (f32, bf16, f16).
+  static Type weightType(Value v) {
+    return cast<MemRefType>(v.getType()).getElementType();
   }
 
   static bool isI32(Value v) {
@@ -161,9 +161,9 @@ struct LowerRoutingToRuntimePass
       FailureOr<Value> table = weightTable(b, loc, op, op.getWeights());
       if (failed(table))
         return failure();
-      bool half = isBf16(op.getWeights()[0]);
+      Type w = weightType(op.getWeights()[0]);
       if (op.getTransposeWeights()) {
-        if (half || op.getGather())
+        if (!w.isF32() || op.getGather())
           return op.emitOpError(
               "transposed weights are f32 and take no gather");
         return call(b, loc,
@@ -171,16 +171,22 @@ struct LowerRoutingToRuntimePass
                     {op.getLhs(), *table, op.getCounts(), op.getOut()});
       }
       if (Value rows = op.getGather())
-        return call(b, loc,
-                    half ? MODC_KERNEL_FUNCTION(
-                               module, modrt_grouped_gather_matmul_f32_bf16)
-                         : MODC_KERNEL_FUNCTION(
-                               module, modrt_grouped_gather_matmul_f32),
-                    {op.getLhs(), rows, *table, op.getCounts(), op.getOut()});
+        return call(
+            b, loc,
+            w.isBF16() ? MODC_KERNEL_FUNCTION(
+                             module, modrt_grouped_gather_matmul_f32_bf16)
+            : w.isF16()
+                ? MODC_KERNEL_FUNCTION(module,
+                                       modrt_grouped_gather_matmul_f32_f16)
+                : MODC_KERNEL_FUNCTION(module, modrt_grouped_gather_matmul_f32),
+            {op.getLhs(), rows, *table, op.getCounts(), op.getOut()});
       return call(
           b, loc,
-          half ? MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32_bf16)
-               : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32),
+          w.isBF16()
+              ? MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32_bf16)
+          : w.isF16()
+              ? MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32_f16)
+              : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32),
           {op.getLhs(), *table, op.getCounts(), op.getOut()});
     }
     if (auto op = dyn_cast<mod::GroupedWeightGradOp>(o))
@@ -191,11 +197,14 @@ struct LowerRoutingToRuntimePass
       FailureOr<Value> table = weightTable(b, loc, op, op.getWeights());
       if (failed(table))
         return failure();
+      Type w = weightType(op.getWeights()[0]);
       return call(
           b, loc,
-          isBf16(op.getWeights()[0])
+          w.isBF16() ? MODC_KERNEL_FUNCTION(
+                           module, modrt_grouped_matmul_scatter_f32_bf16)
+          : w.isF16()
               ? MODC_KERNEL_FUNCTION(module,
-                                     modrt_grouped_matmul_scatter_f32_bf16)
+                                     modrt_grouped_matmul_scatter_f32_f16)
               : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_scatter_f32),
           {op.getLhs(), op.getRows(), op.getSlots(), *table, op.getCounts(),
            op.getRouteWeights(), op.getY(),

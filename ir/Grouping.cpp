@@ -18,7 +18,7 @@ namespace {
 struct Classes {
   llvm::DenseSet<Value> rows, params;
   llvm::DenseMap<Value, RowMultiplier> mult;
-  /// Widened bf16 parameters and the parameter each widens.
+  /// Widened bf16/f16 parameters and the parameter each widens.
   llvm::DenseMap<Value, Value> widened;
   const RowMultiplier &multOf(Value v) const {
     static const RowMultiplier none;
@@ -54,11 +54,12 @@ bool firstIsDim0Only(AffineMap map) {
   return true;
 }
 
-/// `gen` is `f32(p)` for a bf16 parameter p, into an empty tensor: the
-/// importer's widening of a half operand.
+/// `gen` is `f32(p)` for a bf16 or f16 parameter p, into an empty tensor:
+/// the importer's widening of a half operand.
 bool isParamWidening(linalg::GenericOp gen, const Classes &c) {
   Type from = widenedFrom(gen);
-  return from && from.isBF16() && c.params.contains(gen.getDpsInputs()[0]) &&
+  return from && (from.isBF16() || from.isF16()) &&
+         c.params.contains(gen.getDpsInputs()[0]) &&
          gen.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>() &&
          getElementTypeOrSelf(gen.getResult(0).getType()).isF32();
 }
@@ -126,7 +127,8 @@ std::optional<GroupedUse> classify(Operation *op, Classes &c,
   if (llvm::any_of(op->getOperands(),
                    [&](Value v) { return c.widened.count(v); }) &&
       !isa<linalg::MatmulOp>(op)) {
-    why = "a bf16 parameter used other than as a matmul's right operand";
+    why = "a half-precision parameter used other than as a matmul's right "
+          "operand";
     return std::nullopt;
   }
   if (auto mm = dyn_cast<linalg::MatmulOp>(op)) {
@@ -150,7 +152,8 @@ std::optional<GroupedUse> classify(Operation *op, Classes &c,
     }
     if (llvm::any_of(gen->getOperands(),
                      [&](Value v) { return c.widened.count(v); })) {
-      why = "a bf16 parameter used other than as a matmul's right operand";
+      why = "a half-precision parameter used other than as a matmul's right "
+            "operand";
       return std::nullopt;
     }
     if (gen.getNumLoops() == 0 ||

@@ -29,9 +29,9 @@ enum class GroupedUse {
   RowMatmul,     ///< rows @ non-parameter: an ordinary matmul.
   RowGeneric,    ///< Row-wise linalg.generic; parameter inputs per group.
   RowReshape,    ///< Collapses rows with inner dims, or restores them.
-  ParamWiden,    ///< A bf16 parameter widened to f32 (the importer's rule
+  ParamWiden,    ///< A bf16/f16 parameter widened to f32 (the importer's rule
                  ///< for half operands): not computed; the grouped GEMMs
-                 ///< that read it take the bf16 weights themselves.
+                 ///< that read it take the 16-bit weights themselves.
 };
 
 /// A value whose dim 0 is the packed rows times inner dims of a row value
@@ -44,7 +44,7 @@ struct GroupedBody {
   llvm::DenseMap<mlir::Operation *, GroupedUse> uses;
   /// Row values with a multiplier (the others have none).
   llvm::DenseMap<mlir::Value, RowMultiplier> multipliers;
-  /// Widened bf16 parameters (ParamWiden results): the parameter's index.
+  /// Widened bf16/f16 parameters (ParamWiden results): the parameter's index.
   llvm::DenseMap<mlir::Value, unsigned> widened;
   /// Whether a RowGeneric reads a parameter (run as per-row parameter rows).
   bool paramRows = false;
@@ -59,7 +59,7 @@ struct GroupedBody {
 /// features...] with dynamic rows; one result with dynamic rows. It is
 /// groupable if it only computes row by row, with its parameters used as
 /// the right operand of a 2-D f32 matmul (directly, or an f32 widening of a
-/// bf16 parameter) or as row-invariant inputs of a row-wise linalg.generic.
+/// bf16/f16 parameter) or as row-invariant inputs of a row-wise linalg.generic.
 /// Returns the role of each operation, or nothing with the reason in `why` if
 /// given.
 std::optional<GroupedBody> groupBody(mlir::func::FuncOp fn, unsigned numParams,

@@ -902,6 +902,9 @@ const void *groupWeight(const modrt_memref1d_i64 *Weights, int64_t G) {
 
 /// One tile of a grouped product: rows [Row, Row + M) of A and C, columns
 /// [Col, Col + N) of the group's B.
+/// What a grouped product's weights hold.
+enum class GroupWeights : uint8_t { F32, Bf16, F16 };
+
 struct GroupTile {
   const void *B;
   int64_t Row, M, Col, N;
@@ -914,7 +917,7 @@ struct GroupedJob {
   /// Row i of the grouped A is A[RowIndex[i]] (gathered per tile); NULL:
   /// row i of A.
   const int64_t *RowIndex = nullptr;
-  bool Bf16 = false;   ///< The weights hold bf16.
+  GroupWeights W = GroupWeights::F32;
   bool TransB = false; ///< The weights are [N, K] f32, used transposed.
 };
 
@@ -928,19 +931,24 @@ thread_local Workspace GatherWorkspace, TileWorkspace;
 /// Ldb, f32 or bf16). A bf16 weight is swept in place for a few rows, else
 /// widened first (widenAndMultiply).
 void groupProduct(Problem &Pr, const void *Weight, int64_t Col, int64_t Ldb,
-                  bool Bf16, bool TransB = false) {
+                  GroupWeights W, bool TransB = false) {
   if (TransB) {
     // An f32 [N, K] weight: column j of B is its row j.
     Pr.B = {static_cast<const float *>(Weight) + Col * Pr.K, 1, Pr.K};
     runProblem(Pr, 1);
     return;
   }
-  if (!Bf16) {
+  if (W == GroupWeights::F32) {
     Pr.B = {static_cast<const float *>(Weight) + Col, Ldb, 1};
     runProblem(Pr, 1);
     return;
   }
   const uint16_t *B = static_cast<const uint16_t *>(Weight) + Col;
+  if (W == GroupWeights::F16) {
+    // f16: the tile's columns widened (vcvtph2ps), then the f32 paths.
+    widenAndMultiply(Pr, {B, Ldb, 1, Half::F16});
+    return;
+  }
   // Rows of a bf16 program (widened bf16 values): bf16 x bf16 products.
   if (pairsInUse() && Pr.C.ColStride == 1)
     if (const uint16_t *Narrow = narrowed(Pr.A, Pr.M, Pr.K))
@@ -971,7 +979,7 @@ void runGroupTile(void *Ctx, int64_t I) {
   int64_t RowStride = J.A->strides[0], ColStride = J.A->strides[1];
   if (!J.RowIndex) {
     Pr.A = {A + T.Row * RowStride, RowStride, ColStride};
-    groupProduct(Pr, T.B, T.Col, J.Ldb, J.Bf16, J.TransB);
+    groupProduct(Pr, T.B, T.Col, J.Ldb, J.W, J.TransB);
     return;
   }
   // The tile's rows gathered into a dense block, then one product.
@@ -983,7 +991,7 @@ void runGroupTile(void *Ctx, int64_t I) {
     for (int64_t R = 0; R < T.M; ++R) {
       Row.A = {A + J.RowIndex[T.Row + R] * RowStride, RowStride, ColStride};
       Row.C.Data = Pr.C.Data + R * Pr.C.RowStride;
-      groupProduct(Row, T.B, T.Col, J.Ldb, J.Bf16, J.TransB);
+      groupProduct(Row, T.B, T.Col, J.Ldb, J.W, J.TransB);
     }
     return;
   }
@@ -993,7 +1001,7 @@ void runGroupTile(void *Ctx, int64_t I) {
       Rows[R * J.K + Q] = Src[Q * ColStride];
   }
   Pr.A = {Rows, J.K, 1};
-  groupProduct(Pr, T.B, T.Col, J.Ldb, J.Bf16, J.TransB);
+  groupProduct(Pr, T.B, T.Col, J.Ldb, J.W, J.TransB);
 }
 
 } // namespace
@@ -1004,7 +1012,7 @@ namespace {
 /// row i of the grouped A is A[RowList[i]].
 void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
                    modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
-                   modrt_memref2d_f32 *C, bool Bf16, bool TransB = false) {
+                   modrt_memref2d_f32 *C, GroupWeights W, bool TransB = false) {
   if (!A || !Weights || !Counts || !C)
     return;
   int64_t Groups = Counts->sizes[0], Rows = C->sizes[0], K = A->sizes[1],
@@ -1063,7 +1071,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
           Tiles[Next++] = T;
         } else {
           // No memory for the tile list: one tile at a time, here.
-          GroupedJob One = {A, C, K, N, &T, RowIndex, Bf16, TransB};
+          GroupedJob One = {A, C, K, N, &T, RowIndex, W, TransB};
           runGroupTile(&One, 0);
         }
       }
@@ -1071,7 +1079,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
   }
   if (!Tiles)
     return;
-  GroupedJob J = {A, C, K, N, Tiles, RowIndex, Bf16, TransB};
+  GroupedJob J = {A, C, K, N, Tiles, RowIndex, W, TransB};
   modrt_parallel_for(NumTiles, runGroupTile, &J);
   std::free(Tiles);
 }
@@ -1081,7 +1089,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
 extern "C" void _mlir_ciface_modrt_grouped_matmul_nt_f32(
     modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,
     modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {
-  groupedMatmul(A, nullptr, Weights, Counts, C, false, true);
+  groupedMatmul(A, nullptr, Weights, Counts, C, GroupWeights::F32, true);
 }
 
 namespace {
@@ -1170,7 +1178,8 @@ struct ScatterJob {
   const modrt_memref2d_f32 *RouteW, *Y;
   const modrt_memref1d_i64 *Weights, *Counts;
   int64_t K, N, Width, Mode;
-  bool Gather, Bf16;
+  bool Gather;
+  GroupWeights W;
 };
 
 void runScatterBlock(void *Ctx, int64_t Block) {
@@ -1202,9 +1211,10 @@ void runScatterBlock(void *Ctx, int64_t Block) {
       const void *B = groupWeight(J.Weights, G);
       auto weight = [&](int64_t Q, int64_t Cc) {
         int64_t At = Q * J.N + C0 + Cc;
-        return J.Bf16
-                   ? generic::vloadBf16(static_cast<const uint16_t *>(B) + At)
-                   : static_cast<const float *>(B)[At];
+        if (J.W == GroupWeights::F32)
+          return static_cast<const float *>(B)[At];
+        return halfValue(J.W == GroupWeights::F16 ? Half::F16 : Half::Bf16,
+                         static_cast<const uint16_t *>(B) + At);
       };
       for (int64_t R = 0; R < M; ++R, ++P) {
         const float *Src = A + (J.Gather ? J.RowList[P] : P) * J.A->strides[0];
@@ -1240,7 +1250,7 @@ void runScatterBlock(void *Ctx, int64_t Block) {
                 J.A->strides[1]};
       }
       Pr.C = {Temp, Width, 1};
-      groupProduct(Pr, B, C0, J.N, J.Bf16);
+      groupProduct(Pr, B, C0, J.N, J.W);
       for (int64_t R = 0; R < Rn; ++R) {
         int64_t P = Row + R0 + R;
         int64_t Dst = J.RowList[P], Slot = J.SlotList[P];
@@ -1272,7 +1282,7 @@ void groupedMatmulScatter(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
                           modrt_memref1d_i64 *Weights,
                           modrt_memref1d_i64 *Counts,
                           modrt_memref2d_f32 *RouteW, modrt_memref2d_f32 *Y,
-                          int64_t GatherRows, int64_t Mode, bool Bf16) {
+                          int64_t GatherRows, int64_t Mode, GroupWeights W) {
   if (!A || !RowList || !SlotList || !Weights || !Counts || !RouteW || !Y)
     return;
   int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = Y->sizes[1];
@@ -1303,27 +1313,28 @@ void groupedMatmulScatter(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
       std::min<int64_t>((N + 63) / 64, Threads > 1 ? Threads * PerThread : 1));
   int64_t Width = ((N + Blocks - 1) / Blocks + 15) / 16 * 16;
   Blocks = (N + Width - 1) / Width;
-  ScatterJob J = {A, Rows,  Slots, RouteW,          Y,   Weights, Counts, K,
-                  N, Width, Mode,  GatherRows != 0, Bf16};
+  ScatterJob J = {A, Rows,  Slots, RouteW,          Y, Weights, Counts, K,
+                  N, Width, Mode,  GatherRows != 0, W};
   modrt_parallel_for(Blocks, runScatterBlock, &J);
 }
 
 } // namespace
 
-// The grouped products' entry points, with f32 weights (SUFFIX f32) and
-// bf16 weights (f32_bf16); the gathered form needs its row list.
-#define MODRT_GROUPED_ENTRIES(SUFFIX, BF16)                                    \
+// The grouped products' entry points, with f32 weights (SUFFIX f32), bf16
+// weights (f32_bf16) and f16 weights (f32_f16); the gathered form needs its
+// row list.
+#define MODRT_GROUPED_ENTRIES(SUFFIX, KIND)                                    \
   extern "C" void _mlir_ciface_modrt_grouped_matmul_##SUFFIX(                  \
       modrt_memref2d_f32 *A, modrt_memref1d_i64 *Weights,                      \
       modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *C) {                     \
-    groupedMatmul(A, nullptr, Weights, Counts, C, BF16);                       \
+    groupedMatmul(A, nullptr, Weights, Counts, C, GroupWeights::KIND);         \
   }                                                                            \
   extern "C" void _mlir_ciface_modrt_grouped_gather_matmul_##SUFFIX(           \
       modrt_memref2d_f32 *X, modrt_memref1d_i64 *RowList,                      \
       modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,                 \
       modrt_memref2d_f32 *C) {                                                 \
     if (RowList)                                                               \
-      groupedMatmul(X, RowList, Weights, Counts, C, BF16);                     \
+      groupedMatmul(X, RowList, Weights, Counts, C, GroupWeights::KIND);       \
   }                                                                            \
   extern "C" void _mlir_ciface_modrt_grouped_matmul_scatter_##SUFFIX(          \
       modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,                      \
@@ -1331,8 +1342,9 @@ void groupedMatmulScatter(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
       modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,                  \
       modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode) {               \
     groupedMatmulScatter(A, RowList, SlotList, Weights, Counts, RouteW, Y,     \
-                         GatherRows, Mode, BF16);                              \
+                         GatherRows, Mode, GroupWeights::KIND);                \
   }
-MODRT_GROUPED_ENTRIES(f32, false)
-MODRT_GROUPED_ENTRIES(f32_bf16, true)
+MODRT_GROUPED_ENTRIES(f32, F32)
+MODRT_GROUPED_ENTRIES(f32_bf16, Bf16)
+MODRT_GROUPED_ENTRIES(f32_f16, F16)
 #undef MODRT_GROUPED_ENTRIES

@@ -67,7 +67,8 @@ struct FuseRoutedExpertsPass
                       ? modc::groupBody(fn, op.getTargetParams(0).size(), &why)
                       : std::nullopt;
       if (body && !body->widened.empty()) {
-        why = "bf16 weights (factoring would skip rounding the mixed ones)";
+        why = "half-precision weights (factoring would skip rounding the "
+              "mixed ones)";
       } else if (body && body->multipliers.empty() &&
                  body->groupedMatmuls > 0) {
         op.setStrategyAttr(mod::DispatchStrategyAttr::get(

@@ -99,8 +99,8 @@ LogicalResult verifyGroupWeights(Operation *op, Value counts,
     if (failed(expect(op, w, "weight", 2, Type())))
       return failure();
     Type elem = cast<ShapedType>(w.getType()).getElementType();
-    if (!elem.isF32() && !elem.isBF16())
-      return op->emitOpError("weights must be f32 or bf16, got ")
+    if (!elem.isF32() && !elem.isBF16() && !elem.isF16())
+      return op->emitOpError("weights must be f32, bf16 or f16, got ")
              << w.getType();
     if (w.getType() != weights[0].getType())
       return op->emitOpError("weights of the groups must have one type");

@@ -105,9 +105,9 @@ func.func @result_type(%x: tensor<?x8xf32>, %c: tensor<2xi64>, %w: tensor<8x16xf
 
 // -----
 
-func.func @weights_f32_or_bf16(%x: tensor<?x8xf32>, %c: tensor<2xi64>, %w: tensor<8x16xf16>, %o: tensor<?x16xf32>) {
-  // expected-error @+1 {{weights must be f32 or bf16}}
-  %0 = mod.grouped_matmul %x counts %c weights(%w, %w) into %o : (tensor<?x8xf32>, tensor<2xi64>, tensor<8x16xf16>, tensor<8x16xf16>, tensor<?x16xf32>) -> tensor<?x16xf32>
+func.func @weights_f32_bf16_or_f16(%x: tensor<?x8xf32>, %c: tensor<2xi64>, %w: tensor<8x16xf64>, %o: tensor<?x16xf32>) {
+  // expected-error @+1 {{weights must be f32, bf16 or f16}}
+  %0 = mod.grouped_matmul %x counts %c weights(%w, %w) into %o : (tensor<?x8xf32>, tensor<2xi64>, tensor<8x16xf64>, tensor<8x16xf64>, tensor<?x16xf32>) -> tensor<?x16xf32>
   return
 }
 

@@ -173,7 +173,7 @@ func.func @half_experts(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1
 }
 
 // CHECK-LABEL: func.func @half_elementwise
-// CHECK:         mod.dispatch {{.*}}unfused = "a bf16 parameter used other than as a matmul's right operand"
+// CHECK:         mod.dispatch {{.*}}unfused = "a half-precision parameter used other than as a matmul's right operand"
 func.func @half_elementwise(%x: tensor<?x8xf32>, %i: tensor<?x1xi64>, %g: tensor<?x1xf32>, %w0: tensor<8x8xbf16>, %w1: tensor<8x8xbf16>) -> tensor<?x8xf32> {
   %y = mod.dispatch %x, %i, %g params(%w0, %w1) {aggregation = #mod<aggregation weighted_sum>, instances = ["h.0", "h.1"], level = 1 : i64, param_segments = array<i64: 1, 1>, targets = [@HalfAdd, @HalfAdd]} : (tensor<?x8xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<8x8xbf16>, tensor<8x8xbf16>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>

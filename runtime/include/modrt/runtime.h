@@ -292,6 +292,22 @@ void _mlir_ciface_modrt_grouped_matmul_scatter_f32_bf16(
     modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
     modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode);
 
+/** The same with f16 weights (IEEE half, raw bits), widened exactly as
+ *  _mlir_ciface_modrt_matmul_f32_f16 widens them. */
+void _mlir_ciface_modrt_grouped_matmul_f32_f16(modrt_memref2d_f32 *A,
+                                               modrt_memref1d_i64 *Weights,
+                                               modrt_memref1d_i64 *Counts,
+                                               modrt_memref2d_f32 *C);
+void _mlir_ciface_modrt_grouped_gather_matmul_f32_f16(
+    modrt_memref2d_f32 *X, modrt_memref1d_i64 *RowList,
+    modrt_memref1d_i64 *Weights, modrt_memref1d_i64 *Counts,
+    modrt_memref2d_f32 *C);
+void _mlir_ciface_modrt_grouped_matmul_scatter_f32_f16(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
+    modrt_memref1d_i64 *SlotList, modrt_memref1d_i64 *Weights,
+    modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *RouteW,
+    modrt_memref2d_f32 *Y, int64_t GatherRows, int64_t Mode);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -39,3 +39,11 @@ entry small(x: f16[N, D]) -> f16[N, 4] { return relu(x) @ h * 2.0 + exp(x[:, 0:4
 // which round them back; the weighted sum is computed in f32, rounded once.
 entry top(x: bf16[N, D], logits: f32[N, E]) -> bf16[N, D] { return route x to experts by topk(logits, 2); }
 entry by_task(x: bf16[B, T, D], ids: i32[B]) -> bf16[B, T, D] { return route x to experts by task(ids); }
+// Experts with f16 weights: fused as well (grouped GEMMs widening f16).
+module HExpert(x: f16[..., D]) -> f16[..., D] {
+  param w: f16[D, D] = normal(0.0, 0.3);
+  return gelu(x @ w);
+}
+hexperts: HExpert[E];
+entry htop(x: f16[N, D], logits: f32[N, E]) -> f16[N, D] { return route x to hexperts by topk(logits, 2); }
+entry htask(x: f16[B, T, D], ids: i32[B]) -> f16[B, T, D] { return route x to hexperts by task(ids); }

@@ -147,6 +147,19 @@ x3 = torch.randn(3, 4, 16).to(BF)
 ids = torch.tensor([2, 0, 2], dtype=torch.int32)
 want = torch.stack([expert(int(ids[b]), x3[b]) for b in range(3)])
 same(unbits(m.by_task(bits(x3), ids.numpy())), want, "per-example task routing of bf16")
+
+
+def hexpert(i, v):
+    return r(torch.nn.functional.gelu(r(v.to(F) @ P[f"hexperts.{i}.w"], HF)), HF)
+
+
+xh = torch.randn(7, 16).to(HF)
+want = torch.stack([sum(wts[n, k] * hexpert(int(top.indices[n, k]), xh[n:n + 1])[0]
+                        for k in range(2)) for n in range(7)])
+same(torch.from_numpy(m.htop(xh.numpy(), logits.numpy())), want.to(HF), "top-2 over f16 rows")
+xh3 = torch.randn(3, 4, 16).to(HF)
+want = torch.stack([hexpert(int(ids[b]), xh3[b]) for b in range(3)])
+same(torch.from_numpy(m.htask(xh3.numpy(), ids.numpy())), want, "per-example task routing of f16")
 # Weight files keep the dtype: bf16 tensors do not load into f32 parameters
 # (or the reverse) by silent conversion.
 with tempfile.TemporaryDirectory() as d:

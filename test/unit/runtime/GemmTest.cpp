@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Gemm.h"
+#include "Init.h"
 #include "TestUtil.h"
 
 #include "modrt/runtime.h"
@@ -884,6 +885,49 @@ TEST(GemmTest, GroupedProducts) {
   CallScope Call(2);
   modrt::setGemmWorkspaceLimit(0);
   checkGrouped({20, 3, 16}, 70, 130, 0, true);
+  modrt::setGemmWorkspaceLimit(SIZE_MAX);
+}
+
+TEST(GemmTest, GroupedProductsWithF16Weights) {
+  // Fused experts of an f16 program: the weights' raw half bits, widened
+  // exactly; with and without memory to widen into (element by element).
+  std::mt19937 Rng(11);
+  std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+  for (size_t Limit : {SIZE_MAX, size_t(0)}) {
+    for (int Threads : {1, 2}) {
+      CallScope Call(Threads);
+      modrt::setGemmWorkspaceLimit(Limit);
+      for (auto [K, N] : {std::pair<int64_t, int64_t>{17, 33}, {64, 256}}) {
+        std::vector<int64_t> Counts = {3, 0, 40, 1};
+        int64_t Rows = 44;
+        std::vector<std::vector<uint16_t>> Bits(Counts.size());
+        std::vector<int64_t> Addr;
+        for (auto &B : Bits) {
+          B.resize(size_t(K * N));
+          for (uint16_t &V : B)
+            V = modrt::detail::floatToHalf(U(Rng));
+          Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(B.data())));
+        }
+        std::vector<float> A(size_t(Rows * K)), C(size_t(Rows * N), -3.0f);
+        for (float &V : A)
+          V = U(Rng);
+        int64_t G = int64_t(Counts.size());
+        modrt_memref2d_f32 Am = {A.data(), A.data(), 0, {Rows, K}, {K, 1}};
+        modrt_memref2d_f32 Cm = {C.data(), C.data(), 0, {Rows, N}, {N, 1}};
+        modrt_memref1d_i64 Wm = {Addr.data(), Addr.data(), 0, {G}, {1}};
+        modrt_memref1d_i64 Km = {Counts.data(), Counts.data(), 0, {G}, {1}};
+        _mlir_ciface_modrt_grouped_matmul_f32_f16(&Am, &Wm, &Km, &Cm);
+        SCOPED_TRACE(testing::Message()
+                     << "K=" << K << " N=" << N << ", " << Threads
+                     << " threads, limit " << Limit);
+        expectGroupedRows(A, K, N, Counts, C,
+                          [&](int64_t Gi, int64_t Q, int64_t J) {
+                            return double(modrt::detail::halfToFloat(
+                                Bits[size_t(Gi)][size_t(Q * N + J)]));
+                          });
+      }
+    }
+  }
   modrt::setGemmWorkspaceLimit(SIZE_MAX);
 }
 
