@@ -8,6 +8,7 @@
 //   memref.copy            -> linalg.copy
 //   linalg ops             -> parallel loops (reductions inner scf.for)
 //   a sum into few outputs -> passes of partial sums (emitSplitSum)
+//   a named contraction    -> 4 x 4 register tiles (emitTiledContraction)
 //   a host op that touches data but holds no parallel loop
 //                          -> one single-iteration parallel loop around it
 //   each outermost scf.parallel
@@ -33,6 +34,9 @@
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+
+#include <map>
+#include <tuple>
 
 namespace modc {
 #define GEN_PASS_DEF_MAPTOGPUKERNELS
@@ -294,6 +298,166 @@ void emitSplitSum(OpBuilder &b, linalg::GenericOp op, arith::AddFOp add) {
   b.create<memref::DeallocOp>(loc, partial);
 }
 
+/// Rows and columns of the output micro-tile each thread of a contraction
+/// computes: TM + TN loads per step of the reduction for TM x TN
+/// multiply-adds, against 2 per multiply-add one element per thread.
+constexpr int64_t kTileM = 4, kTileN = 4;
+
+/// A named contraction (matmul, batched, transposed operands) whose two
+/// innermost parallel loops are worth register tiles: one reduction loop, and
+/// those two loops dynamic or at least 8 long.
+bool isTileableContraction(linalg::LinalgOp op) {
+  // The named contractions (isaContractionOpInterface itself crashes on
+  // some bodies of -O0 programs in MLIR 19).
+  if (!isa<linalg::MatmulOp, linalg::MatmulTransposeAOp,
+           linalg::MatmulTransposeBOp, linalg::BatchMatmulOp,
+           linalg::BatchMatmulTransposeAOp, linalg::BatchMatmulTransposeBOp>(
+          op.getOperation()) ||
+      op.getNumReductionLoops() != 1 || op.getNumParallelLoops() < 2 ||
+      op.getNumDpsInits() != 1)
+    return false;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  int seen = 0;
+  for (int64_t d = int64_t(kinds.size()) - 1; d >= 0 && seen < 2; --d) {
+    if (kinds[d] != utils::IteratorType::parallel)
+      continue;
+    ++seen;
+    if (!ShapedType::isDynamic(ranges[d]) && ranges[d] < 8)
+      return false;
+  }
+  return true;
+}
+
+/// `op` (isTileableContraction) as one parallel loop over its outer
+/// parallel dims and kTileM x kTileN tiles of its two innermost ones: each
+/// iteration keeps its tile's accumulators in registers across the
+/// reduction (loads clamped into bounds, stores guarded), each operand
+/// element it needs loaded once per step.
+void emitTiledContraction(OpBuilder &b, linalg::LinalgOp op) {
+  Location loc = op.getLoc();
+  SmallVector<Range, 4> ranges = op.createLoopRanges(b, loc);
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  unsigned numLoops = kinds.size();
+  SmallVector<unsigned> parallelDims;
+  unsigned reductionDim = 0;
+  for (unsigned d = 0; d < numLoops; ++d) {
+    if (kinds[d] == utils::IteratorType::parallel)
+      parallelDims.push_back(d);
+    else
+      reductionDim = d;
+  }
+  unsigned dimN = parallelDims.back();
+  unsigned dimM = parallelDims[parallelDims.size() - 2];
+  SmallVector<Value> sizes;
+  for (Range r : ranges)
+    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value c1 = b.create<arith::ConstantIndexOp>(loc, 1);
+  auto ceilDiv = [&](Value v, int64_t by) {
+    return b.createOrFold<arith::DivUIOp>(
+        loc,
+        b.createOrFold<arith::AddIOp>(
+            loc, v, b.create<arith::ConstantIndexOp>(loc, by - 1)),
+        b.create<arith::ConstantIndexOp>(loc, by));
+  };
+  SmallVector<Value> lbs, ubs, steps;
+  for (unsigned d : parallelDims) {
+    lbs.push_back(c0);
+    steps.push_back(c1);
+    ubs.push_back(d == dimM   ? ceilDiv(sizes[d], kTileM)
+                  : d == dimN ? ceilDiv(sizes[d], kTileN)
+                              : sizes[d]);
+  }
+  Value out = op.getDpsInitOperand(0)->get();
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  auto indices = [&](OpBuilder &ib, AffineMap map, ArrayRef<Value> ivs) {
+    SmallVector<Value> at;
+    for (unsigned r = 0; r < map.getNumResults(); ++r)
+      at.push_back(affine::makeComposedAffineApply(
+                       ib, loc, map.getSubMap({r}),
+                       SmallVector<OpFoldResult>(ivs.begin(), ivs.end()))
+                       .getResult());
+    return at;
+  };
+  b.create<scf::ParallelOp>(
+      loc, lbs, ubs, steps, [&](OpBuilder &pb, Location, ValueRange pivs) {
+        // The iteration's indices; rows and columns of its tile clamped
+        // into bounds (and whether they are in bounds).
+        SmallVector<Value> base(numLoops, c0);
+        for (auto [d, iv] : llvm::zip(parallelDims, pivs))
+          base[d] = iv;
+        auto tileIndex = [&](unsigned d, int64_t tile, int64_t k) {
+          Value first = pb.create<arith::MulIOp>(
+              loc, base[d], pb.create<arith::ConstantIndexOp>(loc, tile));
+          Value at = pb.create<arith::AddIOp>(
+              loc, first, pb.create<arith::ConstantIndexOp>(loc, k));
+          Value last = pb.create<arith::SubIOp>(loc, sizes[d], c1);
+          Value in = pb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult,
+                                              at, sizes[d]);
+          return std::make_pair(pb.create<arith::MinUIOp>(loc, at, last), in);
+        };
+        SmallVector<std::pair<Value, Value>> rows, cols;
+        for (int64_t i = 0; i < kTileM; ++i)
+          rows.push_back(tileIndex(dimM, kTileM, i));
+        for (int64_t j = 0; j < kTileN; ++j)
+          cols.push_back(tileIndex(dimN, kTileN, j));
+        auto ivsAt = [&](int64_t i, int64_t j, Value k) {
+          SmallVector<Value> ivs(base);
+          ivs[dimM] = rows[i].first;
+          ivs[dimN] = cols[j].first;
+          ivs[reductionDim] = k;
+          return ivs;
+        };
+        SmallVector<Value> init;
+        for (int64_t i = 0; i < kTileM; ++i)
+          for (int64_t j = 0; j < kTileN; ++j)
+            init.push_back(pb.create<memref::LoadOp>(
+                loc, out, indices(pb, outMap, ivsAt(i, j, c0))));
+        auto loop = pb.create<scf::ForOp>(
+            loc, c0, sizes[reductionDim], c1, init,
+            [&](OpBuilder &fb, Location, Value k, ValueRange acc) {
+              // Each operand element once: keyed by the tile row and
+              // column its indexing map depends on (-1: neither).
+              std::map<std::tuple<unsigned, int64_t, int64_t>, Value> loaded;
+              SmallVector<Value> next;
+              for (int64_t i = 0; i < kTileM; ++i)
+                for (int64_t j = 0; j < kTileN; ++j) {
+                  IRMapping map;
+                  for (OpOperand *in : op.getDpsInputOperands()) {
+                    BlockArgument arg = op.getMatchingBlockArgument(in);
+                    AffineMap m = op.getMatchingIndexingMap(in);
+                    auto key =
+                        std::make_tuple(in->getOperandNumber(),
+                                        m.isFunctionOfDim(dimM) ? i : -1,
+                                        m.isFunctionOfDim(dimN) ? j : -1);
+                    Value &v = loaded[key];
+                    if (!v)
+                      v = fb.create<memref::LoadOp>(
+                          loc, in->get(), indices(fb, m, ivsAt(i, j, k)));
+                    map.map(arg, v);
+                  }
+                  map.map(op.getRegionOutputArgs()[0], acc[i * kTileN + j]);
+                  Block *body = op.getBlock();
+                  for (Operation &inner : body->without_terminator())
+                    fb.clone(inner, map);
+                  next.push_back(map.lookupOrDefault(
+                      body->getTerminator()->getOperand(0)));
+                }
+              fb.create<scf::YieldOp>(loc, next);
+            });
+        for (int64_t i = 0; i < kTileM; ++i)
+          for (int64_t j = 0; j < kTileN; ++j) {
+            Value in =
+                pb.create<arith::AndIOp>(loc, rows[i].second, cols[j].second);
+            auto guard = pb.create<scf::IfOp>(loc, in, /*else=*/false);
+            OpBuilder gb = guard.getThenBodyBuilder();
+            gb.create<memref::StoreOp>(loc, loop.getResult(i * kTileN + j), out,
+                                       indices(gb, outMap, ivsAt(i, j, c0)));
+          }
+      });
+}
+
 bool holdsParallelLoop(Operation *op) {
   bool found = false;
   op->walk([&](scf::ParallelOp) {
@@ -320,6 +484,9 @@ struct MapToGpuKernelsPass
     if (numHostReads)
       modc::recordStat(&getContext(), "mod-map-to-gpu-kernels",
                        "device-to-host-reads", numHostReads);
+    if (numTiledContractions)
+      modc::recordStat(&getContext(), "mod-map-to-gpu-kernels",
+                       "register-tiled-contractions", numTiledContractions);
     if (numSplitSums)
       modc::recordStat(&getContext(), "mod-map-to-gpu-kernels", "split-sums",
                        numSplitSums);
@@ -369,6 +536,12 @@ struct MapToGpuKernelsPass
       if (!op.hasPureBufferSemantics())
         return op->emitOpError("expected buffers in the GPU lowering");
       rewriter.setInsertionPoint(op);
+      if (isTileableContraction(op)) {
+        emitTiledContraction(rewriter, op);
+        rewriter.eraseOp(op);
+        ++numTiledContractions;
+        continue;
+      }
       if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
         if (arith::AddFOp add = splittableSum(generic)) {
           emitSplitSum(rewriter, generic, add);
@@ -522,6 +695,7 @@ struct MapToGpuKernelsPass
   int64_t numKernels = 0;
   int64_t numHostReads = 0;
   int64_t numSplitSums = 0;
+  int64_t numTiledContractions = 0;
 };
 
 } // namespace

@@ -2,6 +2,7 @@
 // collapsed to one dimension, tiled by 256 threads (fewer for small static
 // trip counts) and mapped to blocks and threads; host-only work stays.
 // RUN: mod-opt %s --split-input-file --mod-map-to-gpu-kernels --verify-diagnostics | FileCheck %s
+// RUN: mod-opt %s --split-input-file --mod-map-to-gpu-kernels --verify-diagnostics | FileCheck %s --check-prefix=MULS
 
 // CHECK-LABEL: func.func @elementwise
 // CHECK:         %[[N:.*]] = memref.dim
@@ -159,5 +160,31 @@ func.func @max(%a: memref<?x1024xf32>, %s: memref<1024xf32>) {
     %m = arith.maximumf %x, %acc : f32
     linalg.yield %m : f32
   }
+  return
+}
+
+// -----
+
+// A matmul: each thread a 4 x 4 tile of C, its 16 sums in registers across
+// K, 4 elements of A and 4 of B loaded per step (indices clamped into
+// bounds), each element of C stored only if in bounds.
+// CHECK-LABEL: func.func @matmul
+// CHECK:         scf.parallel
+// CHECK:           scf.parallel
+// CHECK-COUNT-16:    memref.load %arg2
+// CHECK:             scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c1{{.*}} iter_args(
+// CHECK:               memref.load %arg0
+// CHECK-COUNT-4:       memref.load %arg1
+// CHECK-COUNT-3:       memref.load %arg0
+// CHECK-NOT:           memref.load
+// CHECK:               scf.yield
+// CHECK-COUNT-16:    memref.store %{{.*}}, %arg2
+// MULS-LABEL: func.func @matmul
+// MULS:         iter_args(
+// MULS-COUNT-16:  arith.mulf
+// MULS-NOT:       arith.mulf
+// MULS:           scf.yield
+func.func @matmul(%a: memref<?x64xf32>, %b: memref<64x128xf32>, %c: memref<?x128xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x128xf32>) outs(%c : memref<?x128xf32>)
   return
 }
