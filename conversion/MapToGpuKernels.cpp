@@ -95,6 +95,34 @@ constexpr int64_t kSumThreads = 65536;
 /// Partial sums each thread of the later passes adds up.
 constexpr int64_t kSumFanIn = 64;
 
+/// The indices `map` gives for loop indices `ivs`.
+SmallVector<Value> mapIndices(Location loc, OpBuilder &b, AffineMap map,
+                              ArrayRef<Value> ivs) {
+  SmallVector<Value> at;
+  for (unsigned r = 0; r < map.getNumResults(); ++r)
+    at.push_back(affine::makeComposedAffineApply(
+                     b, loc, map.getSubMap({r}),
+                     SmallVector<OpFoldResult>(ivs.begin(), ivs.end()))
+                     .getResult());
+  return at;
+}
+
+/// init + buffer[base] + ... + buffer[base + count - 1], in that order.
+Value sumInOrder(OpBuilder &b, Location loc, Value buffer, Value base,
+                 Value count, Value init) {
+  Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value c1 = b.create<arith::ConstantIndexOp>(loc, 1);
+  auto loop = b.create<scf::ForOp>(
+      loc, c0, count, c1, ValueRange{init},
+      [&](OpBuilder &fb, Location, Value k, ValueRange acc) {
+        Value v = fb.create<memref::LoadOp>(
+            loc, buffer, ValueRange{fb.create<arith::AddIOp>(loc, base, k)});
+        fb.create<scf::YieldOp>(
+            loc, ValueRange{fb.create<arith::AddFOp>(loc, acc[0], v)});
+      });
+  return loop.getResult(0);
+}
+
 /// A sum whose outputs are too few to keep a GPU busy: a linalg.generic
 /// with one f32 output, statically at most kSumThreads / 2 outputs, at
 /// least one reduction loop (dynamic, or over >= 4096 iterations) and the
@@ -184,15 +212,6 @@ void emitSplitSum(OpBuilder &b, linalg::GenericOp op, arith::AddFOp add) {
   auto partialType = MemRefType::get({outputs * partials}, b.getF32Type());
   Value partial = b.create<memref::AllocOp>(loc, partialType);
   Value outBuffer = op.getDpsInitOperand(0)->get();
-  auto indices = [&](OpBuilder &ib, AffineMap map, ArrayRef<Value> ivs) {
-    SmallVector<Value> at;
-    for (unsigned r = 0; r < map.getNumResults(); ++r)
-      at.push_back(affine::makeComposedAffineApply(
-                       ib, loc, map.getSubMap({r}),
-                       SmallVector<OpFoldResult>(ivs.begin(), ivs.end()))
-                       .getResult());
-    return at;
-  };
   // Pass 1: partial[p * C + c] = sum of expr over reduction positions
   // c, c + C, ...
   b.create<scf::ParallelOp>(
@@ -221,7 +240,8 @@ void emitSplitSum(OpBuilder &b, linalg::GenericOp op, arith::AddFOp add) {
                 map.map(arg,
                         fb.create<memref::LoadOp>(
                             loc, source,
-                            indices(fb, op.getMatchingIndexingMap(in), ivs)));
+                            mapIndices(loc, fb, op.getMatchingIndexingMap(in),
+                                       ivs)));
               }
               for (Operation &inner : op.getBody()->without_terminator()) {
                 if (&inner == add.getOperation())
@@ -255,17 +275,9 @@ void emitSplitSum(OpBuilder &b, linalg::GenericOp op, arith::AddFOp add) {
           Value base = pb.create<arith::MulIOp>(loc, j[0], fanIn);
           Value zero = pb.create<arith::ConstantFloatOp>(loc, APFloat(0.0f),
                                                          pb.getF32Type());
-          auto sum = pb.create<scf::ForOp>(
-              loc, c0, fanIn, c1, ValueRange{zero},
-              [&](OpBuilder &fb, Location, Value k, ValueRange acc) {
-                Value v = fb.create<memref::LoadOp>(
-                    loc, partial,
-                    ValueRange{fb.create<arith::AddIOp>(loc, base, k)});
-                fb.create<scf::YieldOp>(
-                    loc, ValueRange{fb.create<arith::AddFOp>(loc, acc[0], v)});
-              });
-          pb.create<memref::StoreOp>(loc, sum.getResult(0), reducedBuffer,
-                                     j[0]);
+          pb.create<memref::StoreOp>(
+              loc, sumInOrder(pb, loc, partial, base, fanIn, zero),
+              reducedBuffer, j[0]);
         });
     b.create<memref::DeallocOp>(loc, partial);
     partial = reducedBuffer;
@@ -280,20 +292,13 @@ void emitSplitSum(OpBuilder &b, linalg::GenericOp op, arith::AddFOp add) {
         SmallVector<Value> ivs(kinds.size(), c0);
         for (auto [d, iv] : llvm::zip(parallelDims, pivs))
           ivs[d] = iv;
-        SmallVector<Value> at = indices(
-            pb, op.getMatchingIndexingMap(op.getDpsInitOperand(0)), ivs);
+        SmallVector<Value> at = mapIndices(
+            loc, pb, op.getMatchingIndexingMap(op.getDpsInitOperand(0)), ivs);
         Value init = pb.create<memref::LoadOp>(loc, outBuffer, at);
         Value base = pb.create<arith::MulIOp>(loc, p[0], numPartials);
-        auto total = pb.create<scf::ForOp>(
-            loc, c0, numPartials, c1, ValueRange{init},
-            [&](OpBuilder &fb, Location, Value c, ValueRange acc) {
-              Value v = fb.create<memref::LoadOp>(
-                  loc, partial,
-                  ValueRange{fb.create<arith::AddIOp>(loc, base, c)});
-              fb.create<scf::YieldOp>(
-                  loc, ValueRange{fb.create<arith::AddFOp>(loc, acc[0], v)});
-            });
-        pb.create<memref::StoreOp>(loc, total.getResult(0), outBuffer, at);
+        pb.create<memref::StoreOp>(
+            loc, sumInOrder(pb, loc, partial, base, numPartials, init),
+            outBuffer, at);
       });
   b.create<memref::DeallocOp>(loc, partial);
 }
@@ -371,15 +376,6 @@ void emitTiledContraction(OpBuilder &b, linalg::LinalgOp op) {
   }
   Value out = op.getDpsInitOperand(0)->get();
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  auto indices = [&](OpBuilder &ib, AffineMap map, ArrayRef<Value> ivs) {
-    SmallVector<Value> at;
-    for (unsigned r = 0; r < map.getNumResults(); ++r)
-      at.push_back(affine::makeComposedAffineApply(
-                       ib, loc, map.getSubMap({r}),
-                       SmallVector<OpFoldResult>(ivs.begin(), ivs.end()))
-                       .getResult());
-    return at;
-  };
   b.create<scf::ParallelOp>(
       loc, lbs, ubs, steps, [&](OpBuilder &pb, Location, ValueRange pivs) {
         // The iteration's indices; rows and columns of its tile clamped
@@ -413,7 +409,7 @@ void emitTiledContraction(OpBuilder &b, linalg::LinalgOp op) {
         for (int64_t i = 0; i < kTileM; ++i)
           for (int64_t j = 0; j < kTileN; ++j)
             init.push_back(pb.create<memref::LoadOp>(
-                loc, out, indices(pb, outMap, ivsAt(i, j, c0))));
+                loc, out, mapIndices(loc, pb, outMap, ivsAt(i, j, c0))));
         auto loop = pb.create<scf::ForOp>(
             loc, c0, sizes[reductionDim], c1, init,
             [&](OpBuilder &fb, Location, Value k, ValueRange acc) {
@@ -434,7 +430,8 @@ void emitTiledContraction(OpBuilder &b, linalg::LinalgOp op) {
                     Value &v = loaded[key];
                     if (!v)
                       v = fb.create<memref::LoadOp>(
-                          loc, in->get(), indices(fb, m, ivsAt(i, j, k)));
+                          loc, in->get(),
+                          mapIndices(loc, fb, m, ivsAt(i, j, k)));
                     map.map(arg, v);
                   }
                   map.map(op.getRegionOutputArgs()[0], acc[i * kTileN + j]);
@@ -452,8 +449,9 @@ void emitTiledContraction(OpBuilder &b, linalg::LinalgOp op) {
                 pb.create<arith::AndIOp>(loc, rows[i].second, cols[j].second);
             auto guard = pb.create<scf::IfOp>(loc, in, /*else=*/false);
             OpBuilder gb = guard.getThenBodyBuilder();
-            gb.create<memref::StoreOp>(loc, loop.getResult(i * kTileN + j), out,
-                                       indices(gb, outMap, ivsAt(i, j, c0)));
+            gb.create<memref::StoreOp>(
+                loc, loop.getResult(i * kTileN + j), out,
+                mapIndices(loc, gb, outMap, ivsAt(i, j, c0)));
           }
       });
 }

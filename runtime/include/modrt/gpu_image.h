@@ -17,8 +17,11 @@
 
 #define MODRT_GPU_IMAGE_MAGIC "modcgpu1" /* 8 bytes, no NUL */
 
-enum { MODRT_GPU_IMAGE_END = 0, MODRT_GPU_IMAGE_CUBIN = 1,
-       MODRT_GPU_IMAGE_PTX = 2 };
+enum {
+  MODRT_GPU_IMAGE_END = 0,
+  MODRT_GPU_IMAGE_CUBIN = 1,
+  MODRT_GPU_IMAGE_PTX = 2
+};
 
 typedef struct modrt_gpu_image_record {
   uint32_t kind;
