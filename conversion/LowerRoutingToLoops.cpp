@@ -687,37 +687,110 @@ struct LowerRoutingToLoopsPass
     return r[1];
   }
 
+  /// Rows of one group each thread of a grouped product computes: every
+  /// weight element it loads serves that many rows (at decode, a group's
+  /// few rows read its weight once).
+  static constexpr int64_t kGroupRows = 4;
+
+  /// Thread (t, n): tile t of the groups' row tiles (kGroupRows rows of one
+  /// group; each group's last tile may be short), column n. At most
+  /// ceil(rows / kGroupRows) + E tiles; the thread finds its group and
+  /// first row by scanning the counts. Rows past the counts' sum stay.
   LogicalResult lowerGroupedMatmul(Builder &b, mod::GroupedMatmulOp op) {
     Value lhs = op.getLhs(), out = op.getOut(), counts = op.getCounts();
     Value gather = op.getGather();
     bool transposed = op.getTransposeWeights();
     SmallVector<Value> weights(op.getWeights());
     int64_t e = weights.size();
-    parallel(
-        b, {dim(b, out, 0), dim(b, out, 1)}, [&](Builder &ib, ValueRange in) {
-          Value i = in[0], n = in[1];
-          Value g = groupOf(ib, counts, i);
-          Value inside = ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, g,
-                                                  cI64(ib, e));
-          ifThen(ib, inside, [&](Builder &tb) {
-            Value row = gather ? toIndex(tb, load(tb, gather, {i})) : i;
-            SmallVector<int64_t> cases;
-            for (int64_t c = 0; c < e; ++c)
-              cases.push_back(c);
-            auto sw = tb.create<scf::IndexSwitchOp>(TypeRange{tb.getF32Type()},
-                                                    toIndex(tb, g), cases, e);
-            for (int64_t c = 0; c < e; ++c) {
-              Block &blk = sw.getCaseRegions()[c].emplaceBlock();
-              Builder cb = Builder::atBlockBegin(tb.getLoc(), &blk);
-              cb.create<scf::YieldOp>(
-                  dot(cb, lhs, row, weights[c], n, transposed));
-            }
-            Block &def = sw.getDefaultRegion().emplaceBlock();
-            Builder db = Builder::atBlockBegin(tb.getLoc(), &def);
-            db.create<scf::YieldOp>(cF32(db, 0.0));
-            store(tb, fromF32(tb, sw.getResult(0), out), out, {i, n});
+    constexpr int64_t tr = kGroupRows;
+    Value tiles = b.create<arith::AddIOp>(
+        b.create<arith::DivUIOp>(
+            b.create<arith::AddIOp>(dim(b, out, 0), cIndex(b, tr - 1)),
+            cIndex(b, tr)),
+        cIndex(b, e));
+    parallel(b, {tiles, dim(b, out, 1)}, [&](Builder &ib, ValueRange in) {
+      Value t = toI64(ib, in[0]), n = in[1];
+      // (row start, tile start, group, first row, rows) over the groups.
+      ValueRange found = fold(
+          ib, cIndex(ib, 0), cIndex(ib, e),
+          ValueRange{cI64(ib, 0), cI64(ib, 0), cI64(ib, e), cI64(ib, 0),
+                     cI64(ib, 0)},
+          [&](Builder &fb, Value c, ValueRange acc) {
+            Value count = load(fb, counts, {c});
+            Value groupTiles = fb.create<arith::DivSIOp>(
+                fb.create<arith::AddIOp>(count, cI64(fb, tr - 1)),
+                cI64(fb, tr));
+            Value tileEnd = fb.create<arith::AddIOp>(acc[1], groupTiles);
+            Value hit = fb.create<arith::AndIOp>(
+                fb.create<arith::CmpIOp>(arith::CmpIPredicate::sge, t, acc[1]),
+                fb.create<arith::CmpIOp>(arith::CmpIPredicate::slt, t,
+                                         tileEnd));
+            Value first = fb.create<arith::AddIOp>(
+                acc[0], fb.create<arith::MulIOp>(
+                            fb.create<arith::SubIOp>(t, acc[1]), cI64(fb, tr)));
+            Value left = fb.create<arith::SubIOp>(
+                fb.create<arith::AddIOp>(acc[0], count), first);
+            Value rows = fb.create<arith::MinSIOp>(left, cI64(fb, tr));
+            return SmallVector<Value>{
+                fb.create<arith::AddIOp>(acc[0], count), tileEnd,
+                fb.create<arith::SelectOp>(hit, toI64(fb, c), acc[2]),
+                fb.create<arith::SelectOp>(hit, first, acc[3]),
+                fb.create<arith::SelectOp>(hit, rows, acc[4])};
           });
-        });
+      Value g = found[2], first = found[3], numRows = found[4];
+      Value inside =
+          ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, g, cI64(ib, e));
+      ifThen(ib, inside, [&](Builder &tb) {
+        // The tile's rows of lhs (a short tile repeats its last row).
+        SmallVector<Value> lhsRows;
+        for (int64_t i = 0; i < tr; ++i) {
+          Value r = toIndex(
+              tb, tb.create<arith::AddIOp>(
+                      first, tb.create<arith::MinSIOp>(
+                                 cI64(tb, i), tb.create<arith::SubIOp>(
+                                                  numRows, cI64(tb, 1)))));
+          lhsRows.push_back(gather ? toIndex(tb, load(tb, gather, {r})) : r);
+        }
+        SmallVector<int64_t> cases;
+        for (int64_t c = 0; c < e; ++c)
+          cases.push_back(c);
+        SmallVector<Type> types(tr, tb.getF32Type());
+        auto sw =
+            tb.create<scf::IndexSwitchOp>(types, toIndex(tb, g), cases, e);
+        for (int64_t c = 0; c < e; ++c) {
+          Block &blk = sw.getCaseRegions()[c].emplaceBlock();
+          Builder cb = Builder::atBlockBegin(tb.getLoc(), &blk);
+          SmallVector<Value> zeros(tr, cF32(cb, 0.0));
+          Value w = weights[c];
+          ValueRange sums =
+              fold(cb, cIndex(cb, 0), dim(cb, lhs, 1), zeros,
+                   [&](Builder &kb, Value k, ValueRange acc) {
+                     Value x = toF32(kb, transposed ? load(kb, w, {n, k})
+                                                    : load(kb, w, {k, n}));
+                     SmallVector<Value> next;
+                     for (int64_t i = 0; i < tr; ++i)
+                       next.push_back(kb.create<arith::AddFOp>(
+                           acc[i],
+                           kb.create<arith::MulFOp>(
+                               toF32(kb, load(kb, lhs, {lhsRows[i], k})), x)));
+                     return next;
+                   });
+          cb.create<scf::YieldOp>(sums);
+        }
+        Block &def = sw.getDefaultRegion().emplaceBlock();
+        Builder db = Builder::atBlockBegin(tb.getLoc(), &def);
+        db.create<scf::YieldOp>(SmallVector<Value>(tr, cF32(db, 0.0)));
+        for (int64_t i = 0; i < tr; ++i) {
+          Value valid = tb.create<arith::CmpIOp>(arith::CmpIPredicate::slt,
+                                                 cI64(tb, i), numRows);
+          ifThen(tb, valid, [&](Builder &sb) {
+            Value row =
+                toIndex(sb, sb.create<arith::AddIOp>(first, cI64(sb, i)));
+            store(sb, fromF32(sb, sw.getResult(i), out), out, {row, n});
+          });
+        }
+      });
+    });
     return success();
   }
 

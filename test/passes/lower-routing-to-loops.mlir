@@ -79,15 +79,28 @@ func.func @plan(%i: memref<?x2xi64>, %c: memref<8xi64>, %r: memref<?xi64>, %s: m
 
 // -----
 
-// The grouped product: one iteration per output element, its group's
-// weight chosen by a switch.
+// The grouped product: one iteration per tile of 4 rows of one group and
+// one column (found by scanning the counts), its group's weight chosen by a
+// switch, each weight element loaded once for the 4 rows; rows past the
+// group's end are not stored.
 // CHECK-LABEL: func.func @grouped
 // CHECK:         scf.parallel (%{{.*}}, %{{.*}}) =
-// CHECK:           scf.index_switch
+// CHECK:           scf.for {{.*}} -> (i64, i64, i64, i64, i64)
+// CHECK:           scf.index_switch %{{.*}} -> f32, f32, f32, f32
 // CHECK:           case 0 {
-// CHECK:             memref.load %arg3
+// CHECK:             scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK-COUNT-1:       memref.load %arg3
+// CHECK-NOT:           memref.load %arg3
 // CHECK:           case 1 {
 // CHECK:             memref.load %arg4
+// CHECK:           scf.if
+// CHECK:             memref.store %{{.*}}#0
+// CHECK:           scf.if
+// CHECK:             memref.store %{{.*}}#1
+// CHECK:           scf.if
+// CHECK:             memref.store %{{.*}}#2
+// CHECK:           scf.if
+// CHECK:             memref.store %{{.*}}#3
 func.func @grouped(%x: memref<?x8xf32>, %rows: memref<?xi64>, %c: memref<2xi64>, %w0: memref<8x16xf32>, %w1: memref<8x16xf32>, %o: memref<?x16xf32>) {
   mod.grouped_matmul %x gather %rows counts %c weights(%w0, %w1) into %o : (memref<?x8xf32>, memref<?xi64>, memref<2xi64>, memref<8x16xf32>, memref<8x16xf32>, memref<?x16xf32>) -> ()
   return
