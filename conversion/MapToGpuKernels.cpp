@@ -174,10 +174,11 @@ SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value linear,
   return ivs;
 }
 
-/// The sum `op` (splittableSum) in two passes of parallel loops: partial
-/// sums of every Cth element of its reduction per output, then per output
-/// its value plus its partial sums in order. A one-thread-per-output loop
-/// would leave the GPU idle (a loss: one thread for all of it).
+/// The sum `op` (splittableSum) in passes of parallel loops: C partial
+/// sums per output of every Cth element of its reduction, then sums of
+/// kSumFanIn consecutive partial sums while more than that are left, then
+/// per output its value plus the rest in order. A one-thread-per-output
+/// loop would leave the GPU idle (a loss: one thread for all of it).
 void emitSplitSum(OpBuilder &b, linalg::GenericOp op, arith::AddFOp add) {
   Location loc = op.getLoc();
   BlockArgument outArg = op.getRegionOutputArgs()[0];
