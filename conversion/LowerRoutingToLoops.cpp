@@ -129,19 +129,6 @@ void ifThen(Builder &b, Value cond, llvm::function_ref<void(Builder &)> then) {
 
 Value exp(Builder &b, Value v) { return b.create<math::ExpOp>(v); }
 
-/// sum over k of lhs[row, k] * w[k, n] (w[n, k] if `transposed`), in f32.
-Value dot(Builder &b, Value lhs, Value row, Value w, Value n, bool transposed) {
-  Value k = dim(b, lhs, 1);
-  return fold(b, cIndex(b, 0), k, ValueRange{cF32(b, 0.0)},
-              [&](Builder &ib, Value kk, ValueRange acc) {
-                Value a = toF32(ib, load(ib, lhs, {row, kk}));
-                Value x = toF32(ib, transposed ? load(ib, w, {n, kk})
-                                               : load(ib, w, {kk, n}));
-                Value p = ib.create<arith::MulFOp>(a, x);
-                return SmallVector<Value>{ib.create<arith::AddFOp>(acc[0], p)};
-              })[0];
-}
-
 /// `y op= weight * v` for a scatter mode.
 Value combine(Builder &b, mod::ScatterMode mode, Value dst, Value v,
               Value weight) {
@@ -692,6 +679,27 @@ struct LowerRoutingToLoopsPass
   /// few rows read its weight once).
   static constexpr int64_t kGroupRows = 4;
 
+  /// The dot products of rows `lhsRows` of lhs with column n of w (row n
+  /// of a transposed w), in f32; each element of w loaded once for all.
+  static SmallVector<Value> tileDots(Builder &b, Value lhs,
+                                     ArrayRef<Value> lhsRows, Value w, Value n,
+                                     bool transposed) {
+    SmallVector<Value> zeros(lhsRows.size(), cF32(b, 0.0));
+    ValueRange sums =
+        fold(b, cIndex(b, 0), dim(b, lhs, 1), zeros,
+             [&](Builder &kb, Value k, ValueRange acc) {
+               Value x = toF32(kb, transposed ? load(kb, w, {n, k})
+                                              : load(kb, w, {k, n}));
+               SmallVector<Value> next;
+               for (auto [i, row] : llvm::enumerate(lhsRows))
+                 next.push_back(kb.create<arith::AddFOp>(
+                     acc[i], kb.create<arith::MulFOp>(
+                                 toF32(kb, load(kb, lhs, {row, k})), x)));
+               return next;
+             });
+    return SmallVector<Value>(sums);
+  }
+
   /// Thread (t, n): tile t of the groups' row tiles (kGroupRows rows of one
   /// group; each group's last tile may be short), column n. At most
   /// ceil(rows / kGroupRows) + E tiles; the thread finds its group and
@@ -760,22 +768,8 @@ struct LowerRoutingToLoopsPass
         for (int64_t c = 0; c < e; ++c) {
           Block &blk = sw.getCaseRegions()[c].emplaceBlock();
           Builder cb = Builder::atBlockBegin(tb.getLoc(), &blk);
-          SmallVector<Value> zeros(tr, cF32(cb, 0.0));
-          Value w = weights[c];
-          ValueRange sums =
-              fold(cb, cIndex(cb, 0), dim(cb, lhs, 1), zeros,
-                   [&](Builder &kb, Value k, ValueRange acc) {
-                     Value x = toF32(kb, transposed ? load(kb, w, {n, k})
-                                                    : load(kb, w, {k, n}));
-                     SmallVector<Value> next;
-                     for (int64_t i = 0; i < tr; ++i)
-                       next.push_back(kb.create<arith::AddFOp>(
-                           acc[i],
-                           kb.create<arith::MulFOp>(
-                               toF32(kb, load(kb, lhs, {lhsRows[i], k})), x)));
-                     return next;
-                   });
-          cb.create<scf::YieldOp>(sums);
+          cb.create<scf::YieldOp>(
+              tileDots(cb, lhs, lhsRows, weights[c], n, transposed));
         }
         Block &def = sw.getDefaultRegion().emplaceBlock();
         Builder db = Builder::atBlockBegin(tb.getLoc(), &def);
@@ -794,39 +788,71 @@ struct LowerRoutingToLoopsPass
     return success();
   }
 
-  /// One thread per output column: the packed rows in group order, so that
-  /// contributions to a row arrive in group order and no two threads write
-  /// one element.
+  /// One loop (kernel) per group, in group order: thread (t, n) computes
+  /// rows 4t.. of the group (at most kGroupRows) at column n and adds each
+  /// into its destination row of y. A group places a destination row at
+  /// most once (a row picks a target once), so no two threads of a loop
+  /// write one element, and every element gets its contributions in group
+  /// order: the order of the CPU runtime's fused scatter.
   LogicalResult lowerGroupedMatmulScatter(Builder &b,
                                           mod::GroupedMatmulScatterOp op) {
     Value lhs = op.getLhs(), rows = op.getRows(), slots = op.getSlots();
     Value counts = op.getCounts(), rw = op.getRouteWeights(), y = op.getY();
     bool gatherRows = op.getGatherRows();
-    SmallVector<Value> weights(op.getWeights());
-    parallel(b, {dim(b, y, 1)}, [&](Builder &nb, ValueRange n) {
-      Value start = cI64(nb, 0);
-      for (auto [g, w] : llvm::enumerate(weights)) {
-        Value end = nb.create<arith::AddIOp>(
-            start, load(nb, counts, {cIndex(nb, int64_t(g))}));
-        Value wg = w;
-        loop(nb, toIndex(nb, start), toIndex(nb, end),
-             [&](Builder &ib, ValueRange i) {
-               Value r = toIndex(ib, load(ib, rows, {i[0]}));
-               Value j = toIndex(ib, load(ib, slots, {i[0]}));
-               Value a = gatherRows ? r : i[0];
-               Value v = dot(ib, lhs, a, wg, n[0], /*transposed=*/false);
-               Value dst = load(ib, y, {r, n[0]});
-               Value weight = load(ib, rw, {r, j});
-               store(
-                   ib,
-                   fromF32(ib,
-                           combine(ib, op.getMode(), toF32(ib, dst), v, weight),
-                           y),
-                   y, {r, n[0]});
-             });
-        start = end;
-      }
-    });
+    constexpr int64_t tr = kGroupRows;
+    Value tiles = b.create<arith::DivUIOp>(
+        b.create<arith::AddIOp>(dim(b, rows, 0), cIndex(b, tr - 1)),
+        cIndex(b, tr));
+    for (auto [group, weight] : llvm::enumerate(op.getWeights())) {
+      int64_t g = int64_t(group);
+      Value w = weight;
+      parallel(b, {tiles, dim(b, y, 1)}, [&](Builder &ib, ValueRange in) {
+        Value n = in[1];
+        Value start =
+            fold(ib, cIndex(ib, 0), cIndex(ib, g), ValueRange{cI64(ib, 0)},
+                 [&](Builder &fb, Value c, ValueRange acc) {
+                   return SmallVector<Value>{
+                       fb.create<arith::AddIOp>(acc[0], load(fb, counts, {c}))};
+                 })[0];
+        Value count = load(ib, counts, {cIndex(ib, g)});
+        Value first = ib.create<arith::MulIOp>(toI64(ib, in[0]), cI64(ib, tr));
+        Value any =
+            ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, first, count);
+        ifThen(ib, any, [&](Builder &tb) {
+          Value numRows = tb.create<arith::MinSIOp>(
+              tb.create<arith::SubIOp>(count, first), cI64(tb, tr));
+          SmallVector<Value> packed, dest, lhsRows;
+          for (int64_t i = 0; i < tr; ++i) {
+            Value offset = tb.create<arith::MinSIOp>(
+                cI64(tb, i), tb.create<arith::SubIOp>(numRows, cI64(tb, 1)));
+            packed.push_back(toIndex(
+                tb, tb.create<arith::AddIOp>(
+                        start, tb.create<arith::AddIOp>(first, offset))));
+            dest.push_back(toIndex(tb, load(tb, rows, {packed.back()})));
+            lhsRows.push_back(gatherRows ? dest.back() : packed.back());
+          }
+          SmallVector<Value> v =
+              tileDots(tb, lhs, lhsRows, w, n, /*transposed=*/false);
+          for (int64_t i = 0; i < tr; ++i) {
+            Value valid = tb.create<arith::CmpIOp>(arith::CmpIPredicate::slt,
+                                                   cI64(tb, i), numRows);
+            ifThen(tb, valid, [&](Builder &sb) {
+              Value dst = toF32(sb, load(sb, y, {dest[i], n}));
+              Value weight =
+                  op.getMode() == mod::ScatterMode::Weighted
+                      ? load(sb, rw,
+                             {dest[i],
+                              toIndex(sb, load(sb, slots, {packed[i]}))})
+                      : Value();
+              store(
+                  sb,
+                  fromF32(sb, combine(sb, op.getMode(), dst, v[i], weight), y),
+                  y, {dest[i], n});
+            });
+          }
+        });
+      });
+    }
     return success();
   }
 

@@ -105,3 +105,24 @@ func.func @grouped(%x: memref<?x8xf32>, %rows: memref<?xi64>, %c: memref<2xi64>,
   mod.grouped_matmul %x gather %rows counts %c weights(%w0, %w1) into %o : (memref<?x8xf32>, memref<?xi64>, memref<2xi64>, memref<8x16xf32>, memref<8x16xf32>, memref<?x16xf32>) -> ()
   return
 }
+
+// -----
+
+// The grouped product with its weighted scatter: one loop per group, in
+// group order (a group places a destination row at most once, so no two
+// threads of a loop write one element, and each element of y gets its
+// contributions in group order); each thread 4 rows of its group.
+// CHECK-LABEL: func.func @grouped_scatter
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK:             memref.load %arg5
+// CHECK-COUNT-4:   memref.store %{{.*}}, %arg7
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} -> (f32, f32, f32, f32)
+// CHECK:             memref.load %arg6
+// CHECK-COUNT-4:   memref.store %{{.*}}, %arg7
+// CHECK-NOT:     scf.parallel
+func.func @grouped_scatter(%h: memref<?x16xf32>, %rows: memref<?xi64>, %slots: memref<?xi64>, %c: memref<2xi64>, %rw: memref<?x2xf32>, %w0: memref<16x8xf32>, %w1: memref<16x8xf32>, %y: memref<?x8xf32>) {
+  mod.grouped_matmul_scatter weighted %h, %rows, %slots, %c, %rw weights(%w0, %w1) into %y : (memref<?x16xf32>, memref<?xi64>, memref<?xi64>, memref<2xi64>, memref<?x2xf32>, memref<16x8xf32>, memref<16x8xf32>, memref<?x8xf32>) -> ()
+  return
+}
