@@ -186,7 +186,7 @@ struct LowerLibraryInterfacePass
       bool isTrain = bool(mod::getTrainUpdates(fn));
       // --target=cuda: the entry's device form (mod-stage-entry-buffers).
       auto device = module.lookupSymbol<LLVM::LLVMFuncOp>(
-          ("modc.device." + fn.getName()).str());
+          (mod::kDeviceEntryPrefix + fn.getName()).str());
       if (failed(wrapEntry(name.str(), cast<LLVM::LLVMFuncOp>(fn), storage,
                            isTrain ? trainIndex : -1, /*device=*/false)) ||
           (device && failed(wrapEntry(name.str(), device, storage,
@@ -296,7 +296,7 @@ struct LowerLibraryInterfacePass
         device ? mod::kDeviceEntryAttr : mod::kEntryAttr);
     std::string entry = kernel.getName().str();
     if (device)
-      entry = StringRef(entry).drop_front(strlen("modc.device.")).str();
+      entry = StringRef(entry).drop_front(mod::kDeviceEntryPrefix.size()).str();
     Location loc = kernel.getLoc();
     SmallVector<StringRef> dynNames = mod::getDynNames(module);
     SmallVector<mod::TensorSpecAttr> tensors = sig.getTensors();

@@ -69,28 +69,26 @@ struct StageEntryBuffersPass
     : public modc::impl::StageEntryBuffersBase<StageEntryBuffersPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> entries;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (mod::getSignature(func) && !func.isExternal())
-        entries.push_back(func);
     SymbolTable symbols(module);
-    for (func::FuncOp func : entries) {
+    for (FunctionOpInterface entry : mod::getEntries(module)) {
+      auto func = dyn_cast<func::FuncOp>(entry.getOperation());
+      if (!func || func.isExternal())
+        continue;
       StringRef name = func.getSymName();
-      auto other =
-          module.lookupSymbol<func::FuncOp>(name.drop_back(strlen("_device")));
-      if (name.ends_with("_device") && other && mod::getSignature(other)) {
-        func.emitError() << "entry '" << name << "' has the name of the "
-                         << "device form of entry '"
-                         << name.drop_back(strlen("_device"))
-                         << "' in a --target=cuda library (rename it)";
-        return signalPassFailure();
-      }
+      if (StringRef base = name; base.consume_back("_device"))
+        if (auto other = module.lookupSymbol<func::FuncOp>(base);
+            other && mod::getSignature(other)) {
+          func.emitError() << "entry '" << name << "' has the name of the "
+                           << "device form of entry '" << base
+                           << "' in a --target=cuda library (rename it)";
+          return signalPassFailure();
+        }
       auto params = func->getAttrOfType<ArrayAttr>(mod::kAbiParamsAttr);
       unsigned numParams = params ? params.size() : 0;
       unsigned numOutputs = mod::getSignature(func).getOutputs().size();
       // The device form first, from the unstaged body.
       func::FuncOp device = func.clone();
-      device.setSymName(("modc.device." + func.getSymName()).str());
+      device.setSymName((mod::kDeviceEntryPrefix + name).str());
       device->setAttr(mod::kDeviceEntryAttr, mod::getSignature(func));
       device->removeAttr(mod::kEntryAttr);
       symbols.insert(device, Block::iterator(func->getNextNode()));

@@ -48,6 +48,8 @@ constexpr llvm::StringLiteral kParamArgAttr = "mod.param";
 /// in place of kEntryAttr, the entry's signature; exported as
 /// NAME_ENTRY_device with a trailing CUDA stream argument.
 constexpr llvm::StringLiteral kDeviceEntryAttr = "mod.device_entry";
+/// The symbol of entry ENTRY's device form is this prefix + ENTRY.
+constexpr llvm::StringLiteral kDeviceEntryPrefix = "modc.device.";
 } // namespace mod
 } // namespace mlir
 
