@@ -331,37 +331,34 @@ int Gpu::free(DevicePtr ptr) {
   return check(driver_->memFree(ptr), "cuMemFree");
 }
 
-int Gpu::toDevice(DevicePtr dst, const void *src, size_t bytes, void *stream) {
+template <typename Start>
+int Gpu::copyAndWait(size_t bytes, void *stream, const char *what,
+                     Start start) {
   if (int e = open())
     return e;
   if (bytes == 0)
     return 0;
-  if (int e = check(driver_->memcpyHtoDAsync(dst, src, bytes, stream),
-                    "copy to the GPU"))
+  if (int e = check(start(), what))
     return e;
   return synchronize(stream);
+}
+
+int Gpu::toDevice(DevicePtr dst, const void *src, size_t bytes, void *stream) {
+  return copyAndWait(bytes, stream, "copy to the GPU", [&] {
+    return driver_->memcpyHtoDAsync(dst, src, bytes, stream);
+  });
 }
 
 int Gpu::toHost(void *dst, DevicePtr src, size_t bytes, void *stream) {
-  if (int e = open())
-    return e;
-  if (bytes == 0)
-    return 0;
-  if (int e = check(driver_->memcpyDtoHAsync(dst, src, bytes, stream),
-                    "copy from the GPU"))
-    return e;
-  return synchronize(stream);
+  return copyAndWait(bytes, stream, "copy from the GPU", [&] {
+    return driver_->memcpyDtoHAsync(dst, src, bytes, stream);
+  });
 }
 
 int Gpu::copy(DevicePtr dst, DevicePtr src, size_t bytes, void *stream) {
-  if (int e = open())
-    return e;
-  if (bytes == 0)
-    return 0;
-  if (int e = check(driver_->memcpyAsync(dst, src, bytes, stream),
-                    "copy on the GPU"))
-    return e;
-  return synchronize(stream);
+  return copyAndWait(bytes, stream, "copy on the GPU", [&] {
+    return driver_->memcpyAsync(dst, src, bytes, stream);
+  });
 }
 
 int Gpu::createStream(void **out) {

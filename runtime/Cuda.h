@@ -76,6 +76,10 @@ private:
   int fail(int code, const char *fmt, ...);
   /// Maps a driver result of `what` to 0, 4 or 5.
   int check(int result, const char *what);
+  /// Opens, calls `start` (an asynchronous copy on `stream`) unless
+  /// `bytes` is 0, and waits for the stream.
+  template <typename Start>
+  int copyAndWait(size_t bytes, void *stream, const char *what, Start start);
 
   /// Kernels already looked up, by the address of their name (generated
   /// code passes the same constant each launch): one driver call saved per
