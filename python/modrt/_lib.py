@@ -120,15 +120,14 @@ class _Entry:
         return values
 
     def _convert(self, t, a):
-        """`a` as a C-contiguous array of t's dtype and rank, or an error."""
+        """`a` as a C-contiguous array of t's dtype, or an error (the rank is
+        the plan's to check). Not ascontiguousarray: it makes a rank-0
+        input rank 1."""
         a = np.asarray(a)
         if a.dtype != t.dtype:
             raise TypeError(f"{self.name}: argument '{t.name}' has dtype {a.dtype}, "
                             f"expected {_DTYPE_NAMES[t.dtype_code]}")
-        if a.ndim != len(t.dims):
-            raise ValueError(f"{self.name}: argument '{t.name}' has rank {a.ndim}, "
-                             f"expected {len(t.dims)}")
-        return np.ascontiguousarray(a)
+        return np.asarray(a, order="C")
 
     def _plan(self, arrays):
         """The dyn values and output shapes for inputs of these shapes (the
