@@ -107,6 +107,20 @@ SmallVector<Value> mapIndices(Location loc, OpBuilder &b, AffineMap map,
   return at;
 }
 
+/// Clones the payload of `op` up to `stop` (its terminator if null) with
+/// `map`, which holds its block arguments; `linalg.index d` is ivs[d].
+void clonePayload(OpBuilder &b, linalg::LinalgOp op, IRMapping &map,
+                  ArrayRef<Value> ivs, Operation *stop = nullptr) {
+  for (Operation &inner : op.getBlock()->without_terminator()) {
+    if (&inner == stop)
+      break;
+    if (auto index = dyn_cast<linalg::IndexOp>(inner))
+      map.map(index.getResult(), ivs[index.getDim()]);
+    else
+      b.clone(inner, map);
+  }
+}
+
 /// init + buffer[base] + ... + buffer[base + count - 1], in that order.
 Value sumInOrder(OpBuilder &b, Location loc, Value buffer, Value base,
                  Value count, Value init) {
@@ -244,15 +258,7 @@ void emitSplitSum(OpBuilder &b, linalg::GenericOp op, arith::AddFOp add) {
                             mapIndices(loc, fb, op.getMatchingIndexingMap(in),
                                        ivs)));
               }
-              for (Operation &inner : op.getBody()->without_terminator()) {
-                if (&inner == add.getOperation())
-                  break;
-                if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
-                  map.map(index.getResult(), ivs[index.getDim()]);
-                  continue;
-                }
-                fb.clone(inner, map);
-              }
+              clonePayload(fb, op, map, ivs, add);
               Value next = fb.create<arith::AddFOp>(loc, acc[0],
                                                     map.lookupOrDefault(expr));
               fb.create<scf::YieldOp>(loc, next);
@@ -436,11 +442,9 @@ void emitTiledContraction(OpBuilder &b, linalg::LinalgOp op) {
                     map.map(arg, v);
                   }
                   map.map(op.getRegionOutputArgs()[0], acc[i * kTileN + j]);
-                  Block *body = op.getBlock();
-                  for (Operation &inner : body->without_terminator())
-                    fb.clone(inner, map);
+                  clonePayload(fb, op, map, ivsAt(i, j, k));
                   next.push_back(map.lookupOrDefault(
-                      body->getTerminator()->getOperand(0)));
+                      op.getBlock()->getTerminator()->getOperand(0)));
                 }
               fb.create<scf::YieldOp>(loc, next);
             });
