@@ -71,6 +71,9 @@ struct Problem {
   int64_t M, N, K;
   Matrix A, B;
   MutableMatrix C;
+  /// B comes from memory rather than the caches (the weights of routed
+  /// experts): kernels that pass over it once are preferred.
+  bool BFromMemory = false;
 };
 
 /// Cache blocking: KC columns of A (rows of B) per packed panel, MC rows of
@@ -395,6 +398,20 @@ void setGemmWorkspaceLimit(size_t Bytes) {
 
 size_t bf16PairProductCount() {
   return PairProducts.load(std::memory_order_relaxed);
+}
+
+long long gemmRowsPerPass(long long M, long long N, long long K,
+                          bool BFromMemory) {
+  Problem Pr;
+  Pr.M = M;
+  Pr.N = N;
+  Pr.K = K;
+  Pr.A = {nullptr, K, 1};
+  Pr.B = {nullptr, N, 1};
+  Pr.C = {nullptr, N, 1};
+  Pr.BFromMemory = BFromMemory;
+  Plan Pl = makePlan(gemmIsa(), Pr);
+  return Pl.PackB || Pl.Sweep ? M : std::min<long long>(M, Pl.MR);
 }
 
 const char *gemmIsaName(GemmIsa Isa) {
@@ -972,6 +989,7 @@ void runGroupTile(void *Ctx, int64_t I) {
   Pr.M = T.M;
   Pr.N = T.N;
   Pr.K = J.K;
+  Pr.BFromMemory = true;
   Pr.C = {J.C->aligned + J.C->offset + T.Row * J.C->strides[0] +
               T.Col * J.C->strides[1],
           J.C->strides[0], J.C->strides[1]};
@@ -1238,6 +1256,7 @@ void runScatterBlock(void *Ctx, int64_t Block) {
       Pr.M = Rn;
       Pr.N = Width;
       Pr.K = J.K;
+      Pr.BFromMemory = true;
       if (J.Gather) {
         for (int64_t R = 0; R < Rn; ++R) {
           const float *Src = A + J.RowList[Row + R0 + R] * J.A->strides[0];

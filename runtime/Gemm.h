@@ -42,6 +42,13 @@ void setGemmWorkspaceLimit(size_t Bytes);
 /// ran.
 size_t bf16PairProductCount();
 
+/// Rows of A the kernel chosen for an f32 product of M x K by a row-major
+/// K x N covers in one pass over B (M when B is swept or packed), with B
+/// from the caches or, with BFromMemory, from memory as the weights of a
+/// grouped product are; so that tests can check the choice.
+long long gemmRowsPerPass(long long M, long long N, long long K,
+                          bool BFromMemory);
+
 /// "generic", "avx2", "avx512" or "avx512-bf16".
 const char *gemmIsaName(GemmIsa Isa);
 

@@ -53,8 +53,14 @@ constexpr int NumShapes = int(sizeof(Shapes) / sizeof(Shapes[0]));
 inline int64_t minOf(int64_t A, int64_t B) { return A < B ? A : B; }
 inline int64_t roundUp(int64_t X, int64_t To) { return (X + To - 1) / To * To; }
 
-/// How many rows of B ahead the kernels reading B in place prefetch.
-constexpr int64_t PrefetchRows = 16;
+/// How many rows of B ahead the kernels reading B in place prefetch, into
+/// L2: at 16 rows into L1 a 4- or 8-row kernel asked for its B too late to
+/// cover the memory's latency (docs/gemm.md).
+constexpr int64_t PrefetchRows = 32;
+
+/// With B from memory (Problem::BFromMemory), the cost of a B vector
+/// loaded again in a later pass, in the units of makePlan's cost.
+constexpr double RepassCost = 3.0;
 
 /// One step of the micro-kernel: Acc += A[0:MR] (broadcast) x B[0:NV]. The
 /// MR values of A are consecutive (a packed panel) or, with DirectA, LdA
@@ -69,7 +75,7 @@ MODRT_INLINE void kernelStep(Vec (&Acc)[MR][NV], const float *A, int64_t LdA,
     // B read in place: its rows are a row stride apart, which the hardware
     // prefetchers follow poorly; ask for the row PrefetchRows ahead.
     if (StreamB)
-      __builtin_prefetch(B + PrefetchOffset + V * Width);
+      __builtin_prefetch(B + PrefetchOffset + V * Width, 0, 2);
     Bv[V] =
         MaskB ? vloadMasked(B + V * Width, BMasks[V]) : vload(B + V * Width);
   }
@@ -834,6 +840,11 @@ Plan makePlan(const Problem &Pr) {
                     ColBlocks * RowBlocks * MR;
       if (MR > DirectMaxRows || Pr.A.ColStride != 1)
         Cost += RowBlocks * MR / 3.0;
+      // B from memory: every pass after the first over a column panel
+      // (one per block of MR rows) reads it again from L2 once the first
+      // has waited for memory, time the first pass cannot hide.
+      if (Pr.BFromMemory)
+        Cost += (RowBlocks - 1) * Vectors * RepassCost;
       if (Pl.Shape < 0 || Cost < Best) {
         Best = Cost;
         Pl.Shape = I;

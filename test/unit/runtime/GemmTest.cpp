@@ -866,6 +866,26 @@ void checkGrouped(const std::vector<int64_t> &Counts, int64_t K, int64_t N,
 
 } // namespace
 
+TEST(GemmTest, WeightsFromMemoryArePassedOnce) {
+  // Decoding through routed experts: a group's few rows against its weight
+  // (from memory) in one pass over it; other passes would wait for it again
+  // from L2. Products of cached weights keep the kernel of fewest
+  // instructions.
+  for (modrt::GemmIsa Isa : {modrt::GemmIsa::Avx512, modrt::GemmIsa::Avx2}) {
+    if (!modrt::setGemmIsa(Isa))
+      continue;
+    SCOPED_TRACE(modrt::gemmIsaName(Isa));
+    int64_t Most = Isa == modrt::GemmIsa::Avx512 ? 8 : 4;
+    for (int64_t M = 1; M <= Most; ++M)
+      for (int64_t N : {64, 512, 1024})
+        EXPECT_EQ(modrt::gemmRowsPerPass(M, N, 512, true), M)
+            << M << " rows, " << N << " columns";
+  }
+  modrt::setGemmIsa(modrt::bestGemmIsa());
+  if (modrt::gemmIsa() >= modrt::GemmIsa::Avx512)
+    EXPECT_LT(modrt::gemmRowsPerPass(8, 1024, 512, false), 8);
+}
+
 TEST(GemmTest, GroupedProducts) {
   for (int Threads : {1, 2, 3}) {
     SCOPED_TRACE(testing::Message() << Threads << " threads");
@@ -878,6 +898,7 @@ TEST(GemmTest, GroupedProducts) {
       checkGrouped({4, 4, 4, 4, 4, 4, 4, 4}, 512, 256, 0, Bf16, Bf16Rows);
       checkGrouped({7}, 1, 1, 1, Bf16, Bf16Rows);
       checkGrouped({20, 3, 16}, 70, 130, 0, Bf16, Bf16Rows);
+      checkGrouped({5, 8, 6, 7, 12}, 100, 200, 2, Bf16, Bf16Rows);
     }
   }
   // bf16 without memory for widened weights (or narrowed rows): element by
@@ -897,7 +918,8 @@ TEST(GemmTest, GroupedProductsWithF16Weights) {
     for (int Threads : {1, 2}) {
       CallScope Call(Threads);
       modrt::setGemmWorkspaceLimit(Limit);
-      for (auto [K, N] : {std::pair<int64_t, int64_t>{17, 33}, {64, 256}}) {
+      for (auto Shape : {std::pair<int64_t, int64_t>{17, 33}, {64, 256}}) {
+        const int64_t K = Shape.first, N = Shape.second;
         std::vector<int64_t> Counts = {3, 0, 40, 1};
         int64_t Rows = 44;
         std::vector<std::vector<uint16_t>> Bits(Counts.size());
