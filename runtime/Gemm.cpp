@@ -71,8 +71,11 @@ struct Problem {
   int64_t M, N, K;
   Matrix A, B;
   MutableMatrix C;
-  /// B comes from memory rather than the caches (the weights of routed
-  /// experts): kernels that pass over it once are preferred.
+  /// B is the weight of a grouped product (an expert's, a task's).
+  bool Grouped = false;
+  /// B comes from memory rather than the caches (the weights of a grouped
+  /// product too large to stay cached between calls): kernels that pass
+  /// over it once are preferred, and the sweep prefetches.
   bool BFromMemory = false;
 };
 
@@ -409,7 +412,7 @@ long long gemmRowsPerPass(long long M, long long N, long long K,
   Pr.A = {nullptr, K, 1};
   Pr.B = {nullptr, N, 1};
   Pr.C = {nullptr, N, 1};
-  Pr.BFromMemory = BFromMemory;
+  Pr.Grouped = Pr.BFromMemory = BFromMemory;
   Plan Pl = makePlan(gemmIsa(), Pr);
   return Pl.PackB || Pl.Sweep ? M : std::min<long long>(M, Pl.MR);
 }
@@ -917,10 +920,27 @@ const void *groupWeight(const modrt_memref1d_i64 *Weights, int64_t G) {
       Weights->aligned[Weights->offset + G * Weights->strides[0]]);
 }
 
-/// One tile of a grouped product: rows [Row, Row + M) of A and C, columns
-/// [Col, Col + N) of the group's B.
 /// What a grouped product's weights hold.
 enum class GroupWeights : uint8_t { F32, Bf16, F16 };
+
+/// Whether the weights of the non-empty groups of a grouped product, each
+/// K x N elements, are too large to stay in the caches between calls: more
+/// than a third of a 32 MiB L3 (one CCD of Zen 3/4; the three products of
+/// a SwiGLU expert layer then fit in it together). The L3 size the system
+/// reports is unreliable in virtual machines (this one reports 320 MiB).
+bool coldWeights(const modrt_memref1d_i64 *Counts, int64_t K, int64_t N,
+                 GroupWeights W) {
+  constexpr double CachedBytes = double(size_t(32) << 20) / 3;
+  double Used = 0;
+  for (int64_t G = 0; G < Counts->sizes[0]; ++G)
+    Used += groupCount(Counts, G) > 0 ? 1 : 0;
+  double Bytes =
+      Used * double(K) * double(N) * (W == GroupWeights::F32 ? 4 : 2);
+  return Bytes > CachedBytes;
+}
+
+/// One tile of a grouped product: rows [Row, Row + M) of A and C, columns
+/// [Col, Col + N) of the group's B.
 
 struct GroupTile {
   const void *B;
@@ -936,6 +956,7 @@ struct GroupedJob {
   const int64_t *RowIndex = nullptr;
   GroupWeights W = GroupWeights::F32;
   bool TransB = false; ///< The weights are [N, K] f32, used transposed.
+  bool Cold = false;   ///< The weights come from memory (coldWeights).
 };
 
 /// The grouped products' per-thread scratch, beside the packing workspace
@@ -989,7 +1010,8 @@ void runGroupTile(void *Ctx, int64_t I) {
   Pr.M = T.M;
   Pr.N = T.N;
   Pr.K = J.K;
-  Pr.BFromMemory = true;
+  Pr.Grouped = true;
+  Pr.BFromMemory = J.Cold;
   Pr.C = {J.C->aligned + J.C->offset + T.Row * J.C->strides[0] +
               T.Col * J.C->strides[1],
           J.C->strides[0], J.C->strides[1]};
@@ -1068,6 +1090,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
     return Cut{Width, Height,
                ((N + Width - 1) / Width) * ((M + Height - 1) / Height)};
   };
+  const bool Cold = coldWeights(Counts, K, N, W);
   int64_t NumTiles = 0;
   for (int64_t G = 0; G < Groups; ++G)
     if (count(G) > 0)
@@ -1089,7 +1112,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
           Tiles[Next++] = T;
         } else {
           // No memory for the tile list: one tile at a time, here.
-          GroupedJob One = {A, C, K, N, &T, RowIndex, W, TransB};
+          GroupedJob One = {A, C, K, N, &T, RowIndex, W, TransB, Cold};
           runGroupTile(&One, 0);
         }
       }
@@ -1097,7 +1120,7 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
   }
   if (!Tiles)
     return;
-  GroupedJob J = {A, C, K, N, Tiles, RowIndex, W, TransB};
+  GroupedJob J = {A, C, K, N, Tiles, RowIndex, W, TransB, Cold};
   modrt_parallel_for(NumTiles, runGroupTile, &J);
   std::free(Tiles);
 }
@@ -1198,6 +1221,7 @@ struct ScatterJob {
   int64_t K, N, Width, Mode;
   bool Gather;
   GroupWeights W;
+  bool Cold; ///< The weights come from memory (coldWeights).
 };
 
 void runScatterBlock(void *Ctx, int64_t Block) {
@@ -1256,7 +1280,8 @@ void runScatterBlock(void *Ctx, int64_t Block) {
       Pr.M = Rn;
       Pr.N = Width;
       Pr.K = J.K;
-      Pr.BFromMemory = true;
+      Pr.Grouped = true;
+      Pr.BFromMemory = J.Cold;
       if (J.Gather) {
         for (int64_t R = 0; R < Rn; ++R) {
           const float *Src = A + J.RowList[Row + R0 + R] * J.A->strides[0];
@@ -1332,8 +1357,13 @@ void groupedMatmulScatter(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
       std::min<int64_t>((N + 63) / 64, Threads > 1 ? Threads * PerThread : 1));
   int64_t Width = ((N + Blocks - 1) / Blocks + 15) / 16 * 16;
   Blocks = (N + Width - 1) / Width;
-  ScatterJob J = {A, Rows,  Slots, RouteW,          Y, Weights, Counts, K,
-                  N, Width, Mode,  GatherRows != 0, W};
+  ScatterJob J = {A,      Rows,
+                  Slots,  RouteW,
+                  Y,      Weights,
+                  Counts, K,
+                  N,      Width,
+                  Mode,   GatherRows != 0,
+                  W,      coldWeights(Counts, K, N, W)};
   modrt_parallel_for(Blocks, runScatterBlock, &J);
 }
 

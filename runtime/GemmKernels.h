@@ -683,13 +683,22 @@ MODRT_INLINE void sweepRows(int64_t Rows, const float *A, int64_t LdA,
 /// by the further groups of four rows.
 template <int D, typename BT>
 void sweepDepth(int64_t M, int64_t P, int64_t Cols, const float *A, int64_t LdA,
-                const BT *B, int64_t LdB, float *C, int64_t LdC) {
+                const BT *B, int64_t LdB, float *C, int64_t LdC,
+                bool Prefetch) {
   constexpr int64_t NR = SweepNV * Width;
   const bool First = P == 0;
   A += P;
   B += P * LdB;
   int64_t J = 0;
   for (; J + NR <= Cols; J += NR) {
+    // B from memory: the chunk of the next D rows, into L2 (a prefetch
+    // past the end of B does not fault). Not for cached B: the prefetches
+    // would take load slots from this load-bound loop.
+    for (int U = 0; Prefetch && U < D; ++U) {
+      const char *Next = reinterpret_cast<const char *>(B + (D + U) * LdB + J);
+      for (size_t Byte = 0; Byte < NR * sizeof(BT); Byte += 64)
+        __builtin_prefetch(Next + Byte, 0, 2);
+    }
     for (int64_t I = 0; I < M; I += 4)
       sweepRows<SweepNV, D, false>(minOf(4, M - I), A + I * LdA, LdA, B + J,
                                    LdB, C + I * LdC + J, LdC, nullptr, First);
@@ -725,7 +734,8 @@ void sweepDepth(int64_t M, int64_t P, int64_t Cols, const float *A, int64_t LdA,
 /// 16 KiB of L1 while SweepDepth rows of B stream past.
 template <typename BT>
 void sweep(int64_t M, int64_t K, int64_t Cols, const float *A, int64_t LdA,
-           const BT *B, int64_t LdB, float *C, int64_t LdC) {
+           const BT *B, int64_t LdB, float *C, int64_t LdC,
+           bool Prefetch = false) {
   constexpr int64_t NR = SweepNV * Width;
   if (K == 0) {
     for (int64_t I = 0; I < M; ++I)
@@ -737,9 +747,10 @@ void sweep(int64_t M, int64_t K, int64_t Cols, const float *A, int64_t LdA,
     const int64_t Jn = minOf(Block, Cols - J0);
     int64_t P = 0;
     for (; P + SweepDepth <= K; P += SweepDepth)
-      sweepDepth<SweepDepth>(M, P, Jn, A, LdA, B + J0, LdB, C + J0, LdC);
+      sweepDepth<SweepDepth>(M, P, Jn, A, LdA, B + J0, LdB, C + J0, LdC,
+                             Prefetch);
     for (; P < K; ++P)
-      sweepDepth<1>(M, P, Jn, A, LdA, B + J0, LdB, C + J0, LdC);
+      sweepDepth<1>(M, P, Jn, A, LdA, B + J0, LdB, C + J0, LdC, false);
   }
 }
 
@@ -755,7 +766,7 @@ bool runTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
   if (Pl.Sweep) {
     sweep(M1 - M0, Pr.K, N1 - N0, Pr.A.Data + M0 * Pr.A.RowStride,
           Pr.A.RowStride, Pr.B.Data + N0, Pr.B.RowStride,
-          Pr.C.Data + M0 * Pr.C.RowStride + N0, Pr.C.RowStride);
+          Pr.C.Data + M0 * Pr.C.RowStride + N0, Pr.C.RowStride, Pr.BFromMemory);
     return true;
   }
   if (Pl.Dot && Pl.InPlace) {
@@ -800,13 +811,14 @@ Plan makePlan(const Problem &Pr) {
     Pl.Block = {Depth > Width ? Depth : Width, 0, 0};
     return Pl;
   }
-  // One to three rows against a row-major B of a vector chunk or more: B
-  // swept in place, row after row (the threads take columns, never rows:
-  // each would read all of B). From four rows on the register-blocked
-  // column panels below are as fast on cold weights and faster on cached
-  // ones (docs/gemm.md).
-  if (Pr.M <= SweepMaxM && Pr.N >= SweepNV * Width && Pr.B.ColStride == 1 &&
-      Pr.A.ColStride == 1 && Pr.C.ColStride == 1) {
+  // One to three rows of a grouped product (an expert's weight, in tiles
+  // of a few hundred columns or less) against a row-major B of a vector
+  // chunk or more: B swept in place, row after row (the threads take
+  // columns, never rows: each would read all of B). Elsewhere, and from
+  // four rows on, the column panels below, prefetching into L2, are faster
+  // (docs/gemm.md).
+  if (Pr.Grouped && Pr.M <= SweepMaxM && Pr.N >= SweepNV * Width &&
+      Pr.B.ColStride == 1 && Pr.A.ColStride == 1 && Pr.C.ColStride == 1) {
     Pl.Sweep = true;
     Pl.PackB = false;
     Pl.MR = SweepMaxM;
