@@ -842,7 +842,7 @@ Plan makePlan(const Problem &Pr) {
     // place).
     double Best = 0;
     for (int I = 0; I < NumShapes; ++I) {
-      if (I == PackedShape)
+      if (I == PackedShape && !Pr.BFromMemory)
         continue;
       int64_t MR = Shapes[I].MR, NR = int64_t(Shapes[I].NV) * Width;
       double RowBlocks = double((Pr.M + MR - 1) / MR);
