@@ -90,6 +90,33 @@ Operation *soleWriter(Value buffer, Operation *point) {
   return writer;
 }
 
+/// The only use of the allocated `buffer` before `point` in its block
+/// (deallocs aside), if that use writes all of it: a memref.copy into it or
+/// a linalg.fill of it. Null if there is none, another earlier use, or the
+/// buffer is a view.
+Operation *soleEarlierOverwrite(Value buffer, Operation *point) {
+  // An alias could read the write through another view.
+  if (!buffer.getDefiningOp<memref::AllocOp>())
+    return nullptr;
+  Operation *writer = nullptr;
+  for (Operation *user : buffer.getUsers()) {
+    if (user == point || freesOnly(user))
+      continue;
+    if (user->getBlock() != point->getBlock())
+      return nullptr;
+    if (point->isBeforeInBlock(user))
+      continue;
+    if (writer)
+      return nullptr;
+    writer = user;
+  }
+  if (auto copy = dyn_cast_or_null<memref::CopyOp>(writer))
+    return copy.getTarget() == buffer ? writer : nullptr;
+  if (auto fill = dyn_cast_or_null<linalg::FillOp>(writer))
+    return fill.getOutputs()[0] == buffer ? writer : nullptr;
+  return nullptr;
+}
+
 /// Erases a copy nothing reads any more: an allocated `buffer` whose users
 /// are one linalg op writing it (and reading other buffers only) and its
 /// deallocations. Returns the buffer the copy read, or null if it stays.
@@ -208,6 +235,10 @@ struct MatmulToRuntimePass
                   modc::isZeroConstant(prevFill.getInputs()[0]);
     if (!zeroed && !op->hasAttr(mod::kZeroInitAttr) && !isZeroAt(c, op))
       return false;
+    // C zeroed by a copy of a zero-filled buffer (bufferization copies a
+    // fill that several ops could share) or by a fill further up: the GEMM
+    // writes every element of C, so that write is dead.
+    Operation *zeroWriter = zeroed ? nullptr : soleEarlierOverwrite(c, op);
     OpBuilder builder(op);
     int64_t rank = cast<MemRefType>(c.getType()).getRank();
     // A transposed operand (the backward products of training, A^T dY and
@@ -259,6 +290,15 @@ struct MatmulToRuntimePass
     // just before it is dead.
     if (zeroed)
       prevFill->erase();
+    if (auto copy = dyn_cast_or_null<memref::CopyOp>(zeroWriter)) {
+      // And the zero-filled buffer it copied, unless something else reads
+      // it.
+      Value filled = copy.getSource();
+      copy->erase();
+      eraseDeadCopy(filled);
+    } else if (zeroWriter) {
+      zeroWriter->erase();
+    }
     return true;
   }
 };

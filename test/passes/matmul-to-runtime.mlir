@@ -167,3 +167,55 @@ func.func @f16_weight(%a: memref<?x8xf32>, %w: memref<8x4xf16>, %c: memref<?x4xf
   memref.dealloc %f : memref<8x4xf32>
   return
 }
+
+// Bufferization's copy of a zero fill: the copy is dead (the GEMM writes
+// all of C), and so is the filled buffer nothing else reads.
+// CHECK-LABEL: func.func @zeroed_by_a_copy
+// CHECK-NOT:     linalg.fill
+// CHECK-NOT:     memref.copy
+// CHECK:         %[[C:.*]] = memref.alloc
+// CHECK-NOT:     memref.alloc
+// CHECK:         call @modrt_matmul_f32
+// CHECK:         return %[[C]]
+func.func @zeroed_by_a_copy(%a: memref<?x8xf32>, %b: memref<8x4xf32>, %n: index) -> memref<?x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %z = memref.alloc(%n) : memref<?x4xf32>
+  linalg.fill ins(%zero : f32) outs(%z : memref<?x4xf32>)
+  %c = memref.alloc(%n) : memref<?x4xf32>
+  memref.copy %z, %c : memref<?x4xf32> to memref<?x4xf32>
+  memref.dealloc %z : memref<?x4xf32>
+  linalg.matmul ins(%a, %b : memref<?x8xf32>, memref<8x4xf32>) outs(%c : memref<?x4xf32>)
+  return %c : memref<?x4xf32>
+}
+
+// The zero-filled buffer is read again later: only the copy goes.
+// CHECK-LABEL: func.func @zeros_read_elsewhere
+// CHECK:         linalg.fill
+// CHECK-NOT:     memref.copy
+// CHECK:         call @modrt_matmul_f32
+// CHECK:         memref.copy
+func.func @zeros_read_elsewhere(%a: memref<?x8xf32>, %b: memref<8x4xf32>, %n: index, %d: memref<?x4xf32>) -> memref<?x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %z = memref.alloc(%n) : memref<?x4xf32>
+  linalg.fill ins(%zero : f32) outs(%z : memref<?x4xf32>)
+  %c = memref.alloc(%n) : memref<?x4xf32>
+  memref.copy %z, %c : memref<?x4xf32> to memref<?x4xf32>
+  linalg.matmul ins(%a, %b : memref<?x8xf32>, memref<8x4xf32>) outs(%c : memref<?x4xf32>)
+  memref.copy %z, %d : memref<?x4xf32> to memref<?x4xf32>
+  return %c : memref<?x4xf32>
+}
+
+// C is a view of a larger buffer: another view could read what the copy
+// wrote, so the copy stays.
+// CHECK-LABEL: func.func @zeroed_view
+// CHECK:         memref.copy
+// CHECK:         call @modrt_matmul_f32
+func.func @zeroed_view(%a: memref<2x8xf32>, %b: memref<8x4xf32>, %whole: memref<4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %z = memref.alloc() : memref<2x4xf32>
+  linalg.fill ins(%zero : f32) outs(%z : memref<2x4xf32>)
+  %c = memref.subview %whole[0, 0] [2, 4] [1, 1] : memref<4x4xf32> to memref<2x4xf32, strided<[4, 1]>>
+  memref.copy %z, %c : memref<2x4xf32> to memref<2x4xf32, strided<[4, 1]>>
+  linalg.matmul ins(%a, %b : memref<2x8xf32>, memref<8x4xf32>) outs(%c : memref<2x4xf32, strided<[4, 1]>>)
+  return
+}
