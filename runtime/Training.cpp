@@ -15,6 +15,7 @@
 #include "Training.h"
 
 #include "Cuda.h"
+#include "Gemm.h"
 #include "Init.h"
 
 #include "Safetensors.h"
@@ -24,7 +25,16 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <type_traits>
 #include <utility>
+
+#if (defined(__x86_64__) || defined(_M_X64)) &&                                \
+    (defined(__clang__) || defined(__GNUC__))
+#define MODRT_TRAINING_X86 1
+#include <immintrin.h>
+#else
+#define MODRT_TRAINING_X86 0
+#endif
 
 namespace modrt {
 
@@ -155,6 +165,78 @@ struct HalfElements {
   void set(int64_t I, float V) const { P[I] = detail::floatToHalf(V); }
 };
 
+/// Adam's and AdamW's per-step constants, rounded to f32 as PyTorch's CPU
+/// kernels round them.
+struct AdamConstants {
+  bool Decoupled;
+  float StepSize, Bc2Sqrt, B1, B2, OneB1, OneB2, Eps, Wd, Decay;
+};
+
+AdamConstants adamConstants(const UpdateRecord &U, int64_t Step) {
+  double Lr = U.Hyper[0], Beta1 = U.Hyper[1], Beta2 = U.Hyper[2],
+         Eps = U.Hyper[3], Wd = U.Hyper[4];
+  double Bc1 = 1.0 - std::pow(Beta1, double(Step));
+  double Bc2 = 1.0 - std::pow(Beta2, double(Step));
+  return {U.Optimizer == OptimizerKind::Adamw,
+          float(-(Lr / Bc1)),
+          float(std::sqrt(Bc2)),
+          float(Beta1),
+          float(Beta2),
+          float(1.0 - Beta1),
+          float(1.0 - Beta2),
+          float(Eps),
+          float(Wd),
+          float(1.0 - Lr * Wd)};
+}
+
+/// One element's update: W (in f32), its moments M and V, its gradient G.
+inline void adamElement(float &W, float G, float &M, float &V,
+                        const AdamConstants &K) {
+  if (K.Decoupled)
+    W = W * K.Decay;
+  else if (K.Wd != 0.0f)
+    G = G + K.Wd * W;
+  M = M * K.B1 + K.OneB1 * G;
+  V = V * K.B2 + K.OneB2 * (G * G);
+  float Denom = std::sqrt(V) / K.Bc2Sqrt + K.Eps;
+  W = W + K.StepSize * M / Denom;
+}
+
+#if MODRT_TRAINING_X86
+/// adamElement on elements [I, End) of f32 parameters, 16 at a time while
+/// 16 are left; returns the first element not updated.
+__attribute__((target("avx512f"))) int64_t adamAvx512(float *W, const float *G,
+                                                      float *M, float *V,
+                                                      int64_t I, int64_t End,
+                                                      const AdamConstants &K) {
+  const __m512 Decay = _mm512_set1_ps(K.Decay), Wd = _mm512_set1_ps(K.Wd),
+               B1 = _mm512_set1_ps(K.B1), B2 = _mm512_set1_ps(K.B2),
+               OneB1 = _mm512_set1_ps(K.OneB1), OneB2 = _mm512_set1_ps(K.OneB2),
+               Bc2Sqrt = _mm512_set1_ps(K.Bc2Sqrt), Eps = _mm512_set1_ps(K.Eps),
+               StepSize = _mm512_set1_ps(K.StepSize);
+  const bool CoupledDecay = !K.Decoupled && K.Wd != 0.0f;
+  for (; I + 16 <= End; I += 16) {
+    __m512 Wi = _mm512_loadu_ps(W + I), Gi = _mm512_loadu_ps(G + I);
+    if (K.Decoupled)
+      Wi = _mm512_mul_ps(Wi, Decay);
+    else if (CoupledDecay)
+      Gi = _mm512_add_ps(Gi, _mm512_mul_ps(Wd, Wi));
+    __m512 Mi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(M + I), B1),
+                              _mm512_mul_ps(OneB1, Gi));
+    __m512 Vi = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(V + I), B2),
+                              _mm512_mul_ps(OneB2, _mm512_mul_ps(Gi, Gi)));
+    _mm512_storeu_ps(M + I, Mi);
+    _mm512_storeu_ps(V + I, Vi);
+    __m512 Denom =
+        _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(Vi), Bc2Sqrt), Eps);
+    _mm512_storeu_ps(
+        W + I,
+        _mm512_add_ps(Wi, _mm512_div_ps(_mm512_mul_ps(StepSize, Mi), Denom)));
+  }
+  return I;
+}
+#endif
+
 struct StepContext {
   const Vec<UpdateJob> *Jobs;
   int64_t Step;
@@ -183,27 +265,19 @@ void applyJob(const UpdateJob &J, int64_t Step, Elements W) {
     }
     return;
   }
-  double Lr = U.Hyper[0], Beta1 = U.Hyper[1], Beta2 = U.Hyper[2],
-         Eps = U.Hyper[3], Wd = U.Hyper[4];
-  bool Decoupled = U.Optimizer == OptimizerKind::Adamw;
-  double Bc1 = 1.0 - std::pow(Beta1, double(Step));
-  double Bc2 = 1.0 - std::pow(Beta2, double(Step));
-  float StepSize = float(-(Lr / Bc1));
-  float Bc2Sqrt = float(std::sqrt(Bc2));
-  float B1 = float(Beta1), B2 = float(Beta2), OneB1 = float(1.0 - Beta1),
-        OneB2 = float(1.0 - Beta2), EpsF = float(Eps), WdF = float(Wd),
-        Decay = float(1.0 - Lr * Wd);
-  float *M = J.M, *V = J.V;
-  for (int64_t I = J.Begin; I < J.End; ++I) {
-    float Wi = W.get(I), Gi = G[I];
-    if (Decoupled)
-      Wi = Wi * Decay;
-    else if (WdF != 0.0f)
-      Gi = Gi + WdF * Wi;
-    M[I] = M[I] * B1 + OneB1 * Gi;
-    V[I] = V[I] * B2 + OneB2 * (Gi * Gi);
-    float Denom = std::sqrt(V[I]) / Bc2Sqrt + EpsF;
-    W.set(I, Wi + StepSize * M[I] / Denom);
+  AdamConstants K = adamConstants(U, Step);
+  int64_t I = J.Begin;
+#if MODRT_TRAINING_X86
+  // f32 parameters on AVX-512: 16 elements at a time, the same operations
+  // in the same order (no fused multiply-adds), so the same bits.
+  if constexpr (std::is_same_v<Elements, F32Elements>)
+    if (int(gemmIsa()) >= int(GemmIsa::Avx512))
+      I = adamAvx512(W.P, G, J.M, J.V, I, J.End, K);
+#endif
+  for (; I < J.End; ++I) {
+    float Wi = W.get(I);
+    adamElement(Wi, G[I], J.M[I], J.V[I], K);
+    W.set(I, Wi);
   }
 }
 
