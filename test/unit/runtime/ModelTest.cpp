@@ -4,15 +4,19 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Gemm.h"
 #include "TestUtil.h"
 
 #include "modrt/runtime.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <random>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 // The out-of-memory tests ask for absurd allocations: let the sanitizer's
 // allocator return NULL as malloc does, instead of aborting.
@@ -239,4 +243,67 @@ TEST(ModelTest, MalformedDerivedParametersAreRejected) {
     std::string Desc = Head + Line + "end\n";
     EXPECT_EQ(modrt_create(Desc.c_str()), nullptr) << Line;
   }
+}
+
+namespace {
+
+/// Parameters of an AdamW train block after `Steps` steps with the gradient
+/// G (written before each step into the buffer the runtime hands out), on
+/// the matmul's instruction set `Isa` (the optimiser's vector path follows
+/// it).
+std::vector<float> adamwAfter(modrt::GemmIsa Isa, int Steps,
+                              const std::vector<float> &W0,
+                              const std::vector<float> &G) {
+  // 37 elements: two vectors of 16 and a tail of 5.
+  const char *Desc = "modrt 1\nmodel opt\n"
+                     "param w f32 1 37 trainable zeros\n"
+                     "train step 0\nout loss f32 0\n"
+                     "update 2 1 0 5 0.01 0.9 0.999 1e-08 0.1\nend\n";
+  EXPECT_TRUE(modrt::setGemmIsa(Isa));
+  modrt_model *M = modrt_create(Desc);
+  EXPECT_NE(M, nullptr);
+  if (!M)
+    return {};
+  std::memcpy(modrt_param_data(M, 0), W0.data(), W0.size() * sizeof(float));
+  for (int S = 0; S < Steps; ++S) {
+    auto *Grad = static_cast<float *>(modrt_grad_data(M, 0));
+    EXPECT_NE(Grad, nullptr);
+    std::memcpy(Grad, G.data(), G.size() * sizeof(float));
+    EXPECT_EQ(modrt_train_step(M, 0), MODRT_OK) << modrt_error(M);
+  }
+  auto *W = static_cast<float *>(modrt_param_data(M, 0));
+  std::vector<float> Out(W, W + W0.size());
+  modrt_destroy(M);
+  modrt::setGemmIsa(modrt::bestGemmIsa());
+  return Out;
+}
+
+} // namespace
+
+TEST(ModelTest, AdamwVectorPathHasTheScalarPathsBits) {
+  std::mt19937 Rng(3);
+  std::uniform_real_distribution<float> U(-1.0f, 1.0f);
+  std::vector<float> W0(37), G(37);
+  for (size_t I = 0; I < W0.size(); ++I) {
+    W0[I] = U(Rng);
+    G[I] = U(Rng) * (I % 3 == 0 ? 1e-6f : 1.0f);
+  }
+  std::vector<float> Scalar = adamwAfter(modrt::GemmIsa::Generic, 3, W0, G);
+  // One step by hand (PyTorch's order): w *= 1 - lr wd; m = (1 - b1) g,
+  // v = (1 - b2) g^2; w += -(lr / (1 - b1)) m / (sqrt(v) / sqrt(1 - b2) +
+  // eps).
+  std::vector<float> One = adamwAfter(modrt::GemmIsa::Generic, 1, W0, G);
+  for (size_t I = 0; I < W0.size(); ++I) {
+    float Wi = W0[I] * float(1.0 - 0.01 * 0.1);
+    float Mi = 0.0f * 0.9f + float(1.0 - 0.9) * G[I];
+    float Vi = 0.0f * 0.999f + float(1.0 - 0.999) * (G[I] * G[I]);
+    float Denom = std::sqrt(Vi) / float(std::sqrt(1.0 - 0.999)) + 1e-8f;
+    EXPECT_EQ(One[I], Wi + float(-(0.01 / (1.0 - 0.9))) * Mi / Denom) << I;
+  }
+  if (modrt::bestGemmIsa() < modrt::GemmIsa::Avx512)
+    GTEST_SKIP() << "no AVX-512 here: only the scalar path ran";
+  std::vector<float> Vector = adamwAfter(modrt::GemmIsa::Avx512, 3, W0, G);
+  for (size_t I = 0; I < W0.size(); ++I)
+    EXPECT_EQ(std::memcmp(&Vector[I], &Scalar[I], sizeof(float)), 0)
+        << I << ": " << Vector[I] << " vs " << Scalar[I];
 }
