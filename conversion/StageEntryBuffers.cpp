@@ -92,8 +92,8 @@ struct StageEntryBuffersPass
       device->setAttr(mod::kDeviceEntryAttr, mod::getSignature(func));
       device->removeAttr(mod::kEntryAttr);
       symbols.insert(device, Block::iterator(func->getNextNode()));
-      stage(func, numParams, numOutputs, /*deviceArgs=*/false);
-      if (failed(stage(device, numParams, numOutputs, /*deviceArgs=*/true)))
+      if (failed(stage(func, numParams, numOutputs, /*deviceArgs=*/false)) ||
+          failed(stage(device, numParams, numOutputs, /*deviceArgs=*/true)))
         return signalPassFailure();
     }
   }
