@@ -37,6 +37,8 @@ struct LowerRoutingToRuntimePass
     : public modc::impl::LowerRoutingToRuntimeBase<LowerRoutingToRuntimePass> {
   ModuleOp module;
   modc::abi::Messages *messages = nullptr;
+  /// Stacked weight-gradient buffers left unused (gradientDestinations).
+  SmallVector<Value> unusedAllocs;
 
   static Value i64(OpBuilder &b, Location loc, int64_t v) {
     return b.create<arith::ConstantIntOp>(loc, v, 64);
@@ -72,6 +74,52 @@ struct LowerRoutingToRuntimePass
           ValueRange{b.create<arith::ConstantIndexOp>(loc, g)});
     }
     return table;
+  }
+
+  /// The dense [K, N] buffers the stacked result of a weight gradient is
+  /// copied into, one per group, when that is all it is for: `out` a fresh
+  /// allocation used otherwise only by deallocations and, for each group g,
+  /// a subview of [g] copied whole into a buffer nothing else uses (a
+  /// gradient output of the train function). The copies go into `copies`.
+  static std::optional<SmallVector<Value>>
+  gradientDestinations(mod::GroupedWeightGradOp op,
+                       SmallVectorImpl<Operation *> &copies) {
+    Value out = op.getOut();
+    auto type = cast<MemRefType>(out.getType());
+    if (!out.getDefiningOp<memref::AllocOp>() || !type.hasStaticShape() ||
+        type.getRank() != 3)
+      return std::nullopt;
+    int64_t groups = type.getDimSize(0);
+    SmallVector<Value> dests(groups);
+    for (Operation *user : out.getUsers()) {
+      if (user == op || isa<memref::DeallocOp>(user))
+        continue;
+      auto view = dyn_cast<memref::SubViewOp>(user);
+      if (!view || !view->hasOneUse() || view->getBlock() != op->getBlock())
+        return std::nullopt;
+      ArrayRef<int64_t> offsets = view.getStaticOffsets(),
+                        sizes = view.getStaticSizes(),
+                        strides = view.getStaticStrides();
+      if (offsets.size() != 3 || offsets[1] != 0 || offsets[2] != 0 ||
+          ShapedType::isDynamic(offsets[0]) || offsets[0] < 0 ||
+          offsets[0] >= groups || sizes[0] != 1 ||
+          sizes[1] != type.getDimSize(1) || sizes[2] != type.getDimSize(2) ||
+          llvm::any_of(strides, [](int64_t s) { return s != 1; }))
+        return std::nullopt;
+      auto copy = dyn_cast<memref::CopyOp>(*view->getUsers().begin());
+      if (!copy || copy.getSource() != view.getResult() ||
+          !copy.getTarget().hasOneUse() || dests[offsets[0]])
+        return std::nullopt;
+      auto target = cast<MemRefType>(copy.getTarget().getType());
+      if (!memref::isStaticShapeAndContiguousRowMajor(target) ||
+          target.getShape() != type.getShape().drop_front())
+        return std::nullopt;
+      dests[offsets[0]] = copy.getTarget();
+      copies.push_back(copy);
+    }
+    if (llvm::any_of(dests, [](Value d) { return !d; }))
+      return std::nullopt;
+    return dests;
   }
 
   /// The element type of a grouped product's weights (f32, bf16, f16).
@@ -189,10 +237,31 @@ struct LowerRoutingToRuntimePass
               : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32),
           {op.getLhs(), *table, op.getCounts(), op.getOut()});
     }
-    if (auto op = dyn_cast<mod::GroupedWeightGradOp>(o))
+    if (auto op = dyn_cast<mod::GroupedWeightGradOp>(o)) {
+      SmallVector<Operation *> copies;
+      if (std::optional<SmallVector<Value>> dests =
+              gradientDestinations(op, copies)) {
+        // Each group's gradient straight into the buffer it was copied to.
+        FailureOr<Value> table = weightTable(b, loc, op, *dests);
+        if (failed(table))
+          return failure();
+        if (failed(call(
+                b, loc,
+                MODC_KERNEL_FUNCTION(module, modrt_grouped_weight_grad_to_f32),
+                {op.getLhs(), op.getCounts(), op.getGrad(), *table})))
+          return failure();
+        for (Operation *copy : copies) {
+          Operation *view = copy->getOperand(0).getDefiningOp();
+          copy->erase();
+          view->erase();
+        }
+        unusedAllocs.push_back(op.getOut());
+        return success();
+      }
       return call(b, loc,
                   MODC_KERNEL_FUNCTION(module, modrt_grouped_weight_grad_f32),
                   {op.getLhs(), op.getCounts(), op.getGrad(), op.getOut()});
+    }
     if (auto op = dyn_cast<mod::GroupedMatmulScatterOp>(o)) {
       FailureOr<Value> table = weightTable(b, loc, op, op.getWeights());
       if (failed(table))
@@ -238,6 +307,16 @@ struct LowerRoutingToRuntimePass
       ++numCalls;
       modc::recordStat(&getContext(), getArgument(), "routing-ops-to-runtime",
                        1);
+    }
+    // Stacked weight gradients written in place instead: their buffers are
+    // only freed now.
+    for (Value alloc : unusedAllocs) {
+      if (!llvm::all_of(alloc.getUsers(),
+                        [](Operation *u) { return isa<memref::DeallocOp>(u); }))
+        continue;
+      for (Operation *u : llvm::make_early_inc_range(alloc.getUsers()))
+        u->erase();
+      alloc.getDefiningOp()->erase();
     }
   }
 };

@@ -1143,7 +1143,10 @@ struct WeightGradTile {
 
 struct WeightGradJob {
   const modrt_memref2d_f32 *A, *DY;
-  const modrt_memref3d_f32 *DW;
+  /// Group g's [K, N] gradient: element (i, j) at Out[g] + i * LdOut + j *
+  /// ColStride.
+  float *const *Out;
+  int64_t LdOut, ColStride;
   const WeightGradTile *Tiles;
 };
 
@@ -1151,7 +1154,6 @@ void runWeightGradTile(void *Ctx, int64_t I) {
   const WeightGradJob &J = *static_cast<WeightGradJob *>(Ctx);
   const WeightGradTile &T = J.Tiles[I];
   const modrt_memref2d_f32 &A = *J.A, &DY = *J.DY;
-  const modrt_memref3d_f32 &DW = *J.DW;
   Problem Pr;
   Pr.M = A.sizes[1];
   Pr.N = T.N;
@@ -1162,28 +1164,22 @@ void runWeightGradTile(void *Ctx, int64_t I) {
   Pr.B = {DY.aligned + DY.offset + T.Row * DY.strides[0] +
               T.Col * DY.strides[1],
           DY.strides[0], DY.strides[1]};
-  Pr.C = {DW.aligned + DW.offset + T.Group * DW.strides[0] +
-              T.Col * DW.strides[2],
-          DW.strides[1], DW.strides[2]};
+  Pr.C = {J.Out[T.Group] + T.Col * J.ColStride, J.LdOut, J.ColStride};
   runProblem(Pr, 1);
 }
 
-} // namespace
-
-extern "C" void _mlir_ciface_modrt_grouped_weight_grad_f32(
-    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *DY,
-    modrt_memref3d_f32 *DW) {
-  if (!A || !Counts || !DY || !DW)
-    return;
-  int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = DY->sizes[1];
-  if (Groups < 0 || DW->sizes[0] != Groups || DW->sizes[1] != K ||
-      DW->sizes[2] != N || A->sizes[0] != DY->sizes[0] || K <= 0 || N <= 0)
-    return;
+/// The checks and tiles of both weight-gradient entries; Out as in
+/// WeightGradJob.
+void groupedWeightGrad(modrt_memref2d_f32 *A, modrt_memref1d_i64 *Counts,
+                       modrt_memref2d_f32 *DY, float *const *Out, int64_t LdOut,
+                       int64_t ColStride) {
+  int64_t Groups = Counts->sizes[0];
   int64_t Total = groupTotal(Counts);
   if (Total < 0 || Total > A->sizes[0])
     return;
   // Each group's columns cut in multiples of 64 until there are a few
   // tiles per thread; an empty group's tiles write zeros.
+  int64_t N = DY->sizes[1];
   int Threads = currentThreadCount();
   int64_t Pieces =
       Threads > 1
@@ -1202,8 +1198,44 @@ extern "C" void _mlir_ciface_modrt_grouped_weight_grad_f32(
       Tiles.push_back({G, Row, M, Col, std::min(Width, N - Col)});
     Row += M;
   }
-  WeightGradJob J = {A, DY, DW, Tiles.data()};
+  WeightGradJob J = {A, DY, Out, LdOut, ColStride, Tiles.data()};
   modrt_parallel_for(int64_t(Tiles.size()), runWeightGradTile, &J);
+}
+
+} // namespace
+
+extern "C" void _mlir_ciface_modrt_grouped_weight_grad_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *DY,
+    modrt_memref3d_f32 *DW) {
+  if (!A || !Counts || !DY || !DW)
+    return;
+  int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = DY->sizes[1];
+  if (Groups < 0 || DW->sizes[0] != Groups || DW->sizes[1] != K ||
+      DW->sizes[2] != N || A->sizes[0] != DY->sizes[0] || K <= 0 || N <= 0)
+    return;
+  std::vector<float *> Out(static_cast<size_t>(Groups));
+  for (int64_t G = 0; G < Groups; ++G)
+    Out[size_t(G)] = DW->aligned + DW->offset + G * DW->strides[0];
+  groupedWeightGrad(A, Counts, DY, Out.data(), DW->strides[1], DW->strides[2]);
+}
+
+extern "C" void _mlir_ciface_modrt_grouped_weight_grad_to_f32(
+    modrt_memref2d_f32 *A, modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *DY,
+    modrt_memref1d_i64 *Out) {
+  if (!A || !Counts || !DY || !Out)
+    return;
+  int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = DY->sizes[1];
+  if (Groups < 0 || Out->sizes[0] != Groups || A->sizes[0] != DY->sizes[0] ||
+      K <= 0 || N <= 0)
+    return;
+  std::vector<float *> Dest(static_cast<size_t>(Groups));
+  for (int64_t G = 0; G < Groups; ++G) {
+    Dest[size_t(G)] = reinterpret_cast<float *>(
+        Out->aligned[Out->offset + G * Out->strides[0]]);
+    if (!Dest[size_t(G)])
+      return;
+  }
+  groupedWeightGrad(A, Counts, DY, Dest.data(), N, 1);
 }
 
 namespace {

@@ -69,3 +69,43 @@ func.func @task(%ids: memref<?xi32>, %i: memref<?x1xi64>, %w: memref<?x1xf32>) {
   return
 }
 
+
+// -----
+
+// Weight gradients copied whole, group by group, into buffers nothing else
+// uses (a train block's gradient outputs): written there in place, no
+// stacked buffer and no copies.
+// CHECK-LABEL: func.func @weight_grad_in_place
+// CHECK-NOT:   memref.alloc(
+// CHECK:       %[[T:.*]] = memref.alloca() : memref<2xi64>
+// CHECK:       memref.extract_aligned_pointer_as_index %arg3
+// CHECK:       memref.extract_aligned_pointer_as_index %arg4
+// CHECK:       call @modrt_grouped_weight_grad_to_f32(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}})
+// CHECK-NOT:   memref.copy
+// CHECK-NOT:   memref.dealloc
+// CHECK:       return
+func.func @weight_grad_in_place(%x: memref<?x8xf32>, %c: memref<2xi64>, %dy: memref<?x16xf32>, %g0: memref<8x16xf32>, %g1: memref<8x16xf32>) {
+  %dw = memref.alloc() : memref<2x8x16xf32>
+  mod.grouped_weight_grad %x counts %c grad %dy into %dw : (memref<?x8xf32>, memref<2xi64>, memref<?x16xf32>, memref<2x8x16xf32>) -> ()
+  %s1 = memref.subview %dw[1, 0, 0] [1, 8, 16] [1, 1, 1] : memref<2x8x16xf32> to memref<8x16xf32, strided<[16, 1], offset: 128>>
+  memref.copy %s1, %g1 : memref<8x16xf32, strided<[16, 1], offset: 128>> to memref<8x16xf32>
+  %s0 = memref.subview %dw[0, 0, 0] [1, 8, 16] [1, 1, 1] : memref<2x8x16xf32> to memref<8x16xf32, strided<[16, 1]>>
+  memref.copy %s0, %g0 : memref<8x16xf32, strided<[16, 1]>> to memref<8x16xf32>
+  memref.dealloc %dw : memref<2x8x16xf32>
+  return
+}
+
+// -----
+
+// One group's gradient is not copied out: the stacked form stays.
+// CHECK-LABEL: func.func @weight_grad_stacked
+// CHECK:       call @modrt_grouped_weight_grad_f32(
+// CHECK:       memref.copy
+func.func @weight_grad_stacked(%x: memref<?x8xf32>, %c: memref<2xi64>, %dy: memref<?x16xf32>, %g0: memref<8x16xf32>) {
+  %dw = memref.alloc() : memref<2x8x16xf32>
+  mod.grouped_weight_grad %x counts %c grad %dy into %dw : (memref<?x8xf32>, memref<2xi64>, memref<?x16xf32>, memref<2x8x16xf32>) -> ()
+  %s0 = memref.subview %dw[0, 0, 0] [1, 8, 16] [1, 1, 1] : memref<2x8x16xf32> to memref<8x16xf32, strided<[16, 1]>>
+  memref.copy %s0, %g0 : memref<8x16xf32, strided<[16, 1]>> to memref<8x16xf32>
+  memref.dealloc %dw : memref<2x8x16xf32>
+  return
+}

@@ -274,6 +274,15 @@ void _mlir_ciface_modrt_grouped_weight_grad_f32(modrt_memref2d_f32 *A,
                                                 modrt_memref2d_f32 *DY,
                                                 modrt_memref3d_f32 *DW);
 
+/** The same gradients written in place: Out[g] is the address of group
+ *  g's dense row-major [K, N] f32 gradient (a parameter's gradient
+ *  buffer), overwritten. A NULL address or mismatched sizes leave every
+ *  gradient untouched. */
+void _mlir_ciface_modrt_grouped_weight_grad_to_f32(modrt_memref2d_f32 *A,
+                                                   modrt_memref1d_i64 *Counts,
+                                                   modrt_memref2d_f32 *DY,
+                                                   modrt_memref1d_i64 *Out);
+
 /** The three grouped products above with bf16 weights: Weights[g] is the
  *  address of a dense row-major [K, N] bf16 matrix (raw bits), widened
  *  exactly and accumulated in f32, as _mlir_ciface_modrt_matmul_f32_bf16;

@@ -1026,6 +1026,27 @@ TEST(GemmTest, GroupedWeightGradients) {
     _mlir_ciface_modrt_grouped_weight_grad_f32(&Am, &Pm, &DYm, &DWm);
     _mlir_ciface_modrt_grouped_weight_grad_f32(nullptr, &Km, &DYm, &DWm);
     EXPECT_EQ(DW, Before);
+    // Written in place, into each group's own buffer (a parameter's
+    // gradient): the same tiles, so the same bits; a NULL address leaves
+    // every buffer untouched.
+    std::vector<std::vector<float>> Own(size_t(G),
+                                        std::vector<float>(size_t(K * N), 7));
+    std::vector<int64_t> Addr;
+    for (auto &O : Own)
+      Addr.push_back(int64_t(reinterpret_cast<uintptr_t>(O.data())));
+    modrt_memref1d_i64 Om = {Addr.data(), Addr.data(), 0, {G}, {1}};
+    std::vector<int64_t> Saved = Addr;
+    Addr[3] = 0;
+    _mlir_ciface_modrt_grouped_weight_grad_to_f32(&Am, &Km, &DYm, &Om);
+    for (auto &O : Own)
+      EXPECT_EQ(O, std::vector<float>(size_t(K * N), 7));
+    Addr = Saved;
+    _mlir_ciface_modrt_grouped_weight_grad_to_f32(&Am, &Km, &DYm, &Om);
+    for (int64_t Gi = 0; Gi < G; ++Gi)
+      EXPECT_EQ(std::memcmp(Own[size_t(Gi)].data(), DW.data() + Gi * K * N,
+                            size_t(K * N) * sizeof(float)),
+                0)
+          << "group " << Gi;
   }
 }
 
