@@ -281,10 +281,16 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
     auto decide = op.getWeights().getDefiningOp<mod::RouteDecideOp>();
     bool oneTarget = decide && (decide.getRouter() == mod::RouterKind::Task ||
                                 decide.getRouter() == mod::RouterKind::Hash);
-    if (training && !oneTarget)
+    if (training && !oneTarget) {
+      std::string why;
+      modc::groupBody(target(op, 0), op.getTargetParams(0).size(), &why);
       return op.emitOpError("training: the gradient of 'merge' over a module "
-                            "that does not compute row by row is not "
-                            "supported yet (it is with task or hash routing)");
+                            "that does not keep its rows apart, with its "
+                            "parameters as matmul weights or row-wise "
+                            "inputs, is not supported yet (it is with task "
+                            "or hash routing): ")
+             << why;
+    }
     if (!training)
       return lowerMerge(op);
     op.setAggregationAttr(mod::AggregationAttr::get(

@@ -54,6 +54,24 @@ bool firstIsDim0Only(AffineMap map) {
   return true;
 }
 
+/// Whether row values a and b count their rows the same way: the same
+/// (value, dim) multipliers, or dims of equal static sizes (two tensors
+/// split into the same number of heads).
+bool sameCount(const Classes &c, Value a, Value b) {
+  const RowMultiplier &ma = c.multOf(a), &mb = c.multOf(b);
+  if (ma.size() != mb.size())
+    return false;
+  for (auto [x, y] : llvm::zip(ma, mb)) {
+    if (x == y)
+      continue;
+    int64_t sx = cast<ShapedType>(x.first.getType()).getDimSize(x.second);
+    int64_t sy = cast<ShapedType>(y.first.getType()).getDimSize(y.second);
+    if (ShapedType::isDynamic(sx) || sx != sy)
+      return false;
+  }
+  return true;
+}
+
 /// `gen` is `f32(p)` for a bf16 or f16 parameter p, into an empty tensor:
 /// the importer's widening of a half operand.
 bool isParamWidening(linalg::GenericOp gen, const Classes &c) {
@@ -131,6 +149,32 @@ std::optional<GroupedUse> classify(Operation *op, Classes &c,
           "operand";
     return std::nullopt;
   }
+  if (auto tr = dyn_cast<linalg::TransposeOp>(op)) {
+    // Dims after the rows permuted: each row's elements stay in the row.
+    if (isRow(tr.getInput()) && tr.getPermutation()[0] == 0 &&
+        isShapeOnly(tr.getInit())) {
+      if (!c.multOf(tr.getInput()).empty())
+        c.mult[tr.getResult()[0]] = c.multOf(tr.getInput());
+      c.rows.insert(tr.getResult()[0]);
+      return GroupedUse::RowLocal;
+    }
+    why = "a transpose that moves the rows";
+    return std::nullopt;
+  }
+  if (auto bmm = dyn_cast<linalg::BatchMatmulOp>(op)) {
+    // A batch of products per row (attention's heads of each example):
+    // both operands rows counted the same way.
+    Value a = bmm.getInputs()[0], b = bmm.getInputs()[1];
+    if (isRow(a) && isRow(b) && sameCount(c, a, b) &&
+        isZeroFill(bmm.getOutputs()[0]) && isShapeOnly(bmm.getOutputs()[0])) {
+      if (!c.multOf(a).empty())
+        c.mult[bmm.getResult(0)] = c.multOf(a);
+      c.rows.insert(bmm.getResult(0));
+      return GroupedUse::RowLocal;
+    }
+    why = "a batch matmul whose operands are not both the rows";
+    return std::nullopt;
+  }
   if (auto mm = dyn_cast<linalg::MatmulOp>(op)) {
     Value a = mm.getInputs()[0], b = mm.getInputs()[1];
     if (isRow(a) && !isRow(b) && isZeroFill(mm.getOutputs()[0]) &&
@@ -173,15 +217,17 @@ std::optional<GroupedUse> classify(Operation *op, Classes &c,
     // Every row operand counts rows the same way; parameters only next to
     // one row per packed row.
     std::optional<RowMultiplier> m;
+    Value first;
     bool params = false;
     for (OpOperand &operand : gen->getOpOperands()) {
       params |= isParam(operand.get());
       if (!isRow(operand.get()))
         continue;
-      if (m && *m != c.multOf(operand.get())) {
+      if (first && !sameCount(c, first, operand.get())) {
         why = "a linalg.generic over rows counted in different ways";
         return std::nullopt;
       }
+      first = operand.get();
       m = c.multOf(operand.get());
     }
     if (!m) {

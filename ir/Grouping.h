@@ -29,6 +29,9 @@ enum class GroupedUse {
   RowMatmul,     ///< rows @ non-parameter: an ordinary matmul.
   RowGeneric,    ///< Row-wise linalg.generic; parameter inputs per group.
   RowReshape,    ///< Collapses rows with inner dims, or restores them.
+  RowLocal,      ///< Keeps each row's elements in the row (a transpose of
+                 ///< the dims after it, a batch matmul of row values):
+                 ///< cloned as is.
   ParamWiden,    ///< A bf16/f16 parameter widened to f32 (the importer's rule
                  ///< for half operands): not computed; the grouped GEMMs
                  ///< that read it take the 16-bit weights themselves.
@@ -57,9 +60,11 @@ struct GroupedBody {
 
 /// `fn` is a module function: parameters first, then one input [rows,
 /// features...] with dynamic rows; one result with dynamic rows. It is
-/// groupable if it only computes row by row, with its parameters used as
-/// the right operand of a 2-D f32 matmul (directly, or an f32 widening of a
-/// bf16/f16 parameter) or as row-invariant inputs of a row-wise linalg.generic.
+/// groupable if it only computes row by row (within a row it may mix
+/// inner rows: attention over an example's tokens), with its parameters
+/// used as the right operand of a 2-D f32 matmul (directly, or an f32
+/// widening of a bf16/f16 parameter) or as row-invariant inputs of a
+/// row-wise linalg.generic.
 /// Returns the role of each operation, or nothing with the reason in `why` if
 /// given.
 std::optional<GroupedBody> groupBody(mlir::func::FuncOp fn, unsigned numParams,

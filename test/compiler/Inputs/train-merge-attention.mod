@@ -5,7 +5,7 @@ dyn B;
 dyn T;
 module Att(x: f32[B, T, D]) -> f32[B, T, D] {
   param w: f32[D, D] = normal(0.0, 0.3);
-  return attention(x @ w, x, x, heads = 2);
+  return attention(x @ tanh(w), x, x, heads = 2);
 }
 blocks: Att[E];
 param gate: f32[D, E] = normal(0.0, 0.3);

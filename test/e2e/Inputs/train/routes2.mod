@@ -92,6 +92,20 @@ train merged_task(xs: f32[B, T, D], ids: i64[B], target: f32[B, T, D]) {
   update att with sgd(lr = 1.0);
 }
 
+// `merge` per example with soft weights over the same attention module:
+// the mix is linear in the parameters, which enter only through `x @ w`,
+// so the route factors exactly (each example's weights spread over its
+// tokens); the attention stays within each example.
+train merged_attention(xs: f32[B, T, D], target: f32[B, T, D]) {
+  minimize mse(route xs to att by softmax(gate(mean(xs, 1))) combine merge, target);
+  update gate, att with sgd(lr = 1.0);
+}
+
+train merged_attention_top2(xs: f32[B, T, D], target: f32[B, T, D]) {
+  minimize mse(route xs to att by topk(gate(mean(xs, 1)), 2) combine merge, target);
+  update gate, att with sgd(lr = 1.0);
+}
+
 // A route inside a module (a mixture-of-experts block): lowered in the
 // train block's differentiable form after the block is inlined.
 module MoEBlock<I, F>(x: f32[N, I]) -> f32[N, I] {
