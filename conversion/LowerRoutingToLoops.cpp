@@ -15,8 +15,8 @@
 // reads it back (`mod.device_to_host`) and reports it through the runtime
 // with the CPU's message (modrt_report_*).
 //
-// Not lowered yet, reported at their location: expert_choice, distinct
-// (merge per weight vector) and the weight gradients of training.
+// A plan is a stable counting sort over chunks of rows (parallel over
+// chunks and targets; its placement is the runtime's serial one).
 //
 //===----------------------------------------------------------------------===//
 
@@ -597,11 +597,21 @@ struct LowerRoutingToLoopsPass
 
   /// counts[t], then rows/slots of target 0, 1, ... in row order: in one
   /// thread.
+  /// Rows of idx per chunk of the plan's counting sort.
+  static constexpr int64_t kPlanChunk = 256;
+
+  /// The plan as a stable counting sort over chunks of kPlanChunk rows, so
+  /// that its work is parallel (over chunks, then over targets) yet places
+  /// entries exactly as the runtime's serial pass does: by target, then
+  /// row, then slot.
   LogicalResult lowerPlan(Builder &b, mod::RoutePlanOp op) {
     Value idx = op.getIndices(), counts = op.getCounts();
     Value rowsOut = op.getRows(), slotsOut = op.getSlots();
-    Value e = dim(b, counts, 0), c0 = cIndex(b, 0);
+    Value e = dim(b, counts, 0), c0 = cIndex(b, 0), c1 = cIndex(b, 1);
     Value rows = dim(b, idx, 0), k = dim(b, idx, 1);
+    Value chunk = cIndex(b, kPlanChunk);
+    Value chunks = b.create<arith::DivUIOp>(
+        b.create<arith::AddIOp>(rows, cIndex(b, kPlanChunk - 1)), chunk);
     auto target = [&](Builder &ib, Value r, Value j,
                       llvm::function_ref<void(Builder &, Value)> then) {
       Value t = load(ib, idx, {r, j});
@@ -610,48 +620,92 @@ struct LowerRoutingToLoopsPass
           ib.create<arith::CmpIOp>(arith::CmpIPredicate::slt, t, toI64(ib, e)));
       ifThen(ib, in, [&](Builder &tb) { then(tb, toIndex(tb, t)); });
     };
-    Value next = b.create<memref::AllocOp>(
-        MemRefType::get({ShapedType::kDynamic}, b.getI64Type()), e);
-    loop(b, c0, cIndex(b, 1), [&](Builder &ob, ValueRange) {
-      loop(ob, c0, e, [&](Builder &ib, ValueRange t) {
-        store(ib, cI64(ib, 0), counts, t);
-      });
-      loop(ob, c0, rows, [&](Builder &rb, ValueRange r) {
-        loop(rb, c0, k, [&](Builder &jb, ValueRange j) {
-          target(jb, r[0], j[0], [&](Builder &tb, Value t) {
-            Value n = load(tb, counts, {t});
-            store(tb, tb.create<arith::AddIOp>(n, cI64(tb, 1)), counts, {t});
+    // Every (row, slot) of chunk c with a valid target, in order.
+    auto eachInChunk =
+        [&](Builder &cb, Value c,
+            llvm::function_ref<void(Builder &, Value, Value, Value)> body) {
+          Value first = cb.create<arith::MulIOp>(c, chunk);
+          Value last = cb.create<arith::MinUIOp>(
+              cb.create<arith::AddIOp>(first, chunk), rows);
+          loop(cb, first, last, [&](Builder &rb, ValueRange r) {
+            loop(rb, c0, k, [&](Builder &jb, ValueRange j) {
+              target(jb, r[0], j[0],
+                     [&](Builder &tb, Value t) { body(tb, r[0], j[0], t); });
+            });
           });
-        });
+        };
+    auto i64Buffer = [&](ValueRange sizes) {
+      SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
+      return b
+          .create<memref::AllocOp>(MemRefType::get(shape, b.getI64Type()),
+                                   sizes)
+          .getResult();
+    };
+    // 1. Per chunk, its entries per target.
+    Value perChunk = i64Buffer({chunks, e});
+    parallel(b, chunks, [&](Builder &cb, ValueRange c) {
+      loop(cb, c0, e, [&](Builder &ib, ValueRange t) {
+        store(ib, cI64(ib, 0), perChunk, {c[0], t[0]});
       });
+      eachInChunk(cb, c[0], [&](Builder &tb, Value, Value, Value t) {
+        Value n = load(tb, perChunk, {c[0], t});
+        store(tb, tb.create<arith::AddIOp>(n, cI64(tb, 1)), perChunk,
+              {c[0], t});
+      });
+    });
+    // 2. Per target, its count and each chunk's first place among its
+    // entries (an exclusive running sum over the chunks).
+    parallel(b, e, [&](Builder &tb, ValueRange t) {
+      ValueRange total =
+          fold(tb, c0, chunks, ValueRange{cI64(tb, 0)},
+               [&](Builder &cb, Value c, ValueRange run) {
+                 Value n = load(cb, perChunk, {c, t[0]});
+                 store(cb, run[0], perChunk, {c, t[0]});
+                 return SmallVector<Value>{cb.create<arith::AddIOp>(run[0], n)};
+               });
+      store(tb, total[0], counts, t);
+    });
+    // 3. Each target's first entry: an exclusive running sum over the
+    // targets (few: one thread).
+    Value start = i64Buffer({e});
+    loop(b, c0, c1, [&](Builder &ob, ValueRange) {
       fold(ob, c0, e, ValueRange{cI64(ob, 0)},
-           [&](Builder &ib, Value t, ValueRange start) {
-             store(ib, start[0], next, {t});
+           [&](Builder &ib, Value t, ValueRange run) {
+             store(ib, run[0], start, {t});
              return SmallVector<Value>{
-                 ib.create<arith::AddIOp>(start[0], load(ib, counts, {t}))};
-           });
-      loop(ob, c0, rows, [&](Builder &rb, ValueRange r) {
-        loop(rb, c0, k, [&](Builder &jb, ValueRange j) {
-          target(jb, r[0], j[0], [&](Builder &tb, Value t) {
-            Value pos = load(tb, next, {t});
-            store(tb, tb.create<arith::AddIOp>(pos, cI64(tb, 1)), next, {t});
-            Value p = toIndex(tb, pos);
-            store(tb, toI64(tb, r[0]), rowsOut, {p});
-            store(tb, toI64(tb, j[0]), slotsOut, {p});
-          });
-        });
-      });
-      // The entries past the counts' sum (a route sized by its bound on
-      // the GPU path, mod-lower-routing{packed-rows-bound}): row 0, which
-      // gathers may read, and slot -1, which scatters skip.
-      Value used = load(ob, next, {ob.create<arith::SubIOp>(e, cIndex(ob, 1))});
-      loop(ob, toIndex(ob, used), dim(ob, rowsOut, 0),
-           [&](Builder &ib, ValueRange p) {
-             store(ib, cI64(ib, 0), rowsOut, p);
-             store(ib, cI64(ib, -1), slotsOut, p);
+                 ib.create<arith::AddIOp>(run[0], load(ib, counts, {t}))};
            });
     });
-    b.create<memref::DeallocOp>(next);
+    // 4. Each chunk places its entries from its places on.
+    parallel(b, chunks, [&](Builder &cb, ValueRange c) {
+      eachInChunk(cb, c[0], [&](Builder &tb, Value r, Value j, Value t) {
+        Value mine = load(tb, perChunk, {c[0], t});
+        store(tb, tb.create<arith::AddIOp>(mine, cI64(tb, 1)), perChunk,
+              {c[0], t});
+        Value p =
+            toIndex(tb, tb.create<arith::AddIOp>(load(tb, start, {t}), mine));
+        store(tb, toI64(tb, r), rowsOut, {p});
+        store(tb, toI64(tb, j), slotsOut, {p});
+      });
+    });
+    // 5. The entries past the counts' sum (a route sized by its bound on
+    // the GPU path, mod-lower-routing{packed-rows-bound}): row 0, which
+    // gathers may read, and slot -1, which scatters skip.
+    Value cap = dim(b, rowsOut, 0);
+    parallel(b, cap, [&](Builder &pb, ValueRange p) {
+      Value lastT = pb.create<arith::SubIOp>(e, c1);
+      Value used = pb.create<arith::AddIOp>(load(pb, start, {lastT}),
+                                            load(pb, counts, {lastT}));
+      ifThen(pb,
+             pb.create<arith::CmpIOp>(arith::CmpIPredicate::sge,
+                                      toI64(pb, p[0]), used),
+             [&](Builder &ib) {
+               store(ib, cI64(ib, 0), rowsOut, p);
+               store(ib, cI64(ib, -1), slotsOut, p);
+             });
+    });
+    b.create<memref::DeallocOp>(perChunk);
+    b.create<memref::DeallocOp>(start);
     return success();
   }
 

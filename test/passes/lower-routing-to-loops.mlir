@@ -63,15 +63,29 @@ func.func @task(%ids: memref<?xi32>, %i: memref<?x1xi64>, %w: memref<?x1xf32>) {
 
 // -----
 
-// The plan: counts, then the placement in row order, in one thread; the
-// entries past the counts' sum become row 0, slot -1.
+// The plan: a stable counting sort over chunks of 256 rows. Per chunk its
+// entries per target (parallel over chunks); per target its count and each
+// chunk's first place (parallel over targets); the targets' first entries
+// (one thread); each chunk places its entries in row order (parallel over
+// chunks); the entries past the counts' sum become row 0, slot -1.
 // CHECK-LABEL: func.func @plan
-// CHECK-NOT:     scf.parallel
-// CHECK:         %[[NEXT:.*]] = memref.alloc(%{{.*}}) : memref<?xi64>
+// CHECK:         %[[C256:.*]] = arith.constant 256 : index
+// CHECK:         %[[PER:.*]] = memref.alloc(%{{.*}}, %{{.*}}) : memref<?x?xi64>
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.*}}, %[[PER]]
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} iter_args
+// CHECK:           memref.store %{{.*}}, %arg1
+// CHECK:         %[[START:.*]] = memref.alloc(%{{.*}}) : memref<?xi64>
 // CHECK:         scf.for
+// CHECK:         scf.parallel
+// CHECK:             memref.store %{{.*}}, %arg2
+// CHECK:             memref.store %{{.*}}, %arg3
+// CHECK:         scf.parallel
 // CHECK:           %[[MINUS1:.*]] = arith.constant -1 : i64
 // CHECK:           memref.store %[[MINUS1]], %arg3
-// CHECK:         memref.dealloc %[[NEXT]]
+// CHECK:         memref.dealloc %[[PER]]
+// CHECK:         memref.dealloc %[[START]]
 func.func @plan(%i: memref<?x2xi64>, %c: memref<8xi64>, %r: memref<?xi64>, %s: memref<?xi64>) {
   mod.route.plan %i into %c, %r, %s : (memref<?x2xi64>, memref<8xi64>, memref<?xi64>, memref<?xi64>) -> ()
   return
