@@ -1204,38 +1204,46 @@ void groupedWeightGrad(modrt_memref2d_f32 *A, modrt_memref1d_i64 *Counts,
 
 } // namespace
 
+namespace {
+
+/// What both weight-gradient entries need of their inputs: A [M, K] and
+/// DY [M, N] with K, N > 0 and a count per group.
+bool weightGradInputs(const modrt_memref2d_f32 *A,
+                      const modrt_memref1d_i64 *Counts,
+                      const modrt_memref2d_f32 *DY) {
+  return A && Counts && DY && Counts->sizes[0] >= 0 &&
+         A->sizes[0] == DY->sizes[0] && A->sizes[1] > 0 && DY->sizes[1] > 0;
+}
+
+} // namespace
+
 extern "C" void _mlir_ciface_modrt_grouped_weight_grad_f32(
     modrt_memref2d_f32 *A, modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *DY,
     modrt_memref3d_f32 *DW) {
-  if (!A || !Counts || !DY || !DW)
+  if (!weightGradInputs(A, Counts, DY) || !DW ||
+      DW->sizes[0] != Counts->sizes[0] || DW->sizes[1] != A->sizes[1] ||
+      DW->sizes[2] != DY->sizes[1])
     return;
-  int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = DY->sizes[1];
-  if (Groups < 0 || DW->sizes[0] != Groups || DW->sizes[1] != K ||
-      DW->sizes[2] != N || A->sizes[0] != DY->sizes[0] || K <= 0 || N <= 0)
-    return;
-  std::vector<float *> Out(static_cast<size_t>(Groups));
-  for (int64_t G = 0; G < Groups; ++G)
-    Out[size_t(G)] = DW->aligned + DW->offset + G * DW->strides[0];
+  std::vector<float *> Out(static_cast<size_t>(Counts->sizes[0]));
+  for (size_t G = 0; G < Out.size(); ++G)
+    Out[G] = DW->aligned + DW->offset + int64_t(G) * DW->strides[0];
   groupedWeightGrad(A, Counts, DY, Out.data(), DW->strides[1], DW->strides[2]);
 }
 
 extern "C" void _mlir_ciface_modrt_grouped_weight_grad_to_f32(
     modrt_memref2d_f32 *A, modrt_memref1d_i64 *Counts, modrt_memref2d_f32 *DY,
     modrt_memref1d_i64 *Out) {
-  if (!A || !Counts || !DY || !Out)
+  if (!weightGradInputs(A, Counts, DY) || !Out ||
+      Out->sizes[0] != Counts->sizes[0])
     return;
-  int64_t Groups = Counts->sizes[0], K = A->sizes[1], N = DY->sizes[1];
-  if (Groups < 0 || Out->sizes[0] != Groups || A->sizes[0] != DY->sizes[0] ||
-      K <= 0 || N <= 0)
-    return;
-  std::vector<float *> Dest(static_cast<size_t>(Groups));
-  for (int64_t G = 0; G < Groups; ++G) {
-    Dest[size_t(G)] = reinterpret_cast<float *>(
-        Out->aligned[Out->offset + G * Out->strides[0]]);
-    if (!Dest[size_t(G)])
+  std::vector<float *> Dest(static_cast<size_t>(Counts->sizes[0]));
+  for (size_t G = 0; G < Dest.size(); ++G) {
+    Dest[G] = reinterpret_cast<float *>(
+        Out->aligned[Out->offset + int64_t(G) * Out->strides[0]]);
+    if (!Dest[G])
       return;
   }
-  groupedWeightGrad(A, Counts, DY, Dest.data(), N, 1);
+  groupedWeightGrad(A, Counts, DY, Dest.data(), DY->sizes[1], 1);
 }
 
 namespace {
