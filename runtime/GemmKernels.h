@@ -784,6 +784,15 @@ bool runTile(const Problem &Pr, const Plan &Pl, int64_t M0, int64_t M1,
   return false;
 }
 
+/// Columns of the widest one-row kernel (1 x 16 vectors on avx512).
+constexpr int64_t widestRowKernel() {
+  int64_t Most = 0;
+  for (const KernelShape &S : Shapes)
+    if (S.MR == 1 && int64_t(S.NV) * Width > Most)
+      Most = int64_t(S.NV) * Width;
+  return Most;
+}
+
 /// Chooses the path, the kernel and the blocking of a problem.
 Plan makePlan(const Problem &Pr) {
   Plan Pl;
@@ -811,14 +820,15 @@ Plan makePlan(const Problem &Pr) {
     Pl.Block = {Depth > Width ? Depth : Width, 0, 0};
     return Pl;
   }
-  // One to three rows of a grouped product (an expert's weight, in tiles
-  // of a few hundred columns or less) against a row-major B of a vector
-  // chunk or more: B swept in place, row after row (the threads take
-  // columns, never rows: each would read all of B). Elsewhere, and from
-  // four rows on, the column panels below, prefetching into L2, are faster
-  // (docs/gemm.md).
+  // One to three rows of a grouped product in a tile narrower than the
+  // widest one-row kernel (a scatter's column block: that kernel would
+  // waste lanes) but at least a vector chunk wide: B swept in place, row
+  // after row (the threads take columns, never rows: each would read all
+  // of B). Elsewhere, and from four rows on, the column panels below,
+  // prefetching into L2, are faster (docs/gemm.md).
   if (Pr.Grouped && Pr.M <= SweepMaxM && Pr.N >= SweepNV * Width &&
-      Pr.B.ColStride == 1 && Pr.A.ColStride == 1 && Pr.C.ColStride == 1) {
+      Pr.N < widestRowKernel() && Pr.B.ColStride == 1 && Pr.A.ColStride == 1 &&
+      Pr.C.ColStride == 1) {
     Pl.Sweep = true;
     Pl.PackB = false;
     Pl.MR = SweepMaxM;
