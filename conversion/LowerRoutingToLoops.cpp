@@ -595,8 +595,6 @@ struct LowerRoutingToLoopsPass
     return success();
   }
 
-  /// counts[t], then rows/slots of target 0, 1, ... in row order: in one
-  /// thread.
   /// Rows of idx per chunk of the plan's counting sort.
   static constexpr int64_t kPlanChunk = 256;
 
