@@ -526,72 +526,89 @@ struct LowerRoutingToLoopsPass
   /// The rows of `dense` grouped by bit-identical contents, groups in order
   /// of their first row, each in row order: in one thread, each row
   /// compared with the later rows not yet placed.
+  /// Rows grouped by equal weight vectors (bit for bit), groups in the
+  /// order of their first rows, each group's rows in order: the runtime's
+  /// grouping. The quadratic part, each row's first equal row (its
+  /// leader), is parallel over rows; numbering the leaders and placing the
+  /// rows is one linear pass in one thread.
   LogicalResult lowerDistinct(Builder &b, mod::RouteDistinctOp op) {
     Value dense = op.getDense(), order = op.getOrder();
     Value offsets = op.getOffsets(), numGroups = op.getNumGroups();
     Value rows = dim(b, dense, 0), c0 = cIndex(b, 0), c1 = cIndex(b, 1);
-    Value placed = b.create<memref::AllocOp>(
-        MemRefType::get({ShapedType::kDynamic}, b.getI1Type()), rows);
-    loop(b, c0, c1, [&](Builder &ob, ValueRange) {
-      Value no = ob.create<arith::ConstantIntOp>(0, 1);
-      Value yes = ob.create<arith::ConstantIntOp>(1, 1);
-      loop(ob, c0, rows,
-           [&](Builder &ib, ValueRange r) { store(ib, no, placed, r); });
-      auto bits = [&](Builder &ib, Value r, Value col) {
-        return ib.create<arith::BitcastOp>(ib.getI32Type(),
-                                           load(ib, dense, {r, col}));
-      };
-      ValueRange end = fold(
-          ob, c0, rows, ValueRange{c0, c0},
-          [&](Builder &rb, Value r, ValueRange acc) {
-            // acc: (next position in order, groups so far)
-            Value isNew = rb.create<arith::XOrIOp>(load(rb, placed, {r}), yes);
-            auto ifOp = rb.create<scf::IfOp>(
-                isNew,
-                [&](OpBuilder &nb, Location loc) {
-                  Builder gb(loc, nb);
-                  store(gb, toI64(gb, acc[0]), offsets, {acc[1]});
-                  Value next = fold(
-                      gb, r, rows, ValueRange{acc[0]},
-                      [&](Builder &sb, Value s, ValueRange pos) {
-                        Value same =
-                            fold(sb, c0, dim(sb, dense, 1), ValueRange{yes},
-                                 [&](Builder &cb, Value col, ValueRange eq) {
-                                   Value e = cb.create<arith::CmpIOp>(
-                                       arith::CmpIPredicate::eq,
-                                       bits(cb, r, col), bits(cb, s, col));
-                                   return SmallVector<Value>{
-                                       cb.create<arith::AndIOp>(eq[0], e)};
-                                 })[0];
-                        Value take = sb.create<arith::AndIOp>(
-                            same, sb.create<arith::XOrIOp>(
-                                      load(sb, placed, {s}), yes));
-                        auto put = sb.create<scf::IfOp>(
-                            take,
-                            [&](OpBuilder &pb, Location l) {
-                              Builder kb(l, pb);
-                              store(kb, toI64(kb, s), order, {pos[0]});
-                              store(kb, yes, placed, {s});
-                              kb.create<scf::YieldOp>(ValueRange{
-                                  kb.create<arith::AddIOp>(pos[0], c1)});
-                            },
-                            [&](OpBuilder &pb, Location l) {
-                              pb.create<scf::YieldOp>(l, ValueRange{pos[0]});
-                            });
-                        return SmallVector<Value>{put.getResult(0)};
-                      })[0];
-                  gb.create<scf::YieldOp>(
-                      ValueRange{next, gb.create<arith::AddIOp>(acc[1], c1)});
-                },
-                [&](OpBuilder &nb, Location loc) {
-                  nb.create<scf::YieldOp>(loc, acc);
-                });
-            return SmallVector<Value>{ifOp.getResult(0), ifOp.getResult(1)};
-          });
-      store(ob, toI64(ob, end[0]), offsets, {end[1]});
-      store(ob, toI64(ob, end[1]), numGroups, {c0});
+    Value cols = dim(b, dense, 1);
+    auto listOf = [&](Value n) {
+      return b
+          .create<memref::AllocOp>(
+              MemRefType::get({ShapedType::kDynamic}, b.getIndexType()), n)
+          .getResult();
+    };
+    auto bits = [&](Builder &ib, Value r, Value col) {
+      return ib.create<arith::BitcastOp>(ib.getI32Type(),
+                                         load(ib, dense, {r, col}));
+    };
+    // leader[r]: the first row s <= r whose weights equal r's.
+    Value leader = listOf(rows);
+    parallel(b, rows, [&](Builder &pb, ValueRange r) {
+      Value none = cIndex(pb, -1);
+      Value first = fold(
+          pb, c0, pb.create<arith::AddIOp>(r[0], c1), ValueRange{none},
+          [&](Builder &sb, Value s, ValueRange found) {
+            Value same = fold(
+                sb, c0, cols, ValueRange{sb.create<arith::ConstantIntOp>(1, 1)},
+                [&](Builder &cb, Value col, ValueRange eq) {
+                  Value e = cb.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
+                                                     bits(cb, r[0], col),
+                                                     bits(cb, s, col));
+                  return SmallVector<Value>{cb.create<arith::AndIOp>(eq[0], e)};
+                })[0];
+            Value open = sb.create<arith::CmpIOp>(arith::CmpIPredicate::eq,
+                                                  found[0], none);
+            return SmallVector<Value>{sb.create<arith::SelectOp>(
+                sb.create<arith::AndIOp>(same, open), s, found[0])};
+          })[0];
+      store(pb, first, leader, r);
     });
-    b.create<memref::DeallocOp>(placed);
+    // In one thread: number the leaders in row order (a group per leader),
+    // count each group's rows, their first places, and place the rows.
+    Value groupOf = listOf(rows), next = listOf(rows);
+    loop(b, c0, c1, [&](Builder &ob, ValueRange) {
+      Value groups =
+          fold(ob, c0, rows, ValueRange{c0},
+               [&](Builder &rb, Value r, ValueRange g) {
+                 Value isLeader = rb.create<arith::CmpIOp>(
+                     arith::CmpIPredicate::eq, load(rb, leader, {r}), r);
+                 ifThen(rb, isLeader, [&](Builder &tb) {
+                   store(tb, g[0], groupOf, {r});
+                   store(tb, c0, next, {g[0]});
+                 });
+                 return SmallVector<Value>{rb.create<arith::SelectOp>(
+                     isLeader, rb.create<arith::AddIOp>(g[0], c1), g[0])};
+               })[0];
+      auto groupOfRow = [&](Builder &ib, Value r) {
+        return load(ib, groupOf, {load(ib, leader, {r})});
+      };
+      loop(ob, c0, rows, [&](Builder &rb, ValueRange r) {
+        Value g = groupOfRow(rb, r[0]);
+        store(rb, rb.create<arith::AddIOp>(load(rb, next, {g}), c1), next, {g});
+      });
+      fold(ob, c0, groups, ValueRange{c0},
+           [&](Builder &gb, Value g, ValueRange start) {
+             Value n = load(gb, next, {g});
+             store(gb, toI64(gb, start[0]), offsets, {g});
+             store(gb, start[0], next, {g});
+             return SmallVector<Value>{gb.create<arith::AddIOp>(start[0], n)};
+           });
+      store(ob, toI64(ob, rows), offsets, {groups});
+      store(ob, toI64(ob, groups), numGroups, {c0});
+      loop(ob, c0, rows, [&](Builder &rb, ValueRange r) {
+        Value g = groupOfRow(rb, r[0]);
+        Value p = load(rb, next, {g});
+        store(rb, toI64(rb, r[0]), order, {p});
+        store(rb, rb.create<arith::AddIOp>(p, c1), next, {g});
+      });
+    });
+    for (Value list : {leader, groupOf, next})
+      b.create<memref::DeallocOp>(list);
     return success();
   }
 

@@ -140,3 +140,22 @@ func.func @grouped_scatter(%h: memref<?x16xf32>, %rows: memref<?xi64>, %slots: m
   mod.grouped_matmul_scatter weighted %h, %rows, %slots, %c, %rw weights(%w0, %w1) into %y : (memref<?x16xf32>, memref<?xi64>, memref<?xi64>, memref<2xi64>, memref<?x2xf32>, memref<16x8xf32>, memref<16x8xf32>, memref<?x8xf32>) -> ()
   return
 }
+
+// -----
+
+// Distinct weight vectors: each row's first equal row (its leader) in
+// parallel over the rows; then one thread numbers the leaders in row order
+// and places each group's rows in order.
+// CHECK-LABEL: func.func @distinct
+// CHECK:         %[[LEADER:.*]] = memref.alloc(%{{.*}}) : memref<?xindex>
+// CHECK:         scf.parallel
+// CHECK:           arith.bitcast
+// CHECK:           memref.store %{{.*}}, %[[LEADER]]
+// CHECK:         scf.for
+// CHECK:           memref.store %{{.*}}, %arg3
+// CHECK:           memref.store %{{.*}}, %arg1
+// CHECK:         memref.dealloc %[[LEADER]]
+func.func @distinct(%d: memref<?x4xf32>, %o: memref<?xi64>, %off: memref<?xi64>, %n: memref<1xi64>) {
+  mod.route.distinct %d into %o, %off, %n : (memref<?x4xf32>, memref<?xi64>, memref<?xi64>, memref<1xi64>) -> ()
+  return
+}
