@@ -101,6 +101,13 @@ train merged_attention(xs: f32[B, T, D], target: f32[B, T, D]) {
   update gate, att with sgd(lr = 1.0);
 }
 
+// The same experts routed top-2 per example (a weighted sum): grouped,
+// the attention running on the packed examples of all experts.
+train routed_attention(xs: f32[B, T, D], target: f32[B, T, D]) {
+  minimize mse(route xs to att by topk(gate(mean(xs, 1)), 2), target);
+  update gate, att with sgd(lr = 1.0);
+}
+
 train merged_attention_top2(xs: f32[B, T, D], target: f32[B, T, D]) {
   minimize mse(route xs to att by topk(gate(mean(xs, 1)), 2) combine merge, target);
   update gate, att with sgd(lr = 1.0);

@@ -191,13 +191,15 @@ def routes2_loss(block):
             xs, ids, t = args
             atts = [ref.instance_from(att_fn, p, f"att.{e}") for e in range(4)]
             return F.mse_loss(ref.route(xs, atts, ref.Task(ids), "merge"), t)
-        if block in ("merged_attention", "merged_attention_top2"):
+        if block in ("merged_attention", "merged_attention_top2",
+                     "routed_attention"):
             xs, t = args
             atts = [ref.instance_from(att_fn, p, f"att.{e}") for e in range(4)]
             logits = xs.mean(1) @ p["gate.w"]
             router = (ref.Softmax(logits) if block == "merged_attention"
                       else ref.Topk(logits, 2))
-            return F.mse_loss(ref.route(xs, atts, router, "merge"), t)
+            combine = None if block == "routed_attention" else "merge"
+            return F.mse_loss(ref.route(xs, atts, router, combine), t)
         if block == "hashed":
             x, ids, t = args
             return F.mse_loss(ref.route(x, experts(p), ref.Hash(ids)), t)
@@ -223,7 +225,7 @@ def routes2_batch(block):
                     np.array([2, 0, 2, 3, 0], np.int64),
                     rng.standard_normal((5, 3, 8)).astype(np.float32))
         if block in ("per_example", "merged_example", "merged_attention",
-                     "merged_attention_top2"):
+                     "merged_attention_top2", "routed_attention"):
             return (rng.standard_normal((5, 3, 8)).astype(np.float32),
                     rng.standard_normal((5, 3, 8)).astype(np.float32))
         x = rng.standard_normal((9, 8)).astype(np.float32)
@@ -281,6 +283,8 @@ MODELS["routes2"] = {
                "merged_attention": ["gate.w"] + [f"att.{e}.w" for e in range(4)],
                "merged_attention_top2": ["gate.w"] + [f"att.{e}.w"
                                                       for e in range(4)],
+               "routed_attention": ["gate.w"] + [f"att.{e}.w"
+                                                 for e in range(4)],
                "hashed": EXPERTS2, "merged": ["gate.w"] + EXPERTS2,
                "nested": ["block.g.w"] + [f"block.ex.{e}.{n}" for e in range(4)
                                           for n in ("w1", "b1", "w2")]},
