@@ -1083,7 +1083,12 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
   };
   auto cut = [&](int64_t M) {
     int64_t Pieces = Threads > 1 ? (Target * M + Total - 1) / Total : 1;
-    Pieces = std::max<int64_t>(1, std::min(Pieces, (N + 15) / 16));
+    // A few rows stream their weight's columns in place: pieces of at
+    // least 256 columns (1 KiB runs of each weight row, and the widest
+    // one-row kernel's panel), as the scattering product's blocks.
+    int64_t MinWidth = M <= 16 ? 256 : 16;
+    Pieces =
+        std::max<int64_t>(1, std::min(Pieces, (N + MinWidth - 1) / MinWidth));
     int64_t Width = ((N + Pieces - 1) / Pieces + 15) / 16 * 16;
     int64_t RowPieces = std::max<int64_t>(1, std::min(Pieces, M / 256));
     int64_t Height = (M + RowPieces - 1) / RowPieces;
