@@ -300,9 +300,9 @@ TEST(ModelTest, AdamwVectorPathHasTheScalarPathsBits) {
     float Denom = std::sqrt(Vi) / float(std::sqrt(1.0 - 0.999)) + 1e-8f;
     EXPECT_EQ(One[I], Wi + float(-(0.01 / (1.0 - 0.9))) * Mi / Denom) << I;
   }
-  if (modrt::bestGemmIsa() < modrt::GemmIsa::Avx512)
-    GTEST_SKIP() << "no AVX-512 here: only the scalar path ran";
-  std::vector<float> Vector = adamwAfter(modrt::GemmIsa::Avx512, 3, W0, G);
+  // The fastest path this CPU has (AVX-512's 16 at a time where it has
+  // it) gives the same bits.
+  std::vector<float> Vector = adamwAfter(modrt::bestGemmIsa(), 3, W0, G);
   for (size_t I = 0; I < W0.size(); ++I)
     EXPECT_EQ(std::memcmp(&Vector[I], &Scalar[I], sizeof(float)), 0)
         << I << ": " << Vector[I] << " vs " << Scalar[I];
