@@ -74,15 +74,22 @@ bool freesOnly(Operation *user) {
   return isa<memref::DeallocOp, memref::ExtractAlignedPointerAsIndexOp>(user);
 }
 
-/// The only op that writes `buffer` before `point` (same block, deallocs
-/// and `point` aside), or null.
-Operation *soleWriter(Value buffer, Operation *point) {
+/// The only use of `buffer` before `point` in their block (deallocs and
+/// `point` aside), or null; with `laterUses`, uses after `point` are
+/// allowed, else they give null too.
+Operation *soleEarlierUse(Value buffer, Operation *point,
+                          bool laterUses = false) {
   Operation *writer = nullptr;
   for (Operation *user : buffer.getUsers()) {
     if (user == point || freesOnly(user))
       continue;
-    if (user->getBlock() != point->getBlock() || point->isBeforeInBlock(user))
+    if (user->getBlock() != point->getBlock())
       return nullptr;
+    if (point->isBeforeInBlock(user)) {
+      if (laterUses)
+        continue;
+      return nullptr;
+    }
     if (writer)
       return nullptr;
     writer = user;
@@ -90,30 +97,21 @@ Operation *soleWriter(Value buffer, Operation *point) {
   return writer;
 }
 
-/// The only use of the allocated `buffer` before `point` in its block
-/// (deallocs aside), if that use writes all of it: a memref.copy into it or
-/// a linalg.fill of it. Null if there is none, another earlier use, or the
-/// buffer is a view.
-Operation *soleEarlierOverwrite(Value buffer, Operation *point) {
-  // An alias could read the write through another view.
-  if (!buffer.getDefiningOp<memref::AllocOp>())
+/// The write of all of C that a GEMM into C at `point` makes dead: a zero
+/// fill just before it, or the only earlier use of a fresh allocation if
+/// that writes all of it (a memref.copy into it, a linalg.fill of it; a
+/// view could expose the write through another alias). Null if none.
+Operation *overwrittenWrite(Value c, Operation *point) {
+  auto prev = dyn_cast_or_null<linalg::FillOp>(point->getPrevNode());
+  if (prev && prev.getOutputs()[0] == c)
+    return prev;
+  if (!c.getDefiningOp<memref::AllocOp>())
     return nullptr;
-  Operation *writer = nullptr;
-  for (Operation *user : buffer.getUsers()) {
-    if (user == point || freesOnly(user))
-      continue;
-    if (user->getBlock() != point->getBlock())
-      return nullptr;
-    if (point->isBeforeInBlock(user))
-      continue;
-    if (writer)
-      return nullptr;
-    writer = user;
-  }
+  Operation *writer = soleEarlierUse(c, point, /*laterUses=*/true);
   if (auto copy = dyn_cast_or_null<memref::CopyOp>(writer))
-    return copy.getTarget() == buffer ? writer : nullptr;
+    return copy.getTarget() == c ? writer : nullptr;
   if (auto fill = dyn_cast_or_null<linalg::FillOp>(writer))
-    return fill.getOutputs()[0] == buffer ? writer : nullptr;
+    return fill.getOutputs()[0] == c ? writer : nullptr;
   return nullptr;
 }
 
@@ -156,14 +154,14 @@ Value eraseDeadCopy(Value buffer) {
 /// null.
 std::pair<linalg::GenericOp, Value> widenedHalf(OpBuilder &b, Value buffer,
                                                 Operation *point) {
-  auto gen = dyn_cast_or_null<linalg::GenericOp>(soleWriter(buffer, point));
+  auto gen = dyn_cast_or_null<linalg::GenericOp>(soleEarlierUse(buffer, point));
   Type from = modc::widenedFrom(gen);
   if (!from || !(from.isBF16() || from.isF16()) ||
       gen.getDpsInits()[0] != buffer)
     return {};
   Value src = gen.getDpsInputs()[0];
   // A transposed copy of a weight: read the weight through a view.
-  if (auto t = dyn_cast_or_null<linalg::TransposeOp>(soleWriter(src, gen)))
+  if (auto t = dyn_cast_or_null<linalg::TransposeOp>(soleEarlierUse(src, gen)))
     if (t.getInit() == src && t.getPermutation() == ArrayRef<int64_t>{1, 0}) {
       AffineMap map = AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0},
                                                    b.getContext());
@@ -235,10 +233,10 @@ struct MatmulToRuntimePass
                   modc::isZeroConstant(prevFill.getInputs()[0]);
     if (!zeroed && !op->hasAttr(mod::kZeroInitAttr) && !isZeroAt(c, op))
       return false;
-    // C zeroed by a copy of a zero-filled buffer (bufferization copies a
-    // fill that several ops could share) or by a fill further up: the GEMM
-    // writes every element of C, so that write is dead.
-    Operation *zeroWriter = zeroed ? nullptr : soleEarlierOverwrite(c, op);
+    // The GEMM writes every element of C (zeros when K = 0): the write that
+    // zeroed it (a fill, or bufferization's copy of a fill that several ops
+    // could share) is dead.
+    Operation *deadWrite = overwrittenWrite(c, op);
     OpBuilder builder(op);
     int64_t rank = cast<MemRefType>(c.getType()).getRank();
     // A transposed operand (the backward products of training, A^T dY and
@@ -286,18 +284,14 @@ struct MatmulToRuntimePass
     if (widen)
       if (Value copied = eraseDeadCopy(widenedB))
         eraseDeadCopy(copied);
-    // The GEMM writes every element of C (zeros when K = 0): a zero fill
-    // just before it is dead.
-    if (zeroed)
-      prevFill->erase();
-    if (auto copy = dyn_cast_or_null<memref::CopyOp>(zeroWriter)) {
+    if (auto copy = dyn_cast_or_null<memref::CopyOp>(deadWrite)) {
       // And the zero-filled buffer it copied, unless something else reads
       // it.
       Value filled = copy.getSource();
       copy->erase();
       eraseDeadCopy(filled);
-    } else if (zeroWriter) {
-      zeroWriter->erase();
+    } else if (deadWrite) {
+      deadWrite->erase();
     }
     return true;
   }
