@@ -31,6 +31,13 @@ static_assert(int(mod::ScatterMode::Weighted) == MODRT_SCATTER_WEIGHTED &&
                   int(mod::ScatterMode::Max) == MODRT_SCATTER_MAX,
               "mod::ScatterMode must equal enum modrt_scatter_mode");
 
+/// The kernel FN_f32 of a grouped product, or FN_f32_bf16 / FN_f32_f16 for
+/// weights of element type W bf16 / f16.
+#define MODC_GROUPED_KERNEL(module, w, fn)                                     \
+  ((w).isBF16()  ? MODC_KERNEL_FUNCTION(module, fn##_f32_bf16)                 \
+   : (w).isF16() ? MODC_KERNEL_FUNCTION(module, fn##_f32_f16)                  \
+                 : MODC_KERNEL_FUNCTION(module, fn##_f32))
+
 namespace {
 
 struct LowerRoutingToRuntimePass
@@ -219,23 +226,11 @@ struct LowerRoutingToRuntimePass
                     {op.getLhs(), *table, op.getCounts(), op.getOut()});
       }
       if (Value rows = op.getGather())
-        return call(
-            b, loc,
-            w.isBF16() ? MODC_KERNEL_FUNCTION(
-                             module, modrt_grouped_gather_matmul_f32_bf16)
-            : w.isF16()
-                ? MODC_KERNEL_FUNCTION(module,
-                                       modrt_grouped_gather_matmul_f32_f16)
-                : MODC_KERNEL_FUNCTION(module, modrt_grouped_gather_matmul_f32),
-            {op.getLhs(), rows, *table, op.getCounts(), op.getOut()});
-      return call(
-          b, loc,
-          w.isBF16()
-              ? MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32_bf16)
-          : w.isF16()
-              ? MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32_f16)
-              : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_f32),
-          {op.getLhs(), *table, op.getCounts(), op.getOut()});
+        return call(b, loc,
+                    MODC_GROUPED_KERNEL(module, w, modrt_grouped_gather_matmul),
+                    {op.getLhs(), rows, *table, op.getCounts(), op.getOut()});
+      return call(b, loc, MODC_GROUPED_KERNEL(module, w, modrt_grouped_matmul),
+                  {op.getLhs(), *table, op.getCounts(), op.getOut()});
     }
     if (auto op = dyn_cast<mod::GroupedWeightGradOp>(o)) {
       SmallVector<Operation *> copies;
@@ -267,18 +262,12 @@ struct LowerRoutingToRuntimePass
       if (failed(table))
         return failure();
       Type w = weightType(op.getWeights()[0]);
-      return call(
-          b, loc,
-          w.isBF16() ? MODC_KERNEL_FUNCTION(
-                           module, modrt_grouped_matmul_scatter_f32_bf16)
-          : w.isF16()
-              ? MODC_KERNEL_FUNCTION(module,
-                                     modrt_grouped_matmul_scatter_f32_f16)
-              : MODC_KERNEL_FUNCTION(module, modrt_grouped_matmul_scatter_f32),
-          {op.getLhs(), op.getRows(), op.getSlots(), *table, op.getCounts(),
-           op.getRouteWeights(), op.getY(),
-           i64(b, loc, op.getGatherRows() ? 1 : 0),
-           i64(b, loc, int(op.getMode()))});
+      return call(b, loc,
+                  MODC_GROUPED_KERNEL(module, w, modrt_grouped_matmul_scatter),
+                  {op.getLhs(), op.getRows(), op.getSlots(), *table,
+                   op.getCounts(), op.getRouteWeights(), op.getY(),
+                   i64(b, loc, op.getGatherRows() ? 1 : 0),
+                   i64(b, loc, int(op.getMode()))});
     }
     return success();
   }
