@@ -269,6 +269,13 @@ constexpr double MinFmasPerThread = 64.0 * 1024;
 constexpr int64_t TilesPerThread = 4;
 constexpr double MinFmasPerTile = 1024.0 * 1024;
 
+/// The fewest columns of a grouped product's tile (or the scattering
+/// product's block) when its groups have few rows and stream their weights
+/// in place: 1 KiB runs of each f32 weight row stream from memory far
+/// better than 256 bytes, and fill the widest one-row kernel (1 x 16
+/// vectors on avx512).
+constexpr int64_t StreamedTileColumns = 256;
+
 /// Rough costs per element, in cycles of one core, against Width
 /// multiply-adds per cycle: packing A (register transposes) and B (vector
 /// copies), and reading B in place once more (from L2 or L3).
@@ -1084,9 +1091,8 @@ void groupedMatmul(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
   auto cut = [&](int64_t M) {
     int64_t Pieces = Threads > 1 ? (Target * M + Total - 1) / Total : 1;
     // A few rows stream their weight's columns in place: pieces of at
-    // least 256 columns (1 KiB runs of each weight row, and the widest
-    // one-row kernel's panel), as the scattering product's blocks.
-    int64_t MinWidth = M <= 16 ? 256 : 16;
+    // least StreamedTileColumns.
+    int64_t MinWidth = M <= 16 ? StreamedTileColumns : 16;
     Pieces =
         std::max<int64_t>(1, std::min(Pieces, (N + MinWidth - 1) / MinWidth));
     int64_t Width = ((N + Pieces - 1) / Pieces + 15) / 16 * 16;
@@ -1394,16 +1400,14 @@ void groupedMatmulScatter(modrt_memref2d_f32 *A, modrt_memref1d_i64 *RowList,
   // Blocks of columns, every one running all groups, so the blocks are
   // balanced. With a few rows per group (decoding: the weights streamed in
   // place) a few blocks per thread, claimed as threads come free, so a
-  // slowed thread takes fewer, but each at least 256 columns wide: a
-  // block reads its columns of every weight row, and runs of 1 KiB stream
-  // from memory far better than runs of 256 bytes (moe.mod's [1024, 512]
-  // down projections: 2 blocks of 256 rather than 8 of 64 took N = 4 from
-  // 0.54-0.60 to 0.36-0.42 ms, N = 16 from 1.34-1.46 to 1.28-1.37; with
-  // one core busy no slower). With many rows, one block per thread: each
-  // block packs all the rows of A again.
+  // slowed thread takes fewer, but each at least StreamedTileColumns wide
+  // (moe.mod's [1024, 512] down projections: 2 blocks of 256 rather than 8
+  // of 64 took N = 4 from 0.54-0.60 to 0.36-0.42 ms, N = 16 from 1.34-1.46
+  // to 1.28-1.37; with one core busy no slower). With many rows, one block
+  // per thread: each block packs all the rows of A again.
   bool FewRows = Total <= 16 * Groups;
   int64_t PerThread = FewRows ? TilesPerThread : 1;
-  int64_t MinWidth = FewRows ? 256 : 64;
+  int64_t MinWidth = FewRows ? StreamedTileColumns : 64;
   int64_t Blocks = std::max<int64_t>(
       1, std::min<int64_t>((N + MinWidth - 1) / MinWidth,
                            Threads > 1 ? Threads * PerThread : 1));
