@@ -128,6 +128,30 @@ bool TrainingState::allocateState(int32_t Train) {
 
 namespace {
 
+/// Adam's and AdamW's per-step constants, rounded to f32 as PyTorch's CPU
+/// kernels round them.
+struct AdamConstants {
+  bool Decoupled;
+  float StepSize, Bc2Sqrt, B1, B2, OneB1, OneB2, Eps, Wd, Decay;
+};
+
+AdamConstants adamConstants(const UpdateRecord &U, int64_t Step) {
+  double Lr = U.Hyper[0], Beta1 = U.Hyper[1], Beta2 = U.Hyper[2],
+         Eps = U.Hyper[3], Wd = U.Hyper[4];
+  double Bc1 = 1.0 - std::pow(Beta1, double(Step));
+  double Bc2 = 1.0 - std::pow(Beta2, double(Step));
+  return {U.Optimizer == OptimizerKind::Adamw,
+          float(-(Lr / Bc1)),
+          float(std::sqrt(Bc2)),
+          float(Beta1),
+          float(Beta2),
+          float(1.0 - Beta1),
+          float(1.0 - Beta2),
+          float(Eps),
+          float(Wd),
+          float(1.0 - Lr * Wd)};
+}
+
 /// One optimiser update of elements [Begin, End) of one parameter, whose
 /// data W has element type Dtype (f32, or f16/bf16: updated in f32 and
 /// rounded, LANGUAGE.md §10; the gradient and the state are f32 always).
@@ -138,6 +162,7 @@ struct UpdateJob {
   const float *G;
   float *M, *V, *Buf;
   int64_t Begin, End;
+  AdamConstants K; ///< Adam and AdamW: this step's, once per update line.
 };
 
 /// The elements of a parameter as f32: read exactly, written rounded to
@@ -164,30 +189,6 @@ struct HalfElements {
   float get(int64_t I) const { return detail::halfToFloat(P[I]); }
   void set(int64_t I, float V) const { P[I] = detail::floatToHalf(V); }
 };
-
-/// Adam's and AdamW's per-step constants, rounded to f32 as PyTorch's CPU
-/// kernels round them.
-struct AdamConstants {
-  bool Decoupled;
-  float StepSize, Bc2Sqrt, B1, B2, OneB1, OneB2, Eps, Wd, Decay;
-};
-
-AdamConstants adamConstants(const UpdateRecord &U, int64_t Step) {
-  double Lr = U.Hyper[0], Beta1 = U.Hyper[1], Beta2 = U.Hyper[2],
-         Eps = U.Hyper[3], Wd = U.Hyper[4];
-  double Bc1 = 1.0 - std::pow(Beta1, double(Step));
-  double Bc2 = 1.0 - std::pow(Beta2, double(Step));
-  return {U.Optimizer == OptimizerKind::Adamw,
-          float(-(Lr / Bc1)),
-          float(std::sqrt(Bc2)),
-          float(Beta1),
-          float(Beta2),
-          float(1.0 - Beta1),
-          float(1.0 - Beta2),
-          float(Eps),
-          float(Wd),
-          float(1.0 - Lr * Wd)};
-}
 
 /// One element's update: W (in f32), its moments M and V, its gradient G.
 inline void adamElement(float &W, float G, float &M, float &V,
@@ -237,13 +238,7 @@ __attribute__((target("avx512f"))) int64_t adamAvx512(float *W, const float *G,
 }
 #endif
 
-struct StepContext {
-  const Vec<UpdateJob> *Jobs;
-  int64_t Step;
-};
-
-template <typename Elements>
-void applyJob(const UpdateJob &J, int64_t Step, Elements W) {
+template <typename Elements> void applyJob(const UpdateJob &J, Elements W) {
   const UpdateRecord &U = *J.U;
   const float *G = J.G;
   if (U.Optimizer == OptimizerKind::Sgd) {
@@ -265,7 +260,7 @@ void applyJob(const UpdateJob &J, int64_t Step, Elements W) {
     }
     return;
   }
-  AdamConstants K = adamConstants(U, Step);
+  const AdamConstants &K = J.K;
   int64_t I = J.Begin;
 #if MODRT_TRAINING_X86
   // f32 parameters on AVX-512: 16 elements at a time, the same operations
@@ -282,15 +277,14 @@ void applyJob(const UpdateJob &J, int64_t Step, Elements W) {
 }
 
 void runJob(void *Ctx, int64_t I) {
-  auto *C = static_cast<StepContext *>(Ctx);
-  const UpdateJob &J = (*C->Jobs)[size_t(I)];
+  const UpdateJob &J = (*static_cast<const Vec<UpdateJob> *>(Ctx))[size_t(I)];
   switch (J.Dtype) {
   case MODRT_BF16:
-    return applyJob(J, C->Step, Bf16Elements{static_cast<uint16_t *>(J.W)});
+    return applyJob(J, Bf16Elements{static_cast<uint16_t *>(J.W)});
   case MODRT_F16:
-    return applyJob(J, C->Step, HalfElements{static_cast<uint16_t *>(J.W)});
+    return applyJob(J, HalfElements{static_cast<uint16_t *>(J.W)});
   default:
-    return applyJob(J, C->Step, F32Elements{static_cast<float *>(J.W)});
+    return applyJob(J, F32Elements{static_cast<float *>(J.W)});
   }
 }
 
@@ -307,10 +301,14 @@ int TrainingState::step(int32_t Train, unsigned char *Block, ErrorSink &Err) {
     return Err.fail(MODRT_ENOMEM, "%s: out of memory for the optimizer state",
                     D.info().trains[Train].name);
   Vec<UpdateJob> Jobs;
+  const int64_t Step = Steps[size_t(Train)] + 1;
   for (size_t I = 0; I < D.numUpdates(); ++I) {
     const UpdateRecord &U = D.update(I);
     if (U.Train != Train)
       continue;
+    const AdamConstants Consts = U.Optimizer == OptimizerKind::Sgd
+                                     ? AdamConstants{}
+                                     : adamConstants(U, Step);
     for (size_t K = U.FirstParam; K < U.FirstParam + U.NumParams; ++K) {
       int32_t P = D.updateParam(K);
       if (!Grad[size_t(P)])
@@ -326,7 +324,8 @@ int TrainingState::step(int32_t Train, unsigned char *Block, ErrorSink &Err) {
                     ExpAvgSq[size_t(P)],
                     Momentum[size_t(P)],
                     Begin,
-                    End};
+                    End,
+                    Consts};
         if (!Jobs.push(J))
           return Err.fail(MODRT_ENOMEM, "%s: out of memory",
                           D.info().trains[Train].name);
@@ -334,8 +333,8 @@ int TrainingState::step(int32_t Train, unsigned char *Block, ErrorSink &Err) {
     }
   }
   // Nothing has changed yet: the step count moves with the parameters.
-  StepContext C{&Jobs, ++Steps[size_t(Train)]};
-  modrt_parallel_for(int64_t(Jobs.size()), runJob, &C);
+  Steps[size_t(Train)] = Step;
+  modrt_parallel_for(int64_t(Jobs.size()), runJob, &Jobs);
   return MODRT_OK;
 }
 
