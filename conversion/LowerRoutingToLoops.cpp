@@ -62,6 +62,11 @@ Value toI64(Builder &b, Value v) {
 Value load(Builder &b, Value buffer, ValueRange at) {
   return b.create<memref::LoadOp>(buffer, at);
 }
+/// A scratch buffer of `elem` with one dynamic dim per size.
+Value scratch(Builder &b, Type elem, ValueRange sizes) {
+  SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
+  return b.create<memref::AllocOp>(MemRefType::get(shape, elem), sizes);
+}
 void store(Builder &b, Value v, Value buffer, ValueRange at) {
   b.create<memref::StoreOp>(v, buffer, at);
 }
@@ -536,18 +541,12 @@ struct LowerRoutingToLoopsPass
     Value offsets = op.getOffsets(), numGroups = op.getNumGroups();
     Value rows = dim(b, dense, 0), c0 = cIndex(b, 0), c1 = cIndex(b, 1);
     Value cols = dim(b, dense, 1);
-    auto listOf = [&](Value n) {
-      return b
-          .create<memref::AllocOp>(
-              MemRefType::get({ShapedType::kDynamic}, b.getIndexType()), n)
-          .getResult();
-    };
     auto bits = [&](Builder &ib, Value r, Value col) {
       return ib.create<arith::BitcastOp>(ib.getI32Type(),
                                          load(ib, dense, {r, col}));
     };
     // leader[r]: the first row s <= r whose weights equal r's.
-    Value leader = listOf(rows);
+    Value leader = scratch(b, b.getIndexType(), rows);
     parallel(b, rows, [&](Builder &pb, ValueRange r) {
       Value none = cIndex(pb, -1);
       Value first = fold(
@@ -570,7 +569,8 @@ struct LowerRoutingToLoopsPass
     });
     // In one thread: number the leaders in row order (a group per leader),
     // count each group's rows, their first places, and place the rows.
-    Value groupOf = listOf(rows), next = listOf(rows);
+    Value groupOf = scratch(b, b.getIndexType(), rows),
+          next = scratch(b, b.getIndexType(), rows);
     loop(b, c0, c1, [&](Builder &ob, ValueRange) {
       Value groups =
           fold(ob, c0, rows, ValueRange{c0},
@@ -649,15 +649,8 @@ struct LowerRoutingToLoopsPass
             });
           });
         };
-    auto i64Buffer = [&](ValueRange sizes) {
-      SmallVector<int64_t> shape(sizes.size(), ShapedType::kDynamic);
-      return b
-          .create<memref::AllocOp>(MemRefType::get(shape, b.getI64Type()),
-                                   sizes)
-          .getResult();
-    };
     // 1. Per chunk, its entries per target.
-    Value perChunk = i64Buffer({chunks, e});
+    Value perChunk = scratch(b, b.getI64Type(), {chunks, e});
     parallel(b, chunks, [&](Builder &cb, ValueRange c) {
       loop(cb, c0, e, [&](Builder &ib, ValueRange t) {
         store(ib, cI64(ib, 0), perChunk, {c[0], t[0]});
@@ -682,7 +675,7 @@ struct LowerRoutingToLoopsPass
     });
     // 3. Each target's first entry: an exclusive running sum over the
     // targets (few: one thread).
-    Value start = i64Buffer({e});
+    Value start = scratch(b, b.getI64Type(), e);
     loop(b, c0, c1, [&](Builder &ob, ValueRange) {
       fold(ob, c0, e, ValueRange{cI64(ob, 0)},
            [&](Builder &ib, Value t, ValueRange run) {
