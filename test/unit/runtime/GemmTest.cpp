@@ -1325,7 +1325,8 @@ TEST(GemmTest, Bf16WeightsRowMajorAndTransposed) {
 TEST(GemmTest, Bf16ActivationsTimesBf16Weights) {
   // A's values all bf16 values: bf16 x bf16 dot products on avx512-bf16
   // (pairs of rows of a row-major B, swept across 4-8 panels for 1-3 rows, dot
-  // products with the rows of a transposed one): odd K, K below and above one
+  // products with the rows of a transposed one; a sweep's last span in the
+  // fewest panels that cover it): odd K, K below and above one
   // 32-element step, tails of rows (12 per kernel, 3 for dots) and columns (32,
   // 8), several blocks of rows and tiles per thread. On other families, and
   // when one value is not a bf16 value, the f32 paths.
@@ -1333,7 +1334,8 @@ TEST(GemmTest, Bf16ActivationsTimesBf16Weights) {
                           {12, 64, 32},   {13, 65, 40},    {5, 300, 16},
                           {3, 31, 7},     {1, 1000, 1030}, {25, 33, 9},
                           {64, 384, 96},  {200, 129, 70},  {2, 20, 2100},
-                          {37, 1536, 72}, {300, 1100, 45}};
+                          {37, 1536, 72}, {300, 1100, 45}, {1, 64, 100},
+                          {2, 64, 200},   {3, 40, 60},     {1, 1024, 16}};
   forEachIsa([&] {
     for (int Threads : {1, 2}) {
       CallScope Scope(Threads);
