@@ -209,13 +209,20 @@ void pairTile(int64_t M, int64_t N, int64_t K, const uint16_t *A, int64_t LdA,
                                       PairRows * PairRows);
   for (int64_t I0 = 0; I0 < M; I0 += Block) {
     int64_t I1 = std::min(M, I0 + Block);
+    // The block's rows in as few kernels as fit, of near-equal heights (16 rows
+    // as 8 + 8, not 12 + 4: a short kernel does as many loads and
+    // permutes per dot product as a tall one does for several).
+    int64_t Kernels = (I1 - I0 + PairRows - 1) / PairRows;
     for (int64_t J = 0; J < N; J += PairCols)
-      for (int64_t I = I0; I < I1; I += PairRows)
-        withRows<PairRows>(std::min<int64_t>(PairRows, I1 - I), [&](auto R) {
+      for (int64_t Q = 0, I = I0; Q < Kernels; ++Q) {
+        int64_t Rows = (I1 - I + (Kernels - Q) - 1) / (Kernels - Q);
+        withRows<PairRows>(Rows, [&](auto R) {
           pairKernel<decltype(R)::value, 1>(K, A + I * LdA, LdA, B + J, LdB,
                                             C + I * LdC + J, LdC,
                                             std::min<int64_t>(PairCols, N - J));
         });
+        I += Rows;
+      }
   }
 }
 
