@@ -316,6 +316,13 @@ public:
   /// rows), e.g. once per task when the weights come from the task id.
   FailureOr<DispatchKind> lowerMerge(mod::DispatchOp op);
 
+  /// `merge` in a train block over a module that cannot be factored (a
+  /// parameter transformed before its matmul, a prefix concatenated to
+  /// the keys): a loop over the rows (kRowMapAttr), row r running the
+  /// module on x[r] with theta_r = sum_t dense[r, t] * theta_t, which
+  /// mod-differentiate runs backwards row by row.
+  FailureOr<DispatchKind> lowerMergeRows(mod::DispatchOp op);
+
 private:
   ModuleOp module;
   bool packedRowsBound;

@@ -281,16 +281,10 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
     auto decide = op.getWeights().getDefiningOp<mod::RouteDecideOp>();
     bool oneTarget = decide && (decide.getRouter() == mod::RouterKind::Task ||
                                 decide.getRouter() == mod::RouterKind::Hash);
-    if (training && !oneTarget) {
-      std::string why;
-      modc::groupBody(target(op, 0), op.getTargetParams(0).size(), &why);
-      return op.emitOpError("training: the gradient of 'merge' over a module "
-                            "that does not keep its rows apart, with its "
-                            "parameters as matmul weights or row-wise "
-                            "inputs, is not supported yet (it is with task "
-                            "or hash routing): ")
-             << why;
-    }
+    // Otherwise the module runs row by row on each row's mixed parameters
+    // (exact for any module, at E mixes and one small application a row).
+    if (training && !oneTarget)
+      return lowerMergeRows(op);
     if (!training)
       return lowerMerge(op);
     op.setAggregationAttr(mod::AggregationAttr::get(

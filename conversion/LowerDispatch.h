@@ -19,10 +19,11 @@ namespace routing {
 
 /// How a dispatch was lowered (for the pass's statistics).
 enum class DispatchKind {
-  Sparse,         ///< each target on its own packed rows
-  Fused,          ///< one grouped computation over all routed rows
-  MergeFactored,  ///< `merge` as sum_e w_e (h @ P_e) on all rows
-  MergePerWeights ///< `merge` once per distinct weight vector
+  Sparse,          ///< each target on its own packed rows
+  Fused,           ///< one grouped computation over all routed rows
+  MergeFactored,   ///< `merge` as sum_e w_e (h @ P_e) on all rows
+  MergePerWeights, ///< `merge` once per distinct weight vector
+  MergePerRow      ///< `merge` in training, a differentiable row loop
 };
 
 /// Replaces `op` (in `module`) by its lowering; fails with an error at op.

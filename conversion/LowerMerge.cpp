@@ -291,6 +291,149 @@ FailureOr<DispatchKind> DispatchLowering::lowerMerge(mod::DispatchOp op) {
   return DispatchKind::MergePerWeights;
 }
 
+FailureOr<DispatchKind> DispatchLowering::lowerMergeRows(mod::DispatchOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = b.getContext();
+  modc::TensorMath math(b, loc);
+  Value x = op.getInput();
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t numTargets = op.getTargets().size();
+  Value rows = math.dimSize(x, 0);
+  Value dense = denseWeights(b, loc, op, rows);
+  Output out = makeOutput(b, loc, op, rows); // `merge`: the sum mode
+  auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
+  func::FuncOp fn = target(op, 0);
+  int64_t numParams = op.getParamSegments()[0];
+  SmallVector<SmallVector<Value>> wide(numTargets);
+  for (int64_t t = 0; t < numTargets; ++t)
+    for (Value theta : op.getTargetParams(t))
+      wide[t].push_back(getElementTypeOrSelf(theta.getType()).isF32()
+                            ? theta
+                            : math.cast(theta, b.getF32Type()));
+  // Row r of x and of dense, and of the output: [1, ...] slices, their
+  // sizes taken outside the loop (the loop reads x only through the slice).
+  SmallVector<OpFoldResult> xSizes = {b.getIndexAttr(1)};
+  for (int64_t i = 1; i < xt.getRank(); ++i)
+    xSizes.push_back(xt.isDynamicDim(i) ? OpFoldResult(math.dimSize(x, i))
+                                        : b.getIndexAttr(xt.getDimSize(i)));
+  Value g = b.create<arith::ConstantIndexOp>(loc, 1);
+  for (Value d : out.featureSizes)
+    g = b.create<arith::MulIOp>(loc, g, d);
+  Value c0 = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value c1 = b.create<arith::ConstantIndexOp>(loc, 1);
+  auto rowOf = [&](OpBuilder &lb, Location l, Value v, Value r,
+                   ArrayRef<OpFoldResult> sizes) -> Value {
+    int64_t rank = int64_t(sizes.size());
+    SmallVector<OpFoldResult> offsets(rank, lb.getIndexAttr(0));
+    offsets[0] = r;
+    SmallVector<OpFoldResult> strides(rank, lb.getIndexAttr(1));
+    return lb.create<tensor::ExtractSliceOp>(l, v, offsets, sizes, strides);
+  };
+  auto loop = b.create<scf::ForOp>(
+      loc, c0, rows, c1, ValueRange{out.y},
+      [&](OpBuilder &lb, Location l, Value r, ValueRange acc) {
+        modc::TensorMath lm(lb, l);
+        Value weights =
+            rowOf(lb, l, dense, r,
+                  {lb.getIndexAttr(1), lb.getIndexAttr(numTargets + 1)});
+        // theta_p = sum_t weights[0, t] * theta_t,p, mixed in f32.
+        SmallVector<Value> operands;
+        for (int64_t p = 0; p < numParams; ++p) {
+          auto type = cast<RankedTensorType>(wide[0][p].getType());
+          int64_t rank = type.getRank();
+          AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+          SmallVector<Value> inputs;
+          SmallVector<AffineMap> maps;
+          for (int64_t t = 0; t < numTargets; ++t) {
+            inputs.push_back(wide[t][p]);
+            maps.push_back(id);
+          }
+          for (int64_t t = 0; t < numTargets; ++t) {
+            inputs.push_back(weights);
+            maps.push_back(AffineMap::get(
+                rank, 0,
+                {getAffineConstantExpr(0, ctx), getAffineConstantExpr(t, ctx)},
+                ctx));
+          }
+          maps.push_back(id);
+          Value mix =
+              lb.create<linalg::GenericOp>(
+                    l, TypeRange{type}, inputs,
+                    ValueRange{lb.create<tensor::EmptyOp>(
+                        l, type.getShape(), type.getElementType())},
+                    maps,
+                    SmallVector<utils::IteratorType>(
+                        rank, utils::IteratorType::parallel),
+                    [&](OpBuilder &nb, Location nl, ValueRange v) {
+                      Value sum;
+                      for (int64_t t = 0; t < numTargets; ++t) {
+                        Value term = nb.create<arith::MulFOp>(
+                            nl, v[numTargets + t], v[t]);
+                        sum = sum ? nb.create<arith::AddFOp>(nl, sum, term)
+                                        .getResult()
+                                  : term;
+                      }
+                      nb.create<linalg::YieldOp>(nl, sum);
+                    })
+                  .getResult(0);
+          Type elem = getElementTypeOrSelf(op.getTargetParams(0)[p].getType());
+          operands.push_back(elem.isF32() ? mix : lm.cast(mix, elem));
+        }
+        operands.push_back(lb.create<tensor::CastOp>(
+            l, fn.getFunctionType().getInputs().back(),
+            rowOf(lb, l, x, r, xSizes)));
+        Value y =
+            lb.create<mod::ApplyOp>(l, fn.getFunctionType().getResults(),
+                                    callee, lb.getStringAttr("merge"),
+                                    lb.getI64IntegerAttr(numParams), operands)
+                .getResult(0);
+        // A row nothing chose gets 0 (its mix is all zeros, the module's
+        // output on them need not be).
+        Value flat = flattenRows(lb, l, y);
+        auto ft = cast<RankedTensorType>(flat.getType());
+        AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+        Value chosen =
+            lb.create<linalg::GenericOp>(
+                  l, TypeRange{ft}, ValueRange{flat, weights},
+                  ValueRange{
+                      lm.empty(ft, {lm.dimSize(flat, 0), lm.dimSize(flat, 1)})},
+                  SmallVector<AffineMap>{
+                      id,
+                      AffineMap::get(2, 0,
+                                     {getAffineConstantExpr(0, ctx),
+                                      getAffineConstantExpr(numTargets, ctx)},
+                                     ctx),
+                      id},
+                  SmallVector<utils::IteratorType>(
+                      2, utils::IteratorType::parallel),
+                  [&](OpBuilder &nb, Location nl, ValueRange v) {
+                    Value zero =
+                        nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0));
+                    Value any = nb.create<arith::CmpFOp>(
+                        nl, arith::CmpFPredicate::OGT, v[1], zero);
+                    nb.create<linalg::YieldOp>(
+                        nl, nb.create<arith::SelectOp>(nl, any, v[0], zero)
+                                .getResult());
+                  })
+                .getResult(0);
+        SmallVector<OpFoldResult> offsets = {r, lb.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {lb.getIndexAttr(1), g};
+        SmallVector<OpFoldResult> strides(2, lb.getIndexAttr(1));
+        auto slot = RankedTensorType::get({1, ShapedType::kDynamic},
+                                          ft.getElementType());
+        lb.create<scf::YieldOp>(
+            l, lb.create<tensor::InsertSliceOp>(
+                     l, lb.create<tensor::CastOp>(l, slot, chosen), acc[0],
+                     offsets, sizes, strides)
+                   .getResult());
+      });
+  loop->setAttr(mod::kRowMapAttr, b.getUnitAttr());
+  out.y = loop.getResult(0);
+  finishOutput(b, loc, op, out, rows);
+  return DispatchKind::MergePerRow;
+}
+
 } // namespace detail
 } // namespace routing
 } // namespace modc

@@ -292,6 +292,9 @@ struct LowerRoutingPass
         ++numMergeGroups;
         modc::recordStat(&getContext(), getArgument(),
                          "merges-per-weight-vector", 1);
+      } else if (*kind == modc::routing::DispatchKind::MergePerRow) {
+        ++numMergeRows;
+        modc::recordStat(&getContext(), getArgument(), "merges-per-row", 1);
       }
     } else if (auto a = dyn_cast<mod::AggregateOp>(op)) {
       lowerAggregate(a);

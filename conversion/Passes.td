@@ -41,7 +41,10 @@ def LowerRouting : Pass<"mod-lower-routing", "mlir::ModuleOp"> {
               "merge routes evaluated by exact factoring">,
     Statistic<"numMergeGroups", "merges-per-weight-vector",
               "merge routes mixing parameters once per distinct weight "
-              "vector">
+              "vector">,
+    Statistic<"numMergeRows", "merges-per-row",
+              "merge routes of train blocks run row by row on each row's "
+              "mixed parameters">
   ];
 }
 

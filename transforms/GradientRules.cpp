@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -95,6 +96,8 @@ LogicalResult Adjoints::propagate(Operation *op) {
       return success();
     return generic(op);
   }
+  if (isa<scf::ForOp>(op) && op->hasAttr(mod::kRowMapAttr))
+    return rowMap(op);
   if (isa<mod::RouteDecideOp>(op))
     return routeDecide(op);
   if (isa<mod::RouteScatterOp>(op))

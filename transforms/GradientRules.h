@@ -70,6 +70,9 @@ private:
   /// The gather `table[ids]` of an embedding or of a route's packed rows:
   /// its adjoint is a scatter-add of the rows into the table.
   mlir::LogicalResult gatherRows(mlir::Operation *op, mlir::Value table);
+  /// A loop over rows (mlir::mod::kRowMapAttr), row by row backwards
+  /// (RowMapGradients.cpp).
+  mlir::LogicalResult rowMap(mlir::Operation *op);
 
   mlir::OpBuilder &b_;
   const llvm::DenseSet<mlir::Value> &active_;

@@ -44,6 +44,13 @@ constexpr llvm::StringLiteral kGradsAttr = "mod.grads";
 /// mod-matmul-to-runtime reads it after bufferization).
 constexpr llvm::StringLiteral kZeroInitAttr = "mod.zero_init";
 constexpr llvm::StringLiteral kParamArgAttr = "mod.param";
+/// On an scf.for of a train block (`merge` over a module its parameters
+/// enter nonlinearly, mod-lower-routing): a loop over the rows [0, R) whose
+/// iteration r reads rows r of values from outside (extract_slice at r)
+/// and whole values, and writes only row r of its one iter_arg (an
+/// insert_slice at r, yielded). mod-differentiate's rule for it runs the
+/// loop backwards row by row, recomputing each row's forward.
+constexpr llvm::StringLiteral kRowMapAttr = "mod.row_map";
 /// --target=cuda: on the device form of an entry (mod-stage-entry-buffers),
 /// in place of kEntryAttr, the entry's signature; exported as
 /// NAME_ENTRY_device with a trailing CUDA stream argument.

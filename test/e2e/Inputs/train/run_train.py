@@ -237,6 +237,48 @@ def routes2_batch(block):
     return batch
 
 
+def routes3_loss(block):
+    import reference as ref
+
+    def squash_fn(p, x):
+        return x @ torch.tanh(p["w"]) + p["b"] * p["b"]
+
+    def prefix_fn(p, x):
+        b = x.shape[0]
+        k = torch.cat([p["pk"].expand(b, -1, -1), x], dim=1)
+        v = torch.cat([p["pv"].expand(b, -1, -1), x], dim=1)
+        return ref.attention(x, k, v, heads=2)
+
+    def tatt_fn(p, x):
+        return ref.attention(x @ torch.tanh(p["w"]), x, x, heads=2)
+
+    def loss(p, x, t):
+        def targets(fn, name):
+            return [ref.instance_from(fn, p, f"{name}.{e}") for e in range(3)]
+        if block in ("merged_rows", "merged_dropped"):
+            logits = x @ p["gate.w"]
+            router = (ref.Softmax(logits) if block == "merged_rows"
+                      else ref.Topk(logits, 1, capacity=0.5))
+            y = ref.route(x, targets(squash_fn, "squash"), router, "merge")
+        elif block == "merged_prefix":
+            router = ref.Topk(x.mean(1) @ p["gate.w"], 2)
+            y = ref.route(x, targets(prefix_fn, "prefix"), router, "merge")
+        else:
+            router = ref.Softmax(x.mean(1) @ p["gate.w"])
+            y = ref.route(x, targets(tatt_fn, "tatt"), router, "merge")
+        return F.mse_loss(y, t)
+
+    return loss
+
+
+def routes3_batch(block):
+    def batch(rng):
+        shape = (7, 8) if block in ("merged_rows", "merged_dropped") else (5, 3, 8)
+        return (rng.standard_normal(shape).astype(np.float32),
+                rng.standard_normal(shape).astype(np.float32))
+    return batch
+
+
 def routes_batch(rng):
     return (rng.standard_normal((9, 12)).astype(np.float32),
             rng.standard_normal((9, 12)).astype(np.float32))
@@ -289,7 +331,20 @@ MODELS["routes2"] = {
                "nested": ["block.g.w"] + [f"block.ex.{e}.{n}" for e in range(4)
                                           for n in ("w1", "b1", "w2")]},
     "adamw": None,
-    "per_block": True,
+    "per_block": (routes2_loss, routes2_batch),
+}
+MODELS["routes3"] = {
+    "blocks": {"merged_rows": ["gate.w"] + [f"squash.{e}.{n}" for e in range(3)
+                                            for n in ("w", "b")],
+               "merged_dropped": ["gate.w"] + [f"squash.{e}.{n}"
+                                               for e in range(3)
+                                               for n in ("w", "b")],
+               "merged_prefix": ["gate.w"] + [f"prefix.{e}.{n}"
+                                              for e in range(3)
+                                              for n in ("pk", "pv")],
+               "merged_tanh": [f"tatt.{e}.w" for e in range(3)]},
+    "adamw": None,
+    "per_block": (routes3_loss, routes3_batch),
 }
 MODELS["routes"]["blocks"]["step_task"] = [
     n for n in EXPERTS if n.startswith(("experts.0.", "experts.2."))]
@@ -309,7 +364,8 @@ def check_sgd(m, spec, block, updated, rng):
     m.init(7)
     before = m.state_dict()
     if spec.get("per_block"):
-        loss_fn, batch_fn = routes2_loss(block), routes2_batch(block)
+        loss_of, batch_of = spec["per_block"]
+        loss_fn, batch_fn = loss_of(block), batch_of(block)
     else:
         loss_fn = spec["loss"] if "loss" in spec else routes_loss(block)
         batch_fn = spec.get("batch") or (task_batch if block == "step_task"
