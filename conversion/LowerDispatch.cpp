@@ -294,8 +294,12 @@ FailureOr<DispatchKind> DispatchLowering::lower(mod::DispatchOp op) {
     if (auto body = groupedBody(op))
       // A train block runs it grouped when every parameter is an f32
       // weight of a grouped matmul (mod-differentiate has the rule for
-      // those; parameter rows and bf16 weights keep the sparse form).
-      if (!training || (body->widened.empty() && !body->paramRows))
+      // those; parameter rows and bf16 weights keep the sparse form), and
+      // not for `max`: its rule gives a row's gradient to the target whose
+      // value beat the output held before its scatter, which needs the
+      // targets scattered one after another, not all in one scatter.
+      if (!training || (body->widened.empty() && !body->paramRows &&
+                        op.getAggregation() != mod::Aggregation::Max))
         return lowerFused(op, *body, training);
   int64_t numTargets = op.getTargets().size();
   Value rows = math.dimSize(x, 0);

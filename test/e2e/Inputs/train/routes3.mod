@@ -1,6 +1,8 @@
 // `merge` over modules whose parameters enter nonlinearly (LANGUAGE.md §7:
 // theta_r = sum_e w[r, e] theta_e, then the module; a different function
 // from mixing outputs): trained row by row on each row's mixed parameters.
+// And `max` over experts that fuse at inference (each row's gradient to
+// the target that gave its maximum, not to every chosen one).
 model troute3;
 dim D = 8;
 dim E = 3;
@@ -64,6 +66,17 @@ train merged_prefix(xs: f32[B, T, D], target: f32[B, T, D]) {
 train merged_tanh(xs: f32[B, T, D], target: f32[B, T, D]) {
   minimize mse(route xs to tatt by softmax(gate(mean(xs, 1))) combine merge, target);
   update tatt with sgd(lr = 1.0);
+}
+
+// Experts of one matmul each (fused at inference), top-2 combined by max.
+module Lin<I>(x: f32[N, I]) -> f32[N, I] {
+  param w: f32[I, I] = normal(0.0, 0.4);
+  return x @ w;
+}
+lin: Lin<D>[E];
+train max_fused(x: f32[N, D], target: f32[N, D]) {
+  minimize mse(route x to lin by topk(gate(x), 2) combine max, target);
+  update gate, lin with sgd(lr = 1.0);
 }
 
 // The same route at inference (the per-weight-vector form).

@@ -252,9 +252,16 @@ def routes3_loss(block):
     def tatt_fn(p, x):
         return ref.attention(x @ torch.tanh(p["w"]), x, x, heads=2)
 
+    def lin_fn(p, x):
+        return x @ p["w"]
+
     def loss(p, x, t):
         def targets(fn, name):
             return [ref.instance_from(fn, p, f"{name}.{e}") for e in range(3)]
+        if block == "max_fused":
+            router = ref.Topk(x @ p["gate.w"], 2)
+            return F.mse_loss(ref.route(x, targets(lin_fn, "lin"), router,
+                                        "max"), t)
         if block in ("merged_rows", "merged_dropped"):
             logits = x @ p["gate.w"]
             router = (ref.Softmax(logits) if block == "merged_rows"
@@ -273,7 +280,8 @@ def routes3_loss(block):
 
 def routes3_batch(block):
     def batch(rng):
-        shape = (7, 8) if block in ("merged_rows", "merged_dropped") else (5, 3, 8)
+        rows = ("merged_rows", "merged_dropped", "max_fused")
+        shape = (7, 8) if block in rows else (5, 3, 8)
         return (rng.standard_normal(shape).astype(np.float32),
                 rng.standard_normal(shape).astype(np.float32))
     return batch
@@ -342,7 +350,8 @@ MODELS["routes3"] = {
                "merged_prefix": ["gate.w"] + [f"prefix.{e}.{n}"
                                               for e in range(3)
                                               for n in ("pk", "pv")],
-               "merged_tanh": [f"tatt.{e}.w" for e in range(3)]},
+               "merged_tanh": [f"tatt.{e}.w" for e in range(3)],
+               "max_fused": ["gate.w"] + [f"lin.{e}.w" for e in range(3)]},
     "adamw": None,
     "per_block": (routes3_loss, routes3_batch),
 }
