@@ -443,12 +443,9 @@ private:
         if (inst.isArray)
           instName += "." + std::to_string(n.element);
         const sema::ModuleSpec *callee = n.callee ? n.callee : inst.module;
-        auto apply = builder_.create<mod::ApplyOp>(
-            l, TypeRange{tensorType(n.type)},
-            FlatSymbolRefAttr::get(&ctx_, moduleFns_[callee].getSymName()),
-            builder_.getStringAttr(instName),
-            builder_.getI64IntegerAttr(numParams), ValueRange(operands));
-        v = apply.getResult(0);
+        v = emitApply(l, moduleFns_[callee].getSymName(), instName, numParams,
+                      SmallVector<Value>(operands.begin(), operands.end()),
+                      tensorType(n.type));
         break;
       }
       }
@@ -477,6 +474,37 @@ private:
   /// of f16/bf16 rows: per-row routing of half values (emitRoute).
   StringRef f32Rows(StringRef callee);
   std::map<std::string, func::FuncOp> f32Wrappers_;
+
+  /// `v` as `type` (a tensor.cast) when they differ: a rank-polymorphic
+  /// module's instantiation takes its batch dims as dynamic (`...`), which
+  /// a caller may pass with static sizes.
+  Value castTo(Value v, Type type, Location l) {
+    return v.getType() == type
+               ? v
+               : builder_.create<tensor::CastOp>(l, type, v).getResult();
+  }
+
+  /// A mod.apply of module function `fn` (symbol `callee`) on `operands`
+  /// (its parameters, then its inputs), each cast to `fn`'s argument type
+  /// and the result cast to `resultType` (see castTo).
+  Value emitApply(Location l, StringRef callee, StringRef instance,
+                  int64_t numParams, SmallVector<Value> operands,
+                  Type resultType) {
+    auto module =
+        builder_.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
+    auto fn = module.lookupSymbol<func::FuncOp>(callee);
+    FunctionType type = fn.getFunctionType();
+    for (auto [v, t] : llvm::zip(operands, type.getInputs()))
+      v = castTo(v, t, l);
+    Value y = builder_
+                  .create<mod::ApplyOp>(l, type.getResults(),
+                                        FlatSymbolRefAttr::get(&ctx_, callee),
+                                        builder_.getStringAttr(instance),
+                                        builder_.getI64IntegerAttr(numParams),
+                                        ValueRange(operands))
+                  .getResult(0);
+    return castTo(y, resultType, l);
+  }
 
   /// The values of `n`'s operands (null for a literal).
   SmallVector<Value> operandValues(const Node &n) {
@@ -682,12 +710,8 @@ Value Importer::emitRoute(const Node &n, Location l,
                    const std::string &instance) {
     SmallVector<Value> operands(params.begin(), params.end());
     operands.push_back(input);
-    return builder_
-        .create<mod::ApplyOp>(
-            l, TypeRange{result}, FlatSymbolRefAttr::get(&ctx_, calleeOf(t)),
-            builder_.getStringAttr(instance),
-            builder_.getI64IntegerAttr(int64_t(params.size())), operands)
-        .getResult(0);
+    return emitApply(l, calleeOf(t), instance, int64_t(params.size()), operands,
+                     result);
   };
 
   using vocab::Aggregation;
@@ -766,16 +790,11 @@ Value Importer::emitRoute(const Node &n, Location l,
       std::string name =
           aggInst.isArray ? aggInst.name + "." + std::to_string(info.aggElement)
                           : aggInst.name;
-      return builder_
-          .create<mod::ApplyOp>(
-              l, TypeRange{resultType},
-              FlatSymbolRefAttr::get(
-                  &ctx_,
-                  moduleFns_[info.aggCallee ? info.aggCallee : aggInst.module]
-                      .getSymName()),
-              builder_.getStringAttr(name),
-              builder_.getI64IntegerAttr(int64_t(ps.size())), operands)
-          .getResult(0);
+      return emitApply(
+          l,
+          moduleFns_[info.aggCallee ? info.aggCallee : aggInst.module]
+              .getSymName(),
+          name, int64_t(ps.size()), operands, resultType);
     }
     if (outs.size() == 1 && agg != Aggregation::Concat)
       return outs[0];
@@ -908,16 +927,46 @@ Value Importer::emitRoute(const Node &n, Location l,
   for (int64_t k = level; k < resultType.getRank(); ++k)
     outShape.push_back(resultType.getDimSize(k));
   auto outType = RankedTensorType::get(outShape, resultType.getElementType());
+  // Targets instantiated from a rank-polymorphic module take the dims
+  // after the rows as dynamic: the rows and the result as the targets'
+  // types (when the targets agree), cast back after the route.
+  auto module = builder_.getBlock()->getParentOp()->getParentOfType<ModuleOp>();
+  SmallVector<FunctionType> targetTypes;
+  for (Attribute t : targets)
+    targetTypes.push_back(
+        module.lookupSymbol<func::FuncOp>(cast<FlatSymbolRefAttr>(t).getAttr())
+            .getFunctionType());
+  auto relaxed = [&](RankedTensorType type, Type like) {
+    auto lt = cast<RankedTensorType>(like);
+    if (lt.getRank() != type.getRank())
+      return type;
+    SmallVector<int64_t> shape(type.getShape());
+    for (int64_t i = 1; i < type.getRank(); ++i)
+      if (lt.isDynamicDim(i))
+        shape[i] = ShapedType::kDynamic;
+    return RankedTensorType::get(shape, type.getElementType());
+  };
+  RankedTensorType dispatchType = outType;
+  if (llvm::all_equal(targetTypes)) {
+    FunctionType ft = targetTypes.front();
+    rows = castTo(rows, relaxed(rowsType, ft.getInputs().back()), l);
+    dispatchType = relaxed(outType, ft.getResult(0));
+  }
   SmallVector<Value> resultDims;
-  for (int64_t k = level; k < resultType.getRank(); ++k)
+  for (int64_t k = level; k < resultType.getRank(); ++k) {
     if (resultType.isDynamicDim(k))
       resultDims.push_back(dimValue(n.type.shape[k], l));
+    else if (dispatchType.isDynamicDim(k - level + 1))
+      resultDims.push_back(
+          builder_.create<arith::ConstantIndexOp>(l, resultType.getDimSize(k)));
+  }
   Value y = builder_.create<mod::DispatchOp>(
-      l, outType, rows, idx, w, params, resultDims,
+      l, dispatchType, rows, idx, w, params, resultDims,
       builder_.getArrayAttr(targets), builder_.getArrayAttr(names),
       builder_.getDenseI64ArrayAttr(segments),
       mod::AggregationAttr::get(&ctx_, aggregationOf(info.aggregation)),
       builder_.getI64IntegerAttr(level), mod::DispatchStrategyAttr());
+  y = castTo(y, outType, l);
   if (level != 1) {
     // Rows back to the routed dims. tensor.reshape, not expand_shape: the
     // routed dims are usually several dynamic dims in one group, which

@@ -35,4 +35,8 @@ for b in range(2):
         w = np.exp(lg[b, t, top] - lg[b, t, top].max()); w /= w.sum()
         want[b, t] = sum(wi * ad(f"experts.{e}.", x3[b, t]) for wi, e in zip(w, top))
 same(m.top(x3, lg), want, "top")
+same(m.s2(x2[:2]), ad("a.", x2[:2]), "static [2, D]")
+same(m.s3(x3), ad("a.", x3), "static T")
+same(m.sex(x3, ids), np.stack([ad(f"experts.{i}.", x3[r]) for r, i in enumerate(ids)]), "static T, routed per example")
+same(m.sall(x3), np.mean([ad(f"experts.{i}.", x3) for i in range(3)], 0), "static [2, 3, D], all")
 print("PASS rank_poly")
