@@ -291,24 +291,39 @@ Value TensorMath::pointwise(vocab::Builtin fn, ArrayRef<Value> args,
     return isFloat ? nb.create<arith::MaximumFOp>(l, a, b).getResult()
                    : nb.create<arith::MaxSIOp>(l, a, b).getResult();
   };
-  return elementwise(args, resultType,
-                     [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-                       switch (fn) {
-                       case vocab::Builtin::Pow:
-                         return nb.create<math::PowFOp>(l, v[0], v[1]);
-                       case vocab::Builtin::Minimum:
-                         return lower(nb, l, v[0], v[1]);
-                       case vocab::Builtin::Maximum:
-                         return upper(nb, l, v[0], v[1]);
-                       case vocab::Builtin::Clamp:
-                         // PyTorch's clamp: min(max(x, lo), hi).
-                         return lower(nb, l, upper(nb, l, v[0], v[1]), v[2]);
-                       case vocab::Builtin::Where:
-                         return nb.create<arith::SelectOp>(l, v[0], v[1], v[2]);
-                       default:
-                         llvm_unreachable("not a pointwise builtin");
-                       }
-                     });
+  return elementwise(
+      args, resultType, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        switch (fn) {
+        case vocab::Builtin::Pow:
+          return nb.create<math::PowFOp>(l, v[0], v[1]);
+        case vocab::Builtin::Minimum:
+          return lower(nb, l, v[0], v[1]);
+        case vocab::Builtin::Maximum:
+          return upper(nb, l, v[0], v[1]);
+        case vocab::Builtin::Clamp: {
+          // PyTorch's clamp: min(max(x, lo), hi). Floats as
+          // selects, x kept at a tie: the gradient goes to x
+          // on [lo, hi] (PyTorch's: self >= min & self <=
+          // max), to a bound past it; NaN stays NaN.
+          if (!isFloat)
+            return lower(nb, l, upper(nb, l, v[0], v[1]), v[2]);
+          Value atLeast = nb.create<arith::SelectOp>(
+              l,
+              nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, v[0],
+                                       v[1]),
+              v[1], v[0]);
+          return nb.create<arith::SelectOp>(
+              l,
+              nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, atLeast,
+                                       v[2]),
+              v[2], atLeast);
+        }
+        case vocab::Builtin::Where:
+          return nb.create<arith::SelectOp>(l, v[0], v[1], v[2]);
+        default:
+          llvm_unreachable("not a pointwise builtin");
+        }
+      });
 }
 
 Value TensorMath::matmul(Value lhs, Value rhs, RankedTensorType resultType) {

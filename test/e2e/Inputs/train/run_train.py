@@ -287,6 +287,30 @@ def routes3_batch(block):
     return batch
 
 
+def ties_loss(block):
+    def loss(p, t):
+        if block == "clamp_bounds":
+            y = (torch.clamp(p["a"], -1.0, 1.0) * t
+                 + torch.clamp(p["a"], p["lo"],
+                               torch.tensor(0.75, dtype=torch.float64)) * t)
+        else:
+            y = (torch.relu(p["r"]) + torch.abs(p["r"])) * t
+        return y.sum()
+    return loss
+
+
+def ties_batch(block):
+    return lambda rng: (rng.standard_normal((3, 4)).astype(np.float32),)
+
+
+def ties_setup(m):
+    m["a"] = np.array([[1, -1, 0.5, 2], [-1, -3, 0.75, 0.2],
+                       [0.25, 1, -1, 0.75]], np.float32)
+    m["lo"] = np.array([0.5, -1, 0.25, 0.2], np.float32)
+    m["r"] = np.array([[0, 1, -1, 0], [0, 0, 2, -2], [0.5, 0, 0, -0.5]],
+                      np.float32)
+
+
 def routes_batch(rng):
     return (rng.standard_normal((9, 12)).astype(np.float32),
             rng.standard_normal((9, 12)).astype(np.float32))
@@ -341,6 +365,12 @@ MODELS["routes2"] = {
     "adamw": None,
     "per_block": (routes2_loss, routes2_batch),
 }
+MODELS["ties"] = {
+    "blocks": {"clamp_bounds": ["a", "lo"], "relu_abs": ["r"]},
+    "adamw": None,
+    "per_block": (ties_loss, ties_batch),
+    "setup": ties_setup,
+}
 MODELS["routes3"] = {
     "blocks": {"merged_rows": ["gate.w"] + [f"squash.{e}.{n}" for e in range(3)
                                             for n in ("w", "b")],
@@ -371,6 +401,8 @@ def torch_batch(batch):
 
 def check_sgd(m, spec, block, updated, rng):
     m.init(7)
+    if spec.get("setup"):
+        spec["setup"](m)
     before = m.state_dict()
     if spec.get("per_block"):
         loss_of, batch_of = spec["per_block"]
