@@ -148,8 +148,10 @@ bool Analyzer::execUpdate(const ast::Stmt &s, Context &ctx) {
         }
         update.hyper[(*slots)[i]] = *v;
       }
-      // PyTorch's own checks of the same hyper-parameters.
-      for (size_t i = 0; ok && i < opt->numArgs; ++i) {
+      // PyTorch's own checks of the same hyper-parameters, each out-of-range
+      // one reported (when every value evaluated).
+      bool evaluated = ok;
+      for (size_t i = 0; evaluated && i < opt->numArgs; ++i) {
         std::string_view n = opt->args[i].name;
         double v = update.hyper[i];
         SourceLoc at = call.loc;

@@ -55,14 +55,15 @@ train no_minimize(x: f32[N, D]) {
 train two(x: f32[N, D], t: f32[N, D]) {
   minimize mse(f(x), t);
   minimize mse(a(x), t);
-  update a with sgd(lr = -1.0);
+  update a with sgd(lr = -1.0, momentum = -0.5);
 }
 // CHECK:      [[FILE]]:57:3: error: a train block has one 'minimize'
 // CHECK:      [[FILE]]:56:3: note: the first 'minimize' is here
 // CHECK:      [[FILE]]:58:26: error: 'sgd': lr = -1.0 is out of range (finite and >= 0)
+// CHECK:      [[FILE]]:58:43: error: 'sgd': momentum = -0.5 is out of range (finite and >= 0)
 
 entry g(x: f32[N, D]) -> f32[N, D] {
   minimize mse(x, x);
   return x;
 }
-// CHECK:      [[FILE]]:65:3: error: 'minimize' is only allowed in a train block
+// CHECK:      [[FILE]]:66:3: error: 'minimize' is only allowed in a train block
