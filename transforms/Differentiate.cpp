@@ -33,26 +33,8 @@ using namespace mlir;
 
 namespace {
 
-bool isFloatTensor(Value v) {
-  auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && isa<FloatType>(t.getElementType());
-}
-
-/// Calls `fn` on every value `op` reads: its operands and the values its
-/// regions capture from above.
-void forEachRead(Operation *op, function_ref<void(Value)> fn) {
-  for (Value v : op->getOperands())
-    fn(v);
-  if (op->getNumRegions() == 0)
-    return;
-  op->walk([&](Operation *inner) {
-    if (inner == op)
-      return;
-    for (Value v : inner->getOperands())
-      if (!op->isAncestor(v.getParentRegion()->getParentOp()))
-        fn(v);
-  });
-}
+using modc::forEachRead;
+using modc::isFloatTensor;
 
 struct DifferentiatePass
     : public modc::impl::DifferentiateBase<DifferentiatePass> {

@@ -49,6 +49,21 @@ Value zerosLike(OpBuilder &b, Location loc, Value like) {
       .getResult(0);
 }
 
+bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+void forEachRead(Operation *op, function_ref<void(Value)> fn) {
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands()) {
+      Operation *owner = v.getParentRegion()->getParentOp();
+      if (inner == op || !owner || !op->isAncestor(owner))
+        fn(v);
+    }
+  });
+}
+
 namespace {
 
 Value castTo(OpBuilder &b, Location loc, Value v, Type type) {

@@ -87,6 +87,14 @@ mlir::Value gatheredTable(mlir::Operation *op);
 /// A zero tensor of `like`'s type and run-time shape.
 mlir::Value zerosLike(mlir::OpBuilder &b, mlir::Location loc, mlir::Value like);
 
+/// True for a ranked tensor of floats (the values adjoints flow through).
+bool isFloatTensor(mlir::Value v);
+
+/// Calls `fn` on every value `op` reads: its operands and the values its
+/// regions capture from above (`op` may sit in a block still being built,
+/// whose region has no parent op yet).
+void forEachRead(mlir::Operation *op, llvm::function_ref<void(mlir::Value)> fn);
+
 } // namespace modc
 
 #endif // MODC_TRANSFORMS_GRADIENTRULES_H

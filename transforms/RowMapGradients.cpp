@@ -31,27 +31,9 @@ namespace modc {
 
 namespace {
 
-bool isFloatTensor(Value v) {
-  auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && isa<FloatType>(t.getElementType());
-}
-
 /// True if `v` is defined outside `loop`.
 bool outside(scf::ForOp loop, Value v) {
   return !loop.getRegion().isAncestor(v.getParentRegion());
-}
-
-/// Calls `fn` on every value `op` reads, those its regions capture
-/// included. (`op` may sit in a loop body still being built, whose region
-/// has no parent op yet.)
-void forEachRead(Operation *op, function_ref<void(Value)> fn) {
-  op->walk([&](Operation *inner) {
-    for (Value v : inner->getOperands()) {
-      Operation *owner = v.getParentRegion()->getParentOp();
-      if (inner == op || !owner || !op->isAncestor(owner))
-        fn(v);
-    }
-  });
 }
 
 /// True if `s` reads row `iv` of its source whole: offsets (iv, 0, ...),
