@@ -302,6 +302,16 @@ public:
   Value weightedRows(OpBuilder &b, Location loc, Value dense,
                      ArrayRef<Value> values, Value rows, bool rowInvariant);
 
+  /// y ([rows, ...]) with the rows nothing chose zeroed: dense ([rows,
+  /// E + 1]) counts each row's choices in its last column.
+  Value keepChosen(OpBuilder &b, Location loc, Value y, Value dense,
+                   int64_t numTargets);
+
+  /// Each target's parameters as f32 (f16/bf16 ones widened: they mix in
+  /// f32 and round once, LANGUAGE.md §3), by target.
+  SmallVector<SmallVector<Value>> widenedParams(OpBuilder &b, Location loc,
+                                                mod::DispatchOp op);
+
   /// `merge` over a groupable module, by exact factoring: the module body
   /// runs once on all rows; a matmul with a parameter, linear in it, is
   /// h @ (sum_e w_e P_e) = sum_e w_e (h @ P_e), E GEMMs weighted per row,

@@ -97,6 +97,45 @@ Value DispatchLowering::innerRowWeights(OpBuilder &b, Location loc, Value dense,
       loc, spread, SmallVector<ReassociationIndices>{{0, 1}, {2}});
 }
 
+Value DispatchLowering::keepChosen(OpBuilder &b, Location loc, Value y,
+                                   Value dense, int64_t numTargets) {
+  modc::TensorMath math(b, loc);
+  auto type = cast<RankedTensorType>(y.getType());
+  int64_t rank = type.getRank();
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < rank; ++i)
+    sizes.push_back(math.dimSize(y, i));
+  auto id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{type}, ValueRange{y, dense},
+          ValueRange{math.empty(type, sizes)},
+          SmallVector<AffineMap>{
+              id, denseColumn(b.getContext(), rank, numTargets), id},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange v) {
+            Value zero = nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
+            Value any = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
+                                                 v[1], zero);
+            nb.create<linalg::YieldOp>(
+                l, nb.create<arith::SelectOp>(l, any, v[0], zero).getResult());
+          })
+      .getResult(0);
+}
+
+SmallVector<SmallVector<Value>>
+DispatchLowering::widenedParams(OpBuilder &b, Location loc,
+                                mod::DispatchOp op) {
+  modc::TensorMath math(b, loc);
+  SmallVector<SmallVector<Value>> wide(op.getTargets().size());
+  for (auto [t, params] : llvm::enumerate(wide))
+    for (Value theta : op.getTargetParams(t))
+      params.push_back(getElementTypeOrSelf(theta.getType()).isF32()
+                           ? theta
+                           : math.cast(theta, b.getF32Type()));
+  return wide;
+}
+
 FailureOr<DispatchKind>
 DispatchLowering::lowerMergeFactored(mod::DispatchOp op,
                                      const modc::GroupedBody &gb) {
@@ -162,28 +201,7 @@ DispatchLowering::lowerMergeFactored(mod::DispatchOp op,
   Value result =
       map.lookup(cast<func::ReturnOp>(body.getTerminator()).getOperand(0));
   // A row nothing chose gets 0.
-  auto rt = cast<RankedTensorType>(result.getType());
-  SmallVector<Value> sizes;
-  for (int64_t i = 0; i < rt.getRank(); ++i)
-    sizes.push_back(math.dimSize(result, i));
-  auto id = AffineMap::getMultiDimIdentityMap(rt.getRank(), b.getContext());
-  Value chosenOnly =
-      b.create<linalg::GenericOp>(
-           loc, TypeRange{rt}, ValueRange{result, dense},
-           ValueRange{math.empty(rt, sizes)},
-           SmallVector<AffineMap>{
-               id, denseColumn(b.getContext(), rt.getRank(), numTargets), id},
-           SmallVector<utils::IteratorType>(rt.getRank(),
-                                            utils::IteratorType::parallel),
-           [&](OpBuilder &nb, Location l, ValueRange v) {
-             Value zero =
-                 nb.create<arith::ConstantOp>(l, nb.getF32FloatAttr(0));
-             Value any = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
-                                                  v[1], zero);
-             nb.create<linalg::YieldOp>(
-                 l, nb.create<arith::SelectOp>(l, any, v[0], zero).getResult());
-           })
-          .getResult(0);
+  Value chosenOnly = keepChosen(b, loc, result, dense, numTargets);
   op.getResult().replaceAllUsesWith(
       b.create<tensor::CastOp>(loc, op.getResult().getType(), chosenOnly));
   op.erase();
@@ -221,12 +239,7 @@ FailureOr<DispatchKind> DispatchLowering::lowerMerge(mod::DispatchOp op) {
   // The targets' parameters as f32, widened once for all groups: f16/bf16
   // ones mix in f32 and round once (§3).
   int64_t numParams = op.getParamSegments()[0];
-  SmallVector<SmallVector<Value>> wide(numTargets);
-  for (int64_t t = 0; t < numTargets; ++t)
-    for (Value theta : op.getTargetParams(t))
-      wide[t].push_back(getElementTypeOrSelf(theta.getType()).isF32()
-                            ? theta
-                            : math.cast(theta, b.getF32Type()));
+  SmallVector<SmallVector<Value>> wide = widenedParams(b, loc, op);
   auto loop = b.create<scf::ForOp>(
       loc, c0, groups, one, ValueRange{out.y},
       [&](OpBuilder &lb, Location l, Value u, ValueRange acc) {
@@ -305,12 +318,7 @@ FailureOr<DispatchKind> DispatchLowering::lowerMergeRows(mod::DispatchOp op) {
   auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
   func::FuncOp fn = target(op, 0);
   int64_t numParams = op.getParamSegments()[0];
-  SmallVector<SmallVector<Value>> wide(numTargets);
-  for (int64_t t = 0; t < numTargets; ++t)
-    for (Value theta : op.getTargetParams(t))
-      wide[t].push_back(getElementTypeOrSelf(theta.getType()).isF32()
-                            ? theta
-                            : math.cast(theta, b.getF32Type()));
+  SmallVector<SmallVector<Value>> wide = widenedParams(b, loc, op);
   // Row r of x and of dense, and of the output: [1, ...] slices, their
   // sizes taken outside the loop (the loop reads x only through the slice).
   SmallVector<OpFoldResult> xSizes = {b.getIndexAttr(1)};
@@ -391,32 +399,8 @@ FailureOr<DispatchKind> DispatchLowering::lowerMergeRows(mod::DispatchOp op) {
         // A row nothing chose gets 0 (its mix is all zeros, the module's
         // output on them need not be).
         Value flat = flattenRows(lb, l, y);
+        Value chosen = keepChosen(lb, l, flat, weights, numTargets);
         auto ft = cast<RankedTensorType>(flat.getType());
-        AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
-        Value chosen =
-            lb.create<linalg::GenericOp>(
-                  l, TypeRange{ft}, ValueRange{flat, weights},
-                  ValueRange{
-                      lm.empty(ft, {lm.dimSize(flat, 0), lm.dimSize(flat, 1)})},
-                  SmallVector<AffineMap>{
-                      id,
-                      AffineMap::get(2, 0,
-                                     {getAffineConstantExpr(0, ctx),
-                                      getAffineConstantExpr(numTargets, ctx)},
-                                     ctx),
-                      id},
-                  SmallVector<utils::IteratorType>(
-                      2, utils::IteratorType::parallel),
-                  [&](OpBuilder &nb, Location nl, ValueRange v) {
-                    Value zero =
-                        nb.create<arith::ConstantOp>(nl, nb.getF32FloatAttr(0));
-                    Value any = nb.create<arith::CmpFOp>(
-                        nl, arith::CmpFPredicate::OGT, v[1], zero);
-                    nb.create<linalg::YieldOp>(
-                        nl, nb.create<arith::SelectOp>(nl, any, v[0], zero)
-                                .getResult());
-                  })
-                .getResult(0);
         SmallVector<OpFoldResult> offsets = {r, lb.getIndexAttr(0)};
         SmallVector<OpFoldResult> sizes = {lb.getIndexAttr(1), g};
         SmallVector<OpFoldResult> strides(2, lb.getIndexAttr(1));

@@ -33,9 +33,6 @@ using namespace mlir;
 
 namespace {
 
-using modc::forEachRead;
-using modc::isFloatTensor;
-
 struct DifferentiatePass
     : public modc::impl::DifferentiateBase<DifferentiatePass> {
   void runOnOperation() override {
@@ -83,30 +80,12 @@ struct DifferentiatePass
     SmallVector<Operation *> forward;
     for (Operation &op : block.without_terminator())
       forward.push_back(&op);
-    llvm::DenseSet<Value> varied, useful, active;
-    for (Operation *op : forward) {
-      if (auto ref = dyn_cast<mlir::mod::ParamRefOp>(op)) {
+    llvm::DenseSet<Value> seeds;
+    for (Operation *op : forward)
+      if (auto ref = dyn_cast<mlir::mod::ParamRefOp>(op))
         if (index.count(ref.getName()))
-          varied.insert(ref.getResult());
-        continue;
-      }
-      bool any = false;
-      forEachRead(op, [&](Value v) { any |= varied.contains(v); });
-      if (any)
-        for (Value r : op->getResults())
-          if (isFloatTensor(r))
-            varied.insert(r);
-    }
-    useful.insert(loss);
-    for (Operation *op : llvm::reverse(forward)) {
-      bool needed = llvm::any_of(op->getResults(),
-                                 [&](Value r) { return useful.contains(r); });
-      if (needed)
-        forEachRead(op, [&](Value v) { useful.insert(v); });
-    }
-    for (Value v : varied)
-      if (useful.contains(v))
-        active.insert(v);
+          seeds.insert(ref.getResult());
+    llvm::DenseSet<Value> active = modc::activeValues(forward, seeds, loss);
 
     OpBuilder b(ret);
     Location loc = ret.getLoc();

@@ -64,6 +64,29 @@ void forEachRead(Operation *op, function_ref<void(Value)> fn) {
   });
 }
 
+llvm::DenseSet<Value> activeValues(ArrayRef<Operation *> ops,
+                                   const llvm::DenseSet<Value> &seeds,
+                                   Value target) {
+  llvm::DenseSet<Value> varied(seeds), useful, active;
+  for (Operation *op : ops) {
+    bool any = false;
+    forEachRead(op, [&](Value v) { any |= varied.contains(v); });
+    if (any)
+      for (Value r : op->getResults())
+        if (isFloatTensor(r))
+          varied.insert(r);
+  }
+  useful.insert(target);
+  for (Operation *op : llvm::reverse(ops))
+    if (llvm::any_of(op->getResults(),
+                     [&](Value r) { return useful.contains(r); }))
+      forEachRead(op, [&](Value v) { useful.insert(v); });
+  for (Value v : varied)
+    if (useful.contains(v))
+      active.insert(v);
+  return active;
+}
+
 namespace {
 
 Value castTo(OpBuilder &b, Location loc, Value v, Type type) {

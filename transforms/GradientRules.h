@@ -95,6 +95,13 @@ bool isFloatTensor(mlir::Value v);
 /// whose region has no parent op yet).
 void forEachRead(mlir::Operation *op, llvm::function_ref<void(mlir::Value)> fn);
 
+/// The active values of `ops` (a straight-line sequence, in order): the
+/// float tensors that depend on one of `seeds`, and the seeds themselves,
+/// that `target` depends on.
+llvm::DenseSet<mlir::Value>
+activeValues(llvm::ArrayRef<mlir::Operation *> ops,
+             const llvm::DenseSet<mlir::Value> &seeds, mlir::Value target);
+
 } // namespace modc
 
 #endif // MODC_TRANSFORMS_GRADIENTRULES_H

@@ -148,25 +148,10 @@ LogicalResult Adjoints::rowMap(Operation *op) {
         // Active within the row: what depends on a captured value (its
         // row slice standing for a sliced one) and what the row's output
         // depends on.
-        llvm::DenseSet<Value> varied, useful, active;
+        llvm::DenseSet<Value> seeds;
         for (auto [i, v] : llvm::enumerate(captured))
-          varied.insert(rowSlice[i] ? map.lookup(rowSlice[i].getResult()) : v);
-        for (Operation *c : cloned) {
-          bool any = false;
-          forEachRead(c, [&](Value v) { any |= varied.contains(v); });
-          if (any)
-            for (Value res : c->getResults())
-              if (isFloatTensor(res))
-                varied.insert(res);
-        }
-        useful.insert(out);
-        for (Operation *c : llvm::reverse(cloned))
-          if (llvm::any_of(c->getResults(),
-                           [&](Value res) { return useful.contains(res); }))
-            forEachRead(c, [&](Value v) { useful.insert(v); });
-        for (Value v : varied)
-          if (useful.contains(v))
-            active.insert(v);
+          seeds.insert(rowSlice[i] ? map.lookup(rowSlice[i].getResult()) : v);
+        llvm::DenseSet<Value> active = activeValues(cloned, seeds, out);
 
         Adjoints inner(lb, active);
         inner.add(out, lb.create<tensor::ExtractSliceOp>(
