@@ -21,6 +21,7 @@
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -28,6 +29,7 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/IPO/DeadArgumentElimination.h"
 #include "llvm/Transforms/InstCombine/InstCombine.h"
 #include "llvm/Transforms/Scalar/EarlyCSE.h"
@@ -83,14 +85,20 @@ bool generate(llvm::Module &module, llvm::TargetMachine &machine,
 
 } // namespace
 
-std::unique_ptr<llvm::TargetMachine>
-createHostTargetMachine(const PipelineOptions &options, std::string &error) {
+namespace {
+void initialiseNativeTarget() {
   static bool initialised = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     return true;
   }();
   (void)initialised;
+}
+} // namespace
+
+std::unique_ptr<llvm::TargetMachine>
+createHostTargetMachine(const PipelineOptions &options, std::string &error) {
+  initialiseNativeTarget();
   std::string triple = llvm::sys::getProcessTriple();
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
@@ -113,6 +121,32 @@ createHostTargetMachine(const PipelineOptions &options, std::string &error) {
   return std::unique_ptr<llvm::TargetMachine>(
       target->createTargetMachine(triple, cpu, features, targetOptions,
                                   llvm::Reloc::PIC_, std::nullopt, level));
+}
+
+std::string mcpuError(llvm::StringRef cpu) {
+  if (cpu.empty() || cpu == "native")
+    return "";
+  initialiseNativeTarget();
+  std::string triple = llvm::sys::getProcessTriple(), error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return error;
+  // Generic first: asking for an unknown processor prints LLVM warnings.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(cpu))
+    return "unknown --mcpu '" + cpu.str() + "' for " + triple +
+           " (an LLVM processor name, e.g. native, x86-64-v3, znver4)";
+  llvm::Triple parsed(triple);
+  if (parsed.isArch64Bit() && parsed.isX86()) {
+    std::unique_ptr<llvm::MCSubtargetInfo> sub(
+        target->createMCSubtargetInfo(triple, cpu, ""));
+    if (!sub || !sub->checkFeatures("+64bit"))
+      return "--mcpu '" + cpu.str() + "' has no 64-bit mode (the host is " +
+             triple + ")";
+  }
+  return "";
 }
 
 namespace {

@@ -29,6 +29,12 @@ namespace modc {
 std::unique_ptr<llvm::TargetMachine>
 createHostTargetMachine(const PipelineOptions &options, std::string &error);
 
+/// Empty if `cpu` ("native", empty, or an LLVM processor name) can be
+/// compiled for on this host's triple, else why not (an unknown name, or a
+/// processor without 64-bit code on a 64-bit host): a usage error, checked
+/// before anything is built (LLVM itself only warns, then aborts).
+std::string mcpuError(llvm::StringRef cpu);
+
 /// Runs LLVM's optimisations for `options.optLevel` on `module`. In a large
 /// module (a generated program of thousands of statements) the functions
 /// without loops (the entries' glue: kernel launches, allocations, runtime

@@ -144,6 +144,8 @@ int runDriver(const DriverOptions &options) {
     return usage(error);
   if (std::string error = gpuArchError(options.gpuArch); !error.empty())
     return usage(error);
+  if (std::string error = mcpuError(options.mcpu); !error.empty())
+    return usage(error);
   bool cuda = options.target == "cuda";
   if (options.emit == "ptx" && !cuda)
     return usage("--emit=ptx needs --target=cuda");

@@ -1,6 +1,7 @@
 //===- Session.cpp - The compiler as a library ----------------------------===//
 
 #include "compiler/Session.h"
+#include "compiler/CodeGen.h"
 #include "compiler/GpuCodeGen.h"
 
 #include "compiler/Driver.h"
@@ -190,6 +191,8 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
   error = targetError(o.target);
   if (error.empty())
     error = gpuArchError(o.gpuArch);
+  if (error.empty())
+    error = mcpuError(o.mcpu);
   if (!error.empty())
     return false;
   out = std::move(o);

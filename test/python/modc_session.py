@@ -38,6 +38,14 @@ try:
     raise AssertionError("bad options accepted")
 except modc.CompileError as err:
     assert err.code == 2 and "does not exist" in str(err), err
+# A processor LLVM does not know, or one without 64-bit code: bad options
+# (LLVM would warn and then abort the process).
+for cpu, why in (("notacpu", "unknown --mcpu"), ("i386", "no 64-bit mode")):
+    try:
+        s.compile(SRC, options="--mcpu=" + cpu)
+        raise AssertionError("--mcpu=" + cpu + " accepted")
+    except modc.CompileError as err:
+        assert err.code == 2 and why in str(err), err
 
 for opt in (0, 2):
     m = s.compile(SRC, opt=opt, defines={"D": 6})
