@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -39,14 +40,47 @@ bool isBf16Conversion(Operation *op) {
   return (from.isF32() && to.isBF16()) || (from.isBF16() && to.isF32());
 }
 
+/// True for an op that rounds its bf16 result (scalar or vector).
+bool roundsToBf16(Operation *op) {
+  return isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+             arith::RemFOp, math::FmaOp>(op) &&
+         getElementTypeOrSelf(op->getResult(0).getType()).isBF16();
+}
+
 struct ExpandBf16ConversionsPass
     : public modc::impl::ExpandBf16ConversionsBase<ExpandBf16ConversionsPass> {
   void runOnOperation() override {
-    // Arithmetic on bf16 (the importer's ops whose f32 result rounds
-    // exactly as a bf16 op would): computed in f32 between conversions,
-    // which the patterns below expand. LLVM would promote it the same way
-    // but round with vcvtneps2bf16, which flushes subnormals to zero.
     MLIRContext *ctx = &getContext();
+    // Each rounding op on bf16 computed in f32 and rounded right after it
+    // (LANGUAGE.md §3, as PyTorch does op by op): MLIR's emulation below
+    // keeps a chain of emulated ops in f32 between them, so a fused
+    // x * x + 1.0 rounded once at its end (4.59375 for x = 1.8984375, where
+    // PyTorch's bf16 gives 4.625).
+    SmallVector<Operation *> rounding;
+    getOperation()->walk([&](Operation *op) {
+      if (roundsToBf16(op))
+        rounding.push_back(op);
+    });
+    for (Operation *op : rounding) {
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      Type narrow = op->getResult(0).getType();
+      Type wide = Float32Type::get(ctx);
+      if (auto vt = dyn_cast<VectorType>(narrow))
+        wide = vt.clone(wide);
+      SmallVector<Value> operands;
+      for (Value v : op->getOperands())
+        operands.push_back(b.create<arith::ExtFOp>(loc, wide, v));
+      Operation *inF32 = b.create(loc, op->getName().getIdentifier(), operands,
+                                  TypeRange{wide}, op->getAttrs());
+      op->getResult(0).replaceAllUsesWith(
+          b.create<arith::TruncFOp>(loc, narrow, inF32->getResult(0)));
+      op->erase();
+    }
+    // The other arithmetic on bf16 (compares, max/min, negation: exact in
+    // f32) computed in f32 between conversions, which the patterns below
+    // expand. LLVM would promote it the same way but round with
+    // vcvtneps2bf16, which flushes subnormals to zero.
     TypeConverter converter;
     Type bf16 = BFloat16Type::get(ctx);
     arith::populateEmulateUnsupportedFloatsConversions(converter, {bf16},

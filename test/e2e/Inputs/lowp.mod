@@ -24,6 +24,8 @@ entry casts(x: bf16[N, D]) -> (f16[N, D], f32[N, D], i32[N, D], bf16[N, D]) {
 entry moe(x: bf16[N, D]) -> bf16[N, D] { return route x to experts by all combine mean; }
 // Rounding of special results: subnormals, overflow to infinity, NaN.
 entry product(x: bf16[N, D], y: bf16[N, D]) -> bf16[N, D] { return x * y; }
+// A chain of elementwise ops (one fused loop at -O1+): each op rounds.
+entry chain(x: bf16[N, D], y: bf16[N, D]) -> bf16[N, D] { return x * y + x / y - 1.5; }
 // The right operand an activation rounded to bf16 (not a parameter).
 entry scaled(x: bf16[N, D], c: bf16[D, D]) -> bf16[N, D] { return x @ (c * 2.0); }
 // `merge` of bf16 parameters: mixed in f32, rounded once, then applied.

@@ -87,6 +87,15 @@ assert np.array_equal(bits(got), bits(want)), (got, want)
 assert bool(torch.isinf(got[0, 3])) and 0 < got[0, 2].abs().item() < 2.0 ** -126
 print("ok products round like PyTorch: subnormal, overflow, NaN")
 
+# A fused chain rounds after every op, as PyTorch's bf16 ops do.
+x = torch.randn(64, 16).to(BF)
+y = torch.randn(64, 16).to(BF)
+y[0, 0] = 1.8984375
+x[0, 0] = 1.8984375
+want = x * y + x / y - 1.5
+assert np.array_equal(bits(unbits(m.chain(bits(x), bits(y)))), bits(want))
+print("ok a chain of ops rounds after each")
+
 x = torch.randn(6, 16).to(BF)
 c = torch.randn(16, 16).to(BF)
 want = r(x.to(F) @ r(c.to(F) * 2.0, BF), BF)
