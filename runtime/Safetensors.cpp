@@ -576,14 +576,58 @@ int saveSafetensors(const char *Path, const TensorRef *Tensors,
   for (int I = 0; I < 8; ++I)
     Prefix[I] = static_cast<unsigned char>(HeaderLength >> (8 * I));
 
+  // The bytes of the file, in order.
+  auto writeAll = [&](int Fd) {
+    int E = writeFully(Fd, Prefix, sizeof(Prefix));
+    if (!E)
+      E = writeFully(Fd, Header.buffer().data(), HeaderLength);
+    for (size_t I = 0; !E && I < NumTensors; ++I)
+      E = writeFully(Fd, Tensors[I].Data, Sizes[I]);
+    return E;
+  };
+
+  // A symbolic link is followed (the file it names is replaced, not the
+  // link); a path that is neither a regular file nor a directory (a device,
+  // a FIFO) is written into as it is, never replaced by a regular file.
+  // Otherwise the file is written beside its final name and renamed over it, so
+  // that a failed save leaves the old file whole.
+  MallocBuffer Resolved;
+  const char *Target = Path;
+  struct stat St;
+  bool Direct = false;
+  if (::lstat(Path, &St) == 0 && S_ISLNK(St.st_mode)) {
+    Resolved.reset(::realpath(Path, nullptr));
+    if (Resolved.get())
+      Target = Resolved.chars();
+    else
+      Direct = true; // A dangling link: open creates the file it names.
+  }
+  if (!Direct && ::stat(Target, &St) == 0 && !S_ISREG(St.st_mode) &&
+      !S_ISDIR(St.st_mode))
+    Direct = true;
+  if (Direct) {
+    FileHandle File(
+        ::open(Path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (File.get() < 0)
+      return Err.fail(MODRT_EIO, "save %s: cannot open: %s", Path,
+                      std::strerror(errno));
+    int E = writeAll(File.get());
+    if (File.close() != 0 && !E)
+      E = errno;
+    if (E)
+      return Err.fail(MODRT_EIO, "save %s: write failed: %s", Path,
+                      std::strerror(E));
+    return MODRT_OK;
+  }
+
   char Suffix[32];
   int SuffixLength =
       std::snprintf(Suffix, sizeof(Suffix), ".tmp.%ld", long(::getpid()));
-  size_t PathLength = std::strlen(Path);
+  size_t PathLength = std::strlen(Target);
   MallocBuffer TempPath(std::malloc(PathLength + size_t(SuffixLength) + 1));
   if (!TempPath.get())
     return Err.fail(MODRT_ENOMEM, "save %s: out of memory", Path);
-  std::memcpy(TempPath.chars(), Path, PathLength);
+  std::memcpy(TempPath.chars(), Target, PathLength);
   std::memcpy(TempPath.chars() + PathLength, Suffix, size_t(SuffixLength) + 1);
 
   FileHandle File(
@@ -592,11 +636,7 @@ int saveSafetensors(const char *Path, const TensorRef *Tensors,
     return Err.fail(MODRT_EIO, "save %s: cannot create %s: %s", Path,
                     TempPath.chars(), std::strerror(errno));
   const char *Step = "write";
-  int E = writeFully(File.get(), Prefix, sizeof(Prefix));
-  if (!E)
-    E = writeFully(File.get(), Header.buffer().data(), HeaderLength);
-  for (size_t I = 0; !E && I < NumTensors; ++I)
-    E = writeFully(File.get(), Tensors[I].Data, Sizes[I]);
+  int E = writeAll(File.get());
   if (!E && ::fsync(File.get()) != 0) {
     E = errno;
     Step = "fsync";
@@ -605,7 +645,7 @@ int saveSafetensors(const char *Path, const TensorRef *Tensors,
     E = errno;
     Step = "close";
   }
-  if (!E && ::rename(TempPath.chars(), Path) != 0) {
+  if (!E && ::rename(TempPath.chars(), Target) != 0) {
     E = errno;
     Step = "rename";
   }

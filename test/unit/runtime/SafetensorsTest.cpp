@@ -17,6 +17,7 @@
 #include <random>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -479,6 +480,59 @@ TEST(SaveTest, UnwritablePathsFailWithoutLeavingFiles) {
   ::unlink(Inside.c_str());
   ::rmdir(Dir.c_str());
   modrt_destroy(M);
+}
+
+TEST(SaveTest, SymbolicLinksAreFollowed) {
+  // The file a link names gets the new contents; the link stays a link.
+  modrt_model *M = modrt_create(tinyDescriptor());
+  ASSERT_NE(M, nullptr);
+  ASSERT_EQ(modrt_init(M, 3), MODRT_OK);
+  std::string File = tempPath("linked.safetensors");
+  std::string Link = tempPath("link.safetensors");
+  writeFile(File, "old");
+  ::unlink(Link.c_str());
+  ASSERT_EQ(::symlink(File.c_str(), Link.c_str()), 0);
+  ASSERT_EQ(modrt_save(M, Link.c_str()), MODRT_OK) << modrt_error(M);
+  struct stat St;
+  ASSERT_EQ(::lstat(Link.c_str(), &St), 0);
+  EXPECT_TRUE(S_ISLNK(St.st_mode));
+  EXPECT_EQ(modrt_load(M, File.c_str()), MODRT_OK) << modrt_error(M);
+  modrt_destroy(M);
+  ::unlink(Link.c_str());
+  ::unlink(File.c_str());
+}
+
+TEST(SaveTest, SpecialFilesAreWrittenIntoNotReplaced) {
+  // A FIFO (as a device would be) receives the bytes a regular file would
+  // hold and stays a FIFO.
+  modrt_model *M = modrt_create(tinyDescriptor());
+  ASSERT_NE(M, nullptr);
+  ASSERT_EQ(modrt_init(M, 5), MODRT_OK);
+  std::string Regular = tempPath("regular.safetensors");
+  ASSERT_EQ(modrt_save(M, Regular.c_str()), MODRT_OK) << modrt_error(M);
+  std::string Fifo = tempPath("fifo.safetensors");
+  ::unlink(Fifo.c_str());
+  ASSERT_EQ(::mkfifo(Fifo.c_str(), 0644), 0);
+  std::string Read;
+  std::thread Reader([&] {
+    int Fd = ::open(Fifo.c_str(), O_RDONLY);
+    char Buffer[4096];
+    ssize_t N;
+    while (Fd >= 0 && (N = ::read(Fd, Buffer, sizeof(Buffer))) > 0)
+      Read.append(Buffer, size_t(N));
+    if (Fd >= 0)
+      ::close(Fd);
+  });
+  int Status = modrt_save(M, Fifo.c_str());
+  Reader.join();
+  EXPECT_EQ(Status, MODRT_OK) << modrt_error(M);
+  EXPECT_EQ(Read, readFile(Regular));
+  struct stat St;
+  ASSERT_EQ(::lstat(Fifo.c_str(), &St), 0);
+  EXPECT_TRUE(S_ISFIFO(St.st_mode));
+  modrt_destroy(M);
+  ::unlink(Fifo.c_str());
+  ::unlink(Regular.c_str());
 }
 
 TEST(SaveTest, EscapesNamesInTheHeader) {
