@@ -341,6 +341,16 @@ int modrt_set_param(modrt_model *m, const char *name, const void *in) {
   if (!in)
     return errorSink(m).fail(MODRT_EINVAL, "set_param %s: the buffer is NULL",
                              name);
+  if (m->Desc->info().params[I].dtype == MODRT_BOOL) {
+    const auto *Bytes = static_cast<const unsigned char *>(in);
+    for (uint64_t B = 0; B < m->Desc->paramBytes(I); ++B)
+      if (Bytes[B] > 1)
+        return errorSink(m).fail(MODRT_EINVAL,
+                                 "set_param %s: element %llu is the byte %u, "
+                                 "not a bool (0 or 1)",
+                                 name, static_cast<unsigned long long>(B),
+                                 unsigned(Bytes[B]));
+  }
   std::memcpy(m->Block + m->Desc->paramOffset(I), in,
               size_t(m->Desc->paramBytes(I)));
   m->DerivedStale = m->Desc->numDerived() > 0;

@@ -472,7 +472,24 @@ int Loader::run() {
     Offset += Bytes;
   }
 
-  // Everything is read: only now touch the destinations.
+  // A bool is one byte, 0 or 1 (INTERFACE.md §2): any other byte is a
+  // malformed file, not a value some ops would read as true and others as
+  // false.
+  Offset = 0;
+  for (size_t I = 0; I < NumWanted; ++I) {
+    uint64_t Bytes = Sources[I]->End - Sources[I]->Begin;
+    if (Wanted[I].DType == MODRT_BOOL)
+      for (uint64_t B = 0; B < Bytes; ++B)
+        if (Staging.bytes()[Offset + B] > 1)
+          return Err.fail(MODRT_EFORMAT,
+                          "load %s: tensor '%s': element %" PRIu64
+                          " is the byte %u, not a bool (0 or 1)",
+                          Path, Wanted[I].Name, B,
+                          unsigned(Staging.bytes()[Offset + B]));
+    Offset += Bytes;
+  }
+
+  // Everything is read and checked: only now touch the destinations.
   Offset = 0;
   for (size_t I = 0; I < NumWanted; ++I) {
     uint64_t Bytes = Sources[I]->End - Sources[I]->Begin;

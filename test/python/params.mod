@@ -16,6 +16,7 @@ module LoRA<I, r>(x: f32[N, I]) -> f32[N, I] {
 frozen base: Lin<D>;
 adapter: LoRA<D, 2>;
 param ids: i32[3] = zeros;
+param flags: bool[3] = zeros;
 entry forward(x: f32[N, D]) -> f32[N, D] { return base(x) + adapter(x); }
 entry params(x: f32[N, D]) -> f32[N, D] { return x * 2.0; }
 entry dims(x: f32[N, D]) -> f32[N, D] { return x * 3.0; }

@@ -1,3 +1,4 @@
+import json
 import os
 import sys
 
@@ -13,7 +14,7 @@ x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
 
 # Metadata under m.info; entries of those names through attributes.
 assert m.info.name == "params" and m.info.dims == {"D": 4}, m.info
-assert [p["name"] for p in m.info.params] == ["base.w", "adapter.A", "adapter.B", "ids"]
+assert [p["name"] for p in m.info.params] == ["base.w", "adapter.A", "adapter.B", "ids", "flags"]
 for k, (entry, factor) in enumerate([("params", 2), ("dims", 3), ("name", 4), ("path", 5),
                                      ("entries", 6)]):
     assert np.allclose(getattr(m, entry)(x), x * factor), entry
@@ -27,7 +28,7 @@ except AttributeError as e:
 
 # Parameters as arrays, matching what the library computes with.
 sd = m.state_dict()
-assert list(sd) == ["base.w", "adapter.A", "adapter.B", "ids"]
+assert list(sd) == ["base.w", "adapter.A", "adapter.B", "ids", "flags"]
 assert sd["adapter.A"].shape == (4, 2) and sd["ids"].dtype == np.int32
 ref = x.astype(np.float64) @ sd["base.w"] + (x.astype(np.float64) @ sd["adapter.A"]) @ sd["adapter.B"]
 assert np.allclose(m.forward(x), ref, rtol=1e-5, atol=1e-5)
@@ -76,4 +77,27 @@ m2 = modrt.load(lib)
 m2.load(os.path.join(work, "p.safetensors"))
 for k, v in m2.state_dict().items():
     assert np.array_equal(v, sd[k]), k
+# A bool parameter holds 0 or 1: another byte is refused by set_param (1)
+# and by load (3, the file malformed), the parameters unchanged.
+m2["flags"] = np.array([True, False, True])
+before = m2.state_dict()
+try:
+    m2["flags"] = np.array([2, 0, 1], np.uint8).view(np.bool_)
+    raise AssertionError("bool byte 2 accepted by set_param")
+except modrt.Error as e:
+    assert e.code == 1 and "not a bool" in str(e), e
+path = os.path.join(work, "flags.safetensors")
+m2.save(path)
+raw = bytearray(open(path, "rb").read())
+n = int.from_bytes(raw[:8], "little")
+begin = json.loads(raw[8:8 + n])["flags"]["data_offsets"][0]
+raw[8 + n + begin + 1] = 255
+open(path, "wb").write(bytes(raw))
+try:
+    m2.load(path)
+    raise AssertionError("bool byte 255 loaded")
+except modrt.Error as e:
+    assert e.code == 3 and "'flags'" in str(e) and "not a bool" in str(e), e
+for k, v in m2.state_dict().items():
+    assert np.array_equal(v, before[k]), k
 print("PASS modrt params")
