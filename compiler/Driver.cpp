@@ -30,6 +30,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cerrno>
+#include <optional>
 #include <set>
 
 namespace modc {
@@ -127,6 +128,70 @@ int parseModelIR(mlir::MLIRContext &context, const llvm::MemoryBuffer &buffer,
 
 } // namespace
 
+namespace {
+
+/// The input's bytes: a regular file mapped whole; anything else (a device,
+/// a pipe) read up to 256 MiB, a .mod source only up to its first NUL byte
+/// (not text: /dev/zero would otherwise be read until memory runs out).
+std::optional<std::unique_ptr<llvm::MemoryBuffer>>
+readInput(const std::string &path, std::string &error) {
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
+    error = ec.message();
+    return std::nullopt;
+  }
+  if (llvm::sys::fs::is_directory(status)) {
+    error = "is a directory";
+    return std::nullopt;
+  }
+  if (llvm::sys::fs::is_regular_file(status)) {
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer) {
+      error = buffer.getError().message();
+      return std::nullopt;
+    }
+    return std::move(*buffer);
+  }
+  constexpr size_t Limit = size_t(256) << 20;
+  bool text = !llvm::StringRef(path).ends_with(".mlir");
+  auto file = llvm::sys::fs::openNativeFileForRead(path);
+  if (!file) {
+    error = llvm::toString(file.takeError());
+    return std::nullopt;
+  }
+  std::string bytes;
+  char chunk[1 << 16];
+  while (true) {
+    auto n = llvm::sys::fs::readNativeFile(*file, llvm::MutableArrayRef(chunk));
+    if (!n) {
+      llvm::sys::fs::closeFile(*file);
+      error = llvm::toString(n.takeError());
+      return std::nullopt;
+    }
+    if (*n == 0)
+      break;
+    llvm::StringRef got(chunk, *n);
+    if (text && got.contains('\0')) {
+      llvm::sys::fs::closeFile(*file);
+      error = "a NUL byte at offset " +
+              std::to_string(bytes.size() + got.find('\0')) +
+              " (a .mod source is text)";
+      return std::nullopt;
+    }
+    if (bytes.size() + *n > Limit) {
+      llvm::sys::fs::closeFile(*file);
+      error = "more than 256 MiB";
+      return std::nullopt;
+    }
+    bytes.append(got.data(), got.size());
+  }
+  llvm::sys::fs::closeFile(*file);
+  return llvm::MemoryBuffer::getMemBufferCopy(bytes, path);
+}
+
+} // namespace
+
 int runDriver(const DriverOptions &options) {
   static const std::set<std::string> stages = {"ast",    "mod", "opt", "linalg",
                                                "llvm",   "asm", "obj", "so",
@@ -160,12 +225,10 @@ int runDriver(const DriverOptions &options) {
     semaOptions.dimOverrides[name] = value;
   }
 
-  auto buffer = llvm::MemoryBuffer::getFile(options.inputFile,
-                                            /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+  std::string readError;
+  auto buffer = readInput(options.inputFile, readError);
   if (!buffer)
-    return usage("cannot read " + options.inputFile + ": " +
-                 buffer.getError().message());
+    return usage("cannot read " + options.inputFile + ": " + readError);
 
   // `--mlir-timing`: every phase, from parsing to the link.
   mlir::DefaultTimingManager timing;
