@@ -122,7 +122,7 @@ class Session {
 public:
   /// `cacheBytes` bounds the total size of the cached libraries (least
   /// recently used ones are dropped first; 0 disables the cache).
-  explicit Session(size_t cacheBytes = 256u << 20);
+  explicit Session(size_t cacheBytes = 64u << 20);
   ~Session();
   Session(const Session &) = delete;
   Session &operator=(const Session &) = delete;
