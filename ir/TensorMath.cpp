@@ -668,13 +668,20 @@ Value TensorMath::argmax(Value x, int64_t axis) {
       maps, iters, [&](OpBuilder &nb, Location l, ValueRange v) {
         Value i = nb.create<arith::IndexCastOp>(
             l, nb.getI64Type(), nb.create<linalg::IndexOp>(l, axis));
-        Value greater =
-            isFloat ? nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
-                                               v[0], v[1])
-                          .getResult()
-                    : nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt,
-                                               v[0], v[1])
-                          .getResult();
+        // A NaN counts as the largest value (PyTorch's argmax; `max` of the
+        // same values is NaN): x wins if it is greater or a NaN, unless the
+        // value held is a NaN already (the first NaN wins).
+        Value greater;
+        if (isFloat) {
+          Value above = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::UGT,
+                                                 v[0], v[1]);
+          Value heldNumber = nb.create<arith::CmpFOp>(
+              l, arith::CmpFPredicate::ORD, v[1], v[1]);
+          greater = nb.create<arith::AndIOp>(l, above, heldNumber);
+        } else {
+          greater = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt, v[0],
+                                             v[1]);
+        }
         Value minusOne =
             nb.create<arith::ConstantOp>(l, nb.getI64IntegerAttr(-1));
         Value first = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,

@@ -30,6 +30,15 @@ for lib_name, lib in (("-O2", fast), ("-O0", exact)):
             if not same:
                 print(f"FAIL {lib_name} {name}({xi!r}) = {g!r}, want {r!r}")
                 ok = False
+rows = np.array([[1, np.nan, 3, np.nan], [np.nan, 5, 7, 1], [2, 9, 9, -np.inf],
+                 [-np.inf, -np.inf, -np.inf, -np.inf], [1, 2, np.inf, np.nan]],
+                np.float32)
+want = torch.from_numpy(rows).argmax(-1).numpy()
+for lib_name, lib in (("-O2", fast), ("-O0", exact)):
+    got = lib.am(rows)
+    if not np.array_equal(got, want):
+        print(f"FAIL {lib_name} argmax {got} want {want}")
+        ok = False
 if not ok:
     sys.exit(1)
 print("PASS special values")

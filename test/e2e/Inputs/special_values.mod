@@ -6,3 +6,5 @@ dyn N;
 entry f(x: f32[N]) -> (f32[N], f32[N], f32[N], f32[N], f32[N], f32[N]) {
   return (exp(x), log(x), tanh(x), sigmoid(x), gelu(x), silu(x));
 }
+// argmax with NaNs: the first NaN is the maximum, as in PyTorch.
+entry am(x: f32[N, 4]) -> i64[N] { return argmax(x, axis = -1); }
