@@ -148,9 +148,10 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
       std::string name;
       int64_t v;
       if (!valueOf(i, "-D", value) || !parseDefine(value, name, v)) {
+        // The definition itself ("-D D=abc" names D=abc, not -D).
         error = "-D expects NAME=VALUE with a non-negative integer value, "
                 "got '" +
-                t.str() + "'";
+                (value.empty() ? t.str() : value.str()) + "'";
         return false;
       }
       o.defines[name] = v;

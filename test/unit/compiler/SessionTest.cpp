@@ -100,6 +100,11 @@ TEST(SessionTest, OptionsAsOnTheCommandLine) {
   EXPECT_EQ(check(s, src, "-DD=4 -O0"), 0);
   EXPECT_EQ(check(s, src, "-O7"), 2);
   EXPECT_EQ(check(s, src, "-D D"), 2);
+  EXPECT_EQ(check(s, src, "-D D=abc"), 2);
+  ASSERT_EQ(modc_diagnostic_count(s), 1u);
+  EXPECT_NE(std::string(modc_diagnostic(s, 0, nullptr, nullptr, nullptr))
+                .find("got 'D=abc'"),
+            std::string::npos);
   EXPECT_EQ(check(s, src, "--frobnicate"), 2);
   EXPECT_EQ(check(s, src, "--target=tpu"), 2);
   ASSERT_EQ(modc_diagnostic_count(s), 1u);
