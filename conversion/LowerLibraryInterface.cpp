@@ -406,14 +406,49 @@ struct LowerLibraryInterfacePass
     }
     LLVM::LLVMFuncOp fail = MODC_RUNTIME_FUNCTION(module, modrt_fail);
     unsigned numInputs = sig.getInputs().size();
+    // A tensor's size in elements, in f64: no caller holds 2^58 elements,
+    // and beyond that the i64 sizes and byte counts could wrap around.
+    Type f64 = b.getF64Type();
+    auto realDim = [&](AffineExpr e) -> Value {
+      mod::LinearDim d = *mod::decomposeLinear(e);
+      Value v = b.create<LLVM::ConstantOp>(
+          loc, f64, b.getF64FloatAttr(double(d.constant)));
+      for (auto [sym, coeff] : d.terms)
+        v = b.create<LLVM::FAddOp>(
+            loc, v,
+            b.create<LLVM::FMulOp>(
+                loc, b.create<LLVM::SIToFPOp>(loc, f64, dynValue[sym]),
+                b.create<LLVM::ConstantOp>(loc, f64,
+                                           b.getF64FloatAttr(double(coeff)))));
+      return v;
+    };
     for (auto [i, t] : llvm::enumerate(tensors)) {
       Value ptr = first->getArgument(1 + sig.getDyns().size() + i);
       SmallVector<Value> sizes;
       Value count = constant(i64, 1);
+      Value realCount =
+          b.create<LLVM::ConstantOp>(loc, f64, b.getF64FloatAttr(1.0));
       for (AffineExpr e : t.getShape().getValue().getResults()) {
         sizes.push_back(dimValue(e));
         count = b.create<LLVM::MulOp>(loc, count, sizes.back());
+        realCount = b.create<LLVM::FMulOp>(loc, realCount, realDim(e));
       }
+      std::string huge = entry + ": " +
+                         (i < numInputs ? "input '" : "output '") +
+                         t.getName().str() +
+                         "' would hold more than 2^58 elements (the dyn "
+                         "sizes are too large)";
+      failIf(b.create<LLVM::FCmpOp>(loc, LLVM::FCmpPredicate::ogt, realCount,
+                                    b.create<LLVM::ConstantOp>(
+                                        loc, f64, b.getF64FloatAttr(0x1p58))),
+             [&] {
+               return b
+                   .create<LLVM::CallOp>(loc, fail,
+                                         ValueRange{modelPtr, constant(i32, 1),
+                                                    string(b, loc, "%s"),
+                                                    string(b, loc, huge)})
+                   .getResult();
+             });
       // A NULL buffer is fine only when it holds no element.
       Value bad = b.create<LLVM::AndOp>(
           loc,

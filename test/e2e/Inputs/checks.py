@@ -74,6 +74,17 @@ def check_negative_dyns(m, entry):
             raise AssertionError(f"{entry} with {name} = -3: message does not name the entry "
                                  f"and the value: {msg}")
         print(f"ok negative {name} in {entry}: code 1: {msg}")
+    if e.dyns:
+        check_huge_dyns(m, entry, [2 ** 61] * len(e.dyns))
+
+
+def check_huge_dyns(m, entry, dyns):
+    """Dyn values whose sizes would wrap int64: code 1 saying so, never a
+    crash (the caller's buffers cannot exist at such sizes)."""
+    rc, msg = raw_call(m, entry, dyns)
+    if rc != 1 or "too large" not in msg:
+        raise AssertionError(f"{entry} with dyns = {dyns}: code {rc} ({msg})")
+    print(f"ok huge dyns in {entry}: code 1")
 
 
 def check_bad_weights(m, params, work, after):

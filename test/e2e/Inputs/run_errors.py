@@ -14,7 +14,8 @@ import sys
 
 import numpy as np
 
-from checks import check_bad_weights, check_negative_dyns, compare, expect_error
+from checks import (check_bad_weights, check_huge_dyns, check_negative_dyns,
+                    compare, expect_error)
 from harness import modrt, write_safetensors
 import reference as ref
 from reference import embedding, route, tanh, tensor
@@ -70,6 +71,7 @@ def runtime(lib, work):
         expect_error(f"forward token {bad}", 1, m.forward, toks, np.array([0, 1], np.int32))
     for entry in ("forward", "rows", "embed"):
         check_negative_dyns(m, entry)
+    check_huge_dyns(m, "forward", [2 ** 31, 2 ** 31])  # B * T * D wraps
     valid_calls()
     print("ok valid calls after the errors")
     check_bad_weights(m, params, work, valid_calls)
