@@ -115,8 +115,17 @@ class _Entry:
                         if len(terms) == 1 and terms[0][0] == s and (size - c) % terms[0][1] == 0:
                             values[s] = (size - c) // terms[0][1]
             if s not in values:
+                name = self._model.info.dyn_names[s]
+                # Say which dim could not be solved (3 rows for 2 * N).
+                for t, a in zip(self.inputs, arrays):
+                    for k, ((c, terms), size) in enumerate(zip(t.dims, a.shape)):
+                        if len(terms) == 1 and terms[0][0] == s:
+                            raise ValueError(
+                                f"{self.name}: argument '{t.name}' has {size} "
+                                f"in dim {k}, which is not {terms[0][1]} * {name}"
+                                f"{f' + {c}' if c else ''} for a whole {name}")
                 raise ValueError(f"{self.name}: cannot infer dyn "
-                                 f"'{self._model.info.dyn_names[s]}' from the inputs")
+                                 f"'{name}' from the inputs")
         return values
 
     def _convert(self, t, a):

@@ -28,3 +28,6 @@ entry both(x: f32[B, T, D]) -> (f32[B, T, D], f32[B, T + 2, D]) {
 entry pool(x: f32[B, T, D], ids: i64[B]) -> f32[B, D] {
   return mean(x, axis = 1) + embedding(table, ids);
 }
+
+// A dim that is a multiple of a dyn: only whole multiples bind it.
+entry pairs(x: f32[2 * B, D]) -> f32[2 * B, D] { return x * scale; }

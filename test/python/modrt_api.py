@@ -18,7 +18,7 @@ assert m.dims == {"D": 4, "E": 3}, m.dims
 assert [p["name"] for p in m.params] == ["proj.w", "proj.b", "scale", "table", "prefix"], m.params
 assert m.params[0]["shape"] == (4, 4) and m.params[0]["trainable"] is False
 assert m.params[2]["shape"] == () and m.params[2]["count"] == 1
-assert sorted(m.entries) == ["both", "forward", "pool"], list(m.entries)
+assert sorted(m.entries) == ["both", "forward", "pairs", "pool"], list(m.entries)
 
 m.init(3)
 x = np.random.default_rng(0).standard_normal((2, 5, 4)).astype(np.float32)
@@ -51,6 +51,9 @@ raises(ValueError, m.forward, np.zeros((2, 5, 3), np.float32), text="expected (2
 raises(TypeError, m.forward, text="takes 1 arguments, got 0")
 raises(ValueError, m.pool, x, np.array([0, 1, 2], np.int64), text="expected (2,)")
 raises(TypeError, m.pool, x, np.array([0, 1], np.int32), text="expected i64")
+assert m.pairs(np.ones((4, 4), np.float32)).shape == (4, 4)
+raises(ValueError, m.pairs, np.ones((3, 4), np.float32),
+       text="argument 'x' has 3 in dim 0, which is not 2 * B for a whole B")
 e = raises(modrt.Error, m.pool, x, np.array([0, 7], np.int64), text="pool")
 assert e.code == 1, e.code
 e = raises(modrt.Error, m.load, os.path.join(work, "missing.safetensors"))
