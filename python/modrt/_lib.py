@@ -402,7 +402,7 @@ def _exported_models(path):
     except OSError:
         return names
     for chunk in data.split(b"\0"):
-        if chunk.endswith(b"_describe") and 9 < len(chunk) < 200:
+        if chunk.endswith(b"_describe") and 9 < len(chunk) < 65536:
             try:
                 names.append(chunk[:-len("_describe")].decode())
             except UnicodeDecodeError:
