@@ -133,55 +133,58 @@ LogicalResult Adjoints::rowMap(Operation *op) {
   for (Value v : captured)
     inits.push_back(zerosLike(b_, loc, v));
   LogicalResult result = success();
+  // The loop first, its body filled after, so that the rules (which look
+  // at parent ops) see a body attached to its loop.
   auto back = b_.create<scf::ForOp>(
-      loc, loop.getLowerBound(), loop.getUpperBound(), loop.getStep(), inits,
-      [&](OpBuilder &lb, Location l, Value r, ValueRange accs) {
-        // Row r's forward, recomputed.
-        IRMapping map;
-        map.map(iv, r);
-        SmallVector<Operation *> cloned;
-        for (Operation &inner : body.without_terminator())
-          if (&inner != store.getOperation())
-            cloned.push_back(lb.clone(inner, map));
-        Value out = map.lookup(store.getSource());
+      loc, loop.getLowerBound(), loop.getUpperBound(), loop.getStep(), inits);
+  OpBuilder lb = OpBuilder::atBlockEnd(back.getBody());
+  Location l = loc;
+  Value r = back.getInductionVar();
+  ValueRange accs = back.getRegionIterArgs();
+  // Row r's forward, recomputed.
+  IRMapping map;
+  map.map(iv, r);
+  SmallVector<Operation *> cloned;
+  for (Operation &inner : body.without_terminator())
+    if (&inner != store.getOperation())
+      cloned.push_back(lb.clone(inner, map));
+  Value out = map.lookup(store.getSource());
 
-        // Active within the row: what depends on a captured value (its
-        // row slice standing for a sliced one) and what the row's output
-        // depends on.
-        llvm::DenseSet<Value> seeds;
-        for (auto [i, v] : llvm::enumerate(captured))
-          seeds.insert(rowSlice[i] ? map.lookup(rowSlice[i].getResult()) : v);
-        llvm::DenseSet<Value> active = activeValues(cloned, seeds, out);
+  // Active within the row: what depends on a captured value (its
+  // row slice standing for a sliced one) and what the row's output
+  // depends on.
+  llvm::DenseSet<Value> seeds;
+  for (auto [i, v] : llvm::enumerate(captured))
+    seeds.insert(rowSlice[i] ? map.lookup(rowSlice[i].getResult()) : v);
+  llvm::DenseSet<Value> active = activeValues(cloned, seeds, out);
 
-        Adjoints inner(lb, active);
-        inner.add(out, lb.create<tensor::ExtractSliceOp>(
-                           l, cast<RankedTensorType>(out.getType()), dy,
-                           mapped(store.getMixedOffsets(), map),
-                           mapped(store.getMixedSizes(), map),
-                           mapped(store.getMixedStrides(), map)));
-        for (Operation *c : llvm::reverse(cloned))
-          if (failed(inner.propagate(c))) {
-            result = failure();
-            break;
-          }
-        SmallVector<Value> next;
-        for (auto [i, v] : llvm::enumerate(captured)) {
-          Value acc = accs[i];
-          if (tensor::ExtractSliceOp s = rowSlice[i]) {
-            // Row r of the accumulator is still zero: the slice's adjoint
-            // is its row.
-            if (Value d = inner.get(map.lookup(s.getResult())))
-              acc = lb.create<tensor::InsertSliceOp>(
-                  l, d, acc, mapped(s.getMixedOffsets(), map),
-                  mapped(s.getMixedSizes(), map),
-                  mapped(s.getMixedStrides(), map));
-          } else if (Value d = inner.get(v)) {
-            acc = accumulate(lb, l, acc, d);
-          }
-          next.push_back(acc);
-        }
-        lb.create<scf::YieldOp>(l, next);
-      });
+  Adjoints inner(lb, active);
+  inner.add(out, lb.create<tensor::ExtractSliceOp>(
+                     l, cast<RankedTensorType>(out.getType()), dy,
+                     mapped(store.getMixedOffsets(), map),
+                     mapped(store.getMixedSizes(), map),
+                     mapped(store.getMixedStrides(), map)));
+  for (Operation *c : llvm::reverse(cloned))
+    if (failed(inner.propagate(c))) {
+      result = failure();
+      break;
+    }
+  SmallVector<Value> next;
+  for (auto [i, v] : llvm::enumerate(captured)) {
+    Value acc = accs[i];
+    if (tensor::ExtractSliceOp s = rowSlice[i]) {
+      // Row r of the accumulator is still zero: the slice's adjoint
+      // is its row.
+      if (Value d = inner.get(map.lookup(s.getResult())))
+        acc = lb.create<tensor::InsertSliceOp>(
+            l, d, acc, mapped(s.getMixedOffsets(), map),
+            mapped(s.getMixedSizes(), map), mapped(s.getMixedStrides(), map));
+    } else if (Value d = inner.get(v)) {
+      acc = accumulate(lb, l, acc, d);
+    }
+    next.push_back(acc);
+  }
+  lb.create<scf::YieldOp>(l, next);
   if (failed(result))
     return failure();
   for (auto [i, v] : llvm::enumerate(captured))

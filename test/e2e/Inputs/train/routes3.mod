@@ -79,6 +79,21 @@ train max_fused(x: f32[N, D], target: f32[N, D]) {
   update gate, lin with sgd(lr = 1.0);
 }
 
+// Merge over modules that route inside (a softmax over their own
+// experts), after another such module: the row loop's backward runs the
+// inner route's rules row by row.
+module Outer<I>(x: f32[N, I]) -> f32[N, I] {
+  param g: f32[I, 2] = normal(0.0, 1.0);
+  sub: Lin<I>[2];
+  return route x to sub by softmax(x @ g);
+}
+outers: Outer<D>[2];
+first: Outer<D>;
+train merged_nested(x: f32[N, D], w: f32[N, 2], target: f32[N, D]) {
+  minimize mse(route first(x) to outers by weights(w) combine merge, target);
+  update first, outers with sgd(lr = 1.0);
+}
+
 // The same route at inference (the per-weight-vector form).
 entry forward(xs: f32[B, T, D]) -> f32[B, T, D] {
   return route xs to prefix by topk(gate(mean(xs, 1)), 2) combine merge;

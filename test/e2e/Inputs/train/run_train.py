@@ -255,9 +255,20 @@ def routes3_loss(block):
     def lin_fn(p, x):
         return x @ p["w"]
 
-    def loss(p, x, t):
-        def targets(fn, name):
-            return [ref.instance_from(fn, p, f"{name}.{e}") for e in range(3)]
+    def outer_fn(p, x):
+        subs = [ref.Instance(lin_fn, {"w": p[f"sub.{e}.w"]}) for e in range(2)]
+        return ref.route(x, subs, ref.Softmax(x @ p["g"]))
+
+    def loss(p, x, *rest):
+        def targets(fn, name, n=3):
+            return [ref.instance_from(fn, p, f"{name}.{e}") for e in range(n)]
+        if block == "merged_nested":
+            w, t = rest
+            h = ref.instance_from(outer_fn, p, "first")(x)
+            y = ref.route(h, targets(outer_fn, "outers", 2), ref.Weights(w),
+                          "merge")
+            return F.mse_loss(y, t)
+        t, = rest
         if block == "max_fused":
             router = ref.Topk(x @ p["gate.w"], 2)
             return F.mse_loss(ref.route(x, targets(lin_fn, "lin"), router,
@@ -280,6 +291,10 @@ def routes3_loss(block):
 
 def routes3_batch(block):
     def batch(rng):
+        if block == "merged_nested":
+            return (rng.standard_normal((7, 8)).astype(np.float32),
+                    rng.random((7, 2)).astype(np.float32),
+                    rng.standard_normal((7, 8)).astype(np.float32))
         rows = ("merged_rows", "merged_dropped", "max_fused")
         shape = (7, 8) if block in rows else (5, 3, 8)
         return (rng.standard_normal(shape).astype(np.float32),
@@ -381,7 +396,10 @@ MODELS["routes3"] = {
                                               for e in range(3)
                                               for n in ("pk", "pv")],
                "merged_tanh": [f"tatt.{e}.w" for e in range(3)],
-               "max_fused": ["gate.w"] + [f"lin.{e}.w" for e in range(3)]},
+               "max_fused": ["gate.w"] + [f"lin.{e}.w" for e in range(3)],
+               "merged_nested": [f"{i}.{n}" for i in ("first", "outers.0",
+                                                      "outers.1")
+                                 for n in ("g", "sub.0.w", "sub.1.w")]},
     "adamw": None,
     "per_block": (routes3_loss, routes3_batch),
 }
