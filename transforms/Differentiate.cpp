@@ -123,11 +123,15 @@ struct DifferentiatePass
       RankedTensorType type = gradType(ref.getType());
       SmallVector<Value> parts;
       bool widenedOnly = ref.getType() != type;
-      // Its forward readers (the backward ops read it too).
+      // Its forward readers (the backward ops read it too): a read inside
+      // an op's region (an embedding's tensor.extract) counts as that op's.
       SmallVector<Operation *> readers;
-      for (Operation *user : ref->getUsers())
-        if (forwardOps.contains(user))
+      for (Operation *user : ref->getUsers()) {
+        while (user && !forwardOps.contains(user))
+          user = user->getParentOp();
+        if (user && !llvm::is_contained(readers, user))
           readers.push_back(user);
+      }
       for (Operation *user : readers)
         widenedOnly &= modc::widenedFrom(user) != nullptr &&
                        user->getResult(0).getType() == type;

@@ -189,9 +189,22 @@ LogicalResult Adjoints::gatherRows(Operation *op, Value table) {
   flatIds = b_.create<tensor::CastOp>(loc, listType, flatIds);
   Value tableRows = math.dimSize(table, 0);
   Value cols = sizeProduct(b_, loc, table, 1, tensorType(table).getRank());
+  // The rows summed in f32 (the runtime's scatter; an f16/bf16 table's
+  // gradient is f32, LANGUAGE.md §10), rounded once to the table's type
+  // for its adjoint (mod-differentiate takes the f32 sum itself).
+  auto tt = tensorType(table);
+  if (!tt.getElementType().isF32())
+    rows2d = math.cast(rows2d, b_.getF32Type());
   Value sum = scatterAdd(b_, loc, rows2d, flatIds, indexConst(b_, loc, 0),
                          zeros2d(b_, loc, tableRows, cols));
-  add(table, math.reshapeLike(sum, table));
+  auto wide = RankedTensorType::get(tt.getShape(), b_.getF32Type());
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < tt.getRank(); ++i)
+    sizes.push_back(tt.isDynamicDim(i) ? math.dimSize(table, i) : Value());
+  Value grad = math.reshape(sum, wide, sizes);
+  add(table, tt.getElementType().isF32()
+                 ? grad
+                 : math.cast(grad, tt.getElementType()));
   return success();
 }
 

@@ -45,3 +45,11 @@ train fit_merge(x: bf16[N, D], mix: f32[N, 3], t: f32[N, D]) {
   minimize mse(cast(merged(x, mix), f32), t);
   update experts with sgd(lr = 1.0);
 }
+// A bf16 and an f16 embedding table trained: the rows' gradients summed in
+// f32 into each table's gradient.
+param table: bf16[10, D] = normal(0.0, 1.0);
+param htable: f16[10, D] = normal(0.0, 1.0);
+train fit_table(ids: i64[N], t: f32[N, D]) {
+  minimize mse(cast(embedding(table, ids), f32) + cast(embedding(htable, ids), f32), t);
+  update table, htable with sgd(lr = 1.0);
+}

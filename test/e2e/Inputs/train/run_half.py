@@ -139,4 +139,14 @@ m.fit_merge(xm.view(torch.int16).numpy().view(np.uint16), mix.numpy(), tm.numpy(
 for e in range(3):
     moved_by(W0[e], to_torch(m, f"experts.{e}.w"), Ws[e].grad, BF,
              f"merge of bf16 experts: expert {e} moved by minus its gradient")
+# Embedding tables in bf16 and f16: the rows' gradients (repeated ids
+# summed) move each table.
+ids = torch.tensor([3, 1, 3, 9, 0, 3], dtype=torch.int64)
+te = torch.randn(6, 16, generator=g)
+T0, H0 = to_torch(m, "table"), to_torch(m, "htable")
+Td, Hd = T0.to(D).requires_grad_(), H0.to(D).requires_grad_()
+((Td[ids] + Hd[ids] - te.to(D)) ** 2).mean().backward()
+m.fit_table(ids.numpy(), te.numpy())
+moved_by(T0, to_torch(m, "table"), Td.grad, BF, "bf16 embedding table: sgd step is minus the gradient")
+moved_by(H0, to_torch(m, "htable"), Hd.grad, HF, "f16 embedding table: sgd step is minus the gradient")
 print("PASS half")
