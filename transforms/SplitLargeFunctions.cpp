@@ -30,6 +30,8 @@
 #include "transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/DenseSet.h"
@@ -50,6 +52,30 @@ namespace {
 constexpr double kPartsPerSqrt = 2.0;
 
 bool isScalar(Type type) { return type.isIntOrIndexOrFloat(); }
+
+/// True if `v` may bufferize to a view with a non-identity layout (a slice,
+/// or a reshape of one): a part's argument or result has the identity
+/// layout, which such a view cannot be cast to.
+bool mayBeStrided(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (isa_and_nonnull<tensor::ExtractSliceOp>(def))
+    return true;
+  if (isa_and_nonnull<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+                      tensor::CastOp>(def))
+    return mayBeStrided(def->getOperand(0));
+  return false;
+}
+
+/// A contiguous copy of `v` (a tensor), made at `b`.
+Value contiguousCopy(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<Value> dyn;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      dyn.push_back(b.create<tensor::DimOp>(loc, v, i));
+  Value empty = b.create<tensor::EmptyOp>(loc, type, dyn);
+  return b.create<linalg::CopyOp>(loc, v, empty).getResult(0);
+}
 
 /// True if `op` is part of the function's interface with its caller's
 /// buffers (or its terminator) and must stay in it.
@@ -321,6 +347,9 @@ struct SplitLargeFunctionsPass
           outputs.push_back(r);
           returned.push_back(map.lookup(r));
         }
+    for (Value &v : returned)
+      if (isa<RankedTensorType>(v.getType()) && mayBeStrided(v))
+        v = contiguousCopy(b, loc, v);
     b.create<func::ReturnOp>(loc, returned);
     part.setFunctionType(FunctionType::get(ctx, entry->getArgumentTypes(),
                                            ValueRange(returned).getTypes()));
@@ -339,6 +368,9 @@ struct SplitLargeFunctionsPass
     }
 
     OpBuilder cb(order.front());
+    for (Value &v : captures)
+      if (isa<RankedTensorType>(v.getType()) && mayBeStrided(v))
+        v = contiguousCopy(cb, loc, v);
     auto call = cb.create<func::CallOp>(loc, part, captures);
     for (auto [old, replacement] : llvm::zip(outputs, call.getResults()))
       old.replaceAllUsesWith(replacement);
