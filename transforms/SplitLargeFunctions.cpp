@@ -335,18 +335,37 @@ struct SplitLargeFunctionsPass
       b.clone(*op, map);
     }
 
-    // Results read after the part.
+    // Results read after the part. A tensor.empty read after it (a
+    // destination filled later) is made again where it is first read: a
+    // part returning an uninitialised tensor made one-shot bufferization
+    // crash (its allocation had no memory space to take).
+    Block &fnBlock = fn.getBody().front();
+    auto outside = [&](Operation *user) {
+      Operation *top = fnBlock.findAncestorOpInBlock(*user);
+      return !top || !moved.contains(top);
+    };
     SmallVector<Value> outputs, returned;
+    auto output = [&](Value r) {
+      if (!llvm::is_contained(outputs, r)) {
+        outputs.push_back(r);
+        returned.push_back(map.lookup(r));
+      }
+    };
+    SmallVector<Value> remade; // the tensor.empty results made again
     for (Operation *op : order)
-      for (Value r : op->getResults())
-        if (llvm::any_of(r.getUsers(), [&](Operation *user) {
-              Operation *top =
-                  fn.getBody().front().findAncestorOpInBlock(*user);
-              return !top || !moved.contains(top);
-            })) {
-          outputs.push_back(r);
-          returned.push_back(map.lookup(r));
+      for (Value r : op->getResults()) {
+        if (!llvm::any_of(r.getUsers(), outside))
+          continue;
+        if (isa<tensor::EmptyOp>(op)) {
+          // Its sizes come out of the part (or from before it) instead.
+          for (Value v : op->getOperands())
+            if (Operation *def = v.getDefiningOp(); def && moved.contains(def))
+              output(v);
+          remade.push_back(r);
+          continue;
         }
+        output(r);
+      }
     for (Value &v : returned)
       if (isa<RankedTensorType>(v.getType()) && mayBeStrided(v))
         v = contiguousCopy(b, loc, v);
@@ -372,6 +391,22 @@ struct SplitLargeFunctionsPass
       if (isa<RankedTensorType>(v.getType()) && mayBeStrided(v))
         v = contiguousCopy(cb, loc, v);
     auto call = cb.create<func::CallOp>(loc, part, captures);
+    IRMapping fromCall;
+    for (auto [old, replacement] : llvm::zip(outputs, call.getResults()))
+      fromCall.map(old, replacement);
+    for (Value r : remade) {
+      Operation *first = nullptr;
+      for (Operation *user : r.getUsers())
+        if (outside(user)) {
+          Operation *top = fnBlock.findAncestorOpInBlock(*user);
+          if (!first || (top && top->isBeforeInBlock(first)))
+            first = top;
+        }
+      OpBuilder eb(first);
+      Value again = eb.clone(*r.getDefiningOp(), fromCall)->getResult(0);
+      r.replaceUsesWithIf(
+          again, [&](OpOperand &use) { return outside(use.getOwner()); });
+    }
     for (auto [old, replacement] : llvm::zip(outputs, call.getResults()))
       old.replaceAllUsesWith(replacement);
     for (Operation *op : llvm::reverse(order)) {
