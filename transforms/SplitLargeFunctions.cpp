@@ -31,6 +31,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -95,8 +96,12 @@ bool isAnchored(Operation *op) {
 /// reach a part as an argument, where the matmul it initialises can no
 /// longer be seen to start from zeros (mod-matmul-to-runtime).
 bool isCheapKind(Operation *op) {
+  // A message's global (and its cast) is made again in a part rather than
+  // passed: the GPU path keeps a runtime call on the host only when its
+  // buffers are globals (an id check's message).
   if (op->hasTrait<OpTrait::ConstantLike>() ||
-      isa<tensor::EmptyOp, linalg::FillOp, tensor::DimOp>(op))
+      isa<tensor::EmptyOp, linalg::FillOp, tensor::DimOp, memref::GetGlobalOp,
+          memref::CastOp>(op))
     return true;
   if (isa<tensor::ExtractOp>(op))
     return op->getResult(0).getType().isIntOrIndex();
