@@ -433,40 +433,35 @@ struct LowerLibraryInterfacePass
         count = b.create<LLVM::MulOp>(loc, count, sizes.back());
         realCount = b.create<LLVM::FMulOp>(loc, realCount, realDim(e));
       }
-      std::string huge = entry + ": " +
-                         (i < numInputs ? "input '" : "output '") +
-                         t.getName().str() +
-                         "' would hold more than 2^58 elements (the dyn "
-                         "sizes are too large)";
-      failIf(b.create<LLVM::FCmpOp>(loc, LLVM::FCmpPredicate::ogt, realCount,
-                                    b.create<LLVM::ConstantOp>(
-                                        loc, f64, b.getF64FloatAttr(0x1p58))),
-             [&] {
-               return b
-                   .create<LLVM::CallOp>(loc, fail,
-                                         ValueRange{modelPtr, constant(i32, 1),
-                                                    string(b, loc, "%s"),
-                                                    string(b, loc, huge)})
-                   .getResult();
-             });
+      // Error 1 about this argument when `bad` holds.
+      auto failArgument = [&](Value bad, StringRef what) {
+        std::string msg = entry + ": " +
+                          (i < numInputs ? "input '" : "output '") +
+                          t.getName().str() + "' " + what.str();
+        failIf(bad, [&] {
+          return b
+              .create<LLVM::CallOp>(loc, fail,
+                                    ValueRange{modelPtr, constant(i32, 1),
+                                               string(b, loc, "%s"),
+                                               string(b, loc, msg)})
+              .getResult();
+        });
+      };
+      failArgument(
+          b.create<LLVM::FCmpOp>(
+              loc, LLVM::FCmpPredicate::ogt, realCount,
+              b.create<LLVM::ConstantOp>(loc, f64, b.getF64FloatAttr(0x1p58))),
+          "would hold more than 2^58 elements (the dyn sizes are "
+          "too large)");
       // A NULL buffer is fine only when it holds no element.
-      Value bad = b.create<LLVM::AndOp>(
-          loc,
-          b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, ptr,
-                                 b.create<LLVM::ZeroOp>(loc, ptrTy)),
-          b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, count,
-                                 constant(i64, 0)));
-      std::string msg = entry + ": " +
-                        (i < numInputs ? "input '" : "output '") +
-                        t.getName().str() + "' is NULL";
-      failIf(bad, [&] {
-        return b
-            .create<LLVM::CallOp>(loc, fail,
-                                  ValueRange{modelPtr, constant(i32, 1),
-                                             string(b, loc, "%s"),
-                                             string(b, loc, msg)})
-            .getResult();
-      });
+      failArgument(
+          b.create<LLVM::AndOp>(
+              loc,
+              b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::eq, ptr,
+                                     b.create<LLVM::ZeroOp>(loc, ptrTy)),
+              b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, count,
+                                     constant(i64, 0))),
+          "is NULL");
       pushMemref(ptr, sizes);
     }
     // A train block's gradients, after its signature's tensors, in the
