@@ -70,12 +70,11 @@ bool mayBeStrided(Value v) {
 /// A contiguous copy of `v` (a tensor), made at `b`.
 Value contiguousCopy(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<Value> dyn;
+  modc::TensorMath math(b, loc);
+  SmallVector<Value> sizes;
   for (int64_t i = 0; i < type.getRank(); ++i)
-    if (type.isDynamicDim(i))
-      dyn.push_back(b.create<tensor::DimOp>(loc, v, i));
-  Value empty = b.create<tensor::EmptyOp>(loc, type, dyn);
-  return b.create<linalg::CopyOp>(loc, v, empty).getResult(0);
+    sizes.push_back(math.dimSize(v, i));
+  return b.create<linalg::CopyOp>(loc, v, math.empty(type, sizes)).getResult(0);
 }
 
 /// True if `op` is part of the function's interface with its caller's
