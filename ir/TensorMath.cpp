@@ -2,6 +2,8 @@
 
 #include "ir/TensorMath.h"
 
+#include "dialects/Mod/ModDialect.h"
+
 #include "mlir/IR/Matchers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -195,11 +197,23 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
         auto fconst = [&](double c) -> Value {
           return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, c));
         };
+        // exp(-|t|) as exp of a select, so that the gradient at 0 follows
+        // the branch `t >= 0` (`positive`) picks and no exp overflows: a
+        // gradient through exp(-t) at t = -100 would be 0 * inf.
+        auto expNegAbs = [&](Value t, Value positive) -> Value {
+          Value negT = nb.create<arith::NegFOp>(l, t);
+          return nb.create<math::ExpOp>(
+              l, nb.create<arith::SelectOp>(l, positive, negT, t));
+        };
+        // 1 / (1 + e) for t >= 0, e / (1 + e) below, e = exp(-|t|).
         auto sigmoid = [&](Value t) -> Value {
-          Value neg = nb.create<arith::NegFOp>(l, t);
-          Value e = nb.create<math::ExpOp>(l, neg);
+          Value positive = nb.create<arith::CmpFOp>(
+              l, arith::CmpFPredicate::OGE, t, fconst(0.0));
+          Value e = expNegAbs(t, positive);
           Value den = nb.create<arith::AddFOp>(l, fconst(1.0), e);
-          return nb.create<arith::DivFOp>(l, fconst(1.0), den);
+          Value r = nb.create<arith::DivFOp>(l, fconst(1.0), den);
+          return nb.create<arith::SelectOp>(
+              l, positive, r, nb.create<arith::MulFOp>(l, e, r));
         };
         using vocab::Builtin;
         switch (fn) {
@@ -228,11 +242,12 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
           return nb.create<arith::MulFOp>(l, a, sigmoid(a));
         case Builtin::Softplus: {
           // log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|)).
+          // At 0 relu's gradient is 0 and exp(-|x|) takes x's branch:
+          // sigmoid(0) = 0.5, as PyTorch.
           Value pos = nb.create<arith::MaximumFOp>(l, a, fconst(0.0));
-          Value negAbs =
-              nb.create<arith::NegFOp>(l, nb.create<math::AbsFOp>(l, a));
-          Value tail =
-              nb.create<math::Log1pOp>(l, nb.create<math::ExpOp>(l, negAbs));
+          Value positive = nb.create<arith::CmpFOp>(
+              l, arith::CmpFPredicate::OGT, a, fconst(0.0));
+          Value tail = nb.create<math::Log1pOp>(l, expNegAbs(a, positive));
           return nb.create<arith::AddFOp>(l, pos, tail);
         }
         case Builtin::Gelu: {
@@ -297,9 +312,13 @@ Value TensorMath::pointwise(vocab::Builtin fn, ArrayRef<Value> args,
         case vocab::Builtin::Pow:
           return nb.create<math::PowFOp>(l, v[0], v[1]);
         case vocab::Builtin::Minimum:
-          return lower(nb, l, v[0], v[1]);
-        case vocab::Builtin::Maximum:
-          return upper(nb, l, v[0], v[1]);
+        case vocab::Builtin::Maximum: {
+          Value m = fn == vocab::Builtin::Minimum ? lower(nb, l, v[0], v[1])
+                                                  : upper(nb, l, v[0], v[1]);
+          if (isFloat)
+            m.getDefiningOp()->setAttr(mod::kSplitTiesAttr, nb.getUnitAttr());
+          return m;
+        }
         case vocab::Builtin::Clamp: {
           // PyTorch's clamp: min(max(x, lo), hi). Floats as
           // selects, x kept at a tie: the gradient goes to x

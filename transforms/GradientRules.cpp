@@ -351,6 +351,16 @@ public:
         add(rhs, select(cmp(arith::CmpFPredicate::OEQ, rhs, lhs), d, c(0.0)));
         return;
       }
+      // The `maximum`/`minimum` builtins split a tie in halves, as
+      // torch.maximum does.
+      if (op->hasAttr(mod::kSplitTiesAttr)) {
+        Value half = mul(d, c(0.5));
+        Value tie = cmp(arith::CmpFPredicate::OEQ, lhs, rhs);
+        Value lhsWins = cmp(strict, lhs, rhs);
+        add(lhs, select(tie, half, select(lhsWins, d, c(0.0))));
+        add(rhs, select(tie, half, select(lhsWins, c(0.0), d)));
+        return;
+      }
       // Against a constant (relu's 0) only a strictly larger value takes
       // the gradient (relu has gradient 0 at 0); between two values a tie
       // goes to the first operand (the earlier target of a `max` route).
@@ -413,8 +423,12 @@ public:
               Value a = o.getLhs(), p = o.getRhs();
               // d/da = p a^(p-1); d/dp = a^p log(a), 0 where a = 0 (as
               // PyTorch: no NaN from 0 * log 0).
+              // 0 where p = 0 (as PyTorch: no NaN from 0 * 0^-1).
               Value pm1 = b_.create<arith::SubFOp>(loc_, p, c(1.0));
-              add(a, mul(d, mul(p, b_.create<math::PowFOp>(loc_, a, pm1))));
+              Value zeroPower = cmp(arith::CmpFPredicate::OEQ, p, c(0.0));
+              add(a, select(zeroPower, c(0.0),
+                            mul(d, mul(p, b_.create<math::PowFOp>(loc_, a,
+                                                                  pm1)))));
               Value zeroBase = cmp(arith::CmpFPredicate::OEQ, a, c(0.0));
               Value logA = b_.create<math::LogOp>(loc_, a);
               add(p, select(zeroBase, c(0.0), mul(d, mul(y, logA))));

@@ -51,6 +51,10 @@ constexpr llvm::StringLiteral kParamArgAttr = "mod.param";
 /// insert_slice at r, yielded). mod-differentiate's rule for it runs the
 /// loop backwards row by row, recomputing each row's forward.
 constexpr llvm::StringLiteral kRowMapAttr = "mod.row_map";
+/// On an arith.maximumf/minimumf of the `maximum`/`minimum` builtins: at a
+/// tie each operand gets half the gradient, as torch.maximum's. Without it
+/// (relu, a `max` route) the first operand takes it all (LANGUAGE.md §10).
+constexpr llvm::StringLiteral kSplitTiesAttr = "mod.split_ties";
 /// --target=cuda: on the device form of an entry (mod-stage-entry-buffers),
 /// in place of kEntryAttr, the entry's signature; exported as
 /// NAME_ENTRY_device with a trailing CUDA stream argument.

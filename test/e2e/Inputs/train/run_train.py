@@ -308,8 +308,17 @@ def ties_loss(block):
             y = (torch.clamp(p["a"], -1.0, 1.0) * t
                  + torch.clamp(p["a"], p["lo"],
                                torch.tensor(0.75, dtype=torch.float64)) * t)
-        else:
+        elif block == "relu_abs":
             y = (torch.relu(p["r"]) + torch.abs(p["r"])) * t
+        elif block == "edges":
+            e = p["e"]
+            y = (torch.pow(e, 0.0) + F.softplus(e) + torch.sigmoid(e)
+                 + F.silu(e)) * t
+        else:
+            zero = torch.zeros((), dtype=torch.float64)
+            y = (torch.maximum(p["p"], p["q"]) + 2 * torch.minimum(p["p"], p["q"])
+                 + 4 * torch.maximum(p["p"], zero)
+                 + 8 * torch.minimum(zero + 0.5, p["q"])) * t
         return y.sum()
     return loss
 
@@ -323,6 +332,12 @@ def ties_setup(m):
                        [0.25, 1, -1, 0.75]], np.float32)
     m["lo"] = np.array([0.5, -1, 0.25, 0.2], np.float32)
     m["r"] = np.array([[0, 1, -1, 0], [0, 0, 2, -2], [0.5, 0, 0, -0.5]],
+                      np.float32)
+    m["p"] = np.array([[0, 1, -1, 0.5], [2, 0, 0.25, -2], [0.5, 0, 3, -0.5]],
+                      np.float32)
+    m["e"] = np.array([[0, -0.0, -100, -89], [100, 1, -1, -1000],
+                       [0.5, -88, 89, 0]], np.float32)
+    m["q"] = np.array([[0, 1, -2, 0.5], [1, 0.5, 0.25, -1], [0.5, -1, 3, 0.75]],
                       np.float32)
 
 
@@ -381,7 +396,8 @@ MODELS["routes2"] = {
     "per_block": (routes2_loss, routes2_batch),
 }
 MODELS["ties"] = {
-    "blocks": {"clamp_bounds": ["a", "lo"], "relu_abs": ["r"]},
+    "blocks": {"clamp_bounds": ["a", "lo"], "relu_abs": ["r"],
+               "split_ties": ["p", "q"], "edges": ["e"]},
     "adamw": None,
     "per_block": (ties_loss, ties_batch),
     "setup": ties_setup,
