@@ -23,7 +23,11 @@ Value TensorMath::sumAll(Value x) {
   if (t.getRank() == 0)
     return x;
   MLIRContext *ctx = b_.getContext();
-  Type elem = t.getElementType();
+  // f32 elements add up in f64: a loss over millions of elements summed
+  // one after another in f32 would be off in its third digit (PyTorch sums
+  // in a cascade, to ~1e-7).
+  Type in = t.getElementType();
+  Type elem = in.isF32() ? Type(b_.getF64Type()) : in;
   auto scalarType = RankedTensorType::get({}, elem);
   Value init = b_.create<tensor::EmptyOp>(loc_, ArrayRef<int64_t>{}, elem);
   Value zero = scalarConstant(elem, 0.0);
@@ -32,15 +36,19 @@ Value TensorMath::sumAll(Value x) {
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  AffineMap::get(rank, 0, {}, ctx)};
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::reduction);
-  return b_
-      .create<linalg::GenericOp>(
+  Value total =
+      b_.create<linalg::GenericOp>(
           loc_, TypeRange{scalarType}, ValueRange{x}, ValueRange{filled}, maps,
           iters,
           [&](OpBuilder &nb, Location l, ValueRange v) {
+            Value e = v[0];
+            if (e.getType() != elem)
+              e = nb.create<arith::ExtFOp>(l, elem, e);
             nb.create<linalg::YieldOp>(
-                l, nb.create<arith::AddFOp>(l, v[1], v[0]).getResult());
+                l, nb.create<arith::AddFOp>(l, v[1], e).getResult());
           })
       .getResult(0);
+  return elem == in ? total : cast(total, in);
 }
 
 Value TensorMath::countOf(Value x, int64_t dims) {
