@@ -38,16 +38,16 @@ Value TensorMath::sumAll(Value x) {
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::reduction);
   Value total =
       b_.create<linalg::GenericOp>(
-          loc_, TypeRange{scalarType}, ValueRange{x}, ValueRange{filled}, maps,
-          iters,
-          [&](OpBuilder &nb, Location l, ValueRange v) {
-            Value e = v[0];
-            if (e.getType() != elem)
-              e = nb.create<arith::ExtFOp>(l, elem, e);
-            nb.create<linalg::YieldOp>(
-                l, nb.create<arith::AddFOp>(l, v[1], e).getResult());
-          })
-      .getResult(0);
+            loc_, TypeRange{scalarType}, ValueRange{x}, ValueRange{filled},
+            maps, iters,
+            [&](OpBuilder &nb, Location l, ValueRange v) {
+              Value e = v[0];
+              if (e.getType() != elem)
+                e = nb.create<arith::ExtFOp>(l, elem, e);
+              nb.create<linalg::YieldOp>(
+                  l, nb.create<arith::AddFOp>(l, v[1], e).getResult());
+            })
+          .getResult(0);
   return elem == in ? total : cast(total, in);
 }
 

@@ -212,8 +212,8 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
           Value e = expNegAbs(t, positive);
           Value den = nb.create<arith::AddFOp>(l, fconst(1.0), e);
           Value r = nb.create<arith::DivFOp>(l, fconst(1.0), den);
-          return nb.create<arith::SelectOp>(
-              l, positive, r, nb.create<arith::MulFOp>(l, e, r));
+          return nb.create<arith::SelectOp>(l, positive, r,
+                                            nb.create<arith::MulFOp>(l, e, r));
         };
         using vocab::Builtin;
         switch (fn) {
