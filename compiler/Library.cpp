@@ -38,6 +38,7 @@ llvm::PassPluginLibraryInfo getPollyPluginInfo() {
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <pthread.h>
 #include <vector>
 
 #ifndef MODC_RUNTIME_ARCHIVE
@@ -209,8 +210,32 @@ bool linkInProcess(const std::vector<std::string> &objects,
   std::lock_guard<std::mutex> lock(mutex);
   std::string out, err;
   llvm::raw_string_ostream outStream(out), errStream(err);
-  lld::Result result =
-      lld::lldMain(argv, outStream, errStream, {{lld::Gnu, &lld::elf::link}});
+  // On a thread of its own: lld allocates some of its objects (relocations)
+  // from thread_local arenas that are freed only when the thread exits. On
+  // a session's thread they added ~300 KB per link, never returned.
+  // Where no thread can be started, the link runs here.
+  struct Link {
+    std::vector<const char *> &argv;
+    llvm::raw_ostream &out, &err;
+    lld::Result result;
+    static void *run(void *self) {
+      Link &l = *static_cast<Link *>(self);
+      l.result =
+          lld::lldMain(l.argv, l.out, l.err, {{lld::Gnu, &lld::elf::link}});
+      return nullptr;
+    }
+  } link{argv, outStream, errStream, {}};
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = pthread_attr_init(&attr) == 0 &&
+                 pthread_attr_setstacksize(&attr, 8u << 20) == 0 &&
+                 pthread_create(&thread, &attr, &Link::run, &link) == 0;
+  pthread_attr_destroy(&attr);
+  if (started)
+    pthread_join(thread, nullptr);
+  else
+    Link::run(&link);
+  lld::Result result = link.result;
   usable = result.canRunAgain;
   if (result.retCode != 0) {
     errStream.flush();
