@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
+#include <unistd.h>
 
 namespace modc {
 
@@ -226,9 +227,44 @@ void *CompiledLibrary::symbol(const char *name) const {
 }
 
 bool CompiledLibrary::write(const std::string &path, std::string &error) const {
-  if (std::error_code ec = llvm::sys::fs::copy_file(path_, path)) {
+  namespace fs = llvm::sys::fs;
+  auto fail = [&](std::error_code ec) {
     error = "cannot write " + path + ": " + ec.message();
     return false;
+  };
+  // A link is followed: its target is replaced.
+  llvm::SmallString<256> target(path);
+  if (fs::is_symlink_file(path)) {
+    llvm::SmallString<256> real;
+    if (!fs::real_path(path, real))
+      target = real;
+  }
+  if (fs::equivalent(target, path_))
+    return true; // the file is this library already
+  // A device or a FIFO is written into.
+  fs::file_status st;
+  if (!fs::status(target, st) && fs::exists(st) && !fs::is_regular_file(st)) {
+    if (std::error_code ec = fs::copy_file(path_, target))
+      return fail(ec);
+    return true;
+  }
+  // Otherwise a new file takes the name, as `modc -o` does: a process that
+  // has the old file loaded keeps its pages (overwritten in place, they
+  // change under it: SIGBUS).
+  llvm::SmallString<256> tmp;
+  int fd = -1;
+  if (std::error_code ec =
+          fs::createUniqueFile(target + ".tmp-%%%%%%%%", fd, tmp, fs::OF_None,
+                               0777 & ~fs::getUmask()))
+    return fail(ec);
+  std::error_code ec = fs::copy_file(path_, fd);
+  if (::close(fd) != 0 && !ec)
+    ec = std::error_code(errno, std::generic_category());
+  if (!ec)
+    ec = fs::rename(tmp, target);
+  if (ec) {
+    fs::remove(tmp);
+    return fail(ec);
   }
   return true;
 }
