@@ -101,19 +101,30 @@ class _Entry:
         self._plans = {}  # input shapes -> (dyn values, output shapes)
 
     def _bind_dyns(self, arrays):
-        """Solves each dyn from a dim that is `dyn + c` in some input."""
+        """Solves the dyns from the inputs' dims, each `c + k1*d1 + ...`: a
+        dim left with one unknown dyn gives it (exactly divided), then the
+        next (`P + T` once T is known from another dim)."""
         values = {}
-        for t, a in zip(self.inputs, arrays):
-            for (c, terms), size in zip(t.dims, a.shape):
-                if len(terms) == 1 and terms[0][1] == 1 and terms[0][0] not in values:
-                    values[terms[0][0]] = size - c
+        dims = [(c, terms, size) for t, a in zip(self.inputs, arrays)
+                for (c, terms), size in zip(t.dims, a.shape) if terms]
+        progress = True
+        while progress and len(values) < len(self.dyns):
+            progress = False
+            # A coefficient of one first: it always divides.
+            for unit in (True, False):
+                for c, terms, size in dims:
+                    unknown = [(d, k) for d, k in terms if d not in values]
+                    if len(unknown) != 1 or (unknown[0][1] == 1) != unit:
+                        continue
+                    d, k = unknown[0]
+                    rest = size - c - sum(k2 * values[d2] for d2, k2 in terms
+                                          if d2 != d)
+                    if rest % k == 0:
+                        values[d] = rest // k
+                        progress = True
+                if progress:
+                    break
         for s in self.dyns:
-            if s not in values:
-                # A coefficient other than one: divide if it is exact.
-                for t, a in zip(self.inputs, arrays):
-                    for (c, terms), size in zip(t.dims, a.shape):
-                        if len(terms) == 1 and terms[0][0] == s and (size - c) % terms[0][1] == 0:
-                            values[s] = (size - c) // terms[0][1]
             if s not in values:
                 name = self._model.info.dyn_names[s]
                 # Say which dim could not be solved (3 rows for 2 * N).
@@ -202,6 +213,28 @@ class Info:
                 f"params={[p['name'] for p in self.params]}, entries={list(self.entries)})")
 
 
+# The file identity each path had when this process opened it: dlopen
+# hands back the library already loaded from a path even after the file
+# there was replaced (a candidate loop writing one file name), so such a
+# file is opened through a private copy instead.
+_opened = {}
+
+
+def _open_library(path):
+    st = os.stat(path)
+    identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    real = os.path.realpath(path)
+    if _opened.setdefault(real, identity) == identity:
+        return ctypes.CDLL(path)
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="modrt-") as tmp:
+        copy = os.path.join(tmp, os.path.basename(real))
+        shutil.copyfile(real, copy)
+        # The mapping outlives the file.
+        return ctypes.CDLL(copy)
+
+
 class Model:
     """One instance of a compiled model: its parameters and its entries.
 
@@ -213,7 +246,7 @@ class Model:
 
     def __init__(self, path):
         path = os.path.abspath(path)
-        self._lib = ctypes.CDLL(path)
+        self._lib = _open_library(path)
         self._path = path
         describe = self._find_describe()
         info = describe().contents

@@ -5,6 +5,7 @@ dim D = 4;
 dim E = 3;
 dyn B;
 dyn T;
+dyn P;
 
 module Proj<M>(x: f32[B, T, M]) -> f32[B, T, M] {
   param w: f32[M, M] = xavier;
@@ -31,3 +32,8 @@ entry pool(x: f32[B, T, D], ids: i64[B]) -> f32[B, D] {
 
 // A dim that is a multiple of a dyn: only whole multiples bind it.
 entry pairs(x: f32[2 * B, D]) -> f32[2 * B, D] { return x * scale; }
+
+// P appears only in a sum: bound once T is known from another input.
+entry join(x: f32[B, P + T, D], t: f32[B, T, D]) -> f32[B, P + 2 * T, D] {
+  return concat(x, t, axis = 1);
+}

@@ -3,6 +3,7 @@ dyn sizes from array shapes, shape/dtype checks before the call, errors as
 modrt.Error with the library's code and message."""
 
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -13,12 +14,12 @@ import modrt  # noqa: E402
 lib, work = sys.argv[1], sys.argv[2]
 m = modrt.load(lib)
 assert m.name == "api", m.name
-assert m.dyn_names == ["B", "T"], m.dyn_names
+assert m.dyn_names == ["B", "T", "P"], m.dyn_names
 assert m.dims == {"D": 4, "E": 3}, m.dims
 assert [p["name"] for p in m.params] == ["proj.w", "proj.b", "scale", "table", "prefix"], m.params
 assert m.params[0]["shape"] == (4, 4) and m.params[0]["trainable"] is False
 assert m.params[2]["shape"] == () and m.params[2]["count"] == 1
-assert sorted(m.entries) == ["both", "forward", "pairs", "pool"], list(m.entries)
+assert sorted(m.entries) == ["both", "forward", "join", "pairs", "pool"], list(m.entries)
 
 m.init(3)
 x = np.random.default_rng(0).standard_normal((2, 5, 4)).astype(np.float32)
@@ -66,6 +67,25 @@ m.save(os.path.join(work, "w.safetensors"))
 m2 = modrt.load(lib)
 m2.load(os.path.join(work, "w.safetensors"))
 assert np.array_equal(m2.forward(x), m.forward(x))
+# P from P + T once T is bound by t.
+xt = np.arange(2 * 5 * 4, dtype=np.float32).reshape(2, 5, 4)
+tt = np.ones((2, 3, 4), np.float32)
+assert np.array_equal(m.join(xt, tt), np.concatenate([xt, tt], axis=1))
+raises(ValueError, m.join, xt, np.ones((3, 3, 4), np.float32), text="expected (2, 3, 4)")
+# A file replaced after it was loaded: loading the path again opens the new
+# library (dlopen alone would hand back the old one), the old model still runs.
+cand = os.path.join(work, "libapi.so")
+shutil.copyfile(lib, cand + ".tmp")
+os.replace(cand + ".tmp", cand)
+first = modrt.load(cand)
+shutil.copyfile(os.path.join(work, "libapi8.so"), cand + ".tmp")
+os.replace(cand + ".tmp", cand)
+second = modrt.load(cand)
+assert first.info.dims["D"] == 4 and second.info.dims["D"] == 8, (
+    first.info.dims, second.info.dims)
+first.init(3)
+assert np.array_equal(first.forward(x), m2.forward(x))
+assert second.forward(np.ones((1, 2, 8), np.float32)).shape == (1, 2, 8)
 m.close()
 m.close()  # idempotent
 print("PASS modrt api")
