@@ -236,6 +236,11 @@ private:
   /// an error.
   bool buildEntryArgs(const ast::Function &fn, Context &ctx, EntrySpec &entry,
                       std::set<int> &used);
+  /// Every dyn in `argTypes` (the arguments of `fn`) must be readable from
+  /// their shapes (solveDyns): `f32[P + T]` alone determines neither. False
+  /// after reporting the first that is not.
+  bool checkDynsSolvable(const ast::Function &fn,
+                         const std::vector<TensorType> &argTypes);
   /// Index of entry `name` in program_->entries, elaborating it first if
   /// needed; -1 on error (reported at `loc`).
   int requireEntry(const std::string &name, SourceLoc loc);

@@ -937,14 +937,14 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       else
         elem = ElemType::I64;
     }
-    // A dyn in the shape takes its size from an argument of the function.
+    // A dyn in the shape takes its size from the arguments of the function.
+    std::vector<DynSource> solved = solveDyns(ctx.argTypes);
     for (const Dim &d : shape)
-      for (auto [sym, coeff] : d.terms) {
-        bool bound = false;
-        for (const TensorType &t : ctx.argTypes)
-          for (const Dim &ad : t.shape)
-            bound |= ad.constant == 0 && ad.terms.size() == 1 &&
-                     ad.terms[0].first == sym && ad.terms[0].second == 1;
+      for (const auto &term : d.terms) {
+        int sym = term.first;
+        bool bound =
+            std::any_of(solved.begin(), solved.end(),
+                        [&](const DynSource &s) { return s.sym == sym; });
         if (!bound) {
           error(e.loc, "'" + name + "': dyn '" + program_->dyns[sym] +
                            "' is not the size of any argument here");

@@ -8,6 +8,8 @@
 
 #include "dsl/Analyzer.h"
 
+#include <algorithm>
+
 namespace modc {
 namespace detail {
 
@@ -334,6 +336,8 @@ ModuleSpec *Analyzer::elaborateModule(const ast::Function &fn, Context tctx,
     m->batchedArgs.push_back(a.type.batched);
     batchedArg |= a.type.batched;
   }
+  if (ok && !checkDynsSolvable(fn, m->argTypes))
+    ok = false;
   std::vector<TensorType> results;
   for (const ast::TypeExpr &r : fn.results) {
     TensorType t;
@@ -612,7 +616,26 @@ bool Analyzer::buildEntryArgs(const ast::Function &fn, Context &ctx,
     entry.argNames.push_back(a.name);
     entry.argTypes.push_back(t);
   }
-  return ok;
+  return ok && checkDynsSolvable(fn, entry.argTypes);
+}
+
+bool Analyzer::checkDynsSolvable(const ast::Function &fn,
+                                 const std::vector<TensorType> &argTypes) {
+  std::vector<DynSource> solved = solveDyns(argTypes);
+  for (size_t i = 0; i < argTypes.size() && i < fn.args.size(); ++i)
+    for (const Dim &d : argTypes[i].shape)
+      for (const auto &term : d.terms)
+        if (int sym = term.first;
+            std::none_of(solved.begin(), solved.end(),
+                         [&](const DynSource &s) { return s.sym == sym; })) {
+          error(fn.args[i].type.loc,
+                "dyn '" + program_->dyns[sym] + "' in dimension '" +
+                    d.str(program_->dyns) +
+                    "' cannot be read from the arguments' shapes: give it "
+                    "a dimension of its own in some argument");
+          return false;
+        }
+  return true;
 }
 
 bool Analyzer::execStmts(const std::vector<ast::StmtPtr> &stmts, Context &ctx,

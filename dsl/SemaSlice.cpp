@@ -10,6 +10,8 @@
 
 #include "dsl/Analyzer.h"
 
+#include <algorithm>
+
 namespace modc {
 namespace detail {
 
@@ -32,11 +34,6 @@ Holds compareDims(const Dim &lhs, const Dim &rhs) {
   if (diff->constant < 0 && nonPositive)
     return Holds::Never;
   return Holds::Unknown;
-}
-
-bool isDynSymbol(const Dim &d, int sym) {
-  return d.constant == 0 && d.terms.size() == 1 && d.terms[0].first == sym &&
-         d.terms[0].second == 1;
 }
 
 } // namespace
@@ -100,12 +97,12 @@ std::optional<Dim> Analyzer::sliceBound(const Expr &e, const Dim &size,
     return std::nullopt;
   }
   written = v.dim.str(program_->dyns);
-  // The run-time value of a dyn comes from an argument's shape.
-  for (auto [sym, coeff] : v.dim.terms) {
-    bool bound = false;
-    for (const TensorType &t : ctx.argTypes)
-      for (const Dim &d : t.shape)
-        bound |= isDynSymbol(d, sym);
+  // The run-time value of a dyn comes from the arguments' shapes.
+  std::vector<DynSource> solved = solveDyns(ctx.argTypes);
+  for (const auto &term : v.dim.terms) {
+    int sym = term.first;
+    bool bound = std::any_of(solved.begin(), solved.end(),
+                             [&](const DynSource &s) { return s.sym == sym; });
     if (!bound) {
       error(e.loc, "slice bound '" + v.dim.str(program_->dyns) +
                        "' uses dyn '" + program_->dyns[sym] +

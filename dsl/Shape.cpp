@@ -4,6 +4,8 @@
 
 #include "support/LinearText.h"
 
+#include <algorithm>
+
 namespace modc {
 namespace sema {
 
@@ -82,9 +84,54 @@ std::optional<Dim> substitute(const Dim &d,
   return r;
 }
 
+namespace {
+
+/// The symbols of `d` that `known` does not hold.
+template <typename Known>
+std::vector<std::pair<int, int64_t>> unknownTerms(const Dim &d, Known &&known) {
+  std::vector<std::pair<int, int64_t>> out;
+  for (auto term : d.terms)
+    if (!known(term.first))
+      out.push_back(term);
+  return out;
+}
+
+} // namespace
+
+std::vector<DynSource> solveDyns(const std::vector<TensorType> &argTypes) {
+  std::vector<DynSource> steps;
+  auto solved = [&](int sym) {
+    for (const DynSource &s : steps)
+      if (s.sym == sym)
+        return true;
+    return false;
+  };
+  for (bool alone : {true, false})
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (size_t a = 0; a < argTypes.size(); ++a)
+        for (size_t k = 0; k < argTypes[a].rank(); ++k) {
+          const Dim &d = argTypes[a].shape[k];
+          bool isAlone =
+              d.constant == 0 && d.terms.size() == 1 && d.terms[0].second == 1;
+          if (alone != isAlone)
+            continue;
+          auto unknown = unknownTerms(d, solved);
+          if (unknown.size() != 1)
+            continue;
+          steps.push_back({unknown[0].first, unknown[0].second, a, k, d});
+          progress = !alone;
+        }
+    }
+  return steps;
+}
+
 int bindSignature(const std::vector<TensorType> &params,
                   const std::vector<TensorType> &args,
                   std::vector<std::optional<Dim>> &binding) {
+  auto bound = [&](int sym) {
+    return sym < 0 || size_t(sym) >= binding.size() || binding[sym];
+  };
   for (size_t i = 0; i < args.size(); ++i) {
     const TensorType &want = params[i];
     if (want.rank() != args[i].rank())
@@ -92,9 +139,45 @@ int bindSignature(const std::vector<TensorType> &params,
     for (size_t k = 0; k < want.rank(); ++k) {
       const Dim &w = want.shape[k];
       if (w.constant == 0 && w.terms.size() == 1 && w.terms[0].second == 1 &&
-          w.terms[0].first >= 0 && size_t(w.terms[0].first) < binding.size() &&
-          !binding[w.terms[0].first])
+          !bound(w.terms[0].first))
         binding[w.terms[0].first] = args[i].shape[k];
+    }
+  }
+  // Then dims with one unbound symbol: w = c + k * s + (bound terms) is the
+  // argument's dim a, so s = (a - c - bound terms) / k where every
+  // coefficient divides exactly.
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const TensorType &want = params[i];
+      if (want.rank() != args[i].rank())
+        continue;
+      for (size_t k = 0; k < want.rank(); ++k) {
+        const Dim &w = want.shape[k];
+        auto unknown = unknownTerms(w, bound);
+        if (unknown.size() != 1)
+          continue;
+        auto [sym, coeff] = unknown[0];
+        Dim rest = w;
+        rest.terms.erase(
+            std::find(rest.terms.begin(), rest.terms.end(), unknown[0]));
+        auto restValue = substitute(rest, binding);
+        if (!restValue)
+          continue;
+        auto diff = addDims(args[i].shape[k], *restValue, -1);
+        if (!diff || diff->constant % coeff != 0)
+          continue;
+        Dim value = Dim::of(diff->constant / coeff);
+        bool exact = true;
+        for (auto [s, c] : diff->terms) {
+          exact &= c % coeff == 0;
+          value.terms.push_back({s, c / coeff});
+        }
+        if (!exact)
+          continue;
+        binding[sym] = value;
+        progress = true;
+      }
     }
   }
   for (size_t i = 0; i < args.size(); ++i) {

@@ -61,12 +61,30 @@ struct TensorType {
 
 /// Binds the dyn symbols of a signature from its arguments: each parameter
 /// dim that is a dyn alone (`N`) takes the argument's dim there (the first
-/// occurrence wins); then every argument must equal its parameter with the
+/// occurrence wins), then a dim left with one unbound symbol solves it when
+/// the division is exact (`2 * K` against `2 * T`: K = T; `K + 1` against
+/// `T`: K = T - 1); then every argument must equal its parameter with the
 /// binding applied. `binding` (indexed by dyn) is filled; returns the index
 /// of the first argument that does not match, or -1. Counts must be equal.
 int bindSignature(const std::vector<TensorType> &params,
                   const std::vector<TensorType> &args,
                   std::vector<std::optional<Dim>> &binding);
+
+/// One step of reading the dyns from argument shapes: dim `dim` of argument
+/// `arg` has the size `size`, in which `sym` (coefficient `coeff`) is the
+/// one symbol no earlier step solved.
+struct DynSource {
+  int sym;
+  int64_t coeff;
+  size_t arg, dim;
+  Dim size;
+};
+
+/// The dyns that the shapes `argTypes` determine, in solving order: first
+/// each dim that is a symbol alone (`N`; the first occurrence), then dims
+/// left with one unsolved symbol (`T + 1`, `2 * T`, `P + T` once T is
+/// solved), until no step solves another.
+std::vector<DynSource> solveDyns(const std::vector<TensorType> &argTypes);
 
 /// `t` with `binding` applied to every dim; nullopt on overflow.
 std::optional<TensorType>

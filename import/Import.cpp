@@ -315,19 +315,26 @@ private:
 
   using ParamsFn = std::function<std::vector<Value>(int, int64_t, Location)>;
 
-  /// Binds each dyn symbol to the run-time size of an argument dim that is
-  /// exactly that symbol.
+  /// Binds each dyn symbol to its run-time value, read from the argument
+  /// dims the way sema::solveDyns says: the size of a dim that is the
+  /// symbol alone, else (size - the rest) / coefficient of a dim in which
+  /// it is the one symbol not bound before (`T + 1`, `2 * T`).
   void bindSymbols(const std::vector<Value> &args,
                    const std::vector<sema::TensorType> &argTypes) {
     symbols_.clear();
-    for (size_t i = 0; i < argTypes.size(); ++i)
-      for (size_t k = 0; k < argTypes[i].rank(); ++k) {
-        const sema::Dim &d = argTypes[i].shape[k];
-        if (d.constant == 0 && d.terms.size() == 1 && d.terms[0].second == 1 &&
-            !symbols_.count(d.terms[0].first))
-          symbols_[d.terms[0].first] =
-              builder_.create<tensor::DimOp>(args[i].getLoc(), args[i], k);
+    for (const sema::DynSource &s : sema::solveDyns(argTypes)) {
+      Location l = args[s.arg].getLoc();
+      Value size = builder_.create<tensor::DimOp>(l, args[s.arg], s.dim);
+      if (s.size == sema::Dim::symbol(s.sym)) {
+        symbols_[s.sym] = size;
+        continue;
       }
+      sema::Dim rest = s.size;
+      llvm::erase_if(rest.terms, [&](auto t) { return t.first == s.sym; });
+      Value diff = builder_.create<arith::SubIOp>(l, size, dimValue(rest, l));
+      symbols_[s.sym] = builder_.create<arith::DivSIOp>(
+          l, diff, builder_.create<arith::ConstantIndexOp>(l, s.coeff));
+    }
   }
 
   /// The run-time value (index) of a symbolic dim.

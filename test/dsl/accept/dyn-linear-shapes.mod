@@ -25,7 +25,8 @@ entry twice(x: f32[N, D]) -> f32[2 * N, D] {
   return reshape(expand(reshape(x, [N, 1, D]), [N, 2, D]), [2 * N, D]);
 }
 
-entry doubled(x: f32[N + M, D]) -> f32[2 * N + 2 * M, D] {
+// N is read as x's rows minus y's (an argument's dim gives each dyn).
+entry doubled(x: f32[N + M, D], y: f32[M, D]) -> f32[2 * N + 2 * M, D] {
   return twice(id(x));
 }
 
