@@ -140,7 +140,12 @@ void buildHostToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertMathToLLVMPass());
+  // log1p stays exact: MathToLLVM's default is log(1 + x), which loses
+  // every digit below x ~ 1e-7 (softplus(-20) was 0, not 2.06e-9); libm's
+  // log1pf instead.
+  ConvertMathToLLVMPassOptions mathToLLVM;
+  mathToLLVM.approximateLog1p = false;
+  pm.addPass(createConvertMathToLLVMPass(mathToLLVM));
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createExpandBf16Conversions());
   pm.addPass(createArithToLLVMConversionPass());

@@ -1,4 +1,5 @@
-"""Special and extreme inputs through exp, log, tanh, sigmoid, gelu, silu:
+"""Special and extreme inputs through exp, log, tanh, sigmoid, gelu, silu,
+softplus:
 the -O2 library (polynomial approximations) against the -O0 library (libm)
 and NumPy/PyTorch in float64.
 
@@ -30,6 +31,17 @@ for lib_name, lib in (("-O2", fast), ("-O0", exact)):
             if not same:
                 print(f"FAIL {lib_name} {name}({xi!r}) = {g!r}, want {r!r}")
                 ok = False
+# softplus to 1e-5 relative wherever the result is a normal f32 (log1p, not
+# log(1 + e): softplus(-20) was 0).
+want = torch.nn.functional.softplus(X).numpy().astype(np.float32)
+for lib_name, lib in (("-O2", fast), ("-O0", exact)):
+    for xi, g, r in zip(x, lib.sp(x), want):
+        same = (np.isnan(g) and np.isnan(r)) or g == r or (
+            np.isfinite(r) and abs(float(g) - float(r))
+            <= 1e-5 * abs(float(r)) + 1.2e-38)
+        if not same:
+            print(f"FAIL {lib_name} softplus({xi!r}) = {g!r}, want {r!r}")
+            ok = False
 rows = np.array([[1, np.nan, 3, np.nan], [np.nan, 5, 7, 1], [2, 9, 9, -np.inf],
                  [-np.inf, -np.inf, -np.inf, -np.inf], [1, 2, np.inf, np.nan]],
                 np.float32)
