@@ -241,6 +241,10 @@ private:
   /// after reporting the first that is not.
   bool checkDynsSolvable(const ast::Function &fn,
                          const std::vector<TensorType> &argTypes);
+  /// max, min or argmax (`name`) of `n` over `axis` of `t`: an error if the
+  /// axis is statically empty, else a run-time check when it is a dyn.
+  bool requireNonEmptyAxis(Node *n, const TensorType &t, int64_t axis,
+                           const std::string &name, SourceLoc loc);
   /// Index of entry `name` in program_->entries, elaborating it first if
   /// needed; -1 on error (reported at `loc`).
   int requireEntry(const std::string &name, SourceLoc loc);

@@ -113,6 +113,23 @@ Analyzer::bindArguments(const vocab::Entry &entry, SourceLoc callLoc,
   return slots;
 }
 
+bool Analyzer::requireNonEmptyAxis(Node *n, const TensorType &t, int64_t axis,
+                                   const std::string &name, SourceLoc loc) {
+  // max, min and argmax of nothing have no value (PyTorch and NumPy raise).
+  const Dim &size = t.shape[size_t(axis)];
+  std::string what = "'" + name + "' over axis " + std::to_string(axis) +
+                     " of " + typeStr(t) + ", which is empty";
+  if (size.isStatic()) {
+    if (size.constant > 0)
+      return true;
+    error(loc, what);
+    return false;
+  }
+  n->checks.push_back(
+      {Dim::of(1), size, what + ": needs 1 <= " + size.str(program_->dyns)});
+  return true;
+}
+
 Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                           std::vector<Val> &args, Context &ctx) {
   using vocab::ArgType;
@@ -254,12 +271,15 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     if (!ax || !checkRowIndependent(x->type, *ax, e.loc, "'" + name + "'", ctx))
       return Val::none();
     TensorType type = x->type;
-    if (entry->builtin() == vocab::Builtin::Argmax) {
+    bool argmax = entry->builtin() == vocab::Builtin::Argmax;
+    if (argmax) {
       type.elem = ElemType::I64;
       type.shape.erase(type.shape.begin() + *ax);
     }
     Node *n = make(type, {x});
     n->ints = {*ax};
+    if (argmax && !requireNonEmptyAxis(n, x->type, *ax, name, e.loc))
+      return Val::none();
     return Val::tensor(n);
   }
 
@@ -292,6 +312,10 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     Node *n = make(type, {x});
     n->ints = {*ax};
     n->flag = keep;
+    bool extremum = entry->builtin() == vocab::Builtin::Max ||
+                    entry->builtin() == vocab::Builtin::Min;
+    if (extremum && !requireNonEmptyAxis(n, x->type, *ax, name, e.loc))
+      return Val::none();
     return Val::tensor(n);
   }
 

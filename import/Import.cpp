@@ -412,6 +412,11 @@ private:
         });
         break;
       case Op::Builtin:
+        // Run-time conditions sema could not decide (an empty axis of max).
+        for (const sema::DimCheck &c : n.checks)
+          builder_.create<mod::CheckLeOp>(
+              l, dimValue(c.lhs, l), dimValue(c.rhs, l),
+              builder_.getStringAttr(context + ": " + c.message));
         v = vocab::computesValues(vocab::entry(n.builtin).rule)
                 ? inF32(n, math,
                         [&](const Node &m, ArrayRef<Value> ops) {

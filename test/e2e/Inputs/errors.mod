@@ -37,3 +37,10 @@ entry rows(x: f32[N, D], task_id: i64[N]) -> f32[N, D] {
 entry embed(ids: i32[N]) -> f32[N, D] {
   return embedding(emb, ids);
 }
+
+// max, min and argmax over an empty axis have no value (PyTorch and NumPy
+// raise): code 1 naming the builtin; an empty axis that is not reduced is
+// fine.
+entry extremes(x: f32[N, T]) -> (f32[N], i64[N]) {
+  return (min(x, axis = 1), argmax(x, axis = -1));
+}

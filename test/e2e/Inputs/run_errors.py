@@ -69,6 +69,10 @@ def runtime(lib, work):
         expect_error(f"embed id {bad}", 1, m.embed, np.array([1, bad, 2], np.int32))
         toks = np.array([[1, 2], [3, bad]], np.int64)
         expect_error(f"forward token {bad}", 1, m.forward, toks, np.array([0, 1], np.int32))
+    expect_error("extremes over an empty T = 0", 1, m.extremes,
+                 np.ones((2, 0), np.float32), contains=("'min'", "empty"))
+    lo, am = m.extremes(np.ones((0, 3), np.float32))
+    assert lo.shape == (0,) and am.shape == (0,), (lo.shape, am.shape)
     for entry in ("forward", "rows", "embed"):
         check_negative_dyns(m, entry)
     check_huge_dyns(m, "forward", [2 ** 31, 2 ** 31])  # B * T * D wraps
