@@ -132,53 +132,45 @@ int bindSignature(const std::vector<TensorType> &params,
   auto bound = [&](int sym) {
     return sym < 0 || size_t(sym) >= binding.size() || binding[sym];
   };
-  for (size_t i = 0; i < args.size(); ++i) {
-    const TensorType &want = params[i];
-    if (want.rank() != args[i].rank())
-      continue;
-    for (size_t k = 0; k < want.rank(); ++k) {
-      const Dim &w = want.shape[k];
-      if (w.constant == 0 && w.terms.size() == 1 && w.terms[0].second == 1 &&
-          !bound(w.terms[0].first))
-        binding[w.terms[0].first] = args[i].shape[k];
-    }
-  }
+  // Calls fn(parameter dim, argument dim) for the arguments of the right
+  // rank.
+  auto eachDim = [&](auto fn) {
+    for (size_t i = 0; i < args.size(); ++i)
+      if (params[i].rank() == args[i].rank())
+        for (size_t k = 0; k < params[i].rank(); ++k)
+          fn(params[i].shape[k], args[i].shape[k]);
+  };
+  eachDim([&](const Dim &w, const Dim &a) {
+    if (w.constant == 0 && w.terms.size() == 1 && w.terms[0].second == 1 &&
+        !bound(w.terms[0].first))
+      binding[w.terms[0].first] = a;
+  });
   // Then dims with one unbound symbol: w = c + k * s + (bound terms) is the
   // argument's dim a, so s = (a - c - bound terms) / k where every
   // coefficient divides exactly.
   for (bool progress = true; progress;) {
     progress = false;
-    for (size_t i = 0; i < args.size(); ++i) {
-      const TensorType &want = params[i];
-      if (want.rank() != args[i].rank())
-        continue;
-      for (size_t k = 0; k < want.rank(); ++k) {
-        const Dim &w = want.shape[k];
-        auto unknown = unknownTerms(w, bound);
-        if (unknown.size() != 1)
-          continue;
-        auto [sym, coeff] = unknown[0];
-        Dim rest = w;
-        rest.terms.erase(
-            std::find(rest.terms.begin(), rest.terms.end(), unknown[0]));
-        auto restValue = substitute(rest, binding);
-        if (!restValue)
-          continue;
-        auto diff = addDims(args[i].shape[k], *restValue, -1);
-        if (!diff || diff->constant % coeff != 0)
-          continue;
-        Dim value = Dim::of(diff->constant / coeff);
-        bool exact = true;
-        for (auto [s, c] : diff->terms) {
-          exact &= c % coeff == 0;
-          value.terms.push_back({s, c / coeff});
-        }
-        if (!exact)
-          continue;
-        binding[sym] = value;
-        progress = true;
+    eachDim([&](const Dim &w, const Dim &a) {
+      auto unknown = unknownTerms(w, bound);
+      if (unknown.size() != 1)
+        return;
+      auto [sym, coeff] = unknown[0];
+      Dim rest = w;
+      rest.terms.erase(
+          std::find(rest.terms.begin(), rest.terms.end(), unknown[0]));
+      auto restValue = substitute(rest, binding);
+      auto diff = restValue ? addDims(a, *restValue, -1) : std::nullopt;
+      if (!diff || diff->constant % coeff != 0)
+        return;
+      Dim value = Dim::of(diff->constant / coeff);
+      for (auto [s, c] : diff->terms) {
+        if (c % coeff != 0)
+          return;
+        value.terms.push_back({s, c / coeff});
       }
-    }
+      binding[sym] = value;
+      progress = true;
+    });
   }
   for (size_t i = 0; i < args.size(); ++i) {
     const TensorType &want = params[i];
