@@ -242,7 +242,9 @@ struct LowerRoutingToLoopsPass
   }
 
   /// Task routing: the id is the target; a row whose id is outside [0, E)
-  /// routes nowhere and is reported.
+  /// is reported, and goes to target 0 with weight 0 meanwhile: the call
+  /// fails, but what runs after the decision (a train step's backward too)
+  /// must index only real targets (slot -1 there read before a buffer).
   LogicalResult lowerTask(Builder &b, mod::RouteDecideOp op) {
     Value ids = op.getInput(), idx = op.getIndices(), w = op.getWeights();
     int64_t e = op.getNumTargets();
@@ -250,7 +252,7 @@ struct LowerRoutingToLoopsPass
     parallel(b, {dim(b, ids, 0)}, [&](Builder &ib, ValueRange r) {
       auto [id, in] = idInRange(ib, ids, r, cI64(ib, e));
       Value c0 = cIndex(ib, 0);
-      store(ib, ib.create<arith::SelectOp>(in, id, cI64(ib, -1)), idx,
+      store(ib, ib.create<arith::SelectOp>(in, id, cI64(ib, 0)), idx,
             {r[0], c0});
       store(ib, ib.create<arith::SelectOp>(in, cF32(ib, 1.0), cF32(ib, 0.0)), w,
             {r[0], c0});

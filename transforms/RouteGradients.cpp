@@ -188,6 +188,22 @@ LogicalResult Adjoints::gatherRows(Operation *op, Value table) {
     flatIds = math.cast(flatIds, b_.getI64Type());
   flatIds = b_.create<tensor::CastOp>(loc, listType, flatIds);
   Value tableRows = math.dimSize(table, 0);
+  // Clamped into the table as the forward gather's reads are: an id out of
+  // range fails the call (its check), but the scatter runs before the
+  // result is looked at and must not write outside the gradient.
+  Value lastRow = b_.create<arith::IndexCastOp>(
+      loc, b_.getI64Type(),
+      b_.create<arith::SubIOp>(loc, tableRows, indexConst(b_, loc, 1)));
+  flatIds = tabulate(
+      b_, loc, listType, {n}, [&](OpBuilder &nb, Location nl, ValueRange i) {
+        Value id = nb.create<tensor::ExtractOp>(nl, flatIds, i);
+        Value zero = nb.create<arith::ConstantIntOp>(nl, 0, 64);
+        return nb
+            .create<arith::MinSIOp>(nl,
+                                    nb.create<arith::MaxSIOp>(nl, id, zero),
+                                    lastRow)
+            .getResult();
+      });
   Value cols = sizeProduct(b_, loc, table, 1, tensorType(table).getRank());
   // The rows summed in f32 (the runtime's scatter; an f16/bf16 table's
   // gradient is f32, LANGUAGE.md §10), rounded once to the table's type

@@ -44,3 +44,11 @@ entry embed(ids: i32[N]) -> f32[N, D] {
 entry extremes(x: f32[N, T]) -> (f32[N], i64[N]) {
   return (min(x, axis = 1), argmax(x, axis = -1));
 }
+
+// A train step over an embedding with ids out of range: code 1, nothing
+// changed, and the gradient's scatter stays inside the table (it wrote past
+// it: the heap broke a few calls later).
+train embed_step(ids: i32[N], t: f32[N, D]) {
+  minimize mse(embedding(emb, ids), t);
+  update emb with sgd(lr = 0.1);
+}

@@ -73,6 +73,12 @@ def runtime(lib, work):
                  np.ones((2, 0), np.float32), contains=("'min'", "empty"))
     lo, am = m.extremes(np.ones((0, 3), np.float32))
     assert lo.shape == (0,) and am.shape == (0,), (lo.shape, am.shape)
+    before = m.state_dict()
+    for n in (12, 40, 200):
+        ids = np.arange(n, dtype=np.int32) * 7 - 3
+        expect_error(f"embed_step ids up to {ids[-1]}", 1, m.embed_step, ids,
+                     np.ones((n, 8), np.float32), contains=("embed_step",))
+    assert all(np.array_equal(v, m.state_dict()[k]) for k, v in before.items())
     for entry in ("forward", "rows", "embed"):
         check_negative_dyns(m, entry)
     check_huge_dyns(m, "forward", [2 ** 31, 2 ** 31])  # B * T * D wraps
