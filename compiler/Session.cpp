@@ -507,7 +507,7 @@ Session::Status Session::build(llvm::StringRef source,
     if (ec)
       return fail(UsageError, "modc",
                   "cannot write " + output->headerPath + ": " + ec.message());
-    header << buildHeader(*module);
+    header << buildHeader(*module, options.target == "cuda");
   }
   for (const std::string &spec : options.specialize) {
     std::string error = specializeEntry(*module, spec);
