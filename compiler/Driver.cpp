@@ -30,6 +30,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <set>
 
@@ -115,8 +117,15 @@ int parseModelIR(mlir::MLIRContext &context, const llvm::MemoryBuffer &buffer,
       llvm::SMLoc());
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return kProgramError;
+  if (!module) {
+    // MLIR 19's parser can leave the heap broken after some errors (a
+    // forward reference at the top level, then an unterminated region: the
+    // next malloc, or the thread's exit, aborts). Nothing is left to do
+    // after a parse error but to say so and stop, so stop here.
+    llvm::errs().flush();
+    std::fflush(nullptr);
+    std::_Exit(kProgramError);
+  }
   if (mlir::mod::getModelName(*module).empty()) {
     llvm::errs() << filename << ": error: the IR is not a model: its module "
                  << "has no '" << mlir::mod::kModelAttr
