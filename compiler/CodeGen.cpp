@@ -270,11 +270,26 @@ bool emitMachineCode(llvm::Module &module, const std::string &path,
     error = "cannot write " + path + ": " + ec.message();
     return false;
   }
-  mlir::TimingScope timer = nestTimer(options, "Code generation");
-  return generate(module, *machine, out,
+  // Into memory first: the object writer seeks back to patch its headers,
+  // which a pipe (`-o -`) cannot.
+  llvm::SmallString<0> code;
+  llvm::raw_svector_ostream buffer(code);
+  {
+    mlir::TimingScope timer = nestTimer(options, "Code generation");
+    if (!generate(module, *machine, buffer,
                   assembly ? llvm::CodeGenFileType::AssemblyFile
                            : llvm::CodeGenFileType::ObjectFile,
-                  error);
+                  error))
+      return false;
+  }
+  out << code;
+  out.flush();
+  if (out.has_error()) {
+    error = "cannot write " + path + ": " + out.error().message();
+    out.clear_error();
+    return false;
+  }
+  return true;
 }
 
 namespace {

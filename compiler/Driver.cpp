@@ -238,6 +238,16 @@ int runDriver(const DriverOptions &options) {
   auto buffer = readInput(options.inputFile, readError);
   if (!buffer)
     return usage("cannot read " + options.inputFile + ": " + readError);
+  // An output over the input (or both outputs on one file) would lose data.
+  auto sameFile = [](const std::string &a, const std::string &b) {
+    return !a.empty() && !b.empty() && a != "-" && b != "-" &&
+           (a == b || llvm::sys::fs::equivalent(a, b));
+  };
+  for (const std::string *out : {&options.outputFile, &options.headerFile})
+    if (sameFile(*out, options.inputFile))
+      return usage("the output " + *out + " is the input file");
+  if (sameFile(options.outputFile, options.headerFile))
+    return usage("-o and --header name the same file: " + options.outputFile);
 
   // `--mlir-timing`: every phase, from parsing to the link.
   mlir::DefaultTimingManager timing;
