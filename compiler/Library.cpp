@@ -9,6 +9,7 @@
 
 #include "compiler/Library.h"
 #include "compiler/CodeGen.h"
+#include "support/CNames.h"
 
 #include "dialects/Mod/ModModel.h"
 
@@ -39,6 +40,7 @@ llvm::PassPluginLibraryInfo getPollyPluginInfo() {
 #include <map>
 #include <mutex>
 #include <pthread.h>
+#include <set>
 #include <vector>
 
 #ifndef MODC_RUNTIME_ARCHIVE
@@ -159,13 +161,25 @@ std::string buildHeader(mlir::ModuleOp module, bool deviceEntries) {
       out += (i ? ", " : "") +
              typeString(llvm::cast<mlir::mod::TensorSpecAttr>(a), dyns);
     out += " */\n";
+    // Parameter names C and C++ accept, distinct from `m`, `stream` and
+    // each other: a keyword, a type name of the header or the model's name
+    // gets a trailing '_' (`double` -> `double_`).
+    std::set<std::string> used = {"m", "stream"};
+    auto param = [&](std::string name) {
+      while (modc::isReservedInCHeader(name) ||
+             llvm::StringRef(name).starts_with("modrt_") || name == n ||
+             used.count(name))
+        name += "_";
+      used.insert(name);
+      return name;
+    };
     std::string args = n + "* m";
     for (mlir::Attribute d : sig.getDyns())
-      args += ", int64_t " + llvm::cast<mlir::StringAttr>(d).str();
+      args += ", int64_t " + param(llvm::cast<mlir::StringAttr>(d).str());
     unsigned numInputs = sig.getInputs().size();
     for (auto [i, t] : llvm::enumerate(sig.getTensors()))
       args += std::string(i < numInputs ? ", const " : ", ") +
-              cType(t.getElementType()) + "* " + t.getName().str();
+              cType(t.getElementType()) + "* " + param(t.getName().str());
     out += "int " + n + "_" + e + "(" + args + ");\n";
     // The same on device pointers, its work on `stream` (a CUstream; NULL:
     // the default stream), finished when it returns.

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dsl/Analyzer.h"
+#include "support/CNames.h"
 
 namespace modc {
 namespace detail {
@@ -299,6 +300,13 @@ std::unique_ptr<Program> Analyzer::run() {
     program_->modelName = file_.modelName;
     if (!file_.modelFirst)
       error(file_.modelLoc, "'model' must be the first declaration");
+    // The library's C symbols and header type are named after the model.
+    if (isReservedInCHeader(file_.modelName) ||
+        file_.modelName.rfind("modrt_", 0) == 0)
+      error(file_.modelLoc,
+            "model name '" + file_.modelName +
+                "' cannot name the library's C type (a C or C++ keyword, or "
+                "a name of the runtime's header)");
   }
   for (SourceLoc loc : file_.extraModelLocs)
     error(loc, "a file declares one model");
