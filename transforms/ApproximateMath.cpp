@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace modc {
 #define GEN_PASS_DEF_APPROXIMATEMATH
 #include "transforms/Passes.h.inc"
@@ -68,6 +70,65 @@ template <typename LogOp> struct ScaleSubnormalLog : OpRewritePattern<LogOp> {
   double log2Scale;
 };
 
+/// powf as exp(y * log|x|) with PyTorch's (C's) special cases, for targets
+/// without libm: y = 0, x = 1, and |x| = 1 with an infinite y give 1; a
+/// negative finite x with a non-integer y is NaN; a negative x (or -0) to
+/// an odd integer power is negative. (MLIR's own expansion gives NaN for
+/// pow(0, 0) and -1.41 for pow(-2, 0.5).)
+struct ExpandPowF : OpRewritePattern<math::PowFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::PowFOp op,
+                                PatternRewriter &rewriter) const override {
+    Type t = op.getType();
+    if (!isa<FloatType>(t))
+      return failure();
+    Location loc = op.getLoc();
+    auto cst = [&](double v) -> Value {
+      return rewriter.create<arith::ConstantOp>(loc,
+                                                rewriter.getFloatAttr(t, v));
+    };
+    auto cmp = [&](arith::CmpFPredicate p, Value a, Value b) -> Value {
+      return rewriter.create<arith::CmpFOp>(loc, p, a, b);
+    };
+    auto both = [&](Value a, Value b) -> Value {
+      return rewriter.create<arith::AndIOp>(loc, a, b);
+    };
+    auto either = [&](Value a, Value b) -> Value {
+      return rewriter.create<arith::OrIOp>(loc, a, b);
+    };
+    Value x = op.getLhs(), y = op.getRhs();
+    Value ax = rewriter.create<math::AbsFOp>(loc, x);
+    Value r = rewriter.create<math::ExpOp>(
+        loc, rewriter.create<arith::MulFOp>(
+                 loc, y, rewriter.create<math::LogOp>(loc, ax)));
+    Value yInt = cmp(arith::CmpFPredicate::OEQ,
+                     rewriter.create<math::FloorOp>(loc, y), y);
+    Value halfY = rewriter.create<arith::MulFOp>(loc, y, cst(0.5));
+    Value yOdd =
+        both(yInt, cmp(arith::CmpFPredicate::ONE,
+                       rewriter.create<math::FloorOp>(loc, halfY), halfY));
+    Value signed_ =
+        cmp(arith::CmpFPredicate::OLT,
+            rewriter.create<math::CopySignOp>(loc, cst(1.0), x), cst(0.0));
+    r = rewriter.create<arith::SelectOp>(
+        loc, both(signed_, yOdd), rewriter.create<arith::NegFOp>(loc, r), r);
+    Value negFinite = both(cmp(arith::CmpFPredicate::OLT, x, cst(0.0)),
+                           cmp(arith::CmpFPredicate::ONE, x, cst(-INFINITY)));
+    Value yNotInt = rewriter.create<arith::XOrIOp>(
+        loc, yInt, rewriter.create<arith::ConstantIntOp>(loc, 1, 1));
+    r = rewriter.create<arith::SelectOp>(loc, both(negFinite, yNotInt),
+                                         cst(NAN), r);
+    Value yInf = cmp(arith::CmpFPredicate::OEQ,
+                     rewriter.create<math::AbsFOp>(loc, y), cst(INFINITY));
+    Value one =
+        either(either(cmp(arith::CmpFPredicate::OEQ, x, cst(1.0)),
+                      cmp(arith::CmpFPredicate::OEQ, y, cst(0.0))),
+               both(cmp(arith::CmpFPredicate::OEQ, ax, cst(1.0)), yInf));
+    rewriter.replaceOpWithNewOp<arith::SelectOp>(op, one, cst(1.0), r);
+    return success();
+  }
+};
+
 struct ApproximateMathPass
     : public modc::impl::ApproximateMathBase<ApproximateMathPass> {
   using Base::Base;
@@ -84,7 +145,7 @@ struct ApproximateMathPass
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(patterns);
     if (logarithms) { // powf as exp and log, then approximated too
-      populateExpandPowFPattern(patterns);
+      patterns.add<ExpandPowF>(&getContext(), /*benefit=*/3);
       patterns.add<ScaleSubnormalLog<math::LogOp>>(&getContext(),
                                                    23.0 * 0.6931471805599453);
       patterns.add<ScaleSubnormalLog<math::Log2Op>>(&getContext(), 23.0);

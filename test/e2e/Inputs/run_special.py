@@ -1,5 +1,5 @@
 """Special and extreme inputs through exp, log, tanh, sigmoid, gelu, silu,
-softplus:
+softplus, pow:
 the -O2 library (polynomial approximations) against the -O0 library (libm)
 and NumPy/PyTorch in float64.
 
@@ -41,6 +41,20 @@ for lib_name, lib in (("-O2", fast), ("-O0", exact)):
             <= 1e-5 * abs(float(r)) + 1.2e-38)
         if not same:
             print(f"FAIL {lib_name} softplus({xi!r}) = {g!r}, want {r!r}")
+            ok = False
+inf = np.inf
+px = np.array([-inf, -inf, -inf, inf, 0, -0.0, 0, -2, -2, -8, 1, 1, np.nan, np.nan,
+               -1, -1, 0.5, 2, -0.0, -100, -100, -3, 2.5, 3, -0.0, -1.5], np.float32)
+py = np.array([0.5, 3, -3, -0.5, -1, -1, 0, 3, 0.5, 1 / 3, np.nan, inf, 0, 1, inf,
+               -inf, inf, -inf, -3, 0, 2, -1, 1.5, 40, 2, 1e30], np.float32)
+want = torch.pow(torch.from_numpy(px), torch.from_numpy(py)).numpy()
+for lib_name, lib in (("-O2", fast), ("-O0", exact)):
+    for xi, yi, g, r in zip(px, py, lib.pw(px, py), want):
+        same = (np.isnan(g) and np.isnan(r)) or (
+            g == r and np.signbit(g) == np.signbit(r)) or (
+            np.isfinite(r) and abs(float(g) - float(r)) <= 1e-5 * abs(float(r)))
+        if not same:
+            print(f"FAIL {lib_name} pow({xi!r}, {yi!r}) = {g!r}, want {r!r}")
             ok = False
 rows = np.array([[1, np.nan, 3, np.nan], [np.nan, 5, 7, 1], [2, 9, 9, -np.inf],
                  [-np.inf, -np.inf, -np.inf, -np.inf], [1, 2, np.inf, np.nan]],
