@@ -501,14 +501,11 @@ Session::Status Session::build(llvm::StringRef source,
   if (!module)
     return fail(ProgramError, filename,
                 "internal error: the imported IR does not verify");
-  if (output && !output->headerPath.empty()) {
-    std::error_code ec;
-    llvm::raw_fd_ostream header(output->headerPath, ec, llvm::sys::fs::OF_Text);
-    if (ec)
-      return fail(UsageError, "modc",
-                  "cannot write " + output->headerPath + ": " + ec.message());
-    header << buildHeader(*module, options.target == "cuda");
-  }
+  // The header is taken from the imported IR and written once the library
+  // is: a failed compile leaves an existing header as it was.
+  std::string headerText;
+  if (output && !output->headerPath.empty())
+    headerText = buildHeader(*module, options.target == "cuda");
   for (const std::string &spec : options.specialize) {
     std::string error = specializeEntry(*module, spec);
     if (!error.empty())
@@ -530,6 +527,20 @@ Session::Status Session::build(llvm::StringRef source,
         output->path.empty() ? "lib" + modelName + ".so" : output->path;
     if (!buildSharedLibrary(*llvmModule, pipeline, path, error))
       return fail(UsageError, "modc", error);
+    if (!output->headerPath.empty()) {
+      std::error_code ec;
+      llvm::raw_fd_ostream header(output->headerPath, ec,
+                                  llvm::sys::fs::OF_Text);
+      if (!ec) {
+        header << headerText;
+        header.flush();
+        ec = header.error();
+        header.clear_error();
+      }
+      if (ec)
+        return fail(UsageError, "modc",
+                    "cannot write " + output->headerPath + ": " + ec.message());
+    }
     return Ok;
   }
 
