@@ -319,11 +319,9 @@ int runDriver(const DriverOptions &options) {
       !writeText(options.headerFile,
                  buildHeader(*module, options.target == "cuda")))
     return kUsageError;
-  for (const std::string &spec : options.specialize) {
-    std::string error = specializeEntry(*module, spec);
-    if (!error.empty())
-      return usage(error);
-  }
+  if (std::string error = specializeEntries(*module, options.specialize);
+      !error.empty())
+    return usage(error);
   auto printModule = [&]() {
     std::string text;
     llvm::raw_string_ostream os(text);

@@ -506,11 +506,9 @@ Session::Status Session::build(llvm::StringRef source,
   std::string headerText;
   if (output && !output->headerPath.empty())
     headerText = buildHeader(*module, options.target == "cuda");
-  for (const std::string &spec : options.specialize) {
-    std::string error = specializeEntry(*module, spec);
-    if (!error.empty())
-      return fail(UsageError, "modc", error);
-  }
+  if (std::string error = specializeEntries(*module, options.specialize);
+      !error.empty())
+    return fail(UsageError, "modc", error);
   frontEndTimer.stop();
   std::string modelName = mlir::mod::getModelName(*module).str();
 

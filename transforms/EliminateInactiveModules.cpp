@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cerrno>
 #include <cmath>
@@ -78,10 +79,27 @@ std::string specializeEntry(ModuleOp module, const std::string &spec) {
   Value splat = b.create<tensor::SplatOp>(loc, cst, type, sizes);
   blockArg.replaceAllUsesExcept(splat, keep);
   // A task id no target of a route answers to would fail every call: say so
-  // now, naming the route.
-  for (Operation *user : splat.getUsers()) {
-    auto task = dyn_cast<mod::TaskDecisionOp>(user);
-    if (!task || (value >= 0 && value < int64_t(task.getNumTargets())))
+  // now, naming the route. The value is followed into the entries this one
+  // calls (their argument receives it on this path).
+  SmallVector<mod::TaskDecisionOp> tasks;
+  SmallVector<Value> worklist = {splat};
+  llvm::SmallPtrSet<void *, 8> seen;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (!seen.insert(v.getAsOpaquePointer()).second)
+      continue;
+    for (OpOperand &use : v.getUses()) {
+      if (auto task = dyn_cast<mod::TaskDecisionOp>(use.getOwner()))
+        tasks.push_back(task);
+      if (auto call = dyn_cast<func::CallOp>(use.getOwner()))
+        if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
+          if (!callee.isExternal() &&
+              use.getOperandNumber() < callee.getNumArguments())
+            worklist.push_back(callee.getArgument(use.getOperandNumber()));
+    }
+  }
+  for (mod::TaskDecisionOp task : tasks) {
+    if (value >= 0 && value < int64_t(task.getNumTargets()))
       continue;
     std::string route = "route";
     for (Operation *d : task.getIndices().getUsers())
@@ -99,6 +117,19 @@ std::string specializeEntry(ModuleOp module, const std::string &spec) {
            std::to_string(task.getNumTargets()) + " targets (ids 0 to " +
            std::to_string(int64_t(task.getNumTargets()) - 1) + "), not " +
            std::to_string(value);
+  }
+  return "";
+}
+
+std::string specializeEntries(ModuleOp module, ArrayRef<std::string> specs) {
+  llvm::StringSet<> seen;
+  for (const std::string &spec : specs) {
+    StringRef target = StringRef(spec).split('=').first;
+    if (!seen.insert(target).second)
+      return "--specialize " + target.str() + " is given twice";
+    std::string error = specializeEntry(module, spec);
+    if (!error.empty())
+      return error;
   }
   return "";
 }
@@ -261,12 +292,11 @@ struct EliminateInactiveModulesPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    for (const std::string &spec : specialize) {
-      std::string error = modc::specializeEntry(module, spec);
-      if (!error.empty()) {
-        module.emitError(error);
-        return signalPassFailure();
-      }
+    std::string error = modc::specializeEntries(
+        module, SmallVector<std::string>(specialize.begin(), specialize.end()));
+    if (!error.empty()) {
+      module.emitError(error);
+      return signalPassFailure();
     }
     SmallVector<mod::DispatchOp> dispatches;
     module.walk([&](mod::DispatchOp op) { dispatches.push_back(op); });

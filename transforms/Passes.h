@@ -29,6 +29,11 @@ namespace modc {
 /// the C signature is unchanged. Returns an error message, or "".
 std::string specializeEntry(mlir::ModuleOp module, const std::string &spec);
 
+/// specializeEntry for each of `specs`, in order; an ENTRY.ARG given twice
+/// is an error (the second would find nothing left to replace).
+std::string specializeEntries(mlir::ModuleOp module,
+                              llvm::ArrayRef<std::string> specs);
+
 } // namespace modc
 
 #endif // MODC_TRANSFORMS_PASSES_H
