@@ -15,5 +15,7 @@ floats to them, ``modrt.from_bf16`` reads them back.
 """
 
 from ._lib import Error, Info, Model, from_bf16, load, to_bf16
+from ._safetensors import read_safetensors
 
-__all__ = ["Error", "Info", "Model", "from_bf16", "load", "to_bf16"]
+__all__ = ["Error", "Info", "Model", "from_bf16", "load", "read_safetensors",
+           "to_bf16"]

@@ -66,6 +66,16 @@ m.set_threads(1)
 m.save(os.path.join(work, "w.safetensors"))
 m2 = modrt.load(lib)
 m2.load(os.path.join(work, "w.safetensors"))
+# modrt.read_safetensors: what save wrote, by name, bit for bit.
+read = modrt.read_safetensors(os.path.join(work, "w.safetensors"))
+assert sorted(read) == sorted(m.state_dict()), sorted(read)
+assert all(np.array_equal(read[k], v) for k, v in m.state_dict().items())
+with open(os.path.join(work, "w.safetensors"), "rb") as f:
+    raw = bytearray(f.read())
+with open(os.path.join(work, "short.safetensors"), "wb") as f:
+    f.write(raw[:-4])  # the last tensor's data cut short
+raises(ValueError, modrt.read_safetensors, os.path.join(work, "short.safetensors"),
+       text="do not hold")
 assert np.array_equal(m2.forward(x), m.forward(x))
 # P from P + T once T is bound by t.
 xt = np.arange(2 * 5 * 4, dtype=np.float32).reshape(2, 5, 4)

@@ -37,19 +37,7 @@ def write_safetensors(path, tensors):
 
 
 def read_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    inv = {v: k for k, v in _ST_DTYPES.items()}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        b, e = info["data_offsets"]
-        out[name] = np.frombuffer(raw[8 + n + b:8 + n + e],
-                                  dtype=inv[info["dtype"]]).reshape(info["shape"])
-    return out
+    return modrt.read_safetensors(path)
 
 
 def random_params(model, rng, scale=0.05):
