@@ -14,6 +14,7 @@
 
 #include "compiler/CodeGen.h"
 #include "compiler/CallConstants.h"
+#include "compiler/Library.h"
 
 #include "llvm/Analysis/CFG.h"
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -264,12 +265,6 @@ bool emitMachineCode(llvm::Module &module, const std::string &path,
   if (!machine)
     return false;
   optimizeModule(module, *machine, options);
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
-  if (ec) {
-    error = "cannot write " + path + ": " + ec.message();
-    return false;
-  }
   // Into memory first: the object writer seeks back to patch its headers,
   // which a pipe (`-o -`) cannot.
   llvm::SmallString<0> code;
@@ -282,14 +277,8 @@ bool emitMachineCode(llvm::Module &module, const std::string &path,
                   error))
       return false;
   }
-  out << code;
-  out.flush();
-  if (out.has_error()) {
-    error = "cannot write " + path + ": " + out.error().message();
-    out.clear_error();
-    return false;
-  }
-  return true;
+  error = writeFile(path, code);
+  return error.empty();
 }
 
 namespace {

@@ -53,14 +53,10 @@ bool writeText(const std::string &path, const std::string &text) {
     llvm::outs().flush();
     return true;
   }
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_Text);
-  if (ec) {
-    llvm::errs() << "modc: error: cannot write " << path << ": " << ec.message()
-                 << "\n";
+  if (std::string error = writeFile(path, text); !error.empty()) {
+    llvm::errs() << "modc: error: " << error << "\n";
     return false;
   }
-  out << text;
   return true;
 }
 

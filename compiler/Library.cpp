@@ -107,6 +107,18 @@ std::string paramTable(mlir::ModuleOp module) {
   return out;
 }
 
+std::string writeFile(const std::string &path, llvm::StringRef data) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (!ec) {
+    out << data;
+    out.flush();
+    ec = out.error();
+    out.clear_error();
+  }
+  return ec ? "cannot write " + path + ": " + ec.message() : "";
+}
+
 std::string buildHeader(mlir::ModuleOp module, bool deviceEntries) {
   static const char *runtimeHeader =
 #include "compiler/ModrtHeader.inc"

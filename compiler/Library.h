@@ -26,6 +26,11 @@ std::string paramTable(mlir::ModuleOp module);
 /// `deviceEntries` (--target=cuda) each entry's NAME_ENTRY_device form too.
 std::string buildHeader(mlir::ModuleOp module, bool deviceEntries = false);
 
+/// Writes `data` to `path` ("-": standard output); "" on success, else
+/// "cannot write PATH: REASON" (opening or writing: /dev/full), never
+/// LLVM's fatal error for an unchecked stream.
+std::string writeFile(const std::string &path, llvm::StringRef data);
+
 /// Links `objects` with the runtime into the shared library `soPath`.
 bool linkSharedLibrary(const std::vector<std::string> &objects,
                        const std::string &soPath, std::string &error);

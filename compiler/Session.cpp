@@ -525,20 +525,10 @@ Session::Status Session::build(llvm::StringRef source,
         output->path.empty() ? "lib" + modelName + ".so" : output->path;
     if (!buildSharedLibrary(*llvmModule, pipeline, path, error))
       return fail(UsageError, "modc", error);
-    if (!output->headerPath.empty()) {
-      std::error_code ec;
-      llvm::raw_fd_ostream header(output->headerPath, ec,
-                                  llvm::sys::fs::OF_Text);
-      if (!ec) {
-        header << headerText;
-        header.flush();
-        ec = header.error();
-        header.clear_error();
-      }
-      if (ec)
-        return fail(UsageError, "modc",
-                    "cannot write " + output->headerPath + ": " + ec.message());
-    }
+    if (!output->headerPath.empty())
+      if (std::string error = writeFile(output->headerPath, headerText);
+          !error.empty())
+        return fail(UsageError, "modc", error);
     return Ok;
   }
 
