@@ -966,9 +966,7 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     for (const Dim &d : shape)
       for (const auto &term : d.terms) {
         int sym = term.first;
-        bool bound =
-            std::any_of(solved.begin(), solved.end(),
-                        [&](const DynSource &s) { return s.sym == sym; });
+        bool bound = solves(solved, sym);
         if (!bound) {
           error(e.loc, "'" + name + "': dyn '" + program_->dyns[sym] +
                            "' is not the size of any argument here");

@@ -625,9 +625,8 @@ bool Analyzer::checkDynsSolvable(const ast::Function &fn,
   for (size_t i = 0; i < argTypes.size() && i < fn.args.size(); ++i)
     for (const Dim &d : argTypes[i].shape)
       for (const auto &term : d.terms)
-        if (int sym = term.first;
-            std::none_of(solved.begin(), solved.end(),
-                         [&](const DynSource &s) { return s.sym == sym; })) {
+        if (!solves(solved, term.first)) {
+          int sym = term.first;
           error(fn.args[i].type.loc,
                 "dyn '" + program_->dyns[sym] + "' in dimension '" +
                     d.str(program_->dyns) +

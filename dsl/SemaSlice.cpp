@@ -10,8 +10,6 @@
 
 #include "dsl/Analyzer.h"
 
-#include <algorithm>
-
 namespace modc {
 namespace detail {
 
@@ -101,8 +99,7 @@ std::optional<Dim> Analyzer::sliceBound(const Expr &e, const Dim &size,
   std::vector<DynSource> solved = solveDyns(ctx.argTypes);
   for (const auto &term : v.dim.terms) {
     int sym = term.first;
-    bool bound = std::any_of(solved.begin(), solved.end(),
-                             [&](const DynSource &s) { return s.sym == sym; });
+    bool bound = solves(solved, sym);
     if (!bound) {
       error(e.loc, "slice bound '" + v.dim.str(program_->dyns) +
                        "' uses dyn '" + program_->dyns[sym] +

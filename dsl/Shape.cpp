@@ -98,14 +98,14 @@ std::vector<std::pair<int, int64_t>> unknownTerms(const Dim &d, Known &&known) {
 
 } // namespace
 
+bool solves(const std::vector<DynSource> &steps, int sym) {
+  return std::any_of(steps.begin(), steps.end(),
+                     [&](const DynSource &s) { return s.sym == sym; });
+}
+
 std::vector<DynSource> solveDyns(const std::vector<TensorType> &argTypes) {
   std::vector<DynSource> steps;
-  auto solved = [&](int sym) {
-    for (const DynSource &s : steps)
-      if (s.sym == sym)
-        return true;
-    return false;
-  };
+  auto solved = [&](int sym) { return solves(steps, sym); };
   for (bool alone : {true, false})
     for (bool progress = true; progress;) {
       progress = false;

@@ -85,6 +85,8 @@ struct DynSource {
 /// left with one unsolved symbol (`T + 1`, `2 * T`, `P + T` once T is
 /// solved), until no step solves another.
 std::vector<DynSource> solveDyns(const std::vector<TensorType> &argTypes);
+/// Whether one of `steps` (solveDyns') reads dyn `sym`.
+bool solves(const std::vector<DynSource> &steps, int sym);
 
 /// `t` with `binding` applied to every dim; nullopt on overflow.
 std::optional<TensorType>
