@@ -622,7 +622,8 @@ Value Importer::emitBuiltin(const Node &n, ArrayRef<Value> ops,
   case Builtin::Mean:
   case Builtin::Max:
   case Builtin::Min:
-    return math.reduce(n.builtin, operand(0), n.ints[0], n.flag);
+    return math.reduce(n.builtin, operand(0), n.ints[0], n.flag,
+                       /*wide=*/true);
   case Builtin::Eye:
   case Builtin::Arange:
   case Builtin::Full:

@@ -21,6 +21,10 @@ namespace modc {
 
 namespace {
 bool isStaticOne(int64_t d) { return d == 1; }
+
+/// Wide sums over a static axis at most this long stay in f32: their
+/// rounding error is far below f32 tolerances.
+constexpr int64_t kNarrowSumLength = 256;
 } // namespace
 
 Value TensorMath::scalarConstant(Type elem, double value) {
@@ -562,7 +566,7 @@ TensorMath::Reduced TensorMath::reduced(Value x, int64_t axis, bool keepdims) {
 }
 
 Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
-                         bool keepdims) {
+                         bool keepdims, bool wide) {
   assert((kind == vocab::Builtin::Sum || kind == vocab::Builtin::Mean ||
           kind == vocab::Builtin::Max || kind == vocab::Builtin::Min) &&
          "not a reduction");
@@ -574,11 +578,18 @@ Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
   bool isFloat = llvm::isa<FloatType>(elem);
   int64_t rank = t.getRank();
   Reduced r = reduced(x, axis, keepdims);
-  auto resultType = RankedTensorType::get(r.shape, elem);
-  Value init = empty(resultType, r.sizes);
+  // An f32 sum over a long (or run-time sized) axis accumulates in f64 and
+  // rounds once: summed one element after another in f32, a million terms
+  // are off in the fifth digit (PyTorch sums in a cascade, to ~1e-7).
+  Type acc = elem;
+  if (wide && !isMax && !isMin && elem.isF32() &&
+      (t.isDynamicDim(axis) || t.getDimSize(axis) > kNarrowSumLength))
+    acc = b_.getF64Type();
+  auto accType = RankedTensorType::get(r.shape, acc);
+  Value init = empty(accType, r.sizes);
   Value start = isMax   ? lowestValue(b_, loc_, elem)
                 : isMin ? highestValue(b_, loc_, elem)
-                        : scalarConstant(elem, 0.0);
+                        : scalarConstant(acc, 0.0);
   Value filled = b_.create<linalg::FillOp>(loc_, start, init).getResult(0);
   SmallVector<AffineMap> maps = {AffineMap::getMultiDimIdentityMap(rank, ctx),
                                  r.map};
@@ -586,10 +597,13 @@ Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
   iters[axis] = utils::IteratorType::reduction;
   Value result =
       b_.create<linalg::GenericOp>(
-            loc_, TypeRange{resultType}, ValueRange{x}, ValueRange{filled},
-            maps, iters,
+            loc_, TypeRange{accType}, ValueRange{x}, ValueRange{filled}, maps,
+            iters,
             [&](OpBuilder &nb, Location l, ValueRange v) {
               Value r;
+              Value in = v[0];
+              if (acc != elem)
+                in = nb.create<arith::ExtFOp>(l, acc, in);
               if (isMin)
                 r = isFloat
                         ? nb.create<arith::MinimumFOp>(l, v[0], v[1])
@@ -601,18 +615,18 @@ Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
                               .getResult()
                         : nb.create<arith::MaxSIOp>(l, v[0], v[1]).getResult();
               else
-                r = isFloat
-                        ? nb.create<arith::AddFOp>(l, v[0], v[1]).getResult()
-                        : nb.create<arith::AddIOp>(l, v[0], v[1]).getResult();
+                r = isFloat ? nb.create<arith::AddFOp>(l, in, v[1]).getResult()
+                            : nb.create<arith::AddIOp>(l, in, v[1]).getResult();
               nb.create<linalg::YieldOp>(l, r);
             })
           .getResult(0);
-  if (kind != vocab::Builtin::Mean)
-    return result;
-  Value n =
-      b_.create<arith::IndexCastOp>(loc_, b_.getI64Type(), dimSize(x, axis));
-  Value nf = b_.create<arith::SIToFPOp>(loc_, elem, n);
-  return binary(BinaryKind::Div, result, nf, resultType);
+  if (kind == vocab::Builtin::Mean) {
+    Value n =
+        b_.create<arith::IndexCastOp>(loc_, b_.getI64Type(), dimSize(x, axis));
+    Value nf = b_.create<arith::SIToFPOp>(loc_, acc, n);
+    result = binary(BinaryKind::Div, result, nf, accType);
+  }
+  return acc == elem ? result : cast(result, elem);
 }
 
 Value TensorMath::softmax(Value x, int64_t axis, bool log) {

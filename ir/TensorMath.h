@@ -48,9 +48,12 @@ public:
 
   /// Size of dim `i` of `tensor` as an index value.
   mlir::Value dimSize(mlir::Value tensor, int64_t i);
-  /// Reduction `kind` (Sum, Mean, Max or Min) of `x` over `axis`.
+  /// Reduction `kind` (Sum, Mean, Max or Min) of `x` over `axis`. With
+  /// `wide`, an f32 Sum or Mean over a run-time sized or long axis
+  /// accumulates in f64 and rounds once (the `sum`/`mean` builtins); the
+  /// sums inside softmax and the norms, over a hidden or key axis, stay f32.
   mlir::Value reduce(vocab::Builtin kind, mlir::Value x, int64_t axis,
-                     bool keepdims);
+                     bool keepdims, bool wide = false);
   /// softmax / log_softmax over `axis`.
   mlir::Value softmax(mlir::Value x, int64_t axis, bool log);
   mlir::Value layernorm(mlir::Value x, mlir::Value gamma, mlir::Value beta,

@@ -671,12 +671,17 @@ LogicalResult Adjoints::generic(Operation *op) {
     // destination, never read (linalg's elementwise fusion would turn a read
     // of a rank-0 destination inside parallel loops into an accumulation).
     // A reduction of f16/bf16 adjoints (a broadcast half operand: a bias)
-    // accumulates in f32 and rounds once, as reductions do (LANGUAGE.md §3).
+    // accumulates in f32 and rounds once, as reductions do (LANGUAGE.md §3);
+    // one of f32 adjoints accumulates in f64: a bias gradient over a million
+    // rows summed in f32 one row after another is off in its fifth digit
+    // (PyTorch sums in a cascade).
     bool reduces = outMap.getNumResults() != numLoops;
     Type elem = vt.getElementType();
-    Type accElem = reduces && elem.getIntOrFloatBitWidth() < 32
-                       ? Type(b_.getF32Type())
-                       : elem;
+    Type accElem = elem;
+    if (reduces && elem.getIntOrFloatBitWidth() < 32)
+      accElem = b_.getF32Type();
+    else if (reduces && elem.isF32())
+      accElem = b_.getF64Type();
     auto outType = RankedTensorType::get(outShape, accElem);
     Value zero =
         b_.create<arith::ConstantOp>(loc, b_.getFloatAttr(accElem, 0.0));
