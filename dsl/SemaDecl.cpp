@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dsl/Analyzer.h"
+#include "support/CNames.h"
 
 #include <algorithm>
 
@@ -517,11 +518,12 @@ std::optional<bool> Analyzer::beginExported(const ast::Function &fn,
                                             Context &ctx, std::set<int> &used) {
   entry.name = fn.name;
   entry.loc = fn.nameLoc;
-  static const std::set<std::string> lifecycle = {
-      "create",    "destroy",     "init",           "load",
-      "save",      "set_threads", "error",          "describe",
-      "get_param", "set_param",   "save_optimizer", "load_optimizer"};
-  if (lifecycle.count(fn.name)) {
+  if (isCompilerInternalName(fn.name)) {
+    error(fn.nameLoc, std::string(what) + " cannot be named '" + fn.name +
+                          "': names beginning with __modc are the compiler's");
+    return std::nullopt;
+  }
+  if (isLibraryFunctionName(fn.name)) {
     error(fn.nameLoc, std::string(what) + " cannot be named '" + fn.name +
                           "': NAME_" + fn.name +
                           " is a function of every compiled library");

@@ -135,6 +135,22 @@ inline bool isReservedInCHeader(std::string_view name) {
          std::end(kNames);
 }
 
+/// True for the suffix of a function every compiled library exports
+/// (`NAME_init`, ...): no entry or train block may take such a name.
+inline bool isLibraryFunctionName(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "create",    "destroy",     "init",           "load",
+      "save",      "set_threads", "error",          "describe",
+      "get_param", "set_param",   "save_optimizer", "load_optimizer"};
+  return std::find(std::begin(kNames), std::end(kNames), name) !=
+         std::end(kNames);
+}
+
+/// True for a name of the compiler's own functions (`__modc_par_body_0`).
+inline bool isCompilerInternalName(std::string_view name) {
+  return name.substr(0, 6) == "__modc";
+}
+
 } // namespace modc
 
 #endif // MODC_SUPPORT_CNAMES_H

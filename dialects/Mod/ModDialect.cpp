@@ -395,6 +395,13 @@ LogicalResult DispatchOp::verify() {
                             "module";
   if (getLevel() < 1)
     return emitOpError() << "level must be at least 1";
+  // The decision chooses among exactly these targets (an index past them
+  // would reach no module; fewer would leave some unreachable).
+  if (auto decision = getIndices().getDefiningOp<RoutingDecisionInterface>())
+    if (decision.getTargetCount() != static_cast<int64_t>(numTargets))
+      return emitOpError() << "routes to " << numTargets
+                           << " targets, but its decision chooses among "
+                           << decision.getTargetCount();
   auto in = getInput().getType();
   auto out = cast<RankedTensorType>(getResult().getType());
   auto idx = getIndices().getType();

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/Mod/ModModel.h"
+#include "support/CNames.h"
 #include "support/LinearText.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -343,8 +344,26 @@ LogicalResult verifySignature(Operation *op, Attribute value) {
     last = pos;
     listed.set(pos);
   }
+  // The entry and its tensors become C names (functions and parameters of
+  // the header) and keys of the library's description.
+  if (auto sym = dyn_cast<SymbolOpInterface>(op)) {
+    if (!isIdentifier(sym.getName()))
+      return op->emitError()
+             << "entry name '" << sym.getName() << "' is not a C identifier";
+    if (modc::isCompilerInternalName(sym.getName().str()))
+      return op->emitError() << "an entry cannot be named '" << sym.getName()
+                             << "': names beginning with __modc are the "
+                                "compiler's";
+    if (modc::isLibraryFunctionName(sym.getName().str()))
+      return op->emitError() << "an entry cannot be named '" << sym.getName()
+                             << "': every compiled library has a function "
+                                "of that name";
+  }
   SmallVector<TensorSpecAttr> tensors = sig.getTensors();
   for (TensorSpecAttr t : tensors) {
+    if (!isIdentifier(t.getName()))
+      return op->emitError()
+             << "tensor name '" << t.getName() << "' is not a C identifier";
     AffineMap map = t.getShape().getValue();
     if (map.getNumSymbols() != dynNames.size())
       return op->emitError()
@@ -383,9 +402,11 @@ LogicalResult verifySignature(Operation *op, Attribute value) {
       return op->emitError()
              << "'" << spec.getName() << "' is " << t << " in the function but "
              << spec << " in the signature";
+    // A dim the signature computes from dyns is dynamic in the function
+    // too (a static one would be written whatever the caller's size).
     for (auto [size, e] : llvm::zip(tensor.getShape(), map.getResults())) {
       auto c = dyn_cast<AffineConstantExpr>(e);
-      if (c && size != c.getValue())
+      if (c ? size != c.getValue() : !ShapedType::isDynamic(size))
         return op->emitError()
                << "'" << spec.getName() << "' is " << t
                << " in the function but " << spec << " in the signature";
@@ -410,6 +431,44 @@ LogicalResult verifyAbiParams(Operation *op, Attribute value) {
   return success();
 }
 
+/// `mod.train` on a train block's function (LANGUAGE.md §10): update lines
+/// naming trainable `mod.param`s, none twice, and a rank-0 f32 loss.
+LogicalResult verifyTrain(Operation *op, Attribute value) {
+  auto updates = dyn_cast<ArrayAttr>(value);
+  if (!updates || updates.empty() ||
+      !llvm::all_of(updates, [](Attribute a) { return isa<UpdateAttr>(a); }))
+    return op->emitError() << "'" << kTrainAttr
+                           << "' must be a non-empty array of #mod.update";
+  if (!getSignature(op))
+    return op->emitError() << "'" << kTrainAttr << "' belongs on an entry";
+  auto module = op->getParentOfType<ModuleOp>();
+  bool hasParams = module && !module.getOps<ParamOp>().empty();
+  llvm::StringSet<> seen;
+  for (Attribute a : updates)
+    for (Attribute p : cast<UpdateAttr>(a).getParams()) {
+      StringRef name = cast<FlatSymbolRefAttr>(p).getValue();
+      if (!seen.insert(name).second)
+        return op->emitError() << "parameter '" << name << "' is updated twice";
+      if (!hasParams)
+        continue; // Parameters already lowered to the library's globals.
+      auto param = dyn_cast_or_null<ParamOp>(module.lookupSymbol(name));
+      if (!param)
+        return op->emitError() << "updates unknown parameter '" << name << "'";
+      if (param.getFrozen())
+        return op->emitError() << "updates frozen parameter '" << name << "'";
+    }
+  auto fn = dyn_cast<func::FuncOp>(op);
+  if (!fn || fn->hasAttr(kAbiParamsAttr))
+    return success();
+  FunctionType type = fn.getFunctionType();
+  auto loss = type.getNumResults()
+                  ? dyn_cast<RankedTensorType>(type.getResult(0))
+                  : RankedTensorType();
+  if (!loss || loss.getRank() != 0 || !loss.getElementType().isF32())
+    return op->emitError() << "a train block returns a rank-0 f32 loss first";
+  return success();
+}
+
 } // namespace
 
 LogicalResult ModDialect::verifyOperationAttribute(Operation *op,
@@ -421,5 +480,7 @@ LogicalResult ModDialect::verifyOperationAttribute(Operation *op,
     return verifySignature(op, attr.getValue());
   if (name == kAbiParamsAttr)
     return verifyAbiParams(op, attr.getValue());
+  if (name == kTrainAttr)
+    return verifyTrain(op, attr.getValue());
   return success();
 }

@@ -1,5 +1,6 @@
 // Verifier rules of the model-level ops and attributes: mod.model,
-// mod.dim, mod.dyn, mod.derived, mod.signature and mod.abi_params.
+// mod.dim, mod.dyn, mod.derived, mod.signature, mod.abi_params and
+// mod.train.
 // RUN: mod-opt %s --split-input-file --verify-diagnostics
 
 // expected-error @+1 {{'mod.model' must be a C identifier}}
@@ -112,4 +113,115 @@ func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature = #mo
 // expected-error @+1 {{'mod.abi_params' entry "w" does not name a mod.param or mod.derived}}
 func.func @f(%x: memref<4xf32>) attributes {mod.abi_params = ["w"]} {
   return
+}
+
+// -----
+
+// Names that become C identifiers of the header and keys of the library's
+// description.
+// expected-error @+1 {{entry name 'a-b' is not a C identifier}}
+func.func @"a-b"(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature = #mod.signature<
+    dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+    outputs = [#mod.tensor<"y" : f32, affine_map<() -> (4)>>]>} {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{an entry cannot be named 'init': every compiled library has a function of that name}}
+func.func @init(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature = #mod.signature<
+    dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+    outputs = [#mod.tensor<"y" : f32, affine_map<() -> (4)>>]>} {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{tensor name 'x y' is not a C identifier}}
+func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature = #mod.signature<
+    dyns = [], inputs = [#mod.tensor<"x y" : f32, affine_map<() -> (4)>>],
+    outputs = [#mod.tensor<"y" : f32, affine_map<() -> (4)>>]>} {
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+// A dim computed from dyns is dynamic in the function too: a static one
+// would be written whatever size the caller passed.
+module attributes {mod.model = "m"} {
+  mod.dyn "N"
+  // expected-error @+1 {{'y' is 'tensor<8x4xf32>' in the function but #mod.tensor<"y" : f32, affine_map<()[s0] -> (s0, 4)>> in the signature}}
+  func.func @f(%x: tensor<?x4xf32>) -> tensor<8x4xf32> attributes {mod.signature = #mod.signature<
+      dyns = ["N"], inputs = [#mod.tensor<"x" : f32, affine_map<()[s0] -> (s0, 4)>>],
+      outputs = [#mod.tensor<"y" : f32, affine_map<()[s0] -> (s0, 4)>>]>} {
+    %c = arith.constant dense<0.0> : tensor<8x4xf32>
+    return %c : tensor<8x4xf32>
+  }
+}
+
+// -----
+
+// mod.train (LANGUAGE.md §10): trainable mod.params, none twice, a rank-0
+// f32 loss.
+module attributes {mod.model = "m"} {
+  mod.param @w : tensor<4xf32> init zeros frozen
+  // expected-error @+1 {{updates frozen parameter 'w'}}
+  func.func @fit(%x: tensor<4xf32>) -> tensor<f32> attributes {mod.signature = #mod.signature<
+      dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+      outputs = [#mod.tensor<"loss" : f32, affine_map<() -> ()>>]>,
+      mod.train = [#mod.update<sgd, [@w], [1.0, 0.0, 0.0, 0.0]>]} {
+    %c = arith.constant dense<0.0> : tensor<f32>
+    return %c : tensor<f32>
+  }
+}
+
+// -----
+
+module attributes {mod.model = "m"} {
+  mod.param @w : tensor<4xf32> init zeros
+  // expected-error @+1 {{parameter 'w' is updated twice}}
+  func.func @fit(%x: tensor<4xf32>) -> tensor<f32> attributes {mod.signature = #mod.signature<
+      dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+      outputs = [#mod.tensor<"loss" : f32, affine_map<() -> ()>>]>,
+      mod.train = [#mod.update<sgd, [@w], [1.0, 0.0, 0.0, 0.0]>,
+                   #mod.update<adam, [@w], [1.0, 0.9, 0.999, 1.0e-08, 0.0]>]} {
+    %c = arith.constant dense<0.0> : tensor<f32>
+    return %c : tensor<f32>
+  }
+}
+
+// -----
+
+module attributes {mod.model = "m"} {
+  mod.param @w : tensor<4xf32> init zeros
+  // expected-error @+1 {{updates unknown parameter 'v'}}
+  func.func @fit(%x: tensor<4xf32>) -> tensor<f32> attributes {mod.signature = #mod.signature<
+      dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+      outputs = [#mod.tensor<"loss" : f32, affine_map<() -> ()>>]>,
+      mod.train = [#mod.update<sgd, [@v], [1.0, 0.0, 0.0, 0.0]>]} {
+    %c = arith.constant dense<0.0> : tensor<f32>
+    return %c : tensor<f32>
+  }
+}
+
+// -----
+
+module attributes {mod.model = "m"} {
+  mod.param @w : tensor<4xf32> init zeros
+  // expected-error @+1 {{a train block returns a rank-0 f32 loss first}}
+  func.func @fit(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature = #mod.signature<
+      dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+      outputs = [#mod.tensor<"loss" : f32, affine_map<() -> (4)>>]>,
+      mod.train = [#mod.update<sgd, [@w], [1.0, 0.0, 0.0, 0.0]>]} {
+    return %x : tensor<4xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{an entry cannot be named '__modc_par_body_0': names beginning with __modc are the compiler's}}
+func.func @__modc_par_body_0(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature = #mod.signature<
+    dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+    outputs = [#mod.tensor<"y" : f32, affine_map<() -> (4)>>]>} {
+  return %x : tensor<4xf32>
 }

@@ -238,3 +238,15 @@ func.func @f() {
   %0 = "mod.aggregate"() {kind = #mod<aggregation sum>} : () -> tensor<4xf32>
   return
 }
+
+// -----
+
+// The decision chooses among exactly the dispatch's targets.
+func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
+func.func @f(%x: tensor<?x4xf32>, %ids: tensor<?xi64>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
+  %i, %w = mod.hash %ids {num_targets = 3 : i64} : tensor<?xi64> -> tensor<?x1xi64>, tensor<?x1xf32>
+  // expected-error @+1 {{routes to 2 targets, but its decision chooses among 3}}
+  %y = mod.dispatch %x, %i, %w params(%p, %p) {targets = [@M, @M], instances = ["a", "b"], param_segments = array<i64: 1, 1>, aggregation = #mod<aggregation sum>, level = 1 : i64}
+      : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

@@ -1,5 +1,5 @@
 // Every compiled library exports NAME_create, NAME_init, ... (INTERFACE.md):
-// an entry with one of those names is an error.
+// an entry with one of those names, or a __modc... name, is an error.
 // RUN: not modc %s --check 2>&1 | FileCheck %s -DFILE=%s --implicit-check-not=error:
 model m;
 dyn N;
@@ -13,6 +13,7 @@ entry error(x: f32[N]) -> f32[N] { return x; }
 entry describe(x: f32[N]) -> f32[N] { return x; }
 entry get_param(x: f32[N]) -> f32[N] { return x; }
 entry set_param(x: f32[N]) -> f32[N] { return x; }
+entry __modc_par_body_0(x: f32[N]) -> f32[N] { return x + 1.0; }
 // CHECK:      [[FILE]]:6:7: error: an entry cannot be named 'create': NAME_create is a function of every compiled library
 // CHECK-NEXT: entry create(x: f32[N]) -> f32[N] { return x; }
 // CHECK-NEXT:       ^
@@ -39,3 +40,4 @@ entry set_param(x: f32[N]) -> f32[N] { return x; }
 // CHECK-NEXT:       ^
 // CHECK:      [[FILE]]:14:7: error: an entry cannot be named 'get_param': NAME_get_param is a function of every compiled library
 // CHECK:      [[FILE]]:15:7: error: an entry cannot be named 'set_param': NAME_set_param is a function of every compiled library
+// CHECK:      [[FILE]]:16:7: error: an entry cannot be named '__modc_par_body_0': names beginning with __modc are the compiler's
