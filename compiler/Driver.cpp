@@ -104,14 +104,12 @@ int importSource(mlir::MLIRContext &context, llvm::StringRef text,
 }
 
 /// Parses and verifies mod-dialect IR; it must describe a model.
-int parseModelIR(mlir::MLIRContext &context, const llvm::MemoryBuffer &buffer,
-                 const std::string &filename,
+int parseModelIR(mlir::MLIRContext &context, llvm::SourceMgr &sourceMgr,
+                 const llvm::MemoryBuffer &buffer, const std::string &filename,
                  mlir::OwningOpRef<mlir::ModuleOp> &module) {
-  llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
       llvm::MemoryBuffer::getMemBufferCopy(buffer.getBuffer(), filename),
       llvm::SMLoc());
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &context);
   module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
   if (!module) {
     // MLIR 19's parser can leave the heap broken after some errors (a
@@ -284,6 +282,27 @@ int runDriver(const DriverOptions &options) {
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
   mlir::MLIRContext context(registry);
+  // Errors of the parser, the verifier and every pass, as FILE:LINE:COL
+  // with the line and a caret (LANGUAGE.md §9); one the IR locates nowhere
+  // names the input file.
+  context.printOpOnDiagnostic(false);
+  llvm::SourceMgr sourceMgr;
+  mlir::SourceMgrDiagnosticHandler fileHandler(sourceMgr, &context);
+  mlir::ScopedDiagnosticHandler unlocatedHandler(
+      &context, [&](mlir::Diagnostic &d) {
+        if (d.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
+          return mlir::failure(); // fileHandler's
+        const char *kind = "error";
+        if (d.getSeverity() == mlir::DiagnosticSeverity::Warning)
+          kind = "warning";
+        else if (d.getSeverity() == mlir::DiagnosticSeverity::Note)
+          kind = "note";
+        else if (d.getSeverity() == mlir::DiagnosticSeverity::Remark)
+          kind = "remark";
+        llvm::errs() << options.inputFile << ": " << kind << ": " << d.str()
+                     << "\n";
+        return mlir::success();
+      });
   mlir::OwningOpRef<mlir::ModuleOp> module;
   if (!isSource) {
     // mod-dialect IR (`--emit=mod`, or rewritten by mod-opt): everything the
@@ -293,7 +312,8 @@ int runDriver(const DriverOptions &options) {
     if (!options.defines.empty())
       return usage("-D applies to .mod sources; the dims of " +
                    options.inputFile + " are fixed");
-    int status = parseModelIR(context, **buffer, options.inputFile, module);
+    int status =
+        parseModelIR(context, sourceMgr, **buffer, options.inputFile, module);
     if (status != kOk || options.checkOnly)
       return status;
   } else {
