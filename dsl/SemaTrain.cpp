@@ -10,6 +10,8 @@
 
 #include "dsl/Analyzer.h"
 
+#include <algorithm>
+
 namespace modc {
 namespace detail {
 
@@ -24,7 +26,14 @@ void Analyzer::elaborateTrain(const ast::Function &fn) {
     return;
   entry.dyns.assign(used.begin(), used.end());
   entry.resultTypes = {TensorType{ElemType::F32, {}}};
-  entry.resultNames = {"loss"};
+  // The loss output is `loss`, or `loss_`, ... where an argument has that
+  // name (the header's C parameters and the description need distinct
+  // names).
+  std::string lossName = "loss";
+  while (std::find(entry.argNames.begin(), entry.argNames.end(), lossName) !=
+         entry.argNames.end())
+    lossName += '_';
+  entry.resultNames = {lossName};
   ctx.argNames = entry.argNames;
   ctx.argTypes = entry.argTypes;
   ctx.fn = &fn;

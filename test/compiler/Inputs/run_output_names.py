@@ -1,4 +1,4 @@
-# Each entry of output-names.test.mod runs (the library creates).
+# Each entry and train block of output-names.mod runs (the library creates).
 import os
 import sys
 
@@ -13,4 +13,7 @@ y = np.array([4.0], np.float32)
 a = m.mul(x, y)
 b, c = m.two(x)
 d = m.both(np.array([7.0], np.float32), np.array([8.0], np.float32))
-print([int(a[0]), int(c[0]), int(d[0])])
+# A train block whose input is named `loss` (its loss output is `loss_`);
+# w is 0 after create: loss (0 - 3)^2 = 9, w = 0 - 0.25 * 2 * (0 - 3) = 1.5.
+e = m.fit(np.array([1.0], np.float32), np.array([3.0], np.float32))
+print([int(a[0]), int(c[0]), int(d[0]), int(e), float(m["w"])])
