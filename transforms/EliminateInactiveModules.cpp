@@ -64,6 +64,11 @@ std::string specializeEntry(ModuleOp module, const std::string &spec) {
   if (!type.getElementType().isSignlessInteger())
     return "--specialize " + spec + ": argument '" + arg +
            "' is not an integer tensor";
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  if (width < 64 &&
+      (value < -(1LL << (width - 1)) || value > (1LL << (width - 1)) - 1))
+    return "--specialize " + spec + ": " + text + " does not fit argument '" +
+           arg + "' (i" + std::to_string(width) + ")";
   OpBuilder b(fn.getBody());
   Location loc = blockArg.getLoc();
   llvm::SmallVector<Value> sizes;
