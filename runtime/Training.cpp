@@ -300,6 +300,9 @@ int TrainingState::step(int32_t Train, unsigned char *Block, ErrorSink &Err) {
   if (!allocateState(Train))
     return Err.fail(MODRT_ENOMEM, "%s: out of memory for the optimizer state",
                     D.info().trains[Train].name);
+  if (Steps[size_t(Train)] == INT64_MAX)
+    return Err.fail(MODRT_EINVAL, "%s: the step count cannot grow past %lld",
+                    D.info().trains[Train].name, (long long)INT64_MAX);
   Vec<UpdateJob> Jobs;
   const int64_t Step = Steps[size_t(Train)] + 1;
   for (size_t I = 0; I < D.numUpdates(); ++I) {
@@ -430,10 +433,11 @@ int TrainingState::load(const char *Path, ErrorSink &Err) {
   }
   int Rc = loadSafetensors(Path, Refs.data(), Refs.size(), Err);
   for (size_t T = 0; Rc == MODRT_OK && T < Steps.size(); ++T)
-    if (Fresh->Steps[T] < 0)
+    if (Fresh->Steps[T] < 0 || Fresh->Steps[T] == INT64_MAX)
       Rc = Err.fail(MODRT_EFORMAT,
-                    "load_optimizer %s: negative step count for '%s'", Path,
-                    D.info().trains[T].name);
+                    "load_optimizer %s: step count %lld of '%s' out of range "
+                    "[0, 2^63 - 1)",
+                    Path, (long long)Fresh->Steps[T], D.info().trains[T].name);
   if (Rc == MODRT_OK) {
     for (size_t I = 0; I < ExpAvg.size(); ++I) {
       std::swap(ExpAvg[I], Fresh->ExpAvg[I]);

@@ -557,6 +557,26 @@ def check_state_and_errors(m, spec, work, rng):
     a, b = read_safetensors(f"{work}/before.safetensors"), read_safetensors(f"{work}/after.safetensors")
     assert all(np.array_equal(a[k], b[k]) for k in a)
     print("ok a negative dyn is error 1 and changes nothing")
+    # A step count that cannot grow (2^63 - 1) is a malformed file (error
+    # 3), not a next step whose bias corrections overflow to NaN.
+    import json
+    import struct
+    with open(f"{work}/before.safetensors", "rb") as f:
+        raw = bytearray(f.read())
+    (header_len,) = struct.unpack("<Q", raw[:8])
+    begin = 8 + header_len + json.loads(raw[8:8 + header_len])[f"{block}.step"]["data_offsets"][0]
+    raw[begin:begin + 8] = struct.pack("<q", 2**63 - 1)
+    with open(f"{work}/huge_step.safetensors", "wb") as f:
+        f.write(raw)
+    try:
+        m.load_optimizer(f"{work}/huge_step.safetensors")
+        raise AssertionError("step count 2^63 - 1 accepted")
+    except modrt.Error as e:
+        assert e.code == 3 and "out of range" in str(e), e
+    m.save_optimizer(f"{work}/after.safetensors")
+    b = read_safetensors(f"{work}/after.safetensors")
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    print("ok a step count of 2^63 - 1 is error 3 and changes nothing")
     # Saved parameters, read back by name, give the same outputs in PyTorch.
     m.save(f"{work}/trained.safetensors")
     p = {k: torch.tensor(v.astype(np.float64))
