@@ -865,6 +865,11 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
         return Val::none();
       }
     }
+    // where(c, 1.0, 0.0): two numbers take `full`'s default types (f32 if
+    // either is a float, else i64), as torch.where gives the default dtype.
+    if (!elem && entry->builtin() == vocab::Builtin::Where)
+      elem = a[1].kind == Val::Float || a[2].kind == Val::Float ? ElemType::F32
+                                                                : ElemType::I64;
     if (!elem) {
       error(e.loc, "'" + name + "' needs at least one tensor argument");
       return Val::none();

@@ -21,5 +21,8 @@ for n in (0, 1, 5):
     assert np.array_equal(wi, np.where(i <= 2, i, 7))
     assert np.array_equal(mm, mk)
     assert np.array_equal(wm, np.where(mk, 1.0, x).astype(np.float32))
+    a, b = m.lits(x, i)
+    assert a.dtype == np.float32 and np.array_equal(a, np.where(x > 0, 1.0, 0.0))
+    assert b.dtype == np.int64 and np.array_equal(b, np.where(i == 1, 5, -2))
     print(f"ok N={n}")
 print("PASS compare")
