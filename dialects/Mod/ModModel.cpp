@@ -439,8 +439,6 @@ LogicalResult verifyTrain(Operation *op, Attribute value) {
       !llvm::all_of(updates, [](Attribute a) { return isa<UpdateAttr>(a); }))
     return op->emitError() << "'" << kTrainAttr
                            << "' must be a non-empty array of #mod.update";
-  if (!getSignature(op))
-    return op->emitError() << "'" << kTrainAttr << "' belongs on an entry";
   auto module = op->getParentOfType<ModuleOp>();
   bool hasParams = module && !module.getOps<ParamOp>().empty();
   llvm::StringSet<> seen;
@@ -457,8 +455,10 @@ LogicalResult verifyTrain(Operation *op, Attribute value) {
       if (param.getFrozen())
         return op->emitError() << "updates frozen parameter '" << name << "'";
     }
+  // The loss, while the function still returns it (an entry before
+  // mod-lower-entry-abi).
   auto fn = dyn_cast<func::FuncOp>(op);
-  if (!fn || fn->hasAttr(kAbiParamsAttr))
+  if (!fn || !getSignature(fn) || fn->hasAttr(kAbiParamsAttr))
     return success();
   FunctionType type = fn.getFunctionType();
   auto loss = type.getNumResults()
