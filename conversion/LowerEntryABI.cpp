@@ -101,15 +101,6 @@ struct LowerEntryABIPass
                   asTensor(block->getArgument(numParams + i)));
     for (Operation &op : oldBlock.without_terminator())
       builder.clone(op, mapping);
-    // Every parameter read, at the top or inside a region (a folded weight
-    // inside a routed target), becomes the matching argument.
-    SmallVector<mod::ParamRefOp> refs;
-    block->walk([&](mod::ParamRefOp ref) { refs.push_back(ref); });
-    for (mod::ParamRefOp ref : refs) {
-      ref.getResult().replaceAllUsesWith(
-          paramValues[paramIndex[ref.getName()]]);
-      ref.erase();
-    }
     auto ret = cast<func::ReturnOp>(oldBlock.getTerminator());
     for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
       Value out = block->getArgument(numParams + numInputs + i);
@@ -119,6 +110,16 @@ struct LowerEntryABIPass
       mat.setWritable(true);
     }
     builder.create<func::ReturnOp>(ret.getLoc());
+    // Every parameter read, at the top or inside a region (a folded weight
+    // inside a routed target), becomes the matching argument; a result that
+    // is a parameter itself (`return p;`) is copied from it.
+    SmallVector<mod::ParamRefOp> refs;
+    block->walk([&](mod::ParamRefOp ref) { refs.push_back(ref); });
+    for (mod::ParamRefOp ref : refs) {
+      ref.getResult().replaceAllUsesWith(
+          paramValues[paramIndex[ref.getName()]]);
+      ref.erase();
+    }
     fn.erase();
     return success();
   }

@@ -25,3 +25,8 @@ train t(x: f32[N, D], y: f32[N, D]) {
   minimize mse(x @ (adapters[1].down @ adapters[1].up), y);
   update adapters with sgd(lr = 1.0);
 }
+// A parameter returned as it is, alone or in a tuple (the compiler crashed).
+entry raw() -> (f32[D], f32[D, 2]) {
+  return (stack.s, adapters[1].down);
+}
+entry same() -> f32[D, 2] { return reshape(adapters[0].down, [D, 2]); }
