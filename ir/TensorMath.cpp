@@ -327,19 +327,21 @@ Value TensorMath::pointwise(vocab::Builtin fn, ArrayRef<Value> args,
           // PyTorch's clamp: min(max(x, lo), hi). Floats as
           // selects, x kept at a tie: the gradient goes to x
           // on [lo, hi] (PyTorch's: self >= min & self <=
-          // max), to a bound past it; NaN stays NaN.
+          // max), to a bound past it; a NaN x or bound gives NaN.
           if (!isFloat)
             return lower(nb, l, upper(nb, l, v[0], v[1]), v[2]);
+          auto pastOrNaN = [&](arith::CmpFPredicate past, Value x,
+                               Value bound) -> Value {
+            return nb.create<arith::OrIOp>(
+                l, nb.create<arith::CmpFOp>(l, past, x, bound),
+                nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNO, bound,
+                                         bound));
+          };
           Value atLeast = nb.create<arith::SelectOp>(
-              l,
-              nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, v[0],
-                                       v[1]),
-              v[1], v[0]);
+              l, pastOrNaN(arith::CmpFPredicate::OLT, v[0], v[1]), v[1], v[0]);
           return nb.create<arith::SelectOp>(
-              l,
-              nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, atLeast,
-                                       v[2]),
-              v[2], atLeast);
+              l, pastOrNaN(arith::CmpFPredicate::OGT, atLeast, v[2]), v[2],
+              atLeast);
         }
         case vocab::Builtin::Where:
           return nb.create<arith::SelectOp>(l, v[0], v[1], v[2]);

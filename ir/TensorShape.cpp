@@ -12,6 +12,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AffineMap.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace modc {
@@ -238,8 +240,24 @@ Value TensorMath::cast(Value x, Type elem) {
                      ? nb.create<arith::ExtFOp>(l, elem, in).getResult()
                      : nb.create<arith::TruncFOp>(l, elem, in).getResult();
         }
-        if (fromF)
-          return nb.create<arith::FPToSIOp>(l, elem, in);
+        if (fromF) {
+          // NaN and values outside the integer type give its minimum (what
+          // x86's conversion and so PyTorch give), not LLVM's poison: a
+          // folded out-of-range constant left the output unwritten.
+          unsigned width = elem.getIntOrFloatBitWidth();
+          double limit = std::ldexp(1.0, int(width) - 1);
+          Value lo =
+              nb.create<arith::ConstantOp>(l, nb.getFloatAttr(src, -limit));
+          Value hi =
+              nb.create<arith::ConstantOp>(l, nb.getFloatAttr(src, limit));
+          Value inRange = nb.create<arith::AndIOp>(
+              l, nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGE, in, lo),
+              nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, in, hi));
+          Value minimum = nb.create<arith::ConstantOp>(
+              l, nb.getIntegerAttr(elem, APInt::getSignedMinValue(width)));
+          Value converted = nb.create<arith::FPToSIOp>(l, elem, in);
+          return nb.create<arith::SelectOp>(l, inRange, converted, minimum);
+        }
         if (toF)
           return nb.create<arith::SIToFPOp>(l, elem, in);
         return from.getIntOrFloatBitWidth() < elem.getIntOrFloatBitWidth()
