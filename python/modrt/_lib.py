@@ -51,8 +51,11 @@ class _Info(ctypes.Structure):
 def to_bf16(a):
     """A float array as bf16 (its uint16 bits, the form bf16 tensors take in
     modrt), rounded to nearest even like PyTorch's conversion."""
-    u = np.ascontiguousarray(a, np.float32).view(np.uint32).astype(np.uint64)
-    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+    f = np.ascontiguousarray(a, np.float32)
+    u = f.view(np.uint32).astype(np.uint64)
+    bits = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+    # NaN is NaN (0x7FC0, as PyTorch), not what rounding its payload gives.
+    return np.where(np.isnan(f), np.uint16(0x7FC0), bits)
 
 
 def from_bf16(bits):

@@ -42,8 +42,15 @@ def same(got, want, what, ulps=0):
 # exactly.
 v = torch.randn(4096) * 3
 v[:3] = torch.tensor([1.0 + 2.0 ** -8, 1.0 + 3 * 2.0 ** -8, -0.0])  # ties, -0
-assert np.array_equal(modrt.to_bf16(v.numpy()), bits(v.to(BF)))
-assert np.array_equal(modrt.from_bf16(bits(v.to(BF))), v.to(BF).to(F).numpy())
+# NaNs whose payload rounding would carry into the exponent (modrt made
+# them 0 or inf), infinities.
+v[3:8] = torch.from_numpy(np.array([0x7FFFFFFF, 0xFFFFFFFF, 0x7F800001, 0x7F800000,
+                                    0xFF800000], np.uint32).view(np.float32))
+got = modrt.to_bf16(v.numpy())
+nan = np.isnan(v.numpy())
+assert np.array_equal(got[~nan], bits(v.to(BF))[~nan])
+assert np.isnan(modrt.from_bf16(got[nan])).all(), got[nan]  # any NaN's bits
+assert np.array_equal(modrt.from_bf16(bits(v.to(BF))), v.to(BF).to(F).numpy(), equal_nan=True)
 print("ok modrt.to_bf16 / from_bf16")
 
 # Initialisers draw in f32 and round: the bf16 table is the f32 draw rounded.
