@@ -188,6 +188,14 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                    typeStr(n->type));
     return false;
   };
+  // Arithmetic has no bool form (true would count as -1): say so.
+  auto numericTensor = [&](Node *n, SourceLoc loc) {
+    if (n->type.elem != ElemType::Bool)
+      return true;
+    error(loc, "'" + name + "' does arithmetic, got " + typeStr(n->type) +
+                   " (cast it to f32 or i64 first)");
+    return false;
+  };
   auto constIntArg = [&](const Val &v, SourceLoc loc,
                          const char *what) -> std::optional<int64_t> {
     if (v.isStaticInt())
@@ -242,7 +250,7 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     Node *x = tensorArg(a[0], l[0], "the argument");
     if (!x)
       return Val::none();
-    if (needsFloat(0) && !floatTensor(x, l[0]))
+    if ((needsFloat(0) && !floatTensor(x, l[0])) || !numericTensor(x, l[0]))
       return Val::none();
     Node *n = addNode(ctx, Op::Unary, x->type, e.loc, {x});
     n->name = name;
@@ -290,6 +298,11 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     if (!x)
       return Val::none();
     if (needsFloat(0) && !floatTensor(x, l[0]))
+      return Val::none();
+    // max/min of bools are any/all; sum/mean are arithmetic.
+    bool summing = entry->builtin() == vocab::Builtin::Sum ||
+                   entry->builtin() == vocab::Builtin::Mean;
+    if (summing && !numericTensor(x, l[0]))
       return Val::none();
     auto v = constIntArg(a[1], l[1], "axis");
     if (!v)

@@ -191,6 +191,12 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
       x.f = -x.f;
       return x;
     }
+    if (x.kind == Val::Tensor && x.node->type.elem == ElemType::Bool) {
+      error(e.loc, "unary '-' of " + typeStr(x.node->type) +
+                       ": arithmetic has no bool form (cast it to f32 or "
+                       "i64 first)");
+      return Val::none();
+    }
     if (x.kind == Val::Tensor)
       return Val::tensor(addNode(ctx, Op::Neg, x.node->type, e.loc, {x.node}));
     error(e.loc, "unary '-' needs a number or a tensor");
@@ -490,6 +496,13 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
                    ast::elemTypeName(y->type.elem) + " (use cast)");
     return Val::none();
   }
+  if (elem == ElemType::Bool && !ast::isComparison(op)) {
+    error(loc, std::string("'") + spelling + "' of " + typeStr(x->type) +
+                   " and " + typeStr(y->type) +
+                   ": arithmetic has no bool form (cast to f32 or i64 "
+                   "first)");
+    return Val::none();
+  }
   if (op == BinaryOp::MatMul) {
     if (x->type.rank() == 0 || y->type.rank() == 0) {
       error(loc, "operands of '@' must have rank 1 or more, got " +
@@ -640,6 +653,11 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
         !isFloatType(type.elem)) {
       error(loc, "'" + callee.name + "' needs a floating-point tensor, got " +
                      typeStr(type));
+      return Val::none();
+    }
+    if (type.elem == ElemType::Bool) {
+      error(loc, "'" + callee.name + "' does arithmetic, got " + typeStr(type) +
+                     " (cast it to f32 or i64 first)");
       return Val::none();
     }
     Node *n = addNode(ctx, Op::Unary, type, loc, {args[0].node});

@@ -302,13 +302,17 @@ Value TensorMath::unary(vocab::Builtin fn, Value x) {
 Value TensorMath::pointwise(vocab::Builtin fn, ArrayRef<Value> args,
                             RankedTensorType resultType) {
   bool isFloat = llvm::isa<FloatType>(resultType.getElementType());
+  // bool: minimum is and, maximum is or (false < true).
+  bool isBool = resultType.getElementType().isInteger(1);
   auto lower = [&](OpBuilder &nb, Location l, Value a, Value b) -> Value {
-    return isFloat ? nb.create<arith::MinimumFOp>(l, a, b).getResult()
-                   : nb.create<arith::MinSIOp>(l, a, b).getResult();
+    return isFloat  ? nb.create<arith::MinimumFOp>(l, a, b).getResult()
+           : isBool ? nb.create<arith::MinUIOp>(l, a, b).getResult()
+                    : nb.create<arith::MinSIOp>(l, a, b).getResult();
   };
   auto upper = [&](OpBuilder &nb, Location l, Value a, Value b) -> Value {
-    return isFloat ? nb.create<arith::MaximumFOp>(l, a, b).getResult()
-                   : nb.create<arith::MaxSIOp>(l, a, b).getResult();
+    return isFloat  ? nb.create<arith::MaximumFOp>(l, a, b).getResult()
+           : isBool ? nb.create<arith::MaxUIOp>(l, a, b).getResult()
+                    : nb.create<arith::MaxSIOp>(l, a, b).getResult();
   };
   return elementwise(
       args, resultType, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
@@ -529,8 +533,11 @@ Value lowestValue(OpBuilder &b, Location loc, Type elem) {
     return b.create<arith::ConstantOp>(
         loc, b.getFloatAttr(f, -std::numeric_limits<double>::infinity()));
   unsigned width = elem.getIntOrFloatBitWidth();
+  // bool orders false < true (unsigned), as PyTorch's max/any.
   return b.create<arith::ConstantOp>(
-      loc, b.getIntegerAttr(elem, llvm::APInt::getSignedMinValue(width)));
+      loc, b.getIntegerAttr(elem, width == 1
+                                      ? llvm::APInt::getZero(1)
+                                      : llvm::APInt::getSignedMinValue(width)));
 }
 } // namespace
 
@@ -541,7 +548,9 @@ Value highestValue(OpBuilder &b, Location loc, Type elem) {
         loc, b.getFloatAttr(f, std::numeric_limits<double>::infinity()));
   unsigned width = elem.getIntOrFloatBitWidth();
   return b.create<arith::ConstantOp>(
-      loc, b.getIntegerAttr(elem, llvm::APInt::getSignedMaxValue(width)));
+      loc, b.getIntegerAttr(elem, width == 1
+                                      ? llvm::APInt::getAllOnes(1)
+                                      : llvm::APInt::getSignedMaxValue(width)));
 }
 } // namespace
 
@@ -606,15 +615,19 @@ Value TensorMath::reduce(vocab::Builtin kind, Value x, int64_t axis,
               Value in = v[0];
               if (acc != elem)
                 in = nb.create<arith::ExtFOp>(l, acc, in);
+              // bool: max is any, min is all (false < true).
+              bool isBool = elem.isInteger(1);
               if (isMin)
-                r = isFloat
-                        ? nb.create<arith::MinimumFOp>(l, v[0], v[1])
-                              .getResult()
+                r = isFloat ? nb.create<arith::MinimumFOp>(l, v[0], v[1])
+                                  .getResult()
+                    : isBool
+                        ? nb.create<arith::MinUIOp>(l, v[0], v[1]).getResult()
                         : nb.create<arith::MinSIOp>(l, v[0], v[1]).getResult();
               else if (isMax)
-                r = isFloat
-                        ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
-                              .getResult()
+                r = isFloat ? nb.create<arith::MaximumFOp>(l, v[0], v[1])
+                                  .getResult()
+                    : isBool
+                        ? nb.create<arith::MaxUIOp>(l, v[0], v[1]).getResult()
                         : nb.create<arith::MaxSIOp>(l, v[0], v[1]).getResult();
               else
                 r = isFloat ? nb.create<arith::AddFOp>(l, in, v[1]).getResult()
@@ -714,8 +727,11 @@ Value TensorMath::argmax(Value x, int64_t axis) {
               l, arith::CmpFPredicate::ORD, v[1], v[1]);
           greater = nb.create<arith::AndIOp>(l, above, heldNumber);
         } else {
-          greater = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt, v[0],
-                                             v[1]);
+          greater = nb.create<arith::CmpIOp>(l,
+                                             elem.isInteger(1)
+                                                 ? arith::CmpIPredicate::ugt
+                                                 : arith::CmpIPredicate::sgt,
+                                             v[0], v[1]);
         }
         Value minusOne =
             nb.create<arith::ConstantOp>(l, nb.getI64IntegerAttr(-1));
