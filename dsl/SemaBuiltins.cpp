@@ -769,9 +769,11 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     Node *x = tensorArg(a[0], l[0], "the first argument");
     if (!x)
       return Val::none();
-    if (x->type.elem != ElemType::F32) {
-      error(l[0],
-            "'" + name + "' needs an f32 tensor, got " + typeStr(x->type));
+    // f16/bf16 inputs are widened (exactly) and the loss is computed in
+    // f32, as every loss is an f32 scalar.
+    if (!isFloatType(x->type.elem)) {
+      error(l[0], "'" + name + "' needs a floating-point tensor, got " +
+                      typeStr(x->type));
       return Val::none();
     }
     TensorType scalar{ElemType::F32, {}};

@@ -678,14 +678,17 @@ Value Importer::emitBuiltin(const Node &n, ArrayRef<Value> ops,
     return math.attention(operand(0), operand(1), operand(2), n.ints[0], n.flag,
                           n.operands.size() > 3 ? operand(3) : Value());
   case Builtin::Mse:
-    return math.mse(operand(0), operand(1));
+    return math.mse(math.cast(operand(0), builder_.getF32Type()),
+                    math.cast(operand(1), builder_.getF32Type()));
   case Builtin::CrossEntropy:
     checkIds(1, n.operands[0]->type.shape.back().constant);
-    return math.crossEntropy(operand(0), operand(1));
+    return math.crossEntropy(math.cast(operand(0), builder_.getF32Type()),
+                             operand(1));
   case Builtin::LoadBalance:
-    return math.loadBalance(operand(0), n.ints[0]);
+    return math.loadBalance(math.cast(operand(0), builder_.getF32Type()),
+                            n.ints[0]);
   case Builtin::ZLoss:
-    return math.zLoss(operand(0));
+    return math.zLoss(math.cast(operand(0), builder_.getF32Type()));
   case Builtin::Relu:
   case Builtin::Gelu:
   case Builtin::Silu:

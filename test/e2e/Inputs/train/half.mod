@@ -53,3 +53,19 @@ train fit_table(ids: i64[N], t: f32[N, D]) {
   minimize mse(cast(embedding(table, ids), f32) + cast(embedding(htable, ids), f32), t);
   update table, htable with sgd(lr = 1.0);
 }
+// Losses of half tensors: widened exactly, computed in f32, so the same
+// step as with the casts spelled out (fit above).
+train fit_direct(x: bf16[N, D], t: bf16[N, D]) {
+  minimize mse(forward(x), t);
+  update w, b with sgd(lr = 1.0);
+}
+train fit_logits(x: bf16[N, D], labels: i64[N]) {
+  let y = forward(x);
+  minimize cross_entropy(y, labels) + z_loss(y) + load_balance(y, 2);
+  update w, b with sgd(lr = 1.0);
+}
+train fit_logits_cast(x: bf16[N, D], labels: i64[N]) {
+  let y = cast(forward(x), f32);
+  minimize cross_entropy(y, labels) + z_loss(y) + load_balance(y, 2);
+  update w, b with sgd(lr = 1.0);
+}

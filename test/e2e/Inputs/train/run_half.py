@@ -149,4 +149,27 @@ Td, Hd = T0.to(D).requires_grad_(), H0.to(D).requires_grad_()
 m.fit_table(ids.numpy(), te.numpy())
 moved_by(T0, to_torch(m, "table"), Td.grad, BF, "bf16 embedding table: sgd step is minus the gradient")
 moved_by(H0, to_torch(m, "htable"), Hd.grad, HF, "f16 embedding table: sgd step is minus the gradient")
+# Losses of bf16 tensors: the same loss and step as with explicit casts.
+tb = t.to(BF)
+state = m.state_dict()
+loss_cast = m.fit(xb, tb.to(torch.float32).numpy())
+after_cast = m.state_dict()
+m.load_state_dict(state)
+loss_direct = m.fit_direct(xb, tb.view(torch.int16).numpy().view(np.uint16))
+assert loss_cast == loss_direct, (loss_cast, loss_direct)
+assert all(np.array_equal(after_cast[k], v) for k, v in m.state_dict().items())
+labels = torch.randint(0, 16, (12,), generator=g).numpy()
+m.load_state_dict(state)
+loss_cast = m.fit_logits_cast(xb, labels)
+after_cast = m.state_dict()
+m.load_state_dict(state)
+loss_direct = m.fit_logits(xb, labels)
+assert loss_cast == loss_direct, (loss_cast, loss_direct)
+# Three losses of y: each widens y itself, so their gradients may round to
+# bf16 before they add up (as three .float() in PyTorch): within an ulp.
+for k, v in m.state_dict().items():
+    if v.dtype == np.uint16:
+        a, b = modrt.from_bf16(after_cast[k]), modrt.from_bf16(v)
+        assert np.allclose(a, b, rtol=2 ** -6, atol=2 ** -7 * np.abs(a).max()), k
+print("ok losses of bf16 tensors equal those of their f32 casts")
 print("PASS half")
