@@ -370,12 +370,19 @@ LogicalResult verifySignature(Operation *op, Attribute value) {
              << "the shape of '" << t.getName() << "' ranges over "
              << map.getNumSymbols() << " symbols, but the module declares "
              << dynNames.size() << " dyns";
-    for (AffineExpr e : map.getResults())
-      for (auto [sym, coeff] : decomposeLinear(e)->terms)
+    for (AffineExpr e : map.getResults()) {
+      // (Held here: a range over a member of the temporary optional would
+      // outlive it, and read freed memory from the fourth dyn on.)
+      std::optional<LinearDim> linear = decomposeLinear(e);
+      if (!linear)
+        return op->emitError() << "the shape of '" << t.getName()
+                               << "' is not linear in the dyns";
+      for (auto [sym, coeff] : linear->terms)
         if (!listed.test(sym))
           return op->emitError()
                  << "the shape of '" << t.getName() << "' uses dyn '"
                  << dynNames[sym] << "', which the signature does not list";
+    }
   }
   // Before mod-lower-entry-abi the function's own type must agree.
   auto fn = dyn_cast<func::FuncOp>(op);

@@ -33,3 +33,9 @@ entry pair_mod(x: f32[N, T, 2]) -> f32[N, T] {
   return pairer(reshape(x, [N, 2 * T]));
 }
 entry drop_mod(x: f32[N, T + 2]) -> f32[N, T + 1] { return dropper(x); }
+
+// A dim of four dyns in a signature (the verifier read freed memory from
+// the fourth term on and crashed).
+entry four(n: f32[N], t: f32[T], p: f32[P], k: f32[K]) -> f32[N + T + P + K] {
+  return concat(concat(n, t), concat(p, k));
+}

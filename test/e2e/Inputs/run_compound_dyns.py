@@ -33,4 +33,7 @@ for n, t, p in ((2, 3, 2), (1, 1, 0), (3, 0, 4), (4, 5, 1)):
     x = rng.standard_normal((n, t + 2)).astype(np.float32)
     compare(f"drop_mod N={n} T={t}", m.drop_mod(x),
             x[:, 1:].astype(np.float64) * 2.0)
+    parts = [rng.standard_normal(s).astype(np.float32) for s in (n, t, p, 3)]
+    compare(f"four N={n} T={t} P={p}", m.four(*parts),
+            np.concatenate(parts).astype(np.float64))
 print("PASS compound dyns")
