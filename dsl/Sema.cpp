@@ -287,6 +287,19 @@ void Analyzer::collectGlobals() {
   for (auto &t : file_.trains)
     if (declare(callables, t->name, t->nameLoc, true))
       trainDefs_[t->name] = t.get();
+  // A model-level parameter and a module, instance, entry or train block
+  // live in different namespaces (§1), but each is a symbol of the IR's one
+  // module: one name for both is an error here (docs/design.md), not a
+  // failed import or a crash later.
+  for (auto &p : file_.params) {
+    auto it = callables.find(p->name);
+    if (it == callables.end())
+      continue;
+    Diagnostic &d = error(p->loc, "parameter '" + p->name +
+                                      "' has the name of a module, instance, "
+                                      "entry or train block (rename one)");
+    DiagnosticEngine::note(d, it->second, "'" + p->name + "' declared here");
+  }
   for (auto &[name, value] : options_.dimOverrides)
     if (!dimDecls_.count(name))
       error({}, "-D " + name + ": the file declares no dim '" + name + "'");
