@@ -367,11 +367,13 @@ struct LowerRoutingToLoopsPass
     // R * k / E): rows in order, in one thread.
     int64_t e = op.getNumTargets();
     double scale = capacity * double(*op.getK()) / double(e);
+    // At most R (a huge capacity converted to i64 was poison).
+    Value rowsF = b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows));
     Value capF = b.create<arith::MulFOp>(
-        b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows)),
-        b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
-    Value cap =
-        b.create<arith::FPToSIOp>(b.getI64Type(), b.create<math::CeilOp>(capF));
+        rowsF, b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
+    Value cap = b.create<arith::FPToSIOp>(
+        b.getI64Type(),
+        b.create<arith::MinimumFOp>(b.create<math::CeilOp>(capF), rowsF));
     Value used =
         b.create<memref::AllocOp>(MemRefType::get({e}, b.getI64Type()));
     loop(b, cIndex(b, 0), cIndex(b, e), [&](Builder &ib, ValueRange t) {
@@ -496,11 +498,13 @@ struct LowerRoutingToLoopsPass
     double capacity =
         op.getCapacity() ? op.getCapacity()->convertToDouble() : 0.0;
     double scale = capacity / double(op.getNumTargets());
+    // Clamped to R before the conversion (a huge capacity was poison).
+    Value rowsF = b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows));
     Value capF = b.create<arith::MulFOp>(
-        b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows)),
-        b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
-    Value c =
-        b.create<arith::FPToSIOp>(b.getI64Type(), b.create<math::CeilOp>(capF));
+        rowsF, b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
+    Value c = b.create<arith::FPToSIOp>(
+        b.getI64Type(),
+        b.create<arith::MinimumFOp>(b.create<math::CeilOp>(capF), rowsF));
     c = b.create<arith::MinSIOp>(b.create<arith::MaxSIOp>(c, cI64(b, 0)),
                                  toI64(b, rows));
     Value cap = toIndex(b, c);

@@ -173,8 +173,11 @@ void _mlir_ciface_modrt_route_topk(Logits *logits, int64_t k, int64_t normalize,
   std::vector<int64_t> load(size_t(e), 0);
   // capacity > 0: each target keeps the first C rows (row order) choosing it.
   int64_t cap = -1;
+  // At most the rows (a huge capacity overflowed the conversion).
   if (capacity > 0)
-    cap = int64_t(std::ceil(capacity * double(rows) * double(k) / double(e)));
+    cap = int64_t(
+        std::min(std::ceil(capacity * double(rows) * double(k) / double(e)),
+                 double(rows)));
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t t = 0; t < e; ++t) {
       row[t] = at<float>(logits, r, t);
@@ -233,7 +236,8 @@ void _mlir_ciface_modrt_route_expert_choice(Logits *logits, double capacity,
     for (int64_t t = 0; t < e; ++t)
       p[r * e + t] = probs[t];
   }
-  int64_t c = int64_t(std::ceil(capacity * double(rows) / double(e)));
+  int64_t c = int64_t(
+      std::min(std::ceil(capacity * double(rows) / double(e)), double(rows)));
   c = std::min(std::max<int64_t>(c, 0), rows);
   std::vector<int64_t> order(static_cast<size_t>(rows));
   for (int64_t t = 0; t < e; ++t) {

@@ -221,7 +221,9 @@ CASES = [
     Case("softmax_merge", ("softmax",), "merge", module="res", E=3),
     # expert_choice
     Case("ec_ws", ("expert_choice", 1.0), E=4),
-    Case("ec_sum", ("expert_choice", 4.0), "sum", E=3),  # C = min(ceil(4R/3), R) = R
+    # C = min(ceil(6e18 R / 3), R) = R (converted to i64 before the clamp,
+    # 6e18 R / 3 overflowed and no target took a row)
+    Case("ec_sum", ("expert_choice", 6e18), "sum", E=3),
     Case("ec_mean", ("expert_choice", 1.5), "mean", E=4),
     Case("ec_max", ("expert_choice", 0.5), "max", E=5),
     Case("ec_merge", ("expert_choice", 1.0), "merge", module="res", E=4),
