@@ -236,6 +236,9 @@ private:
   /// an error.
   bool buildEntryArgs(const ast::Function &fn, Context &ctx, EntrySpec &entry,
                       std::set<int> &used);
+  /// At most kMaxEntryDyns dyns in one library function; false after an
+  /// error.
+  bool checkDynCount(const ast::Function &fn, const std::set<int> &used);
   /// Every dyn in `argTypes` (the arguments of `fn`) must be readable from
   /// their shapes (solveDyns): `f32[P + T]` alone determines neither. False
   /// after reporting the first that is not.

@@ -74,7 +74,22 @@ bool Analyzer::buildType(const ast::TypeExpr &t, Context &ctx, TensorType &out,
       ok = false;
       continue;
     }
+    // The library describes each dim by at most 64 dyn terms.
+    if (v.dim.terms.size() > kMaxDimTerms) {
+      error(d->loc, "a dimension may combine at most " +
+                        std::to_string(kMaxDimTerms) + " dyns, got " +
+                        std::to_string(v.dim.terms.size()));
+      ok = false;
+      continue;
+    }
     out.shape.push_back(v.dim);
+  }
+  // The library's description holds ranks up to 32 (runtime/Descriptor).
+  if (ok && out.shape.size() > kMaxDeclaredRank) {
+    error(t.loc, "a tensor type has rank at most " +
+                     std::to_string(kMaxDeclaredRank) + ", got " +
+                     std::to_string(out.shape.size()));
+    ok = false;
   }
   return ok;
 }
@@ -535,6 +550,16 @@ std::optional<bool> Analyzer::beginExported(const ast::Function &fn,
   return buildEntryArgs(fn, ctx, entry, used);
 }
 
+bool Analyzer::checkDynCount(const ast::Function &fn,
+                             const std::set<int> &used) {
+  if (used.size() <= kMaxEntryDyns)
+    return true;
+  error(fn.nameLoc, "'" + fn.name + "' takes " + std::to_string(used.size()) +
+                        " dyns; a library function takes at most " +
+                        std::to_string(kMaxEntryDyns));
+  return false;
+}
+
 void Analyzer::elaborateEntry(const ast::Function &fn) {
   EntrySpec entry;
   Context ctx;
@@ -561,7 +586,7 @@ void Analyzer::elaborateEntry(const ast::Function &fn) {
                     fn.name + "' determines");
           ok = false;
         }
-  if (!ok)
+  if (!ok || !checkDynCount(fn, used))
     return;
   entry.dyns.assign(used.begin(), used.end());
   entry.resultTypes = results;

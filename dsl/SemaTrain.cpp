@@ -22,7 +22,7 @@ void Analyzer::elaborateTrain(const ast::Function &fn) {
   std::set<int> used;
   std::optional<bool> started =
       beginExported(fn, "a train block", entry, ctx, used);
-  if (!started || !*started)
+  if (!started || !*started || !checkDynCount(fn, used))
     return;
   entry.dyns.assign(used.begin(), used.end());
   entry.resultTypes = {TensorType{ElemType::F32, {}}};

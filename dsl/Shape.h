@@ -22,6 +22,12 @@ namespace sema {
 
 /// Largest magnitude of a dim or an integer literal (LANGUAGE.md §1).
 constexpr int64_t kMaxDim = int64_t(1) << 62;
+/// What the library's description holds (runtime/Descriptor.cpp): the rank
+/// of a declared tensor type, the dyn terms of one dim, the dyns of one
+/// entry.
+constexpr size_t kMaxDeclaredRank = 32;
+constexpr size_t kMaxDimTerms = 64;
+constexpr size_t kMaxEntryDyns = 1024;
 
 struct Dim {
   int64_t constant = 0;
