@@ -306,6 +306,13 @@ LogicalResult verifyModel(Operation *op, Attribute value) {
   if (!name || !isIdentifier(name.getValue()))
     return op->emitError() << "'" << kModelAttr
                            << "' must be a C identifier, got " << value;
+  // It names the library's C type and symbols (as sema checks `model X;`).
+  if (modc::isReservedInCHeader(name.getValue().str()) ||
+      name.getValue().starts_with("modrt_"))
+    return op->emitError() << "model name '" << name.getValue()
+                           << "' cannot name the library's C type (a C or "
+                              "C++ keyword, or a name of the runtime's "
+                              "header)";
   llvm::StringSet<> dims, dyns;
   for (Operation &child : *module.getBody()) {
     if (auto d = dyn_cast<DimOp>(child))

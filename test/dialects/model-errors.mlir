@@ -225,3 +225,9 @@ func.func @__modc_par_body_0(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod
     outputs = [#mod.tensor<"y" : f32, affine_map<() -> (4)>>]>} {
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// expected-error @+1 {{model name 'int' cannot name the library's C type}}
+module attributes {mod.model = "int"} {
+}
