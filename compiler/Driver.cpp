@@ -225,7 +225,8 @@ int runDriver(const DriverOptions &options) {
       return usage("-D expects NAME=VALUE with a non-negative integer value, "
                    "got '" +
                    d + "'");
-    semaOptions.dimOverrides[name] = value;
+    if (!semaOptions.dimOverrides.emplace(name, value).second)
+      return usage("-D " + name + " is given twice");
   }
 
   std::string readError;

@@ -155,7 +155,10 @@ bool CompileOptions::parse(llvm::StringRef text, CompileOptions &out,
                 (value.empty() ? t.str() : value.str()) + "'";
         return false;
       }
-      o.defines[name] = v;
+      if (!o.defines.emplace(name, v).second) {
+        error = "-D " + name + " is given twice";
+        return false;
+      }
     } else if (t.starts_with("--target")) {
       if (!valueOf(i, "--target", value)) {
         error = "--target expects cpu or cuda";
