@@ -178,9 +178,7 @@ std::string buildHeader(mlir::ModuleOp module, bool deviceEntries) {
     // gets a trailing '_' (`double` -> `double_`).
     std::set<std::string> used = {"m", "stream"};
     auto param = [&](std::string name) {
-      while (modc::isReservedInCHeader(name) ||
-             llvm::StringRef(name).starts_with("modrt_") || name == n ||
-             used.count(name))
+      while (modc::isReservedInCHeader(name) || name == n || used.count(name))
         name += "_";
       used.insert(name);
       return name;

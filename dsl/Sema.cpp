@@ -314,8 +314,7 @@ std::unique_ptr<Program> Analyzer::run() {
     if (!file_.modelFirst)
       error(file_.modelLoc, "'model' must be the first declaration");
     // The library's C symbols and header type are named after the model.
-    if (isReservedInCHeader(file_.modelName) ||
-        file_.modelName.rfind("modrt_", 0) == 0)
+    if (isReservedInCHeader(file_.modelName))
       error(file_.modelLoc,
             "model name '" + file_.modelName +
                 "' cannot name the library's C type (a C or C++ keyword, or "

@@ -533,15 +533,9 @@ std::optional<bool> Analyzer::beginExported(const ast::Function &fn,
                                             Context &ctx, std::set<int> &used) {
   entry.name = fn.name;
   entry.loc = fn.nameLoc;
-  if (isCompilerInternalName(fn.name)) {
-    error(fn.nameLoc, std::string(what) + " cannot be named '" + fn.name +
-                          "': names beginning with __modc are the compiler's");
-    return std::nullopt;
-  }
-  if (isLibraryFunctionName(fn.name)) {
-    error(fn.nameLoc, std::string(what) + " cannot be named '" + fn.name +
-                          "': NAME_" + fn.name +
-                          " is a function of every compiled library");
+  if (std::string problem = exportedNameProblem(fn.name); !problem.empty()) {
+    error(fn.nameLoc,
+          std::string(what) + " cannot be named '" + fn.name + "': " + problem);
     return std::nullopt;
   }
   ctx.params = &program_->params;

@@ -11,12 +11,16 @@
 
 #include <algorithm>
 #include <iterator>
+#include <string>
 #include <string_view>
 
 namespace modc {
 
-/// True for a C11 or C++20 keyword, or a type name the header uses.
+/// True for a C11 or C++20 keyword, a type name the header uses, or a name
+/// of the runtime's (`modrt_...`).
 inline bool isReservedInCHeader(std::string_view name) {
+  if (name.substr(0, 6) == "modrt_")
+    return true;
   static constexpr std::string_view kNames[] = {"_Alignas",
                                                 "_Alignof",
                                                 "_Atomic",
@@ -79,8 +83,6 @@ inline bool isReservedInCHeader(std::string_view name) {
                                                 "int64_t",
                                                 "int8_t",
                                                 "long",
-                                                "modrt_info",
-                                                "modrt_param_info",
                                                 "mutable",
                                                 "namespace",
                                                 "new",
@@ -136,7 +138,7 @@ inline bool isReservedInCHeader(std::string_view name) {
 }
 
 /// True for the suffix of a function every compiled library exports
-/// (`NAME_init`, ...): no entry or train block may take such a name.
+/// (`NAME_init`, ...).
 inline bool isLibraryFunctionName(std::string_view name) {
   static constexpr std::string_view kNames[] = {
       "create",    "destroy",     "init",           "load",
@@ -146,9 +148,16 @@ inline bool isLibraryFunctionName(std::string_view name) {
          std::end(kNames);
 }
 
-/// True for a name of the compiler's own functions (`__modc_par_body_0`).
-inline bool isCompilerInternalName(std::string_view name) {
-  return name.substr(0, 6) == "__modc";
+/// Why an entry or train block cannot be named `name` (a library function's
+/// name, or one of the compiler's own `__modc...` functions), or "" if it
+/// can. Sema and the IR verifier say the same.
+inline std::string exportedNameProblem(std::string_view name) {
+  if (name.substr(0, 6) == "__modc")
+    return "names beginning with __modc are the compiler's";
+  if (isLibraryFunctionName(name))
+    return "NAME_" + std::string(name) +
+           " is a function of every compiled library";
+  return "";
 }
 
 } // namespace modc

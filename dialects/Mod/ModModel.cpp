@@ -307,8 +307,7 @@ LogicalResult verifyModel(Operation *op, Attribute value) {
     return op->emitError() << "'" << kModelAttr
                            << "' must be a C identifier, got " << value;
   // It names the library's C type and symbols (as sema checks `model X;`).
-  if (modc::isReservedInCHeader(name.getValue().str()) ||
-      name.getValue().starts_with("modrt_"))
+  if (modc::isReservedInCHeader(name.getValue().str()))
     return op->emitError() << "model name '" << name.getValue()
                            << "' cannot name the library's C type (a C or "
                               "C++ keyword, or a name of the runtime's "
@@ -357,14 +356,10 @@ LogicalResult verifySignature(Operation *op, Attribute value) {
     if (!isIdentifier(sym.getName()))
       return op->emitError()
              << "entry name '" << sym.getName() << "' is not a C identifier";
-    if (modc::isCompilerInternalName(sym.getName().str()))
+    std::string problem = modc::exportedNameProblem(sym.getName().str());
+    if (!problem.empty())
       return op->emitError() << "an entry cannot be named '" << sym.getName()
-                             << "': names beginning with __modc are the "
-                                "compiler's";
-    if (modc::isLibraryFunctionName(sym.getName().str()))
-      return op->emitError() << "an entry cannot be named '" << sym.getName()
-                             << "': every compiled library has a function "
-                                "of that name";
+                             << "': " << problem;
   }
   SmallVector<TensorSpecAttr> tensors = sig.getTensors();
   for (TensorSpecAttr t : tensors) {

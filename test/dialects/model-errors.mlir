@@ -128,7 +128,7 @@ func.func @"a-b"(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature =
 
 // -----
 
-// expected-error @+1 {{an entry cannot be named 'init': every compiled library has a function of that name}}
+// expected-error @+1 {{an entry cannot be named 'init': NAME_init is a function of every compiled library}}
 func.func @init(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.signature = #mod.signature<
     dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
     outputs = [#mod.tensor<"y" : f32, affine_map<() -> (4)>>]>} {
