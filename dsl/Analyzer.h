@@ -236,6 +236,11 @@ private:
   /// an error.
   bool buildEntryArgs(const ast::Function &fn, Context &ctx, EntrySpec &entry,
                       std::set<int> &used);
+  /// Arithmetic has no bool form (true would count as the i1 -1): for a
+  /// bool `t`, an error at `loc` saying `what` (e.g. "'relu'") needs a cast,
+  /// and false.
+  bool requireArithmetic(const TensorType &t, SourceLoc loc,
+                         const std::string &what);
   /// At most kMaxEntryDyns dyns in one library function; false after an
   /// error.
   bool checkDynCount(const ast::Function &fn, const std::set<int> &used);

@@ -188,13 +188,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                    typeStr(n->type));
     return false;
   };
-  // Arithmetic has no bool form (true would count as -1): say so.
   auto numericTensor = [&](Node *n, SourceLoc loc) {
-    if (n->type.elem != ElemType::Bool)
-      return true;
-    error(loc, "'" + name + "' does arithmetic, got " + typeStr(n->type) +
-                   " (cast it to f32 or i64 first)");
-    return false;
+    return requireArithmetic(n->type, loc, "'" + name + "'");
   };
   auto constIntArg = [&](const Val &v, SourceLoc loc,
                          const char *what) -> std::optional<int64_t> {

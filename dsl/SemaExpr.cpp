@@ -191,14 +191,11 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
       x.f = -x.f;
       return x;
     }
-    if (x.kind == Val::Tensor && x.node->type.elem == ElemType::Bool) {
-      error(e.loc, "unary '-' of " + typeStr(x.node->type) +
-                       ": arithmetic has no bool form (cast it to f32 or "
-                       "i64 first)");
-      return Val::none();
-    }
-    if (x.kind == Val::Tensor)
+    if (x.kind == Val::Tensor) {
+      if (!requireArithmetic(x.node->type, e.loc, "unary '-'"))
+        return Val::none();
       return Val::tensor(addNode(ctx, Op::Neg, x.node->type, e.loc, {x.node}));
+    }
     error(e.loc, "unary '-' needs a number or a tensor");
     return Val::none();
   }
@@ -496,13 +493,9 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
                    ast::elemTypeName(y->type.elem) + " (use cast)");
     return Val::none();
   }
-  if (elem == ElemType::Bool && !ast::isComparison(op)) {
-    error(loc, std::string("'") + spelling + "' of " + typeStr(x->type) +
-                   " and " + typeStr(y->type) +
-                   ": arithmetic has no bool form (cast to f32 or i64 "
-                   "first)");
+  if (!ast::isComparison(op) &&
+      !requireArithmetic(x->type, loc, std::string("'") + spelling + "'"))
     return Val::none();
-  }
   if (op == BinaryOp::MatMul) {
     if (x->type.rank() == 0 || y->type.rank() == 0) {
       error(loc, "operands of '@' must have rank 1 or more, got " +
@@ -538,6 +531,15 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
               : op == BinaryOp::Mul ? Op::Mul
                                     : Op::Div;
   return Val::tensor(addNode(ctx, nodeOp, {elem, *shape}, loc, {x, y}));
+}
+
+bool Analyzer::requireArithmetic(const TensorType &t, SourceLoc loc,
+                                 const std::string &what) {
+  if (t.elem != ElemType::Bool)
+    return true;
+  error(loc, what + " does arithmetic, got " + typeStr(t) +
+                 " (cast it to f32 or i64 first)");
+  return false;
 }
 
 Val Analyzer::evalCall(const Expr &e, Context &ctx) {
@@ -655,11 +657,8 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
                      typeStr(type));
       return Val::none();
     }
-    if (type.elem == ElemType::Bool) {
-      error(loc, "'" + callee.name + "' does arithmetic, got " + typeStr(type) +
-                     " (cast it to f32 or i64 first)");
+    if (!requireArithmetic(type, loc, "'" + callee.name + "'"))
       return Val::none();
-    }
     Node *n = addNode(ctx, Op::Unary, type, loc, {args[0].node});
     n->name = callee.name;
     n->builtin = entry->builtin();

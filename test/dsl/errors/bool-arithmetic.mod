@@ -16,9 +16,9 @@ entry f(a: f32[N], b: f32[N]) -> bool[N] {
   let ok = maximum(p, q) == (max(concat(p, q), 0) < (argmax(p, 0) > 0));
   return where(p, q, p) != cast(a, bool);
 }
-// CHECK: [[FILE]]:10:13: error: '+' of bool[N] and bool[N]: arithmetic has no bool form (cast to f32 or i64 first)
-// CHECK: [[FILE]]:11:11: error: unary '-' of bool[N]: arithmetic has no bool form (cast it to f32 or i64 first)
+// CHECK: [[FILE]]:10:13: error: '+' does arithmetic, got bool[N] (cast it to f32 or i64 first)
+// CHECK: [[FILE]]:11:11: error: unary '-' does arithmetic, got bool[N] (cast it to f32 or i64 first)
 // CHECK: [[FILE]]:12:16: error: 'relu' does arithmetic, got bool[N] (cast it to f32 or i64 first)
 // CHECK: [[FILE]]:13:15: error: 'sum' does arithmetic, got bool[N] (cast it to f32 or i64 first)
-// CHECK: [[FILE]]:14:13: error: '@' of bool[N] and bool[N]: arithmetic has no bool form (cast to f32 or i64 first)
+// CHECK: [[FILE]]:14:13: error: '@' does arithmetic, got bool[N] (cast it to f32 or i64 first)
 // CHECK: [[FILE]]:15:13: error: 'abs' does arithmetic, got bool[N] (cast it to f32 or i64 first)
