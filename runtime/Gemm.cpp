@@ -806,11 +806,9 @@ void halfMatmul(modrt_memref2d_f32 *A, const Desc *Bd, modrt_memref2d_f32 *C,
   int64_t M, K, N;
   if (!matmulShape(A, Bd, C, M, K, N))
     return;
-  if (K == 0) { // An empty sum: zeros (the kernels below assume K > 0).
-    float *Out = C->aligned + C->offset;
-    for (int64_t I = 0; I < M; ++I)
-      for (int64_t J = 0; J < N; ++J)
-        Out[I * C->strides[0] + J * C->strides[1]] = 0.0f;
+  if (K == 0) { // An empty sum: runProblem writes the zeros (B is not read).
+    Problem Pr = problemOf(A, Matrix{nullptr, N, 1}, C);
+    runProblem(Pr, 1);
     return;
   }
   int Threads = currentThreadCount();
