@@ -59,6 +59,16 @@ Value toIndex(Builder &b, Value v) {
 Value toI64(Builder &b, Value v) {
   return b.create<arith::IndexCastOp>(b.getI64Type(), v);
 }
+/// A capacity in rows, min(ceil(scale * rows), rows) as i64: clamped in f64
+/// before the conversion (a huge capacity converted first was poison).
+Value capacityRows(Builder &b, Value rows, double scale) {
+  Value rowsF = b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows));
+  Value capF = b.create<arith::MulFOp>(
+      rowsF, b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
+  return b.create<arith::FPToSIOp>(
+      b.getI64Type(),
+      b.create<arith::MinimumFOp>(b.create<math::CeilOp>(capF), rowsF));
+}
 Value load(Builder &b, Value buffer, ValueRange at) {
   return b.create<memref::LoadOp>(buffer, at);
 }
@@ -367,13 +377,7 @@ struct LowerRoutingToLoopsPass
     // R * k / E): rows in order, in one thread.
     int64_t e = op.getNumTargets();
     double scale = capacity * double(*op.getK()) / double(e);
-    // At most R (a huge capacity converted to i64 was poison).
-    Value rowsF = b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows));
-    Value capF = b.create<arith::MulFOp>(
-        rowsF, b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
-    Value cap = b.create<arith::FPToSIOp>(
-        b.getI64Type(),
-        b.create<arith::MinimumFOp>(b.create<math::CeilOp>(capF), rowsF));
+    Value cap = capacityRows(b, rows, scale);
     Value used =
         b.create<memref::AllocOp>(MemRefType::get({e}, b.getI64Type()));
     loop(b, cIndex(b, 0), cIndex(b, e), [&](Builder &ib, ValueRange t) {
@@ -498,16 +502,7 @@ struct LowerRoutingToLoopsPass
     double capacity =
         op.getCapacity() ? op.getCapacity()->convertToDouble() : 0.0;
     double scale = capacity / double(op.getNumTargets());
-    // Clamped to R before the conversion (a huge capacity was poison).
-    Value rowsF = b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows));
-    Value capF = b.create<arith::MulFOp>(
-        rowsF, b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
-    Value c = b.create<arith::FPToSIOp>(
-        b.getI64Type(),
-        b.create<arith::MinimumFOp>(b.create<math::CeilOp>(capF), rowsF));
-    c = b.create<arith::MinSIOp>(b.create<arith::MaxSIOp>(c, cI64(b, 0)),
-                                 toI64(b, rows));
-    Value cap = toIndex(b, c);
+    Value cap = toIndex(b, capacityRows(b, rows, scale));
     parallel(b, {rows, dim(b, idx, 1)}, [&](Builder &ib, ValueRange rt) {
       store(ib, cI64(ib, -1), idx, rt);
       store(ib, cF32(ib, 0.0), w, rt);

@@ -55,6 +55,12 @@ struct KernelError {
 };
 thread_local KernelError kernelError;
 
+/// A capacity in rows, min(ceil(wanted), rows) for wanted >= 0: clamped in
+/// double before the conversion (a huge capacity overflowed it).
+int64_t capacityRows(double wanted, int64_t rows) {
+  return int64_t(std::min(std::ceil(wanted), double(rows)));
+}
+
 void raise(int code, const char *fmt, ...) {
   if (kernelError.code != 0)
     return;
@@ -173,11 +179,8 @@ void _mlir_ciface_modrt_route_topk(Logits *logits, int64_t k, int64_t normalize,
   std::vector<int64_t> load(size_t(e), 0);
   // capacity > 0: each target keeps the first C rows (row order) choosing it.
   int64_t cap = -1;
-  // At most the rows (a huge capacity overflowed the conversion).
   if (capacity > 0)
-    cap = int64_t(
-        std::min(std::ceil(capacity * double(rows) * double(k) / double(e)),
-                 double(rows)));
+    cap = capacityRows(capacity * double(rows) * double(k) / double(e), rows);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t t = 0; t < e; ++t) {
       row[t] = at<float>(logits, r, t);
@@ -236,9 +239,7 @@ void _mlir_ciface_modrt_route_expert_choice(Logits *logits, double capacity,
     for (int64_t t = 0; t < e; ++t)
       p[r * e + t] = probs[t];
   }
-  int64_t c = int64_t(
-      std::min(std::ceil(capacity * double(rows) / double(e)), double(rows)));
-  c = std::min(std::max<int64_t>(c, 0), rows);
+  int64_t c = capacityRows(capacity * double(rows) / double(e), rows);
   std::vector<int64_t> order(static_cast<size_t>(rows));
   for (int64_t t = 0; t < e; ++t) {
     for (int64_t r = 0; r < rows; ++r)
