@@ -330,10 +330,18 @@ private:
     ctx.body->nodes.push_back(std::move(n));
     return raw;
   }
-  Node *constNode(Context &ctx, ElemType elem, double value, SourceLoc loc) {
+  /// The number `v` (an int or float, not a dyn) as a scalar of `elem`.
+  Node *constNode(Context &ctx, ElemType elem, const Val &v, SourceLoc loc) {
     Node *n = addNode(ctx, Op::Const, TensorType{elem, {}}, loc);
-    n->constant = value;
+    setNumber(*n, v);
     return n;
+  }
+  /// Stores the number `v` in `n.constant` (and exactly in
+  /// `n.intConstant` for an int).
+  static void setNumber(Node &n, const Val &v) {
+    bool isFloat = v.kind == Val::Float;
+    n.constant = isFloat ? v.f : double(v.dim.constant);
+    n.intConstant = isFloat ? 0 : v.dim.constant;
   }
   std::string typeStr(const TensorType &t) const {
     return t.str(program_->dyns);

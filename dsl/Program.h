@@ -86,6 +86,9 @@ struct Node {
   /// rank-polymorphic module called with another number of `...` dims).
   const struct ModuleSpec *callee = nullptr;
   double constant = 0.0;
+  /// Const and full of an integer element type: the exact value (`constant`
+  /// holds it rounded to a double).
+  int64_t intConstant = 0;
   std::string name;
   /// Unary and Builtin: which builtin.
   vocab::Builtin builtin = vocab::Builtin::Relu;

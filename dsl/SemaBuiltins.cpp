@@ -9,6 +9,9 @@
 #include "dsl/Analyzer.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <numeric>
 
@@ -22,6 +25,28 @@ bool mentions(const Dim &d, int sym) {
     if (s == sym)
       return true;
   return false;
+}
+
+/// The smallest magnitude a float type rounds to infinity (its largest
+/// finite value plus half an ulp; the tie goes to the even infinity).
+double overflowThreshold(ElemType t) {
+  switch (t) {
+  case ElemType::F16:
+    return 65520.0;
+  case ElemType::BF16:
+    return std::ldexp(2.0 - std::ldexp(1.0, -8), 127);
+  default:
+    return std::ldexp(2.0 - std::ldexp(1.0, -24), 127);
+  }
+}
+
+/// A number as the source would write it.
+std::string spelling(const Val &v) {
+  if (v.kind != Val::Float)
+    return std::to_string(v.dim.constant);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v.f);
+  return buf;
 }
 
 } // namespace
@@ -911,9 +936,7 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                           ast::elemTypeName(*elem));
           return Val::none();
         }
-        double value =
-            a[i].kind == Val::Float ? a[i].f : double(a[i].dim.constant);
-        n = constNode(ctx, *elem, value, l[i]);
+        n = constNode(ctx, *elem, a[i], l[i]);
       }
       auto joined = broadcastShapes(shape, n->type.shape);
       if (!joined) {
@@ -932,7 +955,6 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       return Val::none();
     std::vector<Dim> shape;
     ElemType elem = ElemType::F32;
-    double value = 0.0;
     vocab::Builtin which = entry->builtin();
     if (which == vocab::Builtin::Full) {
       if (!shapeList(a[0], l[0], shape))
@@ -945,7 +967,6 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
         error(l[1], "'full': a dyn dimension cannot be used as a value");
         return Val::none();
       }
-      value = a[1].kind == Val::Float ? a[1].f : double(a[1].dim.constant);
       elem = a[1].kind == Val::Float ? ElemType::F32 : ElemType::I64;
       if (a[2].kind != Val::None) {
         if (a[2].kind != Val::TypeName) {
@@ -958,6 +979,20 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
                           std::string(ast::elemTypeName(elem)));
           return Val::none();
         }
+      }
+      // As torch.full: a value the dtype cannot hold is an error, not a
+      // wrapped integer or an infinity.
+      double value =
+          a[1].kind == Val::Float ? a[1].f : double(a[1].dim.constant);
+      bool fits = true;
+      if (elem == ElemType::I32)
+        fits = a[1].dim.constant >= INT32_MIN && a[1].dim.constant <= INT32_MAX;
+      else if (isFloatType(elem))
+        fits = !(std::fabs(value) >= overflowThreshold(elem));
+      if (!fits) {
+        error(l[1], "'full': the value " + spelling(a[1]) + " does not fit " +
+                        std::string(ast::elemTypeName(elem)));
+        return Val::none();
       }
     } else {
       if (a[0].kind != Val::Int) {
@@ -989,7 +1024,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
         }
       }
     Node *n = make(TensorType{elem, shape}, {});
-    n->constant = value;
+    if (which == vocab::Builtin::Full)
+      setNumber(*n, a[1]);
     return Val::tensor(n);
   }
   case Rule::Kron: {

@@ -473,14 +473,13 @@ Val Analyzer::binaryOp(ast::BinaryOp op, Val a, Val b, SourceLoc loc,
       error(loc, "a dyn dimension cannot be used as a tensor value");
       return nullptr;
     }
-    double value = v.kind == Val::Float ? v.f : double(v.dim.constant);
     if (!isFloatType(elem) && v.kind == Val::Float) {
       error(loc, std::string("float literal used with an integer tensor of "
                              "type ") +
                      ast::elemTypeName(elem));
       return nullptr;
     }
-    return constNode(ctx, elem, value, loc);
+    return constNode(ctx, elem, v, loc);
   };
   ElemType elem = a.kind == Val::Tensor ? a.node->type.elem : b.node->type.elem;
   Node *x = toNode(a, elem);

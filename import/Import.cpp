@@ -357,6 +357,15 @@ private:
     return v;
   }
 
+  /// The scalar of a Const or full node, exact for integers.
+  Value constantOf(const Node &n) {
+    TensorMath math(builder_, loc(n.loc));
+    Type elem = elemType(n.type.elem);
+    if (isa<FloatType>(elem))
+      return math.scalarConstant(elem, n.constant);
+    return math.scalarConstant(elem, n.intConstant);
+  }
+
   std::vector<Value> shapeValues(const sema::TensorType &t, Location l) {
     std::vector<Value> sizes;
     for (const sema::Dim &d : t.shape)
@@ -385,7 +394,7 @@ private:
         v = paramValue(n);
         break;
       case Op::Const:
-        v = math.scalarConstant(elemType(n.type.elem), n.constant);
+        v = constantOf(n);
         break;
       case Op::Add:
       case Op::Sub:
@@ -624,9 +633,10 @@ Value Importer::emitBuiltin(const Node &n, ArrayRef<Value> ops,
   case Builtin::Min:
     return math.reduce(n.builtin, operand(0), n.ints[0], n.flag,
                        /*wide=*/true);
+  case Builtin::Full:
+    return math.filled(type, shapeValues(n.type, l), constantOf(n));
   case Builtin::Eye:
   case Builtin::Arange:
-  case Builtin::Full:
     return math.constantTensor(n.builtin, type, shapeValues(n.type, l),
                                n.constant);
   case Builtin::Kron:

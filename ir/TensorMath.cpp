@@ -30,8 +30,18 @@ constexpr int64_t kNarrowSumLength = 256;
 Value TensorMath::scalarConstant(Type elem, double value) {
   if (auto f = llvm::dyn_cast<FloatType>(elem))
     return b_.create<arith::ConstantOp>(loc_, b_.getFloatAttr(f, value));
-  return b_.create<arith::ConstantOp>(
-      loc_, b_.getIntegerAttr(elem, static_cast<int64_t>(value)));
+  if (elem.isInteger(1))
+    return scalarConstant(elem, int64_t(value != 0.0));
+  return scalarConstant(elem, static_cast<int64_t>(value));
+}
+
+Value TensorMath::scalarConstant(Type elem, int64_t value) {
+  if (auto f = llvm::dyn_cast<FloatType>(elem))
+    return b_.create<arith::ConstantOp>(loc_,
+                                        b_.getFloatAttr(f, double(value)));
+  if (elem.isInteger(1))
+    value = value != 0;
+  return b_.create<arith::ConstantOp>(loc_, b_.getIntegerAttr(elem, value));
 }
 
 namespace {

@@ -43,8 +43,11 @@ public:
   /// NumPy matmul of `lhs` and `rhs` to `resultType`.
   mlir::Value matmul(mlir::Value lhs, mlir::Value rhs,
                      mlir::RankedTensorType resultType);
-  /// A rank-0 tensor or scalar constant of element type `elem`.
+  /// A scalar constant of element type `elem` (bool: value != 0).
   mlir::Value scalarConstant(mlir::Type elem, double value);
+  /// An integer's exact value as a scalar constant of element type `elem`
+  /// (an i64 literal past 2^53 does not survive a double).
+  mlir::Value scalarConstant(mlir::Type elem, int64_t value);
 
   /// Size of dim `i` of `tensor` as an index value.
   mlir::Value dimSize(mlir::Value tensor, int64_t i);
@@ -96,6 +99,9 @@ public:
   /// eye, arange or full (value `value`) of `type`, its dims `sizes`.
   mlir::Value constantTensor(vocab::Builtin fn, mlir::RankedTensorType type,
                              llvm::ArrayRef<mlir::Value> sizes, double value);
+  /// full of `type` with the scalar `value`, its dims `sizes`.
+  mlir::Value filled(mlir::RankedTensorType type,
+                     llvm::ArrayRef<mlir::Value> sizes, mlir::Value value);
   /// torch.kron of two 2-D tensors.
   mlir::Value kron(mlir::Value a, mlir::Value b,
                    mlir::RankedTensorType resultType);

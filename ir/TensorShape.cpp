@@ -268,11 +268,10 @@ Value TensorMath::cast(Value x, Type elem) {
 
 Value TensorMath::constantTensor(vocab::Builtin fn, RankedTensorType type,
                                  ArrayRef<Value> sizes, double value) {
-  Value init = empty(type, sizes);
   Type elem = type.getElementType();
   if (fn == vocab::Builtin::Full)
-    return b_.create<linalg::FillOp>(loc_, scalarConstant(elem, value), init)
-        .getResult(0);
+    return filled(type, sizes, scalarConstant(elem, value));
+  Value init = empty(type, sizes);
   int64_t rank = type.getRank();
   auto id = AffineMap::getMultiDimIdentityMap(rank, b_.getContext());
   return b_
@@ -296,6 +295,12 @@ Value TensorMath::constantTensor(vocab::Builtin fn, RankedTensorType type,
             }
             nb.create<linalg::YieldOp>(l, r);
           })
+      .getResult(0);
+}
+
+Value TensorMath::filled(RankedTensorType type, ArrayRef<Value> sizes,
+                         Value value) {
+  return b_.create<linalg::FillOp>(loc_, value, empty(type, sizes))
       .getResult(0);
 }
 
