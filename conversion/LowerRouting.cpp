@@ -219,7 +219,7 @@ struct LowerRoutingPass
             isI32(op.getIds())
                 ? MODC_KERNEL_FUNCTION(module, modrt_check_index_i32)
                 : MODC_KERNEL_FUNCTION(module, modrt_check_index_i64),
-            {asMemref(b, loc, ids), i64(b, loc, op.getBound()), msg})))
+            {asMemref(b, loc, ids), toI64(b, loc, op.getBound()), msg})))
       return failure();
     op.erase();
     return success();

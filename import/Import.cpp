@@ -613,9 +613,9 @@ Value Importer::emitBuiltin(const Node &n, ArrayRef<Value> ops,
   RankedTensorType type = tensorType(n.type);
   // Ids are checked where they are read: one message names the entry, the
   // builtin and the value.
-  auto checkIds = [&](size_t operandIndex, int64_t bound) {
+  auto checkIds = [&](size_t operandIndex, Value bound) {
     builder_.create<mod::CheckIndexOp>(
-        l, operand(operandIndex), builder_.getI64IntegerAttr(bound),
+        l, operand(operandIndex), bound,
         builder_.getStringAttr(context + ": " + name + " id in " +
                                describeValue(n.operands[operandIndex])));
   };
@@ -668,10 +668,10 @@ Value Importer::emitBuiltin(const Node &n, ArrayRef<Value> ops,
   case Builtin::Transpose:
     return math.transpose(operand(0), n.ints);
   case Builtin::Embedding:
-    checkIds(1, n.operands[0]->type.shape[0].constant);
+    checkIds(1, math.dimSize(operand(0), 0));
     return math.embedding(operand(0), operand(1), type);
   case Builtin::Onehot:
-    checkIds(0, n.ints[0]);
+    checkIds(0, builder_.create<arith::ConstantIndexOp>(l, n.ints[0]));
     return math.onehot(operand(0), n.ints[0], type);
   case Builtin::Cast:
     return math.cast(operand(0), type.getElementType());
@@ -691,7 +691,7 @@ Value Importer::emitBuiltin(const Node &n, ArrayRef<Value> ops,
     return math.mse(math.cast(operand(0), builder_.getF32Type()),
                     math.cast(operand(1), builder_.getF32Type()));
   case Builtin::CrossEntropy:
-    checkIds(1, n.operands[0]->type.shape.back().constant);
+    checkIds(1, math.dimSize(operand(0), n.operands[0]->type.rank() - 1));
     return math.crossEntropy(math.cast(operand(0), builder_.getF32Type()),
                              operand(1));
   case Builtin::LoadBalance:

@@ -356,10 +356,12 @@ def Mod_CheckIndexOp : Mod_Op<"check_index"> {
     failed check never reads out of bounds.
 
     ```mlir
-    mod.check_index %ids, 32000 : tensor<?xi64> "forward: embedding id in argument 'ids'"
+    %v = arith.constant 32000 : index
+    mod.check_index %ids, %v : tensor<?xi64> "forward: embedding id in argument 'ids'"
     ```
+    The bound is a value: a table or class count may be a dyn.
   }];
-  let arguments = (ins RankedTensorOf<[I32, I64]>:$ids, I64Attr:$bound,
+  let arguments = (ins RankedTensorOf<[I32, I64]>:$ids, Index:$bound,
                        StrAttr:$message);
   let assemblyFormat = "$ids `,` $bound `:` type($ids) $message attr-dict";
 }

@@ -51,8 +51,8 @@ func.func @aggregate(%a: tensor<?x4xf32>, %b: tensor<?x4xf32>) {
 
 // CHECK-LABEL: func.func @checks
 func.func @checks(%ids: tensor<?xi64>, %a: index, %b: index) {
-  // CHECK: mod.check_index %{{.*}}, 10 : tensor<?xi64> "forward: embedding id"
-  mod.check_index %ids, 10 : tensor<?xi64> "forward: embedding id"
+  // CHECK: mod.check_index %{{.*}}, %{{.*}} : tensor<?xi64> "forward: embedding id"
+  mod.check_index %ids, %a : tensor<?xi64> "forward: embedding id"
   // CHECK: mod.check_le %{{.*}}, %{{.*}} "forward: causal"
   mod.check_le %a, %b "forward: causal"
   return

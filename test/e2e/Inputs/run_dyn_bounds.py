@@ -1,0 +1,38 @@
+"""dyn_bounds.mod: ids checked against dyn-sized bounds, against NumPy."""
+
+import sys
+
+import numpy as np
+
+from harness import modrt
+
+m = modrt.load(sys.argv[1])
+rng = np.random.default_rng(0)
+
+
+def fails(call, text):
+    try:
+        call()
+    except modrt.Error as e:
+        assert e.code == 1 and text in str(e), str(e)
+        return True
+    return False
+
+
+for classes in (2, 3, 7):
+    x = rng.standard_normal((4, classes)).astype(np.float32)
+    labels = np.array([0, classes - 1, classes // 2, 0])
+    lse = np.log(np.exp(x.astype(np.float64)).sum(axis=1))
+    ref = np.mean(lse - x[np.arange(4), labels])
+    assert abs(m.ce(x, labels) - ref) < 1e-5
+    assert fails(lambda: m.ce(x, np.array([0, classes, 0, 0])),
+                 f"id {classes} at position 1 is outside [0, {classes})")
+    print(f"ok cross_entropy C={classes}")
+for rows in (1, 5):
+    table = rng.standard_normal((rows, 4)).astype(np.float32)
+    ids = np.array([rows - 1, 0], np.int32)
+    assert np.array_equal(m.emb(table, ids), table[ids])
+    assert fails(lambda: m.emb(table, np.array([rows], np.int32)),
+                 f"is outside [0, {rows})")
+    print(f"ok embedding V={rows}")
+print("PASS dyn bounds")
