@@ -302,7 +302,10 @@ bool linkSharedLibrary(const std::vector<std::string> &objects,
   for (llvm::StringRef arg :
        {llvm::StringRef(runtime), llvm::StringRef("-lpthread"),
         llvm::StringRef("-lm"), llvm::StringRef("-Wl,--no-undefined"),
-        llvm::StringRef("-Wl,-z,noexecstack")})
+        llvm::StringRef("-Wl,-z,noexecstack"),
+        // The runtime's own symbols (and its weak template instances) stay
+        // inside: only NAME_* is exported.
+        llvm::StringRef("-Wl,--exclude-libs,ALL")})
     argv.push_back(arg);
   // Flags of a sanitizer build (space-separated), so that models link
   // against the instrumented runtime.

@@ -157,6 +157,8 @@ struct LowerLibraryInterfacePass
   ModuleOp module;
   Type ptrTy, i32, i64;
   llvm::StringMap<LLVM::GlobalOp> strings;
+  /// The functions the library exports (INTERFACE.md §2: NAME_*).
+  llvm::DenseSet<Operation *> exports;
 
   void runOnOperation() override {
     module = getOperation();
@@ -202,6 +204,20 @@ struct LowerLibraryInterfacePass
     for (Operation &op : llvm::make_early_inc_range(*module.getBody()))
       if (isa<mod::ParamOp, mod::DerivedOp, mod::DimOp, mod::DynOp>(op))
         op.erase();
+    // Only NAME_* leaves the library: the split parts of an entry, MLIR's
+    // helpers (dealloc_helper) and the rest are hidden, or two models
+    // linked into one program would bind each other's copies.
+    auto isLocal = [](LLVM::Linkage l) {
+      return l == LLVM::Linkage::Private || l == LLVM::Linkage::Internal;
+    };
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+      if (!fn.isExternal() && !isLocal(fn.getLinkage()) &&
+          !exports.contains(fn))
+        fn.setVisibility_(LLVM::Visibility::Hidden);
+    for (auto g : module.getOps<LLVM::GlobalOp>())
+      if (!isLocal(g.getLinkage()) &&
+          (g.getValueOrNull() || g.getInitializerBlock()))
+        g.setVisibility_(LLVM::Visibility::Hidden);
     module->removeAttr(mod::kModelAttr);
   }
 
@@ -232,6 +248,7 @@ struct LowerLibraryInterfacePass
     auto fn = b.create<LLVM::LLVMFuncOp>(
         module.getLoc(), name, LLVM::LLVMFunctionType::get(result, args));
     fn.setNoUnwind(true);
+    exports.insert(fn);
     b.setInsertionPointToStart(fn.addEntryBlock(b));
     return fn;
   }

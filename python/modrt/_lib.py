@@ -50,17 +50,33 @@ class _Info(ctypes.Structure):
 
 def to_bf16(a):
     """A float array as bf16 (its uint16 bits, the form bf16 tensors take in
-    modrt), rounded to nearest even like PyTorch's conversion."""
-    f = np.ascontiguousarray(a, np.float32)
-    u = f.view(np.uint32).astype(np.uint64)
+    modrt), rounded to nearest even like PyTorch's conversion. The shape is
+    the input's, rank 0 included."""
+    f = np.asarray(a, np.float32)
+    # Flat, then back to f's shape: NumPy promotes a rank-0 array like a
+    # scalar (its `uint64 >> 16` is a float) and gives scalars back.
+    u = f.reshape(-1).view(np.uint32).astype(np.uint64)
     bits = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
     # NaN is NaN (0x7FC0, as PyTorch), not what rounding its payload gives.
-    return np.where(np.isnan(f), np.uint16(0x7FC0), bits)
+    return np.where(np.isnan(f), np.uint16(0x7FC0), bits.reshape(f.shape))
 
 
 def from_bf16(bits):
-    """bf16 bits (uint16) as float32, exactly."""
-    return (np.asarray(bits, np.uint16).astype(np.uint32) << 16).view(np.float32)
+    """bf16 bits (uint16) as float32, exactly, in the input's shape."""
+    b = np.asarray(bits, np.uint16)
+    # Flat, then back to b's shape: `u << 16` of a rank-0 array is a NumPy
+    # scalar, which cannot be viewed as another dtype.
+    u = b.reshape(-1).astype(np.uint32) << 16
+    return u.view(np.float32).reshape(b.shape)
+
+
+def _c_path(path):
+    """`path` as the bytes a C call takes; a NUL in it would cut it short
+    there, so it is refused as open() does."""
+    b = os.fsencode(path)
+    if b"\0" in b:
+        raise ValueError("embedded null byte")
+    return b
 
 
 class Error(RuntimeError):
@@ -95,7 +111,8 @@ class _Entry:
         self.dyns = [info.dyns[i] for i in range(info.num_dyns)]
         self.inputs = [_Tensor(info.inputs[i]) for i in range(info.num_inputs)]
         self.outputs = [_Tensor(info.outputs[i]) for i in range(info.num_outputs)]
-        fn = getattr(model._lib, f"{model._name}_{self.name}")
+        # lib[name], not getattr: ctypes refuses names like `__m_f__`.
+        fn = model._lib[f"{model._name}_{self.name}"]
         fn.restype = ctypes.c_int
         fn.argtypes = ([ctypes.c_void_p] + [ctypes.c_int64] * len(self.dyns)
                        + [ctypes.c_void_p] * (len(self.inputs) + len(self.outputs)))
@@ -248,6 +265,7 @@ class Model:
     ``m.load_state_dict(d)``."""
 
     def __init__(self, path):
+        _c_path(path)
         path = os.path.abspath(path)
         self._lib = _open_library(path)
         self._path = path
@@ -267,6 +285,10 @@ class Model:
         self._param_dtypes = {p["name"]: np.dtype(_DTYPES[info.params[i].dtype])
                               for i, p in enumerate(params)}
         lib = self._lib
+        # Looked up once by item (getattr refuses dunder-like names, and
+        # lib[name] makes a new function object, without these types, on
+        # every lookup).
+        self._fns = {}
         for suffix, restype, argtypes in [
                 ("create", ctypes.c_void_p, []),
                 ("destroy", None, [ctypes.c_void_p]),
@@ -279,10 +301,11 @@ class Model:
                 ("set_param", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]),
                 ("set_threads", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
                 ("error", ctypes.c_char_p, [ctypes.c_void_p])]:
-            fn = getattr(lib, f"{self._name}_{suffix}")
+            fn = lib[f"{self._name}_{suffix}"]
             fn.restype = restype
             fn.argtypes = argtypes
-        self._handle = getattr(lib, f"{self._name}_create")()
+            self._fns[suffix] = fn
+        self._handle = self._fns["create"]()
         if not self._handle:
             raise Error(4, f"{self._name}_create failed")
         entries = {}
@@ -316,7 +339,7 @@ class Model:
 
     def _check(self, rc):
         if rc != 0:
-            msg = getattr(self._lib, f"{self._name}_error")(self._handle)
+            msg = self._fns["error"](self._handle)
             raise Error(rc, msg.decode() if msg else "failed")
 
     def __getattr__(self, name):
@@ -352,26 +375,24 @@ class Model:
             raise AttributeError(f"{self._name} has no entry '{name}'") from None
 
     def init(self, seed=0):
-        self._check(getattr(self._lib, f"{self._name}_init")(self._handle, seed))
+        self._check(self._fns["init"](self._handle, seed))
 
     def load(self, path):
-        self._check(getattr(self._lib, f"{self._name}_load")(self._handle, os.fsencode(path)))
+        self._check(self._fns["load"](self._handle, _c_path(path)))
 
     def save(self, path):
-        self._check(getattr(self._lib, f"{self._name}_save")(self._handle, os.fsencode(path)))
+        self._check(self._fns["save"](self._handle, _c_path(path)))
 
     def save_optimizer(self, path):
         """Writes the optimiser state (PyTorch's names: PARAM.exp_avg, ...,
         TRAIN.step) as safetensors."""
-        self._check(getattr(self._lib, f"{self._name}_save_optimizer")(
-            self._handle, os.fsencode(path)))
+        self._check(self._fns["save_optimizer"](self._handle, _c_path(path)))
 
     def load_optimizer(self, path):
-        self._check(getattr(self._lib, f"{self._name}_load_optimizer")(
-            self._handle, os.fsencode(path)))
+        self._check(self._fns["load_optimizer"](self._handle, _c_path(path)))
 
     def set_threads(self, n):
-        self._check(getattr(self._lib, f"{self._name}_set_threads")(self._handle, n))
+        self._check(self._fns["set_threads"](self._handle, n))
 
     def _param(self, name):
         try:
@@ -383,7 +404,7 @@ class Model:
         """A copy of parameter `name` (its state_dict name) as an array."""
         p = self._param(name)
         out = np.empty(p["shape"], dtype=self._param_dtypes[name])
-        self._check(getattr(self._lib, f"{self._name}_get_param")(
+        self._check(self._fns["get_param"](
             self._handle, name.encode(), out.ctypes.data_as(ctypes.c_void_p)))
         return out
 
@@ -401,7 +422,7 @@ class Model:
         """Replaces parameter `name` (same shape and dtype); derived
         parameters are recomputed."""
         a = self._checked_value(name, value)
-        self._check(getattr(self._lib, f"{self._name}_set_param")(
+        self._check(self._fns["set_param"](
             self._handle, name.encode(), a.ctypes.data_as(ctypes.c_void_p)))
 
     def state_dict(self):
@@ -416,13 +437,39 @@ class Model:
             raise KeyError(f"load_state_dict: missing {', '.join(missing)}")
         values = {p["name"]: self._checked_value(p["name"], state[p["name"]])
                   for p in self.info.params}
+        # set_param refuses these too, but only after the tensors before
+        # this one were written.
         for name, a in values.items():
-            self._check(getattr(self._lib, f"{self._name}_set_param")(
-                self._handle, name.encode(), a.ctypes.data_as(ctypes.c_void_p)))
+            if a.dtype == np.bool_ and (a.view(np.uint8) > 1).any():
+                k = int(np.argmax(a.view(np.uint8).ravel() > 1))
+                raise ValueError(f"load_state_dict: {name}: element {k} is the byte "
+                                 f"{a.view(np.uint8).ravel()[k]}, not a bool (0 or 1)")
+        # Whatever else a set refuses, the ones written before it go back.
+        old = self.state_dict()
+        done = []
+        set_param = self._fns["set_param"]
+        try:
+            for name, a in values.items():
+                self._check(set_param(self._handle, name.encode(),
+                                      a.ctypes.data_as(ctypes.c_void_p)))
+                done.append(name)
+        except BaseException:
+            for name in done:
+                set_param(self._handle, name.encode(),
+                          old[name].ctypes.data_as(ctypes.c_void_p))
+            raise
+
+    # The C instance belongs to one Model: a copy sharing it would destroy
+    # it twice (and pickling cannot carry it).
+    def _not_copyable(self, *args):
+        raise TypeError(f"a modrt.Model ({self._name}) cannot be copied or pickled: "
+                        f"load the library again and copy the parameters, "
+                        f"modrt.load(m.info.path).load_state_dict(m.state_dict())")
+    __copy__ = __deepcopy__ = __reduce__ = __reduce_ex__ = _not_copyable
 
     def close(self):
         if getattr(self, "_handle", None):
-            getattr(self._lib, f"{self._name}_destroy")(self._handle)
+            self._fns["destroy"](self._handle)
             self._handle = None
 
     def __del__(self):
