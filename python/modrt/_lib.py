@@ -105,14 +105,22 @@ class _Tensor:
                      for c, terms in self.dims)
 
 
+def _symbol(lib, name):
+    """The function `name` of `lib`. By attribute, which ctypes caches (the
+    types set on it stay), except for names like `__m_f__` that ctypes'
+    getattr refuses: those by item, a new object per lookup."""
+    if name.startswith("__") and name.endswith("__"):
+        return lib[name]
+    return getattr(lib, name)
+
+
 class _Entry:
     def __init__(self, model, info):
         self.name = info.name.decode()
         self.dyns = [info.dyns[i] for i in range(info.num_dyns)]
         self.inputs = [_Tensor(info.inputs[i]) for i in range(info.num_inputs)]
         self.outputs = [_Tensor(info.outputs[i]) for i in range(info.num_outputs)]
-        # lib[name], not getattr: ctypes refuses names like `__m_f__`.
-        fn = model._lib[f"{model._name}_{self.name}"]
+        fn = _symbol(model._lib, f"{model._name}_{self.name}")
         fn.restype = ctypes.c_int
         fn.argtypes = ([ctypes.c_void_p] + [ctypes.c_int64] * len(self.dyns)
                        + [ctypes.c_void_p] * (len(self.inputs) + len(self.outputs)))
@@ -285,9 +293,6 @@ class Model:
         self._param_dtypes = {p["name"]: np.dtype(_DTYPES[info.params[i].dtype])
                               for i, p in enumerate(params)}
         lib = self._lib
-        # Looked up once by item (getattr refuses dunder-like names, and
-        # lib[name] makes a new function object, without these types, on
-        # every lookup).
         self._fns = {}
         for suffix, restype, argtypes in [
                 ("create", ctypes.c_void_p, []),
@@ -301,7 +306,7 @@ class Model:
                 ("set_param", ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]),
                 ("set_threads", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
                 ("error", ctypes.c_char_p, [ctypes.c_void_p])]:
-            fn = lib[f"{self._name}_{suffix}"]
+            fn = _symbol(lib, f"{self._name}_{suffix}")
             fn.restype = restype
             fn.argtypes = argtypes
             self._fns[suffix] = fn
@@ -329,7 +334,7 @@ class Model:
         stem = stem.split(".so")[0]
         for name in [stem] + _exported_models(self._path):
             try:
-                fn = self._lib[f"{name}_describe"]
+                fn = _symbol(self._lib, f"{name}_describe")
             except AttributeError:
                 continue
             fn.restype = ctypes.POINTER(_Info)
