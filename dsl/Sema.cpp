@@ -317,8 +317,9 @@ std::unique_ptr<Program> Analyzer::run() {
     if (isReservedInCHeader(file_.modelName))
       error(file_.modelLoc,
             "model name '" + file_.modelName +
-                "' cannot name the library's C type (a C or C++ keyword, or "
-                "a name of the runtime's header)");
+                "' cannot name the library's C type and symbols (a C or C++ "
+                "keyword, a macro of C's headers, or a name of the runtime's "
+                "or MLIR's)");
   }
   for (SourceLoc loc : file_.extraModelLocs)
     error(loc, "a file declares one model");

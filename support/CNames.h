@@ -16,16 +16,44 @@
 
 namespace modc {
 
-/// True for a C11 or C++20 keyword, a type name the header uses, or a name
-/// of the runtime's (`modrt_...`).
+/// True for a C23 or C++20 keyword, a type name or macro the header uses or
+/// gets from <stdint.h> and <stddef.h> (INT64_MAX, MODRT_...), a macro GNU C
+/// predefines (`linux`), or a name of the library's symbol table that is
+/// not the model's: the runtime's (`modrt`, `modrt_...`) and MLIR's
+/// (`_mlir_ciface_...`).
 inline bool isReservedInCHeader(std::string_view name) {
-  if (name.substr(0, 6) == "modrt_")
+  auto startsWith = [&](std::string_view p) {
+    return name.substr(0, p.size()) == p;
+  };
+  auto endsWith = [&](std::string_view p) {
+    return name.size() >= p.size() && name.substr(name.size() - p.size()) == p;
+  };
+  if (name == "modrt" || startsWith("modrt_") || startsWith("MODRT_") ||
+      startsWith("_mlir"))
     return true;
-  static constexpr std::string_view kNames[] = {"_Alignas",
+  // <stdint.h>'s limits and constant macros: INT8_MIN ... UINTMAX_C.
+  if ((startsWith("INT") || startsWith("UINT")) &&
+      (endsWith("_MIN") || endsWith("_MAX") || endsWith("_C")))
+    return true;
+  static constexpr std::string_view kNames[] = {"NULL",
+                                                "PTRDIFF_MAX",
+                                                "PTRDIFF_MIN",
+                                                "SIG_ATOMIC_MAX",
+                                                "SIG_ATOMIC_MIN",
+                                                "SIZE_MAX",
+                                                "WCHAR_MAX",
+                                                "WCHAR_MIN",
+                                                "WINT_MAX",
+                                                "WINT_MIN",
+                                                "_Alignas",
                                                 "_Alignof",
                                                 "_Atomic",
+                                                "_BitInt",
                                                 "_Bool",
                                                 "_Complex",
+                                                "_Decimal128",
+                                                "_Decimal32",
+                                                "_Decimal64",
                                                 "_Generic",
                                                 "_Imaginary",
                                                 "_Noreturn",
@@ -82,6 +110,7 @@ inline bool isReservedInCHeader(std::string_view name) {
                                                 "int32_t",
                                                 "int64_t",
                                                 "int8_t",
+                                                "linux",
                                                 "long",
                                                 "mutable",
                                                 "namespace",
@@ -90,6 +119,7 @@ inline bool isReservedInCHeader(std::string_view name) {
                                                 "not",
                                                 "not_eq",
                                                 "nullptr",
+                                                "offsetof",
                                                 "operator",
                                                 "or",
                                                 "or_eq",
@@ -119,10 +149,13 @@ inline bool isReservedInCHeader(std::string_view name) {
                                                 "typedef",
                                                 "typeid",
                                                 "typename",
+                                                "typeof",
+                                                "typeof_unqual",
                                                 "uint16_t",
                                                 "uint32_t",
                                                 "uint64_t",
                                                 "uint8_t",
+                                                "unix",
                                                 "union",
                                                 "unsigned",
                                                 "using",

@@ -309,9 +309,10 @@ LogicalResult verifyModel(Operation *op, Attribute value) {
   // It names the library's C type and symbols (as sema checks `model X;`).
   if (modc::isReservedInCHeader(name.getValue().str()))
     return op->emitError() << "model name '" << name.getValue()
-                           << "' cannot name the library's C type (a C or "
-                              "C++ keyword, or a name of the runtime's "
-                              "header)";
+                           << "' cannot name the library's C type and "
+                              "symbols (a C or C++ keyword, a macro of C's "
+                              "headers, or a name of the runtime's or "
+                              "MLIR's)";
   llvm::StringSet<> dims, dyns;
   for (Operation &child : *module.getBody()) {
     if (auto d = dyn_cast<DimOp>(child))
