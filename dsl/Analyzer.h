@@ -253,6 +253,10 @@ private:
   /// axis is statically empty, else a run-time check when it is a dyn.
   bool requireNonEmptyAxis(Node *n, const TensorType &t, int64_t axis,
                            const std::string &name, SourceLoc loc);
+  /// The sizes `shape` of the result of `n` (`what`): an error at `loc` if
+  /// one is negative for all dyns, else a run-time check where it may be.
+  bool requireNonNegativeSizes(Node *n, const std::vector<Dim> &shape,
+                               const std::string &what, SourceLoc loc);
   /// Index of entry `name` in program_->entries, elaborating it first if
   /// needed; -1 on error (reported at `loc`).
   int requireEntry(const std::string &name, SourceLoc loc);

@@ -581,6 +581,9 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       }
     }
     Node *n = make(TensorType{x->type.elem, shape}, {x});
+    if (entry->rule == Rule::Expand &&
+        !requireNonNegativeSizes(n, shape, "'expand'", e.loc))
+      return Val::none();
     return Val::tensor(n);
   }
 
@@ -1026,6 +1029,8 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
     Node *n = make(TensorType{elem, shape}, {});
     if (which == vocab::Builtin::Full)
       setNumber(*n, a[1]);
+    if (!requireNonNegativeSizes(n, shape, "'" + name + "'", e.loc))
+      return Val::none();
     return Val::tensor(n);
   }
   case Rule::Kron: {
@@ -1114,6 +1119,9 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       Node *n = addNode(ctx, Op::Slice, piece, e.loc, {x});
       n->offsets.assign(x->type.rank(), Dim::of(0));
       n->offsets[*ax] = offset;
+      // The sizes add up to the axis: none negative keeps each in bounds.
+      if (!requireNonNegativeSizes(n, {d}, "'split'", l[1]))
+        return Val::none();
       tuple.elems.push_back(Val::tensor(n));
       offset = *addDims(offset, d);
     }

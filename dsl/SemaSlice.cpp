@@ -36,6 +36,25 @@ Holds compareDims(const Dim &lhs, const Dim &rhs) {
 
 } // namespace
 
+bool Analyzer::requireNonNegativeSizes(Node *n, const std::vector<Dim> &shape,
+                                       const std::string &what, SourceLoc loc) {
+  const Dim zero = Dim::of(0);
+  for (const Dim &d : shape) {
+    std::string size = d.str(program_->dyns);
+    switch (compareDims(zero, d)) {
+    case Holds::Always:
+      break;
+    case Holds::Never:
+      error(loc, what + ": the size " + size + " is negative");
+      return false;
+    case Holds::Unknown:
+      n->checks.push_back({zero, d, what + ": needs 0 <= " + size});
+      break;
+    }
+  }
+  return true;
+}
+
 Val Analyzer::evalIndex(const Expr &e, Context &ctx) {
   Val base = eval(*e.operands[0], ctx);
   if (base.kind == Val::None)

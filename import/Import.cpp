@@ -14,6 +14,7 @@
 #include "ir/TensorMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -600,9 +601,55 @@ Value Importer::emitSlice(const Node &n, Location l,
                             : fold(n.type.shape[kept++]));
     strides.push_back(builder_.getIndexAttr(1));
   }
-  return builder_.create<tensor::ExtractSliceOp>(l, tensorType(n.type),
-                                                 values_.at(n.operands[0]),
-                                                 offsets, sizes, strides);
+  Value source = values_.at(n.operands[0]);
+  if (n.checks.empty())
+    return builder_.create<tensor::ExtractSliceOp>(
+        l, tensorType(n.type), source, offsets, sizes, strides);
+  // A box sema could not prove in bounds: its check fails the call, but the
+  // code after it still runs, so it reads only the part of the box inside
+  // the source (clamped offsets and sizes) into a zero-filled box of the
+  // promised sizes, never past the source's buffer.
+  auto index = [&](OpFoldResult r) {
+    return getValueOrCreateConstantIndexOp(builder_, l, r);
+  };
+  Value zero = builder_.create<arith::ConstantIndexOp>(l, 0);
+  auto clamp = [&](Value v, Value hi) {
+    return builder_.create<arith::MinSIOp>(
+        l, builder_.create<arith::MaxSIOp>(l, v, zero), hi);
+  };
+  auto sourceType = cast<RankedTensorType>(source.getType());
+  SmallVector<OpFoldResult> inOffsets, inSizes, boxSizes, boxOffsets;
+  SmallVector<int64_t> boxShape;
+  for (size_t k = 0; k < offsets.size(); ++k) {
+    Value extent = builder_.create<tensor::DimOp>(l, source, k);
+    Value offset = clamp(index(offsets[k]), extent);
+    Value size = index(sizes[k]);
+    Value left = builder_.create<arith::SubIOp>(l, extent, offset);
+    inOffsets.push_back(offset);
+    inSizes.push_back(clamp(size, left).getResult());
+    std::optional<int64_t> fixed = getConstantIntValue(sizes[k]);
+    boxShape.push_back(fixed ? std::max<int64_t>(*fixed, 0)
+                             : ShapedType::kDynamic);
+    boxSizes.push_back(
+        fixed ? OpFoldResult(builder_.getIndexAttr(boxShape.back()))
+              : OpFoldResult(
+                    builder_.create<arith::MaxSIOp>(l, index(sizes[k]), zero)
+                        .getResult()));
+    boxOffsets.push_back(builder_.getIndexAttr(0));
+  }
+  auto boxType = RankedTensorType::get(boxShape, sourceType.getElementType());
+  SmallVector<Value> allSizes;
+  for (OpFoldResult size : boxSizes)
+    allSizes.push_back(index(size));
+  TensorMath math(builder_, l);
+  Value box = math.filled(boxType, allSizes,
+                          math.scalarConstant(boxType.getElementType(), 0.0));
+  Value inside = builder_.create<tensor::ExtractSliceOp>(l, source, inOffsets,
+                                                         inSizes, strides);
+  box = builder_.create<tensor::InsertSliceOp>(l, inside, box, boxOffsets,
+                                               inSizes, strides);
+  return builder_.create<tensor::ExtractSliceOp>(l, tensorType(n.type), box,
+                                                 boxOffsets, boxSizes, strides);
 }
 
 Value Importer::emitBuiltin(const Node &n, ArrayRef<Value> ops,
