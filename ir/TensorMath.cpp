@@ -806,9 +806,11 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
               })
             .getResult(0);
   }
-  // key_mask: masked keys get the lowest finite score (exp gives exactly
-  // 0 against any other key; no infinities, so no NaN reaches the
-  // gradient), and a query with no allowed key gets 0 below.
+  // key_mask: masked keys get the score -inf (exp gives exactly 0, as
+  // PyTorch's masked_fill), so a query whose allowed keys all score -inf
+  // gets NaN as in PyTorch, never the masked keys' values. A query with no
+  // allowed key (mask and causal) has all its scores 0 instead, so its
+  // softmax and the softmax's gradient stay finite, and gets 0 below.
   auto nonzero = [&](OpBuilder &nb, Location l, Value m) -> Value {
     Type t = m.getType();
     if (llvm::isa<FloatType>(t))
@@ -824,25 +826,6 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
     auto id = AffineMap::getMultiDimIdentityMap(4, ctx);
     AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
                d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
-    Value init = empty(scoreType, {bSize, hv, tq, tk});
-    scores =
-        b_.create<linalg::GenericOp>(
-              loc_, TypeRange{scoreType}, ValueRange{scores, keyMask},
-              ValueRange{init},
-              SmallVector<AffineMap>{id, AffineMap::get(4, 0, {d0, d3}, ctx),
-                                     id},
-              SmallVector<utils::IteratorType>(4,
-                                               utils::IteratorType::parallel),
-              [&](OpBuilder &nb, Location l, ValueRange vals) {
-                Value lowest = nb.create<arith::ConstantOp>(
-                    l,
-                    nb.getFloatAttr(elem, -std::numeric_limits<float>::max()));
-                nb.create<linalg::YieldOp>(
-                    l, nb.create<arith::SelectOp>(l, nonzero(nb, l, vals[1]),
-                                                  vals[0], lowest)
-                           .getResult());
-              })
-            .getResult(0);
     // hasKey[b, t] = 1 if query t may attend to some key (mask and causal).
     Value shift = b_.create<arith::SubIOp>(loc_, tk, tq);
     auto keyType =
@@ -882,6 +865,30 @@ Value TensorMath::attention(Value q, Value k, Value v, int64_t heads,
               })
             .getResult(0);
     hasKey = any;
+    Value init = empty(scoreType, {bSize, hv, tq, tk});
+    scores =
+        b_.create<linalg::GenericOp>(
+              loc_, TypeRange{scoreType}, ValueRange{scores, keyMask, hasKey},
+              ValueRange{init},
+              SmallVector<AffineMap>{id, AffineMap::get(4, 0, {d0, d3}, ctx),
+                                     AffineMap::get(4, 0, {d0, d2}, ctx), id},
+              SmallVector<utils::IteratorType>(4,
+                                               utils::IteratorType::parallel),
+              [&](OpBuilder &nb, Location l, ValueRange vals) {
+                Value ninf = nb.create<arith::ConstantOp>(
+                    l, nb.getFloatAttr(
+                           elem, -std::numeric_limits<double>::infinity()));
+                Value z =
+                    nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 0.0));
+                Value some = nb.create<arith::CmpFOp>(
+                    l, arith::CmpFPredicate::OGT, vals[2], z);
+                Value kept = nb.create<arith::SelectOp>(
+                    l, nonzero(nb, l, vals[1]), vals[0], ninf);
+                nb.create<linalg::YieldOp>(
+                    l,
+                    nb.create<arith::SelectOp>(l, some, kept, z).getResult());
+              })
+            .getResult(0);
   }
   Value p = softmax(scores, 3, /*log=*/false);
   if (hasKey) {

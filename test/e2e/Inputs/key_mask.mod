@@ -14,6 +14,12 @@ entry f(x: f32[B, T, D], m: i64[B, T], mb: bool[B, T]) -> (f32[B, T, D], f32[B, 
           attention(x @ wq, x, x, heads = 1, causal = true, key_mask = mb));
 }
 
+// The scores as they come: an allowed key scoring -inf.
+entry raw(q: f32[B, T, D], k: f32[B, T, D], v: f32[B, T, D], mb: bool[B, T]) -> (f32[B, T, D], f32[B, T, D]) {
+  return (attention(q, k, v, heads = 1, key_mask = mb),
+          attention(q, k, v, heads = 1, causal = true, key_mask = mb));
+}
+
 train step(x: f32[B, T, D], m: i64[B, T], target: f32[B, T, D]) {
   minimize mse(attention(x @ wq, x @ wk, x, heads = 2, key_mask = m), target);
   update wq, wk with sgd(lr = 1.0);

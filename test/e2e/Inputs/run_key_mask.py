@@ -59,4 +59,18 @@ for b, t in ((1, 1), (3, 5), (2, 0)):
             g = P[k].grad.numpy()
             assert np.max(np.abs(before[k] - g - after[k])) < 1e-4 * max(1.0, np.abs(g).max()), k
     print(f"ok B={b} T={t}")
+# Where every allowed key scores -inf the result is NaN, as PyTorch's
+# masked_fill(-inf) + softmax gives, never the masked keys' values; a query
+# with no allowed key gets 0; finite allowed scores ignore masked keys.
+q = np.zeros((2, 3, 8), np.float32)
+q[:, :, 0] = 1.0
+k = np.zeros((2, 3, 8), np.float32)
+k[0, 0, 0] = -np.inf
+v = np.repeat(np.arange(1.0, 4.0, dtype=np.float32)[None, :, None], 2, 0) * np.ones((2, 3, 8), np.float32)
+mb = np.array([[True, False, False], [False, False, True]])
+y1, y2 = m.raw(q, k, v, mb)
+assert np.all(np.isnan(y1[0])) and np.all(np.isnan(y2[0])), (y1[0], y2[0])
+assert np.all(y1[1] == 3.0), y1[1]
+assert np.all(y2[1, :2] == 0.0) and np.all(y2[1, 2] == 3.0), y2[1]
+print("ok allowed keys at -inf")
 print("PASS key_mask")
