@@ -9,6 +9,7 @@
 #include "Json.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -43,6 +44,12 @@ public:
       ::close(Fd);
   }
   int get() const { return Fd; }
+  /// Takes `NewFd` in place of the one held (closed).
+  void reset(int NewFd) {
+    if (Fd >= 0)
+      ::close(Fd);
+    Fd = NewFd;
+  }
   /// Closes now and reports the error close() may return (for writes).
   int close() {
     int Result = ::close(Fd);
@@ -637,21 +644,32 @@ int saveSafetensors(const char *Path, const TensorRef *Tensors,
     return MODRT_OK;
   }
 
-  char Suffix[32];
-  int SuffixLength =
-      std::snprintf(Suffix, sizeof(Suffix), ".tmp.%ld", long(::getpid()));
-  size_t PathLength = std::strlen(Target);
-  MallocBuffer TempPath(std::malloc(PathLength + size_t(SuffixLength) + 1));
+  // The temporary file sits beside the target under a short name of its
+  // own (a long target name plus a suffix could pass NAME_MAX), unique per
+  // call: two threads saving to one path each write their own and the
+  // last rename wins whole. It takes the old file's permissions.
+  const char *Slash = std::strrchr(Target, '/');
+  size_t DirLength = Slash ? size_t(Slash - Target) + 1 : 0;
+  MallocBuffer TempPath(std::malloc(DirLength + 64));
   if (!TempPath.get())
     return Err.fail(MODRT_ENOMEM, "save %s: out of memory", Path);
-  std::memcpy(TempPath.chars(), Target, PathLength);
-  std::memcpy(TempPath.chars() + PathLength, Suffix, size_t(SuffixLength) + 1);
-
-  FileHandle File(
-      ::open(TempPath.chars(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  static std::atomic<unsigned long> Counter{0};
+  bool HadTarget = ::stat(Target, &St) == 0 && S_ISREG(St.st_mode);
+  FileHandle File(-1);
+  for (int Try = 0; Try < 100 && File.get() < 0; ++Try) {
+    std::memcpy(TempPath.chars(), Target, DirLength);
+    std::snprintf(TempPath.chars() + DirLength, 64, ".modrt-save.%ld.%lu",
+                  long(::getpid()), Counter.fetch_add(1));
+    File.reset(::open(TempPath.chars(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                      0644));
+    if (File.get() < 0 && errno != EEXIST)
+      break;
+  }
   if (File.get() < 0)
     return Err.fail(MODRT_EIO, "save %s: cannot create %s: %s", Path,
                     TempPath.chars(), std::strerror(errno));
+  if (HadTarget)
+    (void)::fchmod(File.get(), St.st_mode & 07777);
   const char *Step = "write";
   int E = writeAll(File.get());
   if (!E && ::fsync(File.get()) != 0) {

@@ -55,8 +55,9 @@ int loadSafetensors(const char *Path, const TensorRef *Tensors,
                     size_t NumTensors, ErrorSink &Err);
 
 /// Writes Tensors to Path, in the given order and contiguously, through a
-/// temporary file "PATH.tmp.PID" renamed over Path, so that Path never holds
-/// a partial file. Returns MODRT_OK, MODRT_EIO or MODRT_ENOMEM with a message
+/// temporary file beside it (".modrt-save.PID.N", unique per call, with the
+/// old file's permissions) renamed over Path, so that Path never holds a
+/// partial file. Returns MODRT_OK, MODRT_EIO or MODRT_ENOMEM with a message
 /// "save PATH: ..." in Err.
 int saveSafetensors(const char *Path, const TensorRef *Tensors,
                     size_t NumTensors, ErrorSink &Err);
