@@ -292,6 +292,11 @@ void Analyzer::collectGlobals() {
   // module: one name for both is an error here (docs/design.md), not a
   // failed import or a crash later.
   for (auto &p : file_.params) {
+    // The safetensors header keeps this key for its metadata (INTERFACE.md
+    // §3): a tensor of that name would make a file no reader loads.
+    if (p->name == "__metadata__")
+      error(p->loc, "parameter '__metadata__' would be the weight file's "
+                    "metadata key (rename it)");
     auto it = callables.find(p->name);
     if (it == callables.end())
       continue;

@@ -27,6 +27,11 @@ void ModDialect::initialize() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ParamOp::verify() {
+  // The name is the tensor's key in weight files, where the safetensors
+  // header keeps this one for its metadata.
+  if (getSymName() == "__metadata__")
+    return emitOpError() << "'__metadata__' is the weight file's metadata "
+                            "key, not a parameter name";
   unsigned arity = 0;
   switch (getInit()) {
   case InitKind::Const:

@@ -231,3 +231,8 @@ func.func @__modc_par_body_0(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod
 // expected-error @+1 {{model name 'int' cannot name the library's C type}}
 module attributes {mod.model = "int"} {
 }
+
+// -----
+
+// expected-error @+1 {{'__metadata__' is the weight file's metadata key, not a parameter name}}
+mod.param @__metadata__ : tensor<2xf32> init zeros
