@@ -13,6 +13,7 @@
 #include "vocab/Vocabulary.h"
 
 #include <memory>
+#include <new>
 #include <string>
 
 struct modc_session {
@@ -40,7 +41,15 @@ extern "C" {
 
 const char *modc_version(void) { return MODC_VERSION; }
 
-modc_session *modc_session_create(void) { return new modc_session(); }
+modc_session *modc_session_create(void) {
+  auto *session = new (std::nothrow) modc_session();
+  // NULL where its compiler thread cannot start (an address-space limit).
+  if (session && !session->session.threadError().empty()) {
+    delete session;
+    return nullptr;
+  }
+  return session;
+}
 
 void modc_session_destroy(modc_session *session) { delete session; }
 

@@ -25,21 +25,51 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
-#include "llvm/Support/thread.h"
 
 #include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
 #include <mutex>
+#include <pthread.h>
 #include <unistd.h>
 
 namespace modc {
 
-void runOnCompilerStack(llvm::function_ref<void()> work) {
-  llvm::thread worker(std::optional<unsigned>(kCompilerStackBytes),
-                      [&] { work(); });
-  worker.join();
+namespace {
+
+/// Starts `body(arg)` on a thread with the compiler's stack; "" or why not
+/// (an address-space limit can refuse 256 MiB: an error, not an abort).
+std::string startCompilerThread(pthread_t &thread, void *(*body)(void *),
+                                void *arg) {
+  pthread_attr_t attr;
+  int rc = pthread_attr_init(&attr);
+  if (rc == 0) {
+    rc = pthread_attr_setstacksize(&attr, kCompilerStackBytes);
+    if (rc == 0)
+      rc = pthread_create(&thread, &attr, body, arg);
+    pthread_attr_destroy(&attr);
+  }
+  if (rc == 0)
+    return "";
+  return "cannot start the compiler's thread (" +
+         std::to_string(kCompilerStackBytes >> 20) +
+         " MiB of stack): " + std::strerror(rc);
+}
+
+} // namespace
+
+std::string runOnCompilerStack(llvm::function_ref<void()> work) {
+  pthread_t thread;
+  auto body = [](void *arg) -> void * {
+    (*static_cast<llvm::function_ref<void()> *>(arg))();
+    return nullptr;
+  };
+  std::string error = startCompilerThread(thread, body, &work);
+  if (error.empty())
+    pthread_join(thread, nullptr);
+  return error;
 }
 
 /// A session's own thread with the compiler's stack, kept for the session's
@@ -47,17 +77,30 @@ void runOnCompilerStack(llvm::function_ref<void()> work) {
 /// more than checking a small program.
 class CompilerThread {
 public:
-  CompilerThread()
-      : thread_(std::optional<unsigned>(kCompilerStackBytes),
-                [this] { loop(); }) {}
+  CompilerThread() : owner_(::getpid()) {
+    error_ = startCompilerThread(
+        thread_,
+        [](void *self) -> void * {
+          static_cast<CompilerThread *>(self)->loop();
+          return nullptr;
+        },
+        this);
+  }
   ~CompilerThread() {
+    if (!error_.empty())
+      return;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_ = true;
     }
     wake_.notify_all();
-    thread_.join();
+    pthread_join(thread_, nullptr);
   }
+
+  /// "" if the thread runs, else why it could not start.
+  const std::string &error() const { return error_; }
+  /// The process that started the thread: a fork's child has no thread.
+  pid_t owner() const { return owner_; }
 
   /// Runs `work` on the thread and waits for it.
   void run(llvm::function_ref<void()> work) {
@@ -86,7 +129,9 @@ private:
   std::condition_variable wake_, finished_;
   const llvm::function_ref<void()> *task_ = nullptr;
   bool stop_ = false;
-  llvm::thread thread_; // last: it starts running loop()
+  pid_t owner_;
+  std::string error_;
+  pthread_t thread_{};
 };
 
 std::string targetError(llvm::StringRef target) {
@@ -272,8 +317,7 @@ bool CompiledLibrary::write(const std::string &path, std::string &error) const {
   return true;
 }
 
-Session::Session(size_t cacheBytes)
-    : worker_(std::make_unique<CompilerThread>()), cacheLimit_(cacheBytes) {
+Session::Session(size_t cacheBytes) : cacheLimit_(cacheBytes) {
   mlir::DialectRegistry registry;
   registerPipelineDialects(registry);
   context_ = std::make_unique<mlir::MLIRContext>(registry);
@@ -316,11 +360,27 @@ std::string Session::diagnosticText() const {
   return text;
 }
 
-void Session::run(llvm::function_ref<void()> work) {
-  if (settings_.onCallerThread)
+bool Session::run(llvm::function_ref<void()> work) {
+  if (settings_.onCallerThread) {
     work();
-  else
-    worker_->run(work);
+    return true;
+  }
+  if (!threadError().empty()) {
+    report({"modc", 0, 0, true, threadError()});
+    return false;
+  }
+  worker_->run(work);
+  return true;
+}
+
+const std::string &Session::threadError() {
+  // Started on first use; in a fork's child the thread is gone (only the
+  // forking thread is copied): start another, leaving the parent's copy.
+  if (worker_ && worker_->owner() != ::getpid())
+    (void)worker_.release();
+  if (!worker_ || !worker_->error().empty())
+    worker_ = std::make_unique<CompilerThread>();
+  return worker_->error();
 }
 
 void Session::clearResults() {
@@ -384,11 +444,12 @@ Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
                                const CompileOptions &options) {
   clearResults();
   bool ok = false;
-  run([&] {
-    frontEnd_ = std::make_unique<FrontEnd>(filename.str(), source);
-    ok = bool(checkSource(*frontEnd_, options, diagnostics_).program);
-    frontEndCount_ = diagnostics_.size();
-  });
+  if (!run([&] {
+        frontEnd_ = std::make_unique<FrontEnd>(filename.str(), source);
+        ok = bool(checkSource(*frontEnd_, options, diagnostics_).program);
+        frontEndCount_ = diagnostics_.size();
+      }))
+    return UsageError;
   return ok ? Ok : ProgramError;
 }
 
@@ -408,7 +469,7 @@ Session::Status Session::runBuild(llvm::StringRef source,
                                   const CompileOptions &options,
                                   std::shared_ptr<CompiledLibrary> &out,
                                   const Output *output) {
-  Status status = Ok;
+  Status status = UsageError;
   run([&] {
     resetStats(context_.get());
     status = build(source, filename.str(), options, out, output);

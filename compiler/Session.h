@@ -50,8 +50,9 @@ struct SessionDiagnostic {
 /// of this stack size (reserved, committed only as used).
 constexpr unsigned kCompilerStackBytes = 256u << 20;
 
-/// Runs `work` on a thread with kCompilerStackBytes of stack and waits.
-void runOnCompilerStack(llvm::function_ref<void()> work);
+/// Runs `work` on a thread with kCompilerStackBytes of stack and waits;
+/// "" or, without running it, why no such thread could start.
+std::string runOnCompilerStack(llvm::function_ref<void()> work);
 
 /// "" for a --target this build compiles for, else the message.
 std::string targetError(llvm::StringRef target);
@@ -129,6 +130,10 @@ public:
 
   enum Status { Ok = 0, ProgramError = 1, UsageError = 2 };
 
+  /// "" if the session's compiler thread runs (starting it if needed),
+  /// else why it cannot start (then every call fails with UsageError).
+  const std::string &threadError();
+
   /// Parses and checks `source`; the diagnostics replace the last ones.
   Status check(llvm::StringRef source, llvm::StringRef filename,
                llvm::StringRef options);
@@ -186,7 +191,9 @@ private:
   Status build(llvm::StringRef source, const std::string &filename,
                const CompileOptions &options,
                std::shared_ptr<CompiledLibrary> &out, const Output *output);
-  void run(llvm::function_ref<void()> work);
+  /// Runs `work` on the session's thread (false, reported, if there is
+  /// none).
+  bool run(llvm::function_ref<void()> work);
   void clearResults();
   void remember(const std::string &key, std::shared_ptr<CompiledLibrary> lib);
 

@@ -146,6 +146,11 @@ int main(int argc, char **argv) {
   options.verifyEach = verifyEach;
   options.specialize.assign(specialize.begin(), specialize.end());
   int status = 0;
-  modc::runOnCompilerStack([&] { status = modc::runDriver(options); });
+  std::string error =
+      modc::runOnCompilerStack([&] { status = modc::runDriver(options); });
+  if (!error.empty()) {
+    llvm::errs() << "modc: error: " << error << "\n";
+    return 2;
+  }
   return status;
 }
