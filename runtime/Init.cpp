@@ -55,7 +55,7 @@
 /// Storing the double v: f32 rounds to nearest even; f16 and bf16 round to
 /// f32 first, then to nearest even in the 16-bit format (overflow gives
 /// infinity); i32 and i64 truncate toward zero, saturating at the type's
-/// limits; bool stores 1 if v truncated toward zero is non-zero, else 0.
+/// limits; bool stores v != 0 (as `cast(x, bool)`: 0.5 is true).
 ///
 //===----------------------------------------------------------------------===//
 
@@ -299,8 +299,8 @@ void fill(const modrt_param_info &Param, void *Data, ValueFn Value) {
   case MODRT_BOOL: {
     uint8_t *Out = static_cast<uint8_t *>(Data);
     for (int64_t J = 0; J < Count; ++J) {
-      double V = Value(J);
-      Out[J] = (V >= 1.0 || V <= -1.0) ? 1 : 0;
+      // The f32 draw, as for an f32 parameter, then cast's rule.
+      Out[J] = float(Value(J)) != 0.0f ? 1 : 0;
     }
     return;
   }

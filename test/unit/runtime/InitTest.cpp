@@ -312,7 +312,8 @@ TEST(InitTest, ConstantsAndIntegerTypes) {
   EXPECT_EQ(I64[0], -2);
   EXPECT_EQ(static_cast<const int64_t *>(modrt_param_data(M, 5))[1], INT64_MAX);
   EXPECT_EQ(static_cast<const int32_t *>(modrt_param_data(M, 6))[0], INT32_MIN);
-  EXPECT_EQ(static_cast<const uint8_t *>(modrt_param_data(M, 7))[0], 0);
+  // bool is the f32 draw != 0, as cast(x, bool): 0.5 is true.
+  EXPECT_EQ(static_cast<const uint8_t *>(modrt_param_data(M, 7))[0], 1);
   EXPECT_EQ(static_cast<const uint8_t *>(modrt_param_data(M, 8))[1], 1);
   EXPECT_EQ(static_cast<const uint16_t *>(modrt_param_data(M, 9))[0], 0x2e66);
   EXPECT_EQ(static_cast<const uint16_t *>(modrt_param_data(M, 10))[1], 0x3f80);
