@@ -178,6 +178,15 @@ private:
   /// Flat parameter tensors and elements below a module, memoized and
   /// saturated at kMaxDim: bounds what --print-params and codegen expand.
   std::pair<int64_t, int64_t> paramFootprint(const ModuleSpec &m);
+  /// The number of nodes a call of `m` becomes once every module it
+  /// applies or routes to is inlined (saturating): a chain of modules each
+  /// applying the next twice doubles it per level.
+  uint64_t inlinedSize(const ModuleSpec &m);
+  /// The module a route target or aggregation of `route` (in a body whose
+  /// instances are `instances`) calls.
+  static const ModuleSpec *
+  routeCallee(const RouteInfo &route, size_t target,
+              const std::vector<InstanceSpec> &instances);
   /// Reports a model whose parameters exceed those bounds.
   void checkModelSize();
   /// Module templates no instance uses (SemaTemplates.cpp): their names and
@@ -372,6 +381,7 @@ private:
   uint64_t workBudget_ = 0; ///< set on first use, from the file's size
   bool workExceeded_ = false;
   std::map<const ModuleSpec *, std::pair<int64_t, int64_t>> footprints_;
+  std::map<const ModuleSpec *, uint64_t> inlined_;
   /// Model-level parameters and instances whose declaration failed.
   std::map<std::string, SourceLoc> failedModelMembers_;
   /// The model's members as entries see them; built on first use.

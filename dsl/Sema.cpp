@@ -210,10 +210,12 @@ bool Analyzer::spend(SourceLoc loc, uint64_t units) {
     return true;
   if (!workExceeded_) {
     workExceeded_ = true;
-    error(loc, "the program unrolls to more than " +
-                   std::to_string(workBudget_) +
-                   " operations (nested 'for' loops, template instantiations, "
-                   "pipes or routes through large instance arrays)");
+    error(
+        loc,
+        "the program unrolls to more than " + std::to_string(workBudget_) +
+            " operations (nested 'for' loops, template instantiations, modules "
+            "calling modules, "
+            "pipes or routes through large instance arrays)");
   }
   return false;
 }
@@ -245,6 +247,46 @@ std::pair<int64_t, int64_t> Analyzer::paramFootprint(const ModuleSpec &m) {
   }
   footprints_[&m] = {tensors, elements};
   return {tensors, elements};
+}
+
+const ModuleSpec *
+Analyzer::routeCallee(const RouteInfo &route, size_t target,
+                      const std::vector<InstanceSpec> &instances) {
+  if (target < route.callees.size() && route.callees[target])
+    return route.callees[target];
+  size_t index = size_t(route.targets[target].first);
+  return index < instances.size() ? instances[index].module : nullptr;
+}
+
+uint64_t Analyzer::inlinedSize(const ModuleSpec &m) {
+  auto memo = inlined_.find(&m);
+  if (memo != inlined_.end())
+    return memo->second;
+  inlined_[&m] = 0; // a cycle is an error of its own
+  uint64_t total = m.body.nodes.size();
+  auto add = [&](const ModuleSpec *callee) {
+    if (callee && __builtin_add_overflow(total, inlinedSize(*callee), &total))
+      total = UINT64_MAX;
+  };
+  for (const auto &owned : m.body.nodes) {
+    const Node &n = *owned;
+    if (n.op == Op::Apply)
+      add(n.callee ? n.callee
+          : size_t(n.index) < m.instances.size()
+              ? m.instances[size_t(n.index)].module
+              : nullptr);
+    if (n.op != Op::Route || !n.route)
+      continue;
+    for (size_t t = 0; t < n.route->targets.size(); ++t)
+      add(routeCallee(*n.route, t, m.instances));
+    if (n.route->aggInstance >= 0)
+      add(n.route->aggCallee ? n.route->aggCallee
+          : size_t(n.route->aggInstance) < m.instances.size()
+              ? m.instances[size_t(n.route->aggInstance)].module
+              : nullptr);
+  }
+  inlined_[&m] = total;
+  return total;
 }
 
 void Analyzer::collectGlobals() {

@@ -545,6 +545,13 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
   std::vector<Node *> operands = {x};
   if (decision)
     operands.push_back(decision);
+  uint64_t inlined = 0;
+  for (size_t t = 0; t < info->targets.size(); ++t)
+    if (const ModuleSpec *callee = routeCallee(*info, t, *ctx.instances))
+      inlined =
+          std::min<uint64_t>(inlined + inlinedSize(*callee), UINT64_MAX / 2);
+  if (!spend(e.loc, inlined))
+    return Val::none();
   Node *n = addNode(ctx, Op::Route, resultType, e.loc, operands);
   n->route = info;
   return Val::tensor(n);
