@@ -276,12 +276,20 @@ private:
                  SourceLoc &returnLoc);
   Val eval(const Expr &e, Context &ctx);
   Val evalName(const Expr &e, Context &ctx);
+  /// The callable the name `e` denotes (instances, builtins, modules,
+  /// entries; with `values`, also dims and dyns in their place among them,
+  /// as evalName searches), or nullopt.
+  std::optional<Val> callableNamed(const Expr &e, Context &ctx, bool values);
+  /// `e` in a call, pipe or route-target position: callables first.
+  Val evalCallee(const Expr &e, Context &ctx);
   /// `base.name`: a parameter read or an instance below `base`.
   Val evalMember(const Expr &e, Context &ctx);
   Val evalBinary(const Expr &e, Context &ctx);
   /// `base[items]`: an instance array element or a tensor slice
   /// (SemaSlice.cpp).
-  Val evalIndex(const Expr &e, Context &ctx);
+  /// `callee`: in a call position (the base is looked up as a callable
+  /// first).
+  Val evalIndex(const Expr &e, Context &ctx, bool callee = false);
   Val evalSlice(const Expr &e, Node *x, Context &ctx);
   /// A slice bound on a dim of `size`: a linear dim whose dyns the
   /// arguments determine; provably negative ones count from the end.

@@ -96,6 +96,17 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
   }
   if (members.failed.count(name))
     return Val::none();
+  if (std::optional<Val> callable = callableNamed(e, ctx, /*values=*/true))
+    return *callable;
+  // Template arguments and array sizes at model level are compile-time.
+  unknownName(name, e.loc, ctx.module ? nullptr : ", not a compile-time value");
+  return Val::none();
+}
+
+std::optional<Val> Analyzer::callableNamed(const Expr &e, Context &ctx,
+                                           bool values) {
+  const std::string &name = e.name;
+  const Members &members = *ctx.members;
   auto iidx = members.instances.find(name);
   if (iidx != members.instances.end()) {
     Val v;
@@ -105,14 +116,15 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
     v.name = name;
     return v;
   }
-  if (dimDecls_.count(name)) {
+  // dims and dyns are values, searched between instances and builtins.
+  if (values && dimDecls_.count(name)) {
     auto d = evalDim(name);
     if (!d)
       return Val::none();
     return Val::integer(Dim::of(*d));
   }
   auto dyn = dynIndex_.find(name);
-  if (dyn != dynIndex_.end())
+  if (values && dyn != dynIndex_.end())
     return Val::integer(Dim::symbol(dyn->second));
   if (vocab::isReserved(name)) {
     Val v;
@@ -139,9 +151,20 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
     v.name = name;
     return v;
   }
-  // Template arguments and array sizes at model level are compile-time.
-  unknownName(name, e.loc, ctx.module ? nullptr : ", not a compile-time value");
-  return Val::none();
+  return std::nullopt;
+}
+
+Val Analyzer::evalCallee(const Expr &e, Context &ctx) {
+  // A name in a call, pipe or route-target position is looked up among the
+  // callables first (LANGUAGE.md §1's two namespaces): `lin(lin)` applies
+  // the instance `lin` to the argument `lin`.
+  if (e.kind == ExprKind::Name)
+    if (std::optional<Val> callable = callableNamed(e, ctx, false))
+      return *callable;
+  if (e.kind == ExprKind::Index && e.operands[0]->kind == ExprKind::Name &&
+      callableNamed(*e.operands[0], ctx, false))
+    return evalIndex(e, ctx, /*callee=*/true);
+  return eval(e, ctx);
 }
 
 Val Analyzer::eval(const Expr &e, Context &ctx) {
@@ -203,7 +226,7 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
     return evalBinary(e, ctx);
   case ExprKind::Pipe: {
     Val x = eval(*e.operands[0], ctx);
-    Val f = eval(*e.operands[1], ctx);
+    Val f = evalCallee(*e.operands[1], ctx);
     if (x.kind == Val::None || f.kind == Val::None)
       return Val::none();
     if (f.kind == Val::Array) {
@@ -542,7 +565,7 @@ bool Analyzer::requireArithmetic(const TensorType &t, SourceLoc loc,
 }
 
 Val Analyzer::evalCall(const Expr &e, Context &ctx) {
-  Val callee = eval(*e.operands[0], ctx);
+  Val callee = evalCallee(*e.operands[0], ctx);
   if (callee.kind == Val::None)
     return callee;
   std::vector<Val> args;

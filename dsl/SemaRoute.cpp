@@ -65,7 +65,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
 
   // Targets: an instance array or a list of instances.
   const Expr &te = *e.operands[1];
-  Val tv = eval(te, ctx);
+  Val tv = evalCallee(te, ctx);
   if (tv.kind == Val::None)
     return tv;
   std::vector<SourceLoc> targetLocs;

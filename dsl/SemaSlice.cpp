@@ -55,8 +55,9 @@ bool Analyzer::requireNonNegativeSizes(Node *n, const std::vector<Dim> &shape,
   return true;
 }
 
-Val Analyzer::evalIndex(const Expr &e, Context &ctx) {
-  Val base = eval(*e.operands[0], ctx);
+Val Analyzer::evalIndex(const Expr &e, Context &ctx, bool callee) {
+  Val base =
+      callee ? evalCallee(*e.operands[0], ctx) : eval(*e.operands[0], ctx);
   if (base.kind == Val::None)
     return base;
   if (base.kind == Val::Tensor)
