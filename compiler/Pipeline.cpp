@@ -133,6 +133,7 @@ void buildBufferizationPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createBufferizationToMemRefPass());
   pm.addPass(createCopyStridedCallArguments());
+  pm.addPass(createCheckAllocSizes());
 }
 
 void buildHostToLLVMPipeline(OpPassManager &pm,

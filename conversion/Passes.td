@@ -194,6 +194,26 @@ def StageEntryBuffers : Pass<"mod-stage-entry-buffers", "mlir::ModuleOp"> {
                            "mlir::func::FuncDialect"];
 }
 
+def CheckAllocSizes : Pass<"mod-check-alloc-sizes", "mlir::ModuleOp"> {
+  let summary = "Fail the call before a buffer whose byte count overflows";
+  let description = [{
+    After bufferization: before each `memref.alloc` with dynamic sizes, the
+    byte count (element size times every dim) is computed in f64, which
+    cannot wrap, and if it passes 2^62 the runtime's
+    `modrt_kernel_alloc_too_big` fails the call with code 4 (out of memory)
+    through the allocation recovery point. Without it the i64 product
+    lowered from the alloc wraps (a dyn of 2^52 rows of 1000 floats) into a
+    small buffer that the kernel then overruns.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::scf::SCFDialect"];
+  let statistics = [
+    Statistic<"numChecked", "allocations-checked",
+              "Dynamically sized allocations given a size check">
+  ];
+}
+
 def LowerLibraryInterface
     : Pass<"mod-lower-library-interface", "mlir::ModuleOp"> {
   let summary = "Build the compiled library's exported C interface";

@@ -170,6 +170,12 @@ void modrt_kernel_leave(void) {
   callState.numLive = 0;
 }
 
+void _mlir_ciface_modrt_kernel_alloc_too_big(double bytes) {
+  // Past 2^62 no size_t of this machine holds it once the strides and
+  // alignment are added: report the byte count as computed.
+  outOfMemory(bytes >= 0x1p64 ? SIZE_MAX : size_t(bytes));
+}
+
 void *_mlir_memref_to_llvm_alloc(size_t bytes) {
   void *p = blockCache.take(bytes, alignof(std::max_align_t));
   if (!p)

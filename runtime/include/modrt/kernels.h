@@ -24,6 +24,12 @@ void modrt_kernel_raise(int code, const char *message);
 void *modrt_kernel_enter(void);
 void modrt_kernel_leave(void);
 
+/* An allocation whose byte count (computed in double by the generated
+ * code, so it cannot wrap) passes 2^62: fails the call with code 4, as a
+ * failed allocation does (frees the kernel's buffers and longjmps to the
+ * recovery point). Declared here through MLIR's C interface. */
+void _mlir_ciface_modrt_kernel_alloc_too_big(double bytes);
+
 /* Forgets any error recorded on this thread. */
 void modrt_kernel_error_clear(void);
 /** Non-zero if an error was raised during the current entry call. */

@@ -22,4 +22,12 @@ for _ in range(3):  # repeated failures do not leak or corrupt state
     except modrt.Error as e:
         assert e.code == 4
 assert np.array_equal(m.small(x), x * 2)
+for n in (4611686018427388, 2**52):
+    try:
+        m.wraps(np.zeros((n, 0), np.float32))
+        sys.exit(f"FAIL: a buffer of {n} x 1000 floats was allocated")
+    except modrt.Error as e:
+        assert e.code == 4 and "out of memory" in str(e), e
+assert m.wraps(np.zeros((3, 0), np.float32)) == 3000.0
+print("ok wrapping sizes")
 print("PASS oom")
