@@ -395,6 +395,12 @@ int runDriver(const DriverOptions &options) {
     std::string out = options.outputFile;
     if (out.empty())
       out = options.emit == "asm" ? "-" : modelName + ".o";
+    if (options.outputFile.empty() && out != "-" &&
+        llvm::sys::fs::equivalent(out, options.inputFile)) {
+      llvm::errs() << "modc: error: the output " << out
+                   << " is the input file (use -o)\n";
+      return kUsageError;
+    }
     if (!emitMachineCode(*llvmModule, out, options.emit == "asm", pipeline,
                          error)) {
       llvm::errs() << "modc: error: " << error << "\n";
@@ -407,6 +413,12 @@ int runDriver(const DriverOptions &options) {
     llvm::errs() << statsReport(&context);
   std::string soPath = options.outputFile.empty() ? "lib" + modelName + ".so"
                                                   : options.outputFile;
+  if (options.outputFile.empty() &&
+      llvm::sys::fs::equivalent(soPath, options.inputFile)) {
+    llvm::errs() << "modc: error: the output " << soPath
+                 << " is the input file (use -o)\n";
+    return kUsageError;
+  }
   if (!buildSharedLibrary(*llvmModule, pipeline, soPath, error)) {
     llvm::errs() << "modc: error: " << error << "\n";
     return kUsageError;

@@ -327,7 +327,14 @@ bool linkSharedLibrary(const std::vector<std::string> &objects,
 }
 
 bool buildSharedLibrary(llvm::Module &module, const PipelineOptions &options,
-                        const std::string &soPath, std::string &error) {
+                        const std::string &outputPath, std::string &error) {
+  // A link is followed: its target is replaced, as modc_library_write does
+  // (the linker would put a new file in the link's place).
+  std::string soPath = outputPath;
+  llvm::SmallString<256> real;
+  if (llvm::sys::fs::is_symlink_file(outputPath) &&
+      !llvm::sys::fs::real_path(outputPath, real))
+    soPath = real.str().str();
   std::vector<llvm::SmallString<0>> code;
   if (!generateObjects(module, options, code, error))
     return false;

@@ -587,6 +587,10 @@ Session::Status Session::build(llvm::StringRef source,
   if (output) {
     std::string path =
         output->path.empty() ? "lib" + modelName + ".so" : output->path;
+    // The default name is the input's own (a source named libNAME.so).
+    if (output->path.empty() && llvm::sys::fs::equivalent(path, filename))
+      return fail(UsageError, "modc",
+                  "the output " + path + " is the input file (use -o)");
     if (!buildSharedLibrary(*llvmModule, pipeline, path, error))
       return fail(UsageError, "modc", error);
     if (!output->headerPath.empty())
