@@ -31,6 +31,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <link.h>
 #include <mutex>
 #include <pthread.h>
 #include <unistd.h>
@@ -271,7 +272,16 @@ CompiledLibrary::~CompiledLibrary() {
 void *CompiledLibrary::symbol(const char *name) const {
   if (!handle_ || !name)
     return nullptr;
-  return dlsym(handle_, name);
+  // dlsym also searches the library's dependencies (libc's malloc): only
+  // a symbol the library itself defines is one of its exports.
+  void *address = dlsym(handle_, name);
+  Dl_info info;
+  struct link_map *map = nullptr;
+  if (!address || !dladdr(address, &info) ||
+      dlinfo(handle_, RTLD_DI_LINKMAP, &map) != 0 || !map || !info.dli_fname ||
+      std::strcmp(info.dli_fname, map->l_name) != 0)
+    return nullptr;
+  return address;
 }
 
 bool CompiledLibrary::write(const std::string &path, std::string &error) const {

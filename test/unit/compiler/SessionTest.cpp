@@ -136,6 +136,9 @@ TEST(SessionTest, CompilesToALoadedLibraryAndCaches) {
       reinterpret_cast<Forward>(modc_library_symbol(lib, "scale_forward"));
   ASSERT_TRUE(create && destroy && forward);
   EXPECT_EQ(modc_library_symbol(lib, "no_such_symbol"), nullptr);
+  // Only the library's own symbols, not its dependencies' (dlsym's search).
+  EXPECT_EQ(modc_library_symbol(lib, "malloc"), nullptr);
+  EXPECT_EQ(modc_library_symbol(lib, "dlopen"), nullptr);
   auto init = reinterpret_cast<Init>(modc_library_symbol(lib, "scale_init"));
   void *model = create();
   ASSERT_NE(model, nullptr);
