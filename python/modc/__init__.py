@@ -16,6 +16,7 @@ the build tree (``build/lib``).
 
 import ctypes
 import json
+import operator
 import os
 from collections import namedtuple
 
@@ -105,10 +106,20 @@ class _Library:
             self.handle = None
 
 
+def _integer(value, what):
+    """`value` as an int, refusing floats and bools (3.7 is not a size)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{what} must be an integer, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, got {value!r}") from None
+
+
 def _options(opt, defines, options):
-    words = [f"-O{int(opt)}"]
+    words = [f"-O{_integer(opt, 'opt')}"]
     for name, value in (defines or {}).items():
-        words.append(f"-D{name}={int(value)}")
+        words.append(f"-D{name}={_integer(value, f'defines[{name!r}]')}")
     if options:
         words.append(options)
     return " ".join(words)

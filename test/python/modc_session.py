@@ -102,5 +102,12 @@ topk = next(e for e in v if e["kind"] == "router" and e["name"] == "topk")
 assert [(a["name"], a["required"], a["default"]) for a in topk["args"]] == [
     ("logits", True, None), ("k", True, None), ("normalize", False, True), ("capacity", False, 0)], topk
 assert modc.version() == "0.1.0"
+# Sizes and levels are integers: 3.7 or True is an error, not a truncation.
+for kwargs in ({"defines": {"D": 3.7}}, {"defines": {"D": True}}, {"opt": 2.9}):
+    try:
+        s.compile("model m; dyn N; entry f(x: f32[N]) -> f32[N] { return x; }", **kwargs)
+        sys.exit(f"FAIL: {kwargs} was accepted")
+    except TypeError:
+        pass
 s.close()
 print("PASS modc session")
