@@ -630,11 +630,17 @@ int saveSafetensors(const char *Path, const TensorRef *Tensors,
       !S_ISDIR(St.st_mode))
     Direct = true;
   if (Direct) {
-    FileHandle File(
-        ::open(Path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    // O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a call
+    // that never returns; the writes block again.
+    FileHandle File(::open(
+        Path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644));
     if (File.get() < 0)
       return Err.fail(MODRT_EIO, "save %s: cannot open: %s", Path,
-                      std::strerror(errno));
+                      errno == ENXIO ? "a FIFO with no reader"
+                                     : std::strerror(errno));
+    int Flags = ::fcntl(File.get(), F_GETFL);
+    if (Flags >= 0)
+      (void)::fcntl(File.get(), F_SETFL, Flags & ~O_NONBLOCK);
     int E = writeAll(File.get());
     if (File.close() != 0 && !E)
       E = errno;

@@ -1,6 +1,7 @@
 """ctypes view of the modrt reflection structs and the model wrapper."""
 
 import ctypes
+import operator
 import os
 
 import numpy as np
@@ -380,6 +381,9 @@ class Model:
             raise AttributeError(f"{self._name} has no entry '{name}'") from None
 
     def init(self, seed=0):
+        # The C seed is a uint64_t: ctypes would wrap 2**64 to 0 and -1.
+        if isinstance(seed, bool) or not 0 <= operator.index(seed) < 2**64:
+            raise ValueError(f"init: seed {seed!r} is not in [0, 2**64)")
         self._check(self._fns["init"](self._handle, seed))
 
     def load(self, path):
@@ -397,6 +401,9 @@ class Model:
         self._check(self._fns["load_optimizer"](self._handle, _c_path(path)))
 
     def set_threads(self, n):
+        # An int in C: ctypes would wrap 2**32 + 2 to 2.
+        if isinstance(n, bool) or not -2**31 <= operator.index(n) < 2**31:
+            raise ValueError(f"set_threads: {n!r} is not a C int")
         self._check(self._fns["set_threads"](self._handle, n))
 
     def _param(self, name):

@@ -28,8 +28,17 @@ def read_safetensors(path):
     (n,) = struct.unpack("<Q", raw[:8])
     if 8 + n > len(raw):
         raise ValueError(f"{path}: header length {n} runs past the file")
+    def unique(pairs):
+        # A name twice is ambiguous: NAME_load refuses it, and so does this.
+        seen = {}
+        for key, value in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen[key] = value
+        return seen
+
     try:
-        header = json.loads(raw[8:8 + n])
+        header = json.loads(raw[8:8 + n], object_pairs_hook=unique)
     except ValueError as e:
         raise ValueError(f"{path}: header is not JSON ({e})") from None
     if not isinstance(header, dict):

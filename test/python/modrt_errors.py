@@ -116,4 +116,12 @@ for field, value, text in [("shape", "12", "shape '12'"), ("shape", [2.7], "shap
 raises(ValueError, read, {"a": [1]}, text="tensor 'a': entry is a JSON list")
 raises(ValueError, read, [1], text="header is a JSON list, not an object")
 raises(ValueError, read, b"{nope", text="header is not JSON")
+dup = b'{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}'
+raises(ValueError, read, dup, text="duplicate key 'a'")
+
+# Integers ctypes would wrap: a seed outside [0, 2**64), threads past int.
+m = modrt.load(lib)
+for seed in (2**64, -1, True):
+    raises(ValueError, m.init, seed, text="init: seed")
+raises(ValueError, m.set_threads, 2**32 + 2, text="not a C int")
 print("PASS modrt errors")

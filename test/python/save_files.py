@@ -56,4 +56,22 @@ os.chmod(same, 0o600)
 a.save(same)
 assert stat.S_IMODE(os.stat(same).st_mode) == 0o600
 print("ok permissions kept")
+
+# A FIFO is written into: with no reader that is an error, not a hang;
+# with one, it gets the file.
+fifo = os.path.join(work, "fifo")
+os.mkfifo(fifo)
+try:
+    a.save(fifo)
+    sys.exit("FAIL: a save into a FIFO without a reader succeeded")
+except modrt.Error as e:
+    assert e.code == 2 and "no reader" in str(e), e
+# (The reader's end is open first; the file is smaller than the pipe.)
+reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+a.save(fifo)
+got = os.read(reader, 1 << 20)
+os.close(reader)
+with open(long_path, "rb") as f:
+    assert got == f.read()
+print("ok FIFO")
 print("PASS save files")
