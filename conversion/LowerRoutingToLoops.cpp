@@ -59,12 +59,21 @@ Value toIndex(Builder &b, Value v) {
 Value toI64(Builder &b, Value v) {
   return b.create<arith::IndexCastOp>(b.getI64Type(), v);
 }
-/// A capacity in rows, min(ceil(scale * rows), rows) as i64: clamped in f64
-/// before the conversion (a huge capacity converted first was poison).
-Value capacityRows(Builder &b, Value rows, double scale) {
+/// A capacity in rows, min(ceil(capacity * rows * k / e), rows) as i64, in
+/// the runtime's order of f64 operations (capacityRows in
+/// runtime/Routing.cpp): a factor folded at compile time, capacity * k / e
+/// first, rounds differently (ceil(1.0000000000000002) kept one row more).
+/// Clamped in f64 before the conversion (a huge capacity converted first
+/// was poison).
+Value capacityRows(Builder &b, Value rows, double capacity, int64_t k,
+                   int64_t e) {
+  auto f64 = [&](double v) {
+    return b.create<arith::ConstantOp>(b.getF64FloatAttr(v)).getResult();
+  };
   Value rowsF = b.create<arith::SIToFPOp>(b.getF64Type(), toI64(b, rows));
-  Value capF = b.create<arith::MulFOp>(
-      rowsF, b.create<arith::ConstantOp>(b.getF64FloatAttr(scale)));
+  Value capF = b.create<arith::MulFOp>(f64(capacity), rowsF);
+  capF = b.create<arith::MulFOp>(capF, f64(double(k)));
+  capF = b.create<arith::DivFOp>(capF, f64(double(e)));
   return b.create<arith::FPToSIOp>(
       b.getI64Type(),
       b.create<arith::MinimumFOp>(b.create<math::CeilOp>(capF), rowsF));
@@ -376,8 +385,7 @@ struct LowerRoutingToLoopsPass
     // Each target keeps the first C rows choosing it, C = ceil(capacity *
     // R * k / E): rows in order, in one thread.
     int64_t e = op.getNumTargets();
-    double scale = capacity * double(*op.getK()) / double(e);
-    Value cap = capacityRows(b, rows, scale);
+    Value cap = capacityRows(b, rows, capacity, *op.getK(), e);
     Value used =
         b.create<memref::AllocOp>(MemRefType::get({e}, b.getI64Type()));
     loop(b, cIndex(b, 0), cIndex(b, e), [&](Builder &ib, ValueRange t) {
@@ -501,8 +509,8 @@ struct LowerRoutingToLoopsPass
     Value rows = dim(b, logits, 0);
     double capacity =
         op.getCapacity() ? op.getCapacity()->convertToDouble() : 0.0;
-    double scale = capacity / double(op.getNumTargets());
-    Value cap = toIndex(b, capacityRows(b, rows, scale));
+    Value cap =
+        toIndex(b, capacityRows(b, rows, capacity, 1, op.getNumTargets()));
     parallel(b, {rows, dim(b, idx, 1)}, [&](Builder &ib, ValueRange rt) {
       store(ib, cI64(ib, -1), idx, rt);
       store(ib, cF32(ib, 0.0), w, rt);

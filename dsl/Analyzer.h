@@ -277,10 +277,11 @@ private:
   Val eval(const Expr &e, Context &ctx);
   Val evalName(const Expr &e, Context &ctx);
   /// The callable the name `e` denotes (instances, builtins, modules,
-  /// entries; with `values`, also dims and dyns in their place among them,
-  /// as evalName searches), or nullopt.
+  /// entries; with `values`, dims and dyns first, as evalName searches),
+  /// or nullopt.
   std::optional<Val> callableNamed(const Expr &e, Context &ctx, bool values);
-  /// `e` in a call, pipe or route-target position: callables first.
+  /// `e` in a call, pipe or route-target position, or left of a `.`:
+  /// callables first.
   Val evalCallee(const Expr &e, Context &ctx);
   /// `base.name`: a parameter read or an instance below `base`.
   Val evalMember(const Expr &e, Context &ctx);

@@ -106,6 +106,17 @@ Val Analyzer::evalName(const Expr &e, Context &ctx) {
 std::optional<Val> Analyzer::callableNamed(const Expr &e, Context &ctx,
                                            bool values) {
   const std::string &name = e.name;
+  // With `values`, the dims and dyns (values) come before every callable:
+  // `lin(x) * lin` multiplies by the dim `lin` beside an instance `lin`.
+  if (values && dimDecls_.count(name)) {
+    auto d = evalDim(name);
+    if (!d)
+      return Val::none();
+    return Val::integer(Dim::of(*d));
+  }
+  auto dyn = dynIndex_.find(name);
+  if (values && dyn != dynIndex_.end())
+    return Val::integer(Dim::symbol(dyn->second));
   const Members &members = *ctx.members;
   auto iidx = members.instances.find(name);
   if (iidx != members.instances.end()) {
@@ -116,16 +127,6 @@ std::optional<Val> Analyzer::callableNamed(const Expr &e, Context &ctx,
     v.name = name;
     return v;
   }
-  // dims and dyns are values, searched between instances and builtins.
-  if (values && dimDecls_.count(name)) {
-    auto d = evalDim(name);
-    if (!d)
-      return Val::none();
-    return Val::integer(Dim::of(*d));
-  }
-  auto dyn = dynIndex_.find(name);
-  if (values && dyn != dynIndex_.end())
-    return Val::integer(Dim::symbol(dyn->second));
   if (vocab::isReserved(name)) {
     Val v;
     v.kind = Val::Builtin;
@@ -275,7 +276,9 @@ Val Analyzer::eval(const Expr &e, Context &ctx) {
 }
 
 Val Analyzer::evalMember(const Expr &e, Context &ctx) {
-  Val base = eval(*e.operands[0], ctx);
+  // Only an instance has members: `adapter.w` reads the instance's
+  // parameter even beside an argument named `adapter`.
+  Val base = evalCallee(*e.operands[0], ctx);
   if (base.kind == Val::None)
     return base;
   if (ctx.module) {

@@ -1,24 +1,31 @@
-// Values and callables are two namespaces (LANGUAGE.md §1): an argument may
-// be named like a builtin or a router (`task`, `sum`), a dim like a module,
-// and a template parameter shadows a file-level dim of the same name.
-// RUN: modc %s --check
-// RUN: modc %s --print-params | FileCheck %s
-model names;
-dim Lin = 6;
-dim K = 100;
+// Values and callables share names (LANGUAGE.md §1): in a value position a
+// dim or dyn is the value even where an instance has its name (`d(x) * d`
+// multiplies by the dim), and left of a `.` the name is the instance (only
+// an instance has members) even beside an argument of that name.
+// RUN: modc %s --emit=mod | FileCheck %s
+model ns;
 dyn N;
-
-module Lin<I, K>(x: f32[N, I]) -> f32[N, K] {
-  param w: f32[I, K];
+dyn lin;
+dim d = 2;
+module Lin(x: f32[N, 3]) -> f32[N, 3] {
+  param w: f32[3, 3];
   return x @ w;
 }
-
-proj: Lin<Lin, 3>;
-experts: Lin<3, 3>[2];
-
-entry forward(x: f32[N, Lin], task: i32[N], sum: f32[N, 3]) -> f32[N, 3] {
-  let softmax = proj(x);
-  return (route softmax to experts by task(task) combine sum) + sum;
+module M(x: f32[N, 3]) -> f32[N, 3] {
+  d: Lin;
+  return d(x) * d;
 }
-// CHECK:      proj.w f32[6,3]
-// CHECK-NEXT: experts.0.w f32[3,3]
+m: M;
+lin: Lin;
+adapter: Lin;
+entry f(x: f32[N, 3], y: f32[lin, 3]) -> (f32[N, 3], i64[lin]) {
+  return (m(x) + lin(x), arange(lin));
+}
+entry g(adapter: f32[N, 3]) -> f32[3, 3] { return adapter.w; }
+// CHECK-LABEL: func.func private @M
+// CHECK: mod.apply @Lin({{.*}}) {instance = "d"
+// CHECK: arith.constant 2.000000e+00 : f32
+// CHECK-LABEL: func.func @f
+// CHECK: mod.apply @Lin({{.*}}) {instance = "lin"
+// CHECK-LABEL: func.func @g
+// CHECK: mod.param_ref @adapter.w
