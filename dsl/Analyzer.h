@@ -182,6 +182,12 @@ private:
   /// applies or routes to is inlined (saturating): a chain of modules each
   /// applying the next twice doubles it per level.
   uint64_t inlinedSize(const ModuleSpec &m);
+  /// The same for a call of entry `index` (entries call entries).
+  uint64_t inlinedEntrySize(size_t index);
+  /// The nodes of `body` plus what its calls inline (`instances`: the
+  /// instances its applies and routes name).
+  uint64_t bodySize(const Body &body,
+                    const std::vector<InstanceSpec> &instances);
   /// The module a route target or aggregation of `route` (in a body whose
   /// instances are `instances`) calls.
   static const ModuleSpec *
@@ -391,6 +397,7 @@ private:
   bool workExceeded_ = false;
   std::map<const ModuleSpec *, std::pair<int64_t, int64_t>> footprints_;
   std::map<const ModuleSpec *, uint64_t> inlined_;
+  std::map<size_t, uint64_t> inlinedEntries_;
   /// Model-level parameters and instances whose declaration failed.
   std::map<std::string, SourceLoc> failedModelMembers_;
   /// The model's members as entries see them; built on first use.

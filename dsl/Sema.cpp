@@ -210,12 +210,11 @@ bool Analyzer::spend(SourceLoc loc, uint64_t units) {
     return true;
   if (!workExceeded_) {
     workExceeded_ = true;
-    error(
-        loc,
-        "the program unrolls to more than " + std::to_string(workBudget_) +
-            " operations (nested 'for' loops, template instantiations, modules "
-            "calling modules, "
-            "pipes or routes through large instance arrays)");
+    error(loc, "the program unrolls to more than " +
+                   std::to_string(workBudget_) +
+                   " operations (nested 'for' loops, template instantiations, "
+                   "modules or entries calling others, pipes or routes through "
+                   "large instance arrays)");
   }
   return false;
 }
@@ -263,29 +262,51 @@ uint64_t Analyzer::inlinedSize(const ModuleSpec &m) {
   if (memo != inlined_.end())
     return memo->second;
   inlined_[&m] = 0; // a cycle is an error of its own
-  uint64_t total = m.body.nodes.size();
-  auto add = [&](const ModuleSpec *callee) {
-    if (callee && __builtin_add_overflow(total, inlinedSize(*callee), &total))
+  uint64_t total = bodySize(m.body, m.instances);
+  inlined_[&m] = total;
+  return total;
+}
+
+uint64_t Analyzer::inlinedEntrySize(size_t index) {
+  auto memo = inlinedEntries_.find(index);
+  if (memo != inlinedEntries_.end())
+    return memo->second;
+  inlinedEntries_[index] = 0;
+  uint64_t total = bodySize(program_->entries[index].body, program_->instances);
+  inlinedEntries_[index] = total;
+  return total;
+}
+
+uint64_t Analyzer::bodySize(const Body &body,
+                            const std::vector<InstanceSpec> &instances) {
+  uint64_t total = body.nodes.size();
+  auto add = [&](uint64_t size) {
+    if (__builtin_add_overflow(total, size, &total))
       total = UINT64_MAX;
   };
-  for (const auto &owned : m.body.nodes) {
+  auto instance = [&](int64_t i) -> const ModuleSpec * {
+    return i >= 0 && size_t(i) < instances.size() ? instances[size_t(i)].module
+                                                  : nullptr;
+  };
+  auto addModule = [&](const ModuleSpec *callee) {
+    if (callee)
+      add(inlinedSize(*callee));
+  };
+  for (const auto &owned : body.nodes) {
     const Node &n = *owned;
     if (n.op == Op::Apply)
-      add(n.callee ? n.callee
-          : size_t(n.index) < m.instances.size()
-              ? m.instances[size_t(n.index)].module
-              : nullptr);
+      addModule(n.callee ? n.callee : instance(n.index));
+    if (n.op == Op::CallEntry && n.index >= 0 &&
+        size_t(n.index) < program_->entries.size())
+      add(inlinedEntrySize(size_t(n.index)));
     if (n.op != Op::Route || !n.route)
       continue;
     for (size_t t = 0; t < n.route->targets.size(); ++t)
-      add(routeCallee(*n.route, t, m.instances));
+      addModule(routeCallee(*n.route, t, instances));
     if (n.route->aggInstance >= 0)
-      add(n.route->aggCallee ? n.route->aggCallee
-          : size_t(n.route->aggInstance) < m.instances.size()
-              ? m.instances[size_t(n.route->aggInstance)].module
-              : nullptr);
+      addModule(n.route->aggCallee ? n.route->aggCallee
+                                   : instance(n.route->aggInstance));
   }
-  inlined_[&m] = total;
   return total;
 }
 

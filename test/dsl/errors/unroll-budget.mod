@@ -13,6 +13,6 @@ entry f(x: f32[N]) -> f32[N] {
   }
   return y;
 }
-// CHECK:      [[FILE]]:10:5: error: the program unrolls to more than 500056 operations (nested 'for' loops, template instantiations, modules calling modules, pipes or routes through large instance arrays)
+// CHECK:      [[FILE]]:10:5: error: the program unrolls to more than 500056 operations (nested 'for' loops, template instantiations, modules or entries calling others, pipes or routes through large instance arrays)
 // CHECK-NEXT:     for j in 0..4096 {
 // CHECK-NEXT:     ^

@@ -24,4 +24,4 @@ module M15(x: f32[N, 2]) -> f32[N, 2] { inner: M16[2]; return x |> inner; }
 module M14(x: f32[N, 2]) -> f32[N, 2] { inner: M15[2]; return x |> inner; }
 top: M14;
 entry f(x: f32[N, 2]) -> f32[N, 2] { return top(x); }
-// CHECK: [[FILE]]:{{[0-9]+}}:{{[0-9]+}}: error: the program unrolls to more than {{[0-9]+}} operations (nested 'for' loops, template instantiations, modules calling modules, pipes or routes through large instance arrays)
+// CHECK: [[FILE]]:{{[0-9]+}}:{{[0-9]+}}: error: the program unrolls to more than {{[0-9]+}} operations (nested 'for' loops, template instantiations, modules or entries calling others, pipes or routes through large instance arrays)
