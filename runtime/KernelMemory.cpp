@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cuda.h"
+#include "ThreadPool.h"
 #include "modrt/kernels.h"
 #include "modrt/modrt.h"
 
@@ -168,6 +169,19 @@ void *modrt_kernel_enter(void) {
 void modrt_kernel_leave(void) {
   callState.recovery = nullptr;
   callState.numLive = 0;
+}
+
+void modrt_kernel_fail_now(void) {
+  if (!callState.recovery || modrt::insideParallelLoop())
+    return;
+  for (int i = 0; i < callState.numLive; ++i) {
+    if (callState.onGpu[i])
+      gpuFree(callState.live[i]);
+    else
+      std::free(callState.live[i]);
+  }
+  callState.numLive = 0;
+  std::longjmp(*callState.recovery, 1);
 }
 
 void _mlir_ciface_modrt_kernel_alloc_too_big(double bytes) {

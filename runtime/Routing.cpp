@@ -144,6 +144,7 @@ template <typename Ids> void checkIndex(Ids *ids, int64_t bound, Text *msg) {
     int64_t id = int64_t(at<Id>(ids, i));
     if (id < 0 || id >= bound) {
       raiseIndex(msg, i, id, bound);
+      modrt_kernel_fail_now();
       return;
     }
   }
@@ -453,9 +454,11 @@ void _mlir_ciface_modrt_report_task_id(int64_t id, int64_t row, int64_t bound,
 }
 
 void _mlir_ciface_modrt_check_le(int64_t lhs, int64_t rhs, Text *msg) {
-  if (lhs > rhs)
+  if (lhs > rhs) {
     raise(MODRT_EINVAL, "%s (got %lld > %lld)", messageOf(msg).c_str(),
           (long long)lhs, (long long)rhs);
+    modrt_kernel_fail_now();
+  }
 }
 
 } // extern "C"

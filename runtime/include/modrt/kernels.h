@@ -30,6 +30,13 @@ void modrt_kernel_leave(void);
  * recovery point). Declared here through MLIR's C interface. */
 void _mlir_ciface_modrt_kernel_alloc_too_big(double bytes);
 
+/* After a failed run-time check: on the entry's own thread, outside a
+ * parallel loop, the call ends here (buffers freed, longjmp to the recovery
+ * point), so nothing after the check computes on sizes it refused (a slice
+ * of 2^28 rows of a 3-row input allocated and summed its zero box first).
+ * Elsewhere it returns and the error is taken when the kernel ends. */
+void modrt_kernel_fail_now(void);
+
 /* Forgets any error recorded on this thread. */
 void modrt_kernel_error_clear(void);
 /** Non-zero if an error was raised during the current entry call. */
