@@ -182,6 +182,12 @@ private:
   /// applies or routes to is inlined (saturating): a chain of modules each
   /// applying the next twice doubles it per level.
   uint64_t inlinedSize(const ModuleSpec &m);
+  /// Spends what a call inlines (`size`): only for a program without errors
+  /// so far, the one that gets imported and compiled (a chain of entries
+  /// already refused for its depth is not also over budget).
+  bool spendInlined(SourceLoc loc, uint64_t size) {
+    return diags_.hasErrors() || spend(loc, size);
+  }
   /// The same for a call of entry `index` (entries call entries).
   uint64_t inlinedEntrySize(size_t index);
   /// The nodes of `body` plus what its calls inline (`instances`: the

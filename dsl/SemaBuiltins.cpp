@@ -1189,7 +1189,7 @@ Val Analyzer::callEntry(const Val &callee, std::vector<Val> args, SourceLoc loc,
     results.push_back(*r);
   }
   // The callee is inlined: its size counts, as a module call's does.
-  if (!spend(loc, inlinedEntrySize(size_t(index))))
+  if (!spendInlined(loc, inlinedEntrySize(size_t(index))))
     return Val::none();
   Node *call = addNode(ctx, Op::CallEntry, results[0], loc, operands);
   call->index = index;

@@ -725,7 +725,7 @@ Val Analyzer::apply(const Val &callee, std::vector<Val> args, SourceLoc loc,
   TensorType result = *resultType;
   // What the call becomes once inlined counts: a chain of modules that
   // each apply the next twice is small as source and exponential as code.
-  if (!spend(loc, inlinedSize(called ? *called : *inst.module)))
+  if (!spendInlined(loc, inlinedSize(called ? *called : *inst.module)))
     return Val::none();
   Node *n = addNode(ctx, Op::Apply, result, loc, operands);
   if (called != inst.module)

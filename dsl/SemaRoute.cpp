@@ -550,7 +550,7 @@ Val Analyzer::evalRoute(const Expr &e, Context &ctx) {
     if (const ModuleSpec *callee = routeCallee(*info, t, *ctx.instances))
       inlined =
           std::min<uint64_t>(inlined + inlinedSize(*callee), UINT64_MAX / 2);
-  if (!spend(e.loc, inlined))
+  if (!spendInlined(e.loc, inlined))
     return Val::none();
   Node *n = addNode(ctx, Op::Route, resultType, e.loc, operands);
   n->route = info;

@@ -630,10 +630,17 @@ int saveSafetensors(const char *Path, const TensorRef *Tensors,
       !S_ISDIR(St.st_mode))
     Direct = true;
   if (Direct) {
-    // O_NONBLOCK: a FIFO without a reader is an error (ENXIO), not a call
-    // that never returns; the writes block again.
-    FileHandle File(::open(
-        Path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644));
+    // O_NONBLOCK: a FIFO without a reader fails the open (ENXIO) instead of
+    // blocking it. A reader gets 5 s to appear, then it is an error, not a
+    // call that never returns; the writes block again.
+    FileHandle File(-1);
+    for (int Try = 0; Try < 500; ++Try) {
+      File.reset(::open(
+          Path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0644));
+      if (File.get() >= 0 || errno != ENXIO)
+        break;
+      ::usleep(10000);
+    }
     if (File.get() < 0)
       return Err.fail(MODRT_EIO, "save %s: cannot open: %s", Path,
                       errno == ENXIO ? "a FIFO with no reader"

@@ -27,3 +27,9 @@ entry tail(x: f32[N, 2]) -> f32[2, 2] {
 entry sizes(x: f32[N, 2], y: f32[2]) -> (f32[N - 3, 2], i64[N - 3], f32[N - 3, N - 3], f32[N - 3, 2]) {
   return (full([N - 3, 2], 1.5), arange(N - 3), eye(N - 3), expand(y, [N - 3, 2]));
 }
+// A refused slice of K rows ends the call at the check: K = 2^40 would
+// need a 16 TiB box (code 4) if the code after the check ran.
+dyn K;
+entry boxed(x: f32[N, 4], k: f32[K, 0]) -> f32[4] {
+  return sum(x[0:K], 0);
+}
