@@ -137,11 +137,9 @@ thread_local BlockCache blockCache;
 
 void gpuFree(void *p);
 
-[[noreturn]] void outOfMemory(size_t bytes) {
-  char msg[128];
-  std::snprintf(msg, sizeof(msg), "out of memory: a kernel buffer of %zu bytes",
-                bytes);
-  modrt_kernel_raise(MODRT_ENOMEM, msg);
+/// Frees the kernel's live buffers and longjmps to the call's recovery
+/// point (the error is raised already); returns only without one.
+void endCall() {
   for (int i = 0; i < callState.numLive; ++i) {
     if (callState.onGpu[i])
       gpuFree(callState.live[i]);
@@ -151,6 +149,14 @@ void gpuFree(void *p);
   callState.numLive = 0;
   if (callState.recovery)
     std::longjmp(*callState.recovery, 1);
+}
+
+[[noreturn]] void outOfMemory(size_t bytes) {
+  char msg[128];
+  std::snprintf(msg, sizeof(msg), "out of memory: a kernel buffer of %zu bytes",
+                bytes);
+  modrt_kernel_raise(MODRT_ENOMEM, msg);
+  endCall();
   std::abort();
 }
 
@@ -172,16 +178,8 @@ void modrt_kernel_leave(void) {
 }
 
 void modrt_kernel_fail_now(void) {
-  if (!callState.recovery || modrt::insideParallelLoop())
-    return;
-  for (int i = 0; i < callState.numLive; ++i) {
-    if (callState.onGpu[i])
-      gpuFree(callState.live[i]);
-    else
-      std::free(callState.live[i]);
-  }
-  callState.numLive = 0;
-  std::longjmp(*callState.recovery, 1);
+  if (callState.recovery && !modrt::insideParallelLoop())
+    endCall();
 }
 
 void _mlir_ciface_modrt_kernel_alloc_too_big(double bytes) {
