@@ -162,8 +162,8 @@ Val Analyzer::evalCallee(const Expr &e, Context &ctx) {
   if (e.kind == ExprKind::Name)
     if (std::optional<Val> callable = callableNamed(e, ctx, false))
       return *callable;
-  if (e.kind == ExprKind::Index && e.operands[0]->kind == ExprKind::Name &&
-      callableNamed(*e.operands[0], ctx, false))
+  // `arr[0](...)`: the base the same way (a value base is still a slice).
+  if (e.kind == ExprKind::Index)
     return evalIndex(e, ctx, /*callee=*/true);
   return eval(e, ctx);
 }

@@ -631,10 +631,10 @@ Value Importer::emitSlice(const Node &n, Location l,
     boxShape.push_back(fixed ? std::max<int64_t>(*fixed, 0)
                              : ShapedType::kDynamic);
     boxSizes.push_back(
-        fixed ? OpFoldResult(builder_.getIndexAttr(boxShape.back()))
-              : OpFoldResult(
-                    builder_.create<arith::MaxSIOp>(l, index(sizes[k]), zero)
-                        .getResult()));
+        fixed
+            ? OpFoldResult(builder_.getIndexAttr(boxShape.back()))
+            : OpFoldResult(
+                  builder_.create<arith::MaxSIOp>(l, size, zero).getResult()));
     boxOffsets.push_back(builder_.getIndexAttr(0));
   }
   auto boxType = RankedTensorType::get(boxShape, sourceType.getElementType());
