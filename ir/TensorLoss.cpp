@@ -12,7 +12,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
 
 using namespace mlir;
 
@@ -114,6 +117,20 @@ Value TensorMath::zLoss(Value logits) {
   int64_t last = t.getRank() - 1;
   Value m = reduce(vocab::Builtin::Max, logits, last, /*keepdims=*/true);
   auto mType = llvm::cast<RankedTensorType>(m.getType());
+  // An infinite maximum shifts by 0 (as torch.logsumexp): a row of -inf
+  // gives -inf, one holding +inf gives +inf, and both square to +inf
+  // instead of NaN from inf - inf.
+  m = elementwise({m}, mType, [](OpBuilder &nb, Location l, ValueRange v) {
+    Type ft = v[0].getType();
+    auto c = [&](double x) -> Value {
+      return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(ft, x));
+    };
+    Value inf = c(std::numeric_limits<double>::infinity());
+    Value abs = nb.create<math::AbsFOp>(l, v[0]);
+    Value isInf =
+        nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, abs, inf);
+    return nb.create<arith::SelectOp>(l, isInf, c(0.0), v[0]).getResult();
+  });
   Value shifted = binary(BinaryKind::Sub, logits, m, t);
   Value s = reduce(vocab::Builtin::Sum, unary(vocab::Builtin::Exp, shifted),
                    last, /*keepdims=*/true);
