@@ -805,12 +805,24 @@ Val Analyzer::evalBuiltin(const Expr &e, const std::string &name,
       Node *y = tensorArg(a[1], l[1], "the second argument");
       if (!y)
         return Val::none();
-      if (y->type != x->type) {
-        error(e.loc, "'mse' needs two tensors of one type, got " +
+      // mean((a - b)^2) over the elements of a - b: the shapes broadcast
+      // as for '-' (as torch's mse_loss does).
+      auto shape = broadcastShapes(x->type.shape, y->type.shape);
+      if (y->type.elem != x->type.elem || !shape) {
+        error(e.loc, "'mse' needs two tensors of one element type whose "
+                     "shapes broadcast, got " +
                          typeStr(x->type) + " and " + typeStr(y->type));
         return Val::none();
       }
-      return Val::tensor(make(scalar, {x, y}));
+      auto widen = [&](Node *v) {
+        if (v->type.shape == *shape)
+          return v;
+        Node *n = addNode(ctx, Op::Builtin, {v->type.elem, *shape}, e.loc, {v});
+        n->name = "expand";
+        n->builtin = vocab::Builtin::Expand;
+        return n;
+      };
+      return Val::tensor(make(scalar, {widen(x), widen(y)}));
     }
     case vocab::Builtin::CrossEntropy: {
       Node *labels = tensorArg(a[1], l[1], "labels");

@@ -67,3 +67,12 @@ entry g(x: f32[N, D]) -> f32[N, D] {
   return x;
 }
 // CHECK:      [[FILE]]:66:3: error: 'minimize' is only allowed in a train block
+
+// mse's operands broadcast as for '-' (f32[N, D] against f32[D] is fine);
+// shapes that do not, or two element types, are errors.
+train mismatched(x: f32[N, D], t: f32[N, 3], u: f32[D], h: f16[N, D]) {
+  minimize mse(f(x), t) + mse(f(x), u) + mse(x, h);
+  update a with sgd(lr = 0.1);
+}
+// CHECK:      [[FILE]]:74:12: error: 'mse' needs two tensors of one element type whose shapes broadcast, got f32[N, 4] and f32[N, 3]
+// CHECK:      [[FILE]]:74:42: error: 'mse' needs two tensors of one element type whose shapes broadcast, got f32[N, 4] and f16[N, 4]
