@@ -8,8 +8,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "conversion/Passes.h"
+#include "conversion/RuntimeABI.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace modc {
 #define GEN_PASS_DEF_LOWERENTRYABI
@@ -33,14 +40,15 @@ struct LowerEntryABIPass
     for (auto fn : module.getOps<func::FuncOp>())
       if (fn->hasAttr(mod::kEntryAttr))
         entries.push_back(fn);
+    modc::abi::Messages messages(module);
     for (func::FuncOp fn : entries)
-      if (failed(lower(fn)))
+      if (failed(lower(fn, messages)))
         return signalPassFailure();
     for (auto i : llvm::make_early_inc_range(module.getOps<mod::InstanceOp>()))
       i.erase();
   }
 
-  LogicalResult lower(func::FuncOp fn) {
+  LogicalResult lower(func::FuncOp fn, modc::abi::Messages &messages) {
     if (fn.getBody().getBlocks().size() != 1)
       return fn.emitOpError("entry must have a single block");
     // Parameters the entry reads, in order of first use.
@@ -102,10 +110,18 @@ struct LowerEntryABIPass
     for (Operation &op : oldBlock.without_terminator())
       builder.clone(op, mapping);
     auto ret = cast<func::ReturnOp>(oldBlock.getTerminator());
+    SmallVector<Operation *> checks;
     for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
       Value out = block->getArgument(numParams + numInputs + i);
+      Value result = mapping.lookupOrDefault(v);
+      // The caller's buffer has the signature's sizes; a body that computes
+      // others (hand-written or rewritten IR) fails the call with code 1
+      // instead of writing past the buffer.
+      if (failed(checkSizes(builder, ret.getLoc(), result, out, fn, i, messages,
+                            checks)))
+        return failure();
       auto mat = builder.create<bufferization::MaterializeInDestinationOp>(
-          ret.getLoc(), mapping.lookupOrDefault(v), out);
+          ret.getLoc(), result, out);
       mat.setRestrict(true);
       mat.setWritable(true);
     }
@@ -121,6 +137,84 @@ struct LowerEntryABIPass
       ref.erase();
     }
     fn.erase();
+    hoistChecks(newFn, checks);
+    return success();
+  }
+
+  /// Moves each size check as early as its sizes are known: the body may
+  /// compute the result straight into the caller's buffer (empty-tensor
+  /// elimination), so a check at the end would come after the overrun. The
+  /// sizes are first resolved to the values the result's producers were
+  /// given (`tensor.dim` of an insert_slice chain -> the tensor.empty's
+  /// size operand); a size that does not resolve keeps its check late.
+  void hoistChecks(func::FuncOp fn, ArrayRef<Operation *> checks) {
+    if (checks.empty())
+      return;
+    RewritePatternSet patterns(fn.getContext());
+    memref::populateResolveRankedShapedTypeResultDimsPatterns(patterns);
+    tensor::DimOp::getCanonicalizationPatterns(patterns, fn.getContext());
+    GreedyRewriteConfig config;
+    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
+    SmallVector<Operation *> dims;
+    fn.walk([&](tensor::DimOp op) { dims.push_back(op); });
+    (void)applyOpPatternsAndFold(dims, std::move(patterns), config);
+    Block &body = fn.getBody().front();
+    // Pure ops move up behind their operands, then the call behind them.
+    std::function<void(Operation *)> hoist = [&](Operation *op) {
+      Operation *after = nullptr;
+      for (Value v : op->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        if (!def || def->getBlock() != &body)
+          continue;
+        if (isMemoryEffectFree(def) && def->getNumRegions() == 0)
+          hoist(def);
+        if (!after || after->isBeforeInBlock(def))
+          after = def;
+      }
+      if (after)
+        op->moveAfter(after);
+      else
+        op->moveBefore(&body, body.begin());
+    };
+    for (Operation *check : checks)
+      hoist(check);
+  }
+
+  /// Calls modrt_check_le both ways on each dynamic size of `result`
+  /// against the caller's buffer `out`.
+  LogicalResult checkSizes(OpBuilder &b, Location loc, Value result, Value out,
+                           func::FuncOp fn, size_t index,
+                           modc::abi::Messages &messages,
+                           SmallVectorImpl<Operation *> &checks) {
+    auto type = cast<RankedTensorType>(result.getType());
+    ModuleOp module = getOperation();
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      auto i64 = [&](Value index) -> Value {
+        return b.create<arith::IndexCastOp>(loc, b.getI64Type(), index);
+      };
+      Value computed = i64(b.create<tensor::DimOp>(loc, result, d));
+      Value expected = i64(b.create<memref::DimOp>(loc, out, d));
+      std::string where = (fn.getSymName() + ": output " + Twine(index) +
+                           ", axis " + Twine(d) + ": ")
+                              .str();
+      Value over =
+          messages.get(b, loc,
+                       where + "the IR computes a size larger than the "
+                               "signature's (inconsistent IR)");
+      Value under = messages.get(
+          b, loc,
+          where + "the signature's size is larger than the one the "
+                  "IR computes (inconsistent IR)");
+      auto check = MODC_KERNEL_FUNCTION(module, modrt_check_le);
+      for (auto [lhs, rhs, msg] : {std::tuple(computed, expected, over),
+                                   std::tuple(expected, computed, under)}) {
+        if (failed(modc::abi::call(b, loc, check, {lhs, rhs, msg})))
+          return failure();
+        checks.push_back(&*std::prev(b.getInsertionPoint()));
+      }
+    }
     return success();
   }
 };
