@@ -220,7 +220,7 @@ bool Analyzer::execUpdate(const ast::Stmt &s, Context &ctx) {
       continue;
     }
     bool isParam = v.kind == Val::Tensor;
-    size_t trainable = 0, matched = 0;
+    size_t trainable = 0, matched = 0, nonFloat = 0;
     for (const FlatParam &p : t.flat) {
       bool match = isParam ? p.name == prefix
                            : p.name.compare(0, prefix.size(), prefix) == 0;
@@ -233,6 +233,22 @@ bool Analyzer::execUpdate(const ast::Stmt &s, Context &ctx) {
                                                  "' is frozen and cannot be "
                                                  "updated");
           DiagnosticEngine::note(d, p.loc, "declared frozen here");
+          ok = false;
+        }
+        continue;
+      }
+      // Integer and bool values carry no gradient (LANGUAGE.md §10), and
+      // an optimiser's f32 arithmetic on their bytes would corrupt them:
+      // a parameter named alone is an error, one below an instance is not
+      // part of "every trainable parameter below it".
+      if (!isFloatType(p.type.elem)) {
+        ++nonFloat;
+        if (isParam) {
+          Diagnostic &d = error(
+              target->loc, "parameter '" + p.name + "' is " + typeStr(p.type) +
+                               ": only floating-point parameters can be "
+                               "updated (integer values carry no gradient)");
+          DiagnosticEngine::note(d, p.loc, "declared here");
           ok = false;
         }
         continue;
@@ -253,9 +269,13 @@ bool Analyzer::execUpdate(const ast::Stmt &s, Context &ctx) {
       t.updated.emplace(p.name, target->loc);
     }
     if (!isParam && matched > 0 && trainable == 0) {
-      Diagnostic &d = error(target->loc, "'" + display +
-                                             "' is frozen: it has no "
-                                             "trainable parameter to update");
+      Diagnostic &d = error(target->loc,
+                            "'" + display +
+                                (nonFloat == 0 ? "' is frozen: it has no "
+                                                 "trainable parameter to update"
+                                               : "' has no trainable "
+                                                 "floating-point parameter to "
+                                                 "update"));
       DiagnosticEngine::note(
           d, declLoc, frozenDecl ? "declared frozen here" : "declared here");
       ok = false;

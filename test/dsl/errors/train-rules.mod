@@ -76,3 +76,21 @@ train mismatched(x: f32[N, D], t: f32[N, 3], u: f32[D], h: f16[N, D]) {
 }
 // CHECK:      [[FILE]]:74:12: error: 'mse' needs two tensors of one element type whose shapes broadcast, got f32[N, 4] and f32[N, 3]
 // CHECK:      [[FILE]]:74:42: error: 'mse' needs two tensors of one element type whose shapes broadcast, got f32[N, 4] and f16[N, 4]
+
+// Integer and bool parameters carry no gradient: named alone, an error; an
+// instance with nothing else, an error (one with f32 parameters too updates
+// those: test/e2e/train_int_params.test).
+param ik: i64[D] = zeros;
+module Ints(x: f32[N, D]) -> f32[N, D] {
+  param k: i32[D] = zeros;
+  return x + cast(k, f32);
+}
+ints: Ints;
+train integers(x: f32[N, D]) {
+  minimize mse(ints(x), x);
+  update ik, ints with sgd(lr = 0.1);
+}
+// CHECK:      [[FILE]]:91:10: error: parameter 'ik' is i64[4]: only floating-point parameters can be updated (integer values carry no gradient)
+// CHECK:      [[FILE]]:83:7: note: declared here
+// CHECK:      [[FILE]]:91:14: error: 'ints' has no trainable floating-point parameter to update
+// CHECK:      [[FILE]]:88:1: note: declared here
