@@ -464,6 +464,12 @@ LogicalResult verifyTrain(Operation *op, Attribute value) {
         return op->emitError() << "updates unknown parameter '" << name << "'";
       if (param.getFrozen())
         return op->emitError() << "updates frozen parameter '" << name << "'";
+      if (!isa<FloatType>(
+              cast<RankedTensorType>(param.getType()).getElementType()))
+        return op->emitError() << "updates parameter '" << name << "' of type "
+                               << param.getType()
+                               << ": only floating-point parameters can be "
+                                  "updated";
     }
   // The loss, while the function still returns it (an entry before
   // mod-lower-entry-abi).

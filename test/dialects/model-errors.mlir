@@ -177,6 +177,21 @@ module attributes {mod.model = "m"} {
 
 // -----
 
+// Integer and bool parameters carry no gradient: never an update target.
+module attributes {mod.model = "m"} {
+  mod.param @k : tensor<4xi64> init zeros
+  // expected-error @+1 {{updates parameter 'k' of type 'tensor<4xi64>': only floating-point parameters can be updated}}
+  func.func @fit(%x: tensor<4xf32>) -> tensor<f32> attributes {mod.signature = #mod.signature<
+      dyns = [], inputs = [#mod.tensor<"x" : f32, affine_map<() -> (4)>>],
+      outputs = [#mod.tensor<"loss" : f32, affine_map<() -> ()>>]>,
+      mod.train = [#mod.update<sgd, [@k], [1.0, 0.0, 0.0, 0.0]>]} {
+    %c = arith.constant dense<0.0> : tensor<f32>
+    return %c : tensor<f32>
+  }
+}
+
+// -----
+
 module attributes {mod.model = "m"} {
   mod.param @w : tensor<4xf32> init zeros
   // expected-error @+1 {{parameter 'w' is updated twice}}
