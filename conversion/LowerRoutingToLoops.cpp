@@ -167,9 +167,36 @@ Value combine(Builder &b, mod::ScatterMode mode, Value dst, Value v,
   llvm_unreachable("scatter mode");
 }
 
-/// The next (value, index) after `prev` in the order value descending,
-/// index ascending, over indices [0, n) whose values `at(i)` gives: one
-/// pass of a top-k selection (index -1 if none is left).
+/// a > b in the order of torch.topk: NaN above every number.
+Value greaterNaNFirst(Builder &b, Value a, Value bv) {
+  Value aNaN = b.create<arith::CmpFOp>(arith::CmpFPredicate::UNO, a, a);
+  Value bNaN = b.create<arith::CmpFOp>(arith::CmpFPredicate::UNO, bv, bv);
+  Value bNum =
+      b.create<arith::XOrIOp>(bNaN, b.create<arith::ConstantIntOp>(1, 1));
+  return b.create<arith::SelectOp>(
+      aNaN, bNum,
+      b.create<arith::AndIOp>(
+          bNum, b.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, a, bv)));
+}
+
+/// a and b hold the same place in that order (both NaN, or equal).
+Value sameNaNFirst(Builder &b, Value a, Value bv) {
+  return b.create<arith::OrIOp>(
+      b.create<arith::AndIOp>(
+          b.create<arith::CmpFOp>(arith::CmpFPredicate::UNO, a, a),
+          b.create<arith::CmpFOp>(arith::CmpFPredicate::UNO, bv, bv)),
+      b.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, a, bv));
+}
+
+/// The first (value, index) of a selection: before everything, NaN
+/// included.
+SmallVector<Value> startOfOrder(Builder &b) {
+  return {cF32(b, NAN), cI64(b, -1)};
+}
+
+/// The next (value, index) after `prev` in the order value descending (NaN
+/// first, as torch.topk), index ascending, over indices [0, n) whose values
+/// `at(i)` gives: one pass of a top-k selection (index -1 if none is left).
 ValueRange nextInOrder(Builder &b, Value n, ValueRange prev,
                        llvm::function_ref<Value(Builder &, Value)> at) {
   Value none = cI64(b, -1);
@@ -179,14 +206,14 @@ ValueRange nextInOrder(Builder &b, Value n, ValueRange prev,
         Value v = at(ib, i);
         Value ii = toI64(ib, i);
         Value after = ib.create<arith::OrIOp>(
-            ib.create<arith::CmpFOp>(arith::CmpFPredicate::OLT, v, prev[0]),
+            greaterNaNFirst(ib, prev[0], v),
             ib.create<arith::AndIOp>(
-                ib.create<arith::CmpFOp>(arith::CmpFPredicate::OEQ, v, prev[0]),
+                sameNaNFirst(ib, v, prev[0]),
                 ib.create<arith::CmpIOp>(arith::CmpIPredicate::sgt, ii,
                                          prev[1])));
         Value better = ib.create<arith::OrIOp>(
             ib.create<arith::CmpIOp>(arith::CmpIPredicate::eq, cur[1], none),
-            ib.create<arith::CmpFOp>(arith::CmpFPredicate::OGT, v, cur[0]));
+            greaterNaNFirst(ib, v, cur[0]));
         Value take = ib.create<arith::AndIOp>(after, better);
         return SmallVector<Value>{ib.create<arith::SelectOp>(take, v, cur[0]),
                                   ib.create<arith::SelectOp>(take, ii, cur[1])};
@@ -307,16 +334,14 @@ struct LowerRoutingToLoopsPass
     Value e = dim(b, logits, 1), k = cIndex(b, *op.getK());
     Value c0 = cIndex(b, 0);
     Value none = cI64(b, -1);
-    fold(b, c0, k, ValueRange{cF32(b, INFINITY), none},
-         [&](Builder &jb, Value j, ValueRange prev) {
-           ValueRange best =
-               nextInOrder(jb, e, prev, [&](Builder &tb, Value t) {
-                 return load(tb, logits, {r, t});
-               });
-           store(jb, best[1], idx, {r, j});
-           store(jb, best[0], w, {r, j}); // the logit, weighted below
-           return SmallVector<Value>{best[0], best[1]};
-         });
+    fold(b, c0, k, startOfOrder(b), [&](Builder &jb, Value j, ValueRange prev) {
+      ValueRange best = nextInOrder(jb, e, prev, [&](Builder &tb, Value t) {
+        return load(tb, logits, {r, t});
+      });
+      store(jb, best[1], idx, {r, j});
+      store(jb, best[0], w, {r, j}); // the logit, weighted below
+      return SmallVector<Value>{best[0], best[1]};
+    });
     // Softmax weights: over the chosen logits (normalize) or over the row.
     Value m = load(b, w, {r, c0});
     auto valid = [&](Builder &ib, Value j) {
@@ -517,7 +542,7 @@ struct LowerRoutingToLoopsPass
     });
     Value none = cI64(b, -1);
     parallel(b, {dim(b, logits, 1)}, [&](Builder &tb, ValueRange t) {
-      fold(tb, cIndex(tb, 0), cap, ValueRange{cF32(tb, INFINITY), none},
+      fold(tb, cIndex(tb, 0), cap, startOfOrder(tb),
            [&](Builder &jb, Value, ValueRange prev) {
              // The next row by probability (ties to the lower row).
              ValueRange best =

@@ -80,6 +80,14 @@ std::string messageOf(Text *msg) {
   return s;
 }
 
+/// a > b with NaN above every number (torch.topk's order), a strict weak
+/// order that std::stable_sort needs (plain `>` is none once NaN appears).
+bool greater(double a, double b) {
+  if (std::isnan(a))
+    return !std::isnan(b);
+  return !std::isnan(b) && a > b;
+}
+
 /// Softmax of `n` values, computed in double.
 void softmaxInto(const std::vector<double> &in, std::vector<double> &out) {
   double m = -INFINITY;
@@ -188,8 +196,9 @@ void _mlir_ciface_modrt_route_topk(Logits *logits, int64_t k, int64_t normalize,
       order[t] = t;
     }
     // Largest first; ties to the lower index (stable on the index order).
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return greater(row[a], row[b]);
+    });
     std::vector<double> chosen(static_cast<size_t>(k));
     for (int64_t j = 0; j < k; ++j)
       chosen[j] = row[order[j]];
@@ -247,7 +256,7 @@ void _mlir_ciface_modrt_route_expert_choice(Logits *logits, double capacity,
       order[r] = r;
     // Largest p[:, t] first; ties to the lower row.
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return p[a * e + t] > p[b * e + t];
+      return greater(p[a * e + t], p[b * e + t]);
     });
     for (int64_t i = 0; i < c; ++i) {
       int64_t r = order[i];
@@ -336,8 +345,8 @@ void _mlir_ciface_modrt_route_scatter(Logits *y, Logits *ye, List *rows,
         dst += weight * v;
       else if (mode == MODRT_SCATTER_SUM)
         dst += v;
-      else
-        dst = std::max(dst, v);
+      else if (v > dst || std::isnan(v))
+        dst = v; // NaN wins, as torch.maximum (std::max would drop it)
     }
   }
 }

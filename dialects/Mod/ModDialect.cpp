@@ -274,15 +274,18 @@ struct TopkOfAllIsSoftmax : OpRewritePattern<TopkDecisionOp> {
   }
 };
 
-/// True if `decision` sends every row to its single target with weight 1.
-bool choosesOnlyTargetWithWeightOne(Operation *decision) {
+/// True if `decision` sends every row to its single target with weight 1,
+/// or, where `weightsMatter` is false, with some weight. The softmax of one
+/// logit is 1 only when the logit is finite (NaN and +-inf give NaN, which
+/// weighted_sum and merge pass on).
+bool choosesOnlyTargetWithWeightOne(Operation *decision, bool weightsMatter) {
   if (!decision)
     return false;
   if (auto topk = dyn_cast<TopkDecisionOp>(decision))
-    return topk.getNumTargets() == 1 &&
+    return !weightsMatter && topk.getNumTargets() == 1 &&
            topk.getCapacity().convertToDouble() == 0.0;
   if (auto softmax = dyn_cast<SoftmaxDecisionOp>(decision))
-    return softmax.getNumTargets() == 1;
+    return !weightsMatter && softmax.getNumTargets() == 1;
   if (auto hash = dyn_cast<HashDecisionOp>(decision))
     return hash.getNumTargets() == 1;
   // task still checks its ids; expert_choice may leave rows out.
@@ -295,8 +298,12 @@ struct SingleTargetDispatchIsApply : OpRewritePattern<DispatchOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(DispatchOp op,
                                 PatternRewriter &rewriter) const override {
+    Aggregation agg = op.getAggregation();
+    bool weightsMatter =
+        agg == Aggregation::WeightedSum || agg == Aggregation::Merge;
     if (op.getTargets().size() != 1 ||
-        !choosesOnlyTargetWithWeightOne(op.getIndices().getDefiningOp()))
+        !choosesOnlyTargetWithWeightOne(op.getIndices().getDefiningOp(),
+                                        weightsMatter))
       return rewriter.notifyMatchFailure(op, "not a single certain target");
     auto callee = cast<FlatSymbolRefAttr>(op.getTargets()[0]);
     auto fn = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(op, callee);

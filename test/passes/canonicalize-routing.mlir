@@ -23,12 +23,27 @@ func.func @topk_all_capacity(%l: tensor<?x3xf32>) -> (tensor<?x3xi64>, tensor<?x
   return %i, %w : tensor<?x3xi64>, tensor<?x3xf32>
 }
 
+// One target that every row reaches: with an aggregation that ignores the
+// weights (sum, mean, max) the route is a call.
 // CHECK-LABEL: func.func @one_target
 // CHECK-NOT:     mod.dispatch
 // CHECK:         %[[Y:.*]] = mod.apply @A(%arg2, %arg0) {instance = "only", num_params = 1 : i64}
 // CHECK:         return %[[Y]]
 func.func @one_target(%x: tensor<?x4xf32>, %l: tensor<?x1xf32>, %a: tensor<4x4xf32>) -> tensor<?x4xf32> {
   %i, %w = mod.topk %l {num_targets = 1 : i64, k = 1 : i64, normalize = true, capacity = 0.0 : f64}
+      : tensor<?x1xf32> -> tensor<?x1xi64>, tensor<?x1xf32>
+  %y = mod.dispatch %x, %i, %w params(%a) {targets = [@A], instances = ["only"], param_segments = array<i64: 1>,
+       aggregation = #mod<aggregation sum>, level = 1 : i64}
+       : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// Weighted, the weight is softmax of one logit: 1, but NaN for a NaN or
+// infinite logit, which the output must carry: kept.
+// CHECK-LABEL: func.func @one_target_weighted
+// CHECK:         mod.dispatch
+func.func @one_target_weighted(%x: tensor<?x4xf32>, %l: tensor<?x1xf32>, %a: tensor<4x4xf32>) -> tensor<?x4xf32> {
+  %i, %w = mod.softmax_gate %l {num_targets = 1 : i64}
       : tensor<?x1xf32> -> tensor<?x1xi64>, tensor<?x1xf32>
   %y = mod.dispatch %x, %i, %w params(%a) {targets = [@A], instances = ["only"], param_segments = array<i64: 1>,
        aggregation = #mod<aggregation weighted_sum>, level = 1 : i64}
