@@ -95,15 +95,19 @@ def vocabulary():
 
 
 class _Library:
-    """Keeps a compiled library alive as long as a model uses it."""
+    """Keeps a compiled library alive as long as a model uses it: released
+    when the model closes (or is collected). Unless the session's cache
+    still holds it, the library is then unloaded and its file removed."""
 
     def __init__(self, handle):
         self.handle = handle
 
-    def __del__(self):
+    def release(self):
         if self.handle and _lib is not None:
-            _lib.modc_library_release(self.handle)
-            self.handle = None
+            handle, self.handle = self.handle, None
+            _lib.modc_library_release(handle)
+
+    __del__ = release
 
 
 def _integer(value, what):
@@ -198,6 +202,8 @@ class Session:
         keep = _Library(lib.value)
         if output is not None and self._api.modc_library_write(lib, os.fsencode(output)) != 0:
             raise OSError(f"cannot write {output}")
+        # The model opens the loaded file again (one more dlopen of the
+        # same copy); it releases `keep` after its own dlclose.
         model = modrt.Model(self._api.modc_library_path(lib).decode())
-        model._modc_library = keep
+        model._on_close.append(keep.release)
         return model

@@ -1,8 +1,10 @@
 """ctypes view of the modrt reflection structs and the model wrapper."""
 
+import _ctypes
 import ctypes
 import operator
 import os
+import sys
 
 import numpy as np
 
@@ -242,26 +244,87 @@ class Info:
                 f"params={[p['name'] for p in self.params]}, entries={list(self.entries)})")
 
 
-# The file identity each path had when this process opened it: dlopen
-# hands back the library already loaded from a path even after the file
-# there was replaced (a candidate loop writing one file name), so such a
-# file is opened through a private copy instead.
+# The libraries this process has opened by their own path, by real path:
+# the file identity each had when it was opened, the names dlopen was given
+# for it, and how many of those opens are still open. dlopen hands back the
+# library already loaded from a path even after the file there was replaced
+# (a candidate loop writing one file name), so such a file is opened
+# through a private copy instead. An entry goes once its library is
+# unloaded (checked when its last open closes, and for all of them now and
+# then: the in-process compiler keeps its libraries loaded after ours
+# close).
 _opened = {}
+_opened_checked = 0  # len(_opened) after the last sweep
+
+
+class _Opened:
+    __slots__ = ("identity", "names", "live")
+
+    def __init__(self, identity):
+        self.identity = identity
+        self.names = set()
+        self.live = 0
+
+
+def _is_loaded(names):
+    """Whether dlopen would hand back an already loaded library for one of
+    `names` (RTLD_NOLOAD: nothing is loaded to find out)."""
+    for name in names:
+        try:
+            handle = _ctypes.dlopen(name, os.RTLD_NOW | os.RTLD_NOLOAD)
+        except OSError:
+            continue
+        _ctypes.dlclose(handle)
+        return True
+    return False
+
+
+def _sweep_opened():
+    global _opened_checked
+    for real, entry in list(_opened.items()):
+        if entry.live == 0 and not _is_loaded(entry.names):
+            del _opened[real]
+    _opened_checked = len(_opened)
 
 
 def _open_library(path):
+    """`path` opened with dlopen (a CDLL) and the key to close it with."""
     st = os.stat(path)
     identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
     real = os.path.realpath(path)
-    if _opened.setdefault(real, identity) == identity:
-        return ctypes.CDLL(path)
+    entry = _opened.get(real)
+    if entry is None:
+        entry = _opened[real] = _Opened(identity)
+    if entry.identity == identity:
+        try:
+            lib = ctypes.CDLL(path)
+        except BaseException:
+            if entry.live == 0 and not entry.names:
+                del _opened[real]
+            raise
+        entry.names.add(path)
+        entry.live += 1
+        if len(_opened) > max(64, 2 * _opened_checked):
+            _sweep_opened()
+        return lib, real
     import shutil
     import tempfile
     with tempfile.TemporaryDirectory(prefix="modrt-") as tmp:
         copy = os.path.join(tmp, os.path.basename(real))
         shutil.copyfile(real, copy)
-        # The mapping outlives the file.
-        return ctypes.CDLL(copy)
+        # The mapping outlives the file; a path no one opens again.
+        return ctypes.CDLL(copy), None
+
+
+def _close_library(lib, key):
+    """Undoes one _open_library (dlclose: the library is unloaded once no
+    other open of it is left). Nothing may call into `lib` after this."""
+    _ctypes.dlclose(lib._handle)
+    entry = _opened.get(key) if key is not None else None
+    if entry is not None:
+        entry.live -= 1
+        if entry.live == 0 and not _is_loaded(entry.names):
+            del _opened[key]
 
 
 class Model:
@@ -276,8 +339,18 @@ class Model:
     def __init__(self, path):
         _c_path(path)
         path = os.path.abspath(path)
-        self._lib = _open_library(path)
+        self._handle = None
+        self._on_close = []  # after the library's dlclose (modc's release)
+        self._lib, self._lib_key = _open_library(path)
         self._path = path
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self):
+        path = self._path
         describe = self._find_describe()
         info = describe().contents
         if info.abi_version != ABI_VERSION:
@@ -480,9 +553,36 @@ class Model:
     __copy__ = __deepcopy__ = __reduce__ = __reduce_ex__ = _not_copyable
 
     def close(self):
-        if getattr(self, "_handle", None):
-            self._fns["destroy"](self._handle)
+        """Destroys the instance (its worker threads stop) and closes the
+        library, which is unloaded once no other Model has it open. The
+        model's methods and entries then raise modrt.Error. Idempotent; not
+        while another thread is inside a call of this model."""
+        d = self.__dict__
+        handle = d.get("_handle")
+        if handle:
             self._handle = None
+            self._fns["destroy"](handle)
+        lib = d.get("_lib")
+        if lib is None:
+            return
+        # Nothing left here may call into the library once it is closed:
+        # every function of it this model holds goes.
+        name = d.get("_name") or os.path.basename(d.get("_path", "model"))
+
+        def closed(*args):
+            raise Error(1, f"{name}: the model is closed")
+        self._fns = dict.fromkeys(d.get("_fns", ()), closed)
+        info = d.get("info")
+        for e in ([*info.entries.values(), *info.trains.values()] if info else ()):
+            e._fn = closed
+        self._lib = None
+        # At interpreter exit the process is going: no unloading under
+        # objects that are being torn down in any order.
+        if sys is not None and not sys.is_finalizing():
+            _close_library(lib, self._lib_key)
+        hooks, self._on_close = d.get("_on_close", []), []
+        for hook in hooks:
+            hook()
 
     def __del__(self):
         self.close()
