@@ -100,20 +100,22 @@ struct Plan {
 
 /// The packing buffers of the current thread, kept between calls: a model
 /// calls matmul many times with the same shapes, and fresh buffers of this
-/// size would come from mmap and page-fault on every call.
+/// size would come from mmap and page-fault on every call. Trivially
+/// destructible on purpose: a thread_local with a destructor registers it
+/// with __cxa_thread_atexit, and glibc then keeps the library loaded after
+/// dlclose until that thread ends (the caller's main thread never does).
+/// The buffers go in releaseGemmWorkspaces instead (noteThreadScratch).
 class Workspace {
 public:
   Workspace() = default;
   Workspace(const Workspace &) = delete;
   Workspace &operator=(const Workspace &) = delete;
-  ~Workspace() { std::free(Data); }
 
   float *get(size_t Floats) {
     if (Floats <= Capacity)
       return Data;
-    std::free(Data);
-    Data = nullptr;
-    Capacity = 0;
+    release();
+    noteThreadScratch();
     void *P = nullptr;
     if (Floats > SIZE_MAX / sizeof(float) ||
         posix_memalign(&P, 64, Floats * sizeof(float)) != 0)
@@ -123,12 +125,27 @@ public:
     return Data;
   }
 
+  void release() {
+    std::free(Data);
+    Data = nullptr;
+    Capacity = 0;
+  }
+
 private:
   float *Data = nullptr;
   size_t Capacity = 0;
 };
 
 thread_local Workspace ThreadWorkspace;
+/// Half-precision B widened to f32 (one row block, or the whole of B).
+thread_local Workspace WidenWorkspace, WholeWorkspace;
+/// A's rows narrowed to bf16 (what a bf16 program's widened activations
+/// were), per thread.
+thread_local Workspace NarrowWorkspace;
+/// The grouped products' per-thread scratch, beside the packing workspace
+/// (which the products themselves use meanwhile): gathered rows of A, and
+/// a product tile before its scatter. Subject to the same limit.
+thread_local Workspace GatherWorkspace, TileWorkspace;
 
 std::atomic<size_t> WorkspaceLimit{SIZE_MAX};
 
@@ -438,6 +455,12 @@ const char *gemmIsaName(GemmIsa Isa) {
   return "?";
 }
 
+void releaseGemmWorkspaces() {
+  for (Workspace *W : {&ThreadWorkspace, &WidenWorkspace, &WholeWorkspace,
+                       &NarrowWorkspace, &GatherWorkspace, &TileWorkspace})
+    W->release();
+}
+
 } // namespace modrt
 
 namespace {
@@ -572,8 +595,6 @@ struct HalfJob {
   int64_t M, K, N, Cols;
 };
 
-thread_local Workspace WidenWorkspace, WholeWorkspace;
-
 /// One row of B widened into a row-major [K, N] f32 buffer.
 struct WidenJob {
   HalfMatrix B;
@@ -680,10 +701,6 @@ void runBf16Sweep(void *Ctx, int64_t Block) {
 /// Products of two bf16 operands on the bf16 dot products (GemmPairs.h):
 /// available, and not turned off by setGemmIsa.
 bool pairsInUse() { return gemmIsa() == GemmIsa::Avx512Bf16; }
-
-/// A's rows narrowed to bf16 (what a bf16 program's widened activations
-/// were), per thread.
-thread_local Workspace NarrowWorkspace;
 
 /// Rows [0, M) of A narrowed into `Out` ([M, K], dense) if each element is
 /// a bf16 value; false at the first that is not.
@@ -970,11 +987,6 @@ struct GroupedJob {
   bool TransB = false; ///< The weights are [N, K] f32, used transposed.
   bool Cold = false;   ///< The weights come from memory (coldWeights).
 };
-
-/// The grouped products' per-thread scratch, beside the packing workspace
-/// (which the products themselves use meanwhile): gathered rows of A, and
-/// a product tile before its scatter. Subject to the same limit.
-thread_local Workspace GatherWorkspace, TileWorkspace;
 
 /// C = A @ B on this thread for one tile of a grouped product: Pr with its
 /// B unset, the weight's columns [Col, Col + N) at `Weight` (row stride

@@ -37,6 +37,10 @@ bool setGemmIsa(GemmIsa Isa);
 /// default), so that tests can reach the path taken when memory is short.
 void setGemmWorkspaceLimit(size_t Bytes);
 
+/// Frees the calling thread's packing and scratch buffers (the next matmul
+/// allocates them again).
+void releaseGemmWorkspaces();
+
 /// Products computed on the bf16 dot products so far (an entry call, or a
 /// tile of a grouped product, each one), so that tests can tell which path
 /// ran.

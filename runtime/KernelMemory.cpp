@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cuda.h"
+#include "Gemm.h"
 #include "ThreadPool.h"
 #include "modrt/kernels.h"
 #include "modrt/modrt.h"
@@ -34,6 +35,7 @@
 #include <cstring>
 
 #include <malloc.h>
+#include <pthread.h>
 
 namespace {
 
@@ -120,6 +122,7 @@ struct BlockCache {
     block[slot] = p;
     size[slot] = n;
     total += n;
+    modrt::noteThreadScratch();
     return true;
   }
 
@@ -130,8 +133,7 @@ struct BlockCache {
     }
     total = 0;
   }
-
-  ~BlockCache() { clear(); }
+  // No destructor: releaseThreadScratch frees the blocks (ThreadPool.h).
 };
 thread_local BlockCache blockCache;
 
@@ -160,7 +162,42 @@ void endCall() {
   std::abort();
 }
 
+pthread_key_t scratchKey;
+pthread_once_t scratchOnce = PTHREAD_ONCE_INIT;
+bool scratchKeyMade = false;
+thread_local bool scratchNoted = false;
+
+void releaseAtExit(void *) { modrt::releaseThreadScratch(); }
+
+/// At unload: no thread's exit may call into the unloaded code any more,
+/// and the unloading thread's buffers go now.
+__attribute__((destructor)) void unloadScratch() {
+  if (scratchKeyMade)
+    pthread_key_delete(scratchKey);
+  modrt::releaseThreadScratch();
+}
+
 } // namespace
+
+namespace modrt {
+
+void noteThreadScratch() {
+  if (scratchNoted)
+    return;
+  pthread_once(&scratchOnce, [] {
+    scratchKeyMade = pthread_key_create(&scratchKey, releaseAtExit) == 0;
+  });
+  if (scratchKeyMade)
+    pthread_setspecific(scratchKey, reinterpret_cast<void *>(1));
+  scratchNoted = true;
+}
+
+void releaseThreadScratch() {
+  blockCache.clear();
+  releaseGemmWorkspaces();
+}
+
+} // namespace modrt
 
 extern "C" {
 

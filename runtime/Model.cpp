@@ -249,6 +249,10 @@ void modrt_destroy(modrt_model *m) {
     std::free(m->Allocation);
   delete m->Gpu;
   delete m;
+  // The caller's thread keeps scratch buffers between calls; a program
+  // that loads, runs and unloads many libraries on one thread gets them
+  // back here (the next call of another model allocates its own again).
+  modrt::releaseThreadScratch();
 }
 
 int modrt_init(modrt_model *m, uint64_t seed) {

@@ -179,8 +179,10 @@ void *workerMain(void *Arg) {
   uint64_t Seen = 0;
   for (;;) {
     uint64_t G = waitForLoop(S, Seen);
-    if (G == 0)
+    if (G == 0) {
+      releaseThreadScratch();
       return nullptr;
+    }
     if (G % 2 != 0 || G == Seen)
       continue;
     S.Active.fetch_add(1);

@@ -66,6 +66,17 @@ int currentThreadCount();
 /// pool cannot be created. Defined in Model.cpp, which owns the pools.
 ThreadPool *currentThreadPool();
 
+/// Called when the current thread first keeps scratch buffers of its own
+/// between calls (the GEMM workspaces, the kernel block cache): they are
+/// freed when it exits, through a pthread key (the runtime keeps no
+/// thread_local with a destructor: glibc would pin the library after
+/// dlclose). Defined in KernelMemory.cpp.
+void noteThreadScratch();
+
+/// Frees the current thread's scratch buffers now: a pool worker before it
+/// ends, a model's destroy on the caller's thread, the library's unload.
+void releaseThreadScratch();
+
 } // namespace modrt
 
 #endif // MODRT_THREADPOOL_H
