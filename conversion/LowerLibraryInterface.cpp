@@ -464,6 +464,34 @@ struct LowerLibraryInterfacePass
               .getResult();
         });
       };
+      // A size computed from the dyns (`N - 3`) that comes out negative
+      // (LANGUAGE.md §8: a run-time error, code 1).
+      for (auto [axis, e] :
+           llvm::enumerate(t.getShape().getValue().getResults())) {
+        mod::LinearDim d = *mod::decomposeLinear(e);
+        if (d.terms.empty())
+          continue;
+        std::string text;
+        for (auto [sym, coeff] : d.terms) {
+          if (!text.empty())
+            text += coeff < 0 ? " - " : " + ";
+          else if (coeff < 0)
+            text += "-";
+          int64_t c = coeff < 0 ? -coeff : coeff;
+          if (c != 1)
+            text += std::to_string(c) + " * ";
+          text += dynNames[sym].str();
+        }
+        if (d.constant != 0)
+          text += (d.constant < 0 ? " - " : " + ") +
+                  std::to_string(d.constant < 0 ? -d.constant : d.constant);
+        failArgument(
+            b.create<LLVM::FCmpOp>(
+                loc, LLVM::FCmpPredicate::olt, realDim(e),
+                b.create<LLVM::ConstantOp>(loc, f64, b.getF64FloatAttr(0.0))),
+            "has a negative size on axis " + std::to_string(axis) + ": " +
+                text + " < 0 for the dyns given");
+      }
       failArgument(
           b.create<LLVM::FCmpOp>(
               loc, LLVM::FCmpPredicate::ogt, realCount,

@@ -27,6 +27,11 @@ entry tail(x: f32[N, 2]) -> f32[2, 2] {
 entry sizes(x: f32[N, 2], y: f32[2]) -> (f32[N - 3, 2], i64[N - 3], f32[N - 3, N - 3], f32[N - 3, 2]) {
   return (full([N - 3, 2], 1.5), arange(N - 3), eye(N - 3), expand(y, [N - 3, 2]));
 }
+// The same sizes inside, not in the signature (whose own negative sizes the
+// entry refuses first).
+entry inner(x: f32[N, 2], y: f32[2]) -> f32[2] {
+  return sum(full([N - 3, 2], 1.5), 0) + sum(expand(y, [N - 3, 2]), 0);
+}
 // A refused slice of K rows ends the call at the check: K = 2^40 would
 // need a 16 TiB box (code 4) if the code after the check ran.
 dyn K;
