@@ -471,20 +471,7 @@ struct LowerLibraryInterfacePass
         mod::LinearDim d = *mod::decomposeLinear(e);
         if (d.terms.empty())
           continue;
-        std::string text;
-        for (auto [sym, coeff] : d.terms) {
-          if (!text.empty())
-            text += coeff < 0 ? " - " : " + ";
-          else if (coeff < 0)
-            text += "-";
-          int64_t c = coeff < 0 ? -coeff : coeff;
-          if (c != 1)
-            text += std::to_string(c) + " * ";
-          text += dynNames[sym].str();
-        }
-        if (d.constant != 0)
-          text += (d.constant < 0 ? " - " : " + ") +
-                  std::to_string(d.constant < 0 ? -d.constant : d.constant);
+        std::string text = mod::formatLinear(d, dynNames);
         failArgument(
             b.create<LLVM::FCmpOp>(
                 loc, LLVM::FCmpPredicate::olt, realDim(e),

@@ -1,6 +1,7 @@
 //===- ModDialect.cpp - The mod dialect -----------------------------------===//
 
 #include "dialects/Mod/ModDialect.h"
+#include "dialects/Mod/ModModel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -26,12 +27,57 @@ void ModDialect::initialize() {
 // ParamOp
 //===----------------------------------------------------------------------===//
 
+namespace mlir::mod {
+
+/// A state_dict name as sema makes them: '.'-separated non-empty segments
+/// of letters, digits and '_' ("experts.3.w_up"). The library's descriptor
+/// and the C header spell it as it is.
+bool isParameterName(StringRef name) {
+  if (name.empty())
+    return false;
+  SmallVector<StringRef> segments;
+  name.split(segments, '.');
+  return llvm::all_of(segments, [](StringRef seg) {
+    return !seg.empty() && llvm::all_of(seg, [](char c) {
+      return std::isalnum((unsigned char)c) || c == '_';
+    });
+  });
+}
+
+/// A parameter's type the runtime stores: f32, f16, bf16, i32, i64 or i1
+/// elements, at most 2^58 of them (byte counts stay far from wrapping).
+LogicalResult verifyParameterType(Operation *op, StringRef name,
+                                  RankedTensorType type) {
+  Type e = type.getElementType();
+  if (!(e.isF32() || e.isF16() || e.isBF16() || e.isInteger(32) ||
+        e.isInteger(64) || e.isInteger(1)))
+    return op->emitOpError()
+           << "parameter '" << name << "' has element type " << e
+           << "; parameters are f32, f16, bf16, i32, i64 or i1";
+  double count = 1;
+  for (int64_t d : type.getShape())
+    count *= double(d);
+  if (count > 0x1p58)
+    return op->emitOpError()
+           << "parameter '" << name << "' holds more than 2^58 elements";
+  return success();
+}
+
+} // namespace mlir::mod
+
 LogicalResult ParamOp::verify() {
   // The name is the tensor's key in weight files, where the safetensors
   // header keeps this one for its metadata.
   if (getSymName() == "__metadata__")
     return emitOpError() << "'__metadata__' is the weight file's metadata "
                             "key, not a parameter name";
+  if (!isParameterName(getSymName()))
+    return emitOpError() << "'" << getSymName()
+                         << "' is not a parameter name (segments of letters, "
+                            "digits and '_' joined by '.')";
+  if (failed(verifyParameterType(*this, getSymName(),
+                                 cast<RankedTensorType>(getType()))))
+    return failure();
   unsigned arity = 0;
   switch (getInit()) {
   case InitKind::Const:
@@ -405,6 +451,9 @@ LogicalResult DispatchOp::verify() {
   if (agg == Aggregation::Merge && !isHomogeneous())
     return emitOpError() << "'merge' needs targets that are instances of one "
                             "module";
+  if (getStrategy() == DispatchStrategy::Fused && !isHomogeneous())
+    return emitOpError() << "the 'fused' strategy needs targets that are "
+                            "instances of one module";
   if (getLevel() < 1)
     return emitOpError() << "level must be at least 1";
   // The decision chooses among exactly these targets (an index past them

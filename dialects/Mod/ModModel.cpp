@@ -231,7 +231,13 @@ EntrySignatureAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 // Ops
 //===----------------------------------------------------------------------===//
 
+namespace {
+bool isIdentifier(StringRef s);
+} // namespace
+
 LogicalResult DimOp::verify() {
+  if (!isIdentifier(getName()))
+    return emitOpError() << "'" << getName() << "' is not a dim name";
   int64_t value = getValueAttr().getInt();
   if (value < 0)
     return emitOpError() << "dim '" << getName() << "' is negative (" << value
@@ -240,6 +246,10 @@ LogicalResult DimOp::verify() {
 }
 
 LogicalResult DerivedOp::verify() {
+  if (!isParameterName(getSymName()))
+    return emitOpError() << "'" << getSymName()
+                         << "' is not a parameter name (segments of letters, "
+                            "digits and '_' joined by '.')";
   auto type = cast<RankedTensorType>(getType());
   if (type.getRank() != 2 || !type.getElementType().isF32())
     return emitOpError() << "a derived weight is a 2-D f32 tensor, got "

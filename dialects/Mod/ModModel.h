@@ -54,6 +54,15 @@ ArrayAttr getTrainUpdates(Operation *fn);
 /// The element type's name in `.mod` source (f32, i64, bool, ...).
 StringRef elementTypeName(Type type);
 
+/// A state_dict name: '.'-separated non-empty segments of letters, digits
+/// and '_' ("experts.3.w_up").
+bool isParameterName(StringRef name);
+
+/// Fails (at `op`) unless `type` is one a parameter can have: f32, f16,
+/// bf16, i32, i64 or i1 elements, at most 2^58 of them.
+LogicalResult verifyParameterType(Operation *op, StringRef name,
+                                  RankedTensorType type);
+
 } // namespace mod
 } // namespace mlir
 

@@ -251,3 +251,33 @@ module attributes {mod.model = "int"} {
 
 // expected-error @+1 {{'__metadata__' is the weight file's metadata key, not a parameter name}}
 mod.param @__metadata__ : tensor<2xf32> init zeros
+
+// -----
+
+// Names reach the library's descriptor and header as they are: only
+// state_dict names (no record of the descriptor can be forged).
+module attributes {mod.model = "m"} {
+  // expected-error @+1 {{'w f32 1 1 trainable zeros' is not a parameter name}}
+  mod.param @"w f32 1 1 trainable zeros" : tensor<4xf32> init zeros
+}
+
+// -----
+
+module attributes {mod.model = "m"} {
+  // expected-error @+1 {{parameter 'd' has element type 'f64'; parameters are f32, f16, bf16, i32, i64 or i1}}
+  mod.param @d : tensor<3xf64> init zeros
+}
+
+// -----
+
+module attributes {mod.model = "m"} {
+  // expected-error @+1 {{parameter 'h' holds more than 2^58 elements}}
+  mod.param @h : tensor<4611686018427387904x4xf32> init zeros
+}
+
+// -----
+
+module attributes {mod.model = "m"} {
+  // expected-error @+1 {{'D D' is not a dim name}}
+  mod.dim "D D" = 3
+}

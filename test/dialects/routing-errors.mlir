@@ -92,6 +92,18 @@ func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: 
 
 // -----
 
+// The fused strategy (one grouped computation) needs one module as well.
+func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
+func.func private @N(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "N"}
+func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{the 'fused' strategy needs targets that are instances of one module}}
+  %y = mod.dispatch %x, %i, %w params(%p, %p) {targets = [@M, @N], instances = ["a", "b"], param_segments = array<i64: 1, 1>, aggregation = #mod<aggregation weighted_sum>, level = 1 : i64, strategy = #mod<strategy fused>}
+      : (tensor<?x4xf32>, tensor<?x1xi64>, tensor<?x1xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
 func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"}
 func.func @f(%x: tensor<?x4xf32>, %i: tensor<?x1xi64>, %w: tensor<?x1xf32>, %p: tensor<4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{'concat' is only for globally routed targets (mod.aggregate)}}
