@@ -307,6 +307,60 @@ bool isIdentifier(StringRef s) {
       s, [](char c) { return std::isalnum((unsigned char)c) || c == '_'; });
 }
 
+/// Functions calling each other in a cycle (mod.apply, func.call, route
+/// targets: any reference to a function) are an error, as recursion is in
+/// sources (LANGUAGE.md §2): inlining them would never end.
+LogicalResult verifyNoCallCycle(ModuleOp module) {
+  llvm::StringMap<func::FuncOp> funcs;
+  for (auto fn : module.getOps<func::FuncOp>())
+    funcs[fn.getSymName()] = fn;
+  // Depth-first, iteratively: 0 unvisited, 1 on the stack, 2 done.
+  llvm::StringMap<int> state;
+  auto callees = [&](func::FuncOp fn) {
+    SmallVector<func::FuncOp> out;
+    if (auto uses = SymbolTable::getSymbolUses(&fn.getBody()))
+      for (const SymbolTable::SymbolUse &use : *uses) {
+        auto it = funcs.find(use.getSymbolRef().getRootReference());
+        if (it != funcs.end())
+          out.push_back(it->second);
+      }
+    return out;
+  };
+  for (auto root : module.getOps<func::FuncOp>()) {
+    StringRef name = root.getSymName();
+    if (state[name] != 0)
+      continue;
+    struct Frame {
+      func::FuncOp fn;
+      SmallVector<func::FuncOp> next;
+      size_t i = 0;
+    };
+    SmallVector<Frame> stack;
+    state[name] = 1;
+    stack.push_back({root, callees(root)});
+    while (!stack.empty()) {
+      Frame &top = stack.back();
+      if (top.i == top.next.size()) {
+        state[top.fn.getSymName()] = 2;
+        stack.pop_back();
+        continue;
+      }
+      func::FuncOp callee = top.next[top.i++];
+      int &s = state[callee.getSymName()];
+      if (s == 1)
+        return callee.emitOpError()
+               << "calls itself through '" << top.fn.getSymName()
+               << "': a cycle of calls, applications or route targets "
+                  "cannot be inlined";
+      if (s == 0) {
+        s = 1;
+        stack.push_back({callee, callees(callee)});
+      }
+    }
+  }
+  return success();
+}
+
 LogicalResult verifyModel(Operation *op, Attribute value) {
   auto module = dyn_cast<ModuleOp>(op);
   if (!module)
@@ -334,7 +388,7 @@ LogicalResult verifyModel(Operation *op, Attribute value) {
         return d.emitOpError() << "dyn '" << d.getName()
                                << "' is declared twice or is not a name";
   }
-  return success();
+  return verifyNoCallCycle(module);
 }
 
 LogicalResult verifySignature(Operation *op, Attribute value) {

@@ -281,3 +281,22 @@ module attributes {mod.model = "m"} {
   // expected-error @+1 {{'D D' is not a dim name}}
   mod.dim "D D" = 3
 }
+
+// -----
+
+// A cycle of calls through an entry (inlining it would never end).
+module attributes {mod.model = "m"} {
+  mod.dyn "N"
+  mod.param @a.w : tensor<4xf32> init ones
+  // expected-error @+1 {{calls itself through 'f': a cycle of calls, applications or route targets cannot be inlined}}
+  func.func private @M(%w: tensor<4xf32> {mod.param = "w"}, %x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.module = "M"} {
+    %y = call @f(%x) : (tensor<?x4xf32>) -> tensor<?x4xf32>
+    return %y : tensor<?x4xf32>
+  }
+  mod.instance @a of @M
+  func.func @f(%x: tensor<?x4xf32>) -> tensor<?x4xf32> attributes {mod.signature = #mod.signature<dyns = ["N"], inputs = [#mod.tensor<"x" : f32, affine_map<()[s0] -> (s0, 4)>>], outputs = [#mod.tensor<"y" : f32, affine_map<()[s0] -> (s0, 4)>>]>} {
+    %w = mod.param_ref @a.w : tensor<4xf32>
+    %y = mod.apply @M(%w, %x) {instance = "a", num_params = 1 : i64} : (tensor<4xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+    return %y : tensor<?x4xf32>
+  }
+}
