@@ -51,6 +51,14 @@ bool writeText(const std::string &path, const std::string &text) {
   if (path.empty() || path == "-") {
     llvm::outs() << text;
     llvm::outs().flush();
+    // A full disk or a closed reader: exit 2 with the reason (LLVM would
+    // report a fatal error when the stream is destroyed, with status 1).
+    if (std::error_code ec = llvm::outs().error()) {
+      llvm::outs().clear_error();
+      llvm::errs() << "modc: error: cannot write to standard output: "
+                   << ec.message() << "\n";
+      return false;
+    }
     return true;
   }
   if (std::string error = writeFile(path, text); !error.empty()) {

@@ -453,14 +453,32 @@ Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
 Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
                                const CompileOptions &options) {
   clearResults();
-  bool ok = false;
+  Status status = ProgramError;
   if (!run([&] {
         frontEnd_ = std::make_unique<FrontEnd>(filename.str(), source);
-        ok = bool(checkSource(*frontEnd_, options, diagnostics_).program);
+        Checked c = checkSource(*frontEnd_, options, diagnostics_);
         frontEndCount_ = diagnostics_.size();
+        if (!c.program)
+          return;
+        status = Ok;
+        // --specialize names entries and arguments of the program and
+        // values they must hold: checked as a compile checks them (on the
+        // imported IR, only when given).
+        if (options.specialize.empty())
+          return;
+        mlir::OwningOpRef<mlir::ModuleOp> module =
+            importProgram(*context_, *c.program, filename);
+        if (!module) {
+          status = fail(ProgramError, filename.str(),
+                        "internal error: the imported IR does not verify");
+          return;
+        }
+        if (std::string error = specializeEntries(*module, options.specialize);
+            !error.empty())
+          status = fail(UsageError, "modc", error);
       }))
     return UsageError;
-  return ok ? Ok : ProgramError;
+  return status;
 }
 
 Session::Status Session::writeLibrary(llvm::StringRef source,

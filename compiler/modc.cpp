@@ -14,12 +14,15 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
+
+#include <unistd.h>
 
 namespace cl = llvm::cl;
 
@@ -94,6 +97,14 @@ static cl::list<std::string>
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // A reader that goes away (`modc ... --emit=llvm | head`) is a write that
+  // failed: status 2 with the reason, not LLVM's 74 (INTERFACE.md §1).
+  llvm::sys::SetOneShotPipeSignalFunction([] {
+    static const char msg[] =
+        "modc: error: cannot write to standard output: broken pipe\n";
+    (void)!::write(2, msg, sizeof(msg) - 1);
+    ::_exit(2);
+  });
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
@@ -124,6 +135,12 @@ int main(int argc, char **argv) {
     return 2;
   if (vocabulary) {
     llvm::outs() << modc::vocab::toJson();
+    llvm::outs().flush();
+    if (llvm::outs().has_error()) {
+      llvm::outs().clear_error();
+      llvm::errs() << "modc: error: cannot write to standard output\n";
+      return 2;
+    }
     return 0;
   }
 

@@ -65,10 +65,25 @@ std::string specializeEntry(ModuleOp module, const std::string &spec) {
     return "--specialize " + spec + ": argument '" + arg +
            "' is not an integer tensor";
   unsigned width = type.getElementType().getIntOrFloatBitWidth();
-  if (width < 64 &&
-      (value < -(1LL << (width - 1)) || value > (1LL << (width - 1)) - 1))
+  if (width == 1 ? (value != 0 && value != 1)
+                 : width < 64 && (value < -(1LL << (width - 1)) ||
+                                  value > (1LL << (width - 1)) - 1))
     return "--specialize " + spec + ": " + text + " does not fit argument '" +
-           arg + "' (i" + std::to_string(width) + ")";
+           arg + "' (" + mod::elementTypeName(type.getElementType()).str() +
+           (width == 1 ? ": 0 or 1)" : ")");
+  // IR specialised before (`--emit=mod` of a specialised compile) no
+  // longer reads the argument: the same value again is fine, another one
+  // would be silently ignored.
+  constexpr llvm::StringLiteral kSpecialized = "mod.specialized";
+  if (auto prev = fn.getArgAttrOfType<IntegerAttr>(index, kSpecialized)) {
+    if (prev.getInt() == value)
+      return "";
+    return "--specialize " + spec + ": argument '" + arg +
+           "' is already specialised to " + std::to_string(prev.getInt()) +
+           " in this IR";
+  }
+  fn.setArgAttr(index, kSpecialized,
+                IntegerAttr::get(IntegerType::get(fn.getContext(), 64), value));
   OpBuilder b(fn.getBody());
   Location loc = blockArg.getLoc();
   llvm::SmallVector<Value> sizes;
