@@ -103,10 +103,12 @@ LogicalResult ParamOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult InstanceOp::verify() {
-  if (getCount() && *getCount() < 1)
+  // I64Attr's accessor is unsigned: read the count as the signed value
+  // the IR spells (`count -3`).
+  if (auto count = getCountAttr(); count && count.getInt() < 1)
     return emitOpError() << "an instance array needs at least one element, "
                             "got "
-                         << *getCount();
+                         << count.getInt();
   return success();
 }
 

@@ -91,3 +91,9 @@ mod.instance @i of @plain
 func.func private @M(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.module = "M"}
 // expected-error @+1 {{an instance array needs at least one element, got 0}}
 mod.instance @i of @M count 0
+
+// -----
+
+func.func private @M(%x: tensor<4xf32>) -> tensor<4xf32> attributes {mod.module = "M"}
+// expected-error @+1 {{an instance array needs at least one element, got -3}}
+mod.instance @i of @M count -3
