@@ -13,11 +13,16 @@
 #include "vocab/Vocabulary.h"
 
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 
 struct modc_session {
   modc::Session session;
+  /// One call at a time: a session is for one thread (INTERFACE.md §5), and
+  /// a second thread's call waits instead of corrupting the first's state.
+  /// The diagnostics are those of the last call, read by its own thread.
+  std::mutex busy;
 };
 
 struct modc_library {
@@ -57,6 +62,7 @@ int modc_check(modc_session *session, const char *src, size_t len,
                const char *filename, const char *options) {
   if (!session || (!src && len))
     return 2;
+  std::lock_guard<std::mutex> lock(session->busy);
   return session->session.check(text(src, len), name(filename),
                                 options ? options : "");
 }
@@ -67,6 +73,7 @@ int modc_compile(modc_session *session, const char *src, size_t len,
   if (!session || !out || (!src && len))
     return 2;
   *out = nullptr;
+  std::lock_guard<std::mutex> lock(session->busy);
   std::shared_ptr<modc::CompiledLibrary> lib;
   int status = session->session.compile(text(src, len), name(filename),
                                         options ? options : "", lib);

@@ -18,6 +18,7 @@ import ctypes
 import json
 import operator
 import os
+import threading
 from collections import namedtuple
 
 import modrt
@@ -135,14 +136,23 @@ class Session:
 
     def __init__(self):
         self._api = _api()
+        # A session is for one thread; a second thread's call waits for the
+        # first (its diagnostics are read before the next call starts).
+        self._lock = threading.RLock()
         self._handle = self._api.modc_session_create()
         if not self._handle:
             raise MemoryError("modc_session_create failed")
 
     def close(self):
-        if self._handle:
-            self._api.modc_session_destroy(self._handle)
-            self._handle = None
+        with self._lock:
+            if self._handle:
+                self._api.modc_session_destroy(self._handle)
+                self._handle = None
+
+    def _live(self):
+        if not self._handle:
+            raise ValueError("the modc.Session is closed")
+        return self._handle
 
     def __del__(self):
         self.close()
@@ -172,9 +182,11 @@ class Session:
         """Parses and checks a program: [] if it is well-typed, else its
         diagnostics (errors, each followed by its notes)."""
         data = self._bytes(src)
-        rc = self._api.modc_check(self._handle, data, len(data), filename.encode(),
-                                  _options(2, defines, options).encode())
-        diags = self._diagnostics(filename)
+        with self._lock:
+            rc = self._api.modc_check(self._live(), data, len(data),
+                                      filename.encode(),
+                                      _options(2, defines, options).encode())
+            diags = self._diagnostics(filename)
         if rc == 2:
             raise CompileError(rc, diags)
         return diags
@@ -183,7 +195,9 @@ class Session:
         """What each pass did in this session's last compile that ran the
         pipeline: {"PASS: NAME": N} ({} after a check or a cache hit)."""
         out = {}
-        for line in self._api.modc_statistics(self._handle).decode().splitlines():
+        with self._lock:
+            text = self._api.modc_statistics(self._live()).decode()
+        for line in text.splitlines():
             key, _, value = line.rpartition(" = ")
             out[key] = int(value)
         return out
@@ -194,11 +208,14 @@ class Session:
         same API as ``modrt.load``); with ``output``, also writes the .so."""
         data = self._bytes(src)
         lib = ctypes.c_void_p()
-        rc = self._api.modc_compile(self._handle, data, len(data), filename.encode(),
-                                    _options(opt, defines, options).encode(),
-                                    ctypes.byref(lib))
+        with self._lock:
+            rc = self._api.modc_compile(self._live(), data, len(data),
+                                        filename.encode(),
+                                        _options(opt, defines, options).encode(),
+                                        ctypes.byref(lib))
+            diags = self._diagnostics(filename) if rc != 0 else None
         if rc != 0:
-            raise CompileError(rc, self._diagnostics(filename))
+            raise CompileError(rc, diags)
         keep = _Library(lib.value)
         if output is not None and self._api.modc_library_write(lib, os.fsencode(output)) != 0:
             raise OSError(f"cannot write {output}")
