@@ -827,8 +827,8 @@ Descriptor *Descriptor::parse(const char *Text, ErrorSink &Err) {
 
 namespace {
 
-/// A cached descriptor. Nodes are never freed: models and callers of
-/// modrt_describe hold pointers into them for the life of the library.
+/// A cached descriptor. Nodes live as long as the library: models and
+/// callers of modrt_describe hold pointers into them until it is unloaded.
 struct CacheNode {
   const Descriptor *D;
   CacheNode *Next;
@@ -836,6 +836,17 @@ struct CacheNode {
 
 std::mutex CacheMutex;
 CacheNode *CacheHead = nullptr;
+
+/// At unload (dlclose, or the process's exit): a library loaded and
+/// unloaded per candidate left its parsed descriptor behind each time.
+__attribute__((destructor)) void freeDescriptorCache() {
+  std::lock_guard<std::mutex> Lock(CacheMutex);
+  while (CacheNode *N = CacheHead) {
+    CacheHead = N->Next;
+    delete N->D;
+    delete N;
+  }
+}
 
 } // namespace
 

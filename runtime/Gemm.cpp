@@ -136,23 +136,29 @@ private:
   size_t Capacity = 0;
 };
 
-thread_local Workspace ThreadWorkspace;
-/// Half-precision B widened to f32 (one row block, or the whole of B).
-thread_local Workspace WidenWorkspace, WholeWorkspace;
-/// A's rows narrowed to bf16 (what a bf16 program's widened activations
-/// were), per thread.
-thread_local Workspace NarrowWorkspace;
-/// The grouped products' per-thread scratch, beside the packing workspace
-/// (which the products themselves use meanwhile): gathered rows of A, and
-/// a product tile before its scatter. Subject to the same limit.
-thread_local Workspace GatherWorkspace, TileWorkspace;
+/// A thread's buffers, together so that another thread can free them
+/// (releaseGemmWorkspaces at unload).
+struct GemmScratch {
+  /// The packing buffer.
+  Workspace Thread;
+  /// Half-precision B widened to f32 (one row block, or the whole of B).
+  Workspace Widen, Whole;
+  /// A's rows narrowed to bf16 (what a bf16 program's widened activations
+  /// were).
+  Workspace Narrow;
+  /// The grouped products' scratch, beside the packing workspace (which
+  /// the products themselves use meanwhile): gathered rows of A, and a
+  /// product tile before its scatter. Subject to the same limit.
+  Workspace Gather, Tile;
+};
+thread_local GemmScratch Scratch;
 
 std::atomic<size_t> WorkspaceLimit{SIZE_MAX};
 
 /// At least Floats floats of buffer W (by default the packing buffer),
 /// 64-byte aligned, owned by this thread and valid until its next use; NULL
 /// if memory is short or Floats passes setGemmWorkspaceLimit's cap.
-float *workspace(size_t Floats, Workspace &W = ThreadWorkspace) {
+float *workspace(size_t Floats, Workspace &W = Scratch.Thread) {
   if (Floats > WorkspaceLimit.load(std::memory_order_relaxed) / sizeof(float))
     return nullptr;
   return W.get(Floats);
@@ -455,9 +461,12 @@ const char *gemmIsaName(GemmIsa Isa) {
   return "?";
 }
 
-void releaseGemmWorkspaces() {
-  for (Workspace *W : {&ThreadWorkspace, &WidenWorkspace, &WholeWorkspace,
-                       &NarrowWorkspace, &GatherWorkspace, &TileWorkspace})
+void *gemmWorkspacesOfThisThread() { return &Scratch; }
+
+void releaseGemmWorkspaces(void *Token) {
+  auto *G = static_cast<GemmScratch *>(Token ? Token : &Scratch);
+  for (Workspace *W :
+       {&G->Thread, &G->Widen, &G->Whole, &G->Narrow, &G->Gather, &G->Tile})
     W->release();
 }
 
@@ -627,7 +636,7 @@ void widenRow(void *Ctx, int64_t P) {
 void widenAndMultiply(Problem &Pr, HalfMatrix Bh) {
   const uint16_t *B = Bh.Data;
   int64_t RS = Bh.RS, CS = Bh.CS;
-  float *W = workspace(size_t(Pr.K * Pr.N), WidenWorkspace);
+  float *W = workspace(size_t(Pr.K * Pr.N), Scratch.Widen);
   if (!W) {
     for (int64_t I = 0; I < Pr.M; ++I)
       for (int64_t J = 0; J < Pr.N; ++J) {
@@ -715,7 +724,7 @@ bool narrowRows(const Matrix &A, int64_t M, int64_t K, uint16_t *Out) {
 /// bf16 does not hold).
 uint16_t *narrowed(const Matrix &A, int64_t M, int64_t K) {
   auto *Out = reinterpret_cast<uint16_t *>(
-      workspace((size_t(M) * size_t(K) + 1) / 2, NarrowWorkspace));
+      workspace((size_t(M) * size_t(K) + 1) / 2, Scratch.Narrow));
   return Out && narrowRows(A, M, K, Out) ? Out : nullptr;
 }
 
@@ -765,7 +774,7 @@ bool pairsMatmul(const modrt_memref2d_f32 *A, HalfMatrix B,
       (CS != 1 && RS != 1))
     return false;
   auto *Narrow = reinterpret_cast<uint16_t *>(
-      workspace((size_t(M) * size_t(K) + 1) / 2, NarrowWorkspace));
+      workspace((size_t(M) * size_t(K) + 1) / 2, Scratch.Narrow));
   Matrix Am = {A->aligned + A->offset, A->strides[0], A->strides[1]};
   // An f32 activation fails on its first row: look there before the rest.
   if (!Narrow || !narrowRows(Am, 1, K, Narrow))
@@ -836,7 +845,7 @@ void halfMatmul(modrt_memref2d_f32 *A, const Desc *Bd, modrt_memref2d_f32 *C,
   // then the threads share one GEMM as for f32 (blocks would pack A again
   // for every block).
   if (M > 64) {
-    if (float *W = workspace(size_t(K) * size_t(N), WholeWorkspace)) {
+    if (float *W = workspace(size_t(K) * size_t(N), Scratch.Whole)) {
       WidenJob Wj = {B, W, K, N};
       bool Transposed = B.RS == 1 && B.CS != 1;
       modrt_parallel_for(Transposed ? N : K,
@@ -1047,7 +1056,7 @@ void runGroupTile(void *Ctx, int64_t I) {
     return;
   }
   // The tile's rows gathered into a dense block, then one product.
-  float *Rows = workspace(size_t(T.M * J.K), GatherWorkspace);
+  float *Rows = workspace(size_t(T.M * J.K), Scratch.Gather);
   if (!Rows) {
     // No memory for the block: one row at a time, read in place.
     Problem Row = Pr;
@@ -1299,9 +1308,9 @@ void runScatterBlock(void *Ctx, int64_t Block) {
   const float *A = J.A->aligned + J.A->offset;
   float *Y = J.Y->aligned + J.Y->offset;
   const float *RW = J.RouteW->aligned + J.RouteW->offset;
-  float *Temp = workspace(size_t(ChunkRows * Width), TileWorkspace);
+  float *Temp = workspace(size_t(ChunkRows * Width), Scratch.Tile);
   float *Rows =
-      J.Gather ? workspace(size_t(ChunkRows * J.K), GatherWorkspace) : nullptr;
+      J.Gather ? workspace(size_t(ChunkRows * J.K), Scratch.Gather) : nullptr;
   auto apply = [&](int64_t P, int64_t Cc, float V) {
     int64_t Dst = J.RowList[P], Slot = J.SlotList[P];
     float W = RW[Dst * J.RouteW->strides[0] + Slot * J.RouteW->strides[1]];

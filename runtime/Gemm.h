@@ -37,9 +37,14 @@ bool setGemmIsa(GemmIsa Isa);
 /// default), so that tests can reach the path taken when memory is short.
 void setGemmWorkspaceLimit(size_t Bytes);
 
-/// Frees the calling thread's packing and scratch buffers (the next matmul
-/// allocates them again).
-void releaseGemmWorkspaces();
+/// The calling thread's packing and scratch buffers, as a token for
+/// releaseGemmWorkspaces (valid while the thread lives).
+void *gemmWorkspacesOfThisThread();
+
+/// Frees the packing and scratch buffers of `Token`'s thread (NULL: the
+/// calling thread's); the next matmul on that thread allocates them again.
+/// Another thread's only while it runs no matmul (at unload).
+void releaseGemmWorkspaces(void *Token = nullptr);
 
 /// Products computed on the bf16 dot products so far (an entry call, or a
 /// tile of a grouped product, each one), so that tests can tell which path

@@ -162,18 +162,56 @@ void endCall() {
   std::abort();
 }
 
+/// A thread holding scratch buffers, linked into a list while it lives:
+/// the library's unload frees every live thread's buffers (a model closed
+/// on another thread than the one that ran it left them behind).
+struct ScratchHolder {
+  BlockCache *cache;
+  void *gemm; // releaseGemmWorkspaces' token
+  ScratchHolder *prev, *next;
+  bool linked;
+};
+
 pthread_key_t scratchKey;
 pthread_once_t scratchOnce = PTHREAD_ONCE_INIT;
 bool scratchKeyMade = false;
-thread_local bool scratchNoted = false;
+pthread_mutex_t scratchMutex = PTHREAD_MUTEX_INITIALIZER;
+ScratchHolder *scratchHead = nullptr;
+thread_local ScratchHolder scratchHolder = {};
 
-void releaseAtExit(void *) { modrt::releaseThreadScratch(); }
+void unlinkHolder(ScratchHolder &h) {
+  if (!h.linked)
+    return;
+  (h.prev ? h.prev->next : scratchHead) = h.next;
+  if (h.next)
+    h.next->prev = h.prev;
+  h.prev = h.next = nullptr;
+  h.linked = false;
+}
 
-/// At unload: no thread's exit may call into the unloaded code any more,
-/// and the unloading thread's buffers go now.
+/// The key's destructor, on the exiting thread (its thread_locals are still
+/// there): out of the list, buffers freed.
+void releaseAtExit(void *) {
+  pthread_mutex_lock(&scratchMutex);
+  unlinkHolder(scratchHolder);
+  pthread_mutex_unlock(&scratchMutex);
+  modrt::releaseThreadScratch();
+}
+
+/// At unload: every live thread's buffers go (no thread may be inside the
+/// library while it is unloaded), and no thread's exit may call into the
+/// unloaded code any more.
 __attribute__((destructor)) void unloadScratch() {
+  pthread_mutex_lock(&scratchMutex);
+  while (ScratchHolder *h = scratchHead) {
+    h->cache->clear();
+    modrt::releaseGemmWorkspaces(h->gemm);
+    unlinkHolder(*h);
+  }
   if (scratchKeyMade)
     pthread_key_delete(scratchKey);
+  scratchKeyMade = false;
+  pthread_mutex_unlock(&scratchMutex);
   modrt::releaseThreadScratch();
 }
 
@@ -182,14 +220,23 @@ __attribute__((destructor)) void unloadScratch() {
 namespace modrt {
 
 void noteThreadScratch() {
-  if (scratchNoted)
+  if (scratchHolder.linked)
     return;
   pthread_once(&scratchOnce, [] {
     scratchKeyMade = pthread_key_create(&scratchKey, releaseAtExit) == 0;
   });
+  pthread_mutex_lock(&scratchMutex);
+  scratchHolder.cache = &blockCache;
+  scratchHolder.gemm = gemmWorkspacesOfThisThread();
+  scratchHolder.prev = nullptr;
+  scratchHolder.next = scratchHead;
+  if (scratchHead)
+    scratchHead->prev = &scratchHolder;
+  scratchHead = &scratchHolder;
+  scratchHolder.linked = true;
   if (scratchKeyMade)
     pthread_setspecific(scratchKey, reinterpret_cast<void *>(1));
-  scratchNoted = true;
+  pthread_mutex_unlock(&scratchMutex);
 }
 
 void releaseThreadScratch() {
