@@ -472,10 +472,23 @@ struct LowerLibraryInterfacePass
         if (d.terms.empty())
           continue;
         std::string text = mod::formatLinear(d, dynNames);
+        // Exactly, in i128: the dyns are checked non-negative and below
+        // 2^63, each coefficient and the constant fit in i64 (f64 would
+        // round 2^55 + 1 - (2^55 + 3) to 0 and let -2 through).
+        Type i128 = b.getIntegerType(128);
+        auto wide = [&](Value v) -> Value {
+          return b.create<LLVM::SExtOp>(loc, i128, v);
+        };
+        Value exact = wide(constant(i64, d.constant));
+        for (auto [sym, coeff] : d.terms)
+          exact = b.create<LLVM::AddOp>(
+              loc, exact,
+              b.create<LLVM::MulOp>(loc, wide(dynValue[sym]),
+                                    wide(constant(i64, coeff))));
         failArgument(
-            b.create<LLVM::FCmpOp>(
-                loc, LLVM::FCmpPredicate::olt, realDim(e),
-                b.create<LLVM::ConstantOp>(loc, f64, b.getF64FloatAttr(0.0))),
+            b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::slt, exact,
+                                   b.create<LLVM::ConstantOp>(
+                                       loc, i128, b.getIntegerAttr(i128, 0))),
             "has a negative size on axis " + std::to_string(axis) + ": " +
                 text + " < 0 for the dyns given");
       }
@@ -527,6 +540,15 @@ struct LowerLibraryInterfacePass
              << kernel.getNumArguments() << " arguments, its signature gives "
              << kernelArgs.size();
 
+    // A --target=cuda model whose GPU cannot open: 5 before any work (its
+    // host code would read results no kernel wrote). 0 for a CPU model.
+    Value gpuRc = b.create<LLVM::CallOp>(
+                       loc, MODC_RUNTIME_FUNCTION(module, modrt_gpu_require),
+                       ValueRange{modelPtr})
+                      .getResult();
+    failIf(b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::ne, gpuRc,
+                                  constant(i32, 0)),
+           [&] { return gpuRc; });
     b.create<LLVM::CallOp>(
         loc, MODC_RUNTIME_FUNCTION(module, modrt_kernel_error_clear),
         ValueRange{});
