@@ -10,7 +10,9 @@
 
 #include "conversion/Passes.h"
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 
 namespace modc {
 #define GEN_PASS_DEF_GATHERGPUKERNELS
@@ -64,6 +66,26 @@ struct GatherGpuKernelsPass
     });
     if (result.wasInterrupted())
       return signalPassFailure();
+    // The host lowering of a launch allocates its parameter arrays on the
+    // stack where it stands: inside a host loop (one launch per row) that
+    // grew the stack by every iteration until it overflowed (~50,000
+    // rows). In a loop, a launch is wrapped in an alloca scope, which
+    // restores the stack after it.
+    SmallVector<gpu::LaunchFuncOp> inLoops;
+    module.walk([&](gpu::LaunchFuncOp launch) {
+      if (launch->getNumResults() == 0 &&
+          launch->getParentOfType<LoopLikeOpInterface>())
+        inLoops.push_back(launch);
+    });
+    for (gpu::LaunchFuncOp launch : inLoops) {
+      OpBuilder b(launch);
+      auto scope =
+          b.create<memref::AllocaScopeOp>(launch.getLoc(), TypeRange{});
+      Block *body = b.createBlock(&scope.getBodyRegion());
+      b.setInsertionPointToEnd(body);
+      b.create<memref::AllocaScopeReturnOp>(launch.getLoc());
+      launch->moveBefore(body->getTerminator());
+    }
     for (gpu::GPUModuleOp old : outlined)
       old.erase();
     // The host module must say it holds GPU code, as outlining did.

@@ -59,6 +59,8 @@ struct modrt_model {
   modrt::cuda::Gpu *Gpu = nullptr;
   /// Allocation is managed GPU memory (modrt_create_gpu with a GPU).
   bool ManagedBlock = false;
+  /// Created by modrt_create_gpu: its entries need the GPU.
+  bool GpuModel = false;
   /// Written by const calls too (save), hence mutable.
   mutable char Error[ErrorCapacity] = {};
 };
@@ -199,6 +201,7 @@ modrt_model *createModel(const char *desc, bool gpu) {
   modrt_model *M = new (std::nothrow) modrt_model();
   if (!M)
     return nullptr;
+  M->GpuModel = gpu;
   if (gpu && (M->Gpu = new (std::nothrow) modrt::cuda::Gpu()) &&
       M->Gpu->open() == 0) {
     if (M->Gpu->allocManaged(size_t(Bytes), &M->Allocation) != 0) {
@@ -376,6 +379,18 @@ int modrt_set_threads(modrt_model *m, int n) {
 
 int modrt_num_threads(const modrt_model *m) {
   return m ? m->NumThreads : MODRT_EINVAL;
+}
+
+int modrt_gpu_require(modrt_model *m) {
+  if (!m || !m->GpuModel)
+    return 0;
+  if (!m->Gpu)
+    m->Gpu = new (std::nothrow) modrt::cuda::Gpu();
+  if (!m->Gpu)
+    return errorSink(m).fail(MODRT_ENOMEM, "out of memory");
+  if (m->Gpu->open() != 0)
+    return errorSink(m).fail(MODRT_EUNSUPPORTED, "%s", m->Gpu->error());
+  return 0;
 }
 
 void modrt_begin_call(modrt_model *m) {

@@ -41,6 +41,12 @@ modrt_model *modrt_create(const char *desc);
  *  GPU memory when a GPU opens (host memory otherwise). */
 modrt_model *modrt_create_gpu(const char *desc);
 
+/** 0, or 5 with the reason in the model's error when the model is one of
+ *  modrt_create_gpu whose GPU cannot be opened (no driver, no device). An
+ *  entry or train step of a --target=cuda library calls it before any
+ *  work: its host code would otherwise run on results no kernel wrote. */
+int modrt_gpu_require(modrt_model *m);
+
 /** Frees a model; NULL is a no-op. */
 void modrt_destroy(modrt_model *m);
 
