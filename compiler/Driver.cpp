@@ -323,8 +323,15 @@ int runDriver(const DriverOptions &options) {
                    options.inputFile + " are fixed");
     int status =
         parseModelIR(context, sourceMgr, **buffer, options.inputFile, module);
-    if (status != kOk || options.checkOnly)
+    if (status != kOk)
       return status;
+    if (options.checkOnly) {
+      // --specialize is checked as a compile checks it (exit 2).
+      if (std::string error = specializeEntries(*module, options.specialize);
+          !error.empty())
+        return usage(error);
+      return kOk;
+    }
   } else {
     mlir::TimingScope timer = rootTimer.nest("Front end and import");
     int status = importSource(context, (*buffer)->getBuffer(), options,

@@ -15,6 +15,7 @@
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
@@ -41,6 +42,7 @@ llvm::PassPluginLibraryInfo getPollyPluginInfo() {
 #include <mutex>
 #include <pthread.h>
 #include <set>
+#include <unistd.h>
 #include <vector>
 
 #ifndef MODC_RUNTIME_ARCHIVE
@@ -360,7 +362,41 @@ bool buildSharedLibrary(llvm::Module &module, const PipelineOptions &options,
     }
   }
   mlir::TimingScope timer = nestTimer(options, "Link");
-  ok = ok && linkSharedLibrary(objects, soPath, error);
+  // A device or FIFO (`-o /dev/stdout`, `-o /dev/full`) takes the library
+  // linked into a temporary file, copied with its write checked: the
+  // linker's own write error was a fatal "IO failure" (exit 1).
+  llvm::sys::fs::file_status status;
+  bool special = !llvm::sys::fs::status(soPath, status) &&
+                 llvm::sys::fs::exists(status) &&
+                 !llvm::sys::fs::is_regular_file(status) &&
+                 !llvm::sys::fs::is_directory(status);
+  if (ok && special) {
+    llvm::SmallString<128> temp;
+    int fd;
+    if (llvm::sys::fs::createTemporaryFile("modc", "so", fd, temp)) {
+      error = "cannot create a temporary file";
+      ok = false;
+    } else {
+      ::close(fd);
+      ok = linkSharedLibrary(objects, temp.str().str(), error);
+      if (ok) {
+        auto data =
+            llvm::MemoryBuffer::getFile(temp, /*IsText=*/false,
+                                        /*RequiresNullTerminator=*/false);
+        if (!data) {
+          error = "cannot read " + temp.str().str();
+          ok = false;
+        } else if (std::string e = writeFile(soPath, (*data)->getBuffer());
+                   !e.empty()) {
+          error = e;
+          ok = false;
+        }
+      }
+      llvm::sys::fs::remove(temp);
+    }
+  } else {
+    ok = ok && linkSharedLibrary(objects, soPath, error);
+  }
   for (const std::string &path : objects)
     llvm::sys::fs::remove(path);
   return ok;

@@ -22,6 +22,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
 
+#include <cstdlib>
 #include <unistd.h>
 
 namespace cl = llvm::cl;
@@ -99,6 +100,19 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   // A reader that goes away (`modc ... --emit=llvm | head`) is a write that
   // failed: status 2 with the reason, not LLVM's 74 (INTERFACE.md §1).
+  // Text LLVM prints itself (--help, --version) to a standard output that
+  // cannot take it: exit 2 with the reason, before the stream's destructor
+  // (registered first, so run after this) would report a fatal error.
+  llvm::outs();
+  std::atexit([] {
+    llvm::outs().flush();
+    if (!llvm::outs().has_error())
+      return;
+    llvm::outs().clear_error();
+    static const char msg[] = "modc: error: cannot write to standard output\n";
+    (void)!::write(2, msg, sizeof(msg) - 1);
+    ::_exit(2);
+  });
   llvm::sys::SetOneShotPipeSignalFunction([] {
     static const char msg[] =
         "modc: error: cannot write to standard output: broken pipe\n";

@@ -31,6 +31,12 @@ inline bool isReservedInCHeader(std::string_view name) {
   if (name == "modrt" || startsWith("modrt_") || startsWith("MODRT_") ||
       startsWith("_mlir"))
     return true;
+  // C reserves every name that starts with two underscores or with one and
+  // an upper-case letter (C11 7.1.3) for the compiler, which uses them:
+  // __LINE__, _Float16, __int128, __attribute__, _Nonnull, ...
+  if (startsWith("__") ||
+      (name.size() > 1 && name[0] == '_' && name[1] >= 'A' && name[1] <= 'Z'))
+    return true;
   // <stdint.h>'s limits and constant macros: INT8_MIN ... UINTMAX_C.
   if ((startsWith("INT") || startsWith("UINT")) &&
       (endsWith("_MIN") || endsWith("_MAX") || endsWith("_C")))
