@@ -198,9 +198,9 @@ void releaseAtExit(void *) {
   modrt::releaseThreadScratch();
 }
 
-/// At unload: every live thread's buffers go (no thread may be inside the
-/// library while it is unloaded), and no thread's exit may call into the
-/// unloaded code any more.
+/// At unload: every live thread's buffers go, the unloading thread's
+/// among them (no thread may be inside the library while it is unloaded),
+/// and no thread's exit may call into the unloaded code any more.
 __attribute__((destructor)) void unloadScratch() {
   pthread_mutex_lock(&scratchMutex);
   while (ScratchHolder *h = scratchHead) {
@@ -212,7 +212,6 @@ __attribute__((destructor)) void unloadScratch() {
     pthread_key_delete(scratchKey);
   scratchKeyMade = false;
   pthread_mutex_unlock(&scratchMutex);
-  modrt::releaseThreadScratch();
 }
 
 } // namespace

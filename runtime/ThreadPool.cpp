@@ -179,10 +179,8 @@ void *workerMain(void *Arg) {
   uint64_t Seen = 0;
   for (;;) {
     uint64_t G = waitForLoop(S, Seen);
-    if (G == 0) {
-      releaseThreadScratch();
-      return nullptr;
-    }
+    if (G == 0)
+      return nullptr; // its scratch goes with the thread (noteThreadScratch)
     if (G % 2 != 0 || G == Seen)
       continue;
     S.Active.fetch_add(1);

@@ -73,8 +73,9 @@ ThreadPool *currentThreadPool();
 /// dlclose). Defined in KernelMemory.cpp.
 void noteThreadScratch();
 
-/// Frees the current thread's scratch buffers now: a pool worker before it
-/// ends, a model's destroy on the caller's thread, the library's unload.
+/// Frees the current thread's scratch buffers now (a model's destroy on
+/// the caller's thread; a thread's exit and the library's unload free them
+/// through noteThreadScratch's registration).
 void releaseThreadScratch();
 
 } // namespace modrt
