@@ -379,13 +379,21 @@ struct LowerLibraryInterfacePass
                                     constant(i32, 0)),
              [&] { return rc; });
     }
-    auto dimValue = [&](AffineExpr e) -> Value {
+    // A signature size from the dyns, in i64, or exactly in a wider integer
+    // type (the dyns are checked non-negative and each coefficient fits in
+    // i64, so i128 holds any such sum).
+    auto dimValue = [&](AffineExpr e, Type t = Type()) -> Value {
+      Type i64 = b.getI64Type();
+      auto widen = [&](Value v) -> Value {
+        return t ? b.create<LLVM::SExtOp>(loc, t, v).getResult() : v;
+      };
       mod::LinearDim d = *mod::decomposeLinear(e);
-      Value v = constant(i64, d.constant);
+      Value v = widen(constant(i64, d.constant));
       for (auto [sym, coeff] : d.terms)
         v = b.create<LLVM::AddOp>(
             loc, v,
-            b.create<LLVM::MulOp>(loc, dynValue[sym], constant(i64, coeff)));
+            b.create<LLVM::MulOp>(loc, widen(dynValue[sym]),
+                                  widen(constant(i64, coeff))));
       return v;
     };
 
@@ -472,19 +480,10 @@ struct LowerLibraryInterfacePass
         if (d.terms.empty())
           continue;
         std::string text = mod::formatLinear(d, dynNames);
-        // Exactly, in i128: the dyns are checked non-negative and below
-        // 2^63, each coefficient and the constant fit in i64 (f64 would
-        // round 2^55 + 1 - (2^55 + 3) to 0 and let -2 through).
+        // Exactly, in i128 (f64 would round 2^55 + 1 - (2^55 + 3) to 0 and
+        // let -2 through; i64 can wrap).
         Type i128 = b.getIntegerType(128);
-        auto wide = [&](Value v) -> Value {
-          return b.create<LLVM::SExtOp>(loc, i128, v);
-        };
-        Value exact = wide(constant(i64, d.constant));
-        for (auto [sym, coeff] : d.terms)
-          exact = b.create<LLVM::AddOp>(
-              loc, exact,
-              b.create<LLVM::MulOp>(loc, wide(dynValue[sym]),
-                                    wide(constant(i64, coeff))));
+        Value exact = dimValue(e, i128);
         failArgument(
             b.create<LLVM::ICmpOp>(loc, LLVM::ICmpPredicate::slt, exact,
                                    b.create<LLVM::ConstantOp>(
