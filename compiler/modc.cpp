@@ -96,28 +96,33 @@ static cl::list<std::string>
                cl::desc("Fix an integer entry argument (one library per task)"),
                cl::value_desc("ENTRY.ARG=VALUE"), cl::cat(category));
 
+/// Exit 2 for a standard output that could not take the text (INTERFACE.md
+/// §1: not LLVM's fatal error, status 1, or its 74 for a closed pipe), with
+/// `msg`. Async-signal-safe: it also runs in the SIGPIPE handler.
+template <size_t N>
+[[noreturn]] void standardOutputFailed(const char (&msg)[N]) {
+  (void)!::write(2, msg, N - 1);
+  ::_exit(2);
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  // A reader that goes away (`modc ... --emit=llvm | head`) is a write that
-  // failed: status 2 with the reason, not LLVM's 74 (INTERFACE.md §1).
-  // Text LLVM prints itself (--help, --version) to a standard output that
-  // cannot take it: exit 2 with the reason, before the stream's destructor
-  // (registered first, so run after this) would report a fatal error.
+  // A reader that goes away (`modc ... --emit=llvm | head`).
+  llvm::sys::SetOneShotPipeSignalFunction([] {
+    standardOutputFailed(
+        "modc: error: cannot write to standard output: broken pipe\n");
+  });
+  // Text printed to a standard output that cannot take it (--help,
+  // --version, --vocabulary): checked at exit, before the stream's
+  // destructor (registered first, by this call, so run after) would
+  // report a fatal error.
   llvm::outs();
   std::atexit([] {
     llvm::outs().flush();
-    if (!llvm::outs().has_error())
-      return;
-    llvm::outs().clear_error();
-    static const char msg[] = "modc: error: cannot write to standard output\n";
-    (void)!::write(2, msg, sizeof(msg) - 1);
-    ::_exit(2);
-  });
-  llvm::sys::SetOneShotPipeSignalFunction([] {
-    static const char msg[] =
-        "modc: error: cannot write to standard output: broken pipe\n";
-    (void)!::write(2, msg, sizeof(msg) - 1);
-    ::_exit(2);
+    if (llvm::outs().has_error()) {
+      llvm::outs().clear_error();
+      standardOutputFailed("modc: error: cannot write to standard output\n");
+    }
   });
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
@@ -149,13 +154,7 @@ int main(int argc, char **argv) {
     return 2;
   if (vocabulary) {
     llvm::outs() << modc::vocab::toJson();
-    llvm::outs().flush();
-    if (llvm::outs().has_error()) {
-      llvm::outs().clear_error();
-      llvm::errs() << "modc: error: cannot write to standard output\n";
-      return 2;
-    }
-    return 0;
+    return 0; // a failed write is exit 2 at exit (above)
   }
 
   modc::DriverOptions options;
