@@ -464,21 +464,26 @@ Session::Status Session::check(llvm::StringRef source, llvm::StringRef filename,
         // --specialize names entries and arguments of the program and
         // values they must hold: checked as a compile checks them (on the
         // imported IR, only when given).
-        if (options.specialize.empty())
-          return;
-        mlir::OwningOpRef<mlir::ModuleOp> module =
-            importProgram(*context_, *c.program, filename);
-        if (!module) {
-          status = fail(ProgramError, filename.str(),
-                        "internal error: the imported IR does not verify");
-          return;
-        }
-        if (std::string error = specializeEntries(*module, options.specialize);
-            !error.empty())
-          status = fail(UsageError, "modc", error);
+        mlir::OwningOpRef<mlir::ModuleOp> module;
+        if (!options.specialize.empty())
+          status =
+              importSpecialized(*c.program, filename.str(), options, module);
       }))
     return UsageError;
   return status;
+}
+
+Session::Status Session::importSpecialized(
+    const sema::Program &program, const std::string &filename,
+    const CompileOptions &options, mlir::OwningOpRef<mlir::ModuleOp> &module) {
+  module = importProgram(*context_, program, filename);
+  if (!module)
+    return fail(ProgramError, filename,
+                "internal error: the imported IR does not verify");
+  if (std::string error = specializeEntries(*module, options.specialize);
+      !error.empty())
+    return fail(UsageError, "modc", error);
+  return Ok;
 }
 
 Session::Status Session::writeLibrary(llvm::StringRef source,
@@ -588,19 +593,16 @@ Session::Status Session::build(llvm::StringRef source,
         report(std::move(sd));
         return mlir::success();
       });
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      importProgram(*context_, *c.program, filename);
-  if (!module)
-    return fail(ProgramError, filename,
-                "internal error: the imported IR does not verify");
-  // The header is taken from the imported IR and written once the library
-  // is: a failed compile leaves an existing header as it was.
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (Status s = importSpecialized(*c.program, filename, options, module);
+      s != Ok)
+    return s;
+  // The header is taken from the imported IR (specialisation changes no
+  // signature) and written once the library is: a failed compile leaves an
+  // existing header as it was.
   std::string headerText;
   if (output && !output->headerPath.empty())
     headerText = buildHeader(*module, options.target == "cuda");
-  if (std::string error = specializeEntries(*module, options.specialize);
-      !error.empty())
-    return fail(UsageError, "modc", error);
   frontEndTimer.stop();
   std::string modelName = mlir::mod::getModelName(*module).str();
 

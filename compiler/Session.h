@@ -26,13 +26,18 @@
 
 namespace mlir {
 class MLIRContext;
+class ModuleOp;
 class TimingScope;
+template <typename OpTy> class OwningOpRef;
 } // namespace mlir
 
 namespace modc {
 
 class CompilerThread;
 struct FrontEnd;
+namespace sema {
+struct Program;
+} // namespace sema
 
 /// One diagnostic of the last check or compile, in the order the command
 /// line prints them (an error, then its notes).
@@ -177,6 +182,12 @@ public:
 private:
   Status fail(Status status, const std::string &file,
               const std::string &message);
+  /// `program` imported into `module` and its entries specialised as
+  /// `options` say: Ok, or the failure reported.
+  Status importSpecialized(const sema::Program &program,
+                           const std::string &filename,
+                           const CompileOptions &options,
+                           mlir::OwningOpRef<mlir::ModuleOp> &module);
   /// A diagnostic of import, the passes, the link or the options.
   void report(SessionDiagnostic d);
   /// Where writeLibrary puts the library; null: loaded, for compile().
